@@ -1,0 +1,156 @@
+import type { Logger } from 'pino';
+import { Chain, type CommittedState } from '../chain/chain.js';
+import type { Send } from '../chain/entry.js';
+import type { LoadedComponent } from '../component/load.js';
+import { ActorchainError } from '../errors.js';
+import { parseCanonical } from '../json/canonical.js';
+import type { RawSend } from '../protocol.js';
+import { WorkerFaultError } from '../supervisor/actor-worker.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { Mailbox } from './mailbox.js';
+import { dispatchSends } from './outbox.js';
+
+export interface ActorOptions {
+  timeoutMs: number;
+  initTimeoutMs: number;
+  maxQueue: number;
+  maxRestarts: number;
+  restartWindowMs: number;
+}
+
+export interface Applied {
+  head: string;
+  message: string;
+  state: unknown;
+}
+
+/** Parse the component's state text; STATE_NOT_JSON when it is not JSON with a canonical form. */
+function parseState(text: string, what: string): CommittedState {
+  const parsed = parseCanonical(text);
+  if (!parsed) {
+    const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+    throw new ActorchainError('STATE_NOT_JSON', `${what} returned a state that is not JSON: ${JSON.stringify(shown)}`);
+  }
+  return { value: parsed.value, canonical: parsed.canonical };
+}
+
+function parseSends(raw: readonly RawSend[]): Send[] {
+  return raw.map(({ to, message }) => {
+    const parsed = message === null ? undefined : parseCanonical(message);
+    if (!parsed) throw new ActorchainError('SEND_NOT_JSON', `handle called send to ${to} with a message that is not JSON`);
+    return { to, message: parsed.value };
+  });
+}
+
+/**
+ * One actor: its component (through the supervisor), its chain, and the mailbox that
+ * applies messages one at a time. Nothing reaches the chain unless every check passed.
+ */
+export class Actor {
+  readonly chain: Chain;
+  readonly component: LoadedComponent;
+  readonly supervisor: Supervisor;
+  readonly #mailbox: Mailbox;
+  readonly #options: ActorOptions;
+  readonly #logger: Logger;
+
+  private constructor(component: LoadedComponent, chain: Chain, supervisor: Supervisor, options: ActorOptions, logger: Logger) {
+    this.component = component;
+    this.chain = chain;
+    this.supervisor = supervisor;
+    this.#options = options;
+    this.#logger = logger;
+    this.#mailbox = new Mailbox(options.maxQueue);
+  }
+
+  /**
+   * Start the component's worker and, for a chain with no entries, commit genesis and the
+   * state from `init`. A chain that already has a state resumes from it without `init`.
+   */
+  static async start(component: LoadedComponent, chain: Chain, options: ActorOptions, logger: Logger): Promise<Actor> {
+    const supervisor = await Supervisor.start(
+      component,
+      { instantiateTimeoutMs: options.initTimeoutMs, maxRestarts: options.maxRestarts, restartWindowMs: options.restartWindowMs },
+      logger,
+    );
+    const actor = new Actor(component, chain, supervisor, options, logger);
+    try {
+      if (chain.length === 0) await actor.#commitInit();
+    } catch (err) {
+      await supervisor.close();
+      throw err;
+    }
+    return actor;
+  }
+
+  async #commitInit(): Promise<void> {
+    const { timeoutMs, initTimeoutMs } = this.#options;
+    for (;;) {
+      let text: string;
+      try {
+        ({ value: text } = await this.supervisor.call('init', [], initTimeoutMs));
+      } catch (err) {
+        if (!(err instanceof WorkerFaultError)) throw err;
+        this.#logger.warn({ cause: err.code }, `init failed: ${err.message}`);
+        if (this.supervisor.gaveUp) {
+          const code = err.fault === 'timeout' ? 'INIT_TIMEOUT' : 'INIT_FAILED';
+          const what = err.fault === 'timeout' ? `init timed out (--init-timeout ${initTimeoutMs} ms)` : `init failed (${err.message})`;
+          throw new ActorchainError(code, `${what} on every attempt until the restart budget ran out`, { cause: err });
+        }
+        continue;
+      }
+      let state: CommittedState;
+      try {
+        state = parseState(text, 'init');
+      } catch (err) {
+        throw new ActorchainError('INIT_STATE_INVALID', (err as Error).message);
+      }
+      const { value: accepted } = await this.supervisor.call('stateContract', [state.canonical], timeoutMs);
+      if (!accepted) throw new ActorchainError('INIT_STATE_INVALID', `state-contract refused the state init returned: ${state.canonical}`);
+      await this.chain.commitStart(this.component.hash, state);
+      return;
+    }
+  }
+
+  /**
+   * Apply one message (already checked to be a JSON object with canonical text). Resolves
+   * once the message and its state are committed and durable; rejects with an
+   * ActorchainError and commits nothing otherwise.
+   */
+  async submit(message: Record<string, unknown>, canonical: string): Promise<Applied> {
+    const { transition, state, sends } = await this.#mailbox.run(() => this.#apply(message, canonical));
+    await transition.durable;
+    if (sends.length > 0) dispatchSends(sends, transition.stateHash, this.#logger);
+    return { head: transition.stateHash, message: transition.messageHash, state: state.value };
+  }
+
+  async #apply(message: Record<string, unknown>, canonical: string) {
+    const { timeoutMs } = this.#options;
+    const current = this.chain.state;
+    const { value: allowed } = await this.supervisor.call('messageContract', [canonical, current.canonical], timeoutMs);
+    if (!allowed) throw new ActorchainError('MESSAGE_REJECTED', 'message-contract refused this message for the current state');
+    const result = await this.supervisor.call('handle', [canonical, current.canonical], timeoutMs);
+    const state = parseState(result.value, 'handle');
+    const sends = parseSends(result.sends);
+    const { value: valid } = await this.supervisor.call('stateContract', [state.canonical], timeoutMs);
+    if (!valid) throw new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
+    const transition = this.chain.commitTransition(message, state, sends);
+    this.#logger.debug({ head: transition.stateHash }, 'message applied');
+    return { transition, state, sends };
+  }
+
+  /** Messages accepted and not yet applied, the one in progress included. */
+  get pending(): number {
+    return this.#mailbox.pending;
+  }
+
+  /**
+   * Stop: refuse new messages, let the one in progress finish (waiting ones are answered
+   * with `reason`), stop the worker and close the chain.
+   */
+  async close(reason = new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down')): Promise<void> {
+    await this.#mailbox.close(reason);
+    await this.supervisor.close();
+    await this.chain.close();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The chain format.
+ *
+ *   genesis                state                  message                state
+ *   ┌──────────────────┐   ┌──────────────────┐   ┌──────────────────┐   ┌───────────────────┐
+ *   │ parent: null     │◄──┤ parent: h0       │◄──┤ parent: h1       │◄──┤ parent: h2        │◄── HEAD
+ *   │ data:            │   │ data:            │   │ data:            │   │ data:             │
+ *   │  component-hash  │   │  state (init)    │   │  message         │   │  state, sends?    │
+ *   └──────────────────┘   └──────────────────┘   └──────────────────┘   └───────────────────┘
+ *        h0                     h1                     h2                     h3
+ *
+ *   hN = lowercase hex SHA-256 of the RFC 8785 canonical JSON of {"data": ..., "parent": ...}
+ *
+ * After genesis and the init state, entries come in pairs: the message and the state `handle`
+ * produced from it. A pair is committed together or not at all.
+ */
+import { canonicalJson, sha256Hex } from '../json/canonical.js';
+
+export interface Send {
+  /** URL of the actorchain runtime the message goes to. */
+  to: string;
+  message: unknown;
+}
+
+export interface GenesisData {
+  'component-hash': string;
+}
+export interface StateData {
+  state: unknown;
+  sends?: Send[];
+}
+export interface MessageData {
+  message: Record<string, unknown>;
+}
+export type EntryData = GenesisData | StateData | MessageData;
+
+export interface Entry {
+  parent: string | null;
+  data: EntryData;
+}
+
+/** An entry with its name and the exact text that was hashed. */
+export interface SealedEntry {
+  hash: string;
+  text: string;
+  entry: Entry;
+}
+
+export function sealEntry(parent: string | null, data: EntryData): SealedEntry {
+  const entry: Entry = { parent, data };
+  const text = canonicalJson(entry);
+  return { hash: sha256Hex(text), text, entry };
+}
+
+export type EntryKind = 'genesis' | 'state' | 'message';
+
+/** Which of the three kinds `data` is, or undefined when its keys are not exactly one kind's. */
+export function entryKind(data: unknown): EntryKind | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const keys = Object.keys(data).sort().join(',');
+  const record = data as Record<string, unknown>;
+  if (keys === 'component-hash' && typeof record['component-hash'] === 'string') return 'genesis';
+  if (keys === 'state' || (keys === 'sends,state' && Array.isArray(record.sends))) return 'state';
+  if (keys === 'message' && isJsonObject(record.message)) return 'message';
+  return undefined;
+}
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,21 @@
+import type { SealedEntry } from './entry.js';
+
+/**
+ * Where a chain's entries live. `append` updates the store's view at once (HEAD moves
+ * before the returned promise settles) so the next message can be processed while the
+ * previous group is still being made durable; whoever acknowledges an entry to the
+ * outside world awaits the promise first.
+ */
+export interface ChainStore {
+  readonly length: number;
+  readonly head: string | null;
+  /** Append entries as one group (all or none survive a crash); resolves when durable. */
+  append(entries: readonly SealedEntry[]): Promise<void>;
+  /** Position of an entry in chain order (genesis is 0), or undefined when unknown. */
+  indexOf(hash: string): number | undefined;
+  /** Hash of the entry at a position (0 <= position < length). */
+  hashAt(position: number): string;
+  /** Canonical JSON text of the entries at positions [from, to), in chain order. */
+  read(from: number, to: number): Promise<string[]>;
+  close(): Promise<void>;
+}

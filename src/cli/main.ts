@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ActorchainError } from '../errors.js';
+import { registerRun } from './run.js';
+
+const program = new Command('actorchain')
+  .description('Run WebAssembly-component actors whose whole history is a verifiable hash chain')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerRun(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof ActorchainError) {
+    process.stderr.write(`actorchain: ${err.code}: ${err.message}\n`);
+  } else {
+    process.stderr.write(`actorchain: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+}

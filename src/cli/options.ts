@@ -1,0 +1,52 @@
+import { ActorchainError } from '../errors.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+
+function invalid(message: string): never {
+  throw new ActorchainError('INVALID_OPTION', message);
+}
+
+export function integerOption(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max)) invalid(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+  return value;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces). */
+export function parseListen(raw: string): ListenAddress {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) invalid(`the listen address must be HOST:PORT with a port from 0 to 65535 (got ${JSON.stringify(raw)})`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export function logLevelOption(raw: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) invalid(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw)})`);
+  return raw as LogLevel;
+}
+
+/**
+ * Validate every option before failing, so a user sees all problems in one go
+ * (fastify's habit). `check` runs one parser and remembers its complaint.
+ */
+export class OptionChecker {
+  readonly #problems: string[] = [];
+
+  check<T>(parse: () => T): T {
+    try {
+      return parse();
+    } catch (err) {
+      if (!(err instanceof ActorchainError && err.code === 'INVALID_OPTION')) throw err;
+      this.#problems.push(err.message);
+      return undefined as T;
+    }
+  }
+
+  done(): void {
+    if (this.#problems.length > 0) throw new ActorchainError('INVALID_OPTION', this.#problems.join('; '));
+  }
+}

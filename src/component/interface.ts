@@ -1,0 +1,104 @@
+import { ActorchainError } from '../errors.js';
+
+export type Encoding = 'string' | 'bytes';
+
+/** The generated TypeScript declarations of a transpiled component, by file name. */
+export type Declarations = Record<string, string>;
+
+const ACTOR_DTS = 'interfaces/ntwk-simple-actor-actor.d.ts';
+const RUNTIME_DTS = 'interfaces/ntwk-simple-actor-runtime.d.ts';
+
+/** The four exports, by their JavaScript names, with where state (S) and message (M) appear. */
+const REQUIRED = {
+  init: { wit: 'init', params: [], result: 'S' },
+  handle: { wit: 'handle', params: ['M', 'S'], result: 'S' },
+  stateContract: { wit: 'state-contract', params: ['S'], result: 'boolean' },
+  messageContract: { wit: 'message-contract', params: ['M', 'S'], result: 'boolean' },
+} as const;
+
+interface Signature {
+  params: string[];
+  result: string;
+}
+
+function parseFunctions(dts: string): Map<string, Signature> {
+  const functions = new Map<string, Signature>();
+  for (const m of dts.matchAll(/^export function ([\w$]+)\(([^)]*)\): ([^;]+);$/gm)) {
+    const params = m[2]!.trim() === '' ? [] : m[2]!.split(',').map((p) => p.slice(p.indexOf(':') + 1).trim());
+    functions.set(m[1]!, { params, result: m[3]!.trim() });
+  }
+  return functions;
+}
+
+/** Follow type aliases (`export type State = import('./x.js').State;`) down to a base type. */
+function resolveType(type: string, file: string, declarations: Declarations, depth = 0): string {
+  if (depth > 8) return type;
+  const imported = /^import\('\.\/([\w.-]+)\.js'\)\.([\w$]+)$/.exec(type);
+  if (imported) return resolveType(imported[2]!, `interfaces/${imported[1]}.d.ts`, declarations, depth + 1);
+  const alias = new RegExp(`^export type ${type.replace(/\$/g, '\\$')} = ([^;]+);$`, 'm').exec(declarations[file] ?? '');
+  return alias ? resolveType(alias[1]!.trim(), file, declarations, depth + 1) : type;
+}
+
+function encodingOf(type: string): Encoding | undefined {
+  if (type === 'string') return 'string';
+  if (type === 'Uint8Array') return 'bytes';
+  return undefined;
+}
+
+/**
+ * Check that the component exports the actor interface with all four functions, and find
+ * whether state and message travel as JSON text or JSON bytes.
+ */
+export function checkActorInterface(exportNames: readonly string[], declarations: Declarations): Encoding {
+  const dts = declarations[ACTOR_DTS];
+  if (!exportNames.includes('ntwk:simple-actor/actor') || dts === undefined) {
+    throw new ActorchainError(
+      'MISSING_EXPORTS',
+      `the component does not export the interface ntwk:simple-actor/actor ` +
+        `(it exports: ${exportNames.join(', ') || 'nothing'}). Build it against the world first-actor in src/wit/actor.wit.`,
+    );
+  }
+  const functions = parseFunctions(dts);
+  const missing = Object.entries(REQUIRED)
+    .filter(([js]) => !functions.has(js))
+    .map(([, { wit }]) => wit);
+  if (missing.length > 0) {
+    throw new ActorchainError(
+      'MISSING_EXPORTS',
+      `the component's ntwk:simple-actor/actor interface lacks ${missing.join(', ')}. ` +
+        'An actor must export init, handle, state-contract and message-contract.',
+    );
+  }
+  const found = new Set<string>();
+  const problems: string[] = [];
+  for (const [js, expected] of Object.entries(REQUIRED)) {
+    const actual = functions.get(js)!;
+    const slots = [...expected.params.map((role, i) => [role, actual.params[i]] as const), [expected.result, actual.result] as const];
+    if (actual.params.length !== expected.params.length) problems.push(`${expected.wit} takes ${actual.params.length} parameters`);
+    for (const [role, type] of slots) {
+      if (type === undefined) continue;
+      const base = resolveType(type, ACTOR_DTS, declarations);
+      if (role === 'boolean') {
+        if (base !== 'boolean') problems.push(`${expected.wit} returns ${base}, not bool`);
+        continue;
+      }
+      const encoding = encodingOf(base);
+      if (encoding === undefined) problems.push(`${expected.wit} uses ${base} for ${role === 'S' ? 'state' : 'message'}`);
+      else found.add(encoding);
+    }
+  }
+  if (found.size > 1) problems.push('state and message mix string and list<u8>');
+  if (problems.length > 0) {
+    throw new ActorchainError(
+      'UNSUPPORTED_ENCODING',
+      `the component's actor interface does not match the contract: ${problems.join('; ')}. ` +
+        'state and message must both be string (JSON text) or both list<u8> (UTF-8 JSON bytes).',
+    );
+  }
+  return [...found][0] as Encoding;
+}
+
+/** Functions the component imports from ntwk:simple-actor/runtime. */
+export function runtimeImports(declarations: Declarations): string[] {
+  return [...parseFunctions(declarations[RUNTIME_DTS] ?? '').keys()];
+}

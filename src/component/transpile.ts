@@ -1,0 +1,73 @@
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { transpile } from '@bytecodealliance/jco';
+import { sha256Hex } from '../json/canonical.js';
+
+export interface Transpiled {
+  /** Directory holding the generated ES module `component.js` (and a package.json making it ESM). */
+  dir: string;
+  /** Core module bytes by the name the generated code asks for. */
+  coreModules: Record<string, Uint8Array>;
+  /** Generated TypeScript declarations, by relative path. */
+  declarations: Record<string, string>;
+  imports: string[];
+  exports: string[];
+}
+
+const OPTIONS = { name: 'component', instantiation: 'async', quiet: true } as const;
+// jco's exports map hides its package.json; find it beside the resolved entry point.
+const JCO_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco')), 'utf8')) as { version: string }
+).version;
+
+export function transpileCacheRoot(): string {
+  return process.env.ACTORCHAIN_CACHE_DIR ?? path.join(tmpdir(), `actorchain-${process.getuid?.() ?? 'user'}`, 'transpiled');
+}
+
+/**
+ * Transpile a component with jco, cached by component hash, jco version and options: the
+ * 12 MB componentize-js output takes most of a second, and every start and every verify
+ * would otherwise pay it.
+ */
+export async function transpileCached(component: Uint8Array, componentHash: string): Promise<Transpiled> {
+  const key = sha256Hex(`${componentHash}:${JCO_VERSION}:${JSON.stringify(OPTIONS)}`).slice(0, 32);
+  const dir = path.join(transpileCacheRoot(), key);
+  const cached = await readTranspiled(dir);
+  if (cached) return cached;
+
+  const result = await transpile(component, OPTIONS);
+  const staging = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  await mkdir(staging, { recursive: true });
+  for (const [name, bytes] of Object.entries(result.files)) {
+    await mkdir(path.dirname(path.join(staging, name)), { recursive: true });
+    await writeFile(path.join(staging, name), bytes);
+  }
+  await writeFile(path.join(staging, 'package.json'), '{"type":"module"}\n');
+  const meta = { imports: result.imports, exports: result.exports.map(([name]) => name) };
+  await writeFile(path.join(staging, 'meta.json'), JSON.stringify(meta));
+  try {
+    await rename(staging, dir);
+  } catch {
+    // Another process finished the same transpile first; its copy is identical.
+    await rm(staging, { recursive: true, force: true });
+  }
+  return (await readTranspiled(dir))!;
+}
+
+async function readTranspiled(dir: string): Promise<Transpiled | undefined> {
+  let meta: { imports: string[]; exports: string[] };
+  try {
+    meta = JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')) as typeof meta;
+  } catch {
+    return undefined;
+  }
+  const coreModules: Record<string, Uint8Array> = {};
+  const declarations: Record<string, string> = {};
+  for (const name of await readdir(dir, { recursive: true })) {
+    if (name.endsWith('.wasm')) coreModules[name] = await readFile(path.join(dir, name));
+    else if (name.endsWith('.d.ts')) declarations[name.split(path.sep).join('/')] = await readFile(path.join(dir, name), 'utf8');
+  }
+  return { dir, coreModules, declarations, ...meta };
+}

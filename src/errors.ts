@@ -1,0 +1,72 @@
+/**
+ * Every failure actorchain reports has a stable `code`. The registry below is the single
+ * place where a code gets its HTTP status and its meaning; the README's error table is
+ * checked against it by test/error-codes.test.ts.
+ */
+export const ERROR_CODES = {
+  // Request errors: the caller can fix these.
+  INVALID_JSON: { status: 400, summary: 'The body is not JSON (or is empty). Send one JSON object.' },
+  MESSAGE_NOT_OBJECT: { status: 400, summary: 'The body is JSON but not an object. Wrap the message in {...}.' },
+  MESSAGE_NOT_CANONICALIZABLE: {
+    status: 400,
+    summary: 'The message has no RFC 8785 canonical form (a number out of range, or nesting too deep).',
+  },
+  INVALID_HASH: { status: 400, summary: 'A hash must be 64 lowercase hex characters.' },
+  INVALID_QUERY: { status: 400, summary: 'A query parameter is malformed (limit must be an integer from 1 to 10000).' },
+  NOT_FOUND: { status: 404, summary: 'No such route or no entry with that hash in this chain.' },
+  BODY_TOO_LARGE: { status: 413, summary: 'The body is larger than --max-body allows.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'Send the message with Content-Type: application/json (UTF-8).' },
+  MESSAGE_REJECTED: { status: 422, summary: "The component's message-contract refused this message for the current state." },
+  // Component errors: the component misbehaved; the chain is unchanged and the worker re-spawned where needed.
+  STATE_REJECTED: { status: 500, summary: "The component's state-contract refused the state that handle produced." },
+  STATE_NOT_JSON: { status: 500, summary: 'The component returned a state that is not JSON (or has no canonical form).' },
+  SEND_NOT_JSON: { status: 500, summary: 'The component called send with a message that is not JSON.' },
+  COMPONENT_TRAP: { status: 500, summary: 'The component trapped; its instance was discarded and a fresh worker started.' },
+  COMPONENT_OUT_OF_MEMORY: { status: 500, summary: 'The component hit the --max-memory limit; a fresh worker was started.' },
+  WORKER_CRASHED: { status: 500, summary: "The component's worker thread died; a fresh worker was started." },
+  COMPONENT_TIMEOUT: { status: 504, summary: 'A call into the component ran longer than --timeout; it was terminated and re-spawned.' },
+  QUEUE_FULL: { status: 503, summary: 'More than --max-queue messages are waiting. Retry after the Retry-After delay.' },
+  ACTOR_UNAVAILABLE: {
+    status: 503,
+    summary: 'The component exhausted its restart budget (or the runtime is shutting down); the runtime is exiting.',
+  },
+  INTERNAL_ERROR: { status: 500, summary: 'An unexpected runtime error. The chain is unchanged; please report it.' },
+  // Start-up and tool errors: reported by the CLI with a non-zero exit.
+  COMPONENT_NOT_FOUND: { status: 500, summary: 'The component file cannot be read.' },
+  NOT_A_COMPONENT: { status: 500, summary: 'The file is not a WebAssembly component (a core module or other bytes).' },
+  MISSING_EXPORTS: { status: 500, summary: 'The component does not export ntwk:simple-actor/actor with all four functions.' },
+  UNSUPPORTED_ENCODING: { status: 500, summary: 'state and message must both be string (JSON text) or list<u8> (JSON bytes).' },
+  UNSUPPORTED_IMPORTS: { status: 500, summary: 'The component imports interfaces the runtime cannot serve.' },
+  MEMORY_LIMIT_TOO_LOW: { status: 500, summary: "The component's minimum memory is above --max-memory." },
+  INSTANTIATE_FAILED: { status: 500, summary: 'The component could not be instantiated in the worker.' },
+  INIT_FAILED: { status: 500, summary: 'init trapped, crashed or ran out of memory at start-up until the restart budget ran out.' },
+  INIT_TIMEOUT: { status: 500, summary: 'init ran longer than --init-timeout at start-up until the restart budget ran out.' },
+  INIT_STATE_INVALID: { status: 500, summary: 'init returned a state that is not JSON or that state-contract refused.' },
+  INVALID_OPTION: { status: 500, summary: 'A command-line option is malformed.' },
+  LISTEN_FAILED: { status: 500, summary: 'The runtime could not listen on the address given.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ActorchainError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra response headers, such as Retry-After for QUEUE_FULL. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+    super(message ?? ERROR_CODES[code].summary, { cause: options?.cause });
+    this.name = 'ActorchainError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.headers = options?.headers ?? {};
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export function isActorchainError(err: unknown): err is ActorchainError {
+  return err instanceof ActorchainError;
+}

@@ -1,0 +1,122 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Actor } from '../actor/actor.js';
+import { ActorchainError } from '../errors.js';
+import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
+import { isJsonObject } from '../chain/entry.js';
+
+export interface HttpOptions {
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_PAGE_LIMIT = 1000;
+export const MAX_PAGE_LIMIT = 10_000;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Turn a request body into a message: a JSON object with its canonical text. */
+export function parseMessage(body: Buffer): { message: Record<string, unknown>; canonical: string } {
+  let value: unknown;
+  try {
+    const text = utf8.decode(body);
+    if (text.trim() === '') throw new Error('empty body');
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ActorchainError('INVALID_JSON', `the body is not JSON (${(err as Error).message}); send one JSON object`);
+  }
+  if (!isJsonObject(value)) {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new ActorchainError('MESSAGE_NOT_OBJECT', `the body is ${kind}; a message must be a JSON object`);
+  }
+  try {
+    return { message: value, canonical: canonicalJson(value) };
+  } catch (err) {
+    throw new ActorchainError('MESSAGE_NOT_CANONICALIZABLE', `the message has no canonical JSON form: ${(err as Error).message}`);
+  }
+}
+
+function requireHash(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !HASH_PATTERN.test(value)) {
+    throw new ActorchainError('INVALID_HASH', `${what} must be 64 lowercase hex characters`);
+  }
+  return value;
+}
+
+function pageLimit(value: unknown): number {
+  if (value === undefined) return DEFAULT_PAGE_LIMIT;
+  const limit = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(limit >= 1 && limit <= MAX_PAGE_LIMIT)) {
+    throw new ActorchainError('INVALID_QUERY', `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
+  }
+  return limit;
+}
+
+function sendError(res: Response, err: ActorchainError): void {
+  res.status(err.status).set(err.headers).json(err.toJSON());
+}
+
+/** The actor's HTTP surface. Every error is JSON `{"error": {"code", "message"}}`. */
+export function createApp(actor: Actor, options: HttpOptions, logger: Logger): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('json spaces', 0);
+
+  app.post(
+    '/',
+    (req, _res, next) => {
+      if (!req.is(['application/json', 'application/*+json'])) {
+        const given = req.headers['content-type'] ?? 'none';
+        return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`));
+      }
+      next();
+    },
+    express.raw({ type: () => true, limit: options.maxBodyBytes }),
+    async (req, res) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const { message, canonical } = parseMessage(body);
+      res.json(await actor.submit(message, canonical));
+    },
+  );
+
+  app.get('/head', (_req, res) => {
+    res.json({ head: actor.chain.head, length: actor.chain.length });
+  });
+
+  app.get('/state', (_req, res) => {
+    res.json({ head: actor.chain.head, state: actor.chain.state.value });
+  });
+
+  app.get('/chain', async (req, res) => {
+    const limit = pageLimit(req.query.limit);
+    const after = req.query.after === undefined ? undefined : requireHash(req.query.after, 'after');
+    if (after !== undefined && !actor.chain.has(after)) {
+      throw new ActorchainError('NOT_FOUND', `no entry ${after} in this chain`);
+    }
+    res.json(await actor.chain.page(after, limit));
+  });
+
+  app.get('/chain/:hash', async (req, res) => {
+    const hash = requireHash(req.params.hash, 'the hash');
+    const text = await actor.chain.entryText(hash);
+    if (text === undefined) throw new ActorchainError('NOT_FOUND', `no entry ${hash} in this chain`);
+    res.type('application/json').send(Buffer.from(text, 'utf8'));
+  });
+
+  app.use((req) => {
+    throw new ActorchainError('NOT_FOUND', `no route ${req.method} ${req.path}`);
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof ActorchainError) return sendError(res, err);
+    const status = (err as { status?: number }).status;
+    if (status === 413) return sendError(res, new ActorchainError('BODY_TOO_LARGE', `the body is over the ${options.maxBodyBytes} byte limit (--max-body)`));
+    if (status === 415) return sendError(res, new ActorchainError('UNSUPPORTED_MEDIA_TYPE', (err as Error).message));
+    if (status !== undefined && status >= 400 && status < 500) {
+      return sendError(res, new ActorchainError('INVALID_JSON', `the request body could not be read: ${(err as Error).message}`));
+    }
+    logger.error({ err }, 'unexpected error');
+    sendError(res, new ActorchainError('INTERNAL_ERROR'));
+  });
+
+  return app;
+}

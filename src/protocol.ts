@@ -1,0 +1,45 @@
+/**
+ * What crosses the thread boundary between the supervisor (main thread) and the actor
+ * worker. Both sides import these types; nothing else is shared.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Encoding } from './component/interface.js';
+
+export interface WorkerData {
+  /** The comlink channel; the worker's parentPort carries only WorkerEvents. */
+  port: MessagePort;
+  moduleUrl: string;
+  modules: Record<string, WebAssembly.Module>;
+  encoding: Encoding;
+  /** Versioned WASI import names to serve from preview2-shim, locked down. */
+  wasiImports: string[];
+  maxMemoryBytes: number;
+}
+
+/** A send the component made during a call; `message` is null when it was not UTF-8. */
+export interface RawSend {
+  to: string;
+  message: string | null;
+}
+
+export type Fault = 'trap' | 'out-of-memory' | 'error';
+
+export type CallOutcome<T> =
+  | { ok: true; value: T; sends: RawSend[] }
+  /** The component's output was not UTF-8 (list<u8> encoding): a bad result, not a fault. */
+  | { ok: false; fault: 'not-utf8'; message: string }
+  | { ok: false; fault: Fault; message: string };
+
+export interface ActorWorkerApi {
+  /** Resolves once the component is instantiated, or with why it could not be. */
+  ready(): Promise<{ ok: true } | { ok: false; message: string }>;
+  init(): CallOutcome<string>;
+  handle(message: string, state: string): CallOutcome<string>;
+  stateContract(state: string): CallOutcome<boolean>;
+  messageContract(message: string, state: string): CallOutcome<boolean>;
+}
+
+export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;
+
+/** Events a worker posts on its parentPort as they happen (not at the end of a call). */
+export type WorkerEvent = { kind: 'log'; message: string };

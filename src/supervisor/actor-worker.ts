@@ -1,0 +1,126 @@
+import { createInterface } from 'node:readline';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { Logger } from 'pino';
+import type { LoadedComponent } from '../component/load.js';
+import { ActorchainError } from '../errors.js';
+import type { ActorCall, ActorWorkerApi, CallOutcome, WorkerData, WorkerEvent } from '../protocol.js';
+
+const WORKER_ENTRY = new URL('../../worker/actor-worker.js', import.meta.url);
+
+/** Why a worker had to go: each maps to one error code. */
+export type WorkerFault = 'timeout' | 'trap' | 'out-of-memory' | 'crash';
+
+export class WorkerFaultError extends ActorchainError {
+  readonly fault: WorkerFault;
+  constructor(fault: WorkerFault, message: string) {
+    const code = ({ timeout: 'COMPONENT_TIMEOUT', trap: 'COMPONENT_TRAP', 'out-of-memory': 'COMPONENT_OUT_OF_MEMORY', crash: 'WORKER_CRASHED' } as const)[fault];
+    super(code, message);
+    this.fault = fault;
+  }
+}
+
+type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
+type CallValue<K extends ActorCall> = Extract<ReturnType<ActorWorkerApi[K]>, { ok: true }>;
+
+/**
+ * One worker thread running one instance of the component. Calls are bounded by a timeout
+ * and raced against the worker dying; any fault leaves this worker unusable, and the
+ * supervisor replaces it.
+ */
+export class ActorWorker {
+  readonly #worker: Worker;
+  readonly #remote: Comlink.Remote<ActorWorkerApi>;
+  readonly #died: Promise<WorkerFaultError>;
+  #terminated = false;
+
+  constructor(component: LoadedComponent, logger: Logger) {
+    const { port1, port2 } = new MessageChannel();
+    const data: WorkerData = {
+      port: port2,
+      moduleUrl: component.moduleUrl,
+      modules: component.modules,
+      encoding: component.encoding,
+      wasiImports: component.imports.wasi,
+      maxMemoryBytes: component.maxMemoryBytes,
+    };
+    const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
+    this.#worker = new Worker(WORKER_ENTRY, {
+      workerData: data,
+      transferList: [port2],
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: heapMiB },
+    });
+    this.#remote = Comlink.wrap<ActorWorkerApi>(nodeEndpoint(port1));
+    this.#worker.on('message', (event: WorkerEvent) => {
+      if (event.kind === 'log') logger.info({ source: 'component' }, event.message);
+    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      createInterface({ input: this.#worker[stream] }).on('line', (line) => logger.info({ source: 'component', stream }, line));
+    }
+    this.#died = new Promise((resolve) => {
+      let error: Error | undefined;
+      this.#worker.on('error', (err) => (error = err));
+      this.#worker.on('exit', (exitCode) => {
+        port1.close();
+        const outOfMemory = (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+        resolve(
+          new WorkerFaultError(
+            outOfMemory ? 'out-of-memory' : 'crash',
+            error ? `the component's worker died: ${error.message}` : `the component's worker exited with code ${exitCode}`,
+          ),
+        );
+      });
+    });
+  }
+
+  /** Settles when the worker is gone, with the fault that describes why. */
+  get died(): Promise<WorkerFaultError> {
+    return this.#died;
+  }
+
+  get terminated(): boolean {
+    return this.#terminated;
+  }
+
+  /** Wait for the component to be instantiated; rejects with INSTANTIATE_FAILED or the fault. */
+  async ready(timeoutMs: number): Promise<void> {
+    const ready = this.#remote.ready() as Promise<Awaited<ReturnType<ActorWorkerApi['ready']>>>;
+    const outcome = await this.#race(ready, timeoutMs, 'instantiating the component');
+    if (!outcome.ok) throw new ActorchainError('INSTANTIATE_FAILED', `the component could not be instantiated: ${outcome.message}`);
+  }
+
+  /** Call one actor function; resolves with its value and sends, or rejects with a WorkerFaultError. */
+  async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number): Promise<CallValue<K>> {
+    const invoke = this.#remote[method] as (...a: CallArgs<K>) => Promise<CallOutcome<unknown>>;
+    const outcome = await this.#race(invoke(...args), timeoutMs, method);
+    if (outcome.ok) return outcome as CallValue<K>;
+    if (outcome.fault === 'not-utf8') throw new ActorchainError('STATE_NOT_JSON', `${method}: ${outcome.message}`);
+    const fault = outcome.fault === 'out-of-memory' ? 'out-of-memory' : 'trap';
+    throw new WorkerFaultError(fault, `${method} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${outcome.message}`);
+  }
+
+  async #race<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new WorkerFaultError('timeout', `${what} ran longer than ${timeoutMs} ms; the worker was terminated`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([work, timeout, this.#died.then((fault) => Promise.reject(fault))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async terminate(): Promise<void> {
+    if (this.#terminated) return;
+    this.#terminated = true;
+    this.#remote[Comlink.releaseProxy]();
+    await this.#worker.terminate();
+  }
+}

@@ -1,0 +1,144 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { LoadedComponent } from '../component/load.js';
+import { ActorchainError } from '../errors.js';
+import type { ActorCall, ActorWorkerApi } from '../protocol.js';
+import { ActorWorker, WorkerFaultError } from './actor-worker.js';
+import { RestartBudget } from './restart-budget.js';
+
+export interface SupervisorOptions {
+  /** Bound on instantiating the component in a fresh worker. */
+  instantiateTimeoutMs: number;
+  maxRestarts: number;
+  restartWindowMs: number;
+}
+
+type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
+
+/**
+ * Keeps one healthy worker for the actor. A call that faults (timeout, trap, out of memory,
+ * worker death) costs that worker: it is terminated and a fresh one spawned at once, after
+ * a short back-off, so the next call is served by a clean instance. The worker holds no
+ * state, so "re-spawned from the last committed state" needs nothing more: every call
+ * carries the committed state. When restarts exceed the budget the supervisor gives up
+ * and `exhausted` settles with the reason; the owner then exits so an outer supervisor
+ * takes over.
+ */
+export class Supervisor {
+  readonly #component: LoadedComponent;
+  readonly #options: SupervisorOptions;
+  readonly #logger: Logger;
+  readonly #budget: RestartBudget;
+  #current: Promise<ActorWorker>;
+  #closed = false;
+  #giveUp!: (reason: ActorchainError) => void;
+  /** Settles when the restart budget is exhausted, with the fault that broke it. */
+  readonly exhausted: Promise<ActorchainError>;
+  #restarts = 0;
+
+  private constructor(component: LoadedComponent, options: SupervisorOptions, logger: Logger) {
+    this.#component = component;
+    this.#options = options;
+    this.#logger = logger;
+    this.#budget = new RestartBudget(options.maxRestarts, options.restartWindowMs);
+    this.exhausted = new Promise((resolve) => (this.#giveUp = resolve));
+    this.#current = this.#spawn();
+  }
+
+  /** Start the first worker; rejects when the component cannot be instantiated. */
+  static async start(component: LoadedComponent, options: SupervisorOptions, logger: Logger): Promise<Supervisor> {
+    const supervisor = new Supervisor(component, options, logger);
+    try {
+      await supervisor.#current;
+    } catch (err) {
+      await supervisor.close();
+      throw err;
+    }
+    return supervisor;
+  }
+
+  /** Whether the restart budget ran out (no call will be served again). */
+  get gaveUp(): boolean {
+    return this.#budget.exhausted;
+  }
+
+  /** Restarts so far (all causes). */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  async #spawn(): Promise<ActorWorker> {
+    const worker = new ActorWorker(this.#component, this.#logger);
+    try {
+      await worker.ready(this.#options.instantiateTimeoutMs);
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+    // A worker that dies between calls is replaced at once, not at the next call.
+    void worker.died.then((fault) => {
+      if (!worker.terminated && !this.#closed) this.#replace(worker, fault);
+    });
+    return worker;
+  }
+
+  /**
+   * Call into the component. Faults reject with a WorkerFaultError after the replacement
+   * worker has been scheduled; a supervisor that gave up rejects with ACTOR_UNAVAILABLE.
+   */
+  async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number) {
+    const worker = await this.#ready();
+    try {
+      return await worker.call(method, args, timeoutMs);
+    } catch (err) {
+      if (err instanceof WorkerFaultError) this.#replace(worker, err);
+      throw err;
+    }
+  }
+
+  async #ready(): Promise<ActorWorker> {
+    if (this.#closed) throw new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down');
+    if (this.#budget.exhausted) throw new ActorchainError('ACTOR_UNAVAILABLE', 'the component exhausted its restart budget');
+    return this.#current;
+  }
+
+  #replace(worker: ActorWorker, fault: WorkerFaultError): void {
+    if (this.#closed || worker.terminated) return;
+    void worker.terminate();
+    this.#restart(fault, performance.now());
+  }
+
+  #restart(fault: ActorchainError, faultAt: number): void {
+    if (this.#closed) return;
+    this.#restarts += 1;
+    const { exhausted, inWindow } = this.#budget.record(Date.now());
+    if (exhausted) {
+      const reason = new ActorchainError(
+        'ACTOR_UNAVAILABLE',
+        `the component faulted ${inWindow} times within ${this.#options.restartWindowMs / 1000} s ` +
+          `(more than --max-restarts ${this.#options.maxRestarts}); last fault: ${fault.code}: ${fault.message}`,
+      );
+      this.#logger.error({ cause: fault.code, restarts: this.#restarts, inWindow }, reason.message);
+      this.#current = Promise.reject(reason);
+      this.#current.catch(() => {});
+      this.#giveUp(reason);
+      return;
+    }
+    const backoffMs = this.#budget.backoffMs(inWindow);
+    this.#current = sleep(backoffMs).then(() => this.#spawn());
+    this.#current.then(
+      () =>
+        this.#logger.warn(
+          { cause: fault.code, restarts: this.#restarts, inWindow, backoffMs, servingAgainMs: Math.round(performance.now() - faultAt) },
+          `restarted the component's worker after ${fault.code}`,
+        ),
+      (err: Error) => this.#restart(new WorkerFaultError('crash', `re-spawn failed: ${err.message}`), faultAt),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = await this.#current.catch(() => undefined);
+    await worker?.terminate();
+  }
+}
