@@ -3,17 +3,11 @@
  * worker. Both sides import these types; nothing else is shared.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { Encoding } from './component/interface.js';
+import type { ActorInstance, InstanceSpec } from './component/instance.js';
 
-export interface WorkerData {
+export interface WorkerData extends InstanceSpec {
   /** The comlink channel; the worker's parentPort carries only WorkerEvents. */
   port: MessagePort;
-  moduleUrl: string;
-  modules: Record<string, WebAssembly.Module>;
-  encoding: Encoding;
-  /** Versioned WASI import names to serve from preview2-shim, locked down. */
-  wasiImports: string[];
-  maxMemoryBytes: number;
 }
 
 /** A send the component made during a call; `message` is null when it was not UTF-8. */
@@ -30,13 +24,10 @@ export type CallOutcome<T> =
   | { ok: false; fault: 'not-utf8'; message: string }
   | { ok: false; fault: Fault; message: string };
 
-export interface ActorWorkerApi {
+/** What the worker exposes over comlink: the instance's four functions, and readiness. */
+export interface ActorWorkerApi extends ActorInstance {
   /** Resolves once the component is instantiated, or with why it could not be. */
   ready(): Promise<{ ok: true } | { ok: false; message: string }>;
-  init(): CallOutcome<string>;
-  handle(message: string, state: string): CallOutcome<string>;
-  stateContract(state: string): CallOutcome<boolean>;
-  messageContract(message: string, state: string): CallOutcome<boolean>;
 }
 
 export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;

@@ -1,0 +1,121 @@
+/**
+ * Instantiate a loaded component and wrap its four actor functions so that each call
+ * reports a CallOutcome instead of throwing. The worker runs this behind comlink; `verify`
+ * runs it in process, where thread hops would cost more than the calls themselves.
+ */
+import type { CallOutcome, RawSend } from '../protocol.js';
+import { ACTOR_INTERFACE, RUNTIME_INTERFACE, TYPES_INTERFACE, unversioned } from './imports.js';
+import type { Encoding } from './interface.js';
+
+interface ActorExports {
+  init(): string | Uint8Array;
+  handle(message: string | Uint8Array, state: string | Uint8Array): string | Uint8Array;
+  stateContract(state: string | Uint8Array): boolean;
+  messageContract(message: string | Uint8Array, state: string | Uint8Array): boolean;
+}
+
+export interface InstanceSpec {
+  moduleUrl: string;
+  modules: Record<string, WebAssembly.Module>;
+  encoding: Encoding;
+  wasiImports: string[];
+  maxMemoryBytes: number;
+}
+
+/** The four functions, each returning a CallOutcome; one instance, used one call at a time. */
+export type ActorInstance = {
+  init(): CallOutcome<string>;
+  handle(message: string, state: string): CallOutcome<string>;
+  stateContract(state: string): CallOutcome<boolean>;
+  messageContract(message: string, state: string): CallOutcome<boolean>;
+};
+
+class NotUtf8Error extends Error {}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+function fromComponent(value: string | Uint8Array): string {
+  if (typeof value === 'string') return value;
+  try {
+    return utf8.decode(value);
+  } catch {
+    throw new NotUtf8Error('the component returned bytes that are not UTF-8');
+  }
+}
+
+async function wasiImports(names: string[]): Promise<Record<string, unknown>> {
+  if (names.length === 0) return {};
+  const { WASIShim } = await import('@bytecodealliance/preview2-shim/instantiation');
+  // No preopens, no environment, no arguments, no network: the component gets no ambient authority.
+  const shim = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
+  const all = shim.getImportObject() as Record<string, Record<string, unknown>>;
+  const imports: Record<string, unknown> = {};
+  for (const name of names) {
+    const base = unversioned(name);
+    // initialCwd would tell the component where the host runs; it gets nothing.
+    imports[name] = base === 'wasi:cli/environment' ? { ...all[base], initialCwd: () => undefined } : all[base];
+  }
+  return imports;
+}
+
+export async function instantiateActor(spec: InstanceSpec, log: (message: string) => void): Promise<ActorInstance> {
+  const memories: WebAssembly.Memory[] = [];
+  let sends: RawSend[] = [];
+  const runtime = {
+    log,
+    send(to: string, message: string | Uint8Array): void {
+      let text: string | null;
+      try {
+        text = fromComponent(message);
+      } catch {
+        text = null;
+      }
+      sends.push({ to, message: text });
+    },
+  };
+  const { instantiate } = (await import(spec.moduleUrl)) as {
+    instantiate(
+      getCoreModule: (name: string) => WebAssembly.Module,
+      imports: Record<string, unknown>,
+      instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>,
+    ): Promise<Record<string, ActorExports>>;
+  };
+  const imports = { [RUNTIME_INTERFACE]: runtime, [TYPES_INTERFACE]: {}, ...(await wasiImports(spec.wasiImports)) };
+  const root = await instantiate(
+    (name) => spec.modules[name]!,
+    imports,
+    async (module, moduleImports) => {
+      const instance = await WebAssembly.instantiate(module, moduleImports);
+      for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) memories.push(value);
+      return instance;
+    },
+  );
+  const actor = root[ACTOR_INTERFACE]!;
+  const toComponent = spec.encoding === 'bytes' ? (text: string) => utf8Encoder.encode(text) : (text: string) => text;
+
+  /** A trap with the memory nearly at its limit is reported as running out of memory. */
+  const nearMemoryLimit = () => memories.reduce((sum, m) => sum + m.buffer.byteLength, 0) >= spec.maxMemoryBytes * 0.9;
+
+  function call<T>(body: () => T): CallOutcome<T> {
+    sends = [];
+    try {
+      const value = body();
+      return { ok: true, value, sends };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof NotUtf8Error) return { ok: false, fault: 'not-utf8', message };
+      if (nearMemoryLimit() || (err instanceof RangeError && /memory/i.test(message))) {
+        return { ok: false, fault: 'out-of-memory', message };
+      }
+      return { ok: false, fault: err instanceof WebAssembly.RuntimeError ? 'trap' : 'error', message };
+    }
+  }
+
+  return {
+    init: () => call(() => fromComponent(actor.init())),
+    handle: (message, state) => call(() => fromComponent(actor.handle(toComponent(message), toComponent(state)))),
+    stateContract: (state) => call(() => actor.stateContract(toComponent(state))),
+    messageContract: (message, state) => call(() => actor.messageContract(toComponent(message), toComponent(state))),
+  };
+}
