@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { buildFixture } from '../fixtures/build.js';
+import { fetchChain, getJson, postJson, startRuntime } from './support/runtime.js';
+
+test('a send is recorded in the state entry and delivered to another runtime after commit', async (t) => {
+  const counter = await buildFixture('counter');
+  const [sender, receiver] = await Promise.all([startRuntime(t, counter), startRuntime(t, counter)]);
+
+  const reply = await postJson(sender.url, { forward: { to: receiver.url, message: { add: 7 } } });
+  assert.equal(reply.status, 200);
+  const { entries } = await fetchChain(sender.url);
+  assert.deepEqual(entries.at(-1)!.data, { state: { count: 0, forwarded: 1 }, sends: [{ to: receiver.url, message: { add: 7 } }] });
+
+  let state;
+  for (let i = 0; i < 100; i++) {
+    state = (await getJson(`${receiver.url}/state`)).body.state;
+    if (state.count === 7) break;
+    await sleep(50);
+  }
+  assert.deepEqual(state, { count: 7 });
+  const received = await fetchChain(receiver.url);
+  assert.deepEqual(received.entries[2]!.data, { message: { add: 7 } });
+});
+
+test('a send whose delivery fails is logged with its target and entry, and the runtime carries on', async (t) => {
+  const sender = await startRuntime(t, await buildFixture('counter'));
+  const reply = await postJson(sender.url, { forward: { to: 'http://127.0.0.1:9/', message: { add: 1 } } });
+  assert.equal(reply.status, 200);
+  for (let i = 0; i < 100 && !sender.logs.some((l) => l.msg === 'send not delivered'); i++) await sleep(50);
+  const failure = sender.logs.find((l) => l.msg === 'send not delivered');
+  assert.equal(failure?.to, 'http://127.0.0.1:9/');
+  assert.equal(failure?.entry, reply.body.head);
+  assert.equal((await postJson(sender.url, { add: 1 })).status, 200);
+});

@@ -1,0 +1,157 @@
+/**
+ * Test support: start the real CLI as a child process on port 0 and talk to it over HTTP.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import canonicalize from 'canonicalize';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface Runtime {
+  url: string;
+  child: ChildProcess;
+  /** Every log line so far, parsed. */
+  logs: Array<Record<string, unknown>>;
+  stderr: () => string;
+  /** Resolves with the exit code once the process ends. */
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI to completion (for commands that are expected to end). */
+export function runCli(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`actorchain ${args.join(' ')} did not end within ${options.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Start `actorchain run <component> --listen 127.0.0.1:0 ...args` and wait for its
+ * "listening" log line. The process is killed when the test ends.
+ */
+export async function startRuntime(t: TestContext | undefined, component: string, args: string[] = [], cwd?: string): Promise<Runtime> {
+  const withStore = args;
+  const child = spawn(process.execPath, [CLI, 'run', component, '--listen', '127.0.0.1:0', ...withStore], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t?.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d));
+  let buffered = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      buffered += d;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          logs.push(entry);
+          if (typeof entry.address === 'string' && String(entry.msg).startsWith('actorchain listening')) resolve(entry.address);
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    void exited.then((code) => reject(new Error(`actorchain run exited with ${code} before listening\n${stderr}`)));
+  });
+  return {
+    url,
+    child,
+    logs,
+    stderr: () => stderr,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+export async function getJson(url: string): Promise<JsonResponse> {
+  const response = await fetch(url);
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export interface ChainEntry {
+  hash: string;
+  parent: string | null;
+  data: Record<string, unknown>;
+}
+
+/** All entries of a running runtime's chain, following `next` through every page. */
+export async function fetchChain(url: string, limit = 1000): Promise<{ head: string; entries: ChainEntry[] }> {
+  const entries: ChainEntry[] = [];
+  let after: string | null = null;
+  let head = '';
+  do {
+    const query: string = after ? `?after=${after}&limit=${limit}` : `?limit=${limit}`;
+    const { body } = await getJson(`${url}/chain${query}`);
+    head = body.head;
+    entries.push(...(body.entries as ChainEntry[]));
+    after = body.next;
+  } while (after);
+  return { head, entries };
+}
+
+/**
+ * Check a chain the way a user would by hand: every hash is the SHA-256 of the canonical
+ * JSON of {parent, data}, every parent is the entry before, and the last entry is HEAD.
+ * Returns a list of problems (empty when the chain is sound).
+ */
+export function chainProblems(head: string, entries: ChainEntry[]): string[] {
+  const problems: string[] = [];
+  entries.forEach((entry, i) => {
+    const recomputed = sha256(canonicalize({ parent: entry.parent, data: entry.data })!);
+    if (recomputed !== entry.hash) problems.push(`entry ${i}: hash ${entry.hash} but content hashes to ${recomputed}`);
+    const expectedParent = i === 0 ? null : entries[i - 1]!.hash;
+    if (entry.parent !== expectedParent) problems.push(`entry ${i}: parent ${entry.parent}, expected ${expectedParent}`);
+  });
+  if (entries.at(-1)?.hash !== head) problems.push(`last entry ${entries.at(-1)?.hash} is not HEAD ${head}`);
+  return problems;
+}
