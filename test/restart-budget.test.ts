@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildFixture } from '../fixtures/build.js';
+import { postJson, startRuntime } from './support/runtime.js';
+
+test('more restarts than --max-restarts within the window: waiting messages get 503 and the runtime exits non-zero', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--max-restarts', '2', '--restart-window', '60']);
+  for (let i = 0; i < 2; i++) assert.equal((await postJson(runtime.url, { fault: 'handle:trap' })).status, 500);
+
+  // The third trap breaks the budget; the message queued behind it is answered 503.
+  const [third, waiting] = await Promise.all([postJson(runtime.url, { fault: 'handle:trap' }), postJson(runtime.url, { fine: true })]);
+  assert.equal(third.status, 500);
+  assert.equal(third.body.error.code, 'COMPONENT_TRAP');
+  assert.equal(waiting.status, 503);
+  assert.equal(waiting.body.error.code, 'ACTOR_UNAVAILABLE');
+
+  assert.equal(await runtime.exited, 1);
+  const fatal = runtime.logs.find((l) => l.level === 60);
+  assert.match(String(fatal?.msg), /giving up: the component faulted 3 times within 60 s/);
+});
+
+test('a full queue answers 503 with Retry-After at once, and the queued messages are still served', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '1500', '--max-queue', '2']);
+  const stuck = postJson(runtime.url, { fault: 'handle:spin' });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const queued = [postJson(runtime.url, { q: 1 }), postJson(runtime.url, { q: 2 })];
+  await new Promise((resolve) => setTimeout(resolve, 100));
+
+  const started = Date.now();
+  const refused = await postJson(runtime.url, { q: 3 });
+  assert.ok(Date.now() - started < 1000, 'refused immediately, not after the stuck call');
+  assert.equal(refused.status, 503);
+  assert.equal(refused.body.error.code, 'QUEUE_FULL');
+  assert.equal(refused.headers.get('retry-after'), '1');
+
+  assert.equal((await stuck).status, 504);
+  assert.deepEqual((await Promise.all(queued)).map((r) => r.status), [200, 200]);
+});
