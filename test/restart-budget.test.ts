@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { postJson, startRuntime } from './support/runtime.js';
+import { fetchChain, postJson, startRuntime } from './support/runtime.js';
 
 test('more restarts than --max-restarts within the window: waiting messages get 503 and the runtime exits non-zero', async (t) => {
   const runtime = await startRuntime(t, await buildFixture('faults'), ['--max-restarts', '2', '--restart-window', '60']);
@@ -35,4 +35,18 @@ test('a full queue answers 503 with Retry-After at once, and the queued messages
 
   assert.equal((await stuck).status, 504);
   assert.deepEqual((await Promise.all(queued)).map((r) => r.status), [200, 200]);
+});
+
+test('messages that arrive while the worker is re-spawned wait their turn and are applied exactly once', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '300']);
+  const replies = await Promise.all([
+    postJson(runtime.url, { fault: 'handle:spin' }),
+    ...Array.from({ length: 20 }, (_, i) => postJson(runtime.url, { i })),
+    postJson(runtime.url, { fault: 'handle:trap' }),
+    ...Array.from({ length: 20 }, (_, i) => postJson(runtime.url, { i: i + 20 })),
+  ]);
+  assert.deepEqual(replies.map((r) => r.status), [504, ...Array(20).fill(200), 500, ...Array(20).fill(200)]);
+  const { entries } = await fetchChain(runtime.url);
+  const applied = entries.filter((e) => 'message' in e.data).map((e) => (e.data.message as { i: number }).i);
+  assert.deepEqual([...applied].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i), 'each applied once');
 });
