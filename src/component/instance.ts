@@ -44,6 +44,22 @@ function fromComponent(value: string | Uint8Array): string {
   }
 }
 
+/**
+ * Overrides of preview2-shim for what a component must not reach. The shim's own denial of
+ * outgoing HTTP throws a bare string, which the generated bindings cannot lower into
+ * wasi:http's error-code and turn into a trap; this one answers HTTP-request-denied.
+ */
+const LOCKED_DOWN: Record<string, (served: Record<string, unknown>) => Record<string, unknown>> = {
+  // initialCwd would tell the component where the host runs.
+  'wasi:cli/environment': (served) => ({ ...served, initialCwd: () => undefined }),
+  'wasi:http/outgoing-handler': (served) => ({
+    ...served,
+    handle() {
+      throw { tag: 'HTTP-request-denied' };
+    },
+  }),
+};
+
 async function wasiImports(names: string[]): Promise<Record<string, unknown>> {
   if (names.length === 0) return {};
   const { WASIShim } = await import('@bytecodealliance/preview2-shim/instantiation');
@@ -53,8 +69,7 @@ async function wasiImports(names: string[]): Promise<Record<string, unknown>> {
   const imports: Record<string, unknown> = {};
   for (const name of names) {
     const base = unversioned(name);
-    // initialCwd would tell the component where the host runs; it gets nothing.
-    imports[name] = base === 'wasi:cli/environment' ? { ...all[base], initialCwd: () => undefined } : all[base];
+    imports[name] = LOCKED_DOWN[base]?.(all[base]!) ?? all[base];
   }
   return imports;
 }

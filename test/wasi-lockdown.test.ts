@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { buildFixture } from '../fixtures/build.js';
+import { postJson, startRuntime } from './support/runtime.js';
+
+test('a component that tries to reach the host gets nothing: no preopens, no environment, no sockets, no HTTP', async (t) => {
+  // A local server the component tries to reach; it must see nothing at all.
+  let connections = 0;
+  let requests = 0;
+  const server = createServer((_req, res) => {
+    requests += 1;
+    res.end('reached');
+  });
+  server.on('connection', () => (connections += 1));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const { port } = server.address() as AddressInfo;
+
+  const runtime = await startRuntime(t, await buildFixture('wasi-probe'));
+
+  const preopens = await postJson(runtime.url, { probe: 'preopens' });
+  assert.equal(preopens.status, 200);
+  assert.deepEqual(preopens.body.state.result, [], 'no preopened directories');
+
+  const env = await postJson(runtime.url, { probe: 'env' });
+  assert.deepEqual(env.body.state.result, [], 'an empty environment');
+
+  const socket = await postJson(runtime.url, { probe: 'socket', port });
+  assert.equal(socket.status, 200);
+  assert.equal(socket.body.state.result, undefined, 'the connection was not made');
+  assert.equal(typeof socket.body.state.error, 'string');
+
+  const http = await postJson(runtime.url, { probe: 'http', url: `http://127.0.0.1:${port}/steal` });
+  assert.equal(http.status, 200);
+  assert.match(http.body.state.error, /HTTP-request-denied/);
+
+  assert.equal(connections, 0, 'the local server saw no connection');
+  assert.equal(requests, 0, 'the local server saw no request');
+});
+
+test('clocks and random are served, with a start-up warning that names them', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('wasi-probe'));
+  const warning = runtime.logs.find((l) => l.level === 40 && String(l.msg).includes('replay'));
+  assert.ok(warning, 'a warning about replay');
+  const named = warning.imports as string[];
+  assert.ok(named.includes('wasi:clocks/wall-clock') && named.includes('wasi:random/random'), String(named));
+
+  const clock = await postJson(runtime.url, { probe: 'clock' });
+  assert.equal(typeof clock.body.state.result.seconds, 'number');
+  const random = await postJson(runtime.url, { probe: 'random' });
+  assert.match(random.body.state.result, /^[0-9a-f]{32}$/);
+});
