@@ -44,14 +44,23 @@ function fromComponent(value: string | Uint8Array): string {
   }
 }
 
+/** wasi:sockets' refusal, an error-code enum case. */
+function denySockets(): never {
+  throw 'access-denied';
+}
+
 /**
- * Overrides of preview2-shim for what a component must not reach. The shim's own denial of
- * outgoing HTTP throws a bare string, which the generated bindings cannot lower into
- * wasi:http's error-code and turn into a trap; this one answers HTTP-request-denied.
+ * Overrides of preview2-shim for what a component must not reach. With `enableNetwork:
+ * false` the shim still creates host sockets, and denies outgoing HTTP with a bare string
+ * that the generated bindings cannot lower into wasi:http's error-code (the guest traps);
+ * these refuse at the door with each interface's own error.
  */
 const LOCKED_DOWN: Record<string, (served: Record<string, unknown>) => Record<string, unknown>> = {
   // initialCwd would tell the component where the host runs.
   'wasi:cli/environment': (served) => ({ ...served, initialCwd: () => undefined }),
+  'wasi:sockets/tcp-create-socket': (served) => ({ ...served, createTcpSocket: denySockets }),
+  'wasi:sockets/udp-create-socket': (served) => ({ ...served, createUdpSocket: denySockets }),
+  'wasi:sockets/ip-name-lookup': (served) => ({ ...served, resolveAddresses: denySockets }),
   'wasi:http/outgoing-handler': (served) => ({
     ...served,
     handle() {
