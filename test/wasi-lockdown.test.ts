@@ -52,3 +52,15 @@ test('clocks and random are served, with a start-up warning that names them', as
   const random = await postJson(runtime.url, { probe: 'random' });
   assert.match(random.body.state.result, /^[0-9a-f]{32}$/);
 });
+
+test('a component that calls wasi:cli/exit ends only its worker: WORKER_CRASHED, re-spawned, chain untouched', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('wasi-probe'));
+  const before = await postJson(runtime.url, { probe: 'random' });
+  const exit = await postJson(runtime.url, { probe: 'exit' });
+  assert.equal(exit.status, 500);
+  assert.equal(exit.body.error.code, 'WORKER_CRASHED');
+  const after = await postJson(runtime.url, { probe: 'clock' });
+  assert.equal(after.status, 200, 'the runtime lives on with a fresh worker');
+  assert.equal(after.body.state.probes, before.body.state.probes + 1, 'the exit committed nothing');
+  assert.equal(runtime.child.exitCode, null);
+});
