@@ -43,6 +43,20 @@ export const ERROR_CODES = {
   INIT_TIMEOUT: { status: 500, summary: 'init ran longer than --init-timeout at start-up until the restart budget ran out.' },
   INIT_STATE_INVALID: { status: 500, summary: 'init returned a state that is not JSON or that state-contract refused.' },
   INVALID_OPTION: { status: 500, summary: 'A command-line option is malformed.' },
+  CHAIN_WRITE_FAILED: {
+    status: 500,
+    summary: 'Writing or syncing chain.ndjson failed; the message was not acknowledged and the runtime is exiting. Free space or fix the disk, then restart.',
+  },
+  CHAIN_CORRUPT: {
+    status: 500,
+    summary: 'A stored chain has an entry that is not canonical, does not link to the one before, or breaks the kind order; it was left untouched.',
+  },
+  CHAIN_COMPONENT_MISMATCH: { status: 500, summary: "The chain's genesis names another component than the one given." },
+  CHAIN_DIVERGED: {
+    status: 500,
+    summary: 'Replaying the chain with the component did not give what the chain records (a state, the sends, or a contract).',
+  },
+  CHAIN_SOURCE_UNREADABLE: { status: 500, summary: 'The chain source (data dir, .ndjson file or runtime URL) cannot be read.' },
   LISTEN_FAILED: { status: 500, summary: 'The runtime could not listen on the address given.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ActorchainError } from '../errors.js';
+import { registerExport } from './export.js';
+import { registerInspect } from './inspect.js';
 import { registerRun } from './run.js';
+import { registerVerify } from './verify.js';
 
 const program = new Command('actorchain')
   .description('Run WebAssembly-component actors whose whole history is a verifiable hash chain')
@@ -9,6 +12,9 @@ const program = new Command('actorchain')
   .exitOverride();
 
 registerRun(program);
+registerVerify(program);
+registerExport(program);
+registerInspect(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,13 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Command } from 'commander';
 import { Actor } from '../actor/actor.js';
-import { Chain } from '../chain/chain.js';
-import { MemoryStore } from '../chain/memory-store.js';
 import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { createApp } from '../http/app.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { integerOption, logLevelOption, OptionChecker, parseListen, type ListenAddress } from './options.js';
+import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
@@ -23,9 +22,10 @@ export interface RunConfig {
   maxQueue: number;
   maxBodyBytes: number;
   logLevel: LogLevel;
+  storage: StorageConfig;
 }
 
-interface RawRunOptions {
+interface RawRunOptions extends RawStorageOptions {
   listen?: string;
   timeout: string;
   initTimeout: string;
@@ -52,6 +52,9 @@ export function registerRun(program: Command): void {
     .option('--max-queue <n>', 'messages that may wait their turn; beyond it POST / answers 503', '1024')
     .option('--max-body <bytes>', 'largest POST body accepted', String(2 ** 20))
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)')
+    .option('--in-memory', 'keep the chain in memory only: nothing is written, the history ends with the process')
+    .option('--fsync <mode>', 'always: a 200 means the message is on disk; never: leave syncing to the OS', 'always')
     .action(async (component: string, address: string | undefined, raw: RawRunOptions) => {
       await run(runConfig(component, address, raw));
     });
@@ -75,6 +78,7 @@ export function runConfig(component: string, address: string | undefined, raw: R
     maxQueue: o.check(() => integerOption('--max-queue', raw.maxQueue, 0)),
     maxBodyBytes: o.check(() => integerOption('--max-body', raw.maxBody, 1)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
+    storage: storageConfig(component, raw, o),
   };
   o.done();
   return Object.freeze(config);
@@ -100,8 +104,14 @@ export async function run(config: RunConfig): Promise<void> {
     );
   }
 
-  const chain = new Chain(new MemoryStore());
-  const actor = await Actor.start(component, chain, config, log);
+  const { chain, failed } = await openChain(config.storage, component.hash, log);
+  let actor: Actor;
+  try {
+    actor = await Actor.start(component, chain, config, log);
+  } catch (err) {
+    await chain.close();
+    throw err;
+  }
   const server = createServer(createApp(actor, { maxBodyBytes: config.maxBodyBytes }, log));
   let address: AddressInfo;
   try {
@@ -133,6 +143,10 @@ export async function run(config: RunConfig): Promise<void> {
   }
   void actor.supervisor.exhausted.then((reason) => {
     log.fatal({ code: reason.code }, `giving up: ${reason.message}`);
+    void stop(1, reason);
+  });
+  void failed.then((reason) => {
+    log.fatal({ code: reason.code }, `stopping: ${reason.message}`);
     void stop(1, reason);
   });
 }

@@ -50,7 +50,9 @@ export function runCli(args: string[], options: { timeoutMs?: number; cwd?: stri
  * "listening" log line. The process is killed when the test ends.
  */
 export async function startRuntime(t: TestContext | undefined, component: string, args: string[] = [], cwd?: string): Promise<Runtime> {
-  const withStore = args;
+  // Runtimes are in memory unless the test chooses a store: a default data dir in the
+  // working directory would carry one test's chain into the next.
+  const withStore = args.includes('--data-dir') || args.includes('--in-memory') ? args : ['--in-memory', ...args];
   const child = spawn(process.execPath, [CLI, 'run', component, '--listen', '127.0.0.1:0', ...withStore], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

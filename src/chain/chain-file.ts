@@ -1,0 +1,130 @@
+/**
+ * Reading chain.ndjson as a stream of checked groups, in chunks (a chain can be millions
+ * of lines; only one chunk and one group are in memory at a time).
+ *
+ * What a crash can leave at the end of the file is not an error but a tail to cut: a last
+ * line with no newline or that is not JSON (a write cut short), and entries after the last
+ * whole group (a message without its state). Every other fault is CHAIN_CORRUPT.
+ */
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ActorchainError } from '../errors.js';
+import { ChainChecker, parseJson, type EntryGroup } from './check.js';
+
+export const CHAIN_FILE = 'chain.ndjson';
+const CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
+/** What lies after the last whole group, and why it cannot belong to the chain. */
+export interface ChainTail {
+  /** 1-based line where the tail starts. */
+  line: number;
+  /** Byte offset where the tail starts: the length of the whole groups. */
+  offset: number;
+  bytes: number;
+  reason: string;
+}
+
+export interface ChainFileOptions {
+  componentHash?: string;
+  /** Called after each chunk with the bytes read so far and the file's size. */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+}
+
+/** The chain file of a data dir, or the file itself when `source` is a file. */
+export async function resolveChainFile(source: string): Promise<string> {
+  let info;
+  try {
+    info = await stat(source);
+  } catch (err) {
+    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `there is no chain at ${source}: ${(err as Error).message}`, { cause: err });
+  }
+  return info.isDirectory() ? path.join(source, CHAIN_FILE) : source;
+}
+
+export class ChainFileReader {
+  readonly unit = 'line' as const;
+  readonly file: string;
+  readonly #options: ChainFileOptions;
+  readonly #checker: ChainChecker;
+  #tail: ChainTail | undefined;
+  #wholeBytes = 0;
+
+  constructor(file: string, options: ChainFileOptions = {}) {
+    this.file = file;
+    this.#options = options;
+    this.#checker = new ChainChecker({ componentHash: options.componentHash, unit: 'line' });
+  }
+
+  /** After `groups()` is done: what was found after the last whole group, if anything. */
+  get tail(): ChainTail | undefined {
+    return this.#tail;
+  }
+
+  /** After `groups()` is done: the byte length of the whole groups. */
+  get wholeBytes(): number {
+    return this.#wholeBytes;
+  }
+
+  /**
+   * The whole groups in chain order, up to the file's size when reading began (a live
+   * runtime may be appending meanwhile). Throws CHAIN_CORRUPT / CHAIN_COMPONENT_MISMATCH.
+   */
+  async *groups(): AsyncGenerator<EntryGroup> {
+    let handle;
+    try {
+      handle = await open(this.file, 'r');
+    } catch (err) {
+      throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      const size = (await handle.stat()).size;
+      let carry = Buffer.alloc(0);
+      let carryOffset = 0;
+      let line = 0;
+      let groupEnd = 0;
+      let torn: string | undefined;
+      for (let read = 0; read < size && torn === undefined; ) {
+        // Chunks grow with a long line so that joining stays linear.
+        const chunk = Buffer.allocUnsafe(Math.min(Math.max(CHUNK_BYTES, carry.length), size - read));
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+        const buffer = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        let start = 0;
+        for (let nl = buffer.indexOf(NEWLINE); nl !== -1; nl = buffer.indexOf(NEWLINE, start)) {
+          const text = buffer.toString('utf8', start, nl);
+          // Invalid UTF-8 decodes to U+FFFD, which would change the bytes that are hashed.
+          const value = Buffer.byteLength(text) === nl - start ? parseJson(text) : undefined;
+          const end = carryOffset + nl + 1;
+          start = nl + 1;
+          if (value === undefined) {
+            if (end === size) {
+              torn = `line ${line + 1} is not JSON (a write cut short)`;
+              break;
+            }
+            throw new ActorchainError('CHAIN_CORRUPT', `line ${line + 1} is not UTF-8 JSON, and lines follow it`);
+          }
+          line += 1;
+          const group = this.#checker.accept(text, value);
+          if (group) {
+            groupEnd = end;
+            yield group;
+          }
+        }
+        carryOffset += start;
+        carry = buffer.subarray(start);
+        this.#options.onProgress?.(read, size);
+      }
+      if (torn === undefined && carry.length > 0) torn = `line ${line + 1} has no newline at its end (a write cut short)`;
+      this.#wholeBytes = groupEnd;
+      const pending = this.#checker.pending;
+      if (pending || torn !== undefined) {
+        const reasons = [pending && `line ${pending.position + 1} is a ${pending.kind} entry with no state after it`, torn].filter(Boolean);
+        this.#tail = { line: (pending?.position ?? line) + 1, offset: groupEnd, bytes: size - groupEnd, reason: reasons.join('; ') };
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * What a file-backed chain keeps in memory: for each entry its hash and the byte offset of
+ * its line, never its content. 48 to 56 bytes an entry, so a million entries cost ~50 MB
+ * whatever the size of the states.
+ *
+ *   position:   0        1        2               per chunk of 65,536 positions:
+ *   hashes:   [32 B]   [32 B]   [32 B]  ...       Buffer of 2 MiB (raw SHA-256)
+ *   offsets:  [f64]    [f64]    [f64]   ...       Float64Array of 512 KiB
+ *
+ *   slots (hash → position): open addressing, linear probing, keyed by the hash's first
+ *   4 bytes (SHA-256 is uniform); a slot holds position + 1, 0 is empty; kept between a
+ *   quarter and half full (8 to 16 bytes per entry).
+ *
+ * Chunks are never copied when the chain grows; only the slot table is rebuilt on doubling.
+ */
+import { HASH_PATTERN } from '../json/canonical.js';
+
+const CHUNK_BITS = 16;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+const HASH_BYTES = 32;
+
+export class ChainIndex {
+  readonly #hashes: Buffer[] = [];
+  readonly #offsets: Float64Array[] = [];
+  #length = 0;
+  #slots = new Uint32Array(1024);
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Record the entry at the next position. */
+  add(hash: string, offset: number): void {
+    const position = this.#length;
+    const chunk = position >>> CHUNK_BITS;
+    const at = position & CHUNK_MASK;
+    if (at === 0) {
+      this.#hashes.push(Buffer.allocUnsafe(CHUNK_SIZE * HASH_BYTES));
+      this.#offsets.push(new Float64Array(CHUNK_SIZE));
+    }
+    this.#hashes[chunk]!.write(hash, at * HASH_BYTES, HASH_BYTES, 'hex');
+    this.#offsets[chunk]![at] = offset;
+    this.#length = position + 1;
+    if (this.#length * 2 > this.#slots.length) this.#rebuildSlots(this.#slots.length * 2);
+    else this.#insert(position);
+  }
+
+  positionOf(hash: string): number | undefined {
+    if (!HASH_PATTERN.test(hash)) return undefined;
+    const key = Buffer.from(hash, 'hex');
+    const mask = this.#slots.length - 1;
+    for (let slot = key.readUInt32BE(0) & mask; ; slot = (slot + 1) & mask) {
+      const value = this.#slots[slot]!;
+      if (value === 0) return undefined;
+      const position = value - 1;
+      const at = (position & CHUNK_MASK) * HASH_BYTES;
+      if (this.#hashes[position >>> CHUNK_BITS]!.compare(key, 0, HASH_BYTES, at, at + HASH_BYTES) === 0) return position;
+    }
+  }
+
+  hashAt(position: number): string {
+    const at = (position & CHUNK_MASK) * HASH_BYTES;
+    return this.#hashes[position >>> CHUNK_BITS]!.toString('hex', at, at + HASH_BYTES);
+  }
+
+  /** Byte offset in chain.ndjson of the line of the entry at `position`. */
+  offsetAt(position: number): number {
+    return this.#offsets[position >>> CHUNK_BITS]![position & CHUNK_MASK]!;
+  }
+
+  /** Bytes held, for the benchmark's report. */
+  get memoryBytes(): number {
+    return this.#hashes.length * CHUNK_SIZE * (HASH_BYTES + 8) + this.#slots.byteLength;
+  }
+
+  #insert(position: number): void {
+    const mask = this.#slots.length - 1;
+    const chunk = this.#hashes[position >>> CHUNK_BITS]!;
+    let slot = chunk.readUInt32BE((position & CHUNK_MASK) * HASH_BYTES) & mask;
+    while (this.#slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.#slots[slot] = position + 1;
+  }
+
+  #rebuildSlots(size: number): void {
+    this.#slots = new Uint32Array(size);
+    for (let position = 0; position < this.#length; position++) this.#insert(position);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Opening a data dir: check every line of an existing chain.ndjson, cut a torn tail, build
+ * the index, and hand back the store with the state the chain ends with, so the actor
+ * resumes where it stopped instead of calling init. A chain that fails any other check is
+ * refused and left as it is: never start a new chain over data.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+import { ActorchainError } from '../errors.js';
+import { canonicalJson } from '../json/canonical.js';
+import type { CommittedState } from './chain.js';
+import { ChainFileReader, CHAIN_FILE, type ChainTail } from './chain-file.js';
+import { ChainIndex } from './chain-index.js';
+import type { StateData } from './entry.js';
+import { FileStore, type FsyncMode } from './file-store.js';
+
+export interface OpenFileStoreOptions {
+  /** The component the chain must have been made by. */
+  componentHash: string;
+  fsync: FsyncMode;
+  /** Told about a torn tail before it is cut. */
+  onWarning: (message: string, tail: ChainTail) => void;
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+}
+
+export interface OpenedFileStore {
+  store: FileStore;
+  /** The state the chain ends with; undefined for a new (or empty) chain. */
+  state: CommittedState | undefined;
+  /** Entries found on disk. */
+  recovered: number;
+}
+
+async function openForAppend(dir: string, file: string) {
+  try {
+    await mkdir(dir, { recursive: true });
+    return await open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT);
+  } catch (err) {
+    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot open ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export async function openFileStore(dir: string, options: OpenFileStoreOptions): Promise<OpenedFileStore> {
+  const file = path.join(dir, CHAIN_FILE);
+  const handle = await openForAppend(dir, file);
+  try {
+    const reader = new ChainFileReader(file, { componentHash: options.componentHash, onProgress: options.onProgress });
+    const index = new ChainIndex();
+    let offset = 0;
+    let lastState: StateData | undefined;
+    for await (const group of reader.groups()) {
+      for (const entry of group) {
+        index.add(entry.hash, offset);
+        offset += Buffer.byteLength(entry.text) + 1;
+      }
+      lastState = group[1].data as StateData;
+    }
+    const tail = reader.tail;
+    if (tail) {
+      options.onWarning(
+        `cutting ${tail.bytes} bytes from line ${tail.line} of ${file} back to the last whole message/state pair: ${tail.reason}`,
+        tail,
+      );
+      await handle.truncate(tail.offset);
+      await handle.datasync();
+    }
+    // A new file's name must survive a crash as well as its contents.
+    if (index.length === 0) await syncDirectory(dir);
+    const state = lastState && { value: lastState.state, canonical: canonicalJson(lastState.state) };
+    return { store: new FileStore(file, handle, index, offset, options.fsync), state, recovered: index.length };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

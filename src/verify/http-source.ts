@@ -1,0 +1,79 @@
+/**
+ * A running runtime's chain, read through GET /chain pages. The runtime's word is not
+ * taken for anything: each entry's hash is recomputed from its {parent, data}.
+ */
+import { ChainChecker, type EntryGroup } from '../chain/check.js';
+import type { ChainPage } from '../chain/chain.js';
+import { ActorchainError } from '../errors.js';
+import { canonicalJson } from '../json/canonical.js';
+
+export const PAGE_LIMIT = 10_000;
+
+export interface HttpReaderOptions {
+  componentHash?: string;
+  onProgress?: (doneEntries: number, totalEntries: number) => void;
+}
+
+export async function getJson<T>(url: URL): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is its cause.
+    const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot reach ${url.origin}: ${reason}`, { cause: err });
+  }
+  if (!response.ok) {
+    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `GET ${url.pathname}${url.search} answered ${response.status}: ${await response.text()}`);
+  }
+  return (await response.json()) as T;
+}
+
+/** `path` resolved against the runtime's base URL (which may itself have a path). */
+export function endpoint(base: string, path: string): URL {
+  return new URL(path, base.endsWith('/') ? base : `${base}/`);
+}
+
+export class HttpChainReader {
+  readonly unit = 'entry' as const;
+  readonly tail = undefined;
+  readonly #base: string;
+  readonly #options: HttpReaderOptions;
+
+  constructor(base: string, options: HttpReaderOptions = {}) {
+    this.#base = base;
+    this.#options = options;
+  }
+
+  async *groups(): AsyncGenerator<EntryGroup> {
+    const checker = new ChainChecker({ componentHash: this.#options.componentHash, unit: 'entry' });
+    const { length } = await getJson<{ length: number }>(endpoint(this.#base, 'head'));
+    let next: Promise<ChainPage> | undefined = this.#page(undefined);
+    while (next) {
+      const page: ChainPage = await next;
+      // Fetch the next page while this one is checked and replayed.
+      next = page.next === null ? undefined : this.#page(page.next);
+      for (const { hash, parent, data } of page.entries) {
+        const entry = { data, parent };
+        const group = checker.accept(canonicalJson(entry), entry, hash, true);
+        if (group) yield group;
+      }
+      this.#options.onProgress?.(checker.count, Math.max(length, checker.count));
+    }
+    // A runtime moves HEAD by whole groups, so its pages never end inside one.
+    const pending = checker.pending;
+    if (pending) {
+      throw new ActorchainError('CHAIN_CORRUPT', `${checker.where(pending.position)} (hash ${pending.hash}) is a ${pending.kind} entry with no state after it`);
+    }
+  }
+
+  #page(after: string | undefined): Promise<ChainPage> {
+    const url = endpoint(this.#base, 'chain');
+    url.searchParams.set('limit', String(PAGE_LIMIT));
+    if (after !== undefined) url.searchParams.set('after', after);
+    const page = getJson<ChainPage>(url);
+    // Prefetched pages may fail while nobody awaits them yet; the failure is seen when awaited.
+    page.catch(() => {});
+    return page;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Test support for data dirs: temporary dirs, chain.ndjson read as a user would (lines,
+ * `sha256sum` per line), and forgeries made the way an attacker would.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import canonicalize from 'canonicalize';
+import { postJson, sha256, startRuntime } from './runtime.js';
+
+/** A fresh directory under the system's temp dir, removed when the test ends. */
+export function tempDir(t: TestContext, prefix = 'actorchain-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export const chainFile = (dataDir: string) => path.join(dataDir, 'chain.ndjson');
+
+/** The chain's lines, without their newlines (a torn last line included). */
+export function readLines(dataDir: string): string[] {
+  const text = readFileSync(chainFile(dataDir), 'utf8');
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+export function writeLines(dataDir: string, lines: readonly string[]): void {
+  writeFileSync(chainFile(dataDir), lines.map((l) => `${l}\n`).join(''));
+}
+
+/**
+ * Replace the data of line `index` (0-based) and re-hash and re-link every line after it,
+ * so the chain's hashes and links are all sound again: only a replay can tell.
+ */
+export function forgeAndRelink(lines: readonly string[], index: number, data: unknown): string[] {
+  const out = lines.slice(0, index);
+  let parent = index === 0 ? null : sha256(out[index - 1]!);
+  for (let i = index; i < lines.length; i++) {
+    const entry = JSON.parse(lines[i]!) as { data: unknown };
+    const line = canonicalize({ data: i === index ? data : entry.data, parent })!;
+    out.push(line);
+    parent = sha256(line);
+  }
+  return out;
+}
+
+/** Run the component on `dataDir`, POST the messages one by one, stop it cleanly. */
+export async function makeChain(t: TestContext, component: string, dataDir: string, messages: readonly unknown[]): Promise<void> {
+  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+  for (const message of messages) {
+    const reply = await postJson(runtime.url, message);
+    if (reply.status !== 200) throw new Error(`POST ${JSON.stringify(message)} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  }
+  await runtime.stop();
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildFixture } from '../fixtures/build.js';
+import { chainFile, makeChain, readLines, tempDir } from './support/chain-file.js';
+import { postJson, runCli, startRuntime } from './support/runtime.js';
+
+test('verify accepts a sound chain from a data dir, an .ndjson file and a running runtime, and sums it up', async (t) => {
+  const counter = await buildFixture('counter');
+  const dataDir = tempDir(t);
+  // A JavaScript actor that sends: replay must reproduce the recorded sends as well.
+  await makeChain(t, counter, dataDir, [
+    { add: 2 },
+    { forward: { to: 'http://127.0.0.1:9/', message: { hello: 'there' } } },
+    { add: 3 },
+  ]);
+  assert.ok(readLines(dataDir).some((line) => line.includes('"sends":[{"message":{"hello":"there"},"to":"http://127.0.0.1:9/"}]')));
+
+  for (const source of [dataDir, chainFile(dataDir)]) {
+    const verified = await runCli(['verify', counter, source]);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /^verified 8 entries, head [0-9a-f]{64}, in \d+\.\d\d s \([\d,]+ entries\/s\)\n$/);
+  }
+
+  const runtime = await startRuntime(t, counter, ['--data-dir', dataDir]);
+  for (let add = 1; add <= 20; add++) assert.equal((await postJson(runtime.url, { add })).status, 200);
+  const verified = await runCli(['verify', counter, runtime.url]);
+  assert.equal(verified.code, 0, verified.stderr);
+  assert.match(verified.stdout, /^verified 48 entries/);
+});
+
+test('verify names a source it cannot read', async (t) => {
+  const echo = await buildFixture('echo');
+  const missing = await runCli(['verify', echo, `${tempDir(t)}/nothing-here`]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /CHAIN_SOURCE_UNREADABLE: there is no chain at .*nothing-here/);
+  const unreachable = await runCli(['verify', echo, 'http://127.0.0.1:9']);
+  assert.equal(unreachable.code, 1);
+  assert.match(unreachable.stderr, /CHAIN_SOURCE_UNREADABLE: cannot reach http:\/\/127\.0\.0\.1:9/);
+});
