@@ -17,6 +17,23 @@ export interface Transpiled {
 }
 
 const OPTIONS = { name: 'component', instantiation: 'async', quiet: true } as const;
+
+/**
+ * The generated bindings look up `process.env.JCO_DEBUG` on every call across the component
+ * boundary; on the main thread that is a trip into the C++ environment accessor, a quarter
+ * of `verify`'s time. Read it once when the module loads instead. Bump PATCH_VERSION when
+ * the patch changes so cached transpiles are redone.
+ */
+const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
+const PATCH_VERSION = 2;
+
+function patchGeneratedModule(source: string): string {
+  const entry = 'export function instantiate(';
+  if (!source.includes(DEBUG_CHECK) || !source.includes(entry)) return source;
+  return source
+    .replaceAll(DEBUG_CHECK, 'if (!JCO_DEBUG_ONCE) { return; }')
+    .replace(entry, `const JCO_DEBUG_ONCE = Boolean(globalThis?.process?.env?.JCO_DEBUG);\n${entry}`);
+}
 // jco's exports map hides its package.json; find it beside the resolved entry point.
 const JCO_VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco')), 'utf8')) as { version: string }
@@ -32,7 +49,7 @@ export function transpileCacheRoot(): string {
  * would otherwise pay it.
  */
 export async function transpileCached(component: Uint8Array, componentHash: string): Promise<Transpiled> {
-  const key = sha256Hex(`${componentHash}:${JCO_VERSION}:${JSON.stringify(OPTIONS)}`).slice(0, 32);
+  const key = sha256Hex(`${componentHash}:${JCO_VERSION}:${JSON.stringify(OPTIONS)}:${PATCH_VERSION}`).slice(0, 32);
   const dir = path.join(transpileCacheRoot(), key);
   const cached = await readTranspiled(dir);
   if (cached) return cached;
@@ -42,7 +59,8 @@ export async function transpileCached(component: Uint8Array, componentHash: stri
   await mkdir(staging, { recursive: true });
   for (const [name, bytes] of Object.entries(result.files)) {
     await mkdir(path.dirname(path.join(staging, name)), { recursive: true });
-    await writeFile(path.join(staging, name), bytes);
+    const content = name === 'component.js' ? patchGeneratedModule(Buffer.from(bytes).toString('utf8')) : bytes;
+    await writeFile(path.join(staging, name), content);
   }
   await writeFile(path.join(staging, 'package.json'), '{"type":"module"}\n');
   const meta = { imports: result.imports, exports: result.exports.map(([name]) => name) };
