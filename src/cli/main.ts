@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { ActorchainError } from '../errors.js';
 import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
 import { registerRun } from './run.js';
 import { registerVerify } from './verify.js';
 
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('actorchain')
   .description('Run WebAssembly-component actors whose whole history is a verifiable hash chain')
+  .version(version)
   .showHelpAfterError()
   .exitOverride();
 
