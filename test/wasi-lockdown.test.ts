@@ -64,3 +64,19 @@ test('a component that calls wasi:cli/exit ends only its worker: WORKER_CRASHED,
   assert.equal(after.body.state.probes, before.body.state.probes + 1, 'the exit committed nothing');
   assert.equal(runtime.child.exitCode, null);
 });
+
+test("the component's stdout and stderr go to the log, tagged with their stream", async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('wasi-probe'));
+  assert.equal((await postJson(runtime.url, { probe: 'print' })).body.state.result, 'printed');
+  const printed = () => runtime.logs.filter((l) => l.source === 'component' && typeof l.stream === 'string');
+  for (let i = 0; i < 100 && printed().length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(
+    printed()
+      .map((l) => [l.stream, l.msg])
+      .sort(),
+    [
+      ['stdout', 'wasi-probe on stdout'],
+      ['stderr', 'wasi-probe on stderr'],
+    ],
+  );
+});
