@@ -75,8 +75,8 @@ test("the component's stdout and stderr go to the log, tagged with their stream"
       .map((l) => [l.stream, l.msg])
       .sort(),
     [
-      ['stdout', 'wasi-probe on stdout'],
       ['stderr', 'wasi-probe on stderr'],
+      ['stdout', 'wasi-probe on stdout'],
     ],
   );
 });
