@@ -16,6 +16,7 @@ export interface ActorOptions {
   maxQueue: number;
   maxRestarts: number;
   restartWindowMs: number;
+  onRestart?: (cause: string) => void;
 }
 
 export interface Applied {
@@ -70,7 +71,12 @@ export class Actor {
   static async start(component: LoadedComponent, chain: Chain, options: ActorOptions, logger: Logger): Promise<Actor> {
     const supervisor = await Supervisor.start(
       component,
-      { instantiateTimeoutMs: options.initTimeoutMs, maxRestarts: options.maxRestarts, restartWindowMs: options.restartWindowMs },
+      {
+        instantiateTimeoutMs: options.initTimeoutMs,
+        maxRestarts: options.maxRestarts,
+        restartWindowMs: options.restartWindowMs,
+        onRestart: options.onRestart,
+      },
       logger,
     );
     const actor = new Actor(component, chain, supervisor, options, logger);

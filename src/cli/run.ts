@@ -6,6 +6,7 @@ import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { createApp } from '../http/app.js';
 import { createLogger, type LogLevel } from '../log.js';
+import { Metrics } from '../metrics.js';
 import { integerOption, logLevelOption, OptionChecker, parseListen, type ListenAddress } from './options.js';
 import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
@@ -105,14 +106,15 @@ export async function run(config: RunConfig): Promise<void> {
   }
 
   const { chain, failed } = await openChain(config.storage, component.hash, log);
-  let actor: Actor;
+  let actor: Actor | undefined;
+  const metrics = new Metrics({ chainLength: () => chain.length, queueDepth: () => actor?.pending ?? 0 });
   try {
-    actor = await Actor.start(component, chain, config, log);
+    actor = await Actor.start(component, chain, { ...config, onRestart: (cause) => metrics.restarts.inc({ cause }) }, log);
   } catch (err) {
     await chain.close();
     throw err;
   }
-  const server = createServer(createApp(actor, { maxBodyBytes: config.maxBodyBytes }, log));
+  const server = createServer(createApp(actor, { maxBodyBytes: config.maxBodyBytes, metrics }, log));
   let address: AddressInfo;
   try {
     address = await listen(server, config.listen);

@@ -4,9 +4,11 @@ import type { Actor } from '../actor/actor.js';
 import { ActorchainError } from '../errors.js';
 import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
 import { isJsonObject } from '../chain/entry.js';
+import type { Metrics } from '../metrics.js';
 
 export interface HttpOptions {
   maxBodyBytes: number;
+  metrics: Metrics;
 }
 
 export const DEFAULT_PAGE_LIMIT = 1000;
@@ -74,9 +76,22 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const { message, canonical } = parseMessage(body);
-      res.json(await actor.submit(message, canonical));
+      const timer = options.metrics.messageSeconds.startTimer();
+      try {
+        res.json(await actor.submit(message, canonical));
+        options.metrics.messages.inc({ outcome: 'committed' });
+      } catch (err) {
+        options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
+        throw err;
+      } finally {
+        timer();
+      }
     },
   );
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  });
 
   app.get('/head', (_req, res) => {
     res.json({ head: actor.chain.head, length: actor.chain.length });

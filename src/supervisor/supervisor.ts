@@ -11,6 +11,8 @@ export interface SupervisorOptions {
   instantiateTimeoutMs: number;
   maxRestarts: number;
   restartWindowMs: number;
+  /** Told of every restart, with the error code of the fault that caused it. */
+  onRestart?: (cause: string) => void;
 }
 
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
@@ -111,6 +113,7 @@ export class Supervisor {
   #restart(fault: ActorchainError, faultAt: number): void {
     if (this.#closed) return;
     this.#restarts += 1;
+    this.#options.onRestart?.(fault.code);
     const { exhausted, inWindow } = this.#budget.record(Date.now());
     if (exhausted) {
       const reason = new ActorchainError(

@@ -1,0 +1,48 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * What an operator watches, served at GET /metrics in the Prometheus text format:
+ * messages by outcome, restarts by cause, the queue, the chain's length, and how long
+ * a message takes from arrival to its durable reply.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly messages = new Counter({
+    name: 'actorchain_messages_total',
+    help: 'POST / messages by outcome: committed, or the error code that refused them',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly restarts = new Counter({
+    name: 'actorchain_restarts_total',
+    help: "Re-spawns of the component's worker, by the fault that caused them",
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+  readonly messageSeconds = new Histogram({
+    name: 'actorchain_message_duration_seconds',
+    help: 'Time from a message being accepted to its reply (queue wait, the component, and the fsync)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  constructor(gauges: { chainLength: () => number; queueDepth: () => number }) {
+    new Gauge({
+      name: 'actorchain_chain_entries',
+      help: 'Entries in the chain',
+      registers: [this.registry],
+      collect() {
+        this.set(gauges.chainLength());
+      },
+    });
+    new Gauge({
+      name: 'actorchain_queue_depth',
+      help: 'Messages accepted and not yet applied, the one in progress included',
+      registers: [this.registry],
+      collect() {
+        this.set(gauges.queueDepth());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'actorchain_' });
+  }
+}
