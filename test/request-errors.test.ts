@@ -76,3 +76,29 @@ test('GET /chain pages through the chain with after and limit', async (t) => {
   const tail = (await getJson(`${runtime.url}/chain?after=${all.entries[9].hash}`)).body;
   assert.deepEqual(tail.entries.map((e: { hash: string }) => e.hash), seen.slice(10));
 });
+
+test('other methods get 405 with Allow; malformed paths and non-UTF-8 charsets are refused', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('echo'));
+  for (const [method, path, allow] of [
+    ['GET', '/', 'POST'],
+    ['DELETE', '/', 'POST'],
+    ['POST', '/head', 'GET, HEAD'],
+    ['PUT', `/chain/${'a'.repeat(64)}`, 'GET, HEAD'],
+  ] as const) {
+    const response = await fetch(`${runtime.url}${path}`, { method });
+    assert.equal(response.status, 405, `${method} ${path}`);
+    assert.equal(response.headers.get('allow'), allow);
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'METHOD_NOT_ALLOWED');
+  }
+  const malformed = await getJson(`${runtime.url}/chain/%zz`);
+  assert.equal(malformed.status, 400);
+  assert.equal(malformed.body.error.code, 'INVALID_PATH');
+  const utf16 = await fetch(runtime.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-16' },
+    body: '{"a":1}',
+  });
+  assert.equal(utf16.status, 415);
+  const utf8 = await fetch(runtime.url, { method: 'POST', headers: { 'content-type': 'application/json; charset=UTF-8' }, body: '{"a":1}' });
+  assert.equal(utf8.status, 200);
+});

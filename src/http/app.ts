@@ -66,9 +66,13 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
   app.post(
     '/',
     (req, _res, next) => {
+      const given = req.headers['content-type'] ?? 'none';
       if (!req.is(['application/json', 'application/*+json'])) {
-        const given = req.headers['content-type'] ?? 'none';
         return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`));
+      }
+      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(given)?.[1]?.toLowerCase();
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+        return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported; send UTF-8 JSON`));
       }
       next();
     },
@@ -117,7 +121,14 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     res.type('application/json').send(Buffer.from(text, 'utf8'));
   });
 
+  // The routes above are the whole API: other methods on them are 405 with Allow, the rest 404.
+  const allowed: Record<string, string> = { '/': 'POST', '/head': 'GET, HEAD', '/state': 'GET, HEAD', '/chain': 'GET, HEAD', '/metrics': 'GET, HEAD' };
   app.use((req) => {
+    const allow = allowed[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/chain\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);
+    if (allow !== undefined) {
+      const message = `${req.method} is not allowed on ${req.path}; use ${allow}`;
+      throw new ActorchainError('METHOD_NOT_ALLOWED', message, { headers: { Allow: allow } });
+    }
     throw new ActorchainError('NOT_FOUND', `no route ${req.method} ${req.path}`);
   });
 
@@ -126,9 +137,11 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     const status = (err as { status?: number }).status;
     if (status === 413) return sendError(res, new ActorchainError('BODY_TOO_LARGE', `the body is over the ${options.maxBodyBytes} byte limit (--max-body)`));
     if (status === 415) return sendError(res, new ActorchainError('UNSUPPORTED_MEDIA_TYPE', (err as Error).message));
-    if (status !== undefined && status >= 400 && status < 500) {
+    const type = (err as { type?: string }).type;
+    if (status !== undefined && status >= 400 && status < 500 && /^(entity|request)\./.test(type ?? '')) {
       return sendError(res, new ActorchainError('INVALID_JSON', `the request body could not be read: ${(err as Error).message}`));
     }
+    if (status === 400) return sendError(res, new ActorchainError('INVALID_PATH', `the request path is malformed: ${(err as Error).message}`));
     logger.error({ err }, 'unexpected error');
     sendError(res, new ActorchainError('INTERNAL_ERROR'));
   });
