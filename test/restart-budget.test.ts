@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { fetchChain, postJson, startRuntime } from './support/runtime.js';
+import { fetchChain, postJson, startRuntime, waitForQueueDepth } from './support/runtime.js';
 
 test('more restarts than --max-restarts within the window: waiting messages get 503 and the runtime exits non-zero', async (t) => {
-  const args = ['--max-restarts', '2', '--restart-window', '60', '--timeout', '600'];
+  const args = ['--max-restarts', '2', '--restart-window', '60', '--timeout', '1000'];
   const runtime = await startRuntime(t, await buildFixture('faults'), args);
   for (let i = 0; i < 2; i++) assert.equal((await postJson(runtime.url, { fault: 'handle:trap' })).status, 500);
 
   // The third fault (a spin, so there is time to queue a message behind it) breaks the
   // budget; the message waiting behind it is answered 503.
   const third = postJson(runtime.url, { fault: 'handle:spin' });
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await waitForQueueDepth(runtime.url, 1);
   const waiting = await postJson(runtime.url, { fine: true });
   assert.equal((await third).status, 504);
   assert.equal((await third).body.error.code, 'COMPONENT_TIMEOUT');
@@ -24,11 +24,11 @@ test('more restarts than --max-restarts within the window: waiting messages get 
 });
 
 test('a full queue answers 503 with Retry-After at once, and the queued messages are still served', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '1500', '--max-queue', '2']);
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '3000', '--max-queue', '2']);
   const stuck = postJson(runtime.url, { fault: 'handle:spin' });
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await waitForQueueDepth(runtime.url, 1);
   const queued = [postJson(runtime.url, { q: 1 }), postJson(runtime.url, { q: 2 })];
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await waitForQueueDepth(runtime.url, 3);
 
   const started = Date.now();
   const refused = await postJson(runtime.url, { q: 3 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { getJson, postJson, startRuntime } from './support/runtime.js';
+import { getJson, postJson, runCli, startRuntime } from './support/runtime.js';
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} stops accepting, finishes the message in flight and exits 0`, async (t) => {
@@ -21,3 +24,21 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.equal(stopped?.exitCode, 0);
   });
 }
+
+test('a message that succeeds while SIGTERM arrives is answered 200 and is on disk', async (t) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'actorchain-shutdown-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--data-dir', dataDir]);
+  const inFlight = postJson(runtime.url, { work: 'handle:slow' });
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  runtime.child.kill('SIGTERM');
+  const reply = await inFlight;
+  assert.equal(reply.status, 200);
+  assert.equal(await runtime.exited, 0);
+
+  const inspected = await runCli(['inspect', dataDir]);
+  assert.equal(inspected.code, 0, inspected.stderr);
+  const summary = JSON.parse(inspected.stdout) as { head: string; length: number };
+  assert.equal(summary.head, reply.body.head);
+  assert.equal(summary.length, 4);
+});

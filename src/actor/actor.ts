@@ -35,6 +35,15 @@ function parseState(text: string, what: string): CommittedState {
   return { value: parsed.value, canonical: parsed.canonical };
 }
 
+/** init's state; a state that is not JSON is a verdict on the component, not a fault to retry. */
+function parseInitState(text: string): CommittedState {
+  try {
+    return parseState(text, 'init');
+  } catch (err) {
+    throw new ActorchainError('INIT_STATE_INVALID', (err as Error).message);
+  }
+}
+
 function parseSends(raw: readonly RawSend[]): Send[] {
   return raw.map(({ to, message }) => {
     const parsed = message === null ? undefined : parseCanonical(message);
@@ -93,25 +102,22 @@ export class Actor {
     const { timeoutMs, initTimeoutMs } = this.#options;
     for (;;) {
       let text: string;
+      let accepted: boolean;
+      let state: CommittedState;
       try {
         ({ value: text } = await this.supervisor.call('init', [], initTimeoutMs));
+        state = parseInitState(text);
+        ({ value: accepted } = await this.supervisor.call('stateContract', [state.canonical], timeoutMs));
       } catch (err) {
         if (!(err instanceof WorkerFaultError)) throw err;
         this.#logger.warn({ cause: err.code }, `init failed: ${err.message}`);
         if (this.supervisor.gaveUp) {
           const code = err.fault === 'timeout' ? 'INIT_TIMEOUT' : 'INIT_FAILED';
-          const what = err.fault === 'timeout' ? `init timed out (--init-timeout ${initTimeoutMs} ms)` : `init failed (${err.message})`;
+          const what = err.fault === 'timeout' ? `init timed out (${err.message})` : `init failed (${err.message})`;
           throw new ActorchainError(code, `${what} on every attempt until the restart budget ran out`, { cause: err });
         }
         continue;
       }
-      let state: CommittedState;
-      try {
-        state = parseState(text, 'init');
-      } catch (err) {
-        throw new ActorchainError('INIT_STATE_INVALID', (err as Error).message);
-      }
-      const { value: accepted } = await this.supervisor.call('stateContract', [state.canonical], timeoutMs);
       if (!accepted) throw new ActorchainError('INIT_STATE_INVALID', `state-contract refused the state init returned: ${state.canonical}`);
       await this.chain.commitStart(this.component.hash, state);
       return;
@@ -155,6 +161,7 @@ export class Actor {
    * with `reason`), stop the worker and close the chain.
    */
   async close(reason = new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down')): Promise<void> {
+    this.supervisor.drain();
     await this.#mailbox.close(reason);
     await this.supervisor.close();
     await this.chain.close();

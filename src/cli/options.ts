@@ -5,6 +5,9 @@ function invalid(message: string): never {
   throw new ActorchainError('INVALID_OPTION', message);
 }
 
+/** The longest delay a Node timer can hold: longer ones fire after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function integerOption(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
   if (!(value >= min && value <= max)) invalid(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type Server } from 'node:http';
 import type { Command } from 'commander';
 import { Actor } from '../actor/actor.js';
@@ -7,10 +8,12 @@ import { ActorchainError } from '../errors.js';
 import { createApp } from '../http/app.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { Metrics } from '../metrics.js';
-import { integerOption, logLevelOption, OptionChecker, parseListen, type ListenAddress } from './options.js';
+import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
 import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
+/** How long, after the last message is answered, connections may take to finish at shutdown. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export interface RunConfig {
   component: string;
@@ -71,11 +74,11 @@ export function runConfig(component: string, address: string | undefined, raw: R
   const config: RunConfig = {
     component,
     listen: o.check(() => parseListen(raw.listen ?? address ?? DEFAULT_LISTEN)),
-    timeoutMs: o.check(() => integerOption('--timeout', raw.timeout, 1)),
-    initTimeoutMs: o.check(() => integerOption('--init-timeout', raw.initTimeout, 1)),
+    timeoutMs: o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS)),
+    initTimeoutMs: o.check(() => integerOption('--init-timeout', raw.initTimeout, 1, MAX_TIMER_MS)),
     maxMemoryMiB: o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536)),
     maxRestarts: o.check(() => integerOption('--max-restarts', raw.maxRestarts, 0)),
-    restartWindowMs: o.check(() => integerOption('--restart-window', raw.restartWindow, 1)) * 1000,
+    restartWindowMs: o.check(() => integerOption('--restart-window', raw.restartWindow, 1, MAX_TIMER_MS / 1000)) * 1000,
     maxQueue: o.check(() => integerOption('--max-queue', raw.maxQueue, 0)),
     maxBodyBytes: o.check(() => integerOption('--max-body', raw.maxBody, 1)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
@@ -129,11 +132,13 @@ export async function run(config: RunConfig): Promise<void> {
   const stop = async (exitCode: number, reason?: ActorchainError): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    // Stop accepting, let the message in flight finish and be flushed, then close.
+    // Stop accepting, let the message in flight finish and be flushed, then close. A client
+    // still sending a request gets a short grace, not the 300 s request timeout.
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
     await actor.close(reason);
-    await closed;
+    await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
+    server.closeAllConnections();
     log.info({ head: chain.head, length: chain.length, exitCode }, 'actorchain stopped');
     process.exit(exitCode);
   };

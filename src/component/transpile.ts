@@ -1,6 +1,6 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { transpile } from '@bytecodealliance/jco';
 import { sha256Hex } from '../json/canonical.js';
@@ -39,8 +39,22 @@ const JCO_VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco')), 'utf8')) as { version: string }
 ).version;
 
-export function transpileCacheRoot(): string {
-  return process.env.ACTORCHAIN_CACHE_DIR ?? path.join(tmpdir(), `actorchain-${process.getuid?.() ?? 'user'}`, 'transpiled');
+/**
+ * Where transpiled components are kept: `$ACTORCHAIN_CACHE_DIR`, else the user's cache dir
+ * (`$XDG_CACHE_HOME` or `~/.cache`). The generated code is imported and run, so it must live
+ * where only this user can write (never a predictable path in a shared /tmp); if no such
+ * place can be made, a private temporary dir serves this process alone.
+ */
+async function transpileCacheRoot(): Promise<string> {
+  const root =
+    process.env.ACTORCHAIN_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'actorchain', 'transpiled');
+  try {
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    await access(root, constants.W_OK);
+    return root;
+  } catch {
+    return mkdtemp(path.join(tmpdir(), 'actorchain-'));
+  }
 }
 
 /**
@@ -50,7 +64,7 @@ export function transpileCacheRoot(): string {
  */
 export async function transpileCached(component: Uint8Array, componentHash: string): Promise<Transpiled> {
   const key = sha256Hex(`${componentHash}:${JCO_VERSION}:${JSON.stringify(OPTIONS)}:${PATCH_VERSION}`).slice(0, 32);
-  const dir = path.join(transpileCacheRoot(), key);
+  const dir = path.join(await transpileCacheRoot(), key);
   const cached = await readTranspiled(dir);
   if (cached) return cached;
 

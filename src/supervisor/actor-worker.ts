@@ -33,6 +33,14 @@ export class ActorWorker {
   readonly #worker: Worker;
   readonly #remote: Comlink.Remote<ActorWorkerApi>;
   readonly #died: Promise<WorkerFaultError>;
+  /** Why the worker is gone, once it is. */
+  #deathFault: WorkerFaultError | undefined;
+  /**
+   * Calls waiting on this worker, rejected if it dies. A per-call entry removed when the call
+   * settles: racing each call against `died` itself would leave one handler on that
+   * long-lived promise per call (a leak of about 2 KB a message).
+   */
+  readonly #inFlight = new Set<(fault: WorkerFaultError) => void>();
   #terminated = false;
 
   constructor(component: LoadedComponent, logger: Logger) {
@@ -66,12 +74,12 @@ export class ActorWorker {
       this.#worker.on('exit', (exitCode) => {
         port1.close();
         const outOfMemory = (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        resolve(
-          new WorkerFaultError(
-            outOfMemory ? 'out-of-memory' : 'crash',
-            error ? `the component's worker died: ${error.message}` : `the component's worker exited with code ${exitCode}`,
-          ),
+        this.#deathFault = new WorkerFaultError(
+          outOfMemory ? 'out-of-memory' : 'crash',
+          error ? `the component's worker died: ${error.message}` : `the component's worker exited with code ${exitCode}`,
         );
+        for (const reject of this.#inFlight) reject(this.#deathFault);
+        resolve(this.#deathFault);
       });
     });
   }
@@ -103,17 +111,22 @@ export class ActorWorker {
   }
 
   async #race<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+    if (this.#deathFault) throw this.#deathFault;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    let onDeath!: (fault: WorkerFaultError) => void;
+    const stopped = new Promise<never>((_, reject) => {
+      onDeath = reject;
       timer = setTimeout(
         () => reject(new WorkerFaultError('timeout', `${what} ran longer than ${timeoutMs} ms; the worker was terminated`)),
         timeoutMs,
       );
     });
+    this.#inFlight.add(onDeath);
     try {
-      return await Promise.race([work, timeout, this.#died.then((fault) => Promise.reject(fault))]);
+      return await Promise.race([work, stopped]);
     } finally {
       clearTimeout(timer);
+      this.#inFlight.delete(onDeath);
     }
   }
 

@@ -33,6 +33,7 @@ export class Supervisor {
   readonly #budget: RestartBudget;
   #current: Promise<ActorWorker>;
   #closed = false;
+  #draining = false;
   #giveUp!: (reason: ActorchainError) => void;
   /** Settles when the restart budget is exhausted, with the fault that broke it. */
   readonly exhausted: Promise<ActorchainError>;
@@ -89,7 +90,16 @@ export class Supervisor {
    * worker has been scheduled; a supervisor that gave up rejects with ACTOR_UNAVAILABLE.
    */
   async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number) {
-    const worker = await this.#ready();
+    let worker: ActorWorker;
+    try {
+      worker = await this.#ready();
+    } catch (err) {
+      // The replacement for a faulted worker could not start; another attempt is under way.
+      if (err instanceof ActorchainError && err.code === 'INSTANTIATE_FAILED') {
+        throw new ActorchainError('WORKER_CRASHED', `a fresh worker could not be started: ${err.message}`);
+      }
+      throw err;
+    }
     try {
       return await worker.call(method, args, timeoutMs);
     } catch (err) {
@@ -104,9 +114,19 @@ export class Supervisor {
     return this.#current;
   }
 
+  /** From now on a faulted worker is not replaced: the runtime is stopping. */
+  drain(): void {
+    this.#draining = true;
+  }
+
   #replace(worker: ActorWorker, fault: WorkerFaultError): void {
     if (this.#closed || worker.terminated) return;
     void worker.terminate();
+    if (this.#draining) {
+      this.#current = Promise.reject(new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down'));
+      this.#current.catch(() => {});
+      return;
+    }
     this.#restart(fault, performance.now());
   }
 

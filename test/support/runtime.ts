@@ -157,3 +157,18 @@ export function chainProblems(head: string, entries: ChainEntry[]): string[] {
   if (entries.at(-1)?.hash !== head) problems.push(`last entry ${entries.at(-1)?.hash} is not HEAD ${head}`);
   return problems;
 }
+
+/** Messages accepted and not yet applied, from GET /metrics. */
+export async function queueDepth(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^actorchain_queue_depth (\d+)$/m.exec(text)?.[1]);
+}
+
+/** Wait until `depth` messages are accepted and not yet applied (the running one included). */
+export async function waitForQueueDepth(url: string, depth: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await queueDepth(url)) !== depth) {
+    if (Date.now() > deadline) throw new Error(`queue depth did not reach ${depth} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
