@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -41,4 +42,19 @@ test('a message that succeeds while SIGTERM arrives is answered 200 and is on di
   const summary = JSON.parse(inspected.stdout) as { head: string; length: number };
   assert.equal(summary.head, reply.body.head);
   assert.equal(summary.length, 4);
+});
+
+test('a client that never finishes its request does not hold up shutdown', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const { hostname, port } = new URL(runtime.url);
+  const socket = connect(Number(port), hostname);
+  t.after(() => socket.destroy());
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const started = Date.now();
+  runtime.child.kill('SIGTERM');
+  assert.equal(await runtime.exited, 0);
+  assert.ok(Date.now() - started < 5000, `exited after ${Date.now() - started} ms`);
 });
