@@ -59,6 +59,10 @@ export const ERROR_CODES = {
     summary: 'Replaying the chain with the component did not give what the chain records (a state, the sends, or a contract).',
   },
   CHAIN_SOURCE_UNREADABLE: { status: 500, summary: 'The chain source (data dir, .ndjson file or runtime URL) cannot be read.' },
+  DATA_DIR_LOCKED: {
+    status: 500,
+    summary: 'Another runtime holds the data dir (its pid is in <dir>/lock). Stop it, or remove the lock file if none runs.',
+  },
   LISTEN_FAILED: { status: 500, summary: 'The runtime could not listen on the address given.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

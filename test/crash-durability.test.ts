@@ -8,6 +8,15 @@ const ROUNDS = 4;
 const BURST = 300;
 const KILL_AFTER = 60;
 
+/*
+ * What this proves, and what it does not: kill -9 ends the process but not the machine, so
+ * the OS page cache survives it and bytes that were written but never fsynced are still
+ * read back on restart. This test therefore proves that every pair is written before its
+ * 200 (and that recovery and verify cope with a process dying mid-burst), not that it is
+ * fsynced before its 200; it would pass with --fsync never too. That the reply waits for the
+ * fdatasync is checked against a disk whose syncs the test controls, in
+ * fsync-before-ack.test.ts; only cutting the power would show it end to end.
+ */
 test('kill -9 in the middle of a burst of POSTs: every message answered 200 is in the chain after restart, and it verifies', async (t) => {
   const component = await buildFixture('echo');
   const dataDir = tempDir(t);

@@ -28,7 +28,7 @@ const CELLS: Array<[string, string, number, string, boolean]> = [
 ];
 
 test('every fault in handle and the contracts: its status and code, HEAD unchanged, next message served, restart counted', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '300', '--max-memory', '32', '--max-restarts', '100']);
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '1000', '--max-memory', '32', '--max-restarts', '100']);
   let good = 0;
   for (const [fn, fault, status, code, replaced] of CELLS) {
     const cell = `${fn}:${fault}`;

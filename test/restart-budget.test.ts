@@ -42,7 +42,7 @@ test('a full queue answers 503 with Retry-After at once, and the queued messages
 });
 
 test('messages that arrive while the worker is re-spawned wait their turn and are applied exactly once', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '300']);
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '1000']);
   const replies = await Promise.all([
     postJson(runtime.url, { fault: 'handle:spin' }),
     ...Array.from({ length: 20 }, (_, i) => postJson(runtime.url, { i })),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { chainFile, makeChain, readLines, tempDir } from './support/chain-file.js';
@@ -36,4 +37,16 @@ test('verify names a source it cannot read', async (t) => {
   const unreachable = await runCli(['verify', echo, 'http://127.0.0.1:9']);
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /CHAIN_SOURCE_UNREADABLE: cannot reach http:\/\/127\.0\.0\.1:9/);
+});
+
+test('verify, inspect and export name a chain.ndjson that is a directory, with no stack trace', async (t) => {
+  const echo = await buildFixture('echo');
+  const dataDir = tempDir(t);
+  mkdirSync(chainFile(dataDir));
+  for (const args of [['verify', echo, dataDir], ['inspect', dataDir], ['export', dataDir]]) {
+    const result = await runCli(args);
+    assert.equal(result.code, 1, args[0]);
+    assert.match(result.stderr, /^actorchain: CHAIN_SOURCE_UNREADABLE: cannot (read|export) .*chain\.ndjson: EISDIR/, args[0]);
+    assert.doesNotMatch(result.stderr, /unexpected error|\n\s+at /, args[0]);
+  }
 });

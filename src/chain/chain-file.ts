@@ -56,6 +56,11 @@ export class ChainFileReader {
     this.#checker = new ChainChecker({ componentHash: options.componentHash, unit: 'line' });
   }
 
+  /** An I/O failure (a directory where the file should be, a failing disk) as the CLI reports it. */
+  readonly #unreadable = (err: unknown): never => {
+    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
+  };
+
   /** After `groups()` is done: what was found after the last whole group, if anything. */
   get tail(): ChainTail | undefined {
     return this.#tail;
@@ -68,17 +73,13 @@ export class ChainFileReader {
 
   /**
    * The whole groups in chain order, up to the file's size when reading began (a live
-   * runtime may be appending meanwhile). Throws CHAIN_CORRUPT / CHAIN_COMPONENT_MISMATCH.
+   * runtime may be appending meanwhile). Throws CHAIN_CORRUPT / CHAIN_COMPONENT_MISMATCH, and
+   * CHAIN_SOURCE_UNREADABLE when the file cannot be read.
    */
   async *groups(): AsyncGenerator<EntryGroup> {
-    let handle;
+    const handle = await open(this.file, 'r').catch(this.#unreadable);
     try {
-      handle = await open(this.file, 'r');
-    } catch (err) {
-      throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
-    }
-    try {
-      const size = (await handle.stat()).size;
+      const size = (await handle.stat().catch(this.#unreadable)).size;
       let carry = Buffer.alloc(0);
       let carryOffset = 0;
       let line = 0;
@@ -87,7 +88,7 @@ export class ChainFileReader {
       for (let read = 0; read < size && torn === undefined; ) {
         // Chunks grow with a long line so that joining stays linear.
         const chunk = Buffer.allocUnsafe(Math.min(Math.max(CHUNK_BYTES, carry.length), size - read));
-        const { bytesRead } = await handle.read(chunk, 0, chunk.length, read);
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, read).catch(this.#unreadable);
         if (bytesRead === 0) break;
         read += bytesRead;
         const buffer = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);

@@ -14,17 +14,41 @@
  *   append B ─┴─ write(A+B) ─ fdatasync ─ resolve A, B ─ write(C+D) ─ fdatasync ─ resolve C, D
  *                            append D ─┘
  *
- * A failed write or sync is final: the groups in flight reject, every later append rejects
- * with the same CHAIN_WRITE_FAILED, and `failed` settles so the owner can exit. The file
- * may then end with a torn group, which recovery cuts on the next start.
+ * A failed write or sync is final. The file is cut back to the end of the last group that
+ * resolved, so a pair that was answered with an error does not come back on the next
+ * start (should the cut fail as well, that start's recovery cuts what is torn, but a whole
+ * pair would stay). Then the groups in flight reject, every later append rejects with the
+ * same CHAIN_WRITE_FAILED, and `failed` settles so the owner can exit.
  */
-import type { FileHandle } from 'node:fs/promises';
 import { ActorchainError } from '../errors.js';
 import type { ChainIndex } from './chain-index.js';
+import type { DataDirLock } from './data-dir-lock.js';
 import type { SealedEntry } from './entry.js';
 import type { ChainStore } from './store.js';
 
 export type FsyncMode = 'always' | 'never';
+
+/** What the store needs of a FileHandle, so that a test can stand in a slow or failing disk. */
+export interface ChainFileHandle {
+  /** Opened for appending: every write lands at the end of the file. */
+  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  datasync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FileStoreParts {
+  file: string;
+  handle: ChainFileHandle;
+  /** The entries already in the file, which are durable. */
+  index: ChainIndex;
+  /** Where those entries end. */
+  endOffset: number;
+  fsync: FsyncMode;
+  /** Held until close. */
+  lock: DataDirLock;
+}
 
 interface QueuedGroup {
   bytes: Buffer;
@@ -33,23 +57,18 @@ interface QueuedGroup {
   reject: (err: ActorchainError) => void;
 }
 
-interface WrittenWaiter {
-  count: number;
-  resolve: () => void;
-  reject: (err: ActorchainError) => void;
-}
-
 export class FileStore implements ChainStore {
   readonly file: string;
-  readonly #handle: FileHandle;
+  readonly #handle: ChainFileHandle;
   readonly #index: ChainIndex;
   readonly #fsync: FsyncMode;
+  readonly #lock: DataDirLock;
   /** File length once every queued group is written. */
   #endOffset: number;
-  /** Entries whose bytes are in the file (not necessarily synced). */
-  #writtenCount: number;
+  /** Entries whose group resolved, and where they end in the file. */
+  #durableCount: number;
+  #durableOffset: number;
   #queue: QueuedGroup[] = [];
-  #writtenWaiters: WrittenWaiter[] = [];
   #flushing = false;
   #drained: Promise<void> = Promise.resolve();
   #closed = false;
@@ -58,14 +77,16 @@ export class FileStore implements ChainStore {
   /** Settles (never rejects) with the error when a write or sync fails. */
   readonly failed: Promise<ActorchainError>;
 
-  /** Use openFileStore (recovery.ts): it checks the file and builds the index first. */
-  constructor(file: string, handle: FileHandle, index: ChainIndex, endOffset: number, fsync: FsyncMode) {
-    this.file = file;
-    this.#handle = handle;
-    this.#index = index;
-    this.#endOffset = endOffset;
-    this.#writtenCount = index.length;
-    this.#fsync = fsync;
+  /** Use openFileStore (recovery.ts): it takes the lock, checks the file and builds the index first. */
+  constructor(parts: FileStoreParts) {
+    this.file = parts.file;
+    this.#handle = parts.handle;
+    this.#index = parts.index;
+    this.#fsync = parts.fsync;
+    this.#lock = parts.lock;
+    this.#endOffset = parts.endOffset;
+    this.#durableOffset = parts.endOffset;
+    this.#durableCount = parts.index.length;
     this.failed = new Promise((resolve) => (this.#reportFailure = resolve));
   }
 
@@ -109,29 +130,42 @@ export class FileStore implements ChainStore {
     return this.#index.hashAt(position);
   }
 
-  async read(from: number, to: number): Promise<string[]> {
+  async read(from: number, to: number, maxBytes = Infinity): Promise<string[]> {
+    if (to > this.#durableCount) throw new Error(`read of entries up to ${to}, but only ${this.#durableCount} are durable`);
     if (from >= to) return [];
-    if (to > this.#writtenCount) await this.#whenWritten(to);
-    const start = this.#index.offsetAt(from);
-    const end = to < this.#index.length ? this.#index.offsetAt(to) : this.#endOffset;
-    const buffer = Buffer.allocUnsafe(end - start);
+    const start = this.#offsetOf(from);
+    let end = from + 1;
+    while (end < to && this.#offsetOf(end + 1) - start <= maxBytes) end++;
+    const buffer = Buffer.allocUnsafe(this.#offsetOf(end) - start);
     for (let done = 0; done < buffer.length; ) {
       const { bytesRead } = await this.#handle.read(buffer, done, buffer.length - done, start + done);
       if (bytesRead === 0) throw new ActorchainError('INTERNAL_ERROR', `${this.file} is shorter than its index (was it truncated?)`);
       done += bytesRead;
     }
-    const lines = buffer.toString('utf8').split('\n');
-    lines.pop(); // the text after the last newline is empty
+    // One string per line: the whole range as one string could pass V8's limit on a string's length.
+    const lines: string[] = [];
+    for (let position = from; position < end; position++) {
+      lines.push(buffer.toString('utf8', this.#offsetOf(position) - start, this.#offsetOf(position + 1) - start - 1));
+    }
     return lines;
   }
 
-  /** Let the groups in flight finish, sync once more, and close the file. */
+  /** Let the groups in flight finish, sync once more, close the file and release the lock. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#drained;
-    if (!this.#failure && this.#fsync === 'never') await this.#handle.datasync().catch(() => {});
-    await this.#handle.close();
+    try {
+      await this.#drained;
+      if (!this.#failure && this.#fsync === 'never') await this.#handle.datasync().catch(() => {});
+      await this.#handle.close();
+    } finally {
+      await this.#lock.release();
+    }
+  }
+
+  /** Byte offset of the line at `position`; the end of the file for the position after the last. */
+  #offsetOf(position: number): number {
+    return position < this.#index.length ? this.#index.offsetAt(position) : this.#endOffset;
   }
 
   async #flush(): Promise<void> {
@@ -139,15 +173,16 @@ export class FileStore implements ChainStore {
       while (this.#queue.length > 0) {
         const batch = this.#queue;
         this.#queue = [];
+        const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((g) => g.bytes));
         try {
-          await this.#writeFully(batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((g) => g.bytes)));
-          this.#writtenCount += batch.reduce((sum, g) => sum + g.entries, 0);
-          this.#settleWritten();
+          await this.#writeFully(bytes);
           if (this.#fsync === 'always') await this.#handle.datasync();
         } catch (err) {
-          this.#fail(err as Error, batch);
+          await this.#fail(err as Error, batch);
           return;
         }
+        this.#durableCount += batch.reduce((sum, g) => sum + g.entries, 0);
+        this.#durableOffset += bytes.length;
         for (const group of batch) group.resolve();
       }
     } finally {
@@ -158,34 +193,26 @@ export class FileStore implements ChainStore {
 
   async #writeFully(bytes: Buffer): Promise<void> {
     for (let done = 0; done < bytes.length; ) {
-      // The file is opened for appending: every write lands at its end.
       const { bytesWritten } = await this.#handle.write(bytes, done, bytes.length - done);
       done += bytesWritten;
     }
   }
 
-  #whenWritten(count: number): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => this.#writtenWaiters.push({ count, resolve, reject }));
-  }
-
-  #settleWritten(): void {
-    const ready = this.#writtenWaiters.filter((w) => w.count <= this.#writtenCount);
-    if (ready.length === 0) return;
-    this.#writtenWaiters = this.#writtenWaiters.filter((w) => w.count > this.#writtenCount);
-    for (const waiter of ready) waiter.resolve();
-  }
-
-  #fail(cause: Error, batch: QueuedGroup[]): void {
+  /** Cut the unacknowledged bytes, then reject every waiting group (those queued meanwhile too). */
+  async #fail(cause: Error, batch: QueuedGroup[]): Promise<void> {
+    let uncut = '';
+    try {
+      await this.#handle.truncate(this.#durableOffset);
+    } catch (err) {
+      uncut = `; cutting the unacknowledged entries from it failed too (${(err as Error).message}), so the next start may find them`;
+    }
     this.#failure = new ActorchainError(
       'CHAIN_WRITE_FAILED',
-      `writing ${this.file} failed (${cause.message}); no further message will be acknowledged`,
+      `writing ${this.file} failed (${cause.message}); no further message will be acknowledged${uncut}`,
       { cause },
     );
     for (const group of [...batch, ...this.#queue]) group.reject(this.#failure);
-    for (const waiter of this.#writtenWaiters) waiter.reject(this.#failure);
     this.#queue = [];
-    this.#writtenWaiters = [];
     this.#reportFailure(this.#failure);
   }
 }

@@ -32,8 +32,13 @@ export class MemoryStore implements ChainStore {
     return this.#hashes[position]!;
   }
 
-  read(from: number, to: number): Promise<string[]> {
-    return Promise.resolve(this.#texts.slice(from, to));
+  read(from: number, to: number, maxBytes = Infinity): Promise<string[]> {
+    let end = from;
+    for (let bytes = 0; end < to; end++) {
+      bytes += Buffer.byteLength(this.#texts[end]!) + 1;
+      if (bytes > maxBytes && end > from) break;
+    }
+    return Promise.resolve(this.#texts.slice(from, end));
   }
 
   close(): Promise<void> {

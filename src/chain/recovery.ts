@@ -1,17 +1,18 @@
 /**
- * Opening a data dir: check every line of an existing chain.ndjson, cut a torn tail, build
- * the index, and hand back the store with the state the chain ends with, so the actor
- * resumes where it stopped instead of calling init. A chain that fails any other check is
- * refused and left as it is: never start a new chain over data.
+ * Opening a data dir: take its lock, check every line of an existing chain.ndjson, cut a
+ * torn tail, build the index, and hand back the store with the state the chain ends with,
+ * so the actor resumes where it stopped instead of calling init. A chain that fails any
+ * other check is refused and left as it is: never start a new chain over data.
  */
 import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import type { CommittedState } from './chain.js';
 import { ChainFileReader, CHAIN_FILE, type ChainTail } from './chain-file.js';
 import { ChainIndex } from './chain-index.js';
+import { lockDataDir } from './data-dir-lock.js';
 import type { StateData } from './entry.js';
 import { FileStore, type FsyncMode } from './file-store.js';
 
@@ -19,8 +20,8 @@ export interface OpenFileStoreOptions {
   /** The component the chain must have been made by. */
   componentHash: string;
   fsync: FsyncMode;
-  /** Told about a torn tail before it is cut. */
-  onWarning: (message: string, tail: ChainTail) => void;
+  /** Told about a torn tail before it is cut, and about a stale lock before it is taken over. */
+  onWarning: (message: string, details: { tail: ChainTail } | { lock: string; stalePid: number }) => void;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
@@ -32,9 +33,8 @@ export interface OpenedFileStore {
   recovered: number;
 }
 
-async function openForAppend(dir: string, file: string) {
+async function openForAppend(file: string) {
   try {
-    await mkdir(dir, { recursive: true });
     return await open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT);
   } catch (err) {
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot open ${file}: ${(err as Error).message}`, { cause: err });
@@ -43,8 +43,16 @@ async function openForAppend(dir: string, file: string) {
 
 export async function openFileStore(dir: string, options: OpenFileStoreOptions): Promise<OpenedFileStore> {
   const file = path.join(dir, CHAIN_FILE);
-  const handle = await openForAppend(dir, file);
   try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot create ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  // Before anything is read or cut: another runtime may be appending.
+  const lock = await lockDataDir(dir, options.onWarning);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await openForAppend(file);
     const reader = new ChainFileReader(file, { componentHash: options.componentHash, onProgress: options.onProgress });
     const index = new ChainIndex();
     let offset = 0;
@@ -60,7 +68,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     if (tail) {
       options.onWarning(
         `cutting ${tail.bytes} bytes from line ${tail.line} of ${file} back to the last whole message/state pair: ${tail.reason}`,
-        tail,
+        { tail },
       );
       await handle.truncate(tail.offset);
       await handle.datasync();
@@ -68,9 +76,10 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     // A new file's name must survive a crash as well as its contents.
     if (index.length === 0) await syncDirectory(dir);
     const state = lastState && { value: lastState.state, canonical: canonicalJson(lastState.state) };
-    return { store: new FileStore(file, handle, index, offset, options.fsync), state, recovered: index.length };
+    return { store: new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock }), state, recovered: index.length };
   } catch (err) {
-    await handle.close();
+    await handle?.close();
+    await lock.release();
     throw err;
   }
 }

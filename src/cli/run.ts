@@ -110,7 +110,7 @@ export async function run(config: RunConfig): Promise<void> {
 
   const { chain, failed } = await openChain(config.storage, component.hash, log);
   let actor: Actor | undefined;
-  const metrics = new Metrics({ chainLength: () => chain.length, queueDepth: () => actor?.pending ?? 0 });
+  const metrics = new Metrics({ chainLength: () => chain.durable.length, queueDepth: () => actor?.pending ?? 0 });
   try {
     actor = await Actor.start(component, chain, { ...config, onRestart: (cause) => metrics.restarts.inc({ cause }) }, log);
   } catch (err) {
@@ -139,7 +139,7 @@ export async function run(config: RunConfig): Promise<void> {
     await actor.close(reason);
     await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
     server.closeAllConnections();
-    log.info({ head: chain.head, length: chain.length, exitCode }, 'actorchain stopped');
+    log.info({ head: chain.durable.head, length: chain.durable.length, exitCode }, 'actorchain stopped');
     process.exit(exitCode);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -62,7 +62,7 @@ export async function openChain(config: StorageConfig, componentHash: string, lo
   const { store, state, recovered } = await openFileStore(config.dataDir, {
     componentHash,
     fsync: config.fsync,
-    onWarning: (message, tail) => log.warn({ tail }, message),
+    onWarning: (message, details) => log.warn(details, message),
     onProgress: progress.update,
   })
     .catch((err: unknown) => {

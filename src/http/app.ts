@@ -97,12 +97,15 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
 
+  // Reads serve the durable view: a client never sees what a crash could still take back.
   app.get('/head', (_req, res) => {
-    res.json({ head: actor.chain.head, length: actor.chain.length });
+    const { head, length } = actor.chain.durable;
+    res.json({ head, length });
   });
 
   app.get('/state', (_req, res) => {
-    res.json({ head: actor.chain.head, state: actor.chain.state.value });
+    const { head, state } = actor.chain.durable;
+    res.json({ head, state: state.value });
   });
 
   app.get('/chain', async (req, res) => {
