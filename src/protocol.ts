@@ -4,6 +4,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { ActorInstance, InstanceSpec } from './component/instance.js';
+import type { ErrorCode } from './errors.js';
+import type { VerifySummary } from './verify/verify.js';
 
 export interface WorkerData extends InstanceSpec {
   /** The comlink channel; the worker's parentPort carries only WorkerEvents. */
@@ -34,3 +36,21 @@ export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;
 
 /** Events a worker posts on its parentPort as they happen (not at the end of a call). */
 export type WorkerEvent = { kind: 'log'; message: string };
+
+/** What `verify` hands its worker: the component, where the chain is, and a heartbeat. */
+export interface VerifyWorkerData {
+  spec: InstanceSpec;
+  source: string;
+  componentHash: string;
+  /**
+   * Written by the worker before each group: [0] groups started, [1] the 0-based position
+   * of the group's first entry. The main thread reads it to tell a stuck component from a
+   * slow one without a message per group.
+   */
+  heartbeat: Int32Array;
+}
+
+export type VerifyEvent =
+  | { kind: 'progress'; done: number; total: number }
+  | { kind: 'done'; summary: VerifySummary }
+  | { kind: 'failed'; code: ErrorCode; message: string };

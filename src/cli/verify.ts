@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadComponent } from '../component/load.js';
-import { openSource, isUrl } from '../verify/source.js';
-import { verifyChain } from '../verify/verify.js';
-import { integerOption } from './options.js';
+import { runVerify } from '../verify/run-verify.js';
+import { isUrl } from '../verify/source.js';
+import { integerOption, MAX_TIMER_MS, OptionChecker } from './options.js';
 import { Progress } from './progress.js';
 
 export function registerVerify(program: Command): void {
@@ -12,8 +12,13 @@ export function registerVerify(program: Command): void {
     .argument('<component>', 'the component the chain claims to come from (.wasm)')
     .argument('<source>', 'a data dir, a chain .ndjson file, or the URL of a running runtime')
     .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", '256')
-    .action(async (componentFile: string, source: string, raw: { maxMemory: string }) => {
-      const component = await loadComponent(componentFile, { maxMemoryMiB: integerOption('--max-memory', raw.maxMemory, 1, 65536) });
+    .option('--timeout <ms>', 'how long the replay may make no progress (a component stuck on an entry) before verify stops it', '5000')
+    .action(async (componentFile: string, source: string, raw: { maxMemory: string; timeout: string }) => {
+      const o = new OptionChecker();
+      const maxMemoryMiB = o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536));
+      const timeoutMs = o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS));
+      o.done();
+      const component = await loadComponent(componentFile, { maxMemoryMiB });
       if (component.imports.nondeterministic.length > 0) {
         process.stderr.write(
           `actorchain: warning: the component imports ${component.imports.nondeterministic.join(', ')}; ` +
@@ -21,8 +26,7 @@ export function registerVerify(program: Command): void {
         );
       }
       const progress = new Progress('verifying', isUrl(source) ? 'entries' : 'bytes');
-      const chain = await openSource(source, { componentHash: component.hash, onProgress: progress.update });
-      const summary = await verifyChain(component, chain).finally(() => progress.done());
+      const summary = await runVerify(component, source, { timeoutMs, onProgress: progress.update }).finally(() => progress.done());
       if (summary.tail) {
         process.stderr.write(`actorchain: warning: not part of the chain, not verified: ${summary.tail.bytes} bytes from line ${summary.tail.line}: ${summary.tail.reason}\n`);
       }

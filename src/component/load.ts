@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { ActorchainError } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
 import { planImports, type ImportPlan } from './imports.js';
+import type { InstanceSpec } from './instance.js';
 import { checkActorInterface, runtimeImports, type Encoding } from './interface.js';
 import { limitMemory, WASM_PAGE_BYTES } from './memory-limit.js';
 import { transpileCached } from './transpile.js';
@@ -20,6 +21,17 @@ export interface LoadedComponent {
   modules: Record<string, WebAssembly.Module>;
   imports: ImportPlan;
   maxMemoryBytes: number;
+}
+
+/** What a thread needs to instantiate the component (the compiled modules travel by structured clone). */
+export function instanceSpec(component: LoadedComponent): InstanceSpec {
+  return {
+    moduleUrl: component.moduleUrl,
+    modules: component.modules,
+    encoding: component.encoding,
+    wasiImports: component.imports.wasi,
+    maxMemoryBytes: component.maxMemoryBytes,
+  };
 }
 
 export interface LoadOptions {

@@ -3,7 +3,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
-import type { LoadedComponent } from '../component/load.js';
+import { instanceSpec, type LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import type { ActorCall, ActorWorkerApi, CallOutcome, WorkerData, WorkerEvent } from '../protocol.js';
 
@@ -45,14 +45,7 @@ export class ActorWorker {
 
   constructor(component: LoadedComponent, logger: Logger) {
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerData = {
-      port: port2,
-      moduleUrl: component.moduleUrl,
-      modules: component.modules,
-      encoding: component.encoding,
-      wasiImports: component.imports.wasi,
-      maxMemoryBytes: component.maxMemoryBytes,
-    };
+    const data: WorkerData = { ...instanceSpec(component), port: port2 };
     const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
     this.#worker = new Worker(WORKER_ENTRY, {
       workerData: data,

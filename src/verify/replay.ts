@@ -1,14 +1,14 @@
 /**
- * Replaying a chain with its component, in process: one instance, called directly (a
- * worker's message round trip would cost more than the calls). Each group is checked the
+ * Replaying a chain with its component: one instance, called directly (a message round
+ * trip per call would cost more than the calls; the whole replay runs in one watched
+ * worker instead, see run-verify.ts). Each group is checked the
  * way the runtime decided it: init gives the first state; for a message, message-contract
  * accepts it, handle gives exactly the recorded state and sends, state-contract accepts the
  * state. The first difference is thrown as CHAIN_DIVERGED.
  */
 import { payloadText, type CheckedEntry, type PositionUnit } from '../chain/check.js';
 import type { MessageData, StateData } from '../chain/entry.js';
-import type { LoadedComponent } from '../component/load.js';
-import { instantiateActor, type ActorInstance } from '../component/instance.js';
+import { instantiateActor, type ActorInstance, type InstanceSpec } from '../component/instance.js';
 import { ActorchainError } from '../errors.js';
 import { canonicalJson, parseCanonical } from '../json/canonical.js';
 import type { CallOutcome, RawSend } from '../protocol.js';
@@ -30,18 +30,9 @@ export class Replayer {
     this.#unit = unit;
   }
 
-  static async start(component: LoadedComponent, unit: PositionUnit): Promise<Replayer> {
-    const instance = await instantiateActor(
-      {
-        moduleUrl: component.moduleUrl,
-        modules: component.modules,
-        encoding: component.encoding,
-        wasiImports: component.imports.wasi,
-        maxMemoryBytes: component.maxMemoryBytes,
-      },
-      // What the component logs while replaying was logged when it ran.
-      () => {},
-    );
+  static async start(spec: InstanceSpec, unit: PositionUnit): Promise<Replayer> {
+    // What the component logs while replaying was logged when it ran.
+    const instance = await instantiateActor(spec, () => {});
     return new Replayer(instance, unit);
   }
 

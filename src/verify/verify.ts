@@ -3,7 +3,8 @@
  * and the replay, in one pass over the chain.
  */
 import type { ChainTail } from '../chain/chain-file.js';
-import type { LoadedComponent } from '../component/load.js';
+import type { CheckedEntry } from '../chain/check.js';
+import type { InstanceSpec } from '../component/instance.js';
 import { ActorchainError } from '../errors.js';
 import { Replayer } from './replay.js';
 import type { ChainSource } from './source.js';
@@ -16,14 +17,22 @@ export interface VerifySummary {
   tail: ChainTail | undefined;
 }
 
-/** Resolves with a summary when the whole chain replays; throws the first problem otherwise. */
-export async function verifyChain(component: LoadedComponent, source: ChainSource): Promise<VerifySummary> {
+/**
+ * Resolves with a summary when the whole chain replays; throws the first problem otherwise.
+ * `onGroup` hears of each group before it is replayed (the watchdog's heartbeat).
+ */
+export async function verifyChain(
+  spec: InstanceSpec,
+  source: ChainSource,
+  onGroup: (first: CheckedEntry) => void = () => {},
+): Promise<VerifySummary> {
   const started = performance.now();
-  const replayer = await Replayer.start(component, source.unit);
+  const replayer = await Replayer.start(spec, source.unit);
   let entries = 0;
   let head: string | undefined;
   for await (const group of source.groups()) {
     const [first, state] = group;
+    onGroup(first);
     if (first.kind === 'genesis') replayer.init(state);
     else replayer.transition(first, state);
     entries += 2;

@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildFixture } from '../fixtures/build.js';
+import { runCli } from './support/runtime.js';
+import { forgeAndRelink, makeChain, readLines, tempDir, writeLines } from './support/chain-file.js';
+
+test('verify stops a component that never returns on a forged entry, naming where it was stuck', async (t) => {
+  const faults = await buildFixture('faults');
+  const dataDir = tempDir(t);
+  await makeChain(t, faults, dataDir, [{ n: 1 }, { n: 2 }]);
+  // A forger slips in a message the runtime would never have committed: handle spins on it.
+  const lines = forgeAndRelink(readLines(dataDir), 4, { message: { fault: 'handle:spin' } });
+  writeLines(dataDir, forgeAndRelink(lines, 5, { state: { fault: 'handle:spin' } }));
+
+  const started = Date.now();
+  const result = await runCli(['verify', faults, dataDir, '--timeout', '500'], { timeoutMs: 30_000 });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /COMPONENT_TIMEOUT: replaying from line 5, the component made no progress for 500 ms/);
+  assert.ok(Date.now() - started < 10_000, 'stopped promptly');
+});
