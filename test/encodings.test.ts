@@ -18,3 +18,11 @@ test('string and list<u8> components give the same chain apart from the componen
   }
   assert.deepEqual(chains[0], chains[1]);
 });
+
+test('a component built against a versioned package (ntwk:simple-actor@0.1.0) is accepted', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('echo-versioned'));
+  const reply = await postJson(runtime.url, { v: 1 });
+  assert.equal(reply.status, 200);
+  assert.deepEqual(reply.body.state, { v: 1 });
+  assert.ok(runtime.logs.some((l) => l.source === 'component' && l.msg === 'handled'), 'its versioned runtime import is served');
+});

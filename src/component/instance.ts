@@ -4,7 +4,7 @@
  * runs it in process, where thread hops would cost more than the calls themselves.
  */
 import type { CallOutcome, RawSend } from '../protocol.js';
-import { ACTOR_INTERFACE, RUNTIME_INTERFACE, TYPES_INTERFACE, unversioned } from './imports.js';
+import { RUNTIME_INTERFACE, TYPES_INTERFACE, unversioned } from './imports.js';
 import type { Encoding } from './interface.js';
 
 interface ActorExports {
@@ -16,6 +16,8 @@ interface ActorExports {
 
 export interface InstanceSpec {
   moduleUrl: string;
+  /** The key the generated code exports the actor interface under. */
+  actorExport: string;
   modules: Record<string, WebAssembly.Module>;
   encoding: Encoding;
   wasiImports: string[];
@@ -115,7 +117,7 @@ export async function instantiateActor(spec: InstanceSpec, log: (message: string
       return instance;
     },
   );
-  const actor = root[ACTOR_INTERFACE]!;
+  const actor = root[spec.actorExport]!;
   const toComponent = spec.encoding === 'bytes' ? (text: string) => utf8Encoder.encode(text) : (text: string) => text;
 
   /** A trap with the memory nearly at its limit is reported as running out of memory. */

@@ -1,4 +1,5 @@
 import { ActorchainError } from '../errors.js';
+import { ACTOR_INTERFACE, unversioned } from './imports.js';
 
 export type Encoding = 'string' | 'bytes';
 
@@ -45,13 +46,21 @@ function encodingOf(type: string): Encoding | undefined {
   return undefined;
 }
 
+export interface ActorInterface {
+  /** The export's name as the generated code keys it (`ntwk:simple-actor/actor`, perhaps with `@version`). */
+  exportName: string;
+  encoding: Encoding;
+}
+
 /**
  * Check that the component exports the actor interface with all four functions, and find
- * whether state and message travel as JSON text or JSON bytes.
+ * whether state and message travel as JSON text or JSON bytes. A versioned package
+ * (`ntwk:simple-actor@0.1.0`) is accepted as the same interface.
  */
-export function checkActorInterface(exportNames: readonly string[], declarations: Declarations): Encoding {
+export function checkActorInterface(exportNames: readonly string[], declarations: Declarations): ActorInterface {
   const dts = declarations[ACTOR_DTS];
-  if (!exportNames.includes('ntwk:simple-actor/actor') || dts === undefined) {
+  const exportName = exportNames.find((name) => unversioned(name) === ACTOR_INTERFACE);
+  if (exportName === undefined || dts === undefined) {
     throw new ActorchainError(
       'MISSING_EXPORTS',
       `the component does not export the interface ntwk:simple-actor/actor ` +
@@ -95,7 +104,7 @@ export function checkActorInterface(exportNames: readonly string[], declarations
         'state and message must both be string (JSON text) or both list<u8> (UTF-8 JSON bytes).',
     );
   }
-  return [...found][0] as Encoding;
+  return { exportName, encoding: [...found][0] as Encoding };
 }
 
 /** Functions the component imports from ntwk:simple-actor/runtime. */

@@ -15,6 +15,8 @@ export interface LoadedComponent {
   /** Lowercase hex SHA-256 of the component file: the genesis entry names it. */
   hash: string;
   encoding: Encoding;
+  /** The actor interface's export name in the generated code. */
+  actorExport: string;
   /** file: URL of the generated ES module exporting `instantiate`. */
   moduleUrl: string;
   /** Compiled core modules by the name the generated code asks for, memory-limited. */
@@ -27,6 +29,7 @@ export interface LoadedComponent {
 export function instanceSpec(component: LoadedComponent): InstanceSpec {
   return {
     moduleUrl: component.moduleUrl,
+    actorExport: component.actorExport,
     modules: component.modules,
     encoding: component.encoding,
     wasiImports: component.imports.wasi,
@@ -74,7 +77,7 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
       cause: err,
     });
   }
-  const encoding = checkActorInterface(transpiled.exports, transpiled.declarations);
+  const { exportName, encoding } = checkActorInterface(transpiled.exports, transpiled.declarations);
   const imports = planImports(transpiled.imports, runtimeImports(transpiled.declarations));
 
   const maxMemoryBytes = options.maxMemoryMiB * 2 ** 20;
@@ -87,6 +90,7 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
     path: file,
     hash,
     encoding,
+    actorExport: exportName,
     moduleUrl: pathToFileURL(path.join(transpiled.dir, 'component.js')).href,
     modules,
     imports,
