@@ -3,13 +3,28 @@
  * worker. Both sides import these types; nothing else is shared.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ActorInstance, InstanceSpec } from './component/instance.js';
+import type { ActorFunction, ActorInstance, InstanceSpec } from './component/instance.js';
+import type { TransitionResult } from './actor/transition.js';
 import type { ErrorCode } from './errors.js';
 import type { VerifySummary } from './verify/verify.js';
 
 export interface WorkerData extends InstanceSpec {
   /** The comlink channel; the worker's parentPort carries only WorkerEvents. */
   port: MessagePort;
+  /** The call clock, written by the worker as each call into the component starts. */
+  callClock: SharedArrayBuffer;
+}
+
+/**
+ * The call clock's layout: when the current call into the component started (ms since the
+ * epoch) and which function it is. The main thread reads it when a deadline passes, so a
+ * transition's three calls are each bounded by --timeout without a message per call.
+ */
+export const CALL_CLOCK_BYTES = 16;
+export const CALL_FUNCTIONS: readonly ActorFunction[] = ['init', 'handle', 'state-contract', 'message-contract'];
+
+export function callClockViews(buffer: SharedArrayBuffer): { startedAtMs: BigInt64Array; fn: Int32Array } {
+  return { startedAtMs: new BigInt64Array(buffer, 0, 1), fn: new Int32Array(buffer, 8, 1) };
 }
 
 /** A send the component made during a call; `message` is null when it was not UTF-8. */
@@ -23,13 +38,14 @@ export type Fault = 'trap' | 'out-of-memory' | 'error';
 export type CallOutcome<T> =
   | { ok: true; value: T; sends: RawSend[] }
   /** The component's output was not UTF-8 (list<u8> encoding): a bad result, not a fault. */
-  | { ok: false; fault: 'not-utf8'; message: string }
-  | { ok: false; fault: Fault; message: string };
+  | { ok: false; fault: 'not-utf8'; message: string; fn: ActorFunction }
+  | { ok: false; fault: Fault; message: string; fn: ActorFunction };
 
-/** What the worker exposes over comlink: the instance's four functions, and readiness. */
+/** What the worker exposes over comlink: the instance's four functions, a whole transition, and readiness. */
 export interface ActorWorkerApi extends ActorInstance {
   /** Resolves once the component is instantiated, or with why it could not be. */
   ready(): Promise<{ ok: true } | { ok: false; message: string }>;
+  transition(message: string, state: string): CallOutcome<TransitionResult>;
 }
 
 export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;

@@ -6,13 +6,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { runTransition } from '../src/actor/transition.js';
 import { instantiateActor } from '../src/component/instance.js';
-import type { ActorWorkerApi, WorkerData, WorkerEvent } from '../src/protocol.js';
+import { CALL_FUNCTIONS, callClockViews, type ActorWorkerApi, type WorkerData, type WorkerEvent } from '../src/protocol.js';
 
 const data = workerData as WorkerData;
 const post = (event: WorkerEvent) => parentPort!.postMessage(event);
+const clock = callClockViews(data.callClock);
 
-const instance = instantiateActor(data, (message) => post({ kind: 'log', message }));
+const instance = instantiateActor(
+  data,
+  (message) => post({ kind: 'log', message }),
+  (fn) => {
+    Atomics.store(clock.fn, 0, CALL_FUNCTIONS.indexOf(fn));
+    Atomics.store(clock.startedAtMs, 0, BigInt(Date.now()));
+  },
+);
 instance.catch(() => {});
 const actor = await instance.catch(() => undefined);
 
@@ -29,6 +38,7 @@ const api: ActorWorkerApi = {
   handle: (message, state) => actor!.handle(message, state),
   stateContract: (state) => actor!.stateContract(state),
   messageContract: (message, state) => actor!.messageContract(message, state),
+  transition: (message, state) => runTransition(actor!, message, state),
 };
 
 Comlink.expose(api, nodeEndpoint(data.port));

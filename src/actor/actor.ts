@@ -25,13 +25,15 @@ export interface Applied {
   state: unknown;
 }
 
+function stateNotJson(text: string, what: string): ActorchainError {
+  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return new ActorchainError('STATE_NOT_JSON', `${what} returned a state that is not JSON: ${JSON.stringify(shown)}`);
+}
+
 /** Parse the component's state text; STATE_NOT_JSON when it is not JSON with a canonical form. */
 function parseState(text: string, what: string): CommittedState {
   const parsed = parseCanonical(text);
-  if (!parsed) {
-    const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-    throw new ActorchainError('STATE_NOT_JSON', `${what} returned a state that is not JSON: ${JSON.stringify(shown)}`);
-  }
+  if (!parsed) throw stateNotJson(text, what);
   return { value: parsed.value, canonical: parsed.canonical };
 }
 
@@ -137,15 +139,18 @@ export class Actor {
   }
 
   async #apply(message: Record<string, unknown>, canonical: string) {
-    const { timeoutMs } = this.#options;
     const current = this.chain.state;
-    const { value: allowed } = await this.supervisor.call('messageContract', [canonical, current.canonical], timeoutMs);
-    if (!allowed) throw new ActorchainError('MESSAGE_REJECTED', 'message-contract refused this message for the current state');
-    const result = await this.supervisor.call('handle', [canonical, current.canonical], timeoutMs);
-    const state = parseState(result.value, 'handle');
-    const sends = parseSends(result.sends);
-    const { value: valid } = await this.supervisor.call('stateContract', [state.canonical], timeoutMs);
-    if (!valid) throw new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
+    const { value: result, sends: rawSends } = await this.supervisor.call('transition', [canonical, current.canonical], this.#options.timeoutMs);
+    switch (result.verdict) {
+      case 'message-rejected':
+        throw new ActorchainError('MESSAGE_REJECTED', 'message-contract refused this message for the current state');
+      case 'state-not-json':
+        throw stateNotJson(result.text, 'handle');
+      case 'state-rejected':
+        throw new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
+    }
+    const state: CommittedState = { value: JSON.parse(result.state) as unknown, canonical: result.state };
+    const sends = parseSends(rawSends);
     const transition = this.chain.commitTransition(message, state, sends);
     this.#logger.debug({ head: transition.stateHash }, 'message applied');
     return { transition, state, sends };

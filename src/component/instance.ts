@@ -85,7 +85,18 @@ async function wasiImports(names: string[]): Promise<Record<string, unknown>> {
   return imports;
 }
 
-export async function instantiateActor(spec: InstanceSpec, log: (message: string) => void): Promise<ActorInstance> {
+/** The actor functions by their WIT names, as reported to `onCall`. */
+export type ActorFunction = 'init' | 'handle' | 'state-contract' | 'message-contract';
+
+/**
+ * `onCall` hears of each call into the component just before it starts (the worker's
+ * timeout clock).
+ */
+export async function instantiateActor(
+  spec: InstanceSpec,
+  log: (message: string) => void,
+  onCall: (fn: ActorFunction) => void = () => {},
+): Promise<ActorInstance> {
   const memories: WebAssembly.Memory[] = [];
   let sends: RawSend[] = [];
   const runtime = {
@@ -123,25 +134,27 @@ export async function instantiateActor(spec: InstanceSpec, log: (message: string
   /** A trap with the memory nearly at its limit is reported as running out of memory. */
   const nearMemoryLimit = () => memories.reduce((sum, m) => sum + m.buffer.byteLength, 0) >= spec.maxMemoryBytes * 0.9;
 
-  function call<T>(body: () => T): CallOutcome<T> {
+  function call<T>(fn: ActorFunction, body: () => T): CallOutcome<T> {
     sends = [];
+    onCall(fn);
     try {
       const value = body();
       return { ok: true, value, sends };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (err instanceof NotUtf8Error) return { ok: false, fault: 'not-utf8', message };
+      if (err instanceof NotUtf8Error) return { ok: false, fault: 'not-utf8', message, fn };
       if (nearMemoryLimit() || (err instanceof RangeError && /memory/i.test(message))) {
-        return { ok: false, fault: 'out-of-memory', message };
+        return { ok: false, fault: 'out-of-memory', message, fn };
       }
-      return { ok: false, fault: err instanceof WebAssembly.RuntimeError ? 'trap' : 'error', message };
+      return { ok: false, fault: err instanceof WebAssembly.RuntimeError ? 'trap' : 'error', message, fn };
     }
   }
 
   return {
-    init: () => call(() => fromComponent(actor.init())),
-    handle: (message, state) => call(() => fromComponent(actor.handle(toComponent(message), toComponent(state)))),
-    stateContract: (state) => call(() => actor.stateContract(toComponent(state))),
-    messageContract: (message, state) => call(() => actor.messageContract(toComponent(message), toComponent(state))),
+    init: () => call('init', () => fromComponent(actor.init())),
+    handle: (message, state) => call('handle', () => fromComponent(actor.handle(toComponent(message), toComponent(state)))),
+    stateContract: (state) => call('state-contract', () => actor.stateContract(toComponent(state))),
+    messageContract: (message, state) =>
+      call('message-contract', () => actor.messageContract(toComponent(message), toComponent(state))),
   };
 }

@@ -5,7 +5,16 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
 import { instanceSpec, type LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import type { ActorCall, ActorWorkerApi, CallOutcome, WorkerData, WorkerEvent } from '../protocol.js';
+import {
+  CALL_CLOCK_BYTES,
+  CALL_FUNCTIONS,
+  callClockViews,
+  type ActorCall,
+  type ActorWorkerApi,
+  type CallOutcome,
+  type WorkerData,
+  type WorkerEvent,
+} from '../protocol.js';
 
 const WORKER_ENTRY = new URL('../../worker/actor-worker.js', import.meta.url);
 
@@ -42,10 +51,12 @@ export class ActorWorker {
    */
   readonly #inFlight = new Set<(fault: WorkerFaultError) => void>();
   #terminated = false;
+  readonly #callClock = new SharedArrayBuffer(CALL_CLOCK_BYTES);
+  readonly #clock = callClockViews(this.#callClock);
 
   constructor(component: LoadedComponent, logger: Logger) {
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerData = { ...instanceSpec(component), port: port2 };
+    const data: WorkerData = { ...instanceSpec(component), port: port2, callClock: this.#callClock };
     const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
     this.#worker = new Worker(WORKER_ENTRY, {
       workerData: data,
@@ -98,21 +109,35 @@ export class ActorWorker {
     const invoke = this.#remote[method] as (...a: CallArgs<K>) => Promise<CallOutcome<unknown>>;
     const outcome = await this.#race(invoke(...args), timeoutMs, method);
     if (outcome.ok) return outcome as CallValue<K>;
-    if (outcome.fault === 'not-utf8') throw new ActorchainError('STATE_NOT_JSON', `${method}: ${outcome.message}`);
+    if (outcome.fault === 'not-utf8') throw new ActorchainError('STATE_NOT_JSON', `${outcome.fn}: ${outcome.message}`);
     const fault = outcome.fault === 'out-of-memory' ? 'out-of-memory' : 'trap';
-    throw new WorkerFaultError(fault, `${method} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${outcome.message}`);
+    throw new WorkerFaultError(fault, `${outcome.fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${outcome.message}`);
   }
 
+  /**
+   * Settle with `work`, or reject when the worker dies or a call into the component runs
+   * past `timeoutMs`. One piece of work may be several calls (a transition): each is timed
+   * from its own start, which the worker writes to the call clock.
+   */
   async #race<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
     if (this.#deathFault) throw this.#deathFault;
     let timer: NodeJS.Timeout | undefined;
     let onDeath!: (fault: WorkerFaultError) => void;
+    const armedAt = Date.now();
     const stopped = new Promise<never>((_, reject) => {
       onDeath = reject;
-      timer = setTimeout(
-        () => reject(new WorkerFaultError('timeout', `${what} ran longer than ${timeoutMs} ms; the worker was terminated`)),
-        timeoutMs,
-      );
+      const check = () => {
+        const callStartedAt = Number(Atomics.load(this.#clock.startedAtMs, 0));
+        const from = Math.max(callStartedAt, armedAt);
+        const remainingMs = from + timeoutMs - Date.now();
+        if (remainingMs > 0) {
+          timer = setTimeout(check, remainingMs);
+          return;
+        }
+        const running = callStartedAt >= armedAt ? CALL_FUNCTIONS[Atomics.load(this.#clock.fn, 0)] : what;
+        reject(new WorkerFaultError('timeout', `${running} ran longer than ${timeoutMs} ms; the worker was terminated`));
+      };
+      timer = setTimeout(check, timeoutMs);
     });
     this.#inFlight.add(onDeath);
     try {

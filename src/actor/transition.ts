@@ -1,0 +1,33 @@
+/**
+ * What applying one message asks of the component, run where the component lives (the
+ * worker) so a message costs one round trip instead of three: message-contract, handle,
+ * the new state's canonical form, state-contract. Each call is still bounded on its own:
+ * the instance reports every call's start to the worker's call clock.
+ */
+import type { ActorInstance } from '../component/instance.js';
+import { parseCanonical } from '../json/canonical.js';
+import type { CallOutcome } from '../protocol.js';
+
+export type TransitionResult =
+  | { verdict: 'message-rejected' }
+  | { verdict: 'state-not-json'; text: string }
+  | { verdict: 'state-rejected' }
+  /** `state` is the new state's canonical JSON text. */
+  | { verdict: 'applied'; state: string };
+
+/** Sends travel in the outcome's `sends`, as `handle` made them. */
+export function runTransition(instance: ActorInstance, message: string, state: string): CallOutcome<TransitionResult> {
+  const allowed = instance.messageContract(message, state);
+  if (!allowed.ok) return allowed;
+  if (!allowed.value) return { ok: true, value: { verdict: 'message-rejected' }, sends: [] };
+
+  const handled = instance.handle(message, state);
+  if (!handled.ok) return handled;
+  const next = parseCanonical(handled.value);
+  if (!next) return { ok: true, value: { verdict: 'state-not-json', text: handled.value }, sends: [] };
+
+  const valid = instance.stateContract(next.canonical);
+  if (!valid.ok) return valid;
+  const result: TransitionResult = valid.value ? { verdict: 'applied', state: next.canonical } : { verdict: 'state-rejected' };
+  return { ok: true, value: result, sends: handled.sends };
+}
