@@ -20,6 +20,7 @@
  * pair would stay). Then the groups in flight reject, every later append rejects with the
  * same CHAIN_WRITE_FAILED, and `failed` settles so the owner can exit.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ActorchainError } from '../errors.js';
 import type { ChainIndex } from './chain-index.js';
 import type { DataDirLock } from './data-dir-lock.js';
@@ -27,6 +28,9 @@ import type { SealedEntry } from './entry.js';
 import type { ChainStore } from './store.js';
 
 export type FsyncMode = 'always' | 'never';
+
+/** How long a busy flush waits for more groups to share a sync (see #flush). */
+const COMMIT_DELAY_MS = 1;
 
 /** What the store needs of a FileHandle, so that a test can stand in a slow or failing disk. */
 export interface ChainFileHandle {
@@ -169,9 +173,15 @@ export class FileStore implements ChainStore {
   }
 
   async #flush(): Promise<void> {
+    let concurrent = false;
     try {
       while (this.#queue.length > 0) {
+        // PostgreSQL's commit_delay: when the last batch was shared, others are committing
+        // too, so wait a moment to let more groups share this write and sync. A lone client
+        // never waits.
+        if (concurrent && this.#fsync === 'always') await sleep(COMMIT_DELAY_MS);
         const batch = this.#queue;
+        concurrent = batch.length > 1;
         this.#queue = [];
         const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((g) => g.bytes));
         try {
