@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { postJson, startRuntime } from './support/runtime.js';
 
-test('a component that tries to reach the host gets nothing: no preopens, no environment, no sockets, no HTTP', async (t) => {
+test('a component that tries to reach the host gets nothing: no preopens, no environment, no stdin, no sockets, no HTTP', async (t) => {
   // A local server the component tries to reach; it must see nothing at all.
   let connections = 0;
   let requests = 0;
@@ -18,7 +18,7 @@ test('a component that tries to reach the host gets nothing: no preopens, no env
   t.after(() => server.close());
   const { port } = server.address() as AddressInfo;
 
-  const runtime = await startRuntime(t, await buildFixture('wasi-probe'));
+  const runtime = await startRuntime(t, await buildFixture('wasi-probe'), [], undefined, 'a secret on the host stdin\n');
 
   const preopens = await postJson(runtime.url, { probe: 'preopens' });
   assert.equal(preopens.status, 200);
@@ -26,6 +26,10 @@ test('a component that tries to reach the host gets nothing: no preopens, no env
 
   const env = await postJson(runtime.url, { probe: 'env' });
   assert.deepEqual(env.body.state.result, [], 'an empty environment');
+
+  const stdin = await postJson(runtime.url, { probe: 'stdin' });
+  assert.equal(stdin.body.state.result, undefined, "the host's stdin is not readable");
+  assert.match(stdin.body.state.error, /closed/);
 
   const socket = await postJson(runtime.url, { probe: 'socket', port });
   assert.equal(socket.status, 200);

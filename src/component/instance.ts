@@ -4,7 +4,8 @@
  * runs it in process, where thread hops would cost more than the calls themselves.
  */
 import type { CallOutcome, RawSend } from '../protocol.js';
-import { RUNTIME_INTERFACE, TYPES_INTERFACE, unversioned } from './imports.js';
+import { RUNTIME_INTERFACE, TYPES_INTERFACE } from './imports.js';
+import { wasiImports } from './wasi-sandbox.js';
 import type { Encoding } from './interface.js';
 
 interface ActorExports {
@@ -44,45 +45,6 @@ function fromComponent(value: string | Uint8Array): string {
   } catch {
     throw new NotUtf8Error('the component returned bytes that are not UTF-8');
   }
-}
-
-/** wasi:sockets' refusal, an error-code enum case. */
-function denySockets(): never {
-  throw 'access-denied';
-}
-
-/**
- * Overrides of preview2-shim for what a component must not reach. With `enableNetwork:
- * false` the shim still creates host sockets, and denies outgoing HTTP with a bare string
- * that the generated bindings cannot lower into wasi:http's error-code (the guest traps);
- * these refuse at the door with each interface's own error.
- */
-const LOCKED_DOWN: Record<string, (served: Record<string, unknown>) => Record<string, unknown>> = {
-  // initialCwd would tell the component where the host runs.
-  'wasi:cli/environment': (served) => ({ ...served, initialCwd: () => undefined }),
-  'wasi:sockets/tcp-create-socket': (served) => ({ ...served, createTcpSocket: denySockets }),
-  'wasi:sockets/udp-create-socket': (served) => ({ ...served, createUdpSocket: denySockets }),
-  'wasi:sockets/ip-name-lookup': (served) => ({ ...served, resolveAddresses: denySockets }),
-  'wasi:http/outgoing-handler': (served) => ({
-    ...served,
-    handle() {
-      throw { tag: 'HTTP-request-denied' };
-    },
-  }),
-};
-
-async function wasiImports(names: string[]): Promise<Record<string, unknown>> {
-  if (names.length === 0) return {};
-  const { WASIShim } = await import('@bytecodealliance/preview2-shim/instantiation');
-  // No preopens, no environment, no arguments, no network: the component gets no ambient authority.
-  const shim = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
-  const all = shim.getImportObject() as Record<string, Record<string, unknown>>;
-  const imports: Record<string, unknown> = {};
-  for (const name of names) {
-    const base = unversioned(name);
-    imports[name] = LOCKED_DOWN[base]?.(all[base]!) ?? all[base];
-  }
-  return imports;
 }
 
 /** The actor functions by their WIT names, as reported to `onCall`. */

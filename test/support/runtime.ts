@@ -49,14 +49,22 @@ export function runCli(args: string[], options: { timeoutMs?: number; cwd?: stri
  * Start `actorchain run <component> --listen 127.0.0.1:0 ...args` and wait for its
  * "listening" log line. The process is killed when the test ends.
  */
-export async function startRuntime(t: TestContext | undefined, component: string, args: string[] = [], cwd?: string): Promise<Runtime> {
+export async function startRuntime(
+  t: TestContext | undefined,
+  component: string,
+  args: string[] = [],
+  cwd?: string,
+  /** Fed to the runtime's stdin (which is otherwise empty). */
+  stdin?: string,
+): Promise<Runtime> {
   // Runtimes are in memory unless the test chooses a store: a default data dir in the
   // working directory would carry one test's chain into the next.
   const withStore = args.includes('--data-dir') || args.includes('--in-memory') ? args : ['--in-memory', ...args];
   const child = spawn(process.execPath, [CLI, 'run', component, '--listen', '127.0.0.1:0', ...withStore], {
     cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (stdin !== undefined) child.stdin!.end(stdin);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   t?.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
