@@ -41,7 +41,8 @@ let started = performance.now();
   await chain.commitStart(component.hash, { value: {}, canonical: '{}' });
   for (let i = 0; chain.length < entries; i++) {
     const message = { n: i, greeting: 'hello, chain' };
-    const { durable } = chain.commitTransition(message, { value: message, canonical: canonicalJson(message) }, []);
+    const canonical = canonicalJson(message);
+    const { durable } = chain.commitTransition(canonical, { value: message, canonical }, []);
     if (i % 1000 === 0) await durable;
   }
   await chain.close();

@@ -131,14 +131,14 @@ export class Actor {
    * once the message and its state are committed and durable; rejects with an
    * ActorchainError and commits nothing otherwise.
    */
-  async submit(message: Record<string, unknown>, canonical: string): Promise<Applied> {
-    const { transition, state, sends } = await this.#mailbox.run(() => this.#apply(message, canonical));
+  async submit(canonical: string): Promise<Applied> {
+    const { transition, state, sends } = await this.#mailbox.run(() => this.#apply(canonical));
     await transition.durable;
     if (sends.length > 0) dispatchSends(sends, transition.stateHash, this.#logger);
     return { head: transition.stateHash, message: transition.messageHash, state: state.value };
   }
 
-  async #apply(message: Record<string, unknown>, canonical: string) {
+  async #apply(canonical: string) {
     const current = this.chain.state;
     const { value: result, sends: rawSends } = await this.supervisor.call('transition', [canonical, current.canonical], this.#options.timeoutMs);
     switch (result.verdict) {
@@ -151,7 +151,7 @@ export class Actor {
     }
     const state: CommittedState = { value: JSON.parse(result.state) as unknown, canonical: result.state };
     const sends = parseSends(rawSends);
-    const transition = this.chain.commitTransition(message, state, sends);
+    const transition = this.chain.commitTransition(canonical, state, sends);
     this.#logger.debug({ head: transition.stateHash }, 'message applied');
     return { transition, state, sends };
   }

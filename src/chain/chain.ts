@@ -1,4 +1,5 @@
-import { sealEntry, type EntryData, type Send } from './entry.js';
+import { canonicalJson } from '../json/canonical.js';
+import { sealCanonical, sealEntry, type EntryData, type Send } from './entry.js';
 import type { ChainStore } from './store.js';
 
 /** The most a GET /chain page carries, in bytes of canonical JSON (one entry at least). */
@@ -80,10 +81,10 @@ export class Chain {
     this.#durable = { head: state.hash, length: 2, state: initState };
   }
 
-  /** A message and the state `handle` made from it, appended as one group. */
-  commitTransition(message: Record<string, unknown>, next: CommittedState, sends: Send[]): Transition {
-    const messageEntry = sealEntry(this.#store.head, { message });
-    const stateEntry = sealEntry(messageEntry.hash, sends.length > 0 ? { state: next.value, sends } : { state: next.value });
+  /** A message and the state `handle` made from it, appended as one group. `message` is canonical JSON text. */
+  commitTransition(message: string, next: CommittedState, sends: Send[]): Transition {
+    const messageEntry = sealCanonical(this.#store.head, 'message', message);
+    const stateEntry = sealCanonical(messageEntry.hash, 'state', next.canonical, sends.length > 0 ? canonicalJson(sends) : undefined);
     const appended = this.#store.append([messageEntry, stateEntry]);
     const view: DurableView = { head: stateEntry.hash, length: this.#store.length, state: next };
     this.#state = next;

@@ -39,17 +39,28 @@ export interface Entry {
   data: EntryData;
 }
 
-/** An entry with its name and the exact text that was hashed. */
+/** An entry's name and the exact text that was hashed. */
 export interface SealedEntry {
   hash: string;
   text: string;
-  entry: Entry;
 }
 
 export function sealEntry(parent: string | null, data: EntryData): SealedEntry {
   const entry: Entry = { parent, data };
   const text = canonicalJson(entry);
-  return { hash: sha256Hex(text), text, entry };
+  return { hash: sha256Hex(text), text };
+}
+
+/**
+ * sealEntry for a message or state entry whose payload is already canonical JSON text, so a
+ * large message or state is not canonicalized a second time on the hot path. The result is
+ * the same text: the keys are fixed ASCII and already in RFC 8785 order ("data" before
+ * "parent", "sends" before "state"), and a parent hash is hex.
+ */
+export function sealCanonical(parent: string | null, key: 'message' | 'state', payload: string, sends?: string): SealedEntry {
+  const before = sends === undefined ? '' : `"sends":${sends},`;
+  const text = `{"data":{${before}"${key}":${payload}},"parent":${parent === null ? 'null' : `"${parent}"`}}`;
+  return { hash: sha256Hex(text), text };
 }
 
 export type EntryKind = 'genesis' | 'state' | 'message';

@@ -16,8 +16,8 @@ export const MAX_PAGE_LIMIT = 10_000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Turn a request body into a message: a JSON object with its canonical text. */
-export function parseMessage(body: Buffer): { message: Record<string, unknown>; canonical: string } {
+/** Turn a request body into a message: the canonical text of a JSON object. */
+export function parseMessage(body: Buffer): string {
   let value: unknown;
   try {
     const text = utf8.decode(body);
@@ -31,7 +31,7 @@ export function parseMessage(body: Buffer): { message: Record<string, unknown>; 
     throw new ActorchainError('MESSAGE_NOT_OBJECT', `the body is ${kind}; a message must be a JSON object`);
   }
   try {
-    return { message: value, canonical: canonicalJson(value) };
+    return canonicalJson(value);
   } catch (err) {
     throw new ActorchainError('MESSAGE_NOT_CANONICALIZABLE', `the message has no canonical JSON form: ${(err as Error).message}`);
   }
@@ -79,10 +79,10 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     express.raw({ type: () => true, limit: options.maxBodyBytes }),
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const { message, canonical } = parseMessage(body);
+      const canonical = parseMessage(body);
       const timer = options.metrics.messageSeconds.startTimer();
       try {
-        res.json(await actor.submit(message, canonical));
+        res.json(await actor.submit(canonical));
         options.metrics.messages.inc({ outcome: 'committed' });
       } catch (err) {
         options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sealCanonical, sealEntry } from '../src/chain/entry.js';
+import { canonicalJson } from '../src/json/canonical.js';
+
+test('sealing pre-canonical payload text gives the same text and hash as canonicalizing the whole entry', () => {
+  const parent = 'ab'.repeat(32);
+  const payloads: unknown[] = [{}, { b: 2, a: [1, 'é', null] }, { 'é': { z: 1e21, y: -0.5 } }, 'text', 42, null, [{ x: '\u2028' }]];
+  for (const payload of payloads) {
+    const canonical = canonicalJson(payload);
+    assert.deepEqual(sealCanonical(parent, 'state', canonical), sealEntry(parent, { state: payload }));
+    assert.deepEqual(sealCanonical(null, 'state', canonical), sealEntry(null, { state: payload }));
+    if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
+      const message = payload as Record<string, unknown>;
+      assert.deepEqual(sealCanonical(parent, 'message', canonical), sealEntry(parent, { message }));
+    }
+    const sends = [{ to: 'http://127.0.0.1:1/', message: payload }];
+    assert.deepEqual(
+      sealCanonical(parent, 'state', canonical, canonicalJson(sends)),
+      sealEntry(parent, { state: payload, sends }),
+    );
+  }
+});
