@@ -29,8 +29,9 @@ import type { ChainStore } from './store.js';
 
 export type FsyncMode = 'always' | 'never';
 
-/** How long a busy flush waits for more groups to share a sync (see #flush). */
-const COMMIT_DELAY_MS = 1;
+/** How long a busy flush waits for more groups to share a sync, and what counts as busy (see #flush). */
+const COMMIT_DELAY_MS = 2;
+const COMMIT_SIBLINGS = 4;
 
 /** What the store needs of a FileHandle, so that a test can stand in a slow or failing disk. */
 export interface ChainFileHandle {
@@ -173,15 +174,15 @@ export class FileStore implements ChainStore {
   }
 
   async #flush(): Promise<void> {
-    let concurrent = false;
+    let lastBatch = 0;
     try {
       while (this.#queue.length > 0) {
-        // PostgreSQL's commit_delay: when the last batch was shared, others are committing
-        // too, so wait a moment to let more groups share this write and sync. A lone client
-        // never waits.
-        if (concurrent && this.#fsync === 'always') await sleep(COMMIT_DELAY_MS);
+        // PostgreSQL's commit_delay, gated as commit_siblings gates it: when the last sync was
+        // shared by several groups, others are committing too, so wait a moment and let more
+        // share this one. A lone client, or a few, never wait.
+        if (lastBatch >= COMMIT_SIBLINGS && this.#fsync === 'always') await sleep(COMMIT_DELAY_MS);
         const batch = this.#queue;
-        concurrent = batch.length > 1;
+        lastBatch = batch.length;
         this.#queue = [];
         const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((g) => g.bytes));
         try {
