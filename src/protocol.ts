@@ -59,9 +59,10 @@ export interface VerifyWorkerData {
   source: string;
   componentHash: string;
   /**
-   * Written by the worker before each group: [0] groups started, [1] the 0-based position
-   * of the group's first entry. The main thread reads it to tell a stuck component from a
-   * slow one without a message per group.
+   * Written by the worker as it goes: [0] a count bumped at every step (a group's replay
+   * starting or ending, a read of the source), [1] the 0-based position of the group's
+   * first entry, [2] 1 while the component is replaying that group. The main thread reads
+   * it to tell a stuck component (or source) from a slow one without a message per group.
    */
   heartbeat: Int32Array;
 }

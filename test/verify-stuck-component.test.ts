@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { runCli } from './support/runtime.js';
@@ -17,4 +19,20 @@ test('verify stops a component that never returns on a forged entry, naming wher
   assert.equal(result.code, 1);
   assert.match(result.stderr, /COMPONENT_TIMEOUT: replaying from line 5, the component made no progress for 500 ms/);
   assert.ok(Date.now() - started < 10_000, 'stopped promptly');
+});
+
+test('verify gives up on a runtime URL that stops answering, naming the source', async (t) => {
+  // Answers /head, then never answers /chain.
+  const server = createServer((req, res) => {
+    if (req.url === '/head') res.end(JSON.stringify({ head: 'a'.repeat(64), length: 4 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const result = await runCli(['verify', await buildFixture('echo'), url, '--timeout', '500'], { timeoutMs: 30_000 });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, new RegExp(`CHAIN_SOURCE_UNREADABLE: ${url} gave nothing for 500 ms`));
 });

@@ -19,8 +19,9 @@ try {
       post({ kind: 'progress', done, total });
     },
   });
-  const summary = await verifyChain(data.spec, source, (first) => {
+  const summary = await verifyChain(data.spec, source, (first, replaying) => {
     Atomics.store(data.heartbeat, 1, first.position);
+    Atomics.store(data.heartbeat, 2, replaying ? 1 : 0);
     Atomics.add(data.heartbeat, 0, 1);
   });
   post({ kind: 'done', summary });

@@ -22,7 +22,7 @@ export interface RunVerifyOptions {
 }
 
 export function runVerify(component: LoadedComponent, source: string, options: RunVerifyOptions): Promise<VerifySummary> {
-  const heartbeat = new Int32Array(new SharedArrayBuffer(8));
+  const heartbeat = new Int32Array(new SharedArrayBuffer(12));
   const data: VerifyWorkerData = { spec: instanceSpec(component), source, componentHash: component.hash, heartbeat };
   const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
   // The component's stdout and stderr were logged when it ran; a replay discards them.
@@ -51,8 +51,14 @@ export function runVerify(component: LoadedComponent, source: string, options: R
           lastBeatAt = now;
         } else if (now - lastBeatAt >= options.timeoutMs) {
           const position = Atomics.load(heartbeat, 1) + 1;
-          const message = `replaying from ${unit} ${position}, the component made no progress for ${options.timeoutMs} ms (--timeout); it was stopped`;
-          finish(() => reject(new ActorchainError('COMPONENT_TIMEOUT', message)));
+          const error =
+            Atomics.load(heartbeat, 2) === 1
+              ? new ActorchainError(
+                  'COMPONENT_TIMEOUT',
+                  `replaying from ${unit} ${position}, the component made no progress for ${options.timeoutMs} ms (--timeout); it was stopped`,
+                )
+              : new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${source} gave nothing for ${options.timeoutMs} ms (--timeout) after ${unit} ${position}`);
+          finish(() => reject(error));
         }
       },
       Math.max(10, Math.min(250, options.timeoutMs / 4)),

@@ -19,12 +19,12 @@ export interface VerifySummary {
 
 /**
  * Resolves with a summary when the whole chain replays; throws the first problem otherwise.
- * `onGroup` hears of each group before it is replayed (the watchdog's heartbeat).
+ * `onReplay` hears when each group's replay starts and when it is done (the watchdog's heartbeat).
  */
 export async function verifyChain(
   spec: InstanceSpec,
   source: ChainSource,
-  onGroup: (first: CheckedEntry) => void = () => {},
+  onReplay: (first: CheckedEntry, replaying: boolean) => void = () => {},
 ): Promise<VerifySummary> {
   const started = performance.now();
   const replayer = await Replayer.start(spec, source.unit);
@@ -32,9 +32,10 @@ export async function verifyChain(
   let head: string | undefined;
   for await (const group of source.groups()) {
     const [first, state] = group;
-    onGroup(first);
+    onReplay(first, true);
     if (first.kind === 'genesis') replayer.init(state);
     else replayer.transition(first, state);
+    onReplay(first, false);
     entries += 2;
     head = state.hash;
   }
