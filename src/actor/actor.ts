@@ -5,6 +5,7 @@ import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { parseCanonical } from '../json/canonical.js';
 import type { RawSend } from '../protocol.js';
+import { STATE_SHOWN_CHARS } from './transition.js';
 import { WorkerFaultError } from '../supervisor/actor-worker.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { Mailbox } from './mailbox.js';
@@ -25,25 +26,16 @@ export interface Applied {
   state: unknown;
 }
 
-function stateNotJson(text: string, what: string): ActorchainError {
-  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-  return new ActorchainError('STATE_NOT_JSON', `${what} returned a state that is not JSON: ${JSON.stringify(shown)}`);
-}
-
-/** Parse the component's state text; STATE_NOT_JSON when it is not JSON with a canonical form. */
-function parseState(text: string, what: string): CommittedState {
-  const parsed = parseCanonical(text);
-  if (!parsed) throw stateNotJson(text, what);
-  return { value: parsed.value, canonical: parsed.canonical };
+function notJson(text: string, what: string): string {
+  const shown = text.length > STATE_SHOWN_CHARS ? `${text.slice(0, STATE_SHOWN_CHARS)}…` : text;
+  return `${what} returned a state that is not JSON: ${JSON.stringify(shown)}`;
 }
 
 /** init's state; a state that is not JSON is a verdict on the component, not a fault to retry. */
 function parseInitState(text: string): CommittedState {
-  try {
-    return parseState(text, 'init');
-  } catch (err) {
-    throw new ActorchainError('INIT_STATE_INVALID', (err as Error).message);
-  }
+  const parsed = parseCanonical(text);
+  if (!parsed) throw new ActorchainError('INIT_STATE_INVALID', notJson(text, 'init'));
+  return parsed;
 }
 
 function parseSends(raw: readonly RawSend[]): Send[] {
@@ -145,7 +137,7 @@ export class Actor {
       case 'message-rejected':
         throw new ActorchainError('MESSAGE_REJECTED', 'message-contract refused this message for the current state');
       case 'state-not-json':
-        throw stateNotJson(result.text, 'handle');
+        throw new ActorchainError('STATE_NOT_JSON', notJson(result.text, 'handle'));
       case 'state-rejected':
         throw new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
     }

@@ -8,8 +8,12 @@ import type { ActorInstance } from '../component/instance.js';
 import { parseCanonical } from '../json/canonical.js';
 import type { CallOutcome } from '../protocol.js';
 
+/** How much of a state that is not JSON an error shows (and the worker sends back). */
+export const STATE_SHOWN_CHARS = 80;
+
 export type TransitionResult =
   | { verdict: 'message-rejected' }
+  /** `text`: the start of what handle returned, enough to show in the error. */
   | { verdict: 'state-not-json'; text: string }
   | { verdict: 'state-rejected' }
   /** `state` is the new state's canonical JSON text. */
@@ -24,7 +28,7 @@ export function runTransition(instance: ActorInstance, message: string, state: s
   const handled = instance.handle(message, state);
   if (!handled.ok) return handled;
   const next = parseCanonical(handled.value);
-  if (!next) return { ok: true, value: { verdict: 'state-not-json', text: handled.value }, sends: [] };
+  if (!next) return { ok: true, value: { verdict: 'state-not-json', text: handled.value.slice(0, STATE_SHOWN_CHARS + 1) }, sends: [] };
 
   const valid = instance.stateContract(next.canonical);
   if (!valid.ok) return valid;
