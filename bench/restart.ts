@@ -25,7 +25,7 @@ const load = async (fixture: FixtureName) => loadComponent(await buildFixture(fi
 const component = await load('faults');
 const supervisor = await Supervisor.start(
   component,
-  { instantiateTimeoutMs: 10_000, maxRestarts: repetitions * 2, restartWindowMs: 1 },
+  { instantiateTimeoutMs: 10_000, maxRestarts: repetitions * 2, restartWindowMs: 1, allowedSendOrigins: [] },
   logger,
 );
 
@@ -59,7 +59,7 @@ async function respawnTimes(loaded: LoadedComponent): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     const start = performance.now();
-    const worker = new ActorWorker(loaded, logger);
+    const worker = new ActorWorker(loaded, [], logger);
     await worker.ready(10_000);
     times.push(performance.now() - start);
     await worker.terminate();

@@ -18,7 +18,14 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this method; the Allow header lists those it takes.' },
   BODY_TOO_LARGE: { status: 413, summary: 'The body is larger than --max-body allows.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'Send the message with Content-Type: application/json (UTF-8).' },
+  UNAUTHORIZED: { status: 401, summary: 'This runtime needs Authorization: Bearer <token> (--token); the token is missing or wrong.' },
+  DUPLICATE_KEY: { status: 400, summary: 'An object in the body names the same member twice; JSON messages must have unique names (RFC 8785, I-JSON).' },
+  INVALID_CONTENT_ENCODING: { status: 400, summary: 'The body is not what its Content-Encoding claims (corrupt gzip, deflate or br data).' },
   MESSAGE_REJECTED: { status: 422, summary: "The component's message-contract refused this message for the current state." },
+  SEND_NOT_ALLOWED: {
+    status: 403,
+    summary: 'handle called send to a target whose origin --allow-send does not list; nothing was committed.',
+  },
   // Component errors: the component misbehaved; the chain is unchanged and the worker re-spawned where needed.
   STATE_REJECTED: { status: 500, summary: "The component's state-contract refused the state that handle produced." },
   STATE_NOT_JSON: { status: 500, summary: 'The component returned a state that is not JSON (or has no canonical form).' },
@@ -32,6 +39,7 @@ export const ERROR_CODES = {
     status: 503,
     summary: 'The component exhausted its restart budget (or the runtime is shutting down); the runtime is exiting.',
   },
+  NOT_READY: { status: 503, summary: 'GET /readyz: the runtime cannot serve a message right now (the reason is named).' },
   INTERNAL_ERROR: { status: 500, summary: 'An unexpected runtime error. The chain is unchanged; please report it.' },
   // Start-up and tool errors: reported by the CLI with a non-zero exit.
   COMPONENT_NOT_FOUND: { status: 500, summary: 'The component file cannot be read.' },

@@ -2,8 +2,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /**
  * What an operator watches, served at GET /metrics in the Prometheus text format:
- * messages by outcome, restarts by cause, the queue, the chain's length, and how long
- * a message takes from arrival to its durable reply.
+ * messages by outcome, restarts by cause, the queue, the chain's length, how long a message
+ * takes from arrival to its durable reply, how long each fsync takes, how sends end, and
+ * HTTP requests by route and status.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -23,6 +24,25 @@ export class Metrics {
     name: 'actorchain_message_duration_seconds',
     help: 'Time from a message being accepted to its reply (queue wait, the component, and the fsync)',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  readonly fsyncSeconds = new Histogram({
+    name: 'actorchain_fsync_duration_seconds',
+    help: 'Time of each fdatasync of chain.ndjson (one per group commit; --fsync always)',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly sends = new Counter({
+    name: 'actorchain_sends_total',
+    help: 'Sends by outcome: delivered, failed (not delivered), or not-allowed (refused by --allow-send, message not committed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'actorchain_http_requests_total',
+    help: 'HTTP requests answered, by method, route (the pattern, or "unmatched") and status',
+    labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
   });
 

@@ -13,6 +13,8 @@ export interface WorkerData extends InstanceSpec {
   port: MessagePort;
   /** The call clock, written by the worker as each call into the component starts. */
   callClock: SharedArrayBuffer;
+  /** Normalized origins `send` may reach (--allow-send); the transition refuses the others. */
+  allowedSendOrigins: string[];
 }
 
 /**

@@ -6,7 +6,8 @@ import { fetchChain, getJson, postJson, startRuntime } from './support/runtime.j
 
 test('a send is recorded in the state entry and delivered to another runtime after commit', async (t) => {
   const counter = await buildFixture('counter');
-  const [sender, receiver] = await Promise.all([startRuntime(t, counter), startRuntime(t, counter)]);
+  const receiver = await startRuntime(t, counter);
+  const sender = await startRuntime(t, counter, ['--allow-send', receiver.url]);
 
   const reply = await postJson(sender.url, { forward: { to: receiver.url, message: { add: 7 } } });
   assert.equal(reply.status, 200);
@@ -25,7 +26,7 @@ test('a send is recorded in the state entry and delivered to another runtime aft
 });
 
 test('a send whose delivery fails is logged with its target and entry, and the runtime carries on', async (t) => {
-  const sender = await startRuntime(t, await buildFixture('counter'));
+  const sender = await startRuntime(t, await buildFixture('counter'), ['--allow-send', 'http://127.0.0.1:9']);
   const reply = await postJson(sender.url, { forward: { to: 'http://127.0.0.1:9/', message: { add: 1 } } });
   assert.equal(reply.status, 200);
   for (let i = 0; i < 100 && !sender.logs.some((l) => l.msg === 'send not delivered'); i++) await sleep(50);

@@ -38,7 +38,7 @@ const api: ActorWorkerApi = {
   handle: (message, state) => actor!.handle(message, state),
   stateContract: (state) => actor!.stateContract(state),
   messageContract: (message, state) => actor!.messageContract(message, state),
-  transition: (message, state) => runTransition(actor!, message, state),
+  transition: (message, state) => runTransition(actor!, message, state, data.allowedSendOrigins),
 };
 
 Comlink.expose(api, nodeEndpoint(data.port));

@@ -9,7 +9,8 @@ import { STATE_SHOWN_CHARS } from './transition.js';
 import { WorkerFaultError } from '../supervisor/actor-worker.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { Mailbox } from './mailbox.js';
-import { dispatchSends } from './outbox.js';
+import { dispatchSends, type SendOutcome } from './outbox.js';
+import { httpOrigin } from './send-policy.js';
 
 export interface ActorOptions {
   timeoutMs: number;
@@ -17,7 +18,11 @@ export interface ActorOptions {
   maxQueue: number;
   maxRestarts: number;
   restartWindowMs: number;
+  /** Normalized origins `send` may reach (--allow-send). */
+  allowedSendOrigins: readonly string[];
   onRestart?: (cause: string) => void;
+  /** Told how each send ended: delivered, failed, or not-allowed (the message was refused). */
+  onSendOutcome?: (outcome: SendOutcome) => void;
 }
 
 export interface Applied {
@@ -78,6 +83,7 @@ export class Actor {
         instantiateTimeoutMs: options.initTimeoutMs,
         maxRestarts: options.maxRestarts,
         restartWindowMs: options.restartWindowMs,
+        allowedSendOrigins: options.allowedSendOrigins,
         onRestart: options.onRestart,
       },
       logger,
@@ -126,7 +132,7 @@ export class Actor {
   async submit(canonical: string): Promise<Applied> {
     const { transition, state, sends } = await this.#mailbox.run(() => this.#apply(canonical));
     await transition.durable;
-    if (sends.length > 0) dispatchSends(sends, transition.stateHash, this.#logger);
+    if (sends.length > 0) dispatchSends(sends, transition.stateHash, this.#logger, this.#options.onSendOutcome);
     return { head: transition.stateHash, message: transition.messageHash, state: state.value };
   }
 
@@ -140,6 +146,15 @@ export class Actor {
         throw new ActorchainError('STATE_NOT_JSON', notJson(result.text, 'handle'));
       case 'state-rejected':
         throw new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
+      case 'send-not-allowed': {
+        this.#options.onSendOutcome?.('not-allowed');
+        const origin = httpOrigin(result.to);
+        const fix = origin === undefined ? 'only http and https URLs can be reached' : `start the runtime with --allow-send ${origin} if the actor may reach it`;
+        throw new ActorchainError(
+          'SEND_NOT_ALLOWED',
+          `handle sent to ${result.to}, which is not an allowed send target; nothing was committed (${fix})`,
+        );
+      }
     }
     const state: CommittedState = { value: JSON.parse(result.state) as unknown, canonical: result.state };
     const sends = parseSends(rawSends);

@@ -23,6 +23,8 @@ export interface OpenFileStoreOptions {
   /** Told about a torn tail before it is cut, and about a stale lock before it is taken over. */
   onWarning: (message: string, details: { tail: ChainTail } | { lock: string; stalePid: number }) => void;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Told how long each fdatasync of appended entries took. */
+  onSync?: (seconds: number) => void;
 }
 
 export interface OpenedFileStore {
@@ -76,7 +78,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     // A new file's name must survive a crash as well as its contents.
     if (index.length === 0) await syncDirectory(dir);
     const state = lastState && { value: lastState.state, canonical: canonicalJson(lastState.state) };
-    return { store: new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock }), state, recovered: index.length };
+    return { store: new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, onSync: options.onSync }), state, recovered: index.length };
   } catch (err) {
     await handle?.close();
     await lock.release();

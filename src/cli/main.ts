@@ -12,7 +12,8 @@ const { version } = JSON.parse(readFileSync(new URL('../../../package.json', imp
 const program = new Command('actorchain')
   .description('Run WebAssembly-component actors whose whole history is a verifiable hash chain')
   .version(version)
-  .showHelpAfterError()
+  // Commander's own complaints are reported below in actorchain's form, with a short usage line.
+  .configureOutput({ outputError: () => {} })
   .exitOverride();
 
 registerRun(program);
@@ -20,10 +21,22 @@ registerVerify(program);
 registerExport(program);
 registerInspect(program);
 
+/** One line of usage for the command the user typed (or the list of commands), and where the rest is. */
+function usage(commandName: string | undefined): string {
+  const command = program.commands.find((c) => c.name() === commandName);
+  if (command === undefined) return `usage: actorchain ${program.commands.map((c) => c.name()).join('|')} ... (actorchain --help for more)\n`;
+  return `usage: actorchain ${command.name()} ${command.usage()} (actorchain ${command.name()} --help lists every option)\n`;
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof CommanderError) {
+    // --help, --version, or help shown because no command was given: already printed.
+    if (err.exitCode === 0 || err.code === 'commander.help') process.exit(err.exitCode);
+    process.stderr.write(`actorchain: INVALID_OPTION: ${err.message.replace(/^error: /, '')}\n${usage(process.argv[2])}`);
+    process.exit(1);
+  }
   if (err instanceof ActorchainError) {
     process.stderr.write(`actorchain: ${err.code}: ${err.message}\n`);
   } else {

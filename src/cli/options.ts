@@ -1,5 +1,5 @@
 import { ActorchainError } from '../errors.js';
-import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.js';
 
 function invalid(message: string): never {
   throw new ActorchainError('INVALID_OPTION', message);
@@ -30,6 +30,11 @@ export function parseListen(raw: string): ListenAddress {
 export function logLevelOption(raw: string): LogLevel {
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) invalid(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw)})`);
   return raw as LogLevel;
+}
+
+export function logFormatOption(raw: string): LogFormat {
+  if (!(LOG_FORMATS as readonly string[]).includes(raw)) invalid(`--log-format must be one of ${LOG_FORMATS.join(', ')} (got ${JSON.stringify(raw)})`);
+  return raw as LogFormat;
 }
 
 /**

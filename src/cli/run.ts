@@ -1,19 +1,23 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type Server } from 'node:http';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
+import type { SendOutcome } from '../actor/outbox.js';
+import type { Chain } from '../chain/chain.js';
 import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { createApp } from '../http/app.js';
-import { createLogger, type LogLevel } from '../log.js';
+import { createApp, type NotReadyReason } from '../http/app.js';
+import { allowedOrigin } from '../actor/send-policy.js';
+import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
 import { Metrics } from '../metrics.js';
-import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
+import { integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
 import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 /** How long, after the last message is answered, connections may take to finish at shutdown. */
 const SHUTDOWN_GRACE_MS = 2000;
+const ENV_PREFIX = 'ACTORCHAIN_';
 
 export interface RunConfig {
   component: string;
@@ -26,7 +30,13 @@ export interface RunConfig {
   maxQueue: number;
   maxBodyBytes: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   storage: StorageConfig;
+  /** The bearer token POST / needs (and, with tokenReads, every route); null: open. */
+  token: string | null;
+  tokenReads: boolean;
+  /** Normalized origins `send` may reach. */
+  allowedSendOrigins: string[];
 }
 
 interface RawRunOptions extends RawStorageOptions {
@@ -39,50 +49,102 @@ interface RawRunOptions extends RawStorageOptions {
   maxQueue: string;
   maxBody: string;
   logLevel: string;
+  logFormat?: string;
+  token?: string;
+  tokenReads?: boolean;
+  allowSend: string[];
+}
+
+/** `--max-queue` is also `ACTORCHAIN_MAX_QUEUE`; commander lets a flag win over it. */
+export function envName(flag: string): string {
+  return ENV_PREFIX + flag.replace(/^--/, '').replace(/-/g, '_').toUpperCase();
+}
+
+function flag(flags: string, description: string, defaultValue?: string): Option {
+  const option = new Option(flags, description).env(envName(flags.split(' ')[0]!));
+  return defaultValue === undefined ? option : option.default(defaultValue);
+}
+
+/** Repeatable, and comma-separated (the form an environment variable can hold). */
+function collectOrigins(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').filter((part) => part.trim() !== '')];
 }
 
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description('start the runtime for one actor: load the component, commit genesis and init, serve HTTP')
+    .usage('<component.wasm> [HOST:PORT] [options]')
     .argument('<component>', 'the compiled WebAssembly component (.wasm)')
     .argument('[address]', `HOST:PORT to listen on (same as --listen)`)
-    .option('--listen <host:port>', `address to listen on; port 0 picks a free port (default ${DEFAULT_LISTEN})`)
-    .option('--timeout <ms>', 'bound on every call into handle and the contracts', '5000')
-    .option('--init-timeout <ms>', 'bound on init (and on instantiating the component)', '30000')
-    .option('--max-memory <MiB>', "bound on the component's linear memory", '256')
-    .option('--max-restarts <n>', 'restarts allowed within --restart-window before the runtime exits', '5')
-    .option('--restart-window <s>', 'the window, in seconds, for --max-restarts', '60')
-    .option('--max-queue <n>', 'messages that may wait their turn; beyond it POST / answers 503', '1024')
-    .option('--max-body <bytes>', 'largest POST body accepted', String(2 ** 20))
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
-    .option('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)')
-    .option('--in-memory', 'keep the chain in memory only: nothing is written, the history ends with the process')
-    .option('--fsync <mode>', 'always: a 200 means the message is on disk; never: leave syncing to the OS', 'always')
-    .action(async (component: string, address: string | undefined, raw: RawRunOptions) => {
-      await run(runConfig(component, address, raw));
+    .addOption(flag('--listen <host:port>', `address to listen on; port 0 picks a free port (default ${DEFAULT_LISTEN})`))
+    .addOption(flag('--timeout <ms>', 'bound on every call into handle and the contracts', '5000'))
+    .addOption(flag('--init-timeout <ms>', 'bound on init (and on instantiating the component)', '30000'))
+    .addOption(flag('--max-memory <MiB>', "bound on the component's linear memory", '256'))
+    .addOption(flag('--max-restarts <n>', 'restarts allowed within --restart-window before the runtime exits', '5'))
+    .addOption(flag('--restart-window <s>', 'the window, in seconds, for --max-restarts', '60'))
+    .addOption(flag('--max-queue <n>', 'messages that may wait their turn; beyond it POST / answers 503', '1024'))
+    .addOption(flag('--max-body <bytes>', 'largest POST body accepted (after Content-Encoding is decoded)', String(2 ** 20)))
+    .addOption(flag('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info'))
+    .addOption(flag('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)'))
+    .addOption(flag('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)'))
+    .addOption(flag('--in-memory', 'keep the chain in memory only: nothing is written, the history ends with the process'))
+    .addOption(flag('--fsync <mode>', 'always: a 200 means the message is on disk; never: leave syncing to the OS', 'always'))
+    .addOption(flag('--token <secret>', 'POST / needs Authorization: Bearer <secret> (prefer the environment variable: flags show in ps)'))
+    .addOption(flag('--token-reads', 'the GET routes need the token too'))
+    .addOption(
+      flag('--allow-send <origin>', 'an origin (http(s)://host[:port]) that send may reach; repeatable or comma-separated (default: none)')
+        .argParser(collectOrigins)
+        .default([]),
+    )
+    .action(async (component: string, address: string | undefined, raw: RawRunOptions, command: Command) => {
+      await run(runConfig(component, address, raw, (key) => command.getOptionValueSource(key)));
     });
 }
 
-export function runConfig(component: string, address: string | undefined, raw: RawRunOptions): RunConfig {
+/**
+ * Check every option, reporting all problems together. `source` says where a value came
+ * from, so a bad value from the environment is named by its variable.
+ */
+export function runConfig(
+  component: string,
+  address: string | undefined,
+  raw: RawRunOptions,
+  source: (key: string) => string | undefined = () => undefined,
+): RunConfig {
   const o = new OptionChecker();
-  if (address !== undefined && raw.listen !== undefined && address !== raw.listen) {
+  const named = (flagName: string, key: string) => (source(key) === 'env' ? `${envName(flagName)} (${flagName})` : flagName);
+  // A positional address is a flag given on the command line: it wins over ACTORCHAIN_LISTEN.
+  const listenFlag = source('listen') === 'env' && address !== undefined ? undefined : raw.listen;
+  if (address !== undefined && listenFlag !== undefined && address !== listenFlag) {
     o.check(() => {
       throw new ActorchainError('INVALID_OPTION', `the address is given twice (${address} and --listen ${raw.listen}); give one`);
     });
   }
+  const token = raw.token ?? null;
   const config: RunConfig = {
     component,
-    listen: o.check(() => parseListen(raw.listen ?? address ?? DEFAULT_LISTEN)),
-    timeoutMs: o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS)),
-    initTimeoutMs: o.check(() => integerOption('--init-timeout', raw.initTimeout, 1, MAX_TIMER_MS)),
-    maxMemoryMiB: o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536)),
-    maxRestarts: o.check(() => integerOption('--max-restarts', raw.maxRestarts, 0)),
-    restartWindowMs: o.check(() => integerOption('--restart-window', raw.restartWindow, 1, MAX_TIMER_MS / 1000)) * 1000,
-    maxQueue: o.check(() => integerOption('--max-queue', raw.maxQueue, 0)),
-    maxBodyBytes: o.check(() => integerOption('--max-body', raw.maxBody, 1)),
+    listen: o.check(() => parseListen(listenFlag ?? address ?? DEFAULT_LISTEN)),
+    timeoutMs: o.check(() => integerOption(named('--timeout', 'timeout'), raw.timeout, 1, MAX_TIMER_MS)),
+    initTimeoutMs: o.check(() => integerOption(named('--init-timeout', 'initTimeout'), raw.initTimeout, 1, MAX_TIMER_MS)),
+    maxMemoryMiB: o.check(() => integerOption(named('--max-memory', 'maxMemory'), raw.maxMemory, 1, 65536)),
+    maxRestarts: o.check(() => integerOption(named('--max-restarts', 'maxRestarts'), raw.maxRestarts, 0)),
+    restartWindowMs:
+      o.check(() => integerOption(named('--restart-window', 'restartWindow'), raw.restartWindow, 1, MAX_TIMER_MS / 1000)) * 1000,
+    maxQueue: o.check(() => integerOption(named('--max-queue', 'maxQueue'), raw.maxQueue, 0)),
+    maxBodyBytes: o.check(() => integerOption(named('--max-body', 'maxBody'), raw.maxBody, 1)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
+    logFormat: o.check(() => (raw.logFormat === undefined ? defaultLogFormat() : logFormatOption(raw.logFormat))),
     storage: storageConfig(component, raw, o),
+    token: o.check(() => {
+      if (token !== null && token.trim() === '') throw new ActorchainError('INVALID_OPTION', `${named('--token', 'token')} is empty; give a secret or leave it out`);
+      return token;
+    }),
+    tokenReads: o.check(() => {
+      if (raw.tokenReads && token === null) throw new ActorchainError('INVALID_OPTION', '--token-reads needs --token (or ACTORCHAIN_TOKEN)');
+      return raw.tokenReads === true;
+    }),
+    allowedSendOrigins: [...new Set(raw.allowSend.map((origin) => o.check(() => allowedOrigin(origin))))],
   };
   o.done();
   return Object.freeze(config);
@@ -96,7 +158,7 @@ function listen(server: Server, { host, port }: ListenAddress): Promise<AddressI
 }
 
 export async function run(config: RunConfig): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 1, config.logFormat);
   const component = await loadComponent(config.component, { maxMemoryMiB: config.maxMemoryMiB });
   const log = logger.child({ actor: component.hash.slice(0, 12) });
   log.info({ component: config.component, hash: component.hash, encoding: component.encoding, wasi: component.imports.wasi.length }, 'component loaded');
@@ -108,16 +170,38 @@ export async function run(config: RunConfig): Promise<void> {
     );
   }
 
-  const { chain, failed } = await openChain(config.storage, component.hash, log);
+  let chain: Chain | undefined;
   let actor: Actor | undefined;
-  const metrics = new Metrics({ chainLength: () => chain.durable.length, queueDepth: () => actor?.pending ?? 0 });
+  const metrics = new Metrics({ chainLength: () => chain?.durable.length ?? 0, queueDepth: () => actor?.pending ?? 0 });
+  const opened = await openChain(config.storage, component.hash, log, (seconds) => metrics.fsyncSeconds.observe(seconds));
+  chain = opened.chain;
+  let chainFailed = false;
+  void opened.failed.then(() => (chainFailed = true));
   try {
-    actor = await Actor.start(component, chain, { ...config, onRestart: (cause) => metrics.restarts.inc({ cause }) }, log);
+    const options = {
+      ...config,
+      onRestart: (cause: string) => metrics.restarts.inc({ cause }),
+      onSendOutcome: (outcome: SendOutcome) => metrics.sends.inc({ outcome }),
+    };
+    actor = await Actor.start(component, chain, options, log);
   } catch (err) {
     await chain.close();
     throw err;
   }
-  const server = createServer(createApp(actor, { maxBodyBytes: config.maxBodyBytes, metrics }, log));
+  log.info(
+    { allowSend: config.allowedSendOrigins, token: config.token !== null, tokenReads: config.tokenReads },
+    config.allowedSendOrigins.length === 0 ? 'send may reach no other runtime (no --allow-send)' : `send may reach ${config.allowedSendOrigins.join(', ')}`,
+  );
+  let stopping = false;
+  const supervisor = actor.supervisor;
+  const unready = (): NotReadyReason | undefined => {
+    if (supervisor.gaveUp) return 'restart-budget-exhausted';
+    if (chainFailed) return 'chain-write-failed';
+    if (stopping) return 'shutting-down';
+    return supervisor.unready;
+  };
+  const app = createApp(actor, { maxBodyBytes: config.maxBodyBytes, metrics, token: config.token, tokenReads: config.tokenReads, unready }, log);
+  const server = createServer(app);
   let address: AddressInfo;
   try {
     address = await listen(server, config.listen);
@@ -128,7 +212,6 @@ export async function run(config: RunConfig): Promise<void> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.info({ address: `http://${host}:${address.port}`, head: chain.head, length: chain.length }, `actorchain listening on http://${host}:${address.port}`);
 
-  let stopping = false;
   const stop = async (exitCode: number, reason?: ActorchainError): Promise<void> => {
     if (stopping) return;
     stopping = true;
@@ -139,7 +222,7 @@ export async function run(config: RunConfig): Promise<void> {
     await actor.close(reason);
     await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
     server.closeAllConnections();
-    log.info({ head: chain.durable.head, length: chain.durable.length, exitCode }, 'actorchain stopped');
+    log.info({ head: chain!.durable.head, length: chain!.durable.length, exitCode }, 'actorchain stopped');
     process.exit(exitCode);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -152,7 +235,7 @@ export async function run(config: RunConfig): Promise<void> {
     log.fatal({ code: reason.code }, `giving up: ${reason.message}`);
     void stop(1, reason);
   });
-  void failed.then((reason) => {
+  void opened.failed.then((reason) => {
     log.fatal({ code: reason.code }, `stopping: ${reason.message}`);
     void stop(1, reason);
   });

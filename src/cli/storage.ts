@@ -52,7 +52,12 @@ export interface OpenedChain {
 }
 
 /** Open (recovering it if need be) the chain the runtime will append to. */
-export async function openChain(config: StorageConfig, componentHash: string, log: Logger): Promise<OpenedChain> {
+export async function openChain(
+  config: StorageConfig,
+  componentHash: string,
+  log: Logger,
+  onSync?: (seconds: number) => void,
+): Promise<OpenedChain> {
   if (config.dataDir === null) {
     log.info({ store: 'memory' }, 'chain kept in memory: nothing is written, the history ends with the process');
     return { chain: new Chain(new MemoryStore()), failed: new Promise(() => {}) };
@@ -64,6 +69,7 @@ export async function openChain(config: StorageConfig, componentHash: string, lo
     fsync: config.fsync,
     onWarning: (message, details) => log.warn(details, message),
     onProgress: progress.update,
+    onSync,
   })
     .catch((err: unknown) => {
       if (!(err instanceof ActorchainError) || (err.code !== 'CHAIN_CORRUPT' && err.code !== 'CHAIN_COMPONENT_MISMATCH')) throw err;

@@ -1,14 +1,32 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Actor } from '../actor/actor.js';
 import { ActorchainError } from '../errors.js';
 import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
+import { findDuplicateKey } from '../json/duplicate-keys.js';
 import { isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
+
+/** Why GET /readyz answers 503. */
+export type NotReadyReason = 'worker-starting' | 'restart-budget-exhausted' | 'chain-write-failed' | 'shutting-down';
+
+const NOT_READY_MESSAGES: Record<NotReadyReason, string> = {
+  'worker-starting': "the component's worker is being (re)started; retry in a moment",
+  'restart-budget-exhausted': 'the component exhausted its restart budget; the runtime is exiting',
+  'chain-write-failed': 'writing chain.ndjson failed; the runtime is exiting',
+  'shutting-down': 'the runtime is shutting down',
+};
 
 export interface HttpOptions {
   maxBodyBytes: number;
   metrics: Metrics;
+  /** The bearer token POST / needs; null leaves it open. */
+  token: string | null;
+  /** The GET routes (chain, state, metrics) need the token too. */
+  tokenReads: boolean;
+  /** Why the runtime cannot take a message now, or undefined when it can. */
+  unready: () => NotReadyReason | undefined;
 }
 
 export const DEFAULT_PAGE_LIMIT = 1000;
@@ -16,11 +34,12 @@ export const MAX_PAGE_LIMIT = 10_000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Turn a request body into a message: the canonical text of a JSON object. */
+/** Turn a request body into a message: the canonical text of a JSON object with unique member names. */
 export function parseMessage(body: Buffer): string {
+  let text: string;
   let value: unknown;
   try {
-    const text = utf8.decode(body);
+    text = utf8.decode(body);
     if (text.trim() === '') throw new Error('empty body');
     value = JSON.parse(text);
   } catch (err) {
@@ -29,6 +48,12 @@ export function parseMessage(body: Buffer): string {
   if (!isJsonObject(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new ActorchainError('MESSAGE_NOT_OBJECT', `the body is ${kind}; a message must be a JSON object`);
+  }
+  // Checked after JSON.parse accepted the text, so the scanner only meets valid JSON.
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) {
+    const where = duplicate.pointer === '' ? 'the message' : `the object at ${duplicate.pointer}`;
+    throw new ActorchainError('DUPLICATE_KEY', `${where} has the member ${JSON.stringify(duplicate.name)} more than once; send each name once`);
   }
   try {
     return canonicalJson(value);
@@ -57,26 +82,107 @@ function sendError(res: Response, err: ActorchainError): void {
   res.status(err.status).set(err.headers).json(err.toJSON());
 }
 
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/**
+ * `Authorization: Bearer <token>`, compared in constant time: both sides are hashed first,
+ * so neither the token's content nor its length shows in the comparison's timing.
+ */
+function requireToken(token: string): RequestHandler {
+  const expected = digest(token);
+  return (req, _res, next) => {
+    const given = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (given !== undefined && timingSafeEqual(digest(given), expected)) return next();
+    const message =
+      given === undefined
+        ? `${req.method} ${req.path} needs Authorization: Bearer <token>; ask the operator for the runtime's token`
+        : 'the bearer token is wrong; use the token the runtime was started with (--token or ACTORCHAIN_TOKEN)';
+    next(new ActorchainError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': 'Bearer' } }));
+  };
+}
+
+/** POST / takes UTF-8 JSON only. */
+const checkContentType: RequestHandler = (req, _res, next) => {
+  const given = req.headers['content-type'] ?? 'none';
+  if (!req.is(['application/json', 'application/*+json'])) {
+    return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`));
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(given)?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported; send UTF-8 JSON`));
+  }
+  next();
+};
+
+/**
+ * Read the whole body. gzip, deflate and br are decoded, and the limit applies to the decoded
+ * bytes, so a small compressed bomb is refused with 413 as soon as it inflates past
+ * --max-body. Errors from reading (size, Content-Encoding, a dropped connection) become codes
+ * about the body here, where no other 400 can land.
+ */
+function readBody(maxBodyBytes: number): RequestHandler {
+  const raw = express.raw({ type: () => true, limit: maxBodyBytes, inflate: true });
+  return (req, res, next) => raw(req, res, (err?: unknown) => (err === undefined ? next() : next(bodyError(err, req, maxBodyBytes))));
+}
+
+function bodyError(err: unknown, req: Request, maxBodyBytes: number): ActorchainError {
+  {
+    const { status, type, message } = err as { status?: number; type?: string; message: string };
+    const encoding = req.headers['content-encoding'];
+    if (type === 'entity.too.large') {
+      const what = encoding === undefined ? 'the body' : `the body, decoded from ${encoding},`;
+      return new ActorchainError('BODY_TOO_LARGE', `${what} is over the ${maxBodyBytes} byte limit (--max-body)`);
+    }
+    if (type === 'encoding.unsupported') {
+      return new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send the body as is, or with gzip, deflate or br`);
+    }
+    if (status === 400 && type === undefined && encoding !== undefined) {
+      return new ActorchainError(
+        'INVALID_CONTENT_ENCODING',
+        `the body is not valid ${encoding} data (${message}); compress it with ${encoding}, or send it uncompressed without Content-Encoding`,
+      );
+    }
+    return new ActorchainError('INVALID_JSON', `the request body could not be read: ${message}`);
+  }
+}
+
 /** The actor's HTTP surface. Every error is JSON `{"error": {"code", "message"}}`. */
 export function createApp(actor: Actor, options: HttpOptions, logger: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
 
+  // Counted when the answer is sent, by route pattern so the label set stays small.
+  app.use((req, res, next) => {
+    res.once('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      options.metrics.httpRequests.inc({ method: req.method, route, status: res.statusCode });
+    });
+    next();
+  });
+
+  // Probes stay open with a token: they tell nothing about the chain.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', (_req, res) => {
+    const reason = options.unready();
+    if (reason === undefined) return res.json({ ready: true });
+    res.status(503).json({ error: { code: 'NOT_READY', reason, message: NOT_READY_MESSAGES[reason] } });
+  });
+
+  const open: RequestHandler = (_req, _res, next) => next();
+  const writes = options.token === null ? open : requireToken(options.token);
+  const reads = options.tokenReads ? writes : open;
+
   app.post(
     '/',
-    (req, _res, next) => {
-      const given = req.headers['content-type'] ?? 'none';
-      if (!req.is(['application/json', 'application/*+json'])) {
-        return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`));
-      }
-      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(given)?.[1]?.toLowerCase();
-      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-        return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported; send UTF-8 JSON`));
-      }
-      next();
-    },
-    express.raw({ type: () => true, limit: options.maxBodyBytes }),
+    writes,
+    checkContentType,
+    readBody(options.maxBodyBytes),
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const canonical = parseMessage(body);
@@ -93,22 +199,22 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     },
   );
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', reads, async (_req, res) => {
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
 
   // Reads serve the durable view: a client never sees what a crash could still take back.
-  app.get('/head', (_req, res) => {
+  app.get('/head', reads, (_req, res) => {
     const { head, length } = actor.chain.durable;
     res.json({ head, length });
   });
 
-  app.get('/state', (_req, res) => {
+  app.get('/state', reads, (_req, res) => {
     const { head, state } = actor.chain.durable;
     res.json({ head, state: state.value });
   });
 
-  app.get('/chain', async (req, res) => {
+  app.get('/chain', reads, async (req, res) => {
     const limit = pageLimit(req.query.limit);
     const after = req.query.after === undefined ? undefined : requireHash(req.query.after, 'after');
     if (after !== undefined && !actor.chain.has(after)) {
@@ -117,7 +223,7 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     res.json(await actor.chain.page(after, limit));
   });
 
-  app.get('/chain/:hash', async (req, res) => {
+  app.get('/chain/:hash', reads, async (req, res) => {
     const hash = requireHash(req.params.hash, 'the hash');
     const text = await actor.chain.entryText(hash);
     if (text === undefined) throw new ActorchainError('NOT_FOUND', `no entry ${hash} in this chain`);
@@ -125,7 +231,15 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
   });
 
   // The routes above are the whole API: other methods on them are 405 with Allow, the rest 404.
-  const allowed: Record<string, string> = { '/': 'POST', '/head': 'GET, HEAD', '/state': 'GET, HEAD', '/chain': 'GET, HEAD', '/metrics': 'GET, HEAD' };
+  const allowed: Record<string, string> = {
+    '/': 'POST',
+    '/head': 'GET, HEAD',
+    '/state': 'GET, HEAD',
+    '/chain': 'GET, HEAD',
+    '/metrics': 'GET, HEAD',
+    '/healthz': 'GET, HEAD',
+    '/readyz': 'GET, HEAD',
+  };
   app.use((req) => {
     const allow = allowed[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/chain\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);
     if (allow !== undefined) {
@@ -138,12 +252,6 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ActorchainError) return sendError(res, err);
     const status = (err as { status?: number }).status;
-    if (status === 413) return sendError(res, new ActorchainError('BODY_TOO_LARGE', `the body is over the ${options.maxBodyBytes} byte limit (--max-body)`));
-    if (status === 415) return sendError(res, new ActorchainError('UNSUPPORTED_MEDIA_TYPE', (err as Error).message));
-    const type = (err as { type?: string }).type;
-    if (status !== undefined && status >= 400 && status < 500 && /^(entity|request)\./.test(type ?? '')) {
-      return sendError(res, new ActorchainError('INVALID_JSON', `the request body could not be read: ${(err as Error).message}`));
-    }
     if (status === 400) return sendError(res, new ActorchainError('INVALID_PATH', `the request path is malformed: ${(err as Error).message}`));
     logger.error({ err }, 'unexpected error');
     sendError(res, new ActorchainError('INTERNAL_ERROR'));

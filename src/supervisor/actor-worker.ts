@@ -54,9 +54,14 @@ export class ActorWorker {
   readonly #callClock = new SharedArrayBuffer(CALL_CLOCK_BYTES);
   readonly #clock = callClockViews(this.#callClock);
 
-  constructor(component: LoadedComponent, logger: Logger) {
+  constructor(component: LoadedComponent, allowedSendOrigins: readonly string[], logger: Logger) {
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerData = { ...instanceSpec(component), port: port2, callClock: this.#callClock };
+    const data: WorkerData = {
+      ...instanceSpec(component),
+      port: port2,
+      callClock: this.#callClock,
+      allowedSendOrigins: [...allowedSendOrigins],
+    };
     const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
     this.#worker = new Worker(WORKER_ENTRY, {
       workerData: data,

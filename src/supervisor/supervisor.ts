@@ -11,6 +11,8 @@ export interface SupervisorOptions {
   instantiateTimeoutMs: number;
   maxRestarts: number;
   restartWindowMs: number;
+  /** Normalized origins `send` may reach, handed to every worker. */
+  allowedSendOrigins: readonly string[];
   /** Told of every restart, with the error code of the fault that caused it. */
   onRestart?: (cause: string) => void;
 }
@@ -38,6 +40,8 @@ export class Supervisor {
   /** Settles when the restart budget is exhausted, with the fault that broke it. */
   readonly exhausted: Promise<ActorchainError>;
   #restarts = 0;
+  /** A worker is instantiated and waiting for calls (not being replaced). */
+  #workerUp = false;
 
   private constructor(component: LoadedComponent, options: SupervisorOptions, logger: Logger) {
     this.#component = component;
@@ -60,6 +64,13 @@ export class Supervisor {
     return supervisor;
   }
 
+  /** Why the supervisor cannot serve a call right now, or undefined when it can (GET /readyz). */
+  get unready(): 'restart-budget-exhausted' | 'shutting-down' | 'worker-starting' | undefined {
+    if (this.#budget.exhausted) return 'restart-budget-exhausted';
+    if (this.#closed || this.#draining) return 'shutting-down';
+    return this.#workerUp ? undefined : 'worker-starting';
+  }
+
   /** Whether the restart budget ran out (no call will be served again). */
   get gaveUp(): boolean {
     return this.#budget.exhausted;
@@ -71,13 +82,14 @@ export class Supervisor {
   }
 
   async #spawn(): Promise<ActorWorker> {
-    const worker = new ActorWorker(this.#component, this.#logger);
+    const worker = new ActorWorker(this.#component, this.#options.allowedSendOrigins, this.#logger);
     try {
       await worker.ready(this.#options.instantiateTimeoutMs);
     } catch (err) {
       await worker.terminate();
       throw err;
     }
+    this.#workerUp = true;
     // A worker that dies between calls is replaced at once, not at the next call.
     void worker.died.then((fault) => {
       if (!worker.terminated && !this.#closed) this.#replace(worker, fault);
@@ -121,6 +133,7 @@ export class Supervisor {
 
   #replace(worker: ActorWorker, fault: WorkerFaultError): void {
     if (this.#closed || worker.terminated) return;
+    this.#workerUp = false;
     void worker.terminate();
     if (this.#draining) {
       this.#current = Promise.reject(new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down'));
@@ -161,6 +174,7 @@ export class Supervisor {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#workerUp = false;
     const worker = await this.#current.catch(() => undefined);
     await worker?.terminate();
   }

@@ -46,9 +46,12 @@ export function forgeAndRelink(lines: readonly string[], index: number, data: un
   return out;
 }
 
-/** Run the component on `dataDir`, POST the messages one by one, stop it cleanly. */
+/** A target no runtime listens on: sends to it are recorded, then fail to deliver. */
+export const NOWHERE = 'http://127.0.0.1:9';
+
+/** Run the component on `dataDir` (sends to NOWHERE allowed), POST the messages one by one, stop it cleanly. */
 export async function makeChain(t: TestContext, component: string, dataDir: string, messages: readonly unknown[]): Promise<void> {
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--allow-send', NOWHERE]);
   for (const message of messages) {
     const reply = await postJson(runtime.url, message);
     if (reply.status !== 200) throw new Error(`POST ${JSON.stringify(message)} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
