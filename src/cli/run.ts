@@ -122,6 +122,10 @@ export function runConfig(
     });
   }
   const token = raw.token ?? null;
+  // --in-memory on the command line wins over ACTORCHAIN_DATA_DIR, and --data-dir over ACTORCHAIN_IN_MEMORY.
+  const storage = { ...raw };
+  if (source('dataDir') === 'env' && source('inMemory') === 'cli') delete storage.dataDir;
+  if (source('inMemory') === 'env' && source('dataDir') === 'cli') delete storage.inMemory;
   const config: RunConfig = {
     component,
     listen: o.check(() => parseListen(listenFlag ?? address ?? DEFAULT_LISTEN)),
@@ -135,7 +139,7 @@ export function runConfig(
     maxBodyBytes: o.check(() => integerOption(named('--max-body', 'maxBody'), raw.maxBody, 1)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
     logFormat: o.check(() => (raw.logFormat === undefined ? defaultLogFormat() : logFormatOption(raw.logFormat))),
-    storage: storageConfig(component, raw, o),
+    storage: storageConfig(component, storage, o),
     token: o.check(() => {
       if (token !== null && token.trim() === '') throw new ActorchainError('INVALID_OPTION', `${named('--token', 'token')} is empty; give a secret or leave it out`);
       return token;

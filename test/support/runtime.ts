@@ -27,9 +27,13 @@ export interface CliResult {
 }
 
 /** Run the CLI to completion (for commands that are expected to end). */
-export function runCli(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, ...options.env };
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -56,12 +60,16 @@ export async function startRuntime(
   cwd?: string,
   /** Fed to the runtime's stdin (which is otherwise empty). */
   stdin?: string,
+  /** Added to the runtime's environment (ACTORCHAIN_* options). */
+  env?: Record<string, string>,
 ): Promise<Runtime> {
   // Runtimes are in memory unless the test chooses a store: a default data dir in the
   // working directory would carry one test's chain into the next.
-  const withStore = args.includes('--data-dir') || args.includes('--in-memory') ? args : ['--in-memory', ...args];
+  const choosesStore = ['--data-dir', '--in-memory'].some((flag) => args.includes(flag)) || env?.ACTORCHAIN_DATA_DIR !== undefined;
+  const withStore = choosesStore ? args : ['--in-memory', ...args];
   const child = spawn(process.execPath, [CLI, 'run', component, '--listen', '127.0.0.1:0', ...withStore], {
     cwd,
+    env: { ...process.env, ...env },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (stdin !== undefined) child.stdin!.end(stdin);
