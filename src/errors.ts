@@ -81,13 +81,31 @@ export class ActorchainError extends Error {
   readonly status: number;
   /** Extra response headers, such as Retry-After for QUEUE_FULL. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Further problems found in the same check, reported with this one (a refused component's every fault). */
+  readonly related: readonly ActorchainError[];
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; headers?: Record<string, string>; related?: readonly ActorchainError[] },
+  ) {
     super(message ?? ERROR_CODES[code].summary, { cause: options?.cause });
     this.name = 'ActorchainError';
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.headers = options?.headers ?? {};
+    this.related = options?.related ?? [];
+  }
+
+  /** This error and its related ones, in order. */
+  get all(): ActorchainError[] {
+    return [this, ...this.related.flatMap((err) => err.all)];
+  }
+
+  /** Problems found together, as one error (the first's code) carrying the others; undefined for none. */
+  static combine(problems: readonly ActorchainError[]): ActorchainError | undefined {
+    const [first, ...rest] = problems.flatMap((err) => err.all);
+    return first && new ActorchainError(first.code, first.message, { related: rest });
   }
 
   toJSON(): { error: { code: ErrorCode; message: string } } {

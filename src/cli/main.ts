@@ -38,7 +38,7 @@ try {
     process.exit(1);
   }
   if (err instanceof ActorchainError) {
-    process.stderr.write(`actorchain: ${err.code}: ${err.message}\n`);
+    for (const problem of err.all) process.stderr.write(`actorchain: ${problem.code}: ${problem.message}\n`);
   } else {
     process.stderr.write(`actorchain: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }

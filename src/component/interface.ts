@@ -55,55 +55,71 @@ export interface ActorInterface {
 /**
  * Check that the component exports the actor interface with all four functions, and find
  * whether state and message travel as JSON text or JSON bytes. A versioned package
- * (`ntwk:simple-actor@0.1.0`) is accepted as the same interface.
+ * (`ntwk:simple-actor@0.1.0`) is accepted as the same interface. Every problem is reported:
+ * missing functions and mismatched types together (the error's `related`).
+ *
+ * `exportNames` are the keys of the generated code; `witExports` the same exports by their
+ * WIT names, which is how the user knows them.
  */
-export function checkActorInterface(exportNames: readonly string[], declarations: Declarations): ActorInterface {
+export function checkActorInterface(
+  exportNames: readonly string[],
+  declarations: Declarations,
+  witExports: readonly string[] = exportNames,
+): ActorInterface {
   const dts = declarations[ACTOR_DTS];
   const exportName = exportNames.find((name) => unversioned(name) === ACTOR_INTERFACE);
   if (exportName === undefined || dts === undefined) {
     throw new ActorchainError(
       'MISSING_EXPORTS',
       `the component does not export the interface ntwk:simple-actor/actor ` +
-        `(it exports: ${exportNames.join(', ') || 'nothing'}). Build it against the world first-actor in src/wit/actor.wit.`,
+        `(it exports: ${witExports.join(', ') || 'nothing'}). Build it against the world first-actor in src/wit/actor.wit.`,
     );
   }
   const functions = parseFunctions(dts);
+  const problems: ActorchainError[] = [];
   const missing = Object.entries(REQUIRED)
     .filter(([js]) => !functions.has(js))
     .map(([, { wit }]) => wit);
   if (missing.length > 0) {
-    throw new ActorchainError(
-      'MISSING_EXPORTS',
-      `the component's ntwk:simple-actor/actor interface lacks ${missing.join(', ')}. ` +
-        'An actor must export init, handle, state-contract and message-contract.',
+    problems.push(
+      new ActorchainError(
+        'MISSING_EXPORTS',
+        `the component's ntwk:simple-actor/actor interface lacks ${missing.join(', ')}. ` +
+          'An actor must export init, handle, state-contract and message-contract.',
+      ),
     );
   }
   const found = new Set<string>();
-  const problems: string[] = [];
+  const mismatches: string[] = [];
   for (const [js, expected] of Object.entries(REQUIRED)) {
-    const actual = functions.get(js)!;
+    const actual = functions.get(js);
+    if (actual === undefined) continue;
     const slots = [...expected.params.map((role, i) => [role, actual.params[i]] as const), [expected.result, actual.result] as const];
-    if (actual.params.length !== expected.params.length) problems.push(`${expected.wit} takes ${actual.params.length} parameters`);
+    if (actual.params.length !== expected.params.length) mismatches.push(`${expected.wit} takes ${actual.params.length} parameters`);
     for (const [role, type] of slots) {
       if (type === undefined) continue;
       const base = resolveType(type, ACTOR_DTS, declarations);
       if (role === 'boolean') {
-        if (base !== 'boolean') problems.push(`${expected.wit} returns ${base}, not bool`);
+        if (base !== 'boolean') mismatches.push(`${expected.wit} returns ${base}, not bool`);
         continue;
       }
       const encoding = encodingOf(base);
-      if (encoding === undefined) problems.push(`${expected.wit} uses ${base} for ${role === 'S' ? 'state' : 'message'}`);
+      if (encoding === undefined) mismatches.push(`${expected.wit} uses ${base} for ${role === 'S' ? 'state' : 'message'}`);
       else found.add(encoding);
     }
   }
-  if (found.size > 1) problems.push('state and message mix string and list<u8>');
-  if (problems.length > 0) {
-    throw new ActorchainError(
-      'UNSUPPORTED_ENCODING',
-      `the component's actor interface does not match the contract: ${problems.join('; ')}. ` +
-        'state and message must both be string (JSON text) or both list<u8> (UTF-8 JSON bytes).',
+  if (found.size > 1) mismatches.push('state and message mix string and list<u8>');
+  if (mismatches.length > 0) {
+    problems.push(
+      new ActorchainError(
+        'UNSUPPORTED_ENCODING',
+        `the component's actor interface does not match the contract: ${mismatches.join('; ')}. ` +
+          'state and message must both be string (JSON text) or both list<u8> (UTF-8 JSON bytes).',
+      ),
     );
   }
+  const refused = ActorchainError.combine(problems);
+  if (refused) throw refused;
   return { exportName, encoding: [...found][0] as Encoding };
 }
 

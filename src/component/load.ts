@@ -3,11 +3,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ActorchainError } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
-import { planImports, type ImportPlan } from './imports.js';
+import { ACTOR_INTERFACE, planImports, unversioned, type ImportPlan } from './imports.js';
 import type { InstanceSpec } from './instance.js';
 import { checkActorInterface, runtimeImports, type Encoding } from './interface.js';
 import { limitMemory, WASM_PAGE_BYTES } from './memory-limit.js';
 import { transpileCached } from './transpile.js';
+import { oneLine, readWorld, refuseNonComponent } from './world.js';
 
 /** A component checked, transpiled and compiled: everything a worker needs to instantiate it. */
 export interface LoadedComponent {
@@ -41,13 +42,6 @@ export interface LoadOptions {
   maxMemoryMiB: number;
 }
 
-const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
-const CORE_MODULE_VERSION = [0x01, 0x00, 0x00, 0x00];
-
-function startsWith(bytes: Uint8Array, prefix: number[], at = 0): boolean {
-  return prefix.every((b, i) => bytes[at + i] === b);
-}
-
 export async function readComponentFile(file: string): Promise<Uint8Array> {
   try {
     return await readFile(file);
@@ -56,29 +50,42 @@ export async function readComponentFile(file: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * Read, check, transpile and compile a component. A component that cannot be an actor is
+ * refused with every problem found (exports, encoding, imports) at once, so a user fixes
+ * them in one go.
+ */
 export async function loadComponent(file: string, options: LoadOptions): Promise<LoadedComponent> {
   const bytes = await readComponentFile(file);
   const name = path.basename(file);
-  if (!startsWith(bytes, WASM_MAGIC)) {
-    throw new ActorchainError('NOT_A_COMPONENT', `${name} is not WebAssembly (it does not start with \\0asm)`);
-  }
-  if (startsWith(bytes, CORE_MODULE_VERSION, 4)) {
-    throw new ActorchainError(
-      'NOT_A_COMPONENT',
-      `${name} is a core WebAssembly module, not a component: embed the WIT and wrap it (jco componentEmbed + componentNew, or componentize)`,
-    );
-  }
+  refuseNonComponent(bytes, name);
   const hash = sha256Hex(bytes);
   let transpiled;
   try {
     transpiled = await transpileCached(bytes, hash);
   } catch (err) {
-    throw new ActorchainError('NOT_A_COMPONENT', `${name} could not be read as a component: ${String((err as Error).message ?? err)}`, {
-      cause: err,
-    });
+    // The decoder says what is wrong with the file more plainly than the transpiler.
+    await readWorld(bytes, name);
+    throw new ActorchainError('NOT_A_COMPONENT', `${name} could not be read as a component: ${oneLine(err)}`, { cause: err });
   }
-  const { exportName, encoding } = checkActorInterface(transpiled.exports, transpiled.declarations);
-  const imports = planImports(transpiled.imports, runtimeImports(transpiled.declarations));
+  // Only a refusal needs the WIT names of the exports (the generated code's names are
+  // JavaScript's); decoding the world of a 12 MB component takes a fifth of a second.
+  const exportsActor = transpiled.exports.some((exported) => unversioned(exported) === ACTOR_INTERFACE);
+  const witExports = exportsActor ? transpiled.exports : (await readWorld(bytes, name)).exports;
+  const problems: ActorchainError[] = [];
+  const attempt = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (err) {
+      if (!(err instanceof ActorchainError)) throw err;
+      problems.push(err);
+      return undefined;
+    }
+  };
+  const actor = attempt(() => checkActorInterface(transpiled.exports, transpiled.declarations, witExports));
+  const imports = attempt(() => planImports(transpiled.imports, runtimeImports(transpiled.declarations)));
+  const refused = ActorchainError.combine(problems);
+  if (refused || !actor || !imports) throw refused;
 
   const maxMemoryBytes = options.maxMemoryMiB * 2 ** 20;
   const maxPages = Math.floor(maxMemoryBytes / WASM_PAGE_BYTES);
@@ -89,8 +96,8 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
   return {
     path: file,
     hash,
-    encoding,
-    actorExport: exportName,
+    encoding: actor.encoding,
+    actorExport: actor.exportName,
     moduleUrl: pathToFileURL(path.join(transpiled.dir, 'component.js')).href,
     modules,
     imports,
