@@ -16,7 +16,7 @@ import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } 
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 /** How long, after the last message is answered, connections may take to finish at shutdown. */
-const SHUTDOWN_GRACE_MS = 2000;
+export const SHUTDOWN_GRACE_MS = 2000;
 const ENV_PREFIX = 'ACTORCHAIN_';
 
 export interface RunConfig {
