@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Actor } from '../actor/actor.js';
-import { ActorchainError } from '../errors.js';
+import { ActorchainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
 import { findDuplicateKey } from '../json/duplicate-keys.js';
 import { isJsonObject } from '../chain/entry.js';
@@ -128,24 +128,23 @@ function readBody(maxBodyBytes: number): RequestHandler {
 }
 
 function bodyError(err: unknown, req: Request, maxBodyBytes: number): ActorchainError {
-  {
-    const { status, type, message } = err as { status?: number; type?: string; message: string };
-    const encoding = req.headers['content-encoding'];
-    if (type === 'entity.too.large') {
-      const what = encoding === undefined ? 'the body' : `the body, decoded from ${encoding},`;
-      return new ActorchainError('BODY_TOO_LARGE', `${what} is over the ${maxBodyBytes} byte limit (--max-body)`);
-    }
-    if (type === 'encoding.unsupported') {
-      return new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send the body as is, or with gzip, deflate or br`);
-    }
-    if (status === 400 && type === undefined && encoding !== undefined) {
-      return new ActorchainError(
-        'INVALID_CONTENT_ENCODING',
-        `the body is not valid ${encoding} data (${message}); compress it with ${encoding}, or send it uncompressed without Content-Encoding`,
-      );
-    }
-    return new ActorchainError('INVALID_JSON', `the request body could not be read: ${message}`);
+  const { status, type, message } = err as { status?: number; type?: string; message: string };
+  const encoding = req.headers['content-encoding'];
+  if (type === 'entity.too.large') {
+    const what = encoding === undefined ? 'the body' : `the body, decoded from ${encoding},`;
+    return new ActorchainError('BODY_TOO_LARGE', `${what} is over the ${maxBodyBytes} byte limit (--max-body)`);
   }
+  if (type === 'encoding.unsupported') {
+    return new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send the body as is, or with gzip, deflate or br`);
+  }
+  // zlib's own errors carry no body-parser type.
+  if (status === 400 && type === undefined && encoding !== undefined) {
+    return new ActorchainError(
+      'INVALID_CONTENT_ENCODING',
+      `the body is not valid ${encoding} data (${message}); compress it with ${encoding}, or send it uncompressed without Content-Encoding`,
+    );
+  }
+  return new ActorchainError('INVALID_JSON', `the request body could not be read: ${message}`);
 }
 
 /** The actor's HTTP surface. Every error is JSON `{"error": {"code", "message"}}`. */
@@ -171,7 +170,8 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
   app.get('/readyz', (_req, res) => {
     const reason = options.unready();
     if (reason === undefined) return res.json({ ready: true });
-    res.status(503).json({ error: { code: 'NOT_READY', reason, message: NOT_READY_MESSAGES[reason] } });
+    const code: ErrorCode = 'NOT_READY';
+    res.status(ERROR_CODES[code].status).json({ error: { code, reason, message: NOT_READY_MESSAGES[reason] } });
   });
 
   const open: RequestHandler = (_req, _res, next) => next();
