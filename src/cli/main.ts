@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ActorchainError } from '../errors.js';
+import { registerBuild } from './build.js';
 import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
 import { registerRun } from './run.js';
@@ -19,6 +20,7 @@ registerRun(program);
 registerVerify(program);
 registerExport(program);
 registerInspect(program);
+registerBuild(program);
 
 try {
   await program.parseAsync(process.argv);
