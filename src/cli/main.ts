@@ -5,6 +5,7 @@ import { ActorchainError } from '../errors.js';
 import { registerBuild } from './build.js';
 import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
+import { registerNew } from './new.js';
 import { registerRun } from './run.js';
 import { registerVerify } from './verify.js';
 
@@ -21,6 +22,7 @@ registerVerify(program);
 registerExport(program);
 registerInspect(program);
 registerBuild(program);
+registerNew(program);
 
 try {
   await program.parseAsync(process.argv);
