@@ -40,7 +40,7 @@ export interface BuildResult {
   reused: boolean;
 }
 
-export function defaultOutPath(sourcePath: string): string {
+function defaultOutPath(sourcePath: string): string {
   return join(dirname(sourcePath), `${basename(sourcePath, extname(sourcePath))}.wasm`);
 }
 

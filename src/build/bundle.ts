@@ -4,8 +4,9 @@
  * `ntwk:simple-actor/runtime` stays an import: the component imports it from the runtime.
  */
 import { build, type Message } from 'esbuild';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ActorchainError } from '../errors.js';
+import { located } from './display-path.js';
 
 /** The interface the runtime serves to every actor (src/wit/actor.wit, `import runtime`). */
 export const RUNTIME_MODULE = 'ntwk:simple-actor/runtime';
@@ -15,17 +16,6 @@ export interface Bundle {
   code: string;
   /** Its source map (JSON), so a throw while loading can be placed in the original source. */
   map: string;
-}
-
-/** A path as the user would type it: relative to the working directory when inside it. */
-export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}
-
-/** `file:line:column: text`. */
-export function located(file: string, line: number, column: number, text: string): string {
-  return `${displayPath(file)}:${line}:${column}: ${text}`;
 }
 
 function describe(messages: Message[], baseDir: string): string {

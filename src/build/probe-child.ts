@@ -32,8 +32,8 @@ async function probe(bundlePath: string): Promise<ProbeReport> {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : `threw ${JSON.stringify(err) ?? String(err)}`;
     return { kind: 'threw', message, at: where(err) };
   }
-  const actor = module.actor as Record<string, unknown> | undefined;
-  if (typeof actor !== 'object' || actor === null) return { kind: 'no-actor', exports: Object.keys(module) };
+  if (!('actor' in module)) return { kind: 'no-actor', exports: Object.keys(module) };
+  const actor = Object(module.actor) as Record<string, unknown>;
   const missing = ACTOR_FUNCTIONS.filter((name) => typeof actor[name] !== 'function');
   return missing.length > 0 ? { kind: 'incomplete', missing } : { kind: 'ok' };
 }

@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ActorchainError } from '../errors.js';
-import { displayPath } from './bundle.js';
+import { displayPath } from './display-path.js';
 
 export const ACTOR_FUNCTIONS = ['init', 'handle', 'stateContract', 'messageContract'] as const;
 

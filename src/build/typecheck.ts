@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type ts from 'typescript';
 import { ActorchainError } from '../errors.js';
-import { located } from './bundle.js';
+import { located } from './display-path.js';
 
 const RUNTIME_TYPES = fileURLToPath(new URL('../../../types/runtime.d.ts', import.meta.url));
 

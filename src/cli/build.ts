@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { buildActor, type BuildStage } from '../build/build-actor.js';
-import { displayPath } from '../build/bundle.js';
+import { displayPath } from '../build/display-path.js';
 import { StepProgress } from './progress.js';
 
 const STEP_LABELS: Record<BuildStage, string> = {
