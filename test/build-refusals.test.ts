@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { build, fileTempDir } from './support/build.js';
+import { build, BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
 
-// Every refusal happens before componentize-js runs, so these builds take about a second.
+// Every refusal but the last happens before componentize-js runs: those builds take about a second.
 const dir = fileTempDir();
 
 const COMPLETE = 'init: () => "{}", handle: (m, s) => s, stateContract: () => true, messageContract: () => true';
@@ -56,4 +56,13 @@ test('a module that throws while loading is refused with the error and where it 
   const source = `const limits = JSON.parse('{"max": 10');\nexport const actor = { ${COMPLETE} };\n`;
   const stderr = await refused('throws.js', source);
   assert.match(stderr, /^actorchain: BUILD_LOAD_FAILED: throws\.js threw while loading \(at throws\.js:1:21\): SyntaxError: /);
+});
+
+test("what componentize-js' engine rejects is refused with positions in the source, not in the bundle", { timeout: BUILD_TIMEOUT_MS }, async () => {
+  // SpiderMonkey in componentize-js has no Unicode property escapes; Node (and the probe) do.
+  writeFileSync(path.join(dir, 'words.js'), 'export const isWord = (s) => /^\\p{L}+$/u.test(s);\n');
+  const source = `import { isWord } from './words.js';\nexport const actor = { ${COMPLETE.replace('messageContract: () => true', 'messageContract: (m) => isWord(m)')} };\n`;
+  const stderr = await refused('unicode.js', source);
+  assert.match(stderr, /^actorchain: BUILD_COMPONENTIZE_FAILED: componentize-js failed: /);
+  assert.match(stderr, /^words\.js:1:30 SyntaxError: invalid property name in regular expression/m);
 });

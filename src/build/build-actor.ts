@@ -14,11 +14,14 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ActorchainError } from '../errors.js';
-import { bundle } from './bundle.js';
+import { bundle, toSourcePositions } from './bundle.js';
 import { buildKey, recordBuild, reusableOutput } from './cache.js';
 import { ACTOR_WIT, ACTOR_WORLD, componentizeVersion, DISABLED_FEATURES, runComponentize } from './componentize.js';
 import { probe } from './probe.js';
 import { isTypeScript, typecheck } from './typecheck.js';
+
+/** The bundled module's file name in the build's work directory. */
+const MODULE_NAME = 'actor.js';
 
 export type BuildStage = 'bundling' | 'type-checking' | 'loading' | 'componentizing';
 
@@ -71,9 +74,9 @@ export async function buildActor(options: BuildOptions): Promise<BuildResult> {
 
   const workDir = await mkdtemp(join(tmpdir(), 'actorchain-build-'));
   try {
-    const modulePath = join(workDir, 'actor.js');
-    await writeFile(modulePath, `${bundled.code}//# sourceMappingURL=actor.js.map\n`);
-    await writeFile(join(workDir, 'actor.js.map'), bundled.map);
+    const modulePath = join(workDir, MODULE_NAME);
+    await writeFile(modulePath, `${bundled.code}//# sourceMappingURL=${MODULE_NAME}.map\n`);
+    await writeFile(join(workDir, `${MODULE_NAME}.map`), bundled.map);
     stage('loading');
     await probe(modulePath, sourcePath);
 
@@ -82,7 +85,13 @@ export async function buildActor(options: BuildOptions): Promise<BuildResult> {
     // Written aside, then renamed: a failed or interrupted build never leaves half a component.
     const partial = `${outPath}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await runComponentize({ sourcePath: modulePath, witPath: ACTOR_WIT, witIsDir: false, world: ACTOR_WORLD, disableFeatures: DISABLED_FEATURES, outPath: partial });
+      await runComponentize({ sourcePath: modulePath, witPath: ACTOR_WIT, witIsDir: false, world: ACTOR_WORLD, disableFeatures: DISABLED_FEATURES, outPath: partial }).catch(
+        (err: unknown) => {
+          // The engine reports positions in the bundle, which the user never sees: map them back.
+          if (!(err instanceof ActorchainError)) throw err;
+          throw new ActorchainError(err.code, toSourcePositions(err.message, MODULE_NAME, bundled.map), { cause: err.cause });
+        },
+      );
       const component = await readFile(partial);
       await rename(partial, outPath);
       await recordBuild(outPath, key, component);

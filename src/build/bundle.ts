@@ -4,9 +4,10 @@
  * `ntwk:simple-actor/runtime` stays an import: the component imports it from the runtime.
  */
 import { build, type Message } from 'esbuild';
+import { SourceMap } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { ActorchainError } from '../errors.js';
-import { located } from './display-path.js';
+import { displayPath, located } from './display-path.js';
 
 /** The interface the runtime serves to every actor (src/wit/actor.wit, `import runtime`). */
 export const RUNTIME_MODULE = 'ntwk:simple-actor/runtime';
@@ -64,4 +65,19 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
     }
     throw new ActorchainError('BUILD_SYNTAX_ERROR', describe(errors.filter((m) => !UNRESOLVED.test(m.text)), baseDir));
   }
+}
+
+/**
+ * `<bundleName>:line:column` positions in a message about the bundled module (componentize-js
+ * names those) rewritten as positions in the source they came from, where the map knows them.
+ */
+export function toSourcePositions(text: string, bundleName: string, map: string): string {
+  const sourceMap = new SourceMap(JSON.parse(map));
+  const position = new RegExp(`(?<![\\w-])${bundleName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`, 'g');
+  return text.replace(position, (whole, line: string, column: string) => {
+    const entry = sourceMap.findEntry(Number(line) - 1, Math.max(0, Number(column) - 1));
+    if (!('originalSource' in entry) || !entry.originalSource) return whole;
+    const source = entry.originalSource.startsWith('file:') ? new URL(entry.originalSource).pathname : entry.originalSource;
+    return `${displayPath(source)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  });
 }

@@ -27,6 +27,20 @@ export function componentizeVersion(): string {
   return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * The error in a child's report of an uncaught exception, without the source excerpt Node prints
+ * above it, the stack frames and the Node version line below.
+ */
+function uncaughtError(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  const start = lines.findIndex((line) => /^\w*Error\b/.test(line));
+  return lines
+    .slice(Math.max(0, start))
+    .filter((line) => !/^\s+at |^Node\.js v/.test(line))
+    .join('\n')
+    .trim();
+}
+
 /** Run componentize-js on one job; its error output, if it fails, becomes the message. */
 export async function runComponentize(job: ComponentizeJob): Promise<void> {
   try {
@@ -35,8 +49,7 @@ export async function runComponentize(job: ComponentizeJob): Promise<void> {
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
-    const lastLines = stderr.split('\n').slice(-12).join('\n');
-    throw new ActorchainError('BUILD_COMPONENTIZE_FAILED', `componentize-js failed: ${lastLines || (err as Error).message}`, { cause: err });
+    const reason = uncaughtError(String((err as { stderr?: string }).stderr ?? ''));
+    throw new ActorchainError('BUILD_COMPONENTIZE_FAILED', `componentize-js failed: ${reason || (err as Error).message}`, { cause: err });
   }
 }

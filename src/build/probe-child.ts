@@ -17,10 +17,13 @@ const HOOKS = dataUrl(
    }`,
 );
 
+const OWN_FRAME = /\/probe-child\.[jt]s:\d+:\d+$/;
+
 /** The first stack frame in the actor's own code (mapped to its source), if any. */
 function where(err: unknown): string | undefined {
   const stack = err instanceof Error ? (err.stack ?? '') : '';
-  return /^\s+at (?:.*? \()?((?:file:\/\/|\/)[^()\s]+:\d+:\d+)\)?$/m.exec(stack)?.[1];
+  const frames = stack.matchAll(/^\s+at (?:.*? \()?((?:file:\/\/|\/)[^()\s]+:\d+:\d+)\)?$/gm);
+  return [...frames].map((m) => m[1]!).find((frame) => !OWN_FRAME.test(frame));
 }
 
 async function probe(bundlePath: string): Promise<ProbeReport> {
