@@ -72,6 +72,15 @@ export const ERROR_CODES = {
     summary: 'Another runtime holds the data dir (its pid is in <dir>/lock). Stop it, or remove the lock file if none runs.',
   },
   LISTEN_FAILED: { status: 500, summary: 'The runtime could not listen on the address given.' },
+  // `actorchain build` and `actorchain new`.
+  BUILD_SOURCE_NOT_FOUND: { status: 500, summary: 'The actor source file given to build does not exist.' },
+  BUILD_SYNTAX_ERROR: { status: 500, summary: 'The actor source (or a file it imports) does not parse; file, line and column are named.' },
+  BUILD_IMPORT_NOT_FOUND: { status: 500, summary: 'The actor imports a file or package that cannot be found; install it or fix the path.' },
+  BUILD_TYPE_ERROR: { status: 500, summary: 'The TypeScript actor does not type-check; each error is named with file and line (--no-check skips the check).' },
+  BUILD_MISSING_EXPORTS: { status: 500, summary: 'The module does not export `actor`, or `actor` lacks one of init, handle, stateContract, messageContract (named).' },
+  BUILD_LOAD_FAILED: { status: 500, summary: 'The module threw (or never finished) while it was loading, before any actor function was called.' },
+  BUILD_COMPONENTIZE_FAILED: { status: 500, summary: 'componentize-js could not turn the bundled module into a component.' },
+  SCAFFOLD_DIR_NOT_EMPTY: { status: 500, summary: 'actorchain new writes only into a new or empty directory.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,8 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ActorchainError } from '../errors.js';
+import { registerBuild } from './build.js';
 import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
+import { registerNew } from './new.js';
 import { registerRun } from './run.js';
 import { registerVerify } from './verify.js';
 
@@ -20,6 +22,8 @@ registerRun(program);
 registerVerify(program);
 registerExport(program);
 registerInspect(program);
+registerBuild(program);
+registerNew(program);
 
 /** One line of usage for the command the user typed (or the list of commands), and where the rest is. */
 function usage(commandName: string | undefined): string {

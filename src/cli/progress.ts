@@ -46,3 +46,34 @@ export class Progress {
     this.#drawn = false;
   }
 }
+
+/**
+ * A one-line display of the current step of a multi-step task (build) and the seconds it has
+ * taken, redrawn each second on a terminal; silent elsewhere.
+ */
+export class StepProgress {
+  readonly #stream: NodeJS.WriteStream;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(stream: NodeJS.WriteStream = process.stderr) {
+    this.#stream = stream;
+  }
+
+  /** Show `label` from now on, with its elapsed seconds. */
+  readonly step = (label: string): void => {
+    if (!this.#stream.isTTY) return;
+    clearInterval(this.#timer);
+    const started = performance.now();
+    const draw = () => this.#stream.write(`\r\x1b[K${label} ${Math.floor((performance.now() - started) / 1000)} s`);
+    draw();
+    this.#timer = setInterval(draw, 1000);
+  };
+
+  /** Erase the line. */
+  done(): void {
+    if (this.#timer === undefined) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#stream.write('\r\x1b[K');
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Bundling: the actor's module and everything it imports (its own files, pure-JS npm
+ * packages, TypeScript) become one ES module, the form componentize-js takes.
+ * `ntwk:simple-actor/runtime` stays an import: the component imports it from the runtime.
+ */
+import { build, type Message } from 'esbuild';
+import { SourceMap } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { ActorchainError } from '../errors.js';
+import { displayPath, located } from './display-path.js';
+
+/** The interface the runtime serves to every actor (src/wit/actor.wit, `import runtime`). */
+export const RUNTIME_MODULE = 'ntwk:simple-actor/runtime';
+
+export interface Bundle {
+  /** The module, without a source map reference: what is componentized and what the cache key hashes. */
+  code: string;
+  /** Its source map (JSON), so a throw while loading can be placed in the original source. */
+  map: string;
+}
+
+function describe(messages: Message[], baseDir: string): string {
+  return messages
+    .map((m) => (m.location ? located(join(baseDir, m.location.file), m.location.line, m.location.column + 1, m.text) : m.text))
+    .join('\n');
+}
+
+// esbuild tells parse errors from resolution errors only by their wording.
+const UNRESOLVED = /^Could not resolve /;
+
+/** Bundle the actor module at `sourcePath` (absolute). */
+export async function bundle(sourcePath: string): Promise<Bundle> {
+  // Paths in the output (comments, the map) are relative to the source's directory, so the
+  // bundle, and with it the cache key, does not depend on where build was run from.
+  const baseDir = dirname(sourcePath);
+  try {
+    const result = await build({
+      entryPoints: [sourcePath],
+      absWorkingDir: baseDir,
+      outfile: join(baseDir, 'actor.bundle.js'),
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      // componentize-js runs SpiderMonkey: ES2022 syntax needs no lowering.
+      target: 'es2022',
+      // Packages that ship both forms: prefer their ES module.
+      mainFields: ['module', 'main'],
+      external: [RUNTIME_MODULE],
+      sourcemap: 'external',
+      logLevel: 'silent',
+      charset: 'utf8',
+    });
+    // The map's sources are made absolute: the bundle is loaded from a temporary directory.
+    const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as { sources: string[] };
+    map.sources = map.sources.map((source) => resolve(baseDir, source));
+    const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+    return { code: js.replace(/\/\/# sourceMappingURL=\S+\s*$/, ''), map: JSON.stringify(map) };
+  } catch (err) {
+    const errors = (err as { errors?: Message[] }).errors;
+    if (!errors) throw err;
+    const unresolved = errors.filter((m) => UNRESOLVED.test(m.text));
+    if (unresolved.length === errors.length) {
+      throw new ActorchainError('BUILD_IMPORT_NOT_FOUND', `${describe(unresolved, baseDir)}\nInstall the package (npm install) or fix the path.`);
+    }
+    throw new ActorchainError('BUILD_SYNTAX_ERROR', describe(errors.filter((m) => !UNRESOLVED.test(m.text)), baseDir));
+  }
+}
+
+/**
+ * `<bundleName>:line:column` positions in a message about the bundled module (componentize-js
+ * names those) rewritten as positions in the source they came from, where the map knows them.
+ */
+export function toSourcePositions(text: string, bundleName: string, map: string): string {
+  const sourceMap = new SourceMap(JSON.parse(map));
+  const position = new RegExp(`(?<![\\w-])${bundleName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`, 'g');
+  return text.replace(position, (whole, line: string, column: string) => {
+    const entry = sourceMap.findEntry(Number(line) - 1, Math.max(0, Number(column) - 1));
+    if (!('originalSource' in entry) || !entry.originalSource) return whole;
+    const source = entry.originalSource.startsWith('file:') ? new URL(entry.originalSource).pathname : entry.originalSource;
+    return `${displayPath(source)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  });
+}

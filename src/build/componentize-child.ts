@@ -1,0 +1,43 @@
+// Child process for componentize.ts (and fixtures/build.ts): turns one JavaScript module into a
+// component with componentize-js and writes it to a file.
+//
+//   node dist/src/build/componentize-child.js '<ComponentizeJob as JSON>'
+//
+// Why a separate process: componentize-js reads the WIT through a WASI component that uses
+// the process-wide filesystem of @bytecodealliance/preview2-shim, which has no preopens (so
+// `witPath` fails with "os error 44"). The grant of the WIT's directory stays in this process.
+// It also keeps the caller's event loop free (a progress display) during the ten seconds.
+
+import { writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import * as filesystem from '@bytecodealliance/preview2-shim/filesystem';
+import { componentize } from '@bytecodealliance/componentize-js';
+
+export interface ComponentizeJob {
+  /** Absolute path of the JavaScript module. */
+  sourcePath: string;
+  /** Absolute path of a WIT file, or of a directory (root package files, plus deps/). */
+  witPath: string;
+  /** Whether witPath is a directory (granted itself) or a file (its directory is granted). */
+  witIsDir: boolean;
+  world: string;
+  /** WASI features left out of the engine (componentize-js' `disableFeatures`). */
+  disableFeatures?: Array<'stdio' | 'random' | 'clocks' | 'http' | 'fetch-event'>;
+  /** Where to write the component. */
+  outPath: string;
+}
+
+// The package's "types" condition points TypeScript at the browser declarations;
+// on Node, _addPreopen takes (guest path, host path).
+const addPreopen = filesystem._addPreopen as unknown as (guestPath: string, hostPath: string) => void;
+
+const job = JSON.parse(process.argv[2] ?? '') as ComponentizeJob;
+const witDir = job.witIsDir ? job.witPath : dirname(job.witPath);
+addPreopen(witDir, witDir);
+const { component } = await componentize({
+  sourcePath: job.sourcePath,
+  witPath: job.witPath,
+  worldName: job.world,
+  disableFeatures: job.disableFeatures,
+});
+await writeFile(job.outPath, component);

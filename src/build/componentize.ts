@@ -1,0 +1,55 @@
+/**
+ * componentize-js, run in a child process (see componentize-child.ts), against the runtime's
+ * WIT (src/wit/actor.wit, world first-actor).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ActorchainError } from '../errors.js';
+import type { ComponentizeJob } from './componentize-child.js';
+
+export const ACTOR_WIT = fileURLToPath(new URL('../../../src/wit/actor.wit', import.meta.url));
+export const ACTOR_WORLD = 'first-actor';
+/**
+ * What the sandbox serves stays in: clocks and random numbers (recorded in the chain for
+ * replay) and stdio (console.log reaches the runtime's log). Outgoing HTTP is refused by the
+ * runtime, so fetch is left out of the engine.
+ */
+export const DISABLED_FEATURES: NonNullable<ComponentizeJob['disableFeatures']> = ['http', 'fetch-event'];
+
+const CHILD = fileURLToPath(new URL('./componentize-child.js', import.meta.url));
+
+/** componentize-js' version, part of the build cache key. */
+export function componentizeVersion(): string {
+  const entry = fileURLToPath(import.meta.resolve('@bytecodealliance/componentize-js'));
+  return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The error in a child's report of an uncaught exception, without the source excerpt Node prints
+ * above it, the stack frames and the Node version line below.
+ */
+function uncaughtError(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  const start = lines.findIndex((line) => /^\w*Error\b/.test(line));
+  return lines
+    .slice(Math.max(0, start))
+    .filter((line) => !/^\s+at |^Node\.js v/.test(line))
+    .join('\n')
+    .trim();
+}
+
+/** Run componentize-js on one job; its error output, if it fails, becomes the message. */
+export async function runComponentize(job: ComponentizeJob): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [CHILD, JSON.stringify(job)], {
+      cwd: dirname(job.sourcePath),
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (err) {
+    const reason = uncaughtError(String((err as { stderr?: string }).stderr ?? ''));
+    throw new ActorchainError('BUILD_COMPONENTIZE_FAILED', `componentize-js failed: ${reason || (err as Error).message}`, { cause: err });
+  }
+}

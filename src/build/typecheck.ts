@@ -1,0 +1,57 @@
+/**
+ * Type-checking a TypeScript actor with the compiler's API, as `tsc --noEmit` would, with the
+ * nearest tsconfig.json's options (or defaults fit for an actor) and the declarations of
+ * `ntwk:simple-actor/runtime` that ship with this package.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type ts from 'typescript';
+import { ActorchainError } from '../errors.js';
+import { located } from './display-path.js';
+
+const RUNTIME_TYPES = fileURLToPath(new URL('../../../types/runtime.d.ts', import.meta.url));
+
+/** Diagnostics beyond this many are counted, not printed. */
+const MAX_SHOWN = 20;
+
+export const isTypeScript = (path: string): boolean => /\.(c|m)?tsx?$/.test(path);
+
+function compilerOptions(typescript: typeof ts, sourcePath: string): ts.CompilerOptions {
+  const configPath = typescript.findConfigFile(dirname(sourcePath), typescript.sys.fileExists, 'tsconfig.json');
+  if (configPath === undefined) {
+    return {
+      strict: true,
+      target: typescript.ScriptTarget.ES2022,
+      module: typescript.ModuleKind.ESNext,
+      moduleResolution: typescript.ModuleResolutionKind.Bundler,
+      // console, TextEncoder and friends: the web globals componentize-js provides.
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+      allowImportingTsExtensions: true,
+      skipLibCheck: true,
+    };
+  }
+  const { config, error } = typescript.readConfigFile(configPath, typescript.sys.readFile);
+  if (error) throw new ActorchainError('BUILD_TYPE_ERROR', `${configPath}: ${typescript.flattenDiagnosticMessageText(error.messageText, '\n')}`);
+  // The tsconfig's files and include are not ours to check: only the actor and what it imports.
+  return typescript.parseJsonConfigFileContent(config, typescript.sys, dirname(configPath)).options;
+}
+
+function format(typescript: typeof ts, d: ts.Diagnostic): string {
+  const text = typescript.flattenDiagnosticMessageText(d.messageText, '\n');
+  if (!d.file || d.start === undefined) return text;
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+  return located(d.file.fileName, line + 1, character + 1, text);
+}
+
+/** Throws BUILD_TYPE_ERROR naming each error (file, line, column, message). */
+export async function typecheck(sourcePath: string): Promise<void> {
+  // Loaded only here: the compiler takes a second to load, and JavaScript actors never need it.
+  const typescript = (await import('typescript')).default;
+  const options = { ...compilerOptions(typescript, sourcePath), noEmit: true };
+  const program = typescript.createProgram({ rootNames: [sourcePath, RUNTIME_TYPES], options });
+  const errors = typescript.getPreEmitDiagnostics(program).filter((d) => d.category === typescript.DiagnosticCategory.Error);
+  if (errors.length === 0) return;
+  const shown = errors.slice(0, MAX_SHOWN).map((d) => format(typescript, d));
+  if (errors.length > MAX_SHOWN) shown.push(`... and ${errors.length - MAX_SHOWN} more`);
+  throw new ActorchainError('BUILD_TYPE_ERROR', `${shown.join('\n')}\n(--no-check builds without the type check)`);
+}

@@ -1,0 +1,35 @@
+/// <reference path="./runtime.d.ts" />
+/**
+ * Types for writing actorchain actors. An actor module exports `actor`, either in the plain
+ * form the WIT describes (JSON text in and out) or made by `defineActor` from a typed one.
+ */
+
+/** The plain form: exactly the WIT's `actor` interface, with state and message as JSON text. */
+export interface Actor {
+  /** The first state, called once when the chain is created. */
+  init(): string;
+  /** The next state from a message and the current state (both canonical JSON text). */
+  handle(msg: string, state: string): string;
+  /** Is this state well-formed? Checked on every state before it is committed. */
+  stateContract(state: string): boolean;
+  /** May this message be applied to this state? Checked before `handle`; false answers 422. */
+  messageContract(msg: string, state: string): boolean;
+}
+
+/** A value that survives JSON: what states and messages are made of. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * The typed form: objects in and out, JSON done by `defineActor`. The contracts take
+ * `unknown` because they are what turns unchecked JSON into a `State` or a `Message`:
+ * write them as type guards (`state is State`) and `handle` can trust its arguments.
+ */
+export interface TypedActor<State, Message> {
+  init(): State;
+  handle(msg: Message, state: State): State;
+  stateContract(state: unknown): boolean;
+  messageContract(msg: unknown, state: State): boolean;
+}
+
+/** The plain `Actor` for a typed one: parses what comes in, stringifies what goes out. */
+export function defineActor<State, Message>(typed: TypedActor<State, Message>): Actor;
