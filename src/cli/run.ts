@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:http';
 import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
 import type { SendOutcome } from '../actor/outbox.js';
-import type { Chain } from '../chain/chain.js';
 import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { createApp, type NotReadyReason } from '../http/app.js';
@@ -174,13 +173,14 @@ export async function run(config: RunConfig): Promise<void> {
     );
   }
 
-  let chain: Chain | undefined;
+  // The metrics exist before the chain (they time its syncs); the gauges read it once it is open.
   let actor: Actor | undefined;
-  const metrics = new Metrics({ chainLength: () => chain?.durable.length ?? 0, queueDepth: () => actor?.pending ?? 0 });
-  const opened = await openChain(config.storage, component.hash, log, (seconds) => metrics.fsyncSeconds.observe(seconds));
-  chain = opened.chain;
+  let chainLength = () => 0;
+  const metrics = new Metrics({ chainLength: () => chainLength(), queueDepth: () => actor?.pending ?? 0 });
+  const { chain, failed } = await openChain(config.storage, component.hash, log, (seconds) => metrics.fsyncSeconds.observe(seconds));
+  chainLength = () => chain.durable.length;
   let chainFailed = false;
-  void opened.failed.then(() => (chainFailed = true));
+  void failed.then(() => (chainFailed = true));
   try {
     const options = {
       ...config,
@@ -226,7 +226,7 @@ export async function run(config: RunConfig): Promise<void> {
     await actor.close(reason);
     await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
     server.closeAllConnections();
-    log.info({ head: chain!.durable.head, length: chain!.durable.length, exitCode }, 'actorchain stopped');
+    log.info({ head: chain.durable.head, length: chain.durable.length, exitCode }, 'actorchain stopped');
     process.exit(exitCode);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -239,7 +239,7 @@ export async function run(config: RunConfig): Promise<void> {
     log.fatal({ code: reason.code }, `giving up: ${reason.message}`);
     void stop(1, reason);
   });
-  void opened.failed.then((reason) => {
+  void failed.then((reason) => {
     log.fatal({ code: reason.code }, `stopping: ${reason.message}`);
     void stop(1, reason);
   });
