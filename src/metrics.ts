@@ -2,8 +2,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /**
  * What an operator watches, served at GET /metrics in the Prometheus text format:
- * messages by outcome, restarts by cause, the queue, the chain's length, and how long
- * a message takes from arrival to its durable reply.
+ * messages by outcome, restarts by cause, the queue, the chain's length, how long
+ * a message takes from arrival to its durable reply, and the outbox's deliveries.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -26,7 +26,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(gauges: { chainLength: () => number; queueDepth: () => number }) {
+  readonly sendsDelivered = new Counter({
+    name: 'actorchain_sends_delivered_total',
+    help: 'Sends delivered: their target answered 2xx',
+    registers: [this.registry],
+  });
+  readonly sendsRetried = new Counter({
+    name: 'actorchain_sends_retried_total',
+    help: 'Delivery attempts that failed and will be retried (no answer, 5xx, 408, 429, a redirect)',
+    registers: [this.registry],
+  });
+  readonly sendsGivenUp = new Counter({
+    name: 'actorchain_sends_given_up_total',
+    help: 'Sends given up: their target answered a 4xx other than 408 and 429, or is not an http(s) URL',
+    registers: [this.registry],
+  });
+
+  constructor(gauges: { chainLength: () => number; queueDepth: () => number; sendsPending: () => number }) {
     new Gauge({
       name: 'actorchain_chain_entries',
       help: 'Entries in the chain',
@@ -41,6 +57,14 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(gauges.queueDepth());
+      },
+    });
+    new Gauge({
+      name: 'actorchain_sends_pending',
+      help: 'Sends committed and not yet delivered or given up',
+      registers: [this.registry],
+      collect() {
+        this.set(gauges.sendsPending());
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'actorchain_' });

@@ -11,6 +11,7 @@ import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import type { CommittedState } from './chain.js';
 import { ChainFileReader, CHAIN_FILE, type ChainTail } from './chain-file.js';
+import type { EntryGroup } from './check.js';
 import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { StateData } from './entry.js';
@@ -23,6 +24,8 @@ export interface OpenFileStoreOptions {
   /** Told about a torn tail before it is cut, and about a stale lock before it is taken over. */
   onWarning: (message: string, details: { tail: ChainTail } | { lock: string; stalePid: number }) => void;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Told of each whole group as it is checked (the outbox finds the sends still owed). */
+  onGroup?: (group: EntryGroup) => void;
 }
 
 export interface OpenedFileStore {
@@ -31,6 +34,8 @@ export interface OpenedFileStore {
   state: CommittedState | undefined;
   /** Entries found on disk. */
   recovered: number;
+  /** The idempotency keys those entries record → the position of their message entry. */
+  keys: Map<string, number>;
 }
 
 async function openForAppend(file: string) {
@@ -63,6 +68,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
         offset += Buffer.byteLength(entry.text) + 1;
       }
       lastState = group[1].data as StateData;
+      options.onGroup?.(group);
     }
     const tail = reader.tail;
     if (tail) {
@@ -76,7 +82,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     // A new file's name must survive a crash as well as its contents.
     if (index.length === 0) await syncDirectory(dir);
     const state = lastState && { value: lastState.state, canonical: canonicalJson(lastState.state) };
-    return { store: new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock }), state, recovered: index.length };
+    return { store: new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock }), state, recovered: index.length, keys: reader.idempotencyKeys };
   } catch (err) {
     await handle?.close();
     await lock.release();

@@ -5,9 +5,13 @@ import type { Command } from 'commander';
 import { Actor } from '../actor/actor.js';
 import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
+import type { StateData } from '../chain/entry.js';
 import { createApp } from '../http/app.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { Metrics } from '../metrics.js';
+import { DELIVERIES_FILE, DeliveryRecord, readDeliveryLog } from '../outbox/delivery-record.js';
+import { OwedSends } from '../outbox/owed.js';
+import { Outbox } from '../outbox/outbox.js';
 import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
 import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
@@ -108,12 +112,25 @@ export async function run(config: RunConfig): Promise<void> {
     );
   }
 
-  const { chain, failed } = await openChain(config.storage, component.hash, log);
+  // The sends still owed are found while the chain is checked: one pass over it.
+  const dataDir = config.storage.dataDir;
+  const deliveryLog = dataDir === null ? undefined : await readDeliveryLog(dataDir);
+  const owed = new OwedSends(deliveryLog?.cursors ?? new Map());
+  const { chain, failed } = await openChain(config.storage, component.hash, log, ([, state]) => owed.add(state.hash, (state.data as StateData).sends));
   let actor: Actor | undefined;
-  const metrics = new Metrics({ chainLength: () => chain.durable.length, queueDepth: () => actor?.pending ?? 0 });
+  let outbox: Outbox | undefined;
+  const metrics = new Metrics({ chainLength: () => chain.durable.length, queueDepth: () => actor?.pending ?? 0, sendsPending: () => outbox?.pending ?? 0 });
   try {
-    actor = await Actor.start(component, chain, { ...config, onRestart: (cause) => metrics.restarts.inc({ cause }) }, log);
+    const record = dataDir === null ? undefined : await DeliveryRecord.open(dataDir, deliveryLog!, log);
+    outbox = new Outbox({ record, metrics, logger: log });
+    if (owed.unmatched.length > 0) {
+      log.warn({ targets: owed.unmatched }, `${DELIVERIES_FILE} names deliveries this chain does not record: sends to these targets are taken as done`);
+    }
+    if (owed.owed.length > 0) log.info({ sends: owed.owed.length }, 'sends committed before the restart and not yet delivered: delivering them');
+    outbox.add(owed.owed);
+    actor = await Actor.start(component, chain, { ...config, outbox, onRestart: (cause) => metrics.restarts.inc({ cause }) }, log);
   } catch (err) {
+    await outbox?.close();
     await chain.close();
     throw err;
   }
@@ -123,6 +140,7 @@ export async function run(config: RunConfig): Promise<void> {
     address = await listen(server, config.listen);
   } catch (err) {
     await actor.close();
+    await outbox.close();
     throw err;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -137,6 +155,7 @@ export async function run(config: RunConfig): Promise<void> {
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
     await actor.close(reason);
+    await outbox.close();
     await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
     server.closeAllConnections();
     log.info({ head: chain.durable.head, length: chain.durable.length, exitCode }, 'actorchain stopped');

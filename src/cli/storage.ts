@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Chain } from '../chain/chain.js';
+import type { EntryGroup } from '../chain/check.js';
 import type { FsyncMode } from '../chain/file-store.js';
 import { MemoryStore } from '../chain/memory-store.js';
 import { openFileStore } from '../chain/recovery.js';
@@ -51,16 +52,20 @@ export interface OpenedChain {
   failed: Promise<ActorchainError>;
 }
 
-/** Open (recovering it if need be) the chain the runtime will append to. */
-export async function openChain(config: StorageConfig, componentHash: string, log: Logger): Promise<OpenedChain> {
+/**
+ * Open (recovering it if need be) the chain the runtime will append to. `onGroup` hears
+ * each whole group of an existing chain as it is checked.
+ */
+export async function openChain(config: StorageConfig, componentHash: string, log: Logger, onGroup?: (group: EntryGroup) => void): Promise<OpenedChain> {
   if (config.dataDir === null) {
     log.info({ store: 'memory' }, 'chain kept in memory: nothing is written, the history ends with the process');
     return { chain: new Chain(new MemoryStore()), failed: new Promise(() => {}) };
   }
   const progress = new Progress('checking chain.ndjson', 'bytes');
   const started = performance.now();
-  const { store, state, recovered } = await openFileStore(config.dataDir, {
+  const { store, state, recovered, keys } = await openFileStore(config.dataDir, {
     componentHash,
+    onGroup,
     fsync: config.fsync,
     onWarning: (message, details) => log.warn(details, message),
     onProgress: progress.update,
@@ -75,5 +80,5 @@ export async function openChain(config: StorageConfig, componentHash: string, lo
     { dataDir: config.dataDir, fsync: config.fsync, entries: recovered, ms: Math.round(performance.now() - started) },
     recovered > 0 ? `chain resumed from ${config.dataDir}` : `new chain in ${config.dataDir}`,
   );
-  return { chain: new Chain(store, state), failed: store.failed };
+  return { chain: new Chain(store, state, keys), failed: store.failed };
 }

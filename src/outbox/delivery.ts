@@ -1,0 +1,75 @@
+/**
+ * One delivery of one send: a POST of the message to its target, carrying the key the
+ * target uses to apply it at most once. A single attempt is classified here; retrying is
+ * the outbox's business.
+ */
+import type { Send } from '../chain/entry.js';
+import { canonicalJson } from '../json/canonical.js';
+
+/** Bound on one attempt, answer included. */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+const SHOWN_BODY_CHARS = 200;
+
+export interface Delivery {
+  to: string;
+  /** Hash of the state entry that recorded the send. */
+  entry: string;
+  /** Position of the send among that entry's sends. */
+  index: number;
+  /** The message's canonical JSON text: the body of every attempt. */
+  body: string;
+}
+
+export type AttemptOutcome =
+  | { kind: 'delivered'; status: number }
+  /** The target may take it later: no answer, a 5xx, 408, 429, a redirect. */
+  | { kind: 'retry'; reason: string }
+  /** The target will never take it: a 4xx other than 408 and 429, or a `to` that is not an http(s) URL. */
+  | { kind: 'give-up'; reason: string };
+
+export function deliveryOf(entry: string, send: Send, index: number): Delivery {
+  return { to: send.to, entry, index, body: canonicalJson(send.message) };
+}
+
+/** `<state entry hash>/<index of the send in that entry>`: unique to one send of one chain. */
+export function idempotencyKeyOf(delivery: Delivery): string {
+  return `${delivery.entry}/${delivery.index}`;
+}
+
+export async function attemptDelivery(delivery: Delivery, stop: AbortSignal): Promise<AttemptOutcome> {
+  let url: URL;
+  try {
+    url = new URL(delivery.to);
+  } catch {
+    return { kind: 'give-up', reason: 'the target is not a URL' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { kind: 'give-up', reason: `unsupported protocol ${url.protocol}` };
+
+  const attempt = new AbortController();
+  const abort = () => attempt.abort();
+  const timer = setTimeout(abort, ATTEMPT_TIMEOUT_MS);
+  stop.addEventListener('abort', abort, { once: true });
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKeyOf(delivery) },
+      body: delivery.body,
+      // A redirect would send the message somewhere the chain does not name.
+      redirect: 'manual',
+      signal: attempt.signal,
+    });
+    const text = await response.text();
+    const { status } = response;
+    if (status >= 200 && status < 300) return { kind: 'delivered', status };
+    const answer = `the target answered ${status}${text ? `: ${text.slice(0, SHOWN_BODY_CHARS)}` : ''}`;
+    if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'give-up', reason: answer };
+    return { kind: 'retry', reason: answer };
+  } catch (err) {
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, a reset) is its cause.
+    const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+    return { kind: 'retry', reason: attempt.signal.aborted && !stop.aborted ? `no answer within ${ATTEMPT_TIMEOUT_MS} ms` : reason };
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', abort);
+  }
+}
