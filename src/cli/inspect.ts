@@ -24,9 +24,8 @@ export interface ChainSummary {
  */
 async function inspectFile(source: string): Promise<ChainSummary> {
   const progress = new Progress('reading', 'bytes');
-  const file = await resolveChainFile(source);
-  const chain = await openSource(file, { onProgress: progress.update });
-  const owed = new OwedSends((await readDeliveryLog(path.dirname(file))).cursors);
+  const chain = await openSource(source, { onProgress: progress.update });
+  const owed = new OwedSends((await readDeliveryLog(path.dirname(await resolveChainFile(source)))).cursors);
   let summary: Omit<ChainSummary, 'pending-sends'> | undefined;
   let componentHash = '';
   try {
