@@ -59,7 +59,9 @@ function line(to: string, entry: string, index: number, outcome: 'delivered' | '
 export class DeliveryRecord {
   readonly #handle: FileHandle;
   readonly #logger: Logger;
-  #tail: Promise<void> = Promise.resolve();
+  /** Lines waiting for the write in flight to finish: they go together in the next one. */
+  #waiting = '';
+  #writing: Promise<void> | undefined;
 
   private constructor(handle: FileHandle, logger: Logger) {
     this.#handle = handle;
@@ -84,18 +86,25 @@ export class DeliveryRecord {
   }
 
   done(delivery: Delivery, outcome: 'delivered' | 'given-up'): void {
-    const text = line(delivery.to, delivery.entry, delivery.index, outcome);
-    this.#tail = this.#tail.then(async () => {
-      try {
-        await this.#handle.appendFile(text);
-      } catch (err) {
-        this.#logger.warn({ err: (err as Error).message }, `cannot record a delivery in ${DELIVERIES_FILE}: it will be made again after a restart`);
-      }
-    });
+    this.#waiting += line(delivery.to, delivery.entry, delivery.index, outcome);
+    this.#writing ??= this.#write();
   }
 
   async close(): Promise<void> {
-    await this.#tail;
+    await this.#writing;
     await this.#handle.close();
+  }
+
+  async #write(): Promise<void> {
+    while (this.#waiting !== '') {
+      const text = this.#waiting;
+      this.#waiting = '';
+      try {
+        await this.#handle.appendFile(text);
+      } catch (err) {
+        this.#logger.warn({ err: (err as Error).message }, `cannot record deliveries in ${DELIVERIES_FILE}: they will be made again after a restart`);
+      }
+    }
+    this.#writing = undefined;
   }
 }
