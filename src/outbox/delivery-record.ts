@@ -16,9 +16,12 @@ import type { Delivery } from './delivery.js';
 
 export const DELIVERIES_FILE = 'deliveries.ndjson';
 
+export type DeliveryOutcome = 'delivered' | 'given-up';
+
 export interface DeliveryCursor {
   entry: string;
   index: number;
+  outcome: DeliveryOutcome;
 }
 
 export interface DeliveryLog {
@@ -43,8 +46,10 @@ export async function readDeliveryLog(dataDir: string): Promise<DeliveryLog> {
     if (line === '') continue;
     lines += 1;
     try {
-      const { to, entry, index } = JSON.parse(line) as { to: unknown; entry: unknown; index: unknown };
-      if (typeof to === 'string' && typeof entry === 'string' && Number.isInteger(index)) cursors.set(to, { entry, index: index as number });
+      const { to, entry, index, outcome } = JSON.parse(line) as { to: unknown; entry: unknown; index: unknown; outcome: unknown };
+      if (typeof to === 'string' && typeof entry === 'string' && Number.isInteger(index) && (outcome === 'delivered' || outcome === 'given-up')) {
+        cursors.set(to, { entry, index: index as number, outcome });
+      }
     } catch {
       // A line cut short by a crash: that delivery is made again.
     }
@@ -52,7 +57,7 @@ export async function readDeliveryLog(dataDir: string): Promise<DeliveryLog> {
   return { cursors, lines };
 }
 
-function line(to: string, entry: string, index: number, outcome: 'delivered' | 'given-up'): string {
+function line(to: string, entry: string, index: number, outcome: DeliveryOutcome): string {
   return `${JSON.stringify({ entry, index, outcome, to })}\n`;
 }
 
@@ -72,7 +77,7 @@ export class DeliveryRecord {
   static async open(dataDir: string, log: DeliveryLog, logger: Logger): Promise<DeliveryRecord> {
     const file = path.join(dataDir, DELIVERIES_FILE);
     if (log.lines > log.cursors.size) {
-      const compacted = [...log.cursors].map(([to, { entry, index }]) => line(to, entry, index, 'delivered')).join('');
+      const compacted = [...log.cursors].map(([to, { entry, index, outcome }]) => line(to, entry, index, outcome)).join('');
       const temporary = await open(`${file}.tmp`, 'w');
       try {
         await temporary.writeFile(compacted);
@@ -85,7 +90,7 @@ export class DeliveryRecord {
     return new DeliveryRecord(await open(file, 'a'), logger);
   }
 
-  done(delivery: Delivery, outcome: 'delivered' | 'given-up'): void {
+  done(delivery: Delivery, outcome: DeliveryOutcome): void {
     this.#waiting += line(delivery.to, delivery.entry, delivery.index, outcome);
     this.#writing ??= this.#write();
   }
