@@ -3,8 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /**
  * What an operator watches, served at GET /metrics in the Prometheus text format:
  * messages by outcome, restarts by cause, the queue, the chain's length, how long a message
- * takes from arrival to its durable reply, how long each fsync takes, how sends end, and
- * HTTP requests by route and status.
+ * takes from arrival to its durable reply, how long each fsync takes, how sends end (and how
+ * many wait in the outbox), and HTTP requests by route and status.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -35,7 +35,9 @@ export class Metrics {
   });
   readonly sends = new Counter({
     name: 'actorchain_sends_total',
-    help: 'Sends by outcome: delivered, failed (not delivered), or not-allowed (refused by --allow-send, message not committed)',
+    help:
+      'Sends by outcome: delivered (2xx), retried (a failed attempt that will be retried: no answer, 5xx, 408, 429, a redirect), ' +
+      'given-up (a 4xx other than 408 and 429, or not an http(s) URL), not-allowed (refused by --allow-send; the message was not committed)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -46,7 +48,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(gauges: { chainLength: () => number; queueDepth: () => number }) {
+  constructor(gauges: { chainLength: () => number; queueDepth: () => number; sendsPending: () => number }) {
     new Gauge({
       name: 'actorchain_chain_entries',
       help: 'Entries in the chain',
@@ -61,6 +63,14 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(gauges.queueDepth());
+      },
+    });
+    new Gauge({
+      name: 'actorchain_sends_pending',
+      help: 'Sends committed and not yet delivered or given up',
+      registers: [this.registry],
+      collect() {
+        this.set(gauges.sendsPending());
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'actorchain_' });

@@ -32,7 +32,7 @@ test('the GET routes show a pair only once it is durable, and a pair whose sync 
   await started;
 
   // The HTTP surface reads only the actor's chain.
-  const metrics = new Metrics({ chainLength: () => 0, queueDepth: () => 0 });
+  const metrics = new Metrics({ chainLength: () => 0, queueDepth: () => 0, sendsPending: () => 0 });
   const options = { maxBodyBytes: 1024, metrics, token: null, tokenReads: false, unready: () => undefined };
   const app = createApp({ chain } as Actor, options, createLogger('silent'));
   const server = createServer(app).listen(0, '127.0.0.1');

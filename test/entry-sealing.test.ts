@@ -13,10 +13,16 @@ test('sealing pre-canonical payload text gives the same text and hash as canonic
     if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
       const message = payload as Record<string, unknown>;
       assert.deepEqual(sealCanonical(parent, 'message', canonical), sealEntry(parent, { message }));
+      for (const key of ['a', `${'f'.repeat(64)}/0`, ' quote " and \\ backslash ~', '~'.repeat(255)]) {
+        assert.deepEqual(
+          sealCanonical(parent, 'message', canonical, `"idempotency-key":${JSON.stringify(key)}`),
+          sealEntry(parent, { 'idempotency-key': key, message }),
+        );
+      }
     }
     const sends = [{ to: 'http://127.0.0.1:1/', message: payload }];
     assert.deepEqual(
-      sealCanonical(parent, 'state', canonical, canonicalJson(sends)),
+      sealCanonical(parent, 'state', canonical, `"sends":${canonicalJson(sends)}`),
       sealEntry(parent, { state: payload, sends }),
     );
   }

@@ -21,7 +21,7 @@ test('inspect prints head, length, component hash and state, the same for a data
   const dataDir = tempDir(t);
   await makeChain(t, echo, dataDir, [{ n: 1 }, { n: 2 }]);
   const lines = readFileSync(chainFile(dataDir), 'utf8').trimEnd().split('\n');
-  const expected = { head: sha256(lines.at(-1)!), length: 6, 'component-hash': sha256(readFileSync(echo)), state: { n: 2 } };
+  const expected = { head: sha256(lines.at(-1)!), length: 6, 'component-hash': sha256(readFileSync(echo)), state: { n: 2 }, 'pending-sends': 0 };
 
   const fromDir = await runCli(['inspect', dataDir]);
   assert.equal(fromDir.code, 0, fromDir.stderr);

@@ -22,15 +22,16 @@ test('a send is recorded in the state entry and delivered to another runtime aft
   }
   assert.deepEqual(state, { count: 7 });
   const received = await fetchChain(receiver.url);
-  assert.deepEqual(received.entries[2]!.data, { message: { add: 7 } });
+  assert.deepEqual(received.entries[2]!.data, { 'idempotency-key': `${reply.body.head}/0`, message: { add: 7 } });
 });
 
 test('a send whose delivery fails is logged with its target and entry, and the runtime carries on', async (t) => {
   const sender = await startRuntime(t, await buildFixture('counter'), ['--allow-send', 'http://127.0.0.1:9']);
   const reply = await postJson(sender.url, { forward: { to: 'http://127.0.0.1:9/', message: { add: 1 } } });
   assert.equal(reply.status, 200);
-  for (let i = 0; i < 100 && !sender.logs.some((l) => l.msg === 'send not delivered'); i++) await sleep(50);
-  const failure = sender.logs.find((l) => l.msg === 'send not delivered');
+  const retrying = 'send not delivered yet: will retry';
+  for (let i = 0; i < 100 && !sender.logs.some((l) => l.msg === retrying); i++) await sleep(50);
+  const failure = sender.logs.find((l) => l.msg === retrying);
   assert.equal(failure?.to, 'http://127.0.0.1:9/');
   assert.equal(failure?.entry, reply.body.head);
   assert.equal((await postJson(sender.url, { add: 1 })).status, 200);

@@ -8,8 +8,8 @@ import type { RawSend } from '../protocol.js';
 import { STATE_SHOWN_CHARS } from './transition.js';
 import { WorkerFaultError } from '../supervisor/actor-worker.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+import type { Outbox } from '../outbox/outbox.js';
 import { Mailbox } from './mailbox.js';
-import { dispatchSends, type SendOutcome } from './outbox.js';
 import { httpOrigin } from './send-policy.js';
 
 export interface ActorOptions {
@@ -21,14 +21,22 @@ export interface ActorOptions {
   /** Normalized origins `send` may reach (--allow-send). */
   allowedSendOrigins: readonly string[];
   onRestart?: (cause: string) => void;
-  /** Told how each send ended: delivered, failed, or not-allowed (the message was refused). */
-  onSendOutcome?: (outcome: SendOutcome) => void;
+  /** Told of each message refused because a send is not allowed. */
+  onSendRefused?: () => void;
+  /** Delivers the sends of each state entry once it is durable. */
+  outbox: Outbox;
 }
 
 export interface Applied {
   head: string;
   message: string;
   state: unknown;
+}
+
+export interface Submitted {
+  applied: Applied;
+  /** The Idempotency-Key was applied before: `applied` is that first answer, nothing was committed. */
+  repeated: boolean;
 }
 
 function notJson(text: string, what: string): string {
@@ -60,6 +68,8 @@ export class Actor {
   readonly component: LoadedComponent;
   readonly supervisor: Supervisor;
   readonly #mailbox: Mailbox;
+  /** Keyed messages accepted and not yet answered: a repeat waits for the first. */
+  readonly #keyed = new Map<string, Promise<Applied>>();
   readonly #options: ActorOptions;
   readonly #logger: Logger;
 
@@ -127,16 +137,41 @@ export class Actor {
   /**
    * Apply one message (already checked to be a JSON object with canonical text). Resolves
    * once the message and its state are committed and durable; rejects with an
-   * ActorchainError and commits nothing otherwise.
+   * ActorchainError and commits nothing otherwise. A message with an idempotency `key` is
+   * applied at most once: a repeat gets the first answer (waiting for it if need be),
+   * unless the first failed, which recorded nothing.
    */
-  async submit(canonical: string): Promise<Applied> {
-    const { transition, state, sends } = await this.#mailbox.run(() => this.#apply(canonical));
+  async submit(canonical: string, key?: string): Promise<Submitted> {
+    if (key === undefined) return { applied: await this.#submit(canonical), repeated: false };
+    for (;;) {
+      const first = this.#keyed.get(key);
+      if (first !== undefined) {
+        const applied = await first.catch(() => undefined);
+        if (applied !== undefined) return { applied, repeated: true };
+        continue;
+      }
+      if (this.chain.hasKey(key)) {
+        const applied = await this.chain.appliedWithKey(key);
+        // Recorded but never durable: the store failed, and applying again reports it.
+        if (applied !== undefined) return { applied, repeated: true };
+        if (this.#keyed.has(key)) continue;
+      }
+      const attempt = this.#submit(canonical, key);
+      this.#keyed.set(key, attempt);
+      // Registered before any repeat waits, so a repeat that wakes on a failure finds the key free.
+      const forget = () => void (this.#keyed.get(key) === attempt && this.#keyed.delete(key));
+      attempt.then(forget, forget);
+      return { applied: await attempt, repeated: false };
+    }
+  }
+
+  async #submit(canonical: string, key?: string): Promise<Applied> {
+    const { transition, state } = await this.#mailbox.run(() => this.#apply(canonical, key));
     await transition.durable;
-    if (sends.length > 0) dispatchSends(sends, transition.stateHash, this.#logger, this.#options.onSendOutcome);
     return { head: transition.stateHash, message: transition.messageHash, state: state.value };
   }
 
-  async #apply(canonical: string) {
+  async #apply(canonical: string, key: string | undefined) {
     const current = this.chain.state;
     const { value: result, sends: rawSends } = await this.supervisor.call('transition', [canonical, current.canonical], this.#options.timeoutMs);
     switch (result.verdict) {
@@ -147,7 +182,7 @@ export class Actor {
       case 'state-rejected':
         throw new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
       case 'send-not-allowed': {
-        this.#options.onSendOutcome?.('not-allowed');
+        this.#options.onSendRefused?.();
         const origin = httpOrigin(result.to);
         const fix = origin === undefined ? 'only http and https URLs can be reached' : `start the runtime with --allow-send ${origin} if the actor may reach it`;
         throw new ActorchainError(
@@ -158,9 +193,11 @@ export class Actor {
     }
     const state: CommittedState = { value: JSON.parse(result.state) as unknown, canonical: result.state };
     const sends = parseSends(rawSends);
-    const transition = this.chain.commitTransition(canonical, state, sends);
+    const transition = this.chain.commitTransition(canonical, state, sends, key);
+    // Chained here, in commit order, so sends to one target are posted in chain order.
+    if (sends.length > 0) transition.durable.then(() => this.#options.outbox.post(transition.stateHash, sends), () => {});
     this.#logger.debug({ head: transition.stateHash }, 'message applied');
-    return { transition, state, sends };
+    return { transition, state };
   }
 
   /** Messages accepted and not yet applied, the one in progress included. */

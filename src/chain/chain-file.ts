@@ -66,6 +66,11 @@ export class ChainFileReader {
     return this.#tail;
   }
 
+  /** As `groups()` goes: the idempotency keys of the whole groups read, with their message's position. */
+  get idempotencyKeys(): Map<string, number> {
+    return this.#checker.idempotencyKeys;
+  }
+
   /** After `groups()` is done: the byte length of the whole groups. */
   get wholeBytes(): number {
     return this.#wholeBytes;

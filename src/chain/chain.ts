@@ -43,12 +43,18 @@ export interface ChainPage {
  */
 export class Chain {
   readonly #store: ChainStore;
+  /** Idempotency key → position of the message entry that recorded it. */
+  readonly #keys: Map<string, number>;
   #state: CommittedState | undefined;
   #durable: DurableView | undefined;
 
-  /** `state`: the state a store opened with entries ends with (they are on disk already). */
-  constructor(store: ChainStore, state?: CommittedState) {
+  /**
+   * `state`: the state a store opened with entries ends with (they are on disk already);
+   * `keys`: the idempotency keys those entries record, with their message's position.
+   */
+  constructor(store: ChainStore, state?: CommittedState, keys = new Map<string, number>()) {
     this.#store = store;
+    this.#keys = keys;
     this.#state = state;
     if (state !== undefined && store.head !== null) this.#durable = { head: store.head, length: store.length, state };
   }
@@ -81,10 +87,15 @@ export class Chain {
     this.#durable = { head: state.hash, length: 2, state: initState };
   }
 
-  /** A message and the state `handle` made from it, appended as one group. `message` is canonical JSON text. */
-  commitTransition(message: string, next: CommittedState, sends: Send[]): Transition {
-    const messageEntry = sealCanonical(this.#store.head, 'message', message);
-    const stateEntry = sealCanonical(messageEntry.hash, 'state', next.canonical, sends.length > 0 ? canonicalJson(sends) : undefined);
+  /**
+   * A message and the state `handle` made from it, appended as one group. `message` is
+   * canonical JSON text; `key` its Idempotency-Key, which must not be in the chain yet.
+   */
+  commitTransition(message: string, next: CommittedState, sends: Send[], key?: string): Transition {
+    const keyMember = key === undefined ? undefined : `"idempotency-key":${JSON.stringify(key)}`;
+    const messageEntry = sealCanonical(this.#store.head, 'message', message, keyMember);
+    const stateEntry = sealCanonical(messageEntry.hash, 'state', next.canonical, sends.length > 0 ? `"sends":${canonicalJson(sends)}` : undefined);
+    if (key !== undefined) this.#keys.set(key, this.#store.length);
     const appended = this.#store.append([messageEntry, stateEntry]);
     const view: DurableView = { head: stateEntry.hash, length: this.#store.length, state: next };
     this.#state = next;
@@ -101,6 +112,23 @@ export class Chain {
     if (position === undefined) return undefined;
     const [text] = await this.#store.read(position, position + 1);
     return text;
+  }
+
+  /** Whether a message with this idempotency key was committed (durable or not yet). */
+  hasKey(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
+  /**
+   * What the message recorded with this idempotency key was answered with: its hash, and
+   * the hash and state of the entry after it. Undefined unless that pair is durable.
+   */
+  async appliedWithKey(key: string): Promise<{ head: string; message: string; state: unknown } | undefined> {
+    const position = this.#keys.get(key);
+    if (position === undefined || position + 1 >= (this.#durable?.length ?? 0)) return undefined;
+    const [text] = await this.#store.read(position + 1, position + 2);
+    const { data } = JSON.parse(text!) as { data: { state: unknown } };
+    return { head: this.#store.hashAt(position + 1), message: this.#store.hashAt(position), state: data.state };
   }
 
   /** Whether `hash` names a durable entry of this chain. */

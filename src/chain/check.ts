@@ -3,11 +3,12 @@
  * (recovery, verify, inspect all use this): each entry is canonical JSON of exactly
  * {data, parent}; its hash is the SHA-256 of that text; its parent is the hash of the entry
  * before; kinds go genesis, state, (message, state)*; the genesis names the expected
- * component. Entries come out in whole groups, the units a crash cannot split.
+ * component; no idempotency key is recorded twice. Entries come out in whole groups, the
+ * units a crash cannot split.
  */
 import { ActorchainError } from '../errors.js';
 import { canonicalJson, HASH_PATTERN, sha256Hex } from '../json/canonical.js';
-import { entryKind, type EntryData, type EntryKind, type GenesisData, type StateData } from './entry.js';
+import { entryKind, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData } from './entry.js';
 
 export interface CheckedEntry {
   /** 0-based position in chain order. */
@@ -45,7 +46,9 @@ const PARENT_SUFFIX_CHARS = '},"parent":"'.length + 64 + '"}'.length;
  */
 export function payloadText(entry: CheckedEntry): string | undefined {
   if (entry.position === 0) return undefined;
-  const prefix = entry.kind === 'message' ? MESSAGE_PREFIX : STATE_PREFIX;
+  const key = entry.kind === 'message' ? (entry.data as MessageData)['idempotency-key'] : undefined;
+  const prefix =
+    key !== undefined ? `{"data":{"idempotency-key":${JSON.stringify(key)},"message":` : entry.kind === 'message' ? MESSAGE_PREFIX : STATE_PREFIX;
   if (!entry.text.startsWith(prefix)) return undefined;
   return entry.text.slice(prefix.length, entry.text.length - PARENT_SUFFIX_CHARS);
 }
@@ -69,6 +72,7 @@ export class ChainChecker {
   #position = 0;
   #previous: CheckedEntry | undefined;
   #pending: CheckedEntry | undefined;
+  readonly #keys = new Map<string, number>();
 
   constructor(options: CheckerOptions) {
     this.#options = options;
@@ -82,6 +86,11 @@ export class ChainChecker {
   /** An accepted entry still waiting for its state: at the end of a chain, a torn group. */
   get pending(): CheckedEntry | undefined {
     return this.#pending;
+  }
+
+  /** Every idempotency key accepted so far → the position of the message entry recording it. */
+  get idempotencyKeys(): Map<string, number> {
+    return this.#keys;
   }
 
   /** "line 7" / "entry 7" for a 0-based position. */
@@ -133,6 +142,12 @@ export class ChainChecker {
     const data = record.data as EntryData;
     if (kind === 'genesis') this.#checkComponent(data as GenesisData, hash);
     if (position === 1 && (data as StateData).sends !== undefined) throw corrupt('is the init state, which cannot record sends');
+    const key = kind === 'message' ? (data as MessageData)['idempotency-key'] : undefined;
+    if (key !== undefined) {
+      // A runtime applies a key at most once: a second entry with it was not made by one.
+      const first = this.#keys.get(key);
+      if (first !== undefined) throw corrupt(`records idempotency key ${JSON.stringify(key)}, which ${this.where(first)} already recorded`);
+    }
 
     const entry: CheckedEntry = { position, hash, text, kind, data };
     this.#position = position + 1;
@@ -143,6 +158,9 @@ export class ChainChecker {
     }
     const group: EntryGroup = [this.#pending!, entry];
     this.#pending = undefined;
+    // Only whole groups count: a torn message at the end of a file is cut, its key with it.
+    const recorded = group[0].kind === 'message' ? (group[0].data as MessageData)['idempotency-key'] : undefined;
+    if (recorded !== undefined) this.#keys.set(recorded, group[0].position);
     return group;
   }
 

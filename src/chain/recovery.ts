@@ -11,6 +11,7 @@ import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import type { CommittedState } from './chain.js';
 import { ChainFileReader, CHAIN_FILE, type ChainTail } from './chain-file.js';
+import type { EntryGroup } from './check.js';
 import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { StateData } from './entry.js';
@@ -25,6 +26,8 @@ export interface OpenFileStoreOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
   /** Told how long each fdatasync of appended entries took. */
   onSync?: (seconds: number) => void;
+  /** Told of each whole group as it is checked (the outbox finds the sends still owed). */
+  onGroup?: (group: EntryGroup) => void;
 }
 
 export interface OpenedFileStore {
@@ -33,6 +36,8 @@ export interface OpenedFileStore {
   state: CommittedState | undefined;
   /** Entries found on disk. */
   recovered: number;
+  /** The idempotency keys those entries record → the position of their message entry. */
+  keys: Map<string, number>;
 }
 
 async function openForAppend(file: string) {
@@ -65,6 +70,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
         offset += Buffer.byteLength(entry.text) + 1;
       }
       lastState = group[1].data as StateData;
+      options.onGroup?.(group);
     }
     const tail = reader.tail;
     if (tail) {
@@ -78,7 +84,12 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     // A new file's name must survive a crash as well as its contents.
     if (index.length === 0) await syncDirectory(dir);
     const state = lastState && { value: lastState.state, canonical: canonicalJson(lastState.state) };
-    return { store: new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, onSync: options.onSync }), state, recovered: index.length };
+    return {
+      store: new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, onSync: options.onSync }),
+      state,
+      recovered: index.length,
+      keys: reader.idempotencyKeys,
+    };
   } catch (err) {
     await handle?.close();
     await lock.release();

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import type { GenesisData, StateData } from '../chain/entry.js';
+import path from 'node:path';
+import { resolveChainFile } from '../chain/chain-file.js';
 import { ActorchainError } from '../errors.js';
+import { readDeliveryLog } from '../outbox/delivery-record.js';
+import { OwedSends } from '../outbox/owed.js';
 import { endpoint, getJson } from '../verify/http-source.js';
 import { isUrl, openSource } from '../verify/source.js';
 import { Progress } from './progress.js';
@@ -10,28 +14,45 @@ export interface ChainSummary {
   length: number;
   'component-hash': string;
   state: unknown;
+  /** Sends committed and not yet delivered or given up. */
+  'pending-sends': number;
 }
 
-/** Read the whole file (checking hashes and links on the way) for its first and last entries. */
+/**
+ * Read the whole file (checking hashes and links on the way) for its first and last
+ * entries, and count the sends that deliveries.ndjson beside it does not mark done.
+ */
 async function inspectFile(source: string): Promise<ChainSummary> {
   const progress = new Progress('reading', 'bytes');
   const chain = await openSource(source, { onProgress: progress.update });
-  let summary: ChainSummary | undefined;
+  const owed = new OwedSends((await readDeliveryLog(path.dirname(await resolveChainFile(source)))).cursors);
+  let summary: Omit<ChainSummary, 'pending-sends'> | undefined;
   let componentHash = '';
   try {
     for await (const [first, state] of chain.groups()) {
       if (first.kind === 'genesis') componentHash = (first.data as GenesisData)['component-hash'];
-      summary = { head: state.hash, length: state.position + 1, 'component-hash': componentHash, state: (state.data as StateData).state };
+      const data = state.data as StateData;
+      owed.add(state.hash, data.sends);
+      summary = { head: state.hash, length: state.position + 1, 'component-hash': componentHash, state: data.state };
     }
   } finally {
     progress.done();
   }
   if (!summary) throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${source} holds no whole entries yet`);
   if (chain.tail) process.stderr.write(`actorchain: warning: ${chain.tail.bytes} bytes from line ${chain.tail.line} are not part of the chain: ${chain.tail.reason}\n`);
-  return summary;
+  return { ...summary, 'pending-sends': owed.owed.length };
 }
 
 const CONSISTENT_READ_TRIES = 20;
+
+/** The runtime's own count, from GET /metrics. */
+async function pendingSends(base: string): Promise<number> {
+  const url = endpoint(base, 'metrics');
+  const text = await fetch(url).then((response) => response.text(), () => '');
+  const pending = /^actorchain_sends_pending (\d+)$/m.exec(text)?.[1];
+  if (pending === undefined) throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${url.href} does not report actorchain_sends_pending`);
+  return Number(pending);
+}
 
 /** Ask a running runtime. HEAD can move between requests: retry until /head and /state agree. */
 async function inspectUrl(base: string): Promise<ChainSummary> {
@@ -41,7 +62,7 @@ async function inspectUrl(base: string): Promise<ChainSummary> {
   for (let tries = 0; tries < CONSISTENT_READ_TRIES; tries++) {
     const { head, length } = await getJson<{ head: string; length: number }>(endpoint(base, 'head'));
     const { head: stateHead, state } = await getJson<{ head: string; state: unknown }>(endpoint(base, 'state'));
-    if (head === stateHead) return { head, length, 'component-hash': componentHash, state };
+    if (head === stateHead) return { head, length, 'component-hash': componentHash, state, 'pending-sends': await pendingSends(base) };
   }
   throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `HEAD of ${base} moved during each of ${CONSISTENT_READ_TRIES} reads; try again when it is quieter`);
 }

@@ -3,13 +3,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type Server } from 'node:http';
 import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
-import type { SendOutcome } from '../actor/outbox.js';
 import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
+import type { StateData } from '../chain/entry.js';
 import { createApp, type NotReadyReason } from '../http/app.js';
 import { allowedOrigin } from '../actor/send-policy.js';
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
 import { Metrics } from '../metrics.js';
+import { DELIVERIES_FILE, DeliveryRecord, readDeliveryLog } from '../outbox/delivery-record.js';
+import { OwedSends } from '../outbox/owed.js';
+import { Outbox } from '../outbox/outbox.js';
 import { integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
 import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
@@ -175,20 +178,41 @@ export async function run(config: RunConfig): Promise<void> {
 
   // The metrics exist before the chain (they time its syncs); the gauges read it once it is open.
   let actor: Actor | undefined;
+  let outbox: Outbox | undefined;
   let chainLength = () => 0;
-  const metrics = new Metrics({ chainLength: () => chainLength(), queueDepth: () => actor?.pending ?? 0 });
-  const { chain, failed } = await openChain(config.storage, component.hash, log, (seconds) => metrics.fsyncSeconds.observe(seconds));
+  const metrics = new Metrics({
+    chainLength: () => chainLength(),
+    queueDepth: () => actor?.pending ?? 0,
+    sendsPending: () => outbox?.pending ?? 0,
+  });
+  // The sends still owed are found while the chain is checked: one pass over it.
+  const dataDir = config.storage.dataDir;
+  const deliveryLog = dataDir === null ? undefined : await readDeliveryLog(dataDir);
+  const owed = new OwedSends(deliveryLog?.cursors ?? new Map());
+  const { chain, failed } = await openChain(config.storage, component.hash, log, {
+    onSync: (seconds) => metrics.fsyncSeconds.observe(seconds),
+    onGroup: ([, state]) => owed.add(state.hash, (state.data as StateData).sends),
+  });
   chainLength = () => chain.durable.length;
   let chainFailed = false;
   void failed.then(() => (chainFailed = true));
   try {
+    const record = dataDir === null ? undefined : await DeliveryRecord.open(dataDir, deliveryLog!, log);
+    outbox = new Outbox({ record, metrics, logger: log });
+    if (owed.unmatched.length > 0) {
+      log.warn({ targets: owed.unmatched }, `${DELIVERIES_FILE} names deliveries this chain does not record: sends to these targets are taken as done`);
+    }
+    if (owed.owed.length > 0) log.info({ sends: owed.owed.length }, 'sends committed before the restart and not yet delivered: delivering them');
+    outbox.add(owed.owed);
     const options = {
       ...config,
+      outbox,
       onRestart: (cause: string) => metrics.restarts.inc({ cause }),
-      onSendOutcome: (outcome: SendOutcome) => metrics.sends.inc({ outcome }),
+      onSendRefused: () => metrics.sends.inc({ outcome: 'not-allowed' }),
     };
     actor = await Actor.start(component, chain, options, log);
   } catch (err) {
+    await outbox?.close();
     await chain.close();
     throw err;
   }
@@ -211,6 +235,7 @@ export async function run(config: RunConfig): Promise<void> {
     address = await listen(server, config.listen);
   } catch (err) {
     await actor.close();
+    await outbox.close();
     throw err;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -224,6 +249,7 @@ export async function run(config: RunConfig): Promise<void> {
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
     await actor.close(reason);
+    await outbox.close();
     await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
     server.closeAllConnections();
     log.info({ head: chain.durable.head, length: chain.durable.length, exitCode }, 'actorchain stopped');

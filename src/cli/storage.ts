@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Chain } from '../chain/chain.js';
+import type { EntryGroup } from '../chain/check.js';
 import type { FsyncMode } from '../chain/file-store.js';
 import { MemoryStore } from '../chain/memory-store.js';
 import { openFileStore } from '../chain/recovery.js';
@@ -51,12 +52,19 @@ export interface OpenedChain {
   failed: Promise<ActorchainError>;
 }
 
+export interface OpenChainHooks {
+  /** Hears how long each fsync took. */
+  onSync?: (seconds: number) => void;
+  /** Hears each whole group of an existing chain as it is checked. */
+  onGroup?: (group: EntryGroup) => void;
+}
+
 /** Open (recovering it if need be) the chain the runtime will append to. */
 export async function openChain(
   config: StorageConfig,
   componentHash: string,
   log: Logger,
-  onSync?: (seconds: number) => void,
+  { onSync, onGroup }: OpenChainHooks = {},
 ): Promise<OpenedChain> {
   if (config.dataDir === null) {
     log.info({ store: 'memory' }, 'chain kept in memory: nothing is written, the history ends with the process');
@@ -64,8 +72,9 @@ export async function openChain(
   }
   const progress = new Progress('checking chain.ndjson', 'bytes');
   const started = performance.now();
-  const { store, state, recovered } = await openFileStore(config.dataDir, {
+  const { store, state, recovered, keys } = await openFileStore(config.dataDir, {
     componentHash,
+    onGroup,
     fsync: config.fsync,
     onWarning: (message, details) => log.warn(details, message),
     onProgress: progress.update,
@@ -81,5 +90,5 @@ export async function openChain(
     { dataDir: config.dataDir, fsync: config.fsync, entries: recovered, ms: Math.round(performance.now() - started) },
     recovered > 0 ? `chain resumed from ${config.dataDir}` : `new chain in ${config.dataDir}`,
   );
-  return { chain: new Chain(store, state), failed: store.failed };
+  return { chain: new Chain(store, state, keys), failed: store.failed };
 }

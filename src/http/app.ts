@@ -5,7 +5,7 @@ import type { Actor } from '../actor/actor.js';
 import { ActorchainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
 import { findDuplicateKey } from '../json/duplicate-keys.js';
-import { isJsonObject } from '../chain/entry.js';
+import { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
 
 /** Why GET /readyz answers 503. */
@@ -60,6 +60,21 @@ export function parseMessage(body: Buffer): string {
   } catch (err) {
     throw new ActorchainError('MESSAGE_NOT_CANONICALIZABLE', `the message has no canonical JSON form: ${(err as Error).message}`);
   }
+}
+
+/** The Idempotency-Key header, if given: once, 1 to 255 printable ASCII characters. */
+export function idempotencyKey(req: Request): string | undefined {
+  const values = req.headersDistinct['idempotency-key'];
+  if (values === undefined) return undefined;
+  if (values.length > 1) throw new ActorchainError('INVALID_IDEMPOTENCY_KEY', 'the Idempotency-Key header is given more than once; give it once');
+  const value: string = values[0]!;
+  if (!isIdempotencyKey(value)) {
+    throw new ActorchainError(
+      'INVALID_IDEMPOTENCY_KEY',
+      `the Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_MAX_CHARS} printable ASCII characters (got ${value.length} characters)`,
+    );
+  }
+  return value;
 }
 
 function requireHash(value: unknown, what: string): string {
@@ -184,12 +199,15 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     checkContentType,
     readBody(options.maxBodyBytes),
     async (req, res) => {
+      const key = idempotencyKey(req);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const canonical = parseMessage(body);
       const timer = options.metrics.messageSeconds.startTimer();
       try {
-        res.json(await actor.submit(canonical));
-        options.metrics.messages.inc({ outcome: 'committed' });
+        const { applied, repeated } = await actor.submit(canonical, key);
+        if (repeated) res.set('Idempotent-Replayed', 'true');
+        res.json(applied);
+        options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
       } catch (err) {
         options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
         throw err;

@@ -1,0 +1,100 @@
+/**
+ * One delivery of one send: a POST of the message to its target, carrying the key the
+ * target uses to apply it at most once. A single attempt is classified here; retrying is
+ * the outbox's business.
+ */
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Send } from '../chain/entry.js';
+import { canonicalJson } from '../json/canonical.js';
+
+/** Bound on one attempt, answer included. */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+const SHOWN_BODY_CHARS = 200;
+
+export interface Delivery {
+  to: string;
+  /** Hash of the state entry that recorded the send. */
+  entry: string;
+  /** Position of the send among that entry's sends. */
+  index: number;
+  /** The message's canonical JSON text: the body of every attempt. */
+  body: string;
+}
+
+export type AttemptOutcome =
+  | { kind: 'delivered'; status: number }
+  /** The target may take it later: no answer, a 5xx, 408, 429, a redirect. */
+  | { kind: 'retry'; reason: string }
+  /** The target will never take it: a 4xx other than 408 and 429, or a `to` that is not an http(s) URL. */
+  | { kind: 'give-up'; reason: string };
+
+export function deliveryOf(entry: string, send: Send, index: number): Delivery {
+  return { to: send.to, entry, index, body: canonicalJson(send.message) };
+}
+
+/** `<state entry hash>/<index of the send in that entry>`: unique to one send of one chain. */
+export function idempotencyKeyOf(delivery: Delivery): string {
+  return `${delivery.entry}/${delivery.index}`;
+}
+
+// Kept-alive connections: a backlog to one target goes over one socket. node:http rather
+// than fetch: a delivery costs a quarter of the CPU (bench/outbox.ts), and it never follows
+// a redirect, which would send the message somewhere the chain does not name.
+const AGENTS = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) } as const;
+
+interface Answer {
+  status: number;
+  /** The start of the body, for the log. */
+  text: string;
+}
+
+function post(url: URL, delivery: Delivery, signal: AbortSignal): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const headers = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(delivery.body),
+      'idempotency-key': idempotencyKeyOf(delivery),
+    };
+    const request = send(url, { method: 'POST', headers, agent: AGENTS[url.protocol as keyof typeof AGENTS], signal }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (text.length < SHOWN_BODY_CHARS) text += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode!, text: text.slice(0, SHOWN_BODY_CHARS) }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(delivery.body);
+  });
+}
+
+export async function attemptDelivery(delivery: Delivery, stop: AbortSignal): Promise<AttemptOutcome> {
+  let url: URL;
+  try {
+    url = new URL(delivery.to);
+  } catch {
+    return { kind: 'give-up', reason: 'the target is not a URL' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { kind: 'give-up', reason: `unsupported protocol ${url.protocol}` };
+
+  const attempt = new AbortController();
+  const abort = () => attempt.abort();
+  const timer = setTimeout(abort, ATTEMPT_TIMEOUT_MS);
+  stop.addEventListener('abort', abort, { once: true });
+  try {
+    const { status, text } = await post(url, delivery, attempt.signal);
+    if (status >= 200 && status < 300) return { kind: 'delivered', status };
+    const answer = `the target answered ${status}${text ? `: ${text}` : ''}`;
+    if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'give-up', reason: answer };
+    return { kind: 'retry', reason: answer };
+  } catch (err) {
+    const reason = attempt.signal.aborted && !stop.aborted ? `no answer within ${ATTEMPT_TIMEOUT_MS} ms` : (err as Error).message;
+    return { kind: 'retry', reason };
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', abort);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Test support for sends between runtimes: ports chosen before a target exists (so a
+ * sender can name a target that is down), runtimes that send, polling, metrics.
+ */
+import { createServer } from 'node:net';
+import type { TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getJson, startRuntime, type Runtime } from './runtime.js';
+
+/** A port that was free a moment ago, for a target started later. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Start a runtime whose component sends to `targets` (URLs). Every runtime that sends in
+ * these tests starts here, so an option a sender needs for its targets goes in one place.
+ */
+export function startSender(t: TestContext, component: string, targets: readonly string[], args: string[] = []): Promise<Runtime> {
+  return startRuntime(t, component, [...args, ...targets.flatMap((target) => ['--allow-send', new URL(target).origin])]);
+}
+
+/** A runtime listening on a given port (a target that comes back where senders expect it). */
+export function startOnPort(t: TestContext, component: string, port: number, args: string[] = []): Promise<Runtime> {
+  return startRuntime(t, component, [...args, '--listen', `127.0.0.1:${port}`]);
+}
+
+/** Poll `probe` until it returns a value other than undefined. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** A counter or gauge without labels, from GET /metrics. */
+export async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const escaped = name.replace(/[{}]/g, '\\$&');
+  const value = new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text)?.[1];
+  // A labelled series appears only once counted.
+  if (value === undefined && name.includes('{')) return 0;
+  if (value === undefined) throw new Error(`${url}/metrics has no ${name}`);
+  return Number(value);
+}
+
+/** The ledger fixture's state. */
+export async function ledgerState(url: string): Promise<{ seen: unknown[]; sent: number }> {
+  return (await getJson(`${url}/state`)).body.state;
+}
