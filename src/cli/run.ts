@@ -117,7 +117,7 @@ export async function run(config: RunConfig): Promise<void> {
     await chain.close();
     throw err;
   }
-  const server = createServer(createApp(actor, { maxBodyBytes: config.maxBodyBytes, metrics }, log));
+  const server = createServer(createApp(actor, { maxBodyBytes: config.maxBodyBytes, durable: config.storage.dataDir !== null, metrics }, log));
   let address: AddressInfo;
   try {
     address = await listen(server, config.listen);

@@ -8,6 +8,8 @@ import type { Metrics } from '../metrics.js';
 
 export interface HttpOptions {
   maxBodyBytes: number;
+  /** Whether the chain is written to a data dir (false with --in-memory); GET /head says so. */
+  durable: boolean;
   metrics: Metrics;
 }
 
@@ -100,7 +102,7 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
   // Reads serve the durable view: a client never sees what a crash could still take back.
   app.get('/head', (_req, res) => {
     const { head, length } = actor.chain.durable;
-    res.json({ head, length });
+    res.json({ head, length, durable: options.durable });
   });
 
   app.get('/state', (_req, res) => {
@@ -111,10 +113,15 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
   app.get('/chain', async (req, res) => {
     const limit = pageLimit(req.query.limit);
     const after = req.query.after === undefined ? undefined : requireHash(req.query.after, 'after');
-    if (after !== undefined && !actor.chain.has(after)) {
-      throw new ActorchainError('NOT_FOUND', `no entry ${after} in this chain`);
+    const until = req.query.until === undefined ? undefined : requireHash(req.query.until, 'until');
+    if (after !== undefined && until !== undefined) {
+      throw new ActorchainError('INVALID_QUERY', 'after and until exclude each other: page forward with after, backward with until');
     }
-    res.json(await actor.chain.page(after, limit));
+    const anchor = after ?? until;
+    if (anchor !== undefined && !actor.chain.has(anchor)) {
+      throw new ActorchainError('NOT_FOUND', `no entry ${anchor} in this chain`);
+    }
+    res.json(until === undefined ? await actor.chain.page(after, limit) : await actor.chain.pageUntil(until, limit));
   });
 
   app.get('/chain/:hash', async (req, res) => {
