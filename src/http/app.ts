@@ -5,6 +5,7 @@ import { ActorchainError } from '../errors.js';
 import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
 import { isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
+import { explorerRouter } from '../explorer/route.js';
 
 export interface HttpOptions {
   maxBodyBytes: number;
@@ -131,8 +132,10 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     res.type('application/json').send(Buffer.from(text, 'utf8'));
   });
 
+  app.use(explorerRouter());
+
   // The routes above are the whole API: other methods on them are 405 with Allow, the rest 404.
-  const allowed: Record<string, string> = { '/': 'POST', '/head': 'GET, HEAD', '/state': 'GET, HEAD', '/chain': 'GET, HEAD', '/metrics': 'GET, HEAD' };
+  const allowed: Record<string, string> = { '/': 'POST', '/head': 'GET, HEAD', '/state': 'GET, HEAD', '/chain': 'GET, HEAD', '/metrics': 'GET, HEAD', '/explorer': 'GET, HEAD' };
   app.use((req) => {
     const allow = allowed[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/chain\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);
     if (allow !== undefined) {
