@@ -75,7 +75,8 @@ function showActor(head: string, length: number, state: unknown): void {
   view.head.textContent = shortHash(head);
   view.head.title = head;
   view.head.href = `chain/${head}`;
-  view.length.textContent = `${length} entries (${Math.max(0, (length - 2) / 2)} messages)`;
+  const messages = Math.max(0, (length - 2) / 2);
+  view.length.textContent = `${length} entries (${messages} message${messages === 1 ? '' : 's'})`;
   view.state.replaceChildren(jsonView(state, { openDepth: 3 }));
 }
 
@@ -165,12 +166,13 @@ async function post(event: SubmitEvent): Promise<void> {
     view.postResult.replaceChildren('Committed. New head ', h('a', { class: 'hash', href: `chain/${answer.head}`, title: answer.head, 'data-head': answer.head }, shortHash(answer.head)));
   } catch (err) {
     view.postResult.className = 'bad';
+    const code = err instanceof ApiError ? err.code : 'ERROR';
+    const message = err instanceof ApiError ? err.message : describe(err);
+    view.postResult.replaceChildren(h('strong', {}, code), ` ${message}`);
     if (err instanceof ApiError && err.status === 401) {
       view.tokenField.hidden = false;
-      view.postResult.textContent = `${describe(err)}. This runtime asks for a token: enter it and post again (it is kept in this tab's memory only).`;
+      view.postResult.append(h('br'), 'This runtime asks for a token: enter it and post again. It is kept in this tab’s memory only.');
       view.token.focus();
-    } else {
-      view.postResult.replaceChildren(h('strong', {}, err instanceof ApiError ? err.code : 'Error'), ` ${err instanceof ApiError ? err.message : describe(err)}`);
     }
   } finally {
     button.disabled = false;
