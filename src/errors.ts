@@ -12,7 +12,7 @@ export const ERROR_CODES = {
     summary: 'The message has no RFC 8785 canonical form (a number out of range, or nesting too deep).',
   },
   INVALID_HASH: { status: 400, summary: 'A hash must be 64 lowercase hex characters.' },
-  INVALID_QUERY: { status: 400, summary: 'A query parameter is malformed (limit must be an integer from 1 to 10000).' },
+  INVALID_QUERY: { status: 400, summary: 'A query parameter is malformed (limit must be an integer from 1 to 10000; after and until exclude each other).' },
   INVALID_PATH: { status: 400, summary: 'The request path cannot be decoded (a malformed percent escape).' },
   NOT_FOUND: { status: 404, summary: 'No such route or no entry with that hash in this chain.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this method; the Allow header lists those it takes.' },
