@@ -54,9 +54,10 @@ export async function openExplorer(browser: Browser, url: string, options: Brows
   return { page, problems, requests };
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** The whole page, or only the viewport for pages too long to review whole. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage });
 }
 
 /** `data-hash` and `data-verified` of every entry element, in page order (newest first). */

@@ -47,7 +47,7 @@ function extras(entry: ChainEntry): Child[] {
   const known = KNOWN_MEMBERS[entryKind(entry)]!;
   return Object.entries(entry.data)
     .filter(([key]) => !known.includes(key))
-    .map(([key, value]) => h('div', { class: 'member' }, h('h4', {}, key), jsonView(value, { openDepth: 1 })));
+    .map(([key, value]) => h('div', { class: 'member' }, h('h4', { class: 'raw' }, key), jsonView(value, { openDepth: 2 })));
 }
 
 function changesList(before: unknown, after: unknown): HTMLElement {
@@ -97,7 +97,7 @@ function fullState(state: unknown): HTMLElement {
   return details;
 }
 
-function entryElement(shown: ShownEntry, title: string, body: Child[]): HTMLElement {
+function entryElement(shown: ShownEntry, title: string, body: Child[], last?: HTMLElement): HTMLElement {
   const kind = entryKind(shown.entry);
   return h(
     'section',
@@ -105,6 +105,7 @@ function entryElement(shown: ShownEntry, title: string, body: Child[]): HTMLElem
     entryHead(shown, title),
     ...body,
     ...extras(shown.entry),
+    last,
   );
 }
 
@@ -114,9 +115,8 @@ function stateEntry(shown: ShownEntry, previousState: unknown, title = 'state'):
   return entryElement(shown, title, [
     previousState === undefined ? jsonView(data.state, { openDepth: 1 }) : h('div', { class: 'member' }, h('h4', {}, 'Changes'), changesList(previousState, data.state)),
     'sends' in data && h('div', { class: 'member' }, h('h4', {}, 'Sends'), sendsList(data.sends)),
-    'journal' in data && h('div', { class: 'member' }, h('h4', {}, 'Journal'), jsonView(data.journal, { openDepth: 1 })),
-    fullState(data.state),
-  ]);
+    'journal' in data && h('div', { class: 'member' }, h('h4', {}, 'Journal'), jsonView(data.journal, { openDepth: 2 })),
+  ], fullState(data.state));
 }
 
 /**
