@@ -96,3 +96,30 @@ test('a page of 1,000 entries renders in under a second, and older entries load 
   await screenshot(page, 'long-chain-older-loaded', false);
   assert.deepEqual(problems, []);
 });
+
+test('entries too large for one page are paged by bytes, and every one is still checked', { skip: browserSkip }, async (t) => {
+  const MiB = 2 ** 20;
+  const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-body', String(2 * MiB)]);
+  // Messages of 1.3 MiB, and so states as large: a page of 8 MiB holds five or six entries.
+  for (let i = 0; i < 4; i++) assert.equal((await postJson(runtime.url, { i, text: String(i).repeat(1.3 * MiB) })).status, 200);
+  const chain = await fetchChain(runtime.url);
+
+  const browser = await launchBrowser(t);
+  const { page, problems } = await openExplorer(browser, runtime.url);
+  let clicks = 0;
+  while (await page.isVisible('#older')) {
+    const before = (await shownEntries(page)).length;
+    await page.click('#older');
+    await page.waitForFunction((count) => document.querySelectorAll('#history [data-hash]').length > count, before);
+    clicks++;
+  }
+  assert.ok(clicks >= 1, 'the chain did not fit one page');
+  const shown = await shownEntries(page);
+  assert.deepEqual(
+    shown.map((entry) => entry.hash),
+    pageOrder(chain.entries),
+  );
+  assert.ok(shown.every((entry) => entry.verified === 'true'), JSON.stringify(shown));
+  assert.equal(await page.textContent('#check-summary'), '10 of 10 entries checked in this browser');
+  assert.deepEqual(problems, []);
+});

@@ -92,21 +92,23 @@ async function checkAndRender(entries: ChainEntry[], firstPosition: number, befo
 }
 
 /**
- * A page fetched backwards: its first state entry (or, failing that, everything up to it)
- * only sets the scene for the message after it; the next older page ends with it.
+ * A page fetched backwards, cut to start at a message (or genesis), with the entry just
+ * before that: the first message links to it and changes its state. That entry is shown
+ * by the next older page, which ends with it. Only a page of a few huge entries lacks it
+ * and costs one more request.
  */
-function splitContext(entries: ChainEntry[]): { context: ChainEntry | null; rest: ChainEntry[] } {
-  if (entries.length === 0 || entryKind(entries[0]!) === 'genesis') return { context: null, rest: entries };
-  const at = entries.findIndex((entry) => entryKind(entry) === 'state');
-  if (at === -1 || at === entries.length - 1) return { context: null, rest: entries };
-  return { context: entries[at]!, rest: entries.slice(at + 1) };
+async function withContext(entries: ChainEntry[]): Promise<{ context: ChainEntry | null; rest: ChainEntry[] }> {
+  if (entryKind(entries[0]!) === 'genesis') return { context: null, rest: entries };
+  const message = entries.findIndex((entry) => entryKind(entry) === 'message');
+  if (message > 0) return { context: entries[message - 1]!, rest: entries.slice(message) };
+  const before = await api.pageUntil(entries[0]!.parent!, 1);
+  return { context: before.entries[0]!, rest: entries };
 }
 
 async function showOlder(until: string, endPosition: number): Promise<void> {
   const page = await api.pageUntil(until, PAGE_ENTRIES + 1);
-  const firstPosition = endPosition - page.entries.length + 1;
-  const { context, rest } = splitContext(page.entries);
-  const restPosition = firstPosition + (page.entries.length - rest.length);
+  const { context, rest } = await withContext(page.entries);
+  const restPosition = endPosition - rest.length + 1;
   const steps = await checkAndRender(rest, restPosition, context, until);
   view.history.append(...steps);
   shown.beforeOldest = context;
