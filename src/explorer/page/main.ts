@@ -12,7 +12,7 @@ import { canHash, checkEntries, entryKind, type ChainEntry } from './entry-check
 import { renderSteps, type ShownEntry } from './history.js';
 import { jsonView } from './json-view.js';
 
-/** Entries fetched per page. Even, so a page ending at a state entry starts at a message. */
+/** Entries shown per page. One more is fetched: the state the page's first message was applied to. */
 const PAGE_ENTRIES = 1000;
 /** What the page asks of a runtime that long-polls; one that does not answers at once. */
 const WAIT_SECONDS = 25;
