@@ -135,15 +135,21 @@ async function showNewer(page: { entries: ChainEntry[] }): Promise<void> {
 
 /** Follow new entries: long-poll where the runtime offers it, else ask every second. */
 async function follow(): Promise<never> {
+  let waitSeconds: number | undefined = WAIT_SECONDS;
   for (;;) {
     const asked = performance.now();
     try {
-      const page = await api.pageAfter(shown.newest?.hash, PAGE_ENTRIES, WAIT_SECONDS);
+      const page = await api.pageAfter(shown.newest?.hash, PAGE_ENTRIES, waitSeconds);
       setLive('live', true);
       if (page.entries.length > 0) await showNewer(page);
       // An empty answer that came at once means the runtime ignored `wait`: poll instead.
       else if (performance.now() - asked < POLL_MS) await sleep(POLL_MS - (performance.now() - asked));
     } catch (err) {
+      // A runtime that takes `wait` but not this much of it: poll without it.
+      if (err instanceof ApiError && err.code === 'INVALID_QUERY' && waitSeconds !== undefined) {
+        waitSeconds = undefined;
+        continue;
+      }
       setLive(err instanceof ApiError && err.code === 'NOT_FOUND' ? 'this chain is gone from the runtime: reload the page' : `reconnecting (${describe(err)})`, false);
       await sleep(2 * POLL_MS);
     }
