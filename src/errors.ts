@@ -12,7 +12,7 @@ export const ERROR_CODES = {
     summary: 'The message has no RFC 8785 canonical form (a number out of range, or nesting too deep).',
   },
   INVALID_HASH: { status: 400, summary: 'A hash must be 64 lowercase hex characters.' },
-  INVALID_QUERY: { status: 400, summary: 'A query parameter is malformed (limit must be an integer from 1 to 10000).' },
+  INVALID_QUERY: { status: 400, summary: 'A query parameter is malformed (limit must be an integer from 1 to 10000; after and until exclude each other).' },
   INVALID_IDEMPOTENCY_KEY: {
     status: 400,
     summary: 'The Idempotency-Key header is not 1 to 255 printable ASCII characters, or is given more than once.',

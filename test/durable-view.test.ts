@@ -33,7 +33,7 @@ test('the GET routes show a pair only once it is durable, and a pair whose sync 
 
   // The HTTP surface reads only the actor's chain.
   const metrics = new Metrics({ chainLength: () => 0, queueDepth: () => 0, sendsPending: () => 0 });
-  const options = { maxBodyBytes: 1024, metrics, token: null, tokenReads: false, unready: () => undefined };
+  const options = { maxBodyBytes: 1024, durable: true, metrics, token: null, tokenReads: false, unready: () => undefined };
   const app = createApp({ chain } as Actor, options, createLogger('silent'));
   const server = createServer(app).listen(0, '127.0.0.1');
   t.after(() => server.close());
@@ -44,7 +44,7 @@ test('the GET routes show a pair only once it is durable, and a pair whose sync 
   const first = chain.commitTransition('{"n":1}', state(1), []);
   await disk.syncRequested();
   assert.equal(chain.head, first.stateHash, 'the working view moved at once, for the next message');
-  assert.deepEqual((await getJson(`${url}/head`)).body, { head: initHead, length: 2 });
+  assert.deepEqual((await getJson(`${url}/head`)).body, { head: initHead, length: 2, durable: true });
   assert.deepEqual((await getJson(`${url}/state`)).body, { head: initHead, state: { n: 0 } });
   const page = (await getJson(`${url}/chain`)).body;
   assert.equal(page.head, initHead);
@@ -55,7 +55,7 @@ test('the GET routes show a pair only once it is durable, and a pair whose sync 
 
   await disk.completeSync();
   await first.durable;
-  assert.deepEqual((await getJson(`${url}/head`)).body, { head: first.stateHash, length: 4 });
+  assert.deepEqual((await getJson(`${url}/head`)).body, { head: first.stateHash, length: 4, durable: true });
   assert.deepEqual((await getJson(`${url}/state`)).body, { head: first.stateHash, state: { n: 1 } });
   assert.deepEqual((await getJson(`${url}/chain?after=${initHead}`)).body.entries.map((e: { hash: string }) => e.hash), [first.messageHash, first.stateHash]);
   assert.equal((await getJson(`${url}/chain/${first.stateHash}`)).status, 200);
@@ -66,7 +66,7 @@ test('the GET routes show a pair only once it is durable, and a pair whose sync 
   assert.notDeepEqual(readFileSync(disk.path), durableBytes, 'the pair was written before its sync');
   await disk.completeSync(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
   await assert.rejects(second.durable, { code: 'CHAIN_WRITE_FAILED', message: /EIO/ });
-  assert.deepEqual((await getJson(`${url}/head`)).body, { head: first.stateHash, length: 4 }, 'HEAD did not move');
+  assert.deepEqual((await getJson(`${url}/head`)).body, { head: first.stateHash, length: 4, durable: true }, 'HEAD did not move');
   assert.equal((await getJson(`${url}/chain/${second.stateHash}`)).status, 404);
   assert.deepEqual(readFileSync(disk.path), durableBytes, 'the failed pair was cut from the file');
   await chain.close();

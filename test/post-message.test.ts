@@ -16,7 +16,7 @@ test('a POSTed message is committed with its state and the chain checks out by h
   assert.match(reply.body.head, /^[0-9a-f]{64}$/);
 
   const head = await getJson(`${runtime.url}/head`);
-  assert.deepEqual(head.body, { head: reply.body.head, length: 4 });
+  assert.deepEqual(head.body, { head: reply.body.head, length: 4, durable: false });
   const state = await getJson(`${runtime.url}/state`);
   assert.deepEqual(state.body, { head: reply.body.head, state: { greeting: 'hello', n: [1, 2, 3] } });
 

@@ -152,6 +152,36 @@ export class Chain {
     return { head, entries, next };
   }
 
+  /**
+   * Durable entries in chain order, ending with `until` (a hash `has` knows): the last
+   * `limit` of them, fewer when they would pass PAGE_MAX_BYTES (then the newest that fit).
+   * The page before it ends with the first entry's parent.
+   */
+  async pageUntil(until: string, limit: number): Promise<ChainPage> {
+    const { head, length } = this.durable;
+    const end = this.#store.indexOf(until)! + 1;
+    const from = Math.max(0, end - limit);
+    let texts = await this.#store.read(from, end, PAGE_MAX_BYTES);
+    if (texts.length < end - from) {
+      // The byte budget cut the page short at its new end; keep the newest entries instead,
+      // read one by one backwards (rare: it takes entries of hundreds of kilobytes).
+      const newestFirst: string[] = [];
+      for (let position = end - 1, bytes = 0; position >= from; position--) {
+        const [text] = await this.#store.read(position, position + 1);
+        bytes += Buffer.byteLength(text!) + 1;
+        if (bytes > PAGE_MAX_BYTES && newestFirst.length > 0) break;
+        newestFirst.push(text!);
+      }
+      texts = newestFirst.reverse();
+    }
+    const first = end - texts.length;
+    const entries = texts.map((text, i) => {
+      const { parent, data } = JSON.parse(text) as { parent: string | null; data: EntryData };
+      return { hash: this.#store.hashAt(first + i), parent, data };
+    });
+    return { head, entries, next: end < length ? until : null };
+  }
+
   close(): Promise<void> {
     return this.#store.close();
   }

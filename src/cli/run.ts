@@ -228,8 +228,15 @@ export async function run(config: RunConfig): Promise<void> {
     if (stopping) return 'shutting-down';
     return supervisor.unready;
   };
-  const app = createApp(actor, { maxBodyBytes: config.maxBodyBytes, metrics, token: config.token, tokenReads: config.tokenReads, unready }, log);
-  const server = createServer(app);
+  const httpOptions = {
+    maxBodyBytes: config.maxBodyBytes,
+    durable: config.storage.dataDir !== null,
+    metrics,
+    token: config.token,
+    tokenReads: config.tokenReads,
+    unready,
+  };
+  const server = createServer(createApp(actor, httpOptions, log));
   let address: AddressInfo;
   try {
     address = await listen(server, config.listen);

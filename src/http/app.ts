@@ -7,6 +7,7 @@ import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
 import { findDuplicateKey } from '../json/duplicate-keys.js';
 import { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
+import { explorerRouter } from '../explorer/route.js';
 
 /** Why GET /readyz answers 503. */
 export type NotReadyReason = 'worker-starting' | 'restart-budget-exhausted' | 'chain-write-failed' | 'shutting-down';
@@ -20,6 +21,8 @@ const NOT_READY_MESSAGES: Record<NotReadyReason, string> = {
 
 export interface HttpOptions {
   maxBodyBytes: number;
+  /** Whether the chain is written to a data dir (false with --in-memory); GET /head says so. */
+  durable: boolean;
   metrics: Metrics;
   /** The bearer token POST / needs; null leaves it open. */
   token: string | null;
@@ -224,7 +227,7 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
   // Reads serve the durable view: a client never sees what a crash could still take back.
   app.get('/head', reads, (_req, res) => {
     const { head, length } = actor.chain.durable;
-    res.json({ head, length });
+    res.json({ head, length, durable: options.durable });
   });
 
   app.get('/state', reads, (_req, res) => {
@@ -235,10 +238,15 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
   app.get('/chain', reads, async (req, res) => {
     const limit = pageLimit(req.query.limit);
     const after = req.query.after === undefined ? undefined : requireHash(req.query.after, 'after');
-    if (after !== undefined && !actor.chain.has(after)) {
-      throw new ActorchainError('NOT_FOUND', `no entry ${after} in this chain`);
+    const until = req.query.until === undefined ? undefined : requireHash(req.query.until, 'until');
+    if (after !== undefined && until !== undefined) {
+      throw new ActorchainError('INVALID_QUERY', 'after and until exclude each other: page forward with after, backward with until');
     }
-    res.json(await actor.chain.page(after, limit));
+    const anchor = after ?? until;
+    if (anchor !== undefined && !actor.chain.has(anchor)) {
+      throw new ActorchainError('NOT_FOUND', `no entry ${anchor} in this chain`);
+    }
+    res.json(until === undefined ? await actor.chain.page(after, limit) : await actor.chain.pageUntil(until, limit));
   });
 
   app.get('/chain/:hash', reads, async (req, res) => {
@@ -247,6 +255,8 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     if (text === undefined) throw new ActorchainError('NOT_FOUND', `no entry ${hash} in this chain`);
     res.type('application/json').send(Buffer.from(text, 'utf8'));
   });
+
+  app.use(explorerRouter());
 
   // The routes above are the whole API: other methods on them are 405 with Allow, the rest 404.
   const allowed: Record<string, string> = {
@@ -257,6 +267,7 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
     '/metrics': 'GET, HEAD',
     '/healthz': 'GET, HEAD',
     '/readyz': 'GET, HEAD',
+    '/explorer': 'GET, HEAD',
   };
   app.use((req) => {
     const allow = allowed[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/chain\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);
