@@ -17,7 +17,7 @@ function pageOrder(entries: Array<{ hash: string }>): string[] {
 }
 
 test('the explorer shows the head, the state and every entry, each checked in the browser', { skip: browserSkip }, async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('counter'), ['--data-dir', tempDir(t)]);
+  const runtime = await startRuntime(t, await buildFixture('counter'), ['--data-dir', tempDir(t), '--allow-send', 'http://127.0.0.1:9']);
   for (const message of [{ add: 2 }, { add: 3 }, { forward: { to: 'http://127.0.0.1:9/', message: { hello: 'there' } } }]) {
     assert.equal((await postJson(runtime.url, message)).status, 200);
   }
