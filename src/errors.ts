@@ -12,12 +12,16 @@ export const ERROR_CODES = {
     summary: 'The message has no RFC 8785 canonical form (a number out of range, or nesting too deep).',
   },
   INVALID_HASH: { status: 400, summary: 'A hash must be 64 lowercase hex characters.' },
-  INVALID_QUERY: { status: 400, summary: 'A query parameter is malformed (limit must be an integer from 1 to 10000).' },
+  INVALID_QUERY: {
+    status: 400,
+    summary: 'A query parameter is malformed (limit must be an integer from 1 to 10000, wait an integer from 0 to 60).',
+  },
   INVALID_PATH: { status: 400, summary: 'The request path cannot be decoded (a malformed percent escape).' },
   NOT_FOUND: { status: 404, summary: 'No such route or no entry with that hash in this chain.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this method; the Allow header lists those it takes.' },
   BODY_TOO_LARGE: { status: 413, summary: 'The body is larger than --max-body allows.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'Send the message with Content-Type: application/json (UTF-8).' },
+  READ_ONLY_MIRROR: { status: 409, summary: 'This is a read-only mirror: it takes no messages. POST them to its primary (named in the message).' },
   MESSAGE_REJECTED: { status: 422, summary: "The component's message-contract refused this message for the current state." },
   // Component errors: the component misbehaved; the chain is unchanged and the worker re-spawned where needed.
   STATE_REJECTED: { status: 500, summary: "The component's state-contract refused the state that handle produced." },
@@ -57,6 +61,10 @@ export const ERROR_CODES = {
   CHAIN_DIVERGED: {
     status: 500,
     summary: 'Replaying the chain with the component did not give what the chain records (a state, the sends, or a contract).',
+  },
+  CHAIN_FORKED: {
+    status: 500,
+    summary: "The followed runtime's chain no longer extends the head already verified: its history was rewritten. Both heads are named.",
   },
   CHAIN_SOURCE_UNREADABLE: { status: 500, summary: 'The chain source (data dir, .ndjson file or runtime URL) cannot be read.' },
   DATA_DIR_LOCKED: {

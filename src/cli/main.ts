@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ActorchainError } from '../errors.js';
 import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
+import { registerMirror } from './mirror.js';
 import { registerRun } from './run.js';
 import { registerVerify } from './verify.js';
 
@@ -19,6 +20,7 @@ registerRun(program);
 registerVerify(program);
 registerExport(program);
 registerInspect(program);
+registerMirror(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -13,7 +13,7 @@ import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } 
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 /** How long, after the last message is answered, connections may take to finish at shutdown. */
-const SHUTDOWN_GRACE_MS = 2000;
+export const SHUTDOWN_GRACE_MS = 2000;
 
 export interface RunConfig {
   component: string;
@@ -88,7 +88,7 @@ export function runConfig(component: string, address: string | undefined, raw: R
   return Object.freeze(config);
 }
 
-function listen(server: Server, { host, port }: ListenAddress): Promise<AddressInfo> {
+export function listen(server: Server, { host, port }: ListenAddress): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', (err) => reject(new ActorchainError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`)));
     server.listen(port, host, () => resolve(server.address() as AddressInfo));
@@ -117,7 +117,7 @@ export async function run(config: RunConfig): Promise<void> {
     await chain.close();
     throw err;
   }
-  const server = createServer(createApp(actor, { maxBodyBytes: config.maxBodyBytes, metrics }, log));
+  const server = createServer(createApp(chain, actor, { maxBodyBytes: config.maxBodyBytes, metrics }, log));
   let address: AddressInfo;
   try {
     address = await listen(server, config.listen);
@@ -132,6 +132,8 @@ export async function run(config: RunConfig): Promise<void> {
   const stop = async (exitCode: number, reason?: ActorchainError): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    // Long polls answer now (an empty page): they must not hold the shutdown up.
+    chain.endWaits();
     // Stop accepting, let the message in flight finish and be flushed, then close. A client
     // still sending a request gets a short grace, not the 300 s request timeout.
     const closed = new Promise((resolve) => server.close(resolve));

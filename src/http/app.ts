@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Actor } from '../actor/actor.js';
+import type { Chain } from '../chain/chain.js';
 import { ActorchainError } from '../errors.js';
 import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
 import { isJsonObject } from '../chain/entry.js';
@@ -11,8 +11,13 @@ export interface HttpOptions {
   metrics: Metrics;
 }
 
+/** Who applies `POST /` messages: the actor, or nobody (a mirror refuses them with `refusal()`). */
+export type MessageSink = { submit(canonical: string): Promise<unknown>; refusal?: never } | { refusal(): ActorchainError; submit?: never };
+
 export const DEFAULT_PAGE_LIMIT = 1000;
 export const MAX_PAGE_LIMIT = 10_000;
+/** The longest `GET /chain?wait=` a client may ask for, in seconds. */
+export const MAX_WAIT_SECONDS = 60;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -53,12 +58,25 @@ function pageLimit(value: unknown): number {
   return limit;
 }
 
+function waitSeconds(value: unknown): number {
+  if (value === undefined) return 0;
+  const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(seconds >= 0 && seconds <= MAX_WAIT_SECONDS)) {
+    throw new ActorchainError('INVALID_QUERY', `wait must be an integer number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
+  }
+  return seconds;
+}
+
 function sendError(res: Response, err: ActorchainError): void {
   res.status(err.status).set(err.headers).json(err.toJSON());
 }
 
-/** The actor's HTTP surface. Every error is JSON `{"error": {"code", "message"}}`. */
-export function createApp(actor: Actor, options: HttpOptions, logger: Logger): express.Express {
+/**
+ * The actor's HTTP surface: the reads over `chain`'s durable view and `POST /` into `sink`.
+ * A mirror serves the same reads over its verified copy, with a sink that refuses.
+ * Every error is JSON `{"error": {"code", "message"}}`.
+ */
+export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions, logger: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
@@ -66,6 +84,12 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
   app.post(
     '/',
     (req, _res, next) => {
+      // A mirror refuses before reading anything: messages go to its primary.
+      if (sink.refusal) {
+        const err = sink.refusal();
+        options.metrics.messages.inc({ outcome: err.code });
+        return next(err);
+      }
       const given = req.headers['content-type'] ?? 'none';
       if (!req.is(['application/json', 'application/*+json'])) {
         return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`));
@@ -82,7 +106,7 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
       const canonical = parseMessage(body);
       const timer = options.metrics.messageSeconds.startTimer();
       try {
-        res.json(await actor.submit(canonical));
+        res.json(await sink.submit!(canonical));
         options.metrics.messages.inc({ outcome: 'committed' });
       } catch (err) {
         options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
@@ -99,27 +123,43 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
 
   // Reads serve the durable view: a client never sees what a crash could still take back.
   app.get('/head', (_req, res) => {
-    const { head, length } = actor.chain.durable;
+    const { head, length } = chain.durable;
     res.json({ head, length });
   });
 
   app.get('/state', (_req, res) => {
-    const { head, state } = actor.chain.durable;
+    const { head, state } = chain.durable;
     res.json({ head, state: state.value });
   });
 
   app.get('/chain', async (req, res) => {
     const limit = pageLimit(req.query.limit);
+    const wait = waitSeconds(req.query.wait);
     const after = req.query.after === undefined ? undefined : requireHash(req.query.after, 'after');
-    if (after !== undefined && !actor.chain.has(after)) {
-      throw new ActorchainError('NOT_FOUND', `no entry ${after} in this chain`);
+    const position = after === undefined ? -1 : chain.positionOf(after);
+    if (position === undefined) throw new ActorchainError('NOT_FOUND', `no entry ${after} in this chain`);
+    // A long poll: nothing durable follows `after` yet, so hold the request until something
+    // does or the wait ends. A client that goes away is forgotten at once.
+    if (wait > 0 && position + 1 >= chain.durable.length) {
+      const gone = new AbortController();
+      res.once('close', () => gone.abort());
+      await chain.waitForDurable(position + 1, wait * 1000, gone.signal);
+      if (gone.signal.aborted) return;
+      if (chain.waitsEnded) {
+        // Closing the connection keeps a follower from asking again at once while the server stops.
+        throw new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down; ask again later', { headers: { Connection: 'close' } });
+      }
+      if (position + 1 >= chain.durable.length) {
+        res.json({ head: chain.durable.head, entries: [], next: null });
+        return;
+      }
     }
-    res.json(await actor.chain.page(after, limit));
+    res.json(await chain.page(after, limit));
   });
 
   app.get('/chain/:hash', async (req, res) => {
     const hash = requireHash(req.params.hash, 'the hash');
-    const text = await actor.chain.entryText(hash);
+    const text = await chain.entryText(hash);
     if (text === undefined) throw new ActorchainError('NOT_FOUND', `no entry ${hash} in this chain`);
     res.type('application/json').send(Buffer.from(text, 'utf8'));
   });
