@@ -49,7 +49,7 @@ export function runCli(args: string[], options: { timeoutMs?: number; cwd?: stri
  * Start `actorchain run <component> --listen 127.0.0.1:0 ...args` and wait for its
  * "listening" log line. The process is killed when the test ends.
  */
-export async function startRuntime(
+export function startRuntime(
   t: TestContext | undefined,
   component: string,
   args: string[] = [],
@@ -60,7 +60,17 @@ export async function startRuntime(
   // Runtimes are in memory unless the test chooses a store: a default data dir in the
   // working directory would carry one test's chain into the next.
   const withStore = args.includes('--data-dir') || args.includes('--in-memory') ? args : ['--in-memory', ...args];
-  const child = spawn(process.execPath, [CLI, 'run', component, '--listen', '127.0.0.1:0', ...withStore], {
+  return startServer(t, ['run', component, '--listen', '127.0.0.1:0', ...withStore], cwd, stdin);
+}
+
+/** Start `actorchain mirror <component> <primary> --listen 127.0.0.1:0 --data-dir <dir>` and wait until it listens. */
+export function startMirror(t: TestContext | undefined, component: string, primary: string, dataDir: string, args: string[] = []): Promise<Runtime> {
+  return startServer(t, ['mirror', component, primary, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args]);
+}
+
+/** Run a CLI command that serves HTTP and wait for its "actorchain listening" log line. */
+async function startServer(t: TestContext | undefined, args: string[], cwd?: string, stdin?: string): Promise<Runtime> {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
@@ -89,7 +99,7 @@ export async function startRuntime(
         }
       }
     });
-    void exited.then((code) => reject(new Error(`actorchain run exited with ${code} before listening\n${stderr}`)));
+    void exited.then((code) => reject(new Error(`actorchain ${args[0]} exited with ${code} before listening\n${stderr}`)));
   });
   return {
     url,
@@ -100,6 +110,43 @@ export async function startRuntime(
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
+    },
+  };
+}
+
+/** A CLI command that keeps running (verify --follow), its output read as it comes. */
+export interface RunningCli {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** Resolves once stdout matches `pattern`; rejects after `timeoutMs` or if the process ends first. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+export function spawnCli(t: TestContext, args: string[]): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    async waitForStdout(pattern, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stdout)) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`actorchain ${args[0]} did not print ${pattern} (exit ${child.exitCode})\n${stdout}\n${stderr}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
   };
 }
