@@ -12,7 +12,7 @@ import canonicalize from 'canonicalize';
 import { buildFixture } from '../fixtures/build.js';
 import { chainFile, forgeAndRelink, makeChain, readLines, tempDir } from './support/chain-file.js';
 import { FakePrimary } from './support/fake-primary.js';
-import { getJson, sha256, spawnCli, startMirror } from './support/runtime.js';
+import { getJson, runCli, sha256, spawnCli, startMirror } from './support/runtime.js';
 
 async function honestLines(t: import('node:test').TestContext, component: string): Promise<string[]> {
   const dir = tempDir(t);
@@ -76,9 +76,14 @@ test('a rewritten past stops verify --follow and mirror with CHAIN_FORKED naming
   const mirrorDir = tempDir(t);
   const verifiedHead = sha256(lines.at(-1)!);
 
-  // A follower stopped by the user sums up and exits 0.
-  const stopped = spawnCli(t, ['verify', counter, primary.url, '--follow']);
+  // A follower stopped by the user sums up and exits 0. Its metrics can be scraped meanwhile.
+  const stopped = spawnCli(t, ['verify', counter, primary.url, '--follow', '--metrics', '127.0.0.1:0']);
   await stopped.waitForStdout(/length 8\n/);
+  const metricsUrl = /metrics on (http:\S+)/.exec(stopped.stderr())![1]!;
+  const metrics = await (await fetch(metricsUrl)).text();
+  assert.match(metrics, /^actorchain_follow_entries_verified_total 8$/m);
+  assert.match(metrics, /^actorchain_follow_lag_entries 0$/m);
+  assert.match(metrics, /^actorchain_follow_reconnects_total 0$/m);
   stopped.child.kill('SIGINT');
   assert.equal(await stopped.exited, 0);
   assert.match(stopped.stdout(), new RegExp(`stopped following \\(SIGINT\\): verified 8 entries, head ${verifiedHead}, length 8, 0 reconnects\\n$`));
@@ -103,6 +108,11 @@ test('a rewritten past stops verify --follow and mirror with CHAIN_FORKED naming
   assert.equal(fatal?.code, 'CHAIN_FORKED');
   assert.match(String(fatal?.msg), new RegExp(`Verified head: ${verifiedHead}.*its head: ${theirHead}`));
   assert.equal(readFileSync(chainFile(mirrorDir), 'utf8'), fileText(lines), 'the verified copy is the evidence');
+
+  // Following needs a runtime: a file does not grow.
+  const notUrl = await runCli(['verify', counter, mirrorDir, '--follow']);
+  assert.equal(notUrl.code, 1);
+  assert.match(notUrl.stderr, /INVALID_OPTION: --follow needs the URL of a running runtime/);
 
   // Started again on the forked primary, the mirror refuses to follow it, and leaves its copy as it is.
   const again = spawnCli(t, ['mirror', counter, primary.url, '--data-dir', mirrorDir, '--listen', '127.0.0.1:0']);

@@ -2,13 +2,34 @@
  * `actorchain verify <component> <url> --follow`: replay what the runtime holds, then every
  * group it commits, until it diverges or forks (exit 1) or the user stops it (exit 0).
  */
+import { createServer, type Server } from 'node:http';
+import { Registry } from 'prom-client';
 import type { LoadedComponent } from '../component/load.js';
 import type { ActorchainError } from '../errors.js';
 import { FollowStatus } from '../verify/follow-status.js';
 import { startFollowing } from '../verify/run-follow.js';
+import type { ListenAddress } from './options.js';
+import { listen } from './run.js';
 
-export async function verifyFollow(component: LoadedComponent, url: string, timeoutMs: number): Promise<void> {
+/** `GET /metrics` with the follower's status, for a scraper watching a long-running follow. */
+async function serveMetrics(status: FollowStatus, address: ListenAddress): Promise<Server> {
+  const registry = new Registry();
+  status.register(registry);
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"only GET /metrics is served here"}}');
+    }
+  });
+  const { address: host, port, family } = await listen(server, address);
+  process.stderr.write(`actorchain: metrics on http://${family === 'IPv6' ? `[${host}]` : host}:${port}/metrics\n`);
+  return server;
+}
+
+export async function verifyFollow(component: LoadedComponent, url: string, timeoutMs: number, metrics?: ListenAddress): Promise<void> {
   const status = new FollowStatus();
+  const metricsServer = metrics && (await serveMetrics(status, metrics));
   const live = process.stdout.isTTY;
   const following = startFollowing(component, {
     url,
@@ -33,6 +54,8 @@ export async function verifyFollow(component: LoadedComponent, url: string, time
   });
   const outcome = await Promise.race([following.stopped, signalled]);
   await following.stop();
+  metricsServer?.closeAllConnections();
+  metricsServer?.close();
   if (live) process.stdout.write('\n');
   if (typeof outcome !== 'string') throw outcome satisfies ActorchainError;
   process.stdout.write(

@@ -28,6 +28,8 @@ import { replayGroup } from './replay-group.js';
 
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 2000;
+/** How often to ask a runtime that answers a long poll at once with nothing (one from before long polls). */
+const POLL_INTERVAL_MS = 1000;
 
 export interface FollowOptions {
   spec: InstanceSpec;
@@ -118,6 +120,7 @@ export async function follow(options: FollowOptions): Promise<never> {
     if (wait > 0) url.searchParams.set('wait', String(wait));
 
     let page: ChainPage;
+    const askedAt = performance.now();
     try {
       page = await getJson<ChainPage>(url, wait * 1000 + options.requestTimeoutMs);
     } catch (err) {
@@ -158,6 +161,8 @@ export async function follow(options: FollowOptions): Promise<never> {
     caughtUp = page.next === null;
     if (groups.length === 0) {
       if (caughtUp) options.post({ kind: 'idle' });
+      // An empty answer long before the wait ended: the runtime does not hold requests, so poll it instead of spinning.
+      if (wait > 0 && performance.now() - askedAt < (wait * 1000) / 2) await sleep(POLL_INTERVAL_MS);
       continue;
     }
     let lagEntries = 0;
