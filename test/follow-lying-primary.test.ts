@@ -16,7 +16,7 @@ import { getJson, runCli, sha256, spawnCli, startMirror } from './support/runtim
 
 async function honestLines(t: import('node:test').TestContext, component: string): Promise<string[]> {
   const dir = tempDir(t);
-  await makeChain(t, component, dir, [{ add: 1 }, { add: 2 }, { add: 3 }]);
+  await makeChain(t, component, dir, [{ add: 1 }, { add: 2 }, { add: 3 }, { add: 4 }]);
   return readLines(dir);
 }
 
@@ -45,7 +45,7 @@ test('a forged pair stops verify --follow and mirror with CHAIN_DIVERGED; an out
   primary.failNext = 6;
   primary.setLines(lines.slice(0, 6));
   await waitFor('the outage to be over', () => primary.failNext === 0);
-  primary.setLines(lines);
+  primary.setLines(lines.slice(0, 8));
   await follower.waitForStdout(/verified 2 entries, head [0-9a-f]{64}, length 8\n/);
   await waitFor('the mirror to copy 8 entries', async () => (await getJson(`${mirror.url}/head`)).body.length === 8);
   assert.match(follower.stderr(), /does not answer \(GET \/chain\?.* answered 503: .*\); retrying in \d+ ms \(attempt 1\)/);
@@ -53,20 +53,21 @@ test('a forged pair stops verify --follow and mirror with CHAIN_DIVERGED; an out
   assert.ok(mirror.logs.some((l) => l.level === 40 && String(l.msg).startsWith('the primary does not answer')));
   const metrics = await (await fetch(`${mirror.url}/metrics`)).text();
   assert.match(metrics, /^actorchain_follow_reconnects_total [1-9]/m);
-  assert.equal(readFileSync(chainFile(mirrorDir), 'utf8'), fileText(lines));
+  assert.equal(readFileSync(chainFile(mirrorDir), 'utf8'), fileText(lines.slice(0, 8)));
 
-  // A pair whose hashes and links are sound, but whose state handle would never produce.
-  const message = canonicalize({ data: { message: { add: 4 } }, parent: sha256(lines.at(-1)!) })!;
+  // An honest pair, then one whose hashes and links are sound but whose state handle would
+  // never produce, both on the same page.
+  const message = canonicalize({ data: { message: { add: 5 } }, parent: sha256(lines.at(-1)!) })!;
   const forgedState = canonicalize({ data: { state: { count: 999 } }, parent: sha256(message) })!;
   primary.setLines([...lines, message, forgedState]);
 
   assert.equal(await follower.exited, 1);
-  assert.match(follower.stderr(), new RegExp(`actorchain: CHAIN_DIVERGED: entry 10 \\(hash ${sha256(forgedState)}\\): the state differs from the replay`));
+  assert.match(follower.stderr(), new RegExp(`actorchain: CHAIN_DIVERGED: entry 12 \\(hash ${sha256(forgedState)}\\): the state differs from the replay`));
   assert.equal(await mirror.exited, 1);
   const fatal = mirror.logs.find((l) => l.level === 60);
   assert.equal(fatal?.code, 'CHAIN_DIVERGED');
-  assert.match(String(fatal?.msg), new RegExp(`entry 10 \\(hash ${sha256(forgedState)}\\)`));
-  assert.equal(readFileSync(chainFile(mirrorDir), 'utf8'), fileText(lines), 'the mirror kept what it verified, and nothing else');
+  assert.match(String(fatal?.msg), new RegExp(`entry 12 \\(hash ${sha256(forgedState)}\\)`));
+  assert.equal(readFileSync(chainFile(mirrorDir), 'utf8'), fileText(lines), 'the mirror kept what it verified (the honest pair too), and nothing else');
 });
 
 test('a rewritten past stops verify --follow and mirror with CHAIN_FORKED naming both heads; SIGINT ends following with exit 0', async (t) => {
@@ -78,20 +79,20 @@ test('a rewritten past stops verify --follow and mirror with CHAIN_FORKED naming
 
   // A follower stopped by the user sums up and exits 0. Its metrics can be scraped meanwhile.
   const stopped = spawnCli(t, ['verify', counter, primary.url, '--follow', '--metrics', '127.0.0.1:0']);
-  await stopped.waitForStdout(/length 8\n/);
+  await stopped.waitForStdout(/length 10\n/);
   const metricsUrl = /metrics on (http:\S+)/.exec(stopped.stderr())![1]!;
   const metrics = await (await fetch(metricsUrl)).text();
-  assert.match(metrics, /^actorchain_follow_entries_verified_total 8$/m);
+  assert.match(metrics, /^actorchain_follow_entries_verified_total 10$/m);
   assert.match(metrics, /^actorchain_follow_lag_entries 0$/m);
   assert.match(metrics, /^actorchain_follow_reconnects_total 0$/m);
   stopped.child.kill('SIGINT');
   assert.equal(await stopped.exited, 0);
-  assert.match(stopped.stdout(), new RegExp(`stopped following \\(SIGINT\\): verified 8 entries, head ${verifiedHead}, length 8, 0 reconnects\\n$`));
+  assert.match(stopped.stdout(), new RegExp(`stopped following \\(SIGINT\\): verified 10 entries, head ${verifiedHead}, length 10, 0 reconnects\\n$`));
 
   const follower = spawnCli(t, ['verify', counter, primary.url, '--follow']);
   const mirror = await startMirror(t, counter, primary.url, mirrorDir);
-  await follower.waitForStdout(/length 8\n/);
-  await waitFor('the mirror to copy 8 entries', async () => (await getJson(`${mirror.url}/head`)).body.length === 8);
+  await follower.waitForStdout(/length 10\n/);
+  await waitFor('the mirror to copy 10 entries', async () => (await getJson(`${mirror.url}/head`)).body.length === 10);
 
   // The second message is rewritten and every hash after it re-sealed: a sound chain, another history.
   const rewritten = forgeAndRelink(lines, 4, { message: { add: 20 } });
@@ -101,7 +102,7 @@ test('a rewritten past stops verify --follow and mirror with CHAIN_FORKED naming
   assert.equal(await follower.exited, 1);
   assert.match(
     follower.stderr(),
-    new RegExp(`actorchain: CHAIN_FORKED: .*entry 8 \\(hash ${verifiedHead}\\) is not in its chain.*Verified head: ${verifiedHead} \\(8 entries\\); its head: ${theirHead} \\(8 entries\\)`),
+    new RegExp(`actorchain: CHAIN_FORKED: .*entry 10 \\(hash ${verifiedHead}\\) is not in its chain.*Verified head: ${verifiedHead} \\(10 entries\\); its head: ${theirHead} \\(10 entries\\)`),
   );
   assert.equal(await mirror.exited, 1);
   const fatal = mirror.logs.find((l) => l.level === 60);

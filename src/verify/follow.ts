@@ -23,8 +23,7 @@ import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import type { FollowEvent } from '../protocol.js';
 import { endpoint, PAGE_LIMIT } from './http-source.js';
-import { Replayer } from './replay.js';
-import { replayGroup } from './replay-group.js';
+import { startGroupReplay } from './replay-group.js';
 
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 2000;
@@ -77,12 +76,12 @@ async function getJson<T>(url: URL, timeoutMs: number): Promise<T> {
 
 /** Runs until the runtime's chain diverges, forks or breaks (thrown); a caller stops it by ending the worker. */
 export async function follow(options: FollowOptions): Promise<never> {
-  const replayer = await Replayer.start(options.spec, 'entry');
+  const replayGroup = await startGroupReplay(options.spec, 'entry');
   let last: CheckedEntry | undefined;
 
   const replay = (group: EntryGroup) => {
     options.onReplay(group[0], true);
-    replayGroup(replayer, group);
+    replayGroup(group);
     options.onReplay(group[0], false);
     last = group[1];
   };
@@ -93,6 +92,18 @@ export async function follow(options: FollowOptions): Promise<never> {
     for await (const group of reader.groups()) replay(group);
     if (last) options.post({ kind: 'resumed', head: last.hash, length: last.position + 1 });
   }
+
+  const post = (groups: EntryGroup[], lagEntries: number) => {
+    const end = groups.at(-1)![1];
+    options.post({
+      kind: 'verified',
+      entries: groups.length * 2,
+      head: end.hash,
+      length: end.position + 1,
+      lagEntries,
+      groups: options.sendGroups ? groups : undefined,
+    });
+  };
 
   const checker = new ChainChecker({ componentHash: options.componentHash, unit: 'entry', after: last });
   /** The last entry accepted: the end of the last group, or a message whose state is on the next page. */
@@ -144,13 +155,20 @@ export async function follow(options: FollowOptions): Promise<never> {
       await forked(`nothing follows entry ${cursor!.position + 1} (hash ${cursor!.hash}) there, yet its head is another entry`);
     }
     const groups: EntryGroup[] = [];
-    for (const { hash, parent, data } of page.entries) {
-      const entry = { data, parent };
-      const group = checker.accept(canonicalJson(entry), entry, hash, true);
-      if (group) {
-        replay(group);
-        groups.push(group);
+    try {
+      for (const { hash, parent, data } of page.entries) {
+        const entry = { data, parent };
+        const group = checker.accept(canonicalJson(entry), entry, hash, true);
+        if (group) {
+          replay(group);
+          groups.push(group);
+        }
       }
+    } catch (err) {
+      // The groups before the bad entry were sound: a mirror keeps them as evidence (how far
+      // behind it is no longer matters).
+      if (groups.length > 0) post(groups, 0);
+      throw err;
     }
     cursor = checker.pending ?? last;
     const pending = checker.pending;
@@ -171,13 +189,6 @@ export async function follow(options: FollowOptions): Promise<never> {
       const head = await getJson<{ length: number }>(endpoint(options.url, 'head'), options.requestTimeoutMs).catch(() => undefined);
       lagEntries = Math.max(0, (head?.length ?? 0) - (last!.position + 1));
     }
-    options.post({
-      kind: 'verified',
-      entries: groups.length * 2,
-      head: last!.hash,
-      length: last!.position + 1,
-      lagEntries,
-      groups: options.sendGroups ? groups : undefined,
-    });
+    post(groups, lagEntries);
   }
 }

@@ -6,8 +6,7 @@ import type { ChainTail } from '../chain/chain-file.js';
 import type { CheckedEntry } from '../chain/check.js';
 import type { InstanceSpec } from '../component/instance.js';
 import { ActorchainError } from '../errors.js';
-import { Replayer } from './replay.js';
-import { replayGroup } from './replay-group.js';
+import { startGroupReplay } from './replay-group.js';
 import type { ChainSource } from './source.js';
 
 export interface VerifySummary {
@@ -28,12 +27,12 @@ export async function verifyChain(
   onReplay: (first: CheckedEntry, replaying: boolean) => void = () => {},
 ): Promise<VerifySummary> {
   const started = performance.now();
-  const replayer = await Replayer.start(spec, source.unit);
+  const replayGroup = await startGroupReplay(spec, source.unit);
   let entries = 0;
   let head: string | undefined;
   for await (const group of source.groups()) {
     onReplay(group[0], true);
-    replayGroup(replayer, group);
+    replayGroup(group);
     onReplay(group[0], false);
     entries += 2;
     head = group[1].hash;
