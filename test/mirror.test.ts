@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { chainFile, tempDir } from './support/chain-file.js';
-import { getJson, postJson, startMirror, startRuntime } from './support/runtime.js';
+import { getJson, postJson, runCli, startMirror, startRuntime } from './support/runtime.js';
 
 /** Wait until the mirror's HEAD is `head`; returns how long that took. */
 async function waitForHead(mirrorUrl: string, head: string, timeoutMs = 30_000): Promise<number> {
@@ -38,6 +38,10 @@ test('a mirror catches up, follows within a second, stays byte-identical, refuse
   let mirror = await startMirror(t, counter, primary.url, mirrorDir);
   const { head } = (await getJson(`${primary.url}/head`)).body;
   await waitForHead(mirror.url, head);
+  // The mirror holds its data dir as run does.
+  const locked = await runCli(['run', counter, '--listen', '127.0.0.1:0', '--data-dir', mirrorDir]);
+  assert.equal(locked.code, 1);
+  assert.match(locked.stderr, new RegExp(`DATA_DIR_LOCKED: .* in use by the runtime with pid ${mirror.child.pid}`));
   assert.deepEqual(readFileSync(chainFile(mirrorDir)), readFileSync(chainFile(primaryDir)), 'caught up byte for byte');
 
   // Following: each pair is on the mirror within a second of its 200 on the primary.

@@ -8,7 +8,6 @@
  * its chain replayed again before following resumes, so `run` can later take the same dir over.
  * At a divergence or a fork it stops, keeping exactly what it had verified: the evidence.
  */
-import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -117,15 +116,19 @@ export async function mirror(config: MirrorConfig): Promise<void> {
   app.use(createApp(chain, { refusal }, { maxBodyBytes: 0, metrics }, log));
   const server = createServer(app);
 
-  let serving: Promise<AddressInfo> | undefined;
+  let serving = false;
   // The read API needs a chain to show: a new mirror serves once it holds genesis and init.
   const serve = () => {
-    serving ??= listen(server, config.listen).then((address) => {
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      log.info({ address: `http://${host}:${address.port}`, head: chain.durable.head, length: chain.durable.length }, `actorchain listening on http://${host}:${address.port} (mirror of ${config.primary})`);
-      return address;
-    });
-    serving.catch((err: ActorchainError) => void stop(1, err));
+    if (serving) return;
+    serving = true;
+    listen(server, config.listen).then(
+      (address) => {
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        const { head, length } = chain.durable;
+        log.info({ address: `http://${host}:${address.port}`, head, length }, `actorchain listening on http://${host}:${address.port} (mirror of ${config.primary})`);
+      },
+      (err: ActorchainError) => void stop(1, err),
+    );
   };
 
   let appended: Promise<void> = Promise.resolve();
