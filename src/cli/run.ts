@@ -132,7 +132,7 @@ export async function run(config: RunConfig): Promise<void> {
   const stop = async (exitCode: number, reason?: ActorchainError): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    // Long polls answer now (an empty page): they must not hold the shutdown up.
+    // Held long polls answer 503 now: they must not hold the shutdown up.
     chain.endWaits();
     // Stop accepting, let the message in flight finish and be flushed, then close. A client
     // still sending a request gets a short grace, not the 300 s request timeout.
