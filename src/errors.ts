@@ -12,7 +12,11 @@ export const ERROR_CODES = {
     summary: 'The message has no RFC 8785 canonical form (a number out of range, or nesting too deep).',
   },
   INVALID_HASH: { status: 400, summary: 'A hash must be 64 lowercase hex characters.' },
-  INVALID_QUERY: { status: 400, summary: 'A query parameter is malformed (limit must be an integer from 1 to 10000; after and until exclude each other).' },
+  INVALID_QUERY: {
+    status: 400,
+    summary:
+      'A query parameter is malformed (limit must be an integer from 1 to 10000, wait an integer from 0 to 60; after and until exclude each other).',
+  },
   INVALID_IDEMPOTENCY_KEY: {
     status: 400,
     summary: 'The Idempotency-Key header is not 1 to 255 printable ASCII characters, or is given more than once.',
@@ -25,6 +29,7 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, summary: 'This runtime needs Authorization: Bearer <token> (--token); the token is missing or wrong.' },
   DUPLICATE_KEY: { status: 400, summary: 'An object in the body names the same member twice; JSON messages must have unique names (RFC 8785, I-JSON).' },
   INVALID_CONTENT_ENCODING: { status: 400, summary: 'The body is not what its Content-Encoding claims (corrupt gzip, deflate or br data).' },
+  READ_ONLY_MIRROR: { status: 409, summary: 'This is a read-only mirror: it takes no messages. POST them to its primary (named in the message).' },
   MESSAGE_REJECTED: { status: 422, summary: "The component's message-contract refused this message for the current state." },
   SEND_NOT_ALLOWED: {
     status: 403,
@@ -69,6 +74,10 @@ export const ERROR_CODES = {
   CHAIN_DIVERGED: {
     status: 500,
     summary: 'Replaying the chain with the component did not give what the chain records (a state, the sends, or a contract).',
+  },
+  CHAIN_FORKED: {
+    status: 500,
+    summary: "The followed runtime's chain no longer extends the head already verified: its history was rewritten. Both heads are named.",
   },
   CHAIN_SOURCE_UNREADABLE: { status: 500, summary: 'The chain source (data dir, .ndjson file or runtime URL) cannot be read.' },
   DATA_DIR_LOCKED: {

@@ -3,6 +3,7 @@
  * worker. Both sides import these types; nothing else is shared.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { EntryGroup } from './chain/check.js';
 import type { ActorFunction, ActorInstance, InstanceSpec } from './component/instance.js';
 import type { TransitionResult } from './actor/transition.js';
 import type { ErrorCode } from './errors.js';
@@ -72,4 +73,34 @@ export interface VerifyWorkerData {
 export type VerifyEvent =
   | { kind: 'progress'; done: number; total: number }
   | { kind: 'done'; summary: VerifySummary }
+  | { kind: 'failed'; code: ErrorCode; message: string };
+
+/** What `verify --follow` and `mirror` hand their worker (see verify/follow.ts). */
+export interface FollowWorkerData {
+  spec: InstanceSpec;
+  componentHash: string;
+  /** The runtime followed. */
+  url: string;
+  /** A mirror's own chain.ndjson, replayed before following from its last entry. */
+  localFile?: string;
+  /** Whether `verified` events carry the groups (a mirror keeps them; verify only counts). */
+  sendGroups: boolean;
+  /** How long each long poll may be held, and how much longer a request may take before it is retried. */
+  waitSeconds: number;
+  requestTimeoutMs: number;
+  /** As in VerifyWorkerData; only a replay that stands still is stopped (reads are retried). */
+  heartbeat: Int32Array;
+}
+
+export type FollowEvent =
+  /** The mirror's own chain replayed: following starts from here. */
+  | { kind: 'resumed'; head: string; length: number }
+  /** New groups replayed. `lagEntries`: how many the runtime holds beyond them (0 when caught up). */
+  | { kind: 'verified'; entries: number; head: string; length: number; lagEntries: number; groups?: EntryGroup[] }
+  /** A long poll ended with nothing new: caught up. */
+  | { kind: 'idle' }
+  /** The runtime did not answer; the next attempt is in `delayMs`. */
+  | { kind: 'retry'; attempt: number; delayMs: number; reason: string }
+  /** The runtime answers again after `retry` events. */
+  | { kind: 'reconnected'; attempts: number }
   | { kind: 'failed'; code: ErrorCode; message: string };

@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { Actor } from '../src/actor/actor.js';
 import { Chain } from '../src/chain/chain.js';
 import { openFileStore } from '../src/chain/recovery.js';
 import { createApp } from '../src/http/app.js';
@@ -31,10 +30,11 @@ test('the GET routes show a pair only once it is durable, and a pair whose sync 
   await disk.completeSync();
   await started;
 
-  // The HTTP surface reads only the actor's chain.
+  // The HTTP surface reads only the chain; no message is posted here.
+  const sink = { submit: () => Promise.reject(new Error('not used by this test')) };
   const metrics = new Metrics({ chainLength: () => 0, queueDepth: () => 0, sendsPending: () => 0 });
   const options = { maxBodyBytes: 1024, durable: true, metrics, token: null, tokenReads: false, unready: () => undefined };
-  const app = createApp({ chain } as Actor, options, createLogger('silent'));
+  const app = createApp(chain, sink, options, createLogger('silent'));
   const server = createServer(app).listen(0, '127.0.0.1');
   t.after(() => server.close());
   await new Promise((resolve) => server.once('listening', resolve));

@@ -1,4 +1,5 @@
 import { canonicalJson } from '../json/canonical.js';
+import type { EntryGroup } from './check.js';
 import { sealCanonical, sealEntry, type EntryData, type Send } from './entry.js';
 import type { ChainStore } from './store.js';
 
@@ -37,7 +38,7 @@ export interface ChainPage {
  *
  * Two views. The working view (`head`, `length`, `state`) moves as soon as a transition
  * is committed, so the mailbox can apply the next message while the store makes the last
- * one durable. The durable view (`durable`, and the reads `has`, `entryText`, `page`)
+ * one durable. The durable view (`durable`, and the reads `positionOf`, `entryText`, `page`)
  * moves only once a transition's entries are durable: a client never sees an entry that a
  * crash could lose, or a state that was answered with an error.
  */
@@ -47,6 +48,9 @@ export class Chain {
   readonly #keys: Map<string, number>;
   #state: CommittedState | undefined;
   #durable: DurableView | undefined;
+  /** Long polls waiting for the durable view to move (see waitForDurable). */
+  readonly #waiters = new Set<() => void>();
+  #waitsEnded = false;
 
   /**
    * `state`: the state a store opened with entries ends with (they are on disk already);
@@ -84,7 +88,7 @@ export class Chain {
     const state = sealEntry(genesis.hash, { state: initState.value });
     this.#state = initState;
     await this.#store.append([genesis, state]);
-    this.#durable = { head: state.hash, length: 2, state: initState };
+    this.#moveDurable({ head: state.hash, length: 2, state: initState });
   }
 
   /**
@@ -100,15 +104,61 @@ export class Chain {
     const view: DurableView = { head: stateEntry.hash, length: this.#store.length, state: next };
     this.#state = next;
     // Stores settle appends in order, so the durable view only moves forward.
-    const durable = appended.then(() => {
-      this.#durable = view;
-    });
+    const durable = appended.then(() => this.#moveDurable(view));
     return { messageHash: messageEntry.hash, stateHash: stateEntry.hash, durable };
+  }
+
+  /**
+   * A group another chain holds, appended byte for byte (a mirror's copy of what it verified).
+   * The group must follow this chain's head (a ChainChecker that read up to it checked the link).
+   * Resolves when it is durable and the durable view shows it.
+   */
+  async appendCopy(group: EntryGroup, state: CommittedState): Promise<void> {
+    if (group[0].position !== this.#store.length) throw new Error(`appendCopy of a group at ${group[0].position} to a chain of ${this.#store.length} entries`);
+    const appended = this.#store.append(group);
+    const view: DurableView = { head: group[1].hash, length: this.#store.length, state };
+    this.#state = state;
+    await appended;
+    this.#moveDurable(view);
+  }
+
+  /**
+   * Resolves once the durable view is longer than `length`, `timeoutMs` has passed, `signal`
+   * aborts (a client that went away), or waits are ended (shutdown), whichever comes first.
+   * The caller looks at the durable view again to see which.
+   */
+  waitForDurable(length: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (this.#waitsEnded || signal.aborted || (this.#durable?.length ?? 0) > length || timeoutMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#waiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (this.#waitsEnded || (this.#durable?.length ?? 0) > length) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Whether endWaits was called: the server is shutting down. */
+  get waitsEnded(): boolean {
+    return this.#waitsEnded;
+  }
+
+  /** Answer every long poll now and every later one at once: the server is shutting down. */
+  endWaits(): void {
+    this.#waitsEnded = true;
+    for (const check of [...this.#waiters]) check();
   }
 
   /** The canonical JSON text of one durable entry, or undefined for a hash not (yet) among them. */
   async entryText(hash: string): Promise<string | undefined> {
-    const position = this.#durablePosition(hash);
+    const position = this.positionOf(hash);
     if (position === undefined) return undefined;
     const [text] = await this.#store.read(position, position + 1);
     return text;
@@ -131,13 +181,14 @@ export class Chain {
     return { head: this.#store.hashAt(position + 1), message: this.#store.hashAt(position), state: data.state };
   }
 
-  /** Whether `hash` names a durable entry of this chain. */
-  has(hash: string): boolean {
-    return this.#durablePosition(hash) !== undefined;
+  /** The position of a durable entry (genesis is 0), or undefined for a hash not (yet) among them. */
+  positionOf(hash: string): number | undefined {
+    const position = this.#store.indexOf(hash);
+    return position !== undefined && position < (this.#durable?.length ?? 0) ? position : undefined;
   }
 
   /**
-   * Durable entries in chain order, starting after `after` (a hash `has` knows) or at
+   * Durable entries in chain order, starting after `after` (a hash `positionOf` knows) or at
    * genesis: up to `limit` of them, fewer when they would pass PAGE_MAX_BYTES.
    */
   async page(after: string | undefined, limit: number): Promise<ChainPage> {
@@ -183,11 +234,12 @@ export class Chain {
   }
 
   close(): Promise<void> {
+    this.endWaits();
     return this.#store.close();
   }
 
-  #durablePosition(hash: string): number | undefined {
-    const position = this.#store.indexOf(hash);
-    return position !== undefined && position < (this.#durable?.length ?? 0) ? position : undefined;
+  #moveDurable(view: DurableView): void {
+    this.#durable = view;
+    for (const check of [...this.#waiters]) check();
   }
 }

@@ -30,6 +30,8 @@ export interface CheckerOptions {
   /** Refuse a chain whose genesis names another component (CHAIN_COMPONENT_MISMATCH). */
   componentHash?: string;
   unit: PositionUnit;
+  /** Start after this entry (the last of a whole group already checked), not at genesis. */
+  after?: CheckedEntry;
 }
 
 const MESSAGE_PREFIX = '{"data":{"message":';
@@ -76,6 +78,10 @@ export class ChainChecker {
 
   constructor(options: CheckerOptions) {
     this.#options = options;
+    if (options.after) {
+      this.#previous = options.after;
+      this.#position = options.after.position + 1;
+    }
   }
 
   /** Entries accepted so far (whole groups and a pending one). */

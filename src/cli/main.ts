@@ -5,6 +5,7 @@ import { ActorchainError } from '../errors.js';
 import { registerBuild } from './build.js';
 import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
+import { registerMirror } from './mirror.js';
 import { registerNew } from './new.js';
 import { registerRun } from './run.js';
 import { registerVerify } from './verify.js';
@@ -22,6 +23,7 @@ registerRun(program);
 registerVerify(program);
 registerExport(program);
 registerInspect(program);
+registerMirror(program);
 registerBuild(program);
 registerNew(program);
 

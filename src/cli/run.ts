@@ -156,7 +156,7 @@ export function runConfig(
   return Object.freeze(config);
 }
 
-function listen(server: Server, { host, port }: ListenAddress): Promise<AddressInfo> {
+export function listen(server: Server, { host, port }: ListenAddress): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', (err) => reject(new ActorchainError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`)));
     server.listen(port, host, () => resolve(server.address() as AddressInfo));
@@ -236,7 +236,7 @@ export async function run(config: RunConfig): Promise<void> {
     tokenReads: config.tokenReads,
     unready,
   };
-  const server = createServer(createApp(actor, httpOptions, log));
+  const server = createServer(createApp(chain, actor, httpOptions, log));
   let address: AddressInfo;
   try {
     address = await listen(server, config.listen);
@@ -251,6 +251,8 @@ export async function run(config: RunConfig): Promise<void> {
   const stop = async (exitCode: number, reason?: ActorchainError): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    // Held long polls answer 503 now: they must not hold the shutdown up.
+    chain.endWaits();
     // Stop accepting, let the message in flight finish and be flushed, then close. A client
     // still sending a request gets a short grace, not the 300 s request timeout.
     const closed = new Promise((resolve) => server.close(resolve));

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { loadComponent } from '../component/load.js';
+import { ActorchainError } from '../errors.js';
 import { runVerify } from '../verify/run-verify.js';
 import { isUrl } from '../verify/source.js';
-import { integerOption, MAX_TIMER_MS, OptionChecker } from './options.js';
+import { verifyFollow } from './follow.js';
+import { integerOption, MAX_TIMER_MS, OptionChecker, parseListen } from './options.js';
 import { Progress } from './progress.js';
 
 export function registerVerify(program: Command): void {
@@ -13,10 +15,23 @@ export function registerVerify(program: Command): void {
     .argument('<source>', 'a data dir, a chain .ndjson file, or the URL of a running runtime')
     .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", '256')
     .option('--timeout <ms>', 'how long the replay may make no progress (a component stuck on an entry) before verify stops it', '5000')
-    .action(async (componentFile: string, source: string, raw: { maxMemory: string; timeout: string }) => {
+    .option('--follow', 'with a runtime URL: after the chain, keep replaying every new entry until stopped (SIGINT or SIGTERM)')
+    .option('--metrics <host:port>', 'with --follow: serve GET /metrics (entries verified, lag, reconnects) on this address')
+    .action(async (componentFile: string, source: string, raw: { maxMemory: string; timeout: string; follow?: boolean; metrics?: string }) => {
       const o = new OptionChecker();
       const maxMemoryMiB = o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536));
       const timeoutMs = o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS));
+      if (raw.follow && !isUrl(source)) {
+        o.check(() => {
+          throw new ActorchainError('INVALID_OPTION', `--follow needs the URL of a running runtime (got ${source}); a file does not grow under verify`);
+        });
+      }
+      const metrics = raw.metrics === undefined ? undefined : o.check(() => parseListen(raw.metrics!));
+      if (raw.metrics !== undefined && !raw.follow) {
+        o.check(() => {
+          throw new ActorchainError('INVALID_OPTION', '--metrics goes with --follow: a one-off verify ends before anything could scrape it');
+        });
+      }
       o.done();
       const component = await loadComponent(componentFile, { maxMemoryMiB });
       if (component.imports.nondeterministic.length > 0) {
@@ -25,6 +40,7 @@ export function registerVerify(program: Command): void {
             'a replay that reads them can diverge from the recorded chain\n',
         );
       }
+      if (raw.follow) return verifyFollow(component, source, timeoutMs, metrics);
       const progress = new Progress('verifying', isUrl(source) ? 'entries' : 'bytes');
       const summary = await runVerify(component, source, { timeoutMs, onProgress: progress.update }).finally(() => progress.done());
       if (summary.tail) {

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Actor } from '../actor/actor.js';
+import type { Submitted } from '../actor/actor.js';
+import type { Chain } from '../chain/chain.js';
 import { ActorchainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
 import { findDuplicateKey } from '../json/duplicate-keys.js';
@@ -32,8 +33,15 @@ export interface HttpOptions {
   unready: () => NotReadyReason | undefined;
 }
 
+/** Who applies `POST /` messages: the actor, or nobody (a mirror refuses them with `refusal()`). */
+export type MessageSink =
+  | { submit(canonical: string, key?: string): Promise<Submitted>; refusal?: never }
+  | { refusal(): ActorchainError; submit?: never };
+
 export const DEFAULT_PAGE_LIMIT = 1000;
 export const MAX_PAGE_LIMIT = 10_000;
+/** The longest `GET /chain?wait=` a client may ask for, in seconds. */
+export const MAX_WAIT_SECONDS = 60;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -94,6 +102,15 @@ function pageLimit(value: unknown): number {
     throw new ActorchainError('INVALID_QUERY', `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
   }
   return limit;
+}
+
+function waitSeconds(value: unknown): number {
+  if (value === undefined) return 0;
+  const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(seconds >= 0 && seconds <= MAX_WAIT_SECONDS)) {
+    throw new ActorchainError('INVALID_QUERY', `wait must be an integer number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
+  }
+  return seconds;
 }
 
 function sendError(res: Response, err: ActorchainError): void {
@@ -165,8 +182,12 @@ function bodyError(err: unknown, req: Request, maxBodyBytes: number): Actorchain
   return new ActorchainError('INVALID_JSON', `the request body could not be read: ${message}`);
 }
 
-/** The actor's HTTP surface. Every error is JSON `{"error": {"code", "message"}}`. */
-export function createApp(actor: Actor, options: HttpOptions, logger: Logger): express.Express {
+/**
+ * The actor's HTTP surface: the reads over `chain`'s durable view and `POST /` into `sink`.
+ * A mirror serves the same reads over its verified copy, with a sink that refuses.
+ * Every error is JSON `{"error": {"code", "message"}}`.
+ */
+export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions, logger: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
@@ -198,6 +219,13 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
 
   app.post(
     '/',
+    (_req, _res, next) => {
+      // A mirror refuses before reading anything: messages go to its primary.
+      if (!sink.refusal) return next();
+      const err = sink.refusal();
+      options.metrics.messages.inc({ outcome: err.code });
+      next(err);
+    },
     writes,
     checkContentType,
     readBody(options.maxBodyBytes),
@@ -207,7 +235,7 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
       const canonical = parseMessage(body);
       const timer = options.metrics.messageSeconds.startTimer();
       try {
-        const { applied, repeated } = await actor.submit(canonical, key);
+        const { applied, repeated } = await sink.submit!(canonical, key);
         if (repeated) res.set('Idempotent-Replayed', 'true');
         res.json(applied);
         options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
@@ -226,32 +254,52 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
 
   // Reads serve the durable view: a client never sees what a crash could still take back.
   app.get('/head', reads, (_req, res) => {
-    const { head, length } = actor.chain.durable;
+    const { head, length } = chain.durable;
     res.json({ head, length, durable: options.durable });
   });
 
   app.get('/state', reads, (_req, res) => {
-    const { head, state } = actor.chain.durable;
+    const { head, state } = chain.durable;
     res.json({ head, state: state.value });
   });
 
   app.get('/chain', reads, async (req, res) => {
     const limit = pageLimit(req.query.limit);
+    const wait = waitSeconds(req.query.wait);
     const after = req.query.after === undefined ? undefined : requireHash(req.query.after, 'after');
     const until = req.query.until === undefined ? undefined : requireHash(req.query.until, 'until');
     if (after !== undefined && until !== undefined) {
       throw new ActorchainError('INVALID_QUERY', 'after and until exclude each other: page forward with after, backward with until');
     }
-    const anchor = after ?? until;
-    if (anchor !== undefined && !actor.chain.has(anchor)) {
-      throw new ActorchainError('NOT_FOUND', `no entry ${anchor} in this chain`);
+    if (until !== undefined) {
+      if (chain.positionOf(until) === undefined) throw new ActorchainError('NOT_FOUND', `no entry ${until} in this chain`);
+      res.json(await chain.pageUntil(until, limit));
+      return;
     }
-    res.json(until === undefined ? await actor.chain.page(after, limit) : await actor.chain.pageUntil(until, limit));
+    const position = after === undefined ? -1 : chain.positionOf(after);
+    if (position === undefined) throw new ActorchainError('NOT_FOUND', `no entry ${after} in this chain`);
+    // A long poll: nothing durable follows `after` yet, so hold the request until something
+    // does or the wait ends. A client that goes away is forgotten at once.
+    if (wait > 0 && position + 1 >= chain.durable.length) {
+      const gone = new AbortController();
+      res.once('close', () => gone.abort());
+      await chain.waitForDurable(position + 1, wait * 1000, gone.signal);
+      if (gone.signal.aborted) return;
+      if (chain.waitsEnded) {
+        // Closing the connection keeps a follower from asking again at once while the server stops.
+        throw new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down; ask again later', { headers: { Connection: 'close' } });
+      }
+      if (position + 1 >= chain.durable.length) {
+        res.json({ head: chain.durable.head, entries: [], next: null });
+        return;
+      }
+    }
+    res.json(await chain.page(after, limit));
   });
 
   app.get('/chain/:hash', reads, async (req, res) => {
     const hash = requireHash(req.params.hash, 'the hash');
-    const text = await actor.chain.entryText(hash);
+    const text = await chain.entryText(hash);
     if (text === undefined) throw new ActorchainError('NOT_FOUND', `no entry ${hash} in this chain`);
     res.type('application/json').send(Buffer.from(text, 'utf8'));
   });

@@ -6,7 +6,7 @@ import type { ChainTail } from '../chain/chain-file.js';
 import type { CheckedEntry } from '../chain/check.js';
 import type { InstanceSpec } from '../component/instance.js';
 import { ActorchainError } from '../errors.js';
-import { Replayer } from './replay.js';
+import { startGroupReplay } from './replay-group.js';
 import type { ChainSource } from './source.js';
 
 export interface VerifySummary {
@@ -27,17 +27,15 @@ export async function verifyChain(
   onReplay: (first: CheckedEntry, replaying: boolean) => void = () => {},
 ): Promise<VerifySummary> {
   const started = performance.now();
-  const replayer = await Replayer.start(spec, source.unit);
+  const replayGroup = await startGroupReplay(spec, source.unit);
   let entries = 0;
   let head: string | undefined;
   for await (const group of source.groups()) {
-    const [first, state] = group;
-    onReplay(first, true);
-    if (first.kind === 'genesis') replayer.init(state);
-    else replayer.transition(first, state);
-    onReplay(first, false);
+    onReplay(group[0], true);
+    replayGroup(group);
+    onReplay(group[0], false);
     entries += 2;
-    head = state.hash;
+    head = group[1].hash;
   }
   if (head === undefined) throw new ActorchainError('CHAIN_CORRUPT', 'the chain has no whole entries: nothing to verify');
   return { entries, head, elapsedMs: performance.now() - started, tail: source.tail };

@@ -53,7 +53,7 @@ export function runCli(
  * Start `actorchain run <component> --listen 127.0.0.1:0 ...args` and wait for its
  * "listening" log line. The process is killed when the test ends.
  */
-export async function startRuntime(
+export function startRuntime(
   t: TestContext | undefined,
   component: string,
   args: string[] = [],
@@ -67,7 +67,17 @@ export async function startRuntime(
   // working directory would carry one test's chain into the next.
   const choosesStore = ['--data-dir', '--in-memory'].some((flag) => args.includes(flag)) || env?.ACTORCHAIN_DATA_DIR !== undefined;
   const withStore = choosesStore ? args : ['--in-memory', ...args];
-  const child = spawn(process.execPath, [CLI, 'run', component, '--listen', '127.0.0.1:0', ...withStore], {
+  return startServer(t, ['run', component, '--listen', '127.0.0.1:0', ...withStore], cwd, stdin, env);
+}
+
+/** Start `actorchain mirror <component> <primary> --listen 127.0.0.1:0 --data-dir <dir>` and wait until it listens. */
+export function startMirror(t: TestContext | undefined, component: string, primary: string, dataDir: string, args: string[] = []): Promise<Runtime> {
+  return startServer(t, ['mirror', component, primary, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args]);
+}
+
+/** Run a CLI command that serves HTTP and wait for its "actorchain listening" log line. */
+async function startServer(t: TestContext | undefined, args: string[], cwd?: string, stdin?: string, env?: Record<string, string>): Promise<Runtime> {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -97,7 +107,7 @@ export async function startRuntime(
         }
       }
     });
-    void exited.then((code) => reject(new Error(`actorchain run exited with ${code} before listening\n${stderr}`)));
+    void exited.then((code) => reject(new Error(`actorchain ${args[0]} exited with ${code} before listening\n${stderr}`)));
   });
   return {
     url,
@@ -108,6 +118,43 @@ export async function startRuntime(
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
+    },
+  };
+}
+
+/** A CLI command that keeps running (verify --follow), its output read as it comes. */
+export interface RunningCli {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** Resolves once stdout matches `pattern`; rejects after `timeoutMs` or if the process ends first. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+export function spawnCli(t: TestContext, args: string[]): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    async waitForStdout(pattern, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stdout)) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`actorchain ${args[0]} did not print ${pattern} (exit ${child.exitCode})\n${stdout}\n${stderr}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
   };
 }

@@ -1,0 +1,194 @@
+/**
+ * `actorchain mirror <component> <url> --data-dir <dir>`: a read-only replica that verifies
+ * before it keeps anything. It follows the primary as verify --follow does, appends to its
+ * own chain.ndjson only the groups whose replay matched (byte for byte the primary's lines),
+ * and serves the read API over that copy. It never applies a message nor dispatches a send.
+ *
+ * Its data dir is opened as run opens one (lock, every line re-checked, a torn tail cut), and
+ * its chain replayed again before following resumes, so `run` can later take the same dir over.
+ * At a divergence or a fork it stops, keeping exactly what it had verified: the evidence.
+ */
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import express from 'express';
+import type { CommittedState } from '../chain/chain.js';
+import { CHAIN_FILE } from '../chain/chain-file.js';
+import { payloadText, type EntryGroup } from '../chain/check.js';
+import type { StateData } from '../chain/entry.js';
+import { loadComponent } from '../component/load.js';
+import { ActorchainError } from '../errors.js';
+import { createApp } from '../http/app.js';
+import { canonicalJson } from '../json/canonical.js';
+import { createLogger, type LogLevel } from '../log.js';
+import { Metrics } from '../metrics.js';
+import { FollowStatus } from '../verify/follow-status.js';
+import { startFollowing } from '../verify/run-follow.js';
+import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
+import { DEFAULT_LISTEN, listen, SHUTDOWN_GRACE_MS } from './run.js';
+import { openChain, storageConfig, type StorageConfig } from './storage.js';
+
+export interface MirrorConfig {
+  component: string;
+  primary: string;
+  listen: ListenAddress;
+  timeoutMs: number;
+  maxMemoryMiB: number;
+  logLevel: LogLevel;
+  storage: StorageConfig;
+}
+
+interface RawMirrorOptions {
+  dataDir?: string;
+  listen: string;
+  fsync: string;
+  timeout: string;
+  maxMemory: string;
+  logLevel: string;
+}
+
+export function registerMirror(program: Command): void {
+  program
+    .command('mirror')
+    .description('keep a verified, read-only copy of a running runtime\'s chain and serve its read API')
+    .argument('<component>', 'the component the primary runs (.wasm)')
+    .argument('<url>', 'the primary runtime, e.g. http://10.0.0.5:8080')
+    .option('--data-dir <dir>', 'where the verified copy (chain.ndjson) is kept; required')
+    .option('--listen <host:port>', 'address to serve the read API on; port 0 picks a free port', DEFAULT_LISTEN)
+    .option('--fsync <mode>', 'always: an entry is served only once it is on disk; never: leave syncing to the OS', 'always')
+    .option('--timeout <ms>', 'how long a replay may make no progress, and a request to the primary may take beyond its long poll', '5000')
+    .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", '256')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .action(async (component: string, primary: string, raw: RawMirrorOptions) => {
+      await mirror(mirrorConfig(component, primary, raw));
+    });
+}
+
+function mirrorConfig(component: string, primary: string, raw: RawMirrorOptions): MirrorConfig {
+  const o = new OptionChecker();
+  o.check(() => {
+    if (!/^https?:\/\//i.test(primary)) throw new ActorchainError('INVALID_OPTION', `the primary must be an http:// or https:// URL (got ${JSON.stringify(primary)})`);
+  });
+  o.check(() => {
+    if (raw.dataDir === undefined) throw new ActorchainError('INVALID_OPTION', '--data-dir is required: the mirror keeps its verified copy there');
+  });
+  const config: MirrorConfig = {
+    component,
+    primary,
+    listen: o.check(() => parseListen(raw.listen)),
+    timeoutMs: o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS)),
+    maxMemoryMiB: o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536)),
+    logLevel: o.check(() => logLevelOption(raw.logLevel)),
+    storage: storageConfig(component, { dataDir: raw.dataDir, fsync: raw.fsync }, o),
+  };
+  o.done();
+  return Object.freeze(config);
+}
+
+/** The state a verified state entry records, as the durable view shows it. */
+function stateOf(group: EntryGroup): CommittedState {
+  const entry = group[1];
+  const value = (entry.data as StateData).state;
+  return { value, canonical: payloadText(entry) ?? canonicalJson(value) };
+}
+
+export async function mirror(config: MirrorConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const component = await loadComponent(config.component, { maxMemoryMiB: config.maxMemoryMiB });
+  const log = logger.child({ actor: component.hash.slice(0, 12), primary: config.primary });
+  const { chain, failed } = await openChain(config.storage, component.hash, log);
+  const status = new FollowStatus();
+  const metrics = new Metrics({ chainLength: () => chain.length, queueDepth: () => 0, sendsPending: () => 0 });
+  status.register(metrics.registry);
+
+  const refusal = () =>
+    new ActorchainError('READ_ONLY_MIRROR', `this is a read-only mirror of ${config.primary}: it takes no messages; POST them to ${config.primary}`);
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  // Ready while the primary answers and nothing it holds is missing here.
+  app.get('/readyz', (_req, res) => {
+    res.status(status.caughtUp ? 200 : 503).json({ ready: status.caughtUp, length: status.length, lagEntries: status.lagEntries, lagSeconds: status.lagSeconds });
+  });
+  // The probes above take the place of the runtime's: a mirror is ready when caught up.
+  const httpOptions = { maxBodyBytes: 0, durable: true, metrics, token: null, tokenReads: false, unready: () => undefined };
+  app.use(createApp(chain, { refusal }, httpOptions, log));
+  const server = createServer(app);
+
+  let serving = false;
+  // The read API needs a chain to show: a new mirror serves once it holds genesis and init.
+  const serve = () => {
+    if (serving) return;
+    serving = true;
+    listen(server, config.listen).then(
+      (address) => {
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        const { head, length } = chain.durable;
+        log.info({ address: `http://${host}:${address.port}`, head, length }, `actorchain listening on http://${host}:${address.port} (mirror of ${config.primary})`);
+      },
+      (err: ActorchainError) => void stop(1, err),
+    );
+  };
+
+  let appended: Promise<void> = Promise.resolve();
+  const following = startFollowing(component, {
+    url: config.primary,
+    localFile: chain.length > 0 ? path.join(config.storage.dataDir!, CHAIN_FILE) : undefined,
+    sendGroups: true,
+    timeoutMs: config.timeoutMs,
+    onEvent: (event) => {
+      status.apply(event);
+      switch (event.kind) {
+        case 'resumed':
+          log.info({ head: event.head, length: event.length }, 'own chain replayed; following the primary from its head');
+          break;
+        case 'verified':
+          // Appended in order without waiting for each: the store shares syncs among them.
+          for (const group of event.groups!) {
+            appended = chain.appendCopy(group, stateOf(group));
+            // A failed write is reported once, through `failed`.
+            appended.catch(() => {});
+          }
+          void appended.then(serve, () => {});
+          log.debug({ head: event.head, length: event.length, lagEntries: event.lagEntries }, 'verified and kept');
+          break;
+        case 'retry':
+          log.warn({ attempt: event.attempt, delayMs: event.delayMs }, `the primary does not answer (${event.reason}); retrying`);
+          break;
+        case 'reconnected':
+          log.info({ attempts: event.attempts }, 'the primary answers again');
+          break;
+      }
+    },
+  });
+  if (chain.length > 0) serve();
+
+  let stopping = false;
+  const stop = async (exitCode: number, reason?: ActorchainError): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    if (reason) log.fatal({ code: reason.code }, `stopping: ${reason.message}`);
+    await following.stop();
+    chain.endWaits();
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeIdleConnections();
+    // Groups verified before the stop are kept; nothing after a divergence ever reached the chain.
+    await appended.catch(() => {});
+    await chain.close().catch(() => {});
+    if (server.listening) await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
+    server.closeAllConnections();
+    log.info({ head: status.head, length: chain.length, verified: status.verified, reconnects: status.reconnects, exitCode }, 'actorchain mirror stopped');
+    process.exit(exitCode);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'shutting down');
+      void stop(0);
+    });
+  }
+  void following.stopped.then((reason) => stop(1, reason));
+  void failed.then((reason) => stop(1, reason));
+}

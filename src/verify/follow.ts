@@ -1,0 +1,194 @@
+/**
+ * Following a live runtime (verify --follow, mirror): replay what it holds, then keep asking
+ * `GET /chain?after=<last entry>&wait=<s>` and replay each group as it is committed.
+ *
+ *   [local chain.ndjson] ──replay──┐
+ *                                  ▼
+ *   GET /chain?after=A ──check──► replay ──► event 'verified' (head, length, groups)
+ *        ▲      │ 404: A unknown there            │
+ *        │      └──────────────► CHAIN_FORKED     │
+ *        └────────────── after = last entry ◄─────┘
+ *
+ * The runtime's word is taken for nothing: every entry is re-hashed and re-linked by one
+ * ChainChecker that carries on from the last verified entry, and every group is replayed.
+ * A runtime that does not answer (refused, reset, timed out, 5xx) is asked again with
+ * back-off; one that answers that the entry verified here is not in its chain has forked.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChainFileReader } from '../chain/chain-file.js';
+import type { ChainPage } from '../chain/chain.js';
+import { ChainChecker, type CheckedEntry, type EntryGroup } from '../chain/check.js';
+import type { InstanceSpec } from '../component/instance.js';
+import { ActorchainError } from '../errors.js';
+import { canonicalJson } from '../json/canonical.js';
+import type { FollowEvent } from '../protocol.js';
+import { endpoint, PAGE_LIMIT } from './http-source.js';
+import { startGroupReplay } from './replay-group.js';
+
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 2000;
+/** How often to ask a runtime that answers a long poll at once with nothing (one from before long polls). */
+const POLL_INTERVAL_MS = 1000;
+
+export interface FollowOptions {
+  spec: InstanceSpec;
+  componentHash: string;
+  url: string;
+  localFile?: string;
+  sendGroups: boolean;
+  waitSeconds: number;
+  requestTimeoutMs: number;
+  post: (event: FollowEvent) => void;
+  /** Hears when each group's replay starts and ends (the watchdog's heartbeat). */
+  onReplay: (first: CheckedEntry, replaying: boolean) => void;
+}
+
+/** A failed request: `retry` when the runtime may answer later, else final. */
+class RequestFailure extends Error {
+  constructor(
+    message: string,
+    readonly retry: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(url: URL, timeoutMs: number): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
+    throw new RequestFailure(`cannot reach ${url.origin}: ${reason}`, true);
+  }
+  if (!response.ok) {
+    const body = await response.text().catch(() => '');
+    const retry = response.status >= 500 || response.status === 429;
+    throw new RequestFailure(`GET ${url.pathname}${url.search} answered ${response.status}: ${body}`, retry, response.status);
+  }
+  try {
+    return (await response.json()) as T;
+  } catch (err) {
+    throw new RequestFailure(`GET ${url.pathname}${url.search} did not answer JSON: ${(err as Error).message}`, true);
+  }
+}
+
+/** Runs until the runtime's chain diverges, forks or breaks (thrown); a caller stops it by ending the worker. */
+export async function follow(options: FollowOptions): Promise<never> {
+  const replayGroup = await startGroupReplay(options.spec, 'entry');
+  let last: CheckedEntry | undefined;
+
+  const replay = (group: EntryGroup) => {
+    options.onReplay(group[0], true);
+    replayGroup(group);
+    options.onReplay(group[0], false);
+    last = group[1];
+  };
+
+  if (options.localFile !== undefined) {
+    // The mirror's own copy, re-checked and replayed so the replay stands where it ends.
+    const reader = new ChainFileReader(options.localFile, { componentHash: options.componentHash });
+    for await (const group of reader.groups()) replay(group);
+    if (last) options.post({ kind: 'resumed', head: last.hash, length: last.position + 1 });
+  }
+
+  const post = (groups: EntryGroup[], lagEntries: number) => {
+    const end = groups.at(-1)![1];
+    options.post({
+      kind: 'verified',
+      entries: groups.length * 2,
+      head: end.hash,
+      length: end.position + 1,
+      lagEntries,
+      groups: options.sendGroups ? groups : undefined,
+    });
+  };
+
+  const checker = new ChainChecker({ componentHash: options.componentHash, unit: 'entry', after: last });
+  /** The last entry accepted: the end of the last group, or a message whose state is on the next page. */
+  let cursor: CheckedEntry | undefined = last;
+  let caughtUp = false;
+  let failures = 0;
+
+  const forked = async (why: string): Promise<never> => {
+    const head = await getJson<{ head: string; length: number }>(endpoint(options.url, 'head'), options.requestTimeoutMs).then(
+      ({ head, length }) => `${head} (${length} entries)`,
+      () => 'unknown (GET /head failed)',
+    );
+    throw new ActorchainError(
+      'CHAIN_FORKED',
+      `${options.url} no longer extends the chain verified here: ${why}. Verified head: ${last?.hash} (${(last?.position ?? -1) + 1} entries); ` +
+        `its head: ${head}. Its history was rewritten; keep the verified copy as evidence`,
+    );
+  };
+
+  for (;;) {
+    const url = endpoint(options.url, 'chain');
+    url.searchParams.set('limit', String(PAGE_LIMIT));
+    if (cursor) url.searchParams.set('after', cursor.hash);
+    const wait = caughtUp ? options.waitSeconds : 0;
+    if (wait > 0) url.searchParams.set('wait', String(wait));
+
+    let page: ChainPage;
+    const askedAt = performance.now();
+    try {
+      page = await getJson<ChainPage>(url, wait * 1000 + options.requestTimeoutMs);
+    } catch (err) {
+      if (!(err instanceof RequestFailure)) throw err;
+      if (err.status === 404 && cursor) await forked(`entry ${cursor.position + 1} (hash ${cursor.hash}) is not in its chain`);
+      if (!err.retry) throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', err.message);
+      failures += 1;
+      const delayMs = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1));
+      options.post({ kind: 'retry', attempt: failures, delayMs, reason: err.message });
+      await sleep(delayMs);
+      continue;
+    }
+    if (failures > 0) options.post({ kind: 'reconnected', attempts: failures });
+    failures = 0;
+
+    const first = page.entries[0];
+    if (first && cursor && first.parent !== cursor.hash) {
+      await forked(`it lists ${first.hash} after entry ${cursor.position + 1} (hash ${cursor.hash}), but that entry names parent ${first.parent}`);
+    }
+    if (!first && last && page.next === null && page.head !== cursor?.hash) {
+      await forked(`nothing follows entry ${cursor!.position + 1} (hash ${cursor!.hash}) there, yet its head is another entry`);
+    }
+    const groups: EntryGroup[] = [];
+    try {
+      for (const { hash, parent, data } of page.entries) {
+        const entry = { data, parent };
+        const group = checker.accept(canonicalJson(entry), entry, hash, true);
+        if (group) {
+          replay(group);
+          groups.push(group);
+        }
+      }
+    } catch (err) {
+      // The groups before the bad entry were sound: a mirror keeps them as evidence (how far
+      // behind it is no longer matters).
+      if (groups.length > 0) post(groups, 0);
+      throw err;
+    }
+    cursor = checker.pending ?? last;
+    const pending = checker.pending;
+    if (page.next === null && pending) {
+      // A runtime moves HEAD by whole groups, so its last page never ends inside one.
+      throw new ActorchainError('CHAIN_CORRUPT', `${checker.where(pending.position)} (hash ${pending.hash}) is a ${pending.kind} entry with no state after it`);
+    }
+    caughtUp = page.next === null;
+    if (groups.length === 0) {
+      if (caughtUp) options.post({ kind: 'idle' });
+      // An empty answer long before the wait ended: the runtime does not hold requests, so poll it instead of spinning.
+      if (wait > 0 && performance.now() - askedAt < (wait * 1000) / 2) await sleep(POLL_INTERVAL_MS);
+      continue;
+    }
+    let lagEntries = 0;
+    if (!caughtUp) {
+      // Best effort: the next page says more in a moment anyway.
+      const head = await getJson<{ length: number }>(endpoint(options.url, 'head'), options.requestTimeoutMs).catch(() => undefined);
+      lagEntries = Math.max(0, (head?.length ?? 0) - (last!.position + 1));
+    }
+    post(groups, lagEntries);
+  }
+}
