@@ -29,7 +29,7 @@ test('a mirror catches up, follows within a second, stays byte-identical, refuse
   const counter = await buildFixture('counter');
   const primaryDir = tempDir(t);
   const mirrorDir = tempDir(t);
-  const primary = await startRuntime(t, counter, ['--data-dir', primaryDir]);
+  const primary = await startRuntime(t, counter, ['--data-dir', primaryDir, '--allow-send', 'http://127.0.0.1:9']);
   // A send is recorded in the chain: the mirror must copy it and never dispatch it.
   for (const message of [{ add: 1 }, { add: 2 }, { forward: { to: 'http://127.0.0.1:9/', message: { hi: 1 } } }]) {
     assert.equal((await postJson(primary.url, message)).status, 200);
