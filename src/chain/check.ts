@@ -6,7 +6,7 @@
  * component. Entries come out in whole groups, the units a crash cannot split.
  */
 import { ActorchainError } from '../errors.js';
-import { canonicalJson, HASH_PATTERN, sha256Hex } from '../json/canonical.js';
+import { HASH_PATTERN, isCanonicalText, sha256Hex } from '../json/canonical.js';
 import { entryKind, type EntryData, type EntryKind, type GenesisData, type StateData } from './entry.js';
 
 export interface CheckedEntry {
@@ -114,7 +114,7 @@ export class ChainChecker {
     }
     const kind = entryKind(record.data);
     if (kind === undefined) throw corrupt('has data that is neither a genesis, a state nor a message');
-    if (!textIsCanonical && canonicalJson(record) !== text) {
+    if (!textIsCanonical && !isCanonicalText(record, text)) {
       throw corrupt('is not in canonical JSON form (RFC 8785), so its text is not what was hashed');
     }
     const expectedParent = this.#previous?.hash ?? null;

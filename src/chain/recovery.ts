@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
-import { canonicalJson } from '../json/canonical.js';
+import { canonicalOfParsed } from '../json/canonical.js';
 import type { CommittedState } from './chain.js';
 import { ChainFileReader, CHAIN_FILE, type ChainTail } from './chain-file.js';
 import { ChainIndex } from './chain-index.js';
@@ -75,7 +75,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     }
     // A new file's name must survive a crash as well as its contents.
     if (index.length === 0) await syncDirectory(dir);
-    const state = lastState && { value: lastState.state, canonical: canonicalJson(lastState.state) };
+    const state = lastState && { value: lastState.state, canonical: canonicalOfParsed(lastState.state) };
     return { store: new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock }), state, recovered: index.length };
   } catch (err) {
     await handle?.close();

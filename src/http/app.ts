@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { Actor } from '../actor/actor.js';
 import { ActorchainError } from '../errors.js';
-import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
+import { canonicalOfParsed, HASH_PATTERN } from '../json/canonical.js';
 import { isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
 
@@ -31,7 +31,7 @@ export function parseMessage(body: Buffer): string {
     throw new ActorchainError('MESSAGE_NOT_OBJECT', `the body is ${kind}; a message must be a JSON object`);
   }
   try {
-    return canonicalJson(value);
+    return canonicalOfParsed(value);
   } catch (err) {
     throw new ActorchainError('MESSAGE_NOT_CANONICALIZABLE', `the message has no canonical JSON form: ${(err as Error).message}`);
   }
