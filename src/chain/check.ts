@@ -29,6 +29,11 @@ export interface CheckerOptions {
   /** Refuse a chain whose genesis names another component (CHAIN_COMPONENT_MISMATCH). */
   componentHash?: string;
   unit: PositionUnit;
+  /**
+   * Check from the middle of a chain whose earlier entries were checked before: the next
+   * entry is at `position` (the start of a group) and its parent is `parent`.
+   */
+  resume?: { position: number; parent: string };
 }
 
 const MESSAGE_PREFIX = '{"data":{"message":';
@@ -66,12 +71,14 @@ function expectedKind(position: number): EntryKind {
 
 export class ChainChecker {
   readonly #options: CheckerOptions;
-  #position = 0;
-  #previous: CheckedEntry | undefined;
+  #position: number;
+  #previousHash: string | null;
   #pending: CheckedEntry | undefined;
 
   constructor(options: CheckerOptions) {
     this.#options = options;
+    this.#position = options.resume?.position ?? 0;
+    this.#previousHash = options.resume?.parent ?? null;
   }
 
   /** Entries accepted so far (whole groups and a pending one). */
@@ -117,7 +124,7 @@ export class ChainChecker {
     if (!textIsCanonical && !isCanonicalText(record, text)) {
       throw corrupt('is not in canonical JSON form (RFC 8785), so its text is not what was hashed');
     }
-    const expectedParent = this.#previous?.hash ?? null;
+    const expectedParent = this.#previousHash;
     if (record.parent !== expectedParent) {
       const shown = typeof record.parent === 'string' && HASH_PATTERN.test(record.parent) ? record.parent : JSON.stringify(record.parent);
       throw corrupt(
@@ -136,7 +143,7 @@ export class ChainChecker {
 
     const entry: CheckedEntry = { position, hash, text, kind, data };
     this.#position = position + 1;
-    this.#previous = entry;
+    this.#previousHash = hash;
     if (kind !== 'state') {
       this.#pending = entry;
       return undefined;

@@ -59,7 +59,7 @@ export async function openChain(config: StorageConfig, componentHash: string, lo
   }
   const progress = new Progress('checking chain.ndjson', 'bytes');
   const started = performance.now();
-  const { store, state, recovered } = await openFileStore(config.dataDir, {
+  const { store, state, recovered, checkedLines } = await openFileStore(config.dataDir, {
     componentHash,
     fsync: config.fsync,
     onWarning: (message, details) => log.warn(details, message),
@@ -72,7 +72,7 @@ export async function openChain(config: StorageConfig, componentHash: string, lo
     })
     .finally(() => progress.done());
   log.info(
-    { dataDir: config.dataDir, fsync: config.fsync, entries: recovered, ms: Math.round(performance.now() - started) },
+    { dataDir: config.dataDir, fsync: config.fsync, entries: recovered, linesChecked: checkedLines, ms: Math.round(performance.now() - started) },
     recovered > 0 ? `chain resumed from ${config.dataDir}` : `new chain in ${config.dataDir}`,
   );
   return { chain: new Chain(store, state), failed: store.failed };
