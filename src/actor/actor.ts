@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Chain, type CommittedState } from '../chain/chain.js';
+import { Chain, stateFromText, type CommittedState } from '../chain/chain.js';
 import type { Send } from '../chain/entry.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
@@ -23,7 +23,7 @@ export interface ActorOptions {
 export interface Applied {
   head: string;
   message: string;
-  state: unknown;
+  state: CommittedState;
 }
 
 function notJson(text: string, what: string): string {
@@ -127,7 +127,7 @@ export class Actor {
     const { transition, state, sends } = await this.#mailbox.run(() => this.#apply(canonical));
     await transition.durable;
     if (sends.length > 0) dispatchSends(sends, transition.stateHash, this.#logger);
-    return { head: transition.stateHash, message: transition.messageHash, state: state.value };
+    return { head: transition.stateHash, message: transition.messageHash, state };
   }
 
   async #apply(canonical: string) {
@@ -141,7 +141,7 @@ export class Actor {
       case 'state-rejected':
         throw new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
     }
-    const state: CommittedState = { value: JSON.parse(result.state) as unknown, canonical: result.state };
+    const state = stateFromText(result.state);
     const sends = parseSends(rawSends);
     const transition = this.chain.commitTransition(canonical, state, sends);
     this.#logger.debug({ head: transition.stateHash }, 'message applied');

@@ -11,6 +11,22 @@ export interface CommittedState {
   canonical: string;
 }
 
+/**
+ * A committed state known by its canonical text, as the worker returns it: the value is
+ * parsed only if someone asks for it (nothing on the hot path does: replies are built from
+ * the text).
+ */
+export function stateFromText(canonical: string): CommittedState {
+  let parsed: { value: unknown } | undefined;
+  return {
+    canonical,
+    get value() {
+      parsed ??= { value: JSON.parse(canonical) as unknown };
+      return parsed.value;
+    },
+  };
+}
+
 export interface Transition {
   messageHash: string;
   stateHash: string;
@@ -75,7 +91,7 @@ export class Chain {
   async commitStart(componentHash: string, initState: CommittedState): Promise<void> {
     if (this.#store.length !== 0) throw new Error('commitStart on a chain that already has entries');
     const genesis = sealEntry(null, { 'component-hash': componentHash });
-    const state = sealEntry(genesis.hash, { state: initState.value });
+    const state = sealCanonical(genesis.hash, 'state', initState.canonical);
     this.#state = initState;
     await this.#store.append([genesis, state]);
     this.#durable = { head: state.hash, length: 2, state: initState };

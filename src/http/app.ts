@@ -53,6 +53,17 @@ function pageLimit(value: unknown): number {
   return limit;
 }
 
+/**
+ * A JSON reply whose members are already JSON text (hashes are hex, states canonical), sent
+ * as it is: no parse and re-serialisation of a state that may be large.
+ */
+function sendJsonText(res: Response, members: Record<string, string>): void {
+  const body = `{${Object.entries(members)
+    .map(([name, text]) => `"${name}":${text}`)
+    .join(',')}}`;
+  res.type('application/json').send(Buffer.from(body));
+}
+
 function sendError(res: Response, err: ActorchainError): void {
   res.status(err.status).set(err.headers).json(err.toJSON());
 }
@@ -82,7 +93,8 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
       const canonical = parseMessage(body);
       const timer = options.metrics.messageSeconds.startTimer();
       try {
-        res.json(await actor.submit(canonical));
+        const { head, message, state } = await actor.submit(canonical);
+        sendJsonText(res, { head: `"${head}"`, message: `"${message}"`, state: state.canonical });
         options.metrics.messages.inc({ outcome: 'committed' });
       } catch (err) {
         options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
@@ -105,7 +117,7 @@ export function createApp(actor: Actor, options: HttpOptions, logger: Logger): e
 
   app.get('/state', (_req, res) => {
     const { head, state } = actor.chain.durable;
-    res.json({ head, state: state.value });
+    sendJsonText(res, { head: `"${head}"`, state: state.canonical });
   });
 
   app.get('/chain', async (req, res) => {
