@@ -35,6 +35,10 @@ export interface ChainFileOptions {
   resume?: { offset: number; position: number; parent: string };
   /** Fed with the bytes of every whole group read, in order (the running digest of the file). */
   prefixHash?: Hash;
+  /** Read no further than this many bytes (what two readers of one growing file agree on). */
+  upTo?: number;
+  /** Leave hashes, links and canonical form to another pass (see CheckerOptions.deferHashes). */
+  deferHashes?: boolean;
   /** Called after each chunk with the bytes read so far and the file's size. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
@@ -61,7 +65,16 @@ export class ChainFileReader {
   constructor(file: string, options: ChainFileOptions = {}) {
     this.file = file;
     this.#options = options;
-    this.#checker = new ChainChecker({ componentHash: options.componentHash, unit: 'line', resume: options.resume });
+    this.#checker = new ChainChecker({ componentHash: options.componentHash, unit: 'line', resume: options.resume, deferHashes: options.deferHashes });
+  }
+
+  get options(): Readonly<ChainFileOptions> {
+    return this.#options;
+  }
+
+  /** Entries accepted so far: after a failure, the 0-based position of the entry that failed. */
+  get position(): number {
+    return this.#checker.count;
   }
 
   /** An I/O failure (a directory where the file should be, a failing disk) as the CLI reports it. */
@@ -87,7 +100,7 @@ export class ChainFileReader {
   async *groups(): AsyncGenerator<EntryGroup> {
     const handle = await open(this.file, 'r').catch(this.#unreadable);
     try {
-      const size = (await handle.stat().catch(this.#unreadable)).size;
+      const size = Math.min((await handle.stat().catch(this.#unreadable)).size, this.#options.upTo ?? Infinity);
       const from = this.#options.resume?.offset ?? 0;
       const prefixHash = this.#options.prefixHash;
       let carry = Buffer.alloc(0);

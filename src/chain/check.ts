@@ -34,6 +34,13 @@ export interface CheckerOptions {
    * entry is at `position` (the start of a group) and its parent is `parent`.
    */
   resume?: { position: number; parent: string };
+  /**
+   * Leave hashes, parent links and canonical form to a second pass over the same text that
+   * runs beside this one (verify's structure thread): check only what grouping needs (the
+   * shape, kinds and their order, the genesis component), and hash an entry only if its
+   * hash is asked for.
+   */
+  deferHashes?: boolean;
 }
 
 const MESSAGE_PREFIX = '{"data":{"message":';
@@ -61,6 +68,22 @@ export function parseJson(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
+  }
+}
+
+/** An entry read with its hash deferred: hashed only if someone asks (an error message, say). */
+class LazilyHashedEntry implements CheckedEntry {
+  #hash: string | undefined;
+
+  constructor(
+    readonly position: number,
+    readonly text: string,
+    readonly kind: EntryKind,
+    readonly data: EntryData,
+  ) {}
+
+  get hash(): string {
+    return (this.#hash ??= sha256Hex(this.text));
   }
 }
 
@@ -105,14 +128,15 @@ export class ChainChecker {
    */
   accept(text: string, value: unknown, claimedHash?: string, textIsCanonical = false): EntryGroup | undefined {
     const position = this.#position;
-    const hash = sha256Hex(text);
+    const deferred = this.#options.deferHashes === true;
+    const hash = deferred ? undefined : sha256Hex(text);
     const corrupt = (problem: string) =>
-      new ActorchainError('CHAIN_CORRUPT', `${this.where(position)} (hash ${hash}) ${problem}`);
+      new ActorchainError('CHAIN_CORRUPT', `${this.where(position)} (hash ${hash ?? sha256Hex(text)}) ${problem}`);
 
-    if (claimedHash !== undefined && claimedHash !== hash) {
+    if (claimedHash !== undefined && claimedHash !== (hash ?? sha256Hex(text))) {
       throw new ActorchainError(
         'CHAIN_CORRUPT',
-        `${this.where(position)} is listed as ${claimedHash} but its {parent, data} hashes to ${hash}`,
+        `${this.where(position)} is listed as ${claimedHash} but its {parent, data} hashes to ${hash ?? sha256Hex(text)}`,
       );
     }
     const record = value as { parent?: unknown; data?: unknown } | null;
@@ -121,11 +145,11 @@ export class ChainChecker {
     }
     const kind = entryKind(record.data);
     if (kind === undefined) throw corrupt('has data that is neither a genesis, a state nor a message');
-    if (!textIsCanonical && !isCanonicalText(record, text)) {
+    if (!deferred && !textIsCanonical && !isCanonicalText(record, text)) {
       throw corrupt('is not in canonical JSON form (RFC 8785), so its text is not what was hashed');
     }
     const expectedParent = this.#previousHash;
-    if (record.parent !== expectedParent) {
+    if (!deferred && record.parent !== expectedParent) {
       const shown = typeof record.parent === 'string' && HASH_PATTERN.test(record.parent) ? record.parent : JSON.stringify(record.parent);
       throw corrupt(
         expectedParent === null
@@ -138,12 +162,12 @@ export class ChainChecker {
       throw corrupt(`is a ${kind} entry where the chain needs a ${expectedKind(position)} (genesis, state, then message/state pairs)`);
     }
     const data = record.data as EntryData;
-    if (kind === 'genesis') this.#checkComponent(data as GenesisData, hash);
+    if (kind === 'genesis') this.#checkComponent(data as GenesisData, hash ?? sha256Hex(text));
     if (position === 1 && (data as StateData).sends !== undefined) throw corrupt('is the init state, which cannot record sends');
 
-    const entry: CheckedEntry = { position, hash, text, kind, data };
+    const entry: CheckedEntry = hash === undefined ? new LazilyHashedEntry(position, text, kind, data) : { position, hash, text, kind, data };
     this.#position = position + 1;
-    this.#previousHash = hash;
+    this.#previousHash = hash ?? null;
     if (kind !== 'state') {
       this.#pending = entry;
       return undefined;
