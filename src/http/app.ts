@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { Actor } from '../actor/actor.js';
 import { ActorchainError } from '../errors.js';
-import { canonicalOfParsed, HASH_PATTERN } from '../json/canonical.js';
+import { canonicalOfParsed, HASH_PATTERN, isCanonicalJsonText } from '../json/canonical.js';
 import { isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
 
@@ -21,6 +21,8 @@ export function parseMessage(body: Buffer): string {
   let value: unknown;
   try {
     const text = utf8.decode(body);
+    // A body that is a canonical object already is the message as it is: no parse at all.
+    if (text.charCodeAt(0) === 0x7b && isCanonicalJsonText(text)) return text;
     if (text.trim() === '') throw new Error('empty body');
     value = JSON.parse(text);
   } catch (err) {
