@@ -90,6 +90,8 @@ test('a damaged checkpoint is set aside with a warning: every line is checked, a
   const first = await startRuntime(t, component, ['--data-dir', dataDir]);
   assert.equal(resumed(first.logs).linesChecked, ENTRIES);
   assert.ok(first.logs.some((l) => l.level === 40 && /its hashes do not match their digest/.test(String(l.msg))));
+  // The runtime logs "listening" a moment before it handles SIGTERM: answer a request first.
+  assert.equal((await getJson(`${first.url}/head`)).status, 200);
   assert.equal(await first.stop(), 0);
 
   const second = await startRuntime(t, component, ['--data-dir', dataDir]);
