@@ -98,3 +98,22 @@ test('a damaged checkpoint is set aside with a warning: every line is checked, a
   assert.equal(resumed(second.logs).linesChecked, 0);
   await second.stop();
 });
+
+test('a runtime that keeps running keeps its checkpoint near the end, so a kill leaves little to check', async (t) => {
+  const component = await buildFixture('echo');
+  const { hash } = await loadComponent(component, { maxMemoryMiB: 64 });
+  const dataDir = tempDir(t);
+  const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
+  const chain = new Chain(store);
+  t.after(() => chain.close());
+  await chain.commitStart(hash, { value: {}, canonical: '{}' });
+  for (let n = 0; n < 10_000; n++) {
+    const canonical = `{"n":${n}}`;
+    await chain.commitTransition(canonical, { value: { n }, canonical }, []).durable;
+  }
+  // Still open, as a runtime killed now would leave it: a checkpoint was written on the way.
+  for (let waited = 0; !existsSync(checkpointFile(dataDir)) && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  const header = JSON.parse(readFileSync(checkpointFile(dataDir), 'utf8').split('\n')[0]!) as { entries: number; bytes: number };
+  assert.equal(header.entries, 20_000);
+  assert.equal(header.bytes, Buffer.byteLength(readLines(dataDir).slice(0, 20_000).map((l) => `${l}\n`).join('')));
+});

@@ -17,7 +17,7 @@ import { ChainFileReader, CHAIN_FILE, type ChainTail } from './chain-file.js';
 import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { StateData } from './entry.js';
-import { FileStore, type FsyncMode } from './file-store.js';
+import { CHECKPOINT_AFTER_LINES, FileStore, type FsyncMode } from './file-store.js';
 
 export interface OpenFileStoreOptions {
   /** The component the chain must have been made by. */
@@ -38,8 +38,6 @@ export interface OpenedFileStore {
   checkedLines: number;
 }
 
-/** A start that checked this many lines writes a checkpoint at once, not only when it closes. */
-const CHECKPOINT_AFTER_LINES = 20_000;
 
 /** The prefix a checkpoint vouches for, when there is one that fits the file. */
 async function checkpointedPrefix(dir: string, handle: FileHandle, options: OpenFileStoreOptions): Promise<CheckedPrefix | undefined> {
