@@ -46,6 +46,8 @@ export interface Checkpoint {
 /** A prefix of chain.ndjson the checkpoint vouches for, ready for the rest to be checked. */
 export interface CheckedPrefix {
   index: ChainIndex;
+  /** Its length in bytes: where the lines still to check begin. */
+  bytes: number;
   /** The running digest of the prefix, to be fed with what follows it. */
   prefixHash: Hash;
   /** The text of the prefix's last line (a state entry). */
@@ -150,5 +152,5 @@ export async function checkPrefix(handle: Readable, fileBytes: number, checkpoin
   if (sha256Hex(last) !== lastHash) return 'its last hash is not the hash of the last line it covers';
   const index = new ChainIndex();
   index.addMany(checkpoint.hashes, offsets);
-  return { index, prefixHash, lastLine: last.toString('utf8') };
+  return { index, bytes: checkpoint.bytes, prefixHash, lastLine: last.toString('utf8') };
 }

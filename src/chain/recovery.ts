@@ -23,7 +23,7 @@ export interface OpenFileStoreOptions {
   /** The component the chain must have been made by. */
   componentHash: string;
   fsync: FsyncMode;
-  /** Told about a torn tail before it is cut, and about a stale lock before it is taken over. */
+  /** Told about a torn tail before it is cut, a stale lock before it is taken over, and a checkpoint it cannot use. */
   onWarning: (message: string, details: { tail: ChainTail } | { lock: string; stalePid: number } | { checkpoint: string }) => void;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
@@ -37,7 +37,6 @@ export interface OpenedFileStore {
   /** Of those, the entries checked line by line (the rest: the checkpoint's prefix, re-hashed as a whole). */
   checkedLines: number;
 }
-
 
 /** The prefix a checkpoint vouches for, when there is one that fits the file. */
 async function checkpointedPrefix(dir: string, handle: FileHandle, options: OpenFileStoreOptions): Promise<CheckedPrefix | undefined> {
@@ -75,7 +74,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     const prefix = await checkpointedPrefix(dir, handle, options);
     const index = prefix?.index ?? new ChainIndex();
     const prefixEntries = index.length;
-    let offset = prefix ? index.offsetAt(prefixEntries - 1) + Buffer.byteLength(prefix.lastLine) + 1 : 0;
+    let offset = prefix?.bytes ?? 0;
     const prefixHash = prefix?.prefixHash ?? createHash('sha256');
     const reader = new ChainFileReader(file, {
       componentHash: options.componentHash,
@@ -83,7 +82,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       resume: prefix && { offset, position: prefixEntries, parent: index.hashAt(prefixEntries - 1) },
       prefixHash,
     });
-    let lastState = prefix && ((JSON.parse(prefix.lastLine) as { data: StateData }).data);
+    let lastState = prefix && (JSON.parse(prefix.lastLine) as { data: StateData }).data;
     for await (const group of reader.groups()) {
       for (const entry of group) {
         index.add(entry.hash, offset);
