@@ -43,6 +43,7 @@ for (let round = 0; round < rounds; round++) {
   for (const mode of MODES) {
     const server = await mode.start(round);
     try {
+      await load(server.url, mode.body, 1, connections); // warm-up: JIT, first worker calls
       const result = await load(server.url, mode.body, seconds, connections);
       results.get(mode.name)!.push(result);
       console.log(
