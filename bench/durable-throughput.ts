@@ -98,4 +98,4 @@ for (const mode of Object.keys(MODES) as Mode[]) {
   console.log(`  ${mode.padEnd(12)} ${mean(mode).toFixed(0).padStart(6)} req/s  ${(mean(mode) / baseline).toFixed(2)}x in-memory`);
 }
 const ratio = mean('fsync always') / baseline;
-console.log(`durable/in-memory ${ratio.toFixed(2)}x (goal >= ${GOAL}x: ${ratio >= GOAL ? 'met' : 'NOT met'})`);
+console.log(`= durable/in-memory ${ratio.toFixed(2)}x (goal >= ${GOAL}x: ${ratio >= GOAL ? 'met' : 'NOT met'})`);

@@ -71,9 +71,9 @@ const respawnJs = await respawnTimes(await load('counter'));
 
 console.log(`component: faults (WAT, ${component.imports.wasi.length} WASI imports), --timeout ${TIMEOUT_MS} ms`);
 console.log(`normal message (baseline): ${summary(normal)}`);
-console.log(`worker respawn (WAT):      ${summary(respawn)}`);
+console.log(`= worker respawn (WAT):      ${summary(respawn)}`);
 console.log(`worker respawn (12 MB JS): ${summary(respawnJs)}`);
-console.log(`serving again after timeout: ${summary(servingAgain)}`);
+console.log(`= serving again after a --timeout expiry: ${summary(servingAgain)}`);
 console.log(
   `ratio serving-again / normal message (median): ${(percentile(servingAgain, 50) / percentile(normal, 50)).toFixed(1)}x; ` +
     `goal < 100 ms: ${percentile(servingAgain, 99) < 100 ? 'met at p99' : percentile(servingAgain, 50) < 100 ? 'met at median' : 'NOT met'}`,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Chain, type CommittedState } from '../chain/chain.js';
+import { Chain, stateFromText, type CommittedState } from '../chain/chain.js';
 import type { Send } from '../chain/entry.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
@@ -30,7 +30,7 @@ export interface ActorOptions {
 export interface Applied {
   head: string;
   message: string;
-  state: unknown;
+  state: CommittedState;
 }
 
 export interface Submitted {
@@ -168,7 +168,7 @@ export class Actor {
   async #submit(canonical: string, key?: string): Promise<Applied> {
     const { transition, state } = await this.#mailbox.run(() => this.#apply(canonical, key));
     await transition.durable;
-    return { head: transition.stateHash, message: transition.messageHash, state: state.value };
+    return { head: transition.stateHash, message: transition.messageHash, state };
   }
 
   async #apply(canonical: string, key: string | undefined) {
@@ -191,7 +191,7 @@ export class Actor {
         );
       }
     }
-    const state: CommittedState = { value: JSON.parse(result.state) as unknown, canonical: result.state };
+    const state = stateFromText(result.state);
     const sends = parseSends(rawSends);
     const transition = this.chain.commitTransition(canonical, state, sends, key);
     // Chained here, in commit order, so sends to one target are posted in chain order.

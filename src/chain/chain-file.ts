@@ -6,6 +6,7 @@
  * line with no newline or that is not JSON (a write cut short), and entries after the last
  * whole group (a message without its state). Every other fault is CHAIN_CORRUPT.
  */
+import type { Hash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
@@ -27,6 +28,19 @@ export interface ChainTail {
 
 export interface ChainFileOptions {
   componentHash?: string;
+  /**
+   * Start after a prefix already checked (a checkpoint's): at byte `offset`, the start of
+   * the group whose first entry is at `position` and names `parent`.
+   */
+  resume?: { offset: number; position: number; parent: string };
+  /** Idempotency keys recorded before `resume` (a key recorded again is refused). */
+  knownKeys?: Map<string, number>;
+  /** Fed with the bytes of every whole group read, in order (the running digest of the file). */
+  prefixHash?: Hash;
+  /** Read no further than this many bytes (what two readers of one growing file agree on). */
+  upTo?: number;
+  /** Leave hashes, links and canonical form to another pass (see CheckerOptions.deferHashes). */
+  deferHashes?: boolean;
   /** Called after each chunk with the bytes read so far and the file's size. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
@@ -53,7 +67,22 @@ export class ChainFileReader {
   constructor(file: string, options: ChainFileOptions = {}) {
     this.file = file;
     this.#options = options;
-    this.#checker = new ChainChecker({ componentHash: options.componentHash, unit: 'line' });
+    this.#checker = new ChainChecker({
+      componentHash: options.componentHash,
+      unit: 'line',
+      resume: options.resume,
+      knownKeys: options.knownKeys,
+      deferHashes: options.deferHashes,
+    });
+  }
+
+  get options(): Readonly<ChainFileOptions> {
+    return this.#options;
+  }
+
+  /** Entries accepted so far: after a failure, the 0-based position of the entry that failed. */
+  get position(): number {
+    return this.#checker.count;
   }
 
   /** An I/O failure (a directory where the file should be, a failing disk) as the CLI reports it. */
@@ -84,13 +113,17 @@ export class ChainFileReader {
   async *groups(): AsyncGenerator<EntryGroup> {
     const handle = await open(this.file, 'r').catch(this.#unreadable);
     try {
-      const size = (await handle.stat().catch(this.#unreadable)).size;
+      const size = Math.min((await handle.stat().catch(this.#unreadable)).size, this.#options.upTo ?? Infinity);
+      const from = this.#options.resume?.offset ?? 0;
+      const prefixHash = this.#options.prefixHash;
       let carry = Buffer.alloc(0);
-      let carryOffset = 0;
-      let line = 0;
-      let groupEnd = 0;
+      let carryOffset = from;
+      let line = this.#options.resume?.position ?? 0;
+      let groupEnd = from;
       let torn: string | undefined;
-      for (let read = 0; read < size && torn === undefined; ) {
+      // The first line of a group read in an earlier buffer, still to be hashed with its group.
+      let heldLine: Buffer | undefined;
+      for (let read = from; read < size && torn === undefined; ) {
         // Chunks grow with a long line so that joining stays linear.
         const chunk = Buffer.allocUnsafe(Math.min(Math.max(CHUNK_BYTES, carry.length), size - read));
         const { bytesRead } = await handle.read(chunk, 0, chunk.length, read).catch(this.#unreadable);
@@ -98,7 +131,12 @@ export class ChainFileReader {
         read += bytesRead;
         const buffer = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
         let start = 0;
+        // This buffer's whole groups, [hashFrom, hashTo), are hashed in one update.
+        let hashFrom = -1;
+        let hashTo = -1;
+        let pendingFrom = -1;
         for (let nl = buffer.indexOf(NEWLINE); nl !== -1; nl = buffer.indexOf(NEWLINE, start)) {
+          const lineStart = start;
           const text = buffer.toString('utf8', start, nl);
           // Invalid UTF-8 decodes to U+FFFD, which would change the bytes that are hashed.
           const value = Buffer.byteLength(text) === nl - start ? parseJson(text) : undefined;
@@ -113,11 +151,22 @@ export class ChainFileReader {
           }
           line += 1;
           const group = this.#checker.accept(text, value);
-          if (group) {
+          if (!group) pendingFrom = lineStart;
+          else {
+            if (prefixHash) {
+              // A group is contiguous bytes; only the first of a buffer can have begun in an earlier one.
+              if (groupEnd < carryOffset) {
+                prefixHash.update(heldLine!);
+                hashFrom = lineStart;
+              } else if (hashFrom < 0) hashFrom = groupEnd - carryOffset;
+              hashTo = nl + 1;
+            }
             groupEnd = end;
             yield group;
           }
         }
+        if (hashFrom >= 0) prefixHash!.update(buffer.subarray(hashFrom, hashTo));
+        if (prefixHash && this.#checker.pending && pendingFrom >= 0) heldLine = buffer.subarray(pendingFrom, start);
         carryOffset += start;
         carry = buffer.subarray(start);
         this.#options.onProgress?.(read, size);

@@ -46,6 +46,37 @@ export class ChainIndex {
     else this.#insert(position);
   }
 
+  /** Record many entries at once: `hashes` holds their raw 32-byte hashes back to back. */
+  addMany(hashes: Buffer, offsets: Float64Array): void {
+    for (let done = 0; done < offsets.length; ) {
+      const position = this.#length;
+      const at = position & CHUNK_MASK;
+      if (at === 0) {
+        this.#hashes.push(Buffer.allocUnsafe(CHUNK_SIZE * HASH_BYTES));
+        this.#offsets.push(new Float64Array(CHUNK_SIZE));
+      }
+      const count = Math.min(CHUNK_SIZE - at, offsets.length - done);
+      const chunk = position >>> CHUNK_BITS;
+      hashes.copy(this.#hashes[chunk]!, at * HASH_BYTES, done * HASH_BYTES, (done + count) * HASH_BYTES);
+      this.#offsets[chunk]!.set(offsets.subarray(done, done + count), at);
+      this.#length += count;
+      done += count;
+    }
+    let size = this.#slots.length;
+    while (this.#length * 2 > size) size *= 2;
+    this.#rebuildSlots(size);
+  }
+
+  /** The raw hashes of the first `count` entries, back to back (what a checkpoint stores). */
+  hashBytes(count: number): Buffer {
+    const bytes = Buffer.allocUnsafe(count * HASH_BYTES);
+    for (let chunk = 0; chunk * CHUNK_SIZE < count; chunk++) {
+      const entries = Math.min(CHUNK_SIZE, count - chunk * CHUNK_SIZE);
+      this.#hashes[chunk]!.copy(bytes, chunk * CHUNK_SIZE * HASH_BYTES, 0, entries * HASH_BYTES);
+    }
+    return bytes;
+  }
+
   positionOf(hash: string): number | undefined {
     if (!HASH_PATTERN.test(hash)) return undefined;
     const key = Buffer.from(hash, 'hex');
@@ -83,7 +114,20 @@ export class ChainIndex {
   }
 
   #rebuildSlots(size: number): void {
-    this.#slots = new Uint32Array(size);
-    for (let position = 0; position < this.#length; position++) this.#insert(position);
+    const slots = new Uint32Array(size);
+    const mask = size - 1;
+    // #insert's loop, inlined over each chunk: a million entries are re-slotted at every start.
+    for (let chunk = 0; chunk < this.#hashes.length; chunk++) {
+      const hashes = this.#hashes[chunk]!;
+      const first = chunk * CHUNK_SIZE;
+      const count = Math.min(CHUNK_SIZE, this.#length - first);
+      for (let at = 0; at < count; at++) {
+        const byte = at * HASH_BYTES;
+        let slot = ((hashes[byte]! << 24) | (hashes[byte + 1]! << 16) | (hashes[byte + 2]! << 8) | hashes[byte + 3]!) & mask;
+        while (slots[slot] !== 0) slot = (slot + 1) & mask;
+        slots[slot] = first + at + 1;
+      }
+    }
+    this.#slots = slots;
   }
 }

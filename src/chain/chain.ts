@@ -1,4 +1,4 @@
-import { canonicalJson } from '../json/canonical.js';
+import { canonicalJson, canonicalOfParsed } from '../json/canonical.js';
 import type { EntryGroup } from './check.js';
 import { sealCanonical, sealEntry, type EntryData, type Send } from './entry.js';
 import type { ChainStore } from './store.js';
@@ -10,6 +10,22 @@ export const PAGE_MAX_BYTES = 8 * 2 ** 20;
 export interface CommittedState {
   value: unknown;
   canonical: string;
+}
+
+/**
+ * A committed state known by its canonical text, as the worker returns it: the value is
+ * parsed only if someone asks for it (nothing on the hot path does: replies are built from
+ * the text).
+ */
+export function stateFromText(canonical: string): CommittedState {
+  let parsed: { value: unknown } | undefined;
+  return {
+    canonical,
+    get value() {
+      parsed ??= { value: JSON.parse(canonical) as unknown };
+      return parsed.value;
+    },
+  };
 }
 
 export interface Transition {
@@ -85,7 +101,7 @@ export class Chain {
   async commitStart(componentHash: string, initState: CommittedState): Promise<void> {
     if (this.#store.length !== 0) throw new Error('commitStart on a chain that already has entries');
     const genesis = sealEntry(null, { 'component-hash': componentHash });
-    const state = sealEntry(genesis.hash, { state: initState.value });
+    const state = sealCanonical(genesis.hash, 'state', initState.canonical);
     this.#state = initState;
     await this.#store.append([genesis, state]);
     this.#moveDurable({ head: state.hash, length: 2, state: initState });
@@ -173,12 +189,13 @@ export class Chain {
    * What the message recorded with this idempotency key was answered with: its hash, and
    * the hash and state of the entry after it. Undefined unless that pair is durable.
    */
-  async appliedWithKey(key: string): Promise<{ head: string; message: string; state: unknown } | undefined> {
+  async appliedWithKey(key: string): Promise<{ head: string; message: string; state: CommittedState } | undefined> {
     const position = this.#keys.get(key);
     if (position === undefined || position + 1 >= (this.#durable?.length ?? 0)) return undefined;
     const [text] = await this.#store.read(position + 1, position + 2);
     const { data } = JSON.parse(text!) as { data: { state: unknown } };
-    return { head: this.#store.hashAt(position + 1), message: this.#store.hashAt(position), state: data.state };
+    const state = { value: data.state, canonical: canonicalOfParsed(data.state) };
+    return { head: this.#store.hashAt(position + 1), message: this.#store.hashAt(position), state };
   }
 
   /** The position of a durable entry (genesis is 0), or undefined for a hash not (yet) among them. */

@@ -7,7 +7,7 @@
  * units a crash cannot split.
  */
 import { ActorchainError } from '../errors.js';
-import { canonicalJson, HASH_PATTERN, sha256Hex } from '../json/canonical.js';
+import { HASH_PATTERN, isCanonicalText, sha256Hex } from '../json/canonical.js';
 import { entryKind, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData } from './entry.js';
 
 export interface CheckedEntry {
@@ -32,6 +32,20 @@ export interface CheckerOptions {
   unit: PositionUnit;
   /** Start after this entry (the last of a whole group already checked), not at genesis. */
   after?: CheckedEntry;
+  /**
+   * Check from the middle of a chain whose earlier entries were checked before: the next
+   * entry is at `position` (the start of a group) and its parent is `parent`.
+   */
+  resume?: { position: number; parent: string };
+  /**
+   * Leave hashes, parent links and canonical form to a second pass over the same text that
+   * runs beside this one (verify's structure thread): check only what grouping needs (the
+   * shape, kinds and their order, the genesis component), and hash an entry only if its
+   * hash is asked for.
+   */
+  deferHashes?: boolean;
+  /** Idempotency keys recorded before where the check starts → their positions. */
+  knownKeys?: Map<string, number>;
 }
 
 const MESSAGE_PREFIX = '{"data":{"message":';
@@ -64,6 +78,22 @@ export function parseJson(text: string): unknown {
   }
 }
 
+/** An entry read with its hash deferred: hashed only if someone asks (an error message, say). */
+class LazilyHashedEntry implements CheckedEntry {
+  #hash: string | undefined;
+
+  constructor(
+    readonly position: number,
+    readonly text: string,
+    readonly kind: EntryKind,
+    readonly data: EntryData,
+  ) {}
+
+  get hash(): string {
+    return (this.#hash ??= sha256Hex(this.text));
+  }
+}
+
 function expectedKind(position: number): EntryKind {
   if (position === 0) return 'genesis';
   return position % 2 === 1 ? 'state' : 'message';
@@ -71,17 +101,17 @@ function expectedKind(position: number): EntryKind {
 
 export class ChainChecker {
   readonly #options: CheckerOptions;
-  #position = 0;
-  #previous: CheckedEntry | undefined;
+  #position: number;
+  #previousHash: string | null;
   #pending: CheckedEntry | undefined;
-  readonly #keys = new Map<string, number>();
+  readonly #keys: Map<string, number>;
 
   constructor(options: CheckerOptions) {
     this.#options = options;
-    if (options.after) {
-      this.#previous = options.after;
-      this.#position = options.after.position + 1;
-    }
+    this.#keys = new Map(options.knownKeys);
+    const resume = options.resume ?? (options.after && { position: options.after.position + 1, parent: options.after.hash });
+    this.#position = resume?.position ?? 0;
+    this.#previousHash = resume?.parent ?? null;
   }
 
   /** Entries accepted so far (whole groups and a pending one). */
@@ -113,14 +143,15 @@ export class ChainChecker {
    */
   accept(text: string, value: unknown, claimedHash?: string, textIsCanonical = false): EntryGroup | undefined {
     const position = this.#position;
-    const hash = sha256Hex(text);
+    const deferred = this.#options.deferHashes === true;
+    const hash = deferred ? undefined : sha256Hex(text);
     const corrupt = (problem: string) =>
-      new ActorchainError('CHAIN_CORRUPT', `${this.where(position)} (hash ${hash}) ${problem}`);
+      new ActorchainError('CHAIN_CORRUPT', `${this.where(position)} (hash ${hash ?? sha256Hex(text)}) ${problem}`);
 
-    if (claimedHash !== undefined && claimedHash !== hash) {
+    if (claimedHash !== undefined && claimedHash !== (hash ?? sha256Hex(text))) {
       throw new ActorchainError(
         'CHAIN_CORRUPT',
-        `${this.where(position)} is listed as ${claimedHash} but its {parent, data} hashes to ${hash}`,
+        `${this.where(position)} is listed as ${claimedHash} but its {parent, data} hashes to ${hash ?? sha256Hex(text)}`,
       );
     }
     const record = value as { parent?: unknown; data?: unknown } | null;
@@ -129,11 +160,11 @@ export class ChainChecker {
     }
     const kind = entryKind(record.data);
     if (kind === undefined) throw corrupt('has data that is neither a genesis, a state nor a message');
-    if (!textIsCanonical && canonicalJson(record) !== text) {
+    if (!deferred && !textIsCanonical && !isCanonicalText(record, text)) {
       throw corrupt('is not in canonical JSON form (RFC 8785), so its text is not what was hashed');
     }
-    const expectedParent = this.#previous?.hash ?? null;
-    if (record.parent !== expectedParent) {
+    const expectedParent = this.#previousHash;
+    if (!deferred && record.parent !== expectedParent) {
       const shown = typeof record.parent === 'string' && HASH_PATTERN.test(record.parent) ? record.parent : JSON.stringify(record.parent);
       throw corrupt(
         expectedParent === null
@@ -146,7 +177,7 @@ export class ChainChecker {
       throw corrupt(`is a ${kind} entry where the chain needs a ${expectedKind(position)} (genesis, state, then message/state pairs)`);
     }
     const data = record.data as EntryData;
-    if (kind === 'genesis') this.#checkComponent(data as GenesisData, hash);
+    if (kind === 'genesis') this.#checkComponent(data as GenesisData, hash ?? sha256Hex(text));
     if (position === 1 && (data as StateData).sends !== undefined) throw corrupt('is the init state, which cannot record sends');
     const key = kind === 'message' ? (data as MessageData)['idempotency-key'] : undefined;
     if (key !== undefined) {
@@ -155,9 +186,9 @@ export class ChainChecker {
       if (first !== undefined) throw corrupt(`records idempotency key ${JSON.stringify(key)}, which ${this.where(first)} already recorded`);
     }
 
-    const entry: CheckedEntry = { position, hash, text, kind, data };
+    const entry: CheckedEntry = hash === undefined ? new LazilyHashedEntry(position, text, kind, data) : { position, hash, text, kind, data };
     this.#position = position + 1;
-    this.#previous = entry;
+    this.#previousHash = hash ?? null;
     if (kind !== 'state') {
       this.#pending = entry;
       return undefined;

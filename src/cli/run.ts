@@ -5,7 +5,6 @@ import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
 import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import type { StateData } from '../chain/entry.js';
 import { createApp, type NotReadyReason } from '../http/app.js';
 import { allowedOrigin } from '../actor/send-policy.js';
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
@@ -191,7 +190,7 @@ export async function run(config: RunConfig): Promise<void> {
   const owed = new OwedSends(deliveryLog?.cursors ?? new Map());
   const { chain, failed } = await openChain(config.storage, component.hash, log, {
     onSync: (seconds) => metrics.fsyncSeconds.observe(seconds),
-    onGroup: ([, state]) => owed.add(state.hash, (state.data as StateData).sends),
+    onSends: (stateHash, sends) => owed.add(stateHash, sends),
   });
   chainLength = () => chain.durable.length;
   let chainFailed = false;

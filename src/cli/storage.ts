@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Chain } from '../chain/chain.js';
-import type { EntryGroup } from '../chain/check.js';
+import type { Send } from '../chain/entry.js';
 import type { FsyncMode } from '../chain/file-store.js';
 import { MemoryStore } from '../chain/memory-store.js';
 import { openFileStore } from '../chain/recovery.js';
@@ -55,8 +55,8 @@ export interface OpenedChain {
 export interface OpenChainHooks {
   /** Hears how long each fsync took. */
   onSync?: (seconds: number) => void;
-  /** Hears each whole group of an existing chain as it is checked. */
-  onGroup?: (group: EntryGroup) => void;
+  /** Hears each state entry with sends of an existing chain, in chain order. */
+  onSends?: (stateHash: string, sends: Send[]) => void;
 }
 
 /** Open (recovering it if need be) the chain the runtime will append to. */
@@ -64,7 +64,7 @@ export async function openChain(
   config: StorageConfig,
   componentHash: string,
   log: Logger,
-  { onSync, onGroup }: OpenChainHooks = {},
+  { onSync, onSends }: OpenChainHooks = {},
 ): Promise<OpenedChain> {
   if (config.dataDir === null) {
     log.info({ store: 'memory' }, 'chain kept in memory: nothing is written, the history ends with the process');
@@ -72,9 +72,9 @@ export async function openChain(
   }
   const progress = new Progress('checking chain.ndjson', 'bytes');
   const started = performance.now();
-  const { store, state, recovered, keys } = await openFileStore(config.dataDir, {
+  const { store, state, recovered, checkedLines, keys } = await openFileStore(config.dataDir, {
     componentHash,
-    onGroup,
+    onSends,
     fsync: config.fsync,
     onWarning: (message, details) => log.warn(details, message),
     onProgress: progress.update,
@@ -87,7 +87,7 @@ export async function openChain(
     })
     .finally(() => progress.done());
   log.info(
-    { dataDir: config.dataDir, fsync: config.fsync, entries: recovered, ms: Math.round(performance.now() - started) },
+    { dataDir: config.dataDir, fsync: config.fsync, entries: recovered, linesChecked: checkedLines, ms: Math.round(performance.now() - started) },
     recovered > 0 ? `chain resumed from ${config.dataDir}` : `new chain in ${config.dataDir}`,
   );
   return { chain: new Chain(store, state, keys), failed: store.failed };

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Submitted } from '../actor/actor.js';
 import type { Chain } from '../chain/chain.js';
 import { ActorchainError, ERROR_CODES, type ErrorCode } from '../errors.js';
-import { canonicalJson, HASH_PATTERN } from '../json/canonical.js';
+import { canonicalOfParsed, HASH_PATTERN, isCanonicalJsonText } from '../json/canonical.js';
 import { findDuplicateKey } from '../json/duplicate-keys.js';
 import { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
@@ -51,6 +51,9 @@ export function parseMessage(body: Buffer): string {
   let value: unknown;
   try {
     text = utf8.decode(body);
+    // A body that is a canonical object already is the message as it is: no parse at all
+    // (canonical keys are strictly ascending, so it has no duplicate either).
+    if (text.charCodeAt(0) === 0x7b && isCanonicalJsonText(text)) return text;
     if (text.trim() === '') throw new Error('empty body');
     value = JSON.parse(text);
   } catch (err) {
@@ -67,7 +70,7 @@ export function parseMessage(body: Buffer): string {
     throw new ActorchainError('DUPLICATE_KEY', `${where} has the member ${JSON.stringify(duplicate.name)} more than once; send each name once`);
   }
   try {
-    return canonicalJson(value);
+    return canonicalOfParsed(value);
   } catch (err) {
     throw new ActorchainError('MESSAGE_NOT_CANONICALIZABLE', `the message has no canonical JSON form: ${(err as Error).message}`);
   }
@@ -111,6 +114,17 @@ function waitSeconds(value: unknown): number {
     throw new ActorchainError('INVALID_QUERY', `wait must be an integer number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
   }
   return seconds;
+}
+
+/**
+ * A JSON reply whose members are already JSON text (hashes are hex, states canonical), sent
+ * as it is: no parse and re-serialisation of a state that may be large.
+ */
+function sendJsonText(res: Response, members: Record<string, string>): void {
+  const body = `{${Object.entries(members)
+    .map(([name, text]) => `"${name}":${text}`)
+    .join(',')}}`;
+  res.type('application/json').send(Buffer.from(body));
 }
 
 function sendError(res: Response, err: ActorchainError): void {
@@ -237,7 +251,8 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
       try {
         const { applied, repeated } = await sink.submit!(canonical, key);
         if (repeated) res.set('Idempotent-Replayed', 'true');
-        res.json(applied);
+        const { head, message, state } = applied;
+        sendJsonText(res, { head: `"${head}"`, message: `"${message}"`, state: state.canonical });
         options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
       } catch (err) {
         options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
@@ -260,7 +275,7 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
 
   app.get('/state', reads, (_req, res) => {
     const { head, state } = chain.durable;
-    res.json({ head, state: state.value });
+    sendJsonText(res, { head: `"${head}"`, state: state.canonical });
   });
 
   app.get('/chain', reads, async (req, res) => {

@@ -5,7 +5,7 @@
 import { ChainChecker, type EntryGroup } from '../chain/check.js';
 import type { ChainPage } from '../chain/chain.js';
 import { ActorchainError } from '../errors.js';
-import { canonicalJson } from '../json/canonical.js';
+import { canonicalOfParsed } from '../json/canonical.js';
 
 export const PAGE_LIMIT = 10_000;
 
@@ -55,7 +55,7 @@ export class HttpChainReader {
       next = page.next === null ? undefined : this.#page(page.next);
       for (const { hash, parent, data } of page.entries) {
         const entry = { data, parent };
-        const group = checker.accept(canonicalJson(entry), entry, hash, true);
+        const group = checker.accept(canonicalOfParsed(entry), entry, hash, true);
         if (group) yield group;
       }
       this.#options.onProgress?.(checker.count, Math.max(length, checker.count));

@@ -1,13 +1,17 @@
 /**
  * verify: the structural checks of the source (hashes, links, kinds, genesis component)
- * and the replay, in one pass over the chain.
+ * and the replay, in one pass over the chain. For a file the structural checks run in a
+ * second thread beside the replay (structure-thread.ts), which reads the file with them
+ * deferred; the first problem in chain order is reported either way.
  */
-import type { ChainTail } from '../chain/chain-file.js';
+import { stat } from 'node:fs/promises';
+import { ChainFileReader, type ChainTail } from '../chain/chain-file.js';
 import type { CheckedEntry } from '../chain/check.js';
 import type { InstanceSpec } from '../component/instance.js';
 import { ActorchainError } from '../errors.js';
 import { startGroupReplay } from './replay-group.js';
 import type { ChainSource } from './source.js';
+import { StructureThread } from './structure-thread.js';
 
 export interface VerifySummary {
   entries: number;
@@ -28,15 +32,48 @@ export async function verifyChain(
 ): Promise<VerifySummary> {
   const started = performance.now();
   const replayGroup = await startGroupReplay(spec, source.unit);
+  let structure: StructureThread | undefined;
+  let groups = source;
+  if (source instanceof ChainFileReader) {
+    // Both readers stop at the size the file has now: a live runtime may be appending.
+    const upTo = (await stat(source.file).catch(() => undefined))?.size;
+    structure = new StructureThread({ file: source.file, componentHash: source.options.componentHash, upTo });
+    groups = new ChainFileReader(source.file, { ...source.options, upTo, deferHashes: true });
+  }
   let entries = 0;
   let head: string | undefined;
-  for await (const group of source.groups()) {
-    onReplay(group[0], true);
-    replayGroup(group);
-    onReplay(group[0], false);
-    entries += 2;
-    head = group[1].hash;
+  /** The last position the replay side has reached, and whether it is replaying it. */
+  let reached = -1;
+  let replaying = false;
+  try {
+    for await (const group of groups.groups()) {
+      const [first, state] = group;
+      reached = state.position;
+      const problem = structure?.problemBy(reached);
+      if (problem) throw problem;
+      onReplay(first, true);
+      replaying = true;
+      replayGroup(group);
+      replaying = false;
+      onReplay(first, false);
+      entries += 2;
+      if (!structure) head = state.hash;
+    }
+    if (structure) {
+      const outcome = await structure.outcome;
+      if (!outcome.ok) throw new ActorchainError(outcome.code, outcome.message);
+      head = outcome.head;
+    }
+  } catch (err) {
+    if (!structure) throw err;
+    // A structural problem at or before where the replay side stopped comes first in chain
+    // order: the replay of a group, or the reading of an entry (the reader's position).
+    const at = replaying || !(groups instanceof ChainFileReader) ? reached : groups.position;
+    await structure.outcome;
+    throw structure.problemBy(at) ?? err;
+  } finally {
+    await structure?.close();
   }
   if (head === undefined) throw new ActorchainError('CHAIN_CORRUPT', 'the chain has no whole entries: nothing to verify');
-  return { entries, head, elapsedMs: performance.now() - started, tail: source.tail };
+  return { entries, head, elapsedMs: performance.now() - started, tail: groups.tail };
 }

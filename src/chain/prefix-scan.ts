@@ -1,0 +1,71 @@
+/**
+ * What a start needs from the lines a checkpoint vouches for, which it does not check one by
+ * one: the idempotency keys their messages record (so a repeat is still refused) and the
+ * sends their states record (so the outbox finds what is still owed). Both are rare, so the
+ * prefix is searched for the two member names as bytes, and only the lines that hold one are
+ * parsed. A name found inside a message's own content parses to an entry without that
+ * member, and is passed over.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import type { ChainIndex } from './chain-index.js';
+import { isIdempotencyKey, type MessageData, type Send, type StateData } from './entry.js';
+
+const READ_BYTES = 4 << 20;
+const NEWLINE = 0x0a;
+const KEY_MEMBER = Buffer.from('"idempotency-key":');
+const SENDS_MEMBER = Buffer.from('"sends":');
+
+export interface PrefixRecords {
+  /** Idempotency key → position of the message entry that records it. */
+  keys: Map<string, number>;
+  /** State entries with sends, in chain order. */
+  sends: { stateHash: string; sends: Send[] }[];
+}
+
+/** The position of the entry whose line starts at `offset` (offsets grow with positions). */
+function positionAt(index: ChainIndex, offset: number, length: number): number {
+  let low = 0;
+  let high = length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1;
+    if (index.offsetAt(middle) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+export async function scanPrefix(handle: FileHandle, bytes: number, index: ChainIndex): Promise<PrefixRecords> {
+  const records: PrefixRecords = { keys: new Map(), sends: [] };
+  const entries = index.length;
+  let carry = Buffer.alloc(0);
+  let base = 0;
+  for (let read = 0; read < bytes; ) {
+    const chunk = Buffer.allocUnsafe(Math.min(READ_BYTES, bytes - read));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+    const data = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+    const whole = data.lastIndexOf(NEWLINE) + 1;
+    const lines = data.subarray(0, whole);
+    for (const member of [KEY_MEMBER, SENDS_MEMBER]) {
+      for (let at = lines.indexOf(member); at !== -1; ) {
+        const start = lines.lastIndexOf(NEWLINE, at) + 1;
+        const end = lines.indexOf(NEWLINE, at);
+        const position = positionAt(index, base + start, entries);
+        const { data: entryData } = JSON.parse(lines.toString('utf8', start, end)) as { data: Record<string, unknown> };
+        if (member === KEY_MEMBER && 'message' in entryData) {
+          const key: unknown = (entryData as unknown as MessageData)['idempotency-key'];
+          if (isIdempotencyKey(key)) records.keys.set(key as string, position);
+        }
+        if (member === SENDS_MEMBER && 'state' in entryData) {
+          const sends = (entryData as unknown as StateData).sends;
+          if (Array.isArray(sends)) records.sends.push({ stateHash: index.hashAt(position), sends });
+        }
+        at = lines.indexOf(member, end + 1);
+      }
+    }
+    carry = Buffer.from(data.subarray(whole));
+    base += whole;
+  }
+  return records;
+}

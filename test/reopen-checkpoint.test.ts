@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import canonicalize from 'canonicalize';
+import { buildFixture } from '../fixtures/build.js';
+import { Chain } from '../src/chain/chain.js';
+import { openFileStore } from '../src/chain/recovery.js';
+import { loadComponent } from '../src/component/load.js';
+import { chainFile, readLines, tempDir, writeLines } from './support/chain-file.js';
+import { getJson, postJson, runCli, sha256, startRuntime } from './support/runtime.js';
+
+// A checkpoint is kept from 10,000 entries on: the chains here are made in process, as the
+// runtime would write them for the echo actor, then opened by the real CLI.
+const PAIRS = 6000;
+const ENTRIES = 2 + 2 * PAIRS;
+
+async function longChain(t: TestContext): Promise<{ component: string; dataDir: string }> {
+  const component = await buildFixture('echo');
+  const { hash } = await loadComponent(component, { maxMemoryMiB: 64 });
+  const dataDir = tempDir(t);
+  const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
+  const chain = new Chain(store);
+  await chain.commitStart(hash, { value: {}, canonical: '{}' });
+  for (let n = 0; n < PAIRS; n++) {
+    const canonical = `{"n":${n}}`;
+    chain.commitTransition(canonical, { value: { n }, canonical }, []);
+  }
+  await chain.close();
+  return { component, dataDir };
+}
+
+const checkpointFile = (dataDir: string) => path.join(dataDir, 'checkpoint');
+const resumed = (logs: Array<Record<string, unknown>>) => logs.find((l) => String(l.msg).startsWith('chain resumed'))!;
+
+test('a clean stop leaves a checkpoint, and the next start re-hashes instead of checking lines', async (t) => {
+  const { component, dataDir } = await longChain(t);
+  assert.ok(existsSync(checkpointFile(dataDir)), 'closing the chain wrote a checkpoint');
+
+  const first = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.deepEqual({ entries: resumed(first.logs).entries, linesChecked: resumed(first.logs).linesChecked }, { entries: ENTRIES, linesChecked: 0 });
+  assert.deepEqual((await getJson(`${first.url}/head`)).body, { head: sha256(readLines(dataDir).at(-1)!), length: ENTRIES, durable: true });
+  assert.deepEqual((await getJson(`${first.url}/state`)).body.state, { n: PAIRS - 1 });
+  assert.equal((await postJson(first.url, { n: 'more' })).status, 200);
+  assert.equal(await first.stop(), 0);
+
+  const second = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.equal(resumed(second.logs).linesChecked, 0, 'the stop moved the checkpoint to the new end');
+  assert.deepEqual((await getJson(`${second.url}/state`)).body.state, { n: 'more' });
+  await second.stop();
+});
+
+test('a line changed inside the checkpointed prefix is refused, as without a checkpoint', async (t) => {
+  const { component, dataDir } = await longChain(t);
+  const lines = readLines(dataDir);
+  // Line 7001 is the message {"n":3499}; line 7002 still names its old hash.
+  lines[7000] = lines[7000]!.replace('"n":3499', '"n":3500');
+  writeLines(dataDir, lines);
+  const forged = readFileSync(chainFile(dataDir));
+
+  const run = await runCli(['run', component, '--listen', '127.0.0.1:0', '--data-dir', dataDir]);
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /not using .*checkpoint: the bytes it covers have changed since it was written/);
+  assert.match(run.stderr, new RegExp(`CHAIN_CORRUPT: line 7002 \\(hash ${sha256(lines[7001]!)}\\) names parent [0-9a-f]{64}, but line 7001 hashes to ${sha256(lines[7000]!)}`));
+  assert.deepEqual(readFileSync(chainFile(dataDir)), forged, 'the refused chain is left as it was');
+});
+
+test('entries appended after the checkpoint are checked line by line, and a torn tail is cut', async (t) => {
+  const { component, dataDir } = await longChain(t);
+  // What a runtime killed before it could close leaves: a whole pair, then half a line.
+  let parent = sha256(readLines(dataDir).at(-1)!);
+  const message = canonicalize({ data: { message: { n: 'late' } }, parent })!;
+  parent = sha256(message);
+  const state = canonicalize({ data: { state: { n: 'late' } }, parent })!;
+  appendFileSync(chainFile(dataDir), `${message}\n${state}\n{"data":{"mess`);
+
+  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.deepEqual({ entries: resumed(runtime.logs).entries, linesChecked: resumed(runtime.logs).linesChecked }, { entries: ENTRIES + 2, linesChecked: 2 });
+  assert.ok(runtime.logs.some((l) => l.level === 40 && String(l.msg).startsWith('cutting 14 bytes')));
+  assert.deepEqual((await getJson(`${runtime.url}/head`)).body, { head: sha256(state), length: ENTRIES + 2, durable: true });
+  await runtime.stop();
+});
+
+test('a damaged checkpoint is set aside with a warning: every line is checked, and a new one written', async (t) => {
+  const { component, dataDir } = await longChain(t);
+  const bytes = readFileSync(checkpointFile(dataDir));
+  bytes[bytes.length - 1]! ^= 0xff;
+  writeFileSync(checkpointFile(dataDir), bytes);
+
+  const first = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.equal(resumed(first.logs).linesChecked, ENTRIES);
+  assert.ok(first.logs.some((l) => l.level === 40 && /its hashes do not match their digest/.test(String(l.msg))));
+  // The runtime logs "listening" a moment before it handles SIGTERM: answer a request first.
+  assert.equal((await getJson(`${first.url}/head`)).status, 200);
+  assert.equal(await first.stop(), 0);
+
+  const second = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.equal(resumed(second.logs).linesChecked, 0);
+  await second.stop();
+});
+
+test('a runtime that keeps running keeps its checkpoint near the end, so a kill leaves little to check', async (t) => {
+  const component = await buildFixture('echo');
+  const { hash } = await loadComponent(component, { maxMemoryMiB: 64 });
+  const dataDir = tempDir(t);
+  const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
+  const chain = new Chain(store);
+  t.after(() => chain.close());
+  await chain.commitStart(hash, { value: {}, canonical: '{}' });
+  for (let n = 0; n < 10_000; n++) {
+    const canonical = `{"n":${n}}`;
+    await chain.commitTransition(canonical, { value: { n }, canonical }, []).durable;
+  }
+  // Still open, as a runtime killed now would leave it: a checkpoint was written on the way.
+  for (let waited = 0; !existsSync(checkpointFile(dataDir)) && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  const header = JSON.parse(readFileSync(checkpointFile(dataDir), 'utf8').split('\n')[0]!) as { entries: number; bytes: number };
+  assert.equal(header.entries, 20_000);
+  assert.equal(header.bytes, Buffer.byteLength(readLines(dataDir).slice(0, 20_000).map((l) => `${l}\n`).join('')));
+});
