@@ -38,11 +38,11 @@ let started = performance.now();
 {
   const { store } = await openFileStore(dir, options);
   const chain = new Chain(store);
-  await chain.commitStart(component.hash, { value: {}, canonical: '{}' });
+  await chain.commitStart(component.hash, { state: '{}', sends: [], journal: undefined });
   for (let i = 0; chain.length < entries; i++) {
     const message = { n: i, greeting: 'hello, chain' };
     const canonical = canonicalJson(message);
-    const { durable } = chain.commitTransition(canonical, { value: message, canonical }, []);
+    const { durable } = chain.commitTransition(canonical, { state: canonical, sends: [], journal: undefined });
     if (i % 1000 === 0) await durable;
   }
   await chain.close();

@@ -31,7 +31,7 @@ const supervisor = await Supervisor.start(
 
 /** One message as the runtime applies it: one transition (both contracts and handle). */
 async function message(text: string): Promise<void> {
-  await supervisor.call('transition', [text, '{}'], TIMEOUT_MS);
+  await supervisor.call('apply', [text, '{}'], TIMEOUT_MS);
 }
 
 const normal: number[] = [];

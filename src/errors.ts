@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   STATE_REJECTED: { status: 500, summary: "The component's state-contract refused the state that handle produced." },
   STATE_NOT_JSON: { status: 500, summary: 'The component returned a state that is not JSON (or has no canonical form).' },
   SEND_NOT_JSON: { status: 500, summary: 'The component called send with a message that is not JSON.' },
+  SEND_NOT_ALLOWED: { status: 500, summary: 'The component called send to a target whose origin is not allowed.' },
   COMPONENT_TRAP: { status: 500, summary: 'The component trapped; its instance was discarded and a fresh worker started.' },
   COMPONENT_OUT_OF_MEMORY: { status: 500, summary: 'The component hit the --max-memory limit; a fresh worker was started.' },
   WORKER_CRASHED: { status: 500, summary: "The component's worker thread died; a fresh worker was started." },

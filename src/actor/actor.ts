@@ -1,15 +1,12 @@
 import type { Logger } from 'pino';
-import { Chain, type CommittedState } from '../chain/chain.js';
-import type { Send } from '../chain/entry.js';
+import { Chain } from '../chain/chain.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { parseCanonical } from '../json/canonical.js';
-import type { RawSend } from '../protocol.js';
-import { STATE_SHOWN_CHARS } from './transition.js';
 import { WorkerFaultError } from '../supervisor/actor-worker.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { Mailbox } from './mailbox.js';
 import { dispatchSends } from './outbox.js';
+import { refusal } from './transition.js';
 
 export interface ActorOptions {
   timeoutMs: number;
@@ -18,32 +15,14 @@ export interface ActorOptions {
   maxRestarts: number;
   restartWindowMs: number;
   onRestart?: (cause: string) => void;
+  /** Origins the component's sends may reach; absent: anywhere. */
+  allowedOrigins?: readonly string[];
 }
 
 export interface Applied {
   head: string;
   message: string;
   state: unknown;
-}
-
-function notJson(text: string, what: string): string {
-  const shown = text.length > STATE_SHOWN_CHARS ? `${text.slice(0, STATE_SHOWN_CHARS)}…` : text;
-  return `${what} returned a state that is not JSON: ${JSON.stringify(shown)}`;
-}
-
-/** init's state; a state that is not JSON is a verdict on the component, not a fault to retry. */
-function parseInitState(text: string): CommittedState {
-  const parsed = parseCanonical(text);
-  if (!parsed) throw new ActorchainError('INIT_STATE_INVALID', notJson(text, 'init'));
-  return parsed;
-}
-
-function parseSends(raw: readonly RawSend[]): Send[] {
-  return raw.map(({ to, message }) => {
-    const parsed = message === null ? undefined : parseCanonical(message);
-    if (!parsed) throw new ActorchainError('SEND_NOT_JSON', `handle called send to ${to} with a message that is not JSON`);
-    return { to, message: parsed.value };
-  });
 }
 
 /**
@@ -79,6 +58,7 @@ export class Actor {
         maxRestarts: options.maxRestarts,
         restartWindowMs: options.restartWindowMs,
         onRestart: options.onRestart,
+        allowedOrigins: options.allowedOrigins,
       },
       logger,
     );
@@ -93,15 +73,10 @@ export class Actor {
   }
 
   async #commitInit(): Promise<void> {
-    const { timeoutMs, initTimeoutMs } = this.#options;
     for (;;) {
-      let text: string;
-      let accepted: boolean;
-      let state: CommittedState;
+      let verdict;
       try {
-        ({ value: text } = await this.supervisor.call('init', [], initTimeoutMs));
-        state = parseInitState(text);
-        ({ value: accepted } = await this.supervisor.call('stateContract', [state.canonical], timeoutMs));
+        verdict = await this.supervisor.call('init', [], this.#options.initTimeoutMs);
       } catch (err) {
         if (!(err instanceof WorkerFaultError)) throw err;
         this.#logger.warn({ cause: err.code }, `init failed: ${err.message}`);
@@ -112,8 +87,9 @@ export class Actor {
         }
         continue;
       }
-      if (!accepted) throw new ActorchainError('INIT_STATE_INVALID', `state-contract refused the state init returned: ${state.canonical}`);
-      await this.chain.commitStart(this.component.hash, state);
+      // A state that is not JSON or is refused is a verdict on the component, not a fault to retry.
+      if (verdict.verdict !== 'committable') throw refusal(verdict);
+      await this.chain.commitStart(this.component.hash, verdict.content);
       return;
     }
   }
@@ -124,28 +100,19 @@ export class Actor {
    * ActorchainError and commits nothing otherwise.
    */
   async submit(canonical: string): Promise<Applied> {
-    const { transition, state, sends } = await this.#mailbox.run(() => this.#apply(canonical));
+    const { transition, sends } = await this.#mailbox.run(() => this.#apply(canonical));
     await transition.durable;
     if (sends.length > 0) dispatchSends(sends, transition.stateHash, this.#logger);
-    return { head: transition.stateHash, message: transition.messageHash, state: state.value };
+    return { head: transition.stateHash, message: transition.messageHash, state: transition.state.value };
   }
 
   async #apply(canonical: string) {
-    const current = this.chain.state;
-    const { value: result, sends: rawSends } = await this.supervisor.call('transition', [canonical, current.canonical], this.#options.timeoutMs);
-    switch (result.verdict) {
-      case 'message-rejected':
-        throw new ActorchainError('MESSAGE_REJECTED', 'message-contract refused this message for the current state');
-      case 'state-not-json':
-        throw new ActorchainError('STATE_NOT_JSON', notJson(result.text, 'handle'));
-      case 'state-rejected':
-        throw new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
-    }
-    const state: CommittedState = { value: JSON.parse(result.state) as unknown, canonical: result.state };
-    const sends = parseSends(rawSends);
-    const transition = this.chain.commitTransition(canonical, state, sends);
+    const verdict = await this.supervisor.call('apply', [canonical, this.chain.state.canonical], this.#options.timeoutMs);
+    if (verdict.verdict !== 'committable') throw refusal(verdict);
+    const { sends } = verdict.content;
+    const transition = this.chain.commitTransition(canonical, verdict.content);
     this.#logger.debug({ head: transition.stateHash }, 'message applied');
-    return { transition, state, sends };
+    return { transition, sends };
   }
 
   /** Messages accepted and not yet applied, the one in progress included. */

@@ -1,5 +1,4 @@
-import { canonicalJson } from '../json/canonical.js';
-import { sealCanonical, sealEntry, type EntryData, type Send } from './entry.js';
+import { sealCanonical, sealEntry, stateMembers, type EntryData, type StateContent } from './entry.js';
 import type { ChainStore } from './store.js';
 
 /** The most a GET /chain page carries, in bytes of canonical JSON (one entry at least). */
@@ -14,8 +13,14 @@ export interface CommittedState {
 export interface Transition {
   messageHash: string;
   stateHash: string;
+  /** The state the chain now ends with. */
+  state: CommittedState;
   /** Settles when both entries are durable and the durable view shows them; reply and dispatch only after it. */
   durable: Promise<void>;
+}
+
+function committedState(content: StateContent): CommittedState {
+  return { value: JSON.parse(content.state) as unknown, canonical: content.state };
 }
 
 /** The end of the chain as far as it is durable: all a client may be shown. */
@@ -72,27 +77,32 @@ export class Chain {
   }
 
   /** Genesis and the init state, the two entries every chain starts with. */
-  async commitStart(componentHash: string, initState: CommittedState): Promise<void> {
+  async commitStart(componentHash: string, init: StateContent): Promise<void> {
     if (this.#store.length !== 0) throw new Error('commitStart on a chain that already has entries');
     const genesis = sealEntry(null, { 'component-hash': componentHash });
-    const state = sealEntry(genesis.hash, { state: initState.value });
+    const state = sealCanonical(genesis.hash, stateMembers(init));
+    const initState = committedState(init);
     this.#state = initState;
     await this.#store.append([genesis, state]);
     this.#durable = { head: state.hash, length: 2, state: initState };
   }
 
-  /** A message and the state `handle` made from it, appended as one group. `message` is canonical JSON text. */
-  commitTransition(message: string, next: CommittedState, sends: Send[]): Transition {
-    const messageEntry = sealCanonical(this.#store.head, 'message', message);
-    const stateEntry = sealCanonical(messageEntry.hash, 'state', next.canonical, sends.length > 0 ? canonicalJson(sends) : undefined);
+  /**
+   * A message and the state entry `handle` made from it, appended as one group. `message`
+   * is canonical JSON text.
+   */
+  commitTransition(message: string, content: StateContent): Transition {
+    const messageEntry = sealCanonical(this.#store.head, { message });
+    const stateEntry = sealCanonical(messageEntry.hash, stateMembers(content));
     const appended = this.#store.append([messageEntry, stateEntry]);
+    const next = committedState(content);
     const view: DurableView = { head: stateEntry.hash, length: this.#store.length, state: next };
     this.#state = next;
     // Stores settle appends in order, so the durable view only moves forward.
     const durable = appended.then(() => {
       this.#durable = view;
     });
-    return { messageHash: messageEntry.hash, stateHash: stateEntry.hash, durable };
+    return { messageHash: messageEntry.hash, stateHash: stateEntry.hash, state: next, durable };
   }
 
   /** The canonical JSON text of one durable entry, or undefined for a hash not (yet) among them. */

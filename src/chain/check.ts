@@ -13,6 +13,8 @@ export interface CheckedEntry {
   /** 0-based position in chain order. */
   position: number;
   hash: string;
+  /** The hash of the entry before (null for the genesis). */
+  parent: string | null;
   /** The canonical JSON text the hash is taken of. */
   text: string;
   kind: EntryKind;
@@ -134,7 +136,7 @@ export class ChainChecker {
     if (kind === 'genesis') this.#checkComponent(data as GenesisData, hash);
     if (position === 1 && (data as StateData).sends !== undefined) throw corrupt('is the init state, which cannot record sends');
 
-    const entry: CheckedEntry = { position, hash, text, kind, data };
+    const entry: CheckedEntry = { position, hash, parent: expectedParent, text, kind, data };
     this.#position = position + 1;
     this.#previous = entry;
     if (kind !== 'state') {

@@ -4,8 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { ActorchainError } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
 import { planImports, type ImportPlan } from './imports.js';
-import type { InstanceSpec } from './instance.js';
-import { checkActorInterface, runtimeImports, type Encoding } from './interface.js';
+import type { Encoding, InstanceSpec } from './calls.js';
+import { checkActorInterface, runtimeImports } from './interface.js';
 import { limitMemory, WASM_PAGE_BYTES } from './memory-limit.js';
 import { transpileCached } from './transpile.js';
 

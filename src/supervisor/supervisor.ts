@@ -13,6 +13,8 @@ export interface SupervisorOptions {
   restartWindowMs: number;
   /** Told of every restart, with the error code of the fault that caused it. */
   onRestart?: (cause: string) => void;
+  /** Origins the component's sends may reach; absent: anywhere. */
+  allowedOrigins?: readonly string[];
 }
 
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
@@ -21,8 +23,8 @@ type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
  * Keeps one healthy worker for the actor. A call that faults (timeout, trap, out of memory,
  * worker death) costs that worker: it is terminated and a fresh one spawned at once, after
  * a short back-off, so the next call is served by a clean instance. The worker holds no
- * state, so "re-spawned from the last committed state" needs nothing more: every call
- * carries the committed state. When restarts exceed the budget the supervisor gives up
+ * committed state, so "re-spawned from the last committed state" needs nothing more: every
+ * call carries the committed state. When restarts exceed the budget the supervisor gives up
  * and `exhausted` settles with the reason; the owner then exits so an outer supervisor
  * takes over.
  */
@@ -71,7 +73,7 @@ export class Supervisor {
   }
 
   async #spawn(): Promise<ActorWorker> {
-    const worker = new ActorWorker(this.#component, this.#logger);
+    const worker = new ActorWorker(this.#component, this.#logger, this.#options.allowedOrigins);
     try {
       await worker.ready(this.#options.instantiateTimeoutMs);
     } catch (err) {

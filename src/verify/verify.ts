@@ -4,7 +4,7 @@
  */
 import type { ChainTail } from '../chain/chain-file.js';
 import type { CheckedEntry } from '../chain/check.js';
-import type { InstanceSpec } from '../component/instance.js';
+import type { InstanceSpec } from '../component/calls.js';
 import { ActorchainError } from '../errors.js';
 import { Replayer } from './replay.js';
 import type { ChainSource } from './source.js';
@@ -33,8 +33,7 @@ export async function verifyChain(
   for await (const group of source.groups()) {
     const [first, state] = group;
     onReplay(first, true);
-    if (first.kind === 'genesis') replayer.init(state);
-    else replayer.transition(first, state);
+    await replayer.replayGroup(group);
     onReplay(first, false);
     entries += 2;
     head = state.hash;
