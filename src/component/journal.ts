@@ -187,12 +187,16 @@ export class Player implements Tape {
     return value;
   }
 
-  /** After the entry's last call: the journal as served, or a divergence when values were left unused. */
+  /**
+   * After the entry's last call: the journal as served. Values left unused are a divergence,
+   * kept in `divergence` (this is called outside any call into the component, so it does not throw).
+   */
   finish(): JournalRecord[] | undefined {
-    if (this.#divergence) throw this.#divergence;
-    if (this.#next < this.#records.length) {
+    if (!this.#divergence && this.#next < this.#records.length) {
       const left = this.#records.length - this.#next;
-      this.#diverge(`leaves ${left} recorded value${left === 1 ? '' : 's'} unused, from journal value ${this.#next + 1}: ${shown(this.#records[this.#next])}`);
+      this.#divergence = new JournalDivergence(
+        `leaves ${left} recorded value${left === 1 ? '' : 's'} unused, from journal value ${this.#next + 1}: ${shown(this.#records[this.#next])}`,
+      );
     }
     return this.#records.length > 0 ? (this.#records as JournalRecord[]) : undefined;
   }
