@@ -20,9 +20,13 @@ export interface SupervisorOptions {
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
 
 /**
- * Keeps one healthy worker for the actor. A call that faults (timeout, trap, out of memory,
- * worker death) costs that worker: it is terminated and a fresh one spawned at once, after
- * a short back-off, so the next call is served by a clean instance. The worker holds no
+ * Keeps one healthy worker for the actor, and a standby worker with a fresh instance ready.
+ * A call that faults (timeout, trap, out of memory, worker death) costs that worker: it is
+ * terminated, counted against the restart budget, and after the back-off the standby takes
+ * over (or a fresh worker is spawned), so the next call is served by a clean instance
+ * without waiting for a worker to start. A call that is refused (nothing committed) moves
+ * the calls to the standby too, while the refused worker swaps in a fresh instance of its
+ * own on its thread, off the path of the next message. The worker holds no
  * committed state, so "re-spawned from the last committed state" needs nothing more: every
  * call carries the committed state. When restarts exceed the budget the supervisor gives up
  * and `exhausted` settles with the reason; the owner then exits so an outer supervisor
@@ -34,6 +38,9 @@ export class Supervisor {
   readonly #logger: Logger;
   readonly #budget: RestartBudget;
   #current: Promise<ActorWorker>;
+  /** The standby while it starts, and once it is ready. */
+  #standby: Promise<ActorWorker> | undefined;
+  #standbyReady: ActorWorker | undefined;
   #closed = false;
   #draining = false;
   #giveUp!: (reason: ActorchainError) => void;
@@ -72,6 +79,30 @@ export class Supervisor {
     return this.#restarts;
   }
 
+  /** Start a standby, unless there is one or the supervisor is stopping or gave up. */
+  #prepareStandby(): void {
+    if (this.#standby || this.#closed || this.#draining || this.#budget.exhausted) return;
+    const standby = this.#spawn();
+    this.#standby = standby;
+    standby.then(
+      (worker) => {
+        // Once taken (by a restart, or by close, which terminates it), it is no longer the standby.
+        if (this.#standby === standby) this.#standbyReady = worker;
+      },
+      () => {
+        if (this.#standby === standby) this.#standby = undefined;
+      },
+    );
+  }
+
+  /** Take the standby (started or ready), leaving none. */
+  #takeStandby(): Promise<ActorWorker> | undefined {
+    const standby = this.#standby;
+    this.#standby = undefined;
+    this.#standbyReady = undefined;
+    return standby;
+  }
+
   async #spawn(): Promise<ActorWorker> {
     const worker = new ActorWorker(this.#component, this.#logger, this.#options.allowedOrigins);
     try {
@@ -102,12 +133,22 @@ export class Supervisor {
       }
       throw err;
     }
+    let verdict;
     try {
-      return await worker.call(method, args, timeoutMs);
+      verdict = await worker.call(method, args, timeoutMs);
     } catch (err) {
       if (err instanceof WorkerFaultError) this.#replace(worker, err);
       throw err;
     }
+    // A ready standby serves the next call; the refused worker prepares a fresh instance meanwhile.
+    const standby = this.#standbyReady;
+    if (verdict.verdict !== 'committable' && standby && (await this.#current.catch(() => undefined)) === worker) {
+      this.#current = Promise.resolve(standby);
+      this.#standby = Promise.resolve(worker);
+      this.#standbyReady = worker;
+    }
+    this.#prepareStandby();
+    return verdict;
   }
 
   async #ready(): Promise<ActorWorker> {
@@ -124,6 +165,11 @@ export class Supervisor {
   #replace(worker: ActorWorker, fault: WorkerFaultError): void {
     if (this.#closed || worker.terminated) return;
     void worker.terminate();
+    if (worker === this.#standbyReady) {
+      // An idle standby died: nothing was asked of it; the next one starts after the next call.
+      this.#takeStandby();
+      return;
+    }
     if (this.#draining) {
       this.#current = Promise.reject(new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down'));
       this.#current.catch(() => {});
@@ -150,20 +196,25 @@ export class Supervisor {
       return;
     }
     const backoffMs = this.#budget.backoffMs(inWindow);
-    this.#current = sleep(backoffMs).then(() => this.#spawn());
+    const next = this.#takeStandby() ?? this.#spawn();
+    next.catch(() => {});
+    this.#current = backoffMs === 0 ? next : sleep(backoffMs).then(() => next);
     this.#current.then(
-      () =>
+      () => {
         this.#logger.warn(
           { cause: fault.code, restarts: this.#restarts, inWindow, backoffMs, servingAgainMs: Math.round(performance.now() - faultAt) },
           `restarted the component's worker after ${fault.code}`,
-        ),
+        );
+        this.#prepareStandby();
+      },
       (err: Error) => this.#restart(new WorkerFaultError('crash', `re-spawn failed: ${err.message}`), faultAt),
     );
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    const worker = await this.#current.catch(() => undefined);
-    await worker?.terminate();
+    const standby = this.#takeStandby();
+    const workers = await Promise.all([this.#current, standby].map((w) => w?.catch(() => undefined)));
+    await Promise.all(workers.map((w) => w?.terminate()));
   }
 }
