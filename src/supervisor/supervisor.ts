@@ -17,6 +17,9 @@ export interface SupervisorOptions {
   allowedOrigins?: readonly string[];
 }
 
+/** How long after a restart the next standby starts. */
+const STANDBY_DELAY_MS = 20;
+
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
 
 /**
@@ -205,7 +208,8 @@ export class Supervisor {
           { cause: fault.code, restarts: this.#restarts, inWindow, backoffMs, servingAgainMs: Math.round(performance.now() - faultAt) },
           `restarted the component's worker after ${fault.code}`,
         );
-        this.#prepareStandby();
+        // Starting a worker costs the main thread a few ms: let the messages waiting go first.
+        setTimeout(() => this.#prepareStandby(), STANDBY_DELAY_MS).unref();
       },
       (err: Error) => this.#restart(new WorkerFaultError('crash', `re-spawn failed: ${err.message}`), faultAt),
     );
