@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { fetchChain, postJson, startRuntime } from './support/runtime.js';
@@ -24,5 +25,8 @@ test('a component built against a versioned package (ntwk:simple-actor@0.1.0) is
   const reply = await postJson(runtime.url, { v: 1 });
   assert.equal(reply.status, 200);
   assert.deepEqual(reply.body.state, { v: 1 });
-  assert.ok(runtime.logs.some((l) => l.source === 'component' && l.msg === 'handled'), 'its versioned runtime import is served');
+  // The component's log line travels apart from the reply (the worker's event port, then stdout).
+  const logged = () => runtime.logs.some((l) => l.source === 'component' && l.msg === 'handled');
+  for (let i = 0; i < 80 && !logged(); i++) await sleep(25);
+  assert.ok(logged(), 'its versioned runtime import is served');
 });
