@@ -40,8 +40,12 @@ export interface ActorWorkerApi {
   ready(): Promise<{ ok: true } | { ok: false; message: string }>;
   /** init and state-contract on a fresh instance: the init state's content, or why not. */
   init(): Promise<Verdict>;
-  /** A message on the committed state: the state entry's content, or why not. */
-  apply(message: string, state: string): Promise<Verdict>;
+  /**
+   * A message on the committed state: the state entry's content, or why not. `state` is
+   * null when it is the state of the last entry this worker's verdicts produced (the worker
+   * keeps it), so a large state does not cross the thread for every message.
+   */
+  apply(message: string, state: string | null): Promise<Verdict>;
 }
 
 export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;

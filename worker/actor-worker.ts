@@ -47,6 +47,8 @@ function quietly(live: Promise<Live>): Promise<Live> {
 }
 
 let current = quietly(prepare());
+/** The state of the last committable verdict: the committed state, unless the main thread sends another. */
+let committedState: string | undefined;
 let spare: Promise<Live> | undefined;
 
 /** Between calls (after the answer is posted): have a spare ready for the next refusal. */
@@ -58,8 +60,10 @@ function prepareSpare(): void {
 
 /** Keep the instance after a committable verdict; otherwise its calls touched nothing committed, and it goes. */
 function settle(live: Live, verdict: Verdict): Verdict {
-  if (verdict.verdict === 'committable') live.fresh = false;
-  else {
+  if (verdict.verdict === 'committable') {
+    live.fresh = false;
+    committedState = verdict.content.state;
+  } else {
     current = spare ?? quietly(prepare());
     spare = undefined;
   }
@@ -87,7 +91,7 @@ const api: ActorWorkerApi = {
   },
   async apply(message, state) {
     const live = await current;
-    return settle(live, runMessage(live.instance, message, state, inputs(live, true)));
+    return settle(live, runMessage(live.instance, message, state ?? committedState!, inputs(live, true)));
   },
 };
 

@@ -43,6 +43,8 @@ export class ActorWorker {
    */
   readonly #inFlight = new Set<(fault: WorkerFaultError) => void>();
   #terminated = false;
+  /** The state of the last entry this worker's verdicts produced, which the worker keeps. */
+  #committedState: string | undefined;
   readonly #callClock = new SharedArrayBuffer(CALL_CLOCK_BYTES);
   readonly #clock = callClockViews(this.#callClock);
 
@@ -100,7 +102,10 @@ export class ActorWorker {
   /** Run one transition in the worker; resolves with its verdict, or rejects with a WorkerFaultError. */
   async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number): Promise<CallVerdict> {
     const invoke = this.#remote[method] as (...a: CallArgs<K>) => Promise<Verdict>;
+    // The worker keeps the state its last committable verdict produced: don't send it again.
+    if (method === 'apply' && args[1] === this.#committedState) args = [args[0], null] as CallArgs<K>;
     const verdict = await this.#race(invoke(...args), timeoutMs, method);
+    if (verdict.verdict === 'committable') this.#committedState = verdict.content.state;
     if (verdict.verdict !== 'fault') return verdict;
     const { fault, fn, message } = verdict;
     throw new WorkerFaultError(fault, `${fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${message}`);

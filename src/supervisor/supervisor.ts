@@ -29,9 +29,9 @@ type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
  * over (or a fresh worker is spawned), so the next call is served by a clean instance
  * without waiting for a worker to start. A call that is refused (nothing committed) moves
  * the calls to the standby too, while the refused worker swaps in a fresh instance of its
- * own on its thread, off the path of the next message. The worker holds no
- * committed state, so "re-spawned from the last committed state" needs nothing more: every
- * call carries the committed state. When restarts exceed the budget the supervisor gives up
+ * own on its thread, off the path of the next message. A worker keeps only the state its
+ * own last verdict produced, and is sent the committed state whenever that is another (a
+ * fresh worker, a standby), so "re-spawned from the last committed state" needs nothing more. When restarts exceed the budget the supervisor gives up
  * and `exhausted` settles with the reason; the owner then exits so an outer supervisor
  * takes over.
  */
