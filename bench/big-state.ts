@@ -10,9 +10,10 @@
  */
 import { pino } from 'pino';
 import { buildFixture } from '../fixtures/build.js';
-import { runTransition } from '../src/actor/transition.js';
+import { runMessage } from '../src/actor/transition.js';
 import { sealCanonical } from '../src/chain/entry.js';
 import { instantiateActor } from '../src/component/instance.js';
+import { Recorder } from '../src/component/journal.js';
 import { instanceSpec, loadComponent } from '../src/component/load.js';
 import { parseMessage } from '../src/http/app.js';
 import { parseCanonical } from '../src/json/canonical.js';
@@ -52,19 +53,20 @@ const express = await overHttp(startBareExpress);
 const runtime = await overHttp(() => startRuntime(file, ['--in-memory', '--max-body', String(1 << 20)]));
 
 const canonical = parseMessage(Buffer.from(BODY));
-const instance = await instantiateActor(instanceSpec(component), () => {});
+const recorder = new Recorder();
+const instance = await instantiateActor(instanceSpec(component), { log: () => {}, tape: recorder });
 const calls = await median(() => {
   instance.messageContract(canonical, canonical);
   instance.handle(canonical, canonical);
   instance.stateContract(canonical);
 });
-const inProcess = await median(() => runTransition(instance, canonical, canonical, []));
-const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_000, maxRestarts: 1, restartWindowMs: 1000, allowedSendOrigins: [] }, pino({ level: 'silent' }));
-const hop = (await median(() => supervisor.call('transition', [canonical, canonical], 5000))) - inProcess;
+const inProcess = await median(() => runMessage(instance, canonical, canonical, { journal: () => recorder.take(false) }));
+const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_000, maxRestarts: 1, restartWindowMs: 1000, allowedOrigins: [] }, pino({ level: 'silent' }));
+const hop = (await median(() => supervisor.call('apply', [canonical, canonical], 5000))) - inProcess;
 await supervisor.close();
 const parse = await median(() => parseMessage(Buffer.from(BODY)));
 const stateCanonical = await median(() => parseCanonical(canonical));
-const seal = await median(() => sealCanonical(sealCanonical('a'.repeat(64), 'message', canonical).hash, 'state', canonical));
+const seal = await median(() => sealCanonical(sealCanonical('a'.repeat(64), { message: canonical }).hash, { state: canonical }));
 
 // The hop is a difference of two medians: on a loaded machine it can come out below zero.
 const own = parse + Math.max(0, hop) + stateCanonical + seal;

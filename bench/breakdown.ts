@@ -19,12 +19,13 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { buildFixture } from '../fixtures/build.js';
 import { Mailbox } from '../src/actor/mailbox.js';
-import { runTransition } from '../src/actor/transition.js';
+import { runMessage } from '../src/actor/transition.js';
 import { Chain } from '../src/chain/chain.js';
 import { sealCanonical } from '../src/chain/entry.js';
 import type { FsyncMode } from '../src/chain/file-store.js';
 import { openFileStore } from '../src/chain/recovery.js';
 import { instantiateActor } from '../src/component/instance.js';
+import { Recorder } from '../src/component/journal.js';
 import { instanceSpec, loadComponent } from '../src/component/load.js';
 import { parseMessage } from '../src/http/app.js';
 import { parseCanonical } from '../src/json/canonical.js';
@@ -69,30 +70,31 @@ const mailbox = new Mailbox(100);
 const queue = await median(() => mailbox.run(async () => {}));
 
 const canonical = parseMessage(Buffer.from(BODY));
-const instance = await instantiateActor(instanceSpec(component), () => {});
+const recorder = new Recorder();
+const instance = await instantiateActor(instanceSpec(component), { log: () => {}, tape: recorder });
 const calls = await median(() => {
   instance.messageContract(canonical, canonical);
   instance.handle(canonical, canonical);
   instance.stateContract(canonical);
 });
-const inProcess = await median(() => runTransition(instance, canonical, canonical, []));
-const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_000, maxRestarts: 1, restartWindowMs: 1000, allowedSendOrigins: [] }, pino({ level: 'silent' }));
-const hop = (await median(() => supervisor.call('transition', [canonical, canonical], 5000))) - inProcess;
+const inProcess = await median(() => runMessage(instance, canonical, canonical, { journal: () => recorder.take(false) }));
+const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_000, maxRestarts: 1, restartWindowMs: 1000, allowedOrigins: [] }, pino({ level: 'silent' }));
+const hop = (await median(() => supervisor.call('apply', [canonical, canonical], 5000))) - inProcess;
 await supervisor.close();
 
 let parent = 'a'.repeat(64);
 const hashing = await median(() => {
   const message = parseMessage(Buffer.from(BODY));
   const state = parseCanonical(message)!.canonical;
-  const messageEntry = sealCanonical(parent, 'message', message);
-  parent = sealCanonical(messageEntry.hash, 'state', state).hash;
+  const messageEntry = sealCanonical(parent, { message });
+  parent = sealCanonical(messageEntry.hash, { state }).hash;
 });
 
 async function appendCost(fsync: FsyncMode): Promise<number> {
   const { store } = await openFileStore(path.join(scratch, `append-${fsync}`), { componentHash: component.hash, fsync, onWarning: () => {} });
   const chain = new Chain(store);
-  await chain.commitStart(component.hash, { value: {}, canonical: '{}' });
-  const cost = await median(() => chain.commitTransition(canonical, { value: undefined, canonical }, []).durable);
+  await chain.commitStart(component.hash, { state: '{}', sends: [], journal: undefined });
+  const cost = await median(() => chain.commitTransition(canonical, { state: canonical, sends: [], journal: undefined }).durable);
   await chain.close();
   return cost;
 }

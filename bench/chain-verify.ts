@@ -38,10 +38,10 @@ const options = { componentHash: component.hash, fsync: 'never' as const, onWarn
 async function generate(dir: string, entries: number): Promise<void> {
   const { store } = await openFileStore(dir, options);
   const chain = new Chain(store);
-  await chain.commitStart(component.hash, { value: {}, canonical: '{}' });
+  await chain.commitStart(component.hash, { state: '{}', sends: [], journal: undefined });
   for (let i = 0; chain.length < entries; i++) {
     const canonical = `{"greeting":"hello, chain","n":${i}}`;
-    const { durable } = chain.commitTransition(canonical, { value: undefined, canonical }, []);
+    const { durable } = chain.commitTransition(canonical, { state: canonical, sends: [], journal: undefined });
     if (i % 1000 === 0) await durable;
   }
   await chain.close();

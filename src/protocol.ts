@@ -1,11 +1,12 @@
 /**
  * What crosses the thread boundary between the supervisor (main thread) and the actor
- * worker. Both sides import these types; nothing else is shared.
+ * worker, and between verify and its worker: only what exists because there is a thread.
+ * The vocabulary of calls lives in component/calls.ts.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { EntryGroup } from './chain/check.js';
-import type { ActorFunction, ActorInstance, InstanceSpec } from './component/instance.js';
-import type { TransitionResult } from './actor/transition.js';
+import type { Verdict } from './actor/transition.js';
+import type { InstanceSpec } from './component/calls.js';
 import type { ErrorCode } from './errors.js';
 import type { VerifySummary } from './verify/verify.js';
 
@@ -14,41 +15,38 @@ export interface WorkerData extends InstanceSpec {
   port: MessagePort;
   /** The call clock, written by the worker as each call into the component starts. */
   callClock: SharedArrayBuffer;
-  /** Normalized origins `send` may reach (--allow-send); the transition refuses the others. */
-  allowedSendOrigins: string[];
+  /** Origins `send` may reach; absent: anywhere. */
+  allowedOrigins?: string[];
 }
 
 /**
  * The call clock's layout: when the current call into the component started (ms since the
- * epoch) and which function it is. The main thread reads it when a deadline passes, so a
- * transition's three calls are each bounded by --timeout without a message per call.
+ * epoch) and which function it is (an index into ACTOR_FUNCTIONS). The main thread reads it
+ * when a deadline passes, so a transition's three calls are each bounded by --timeout
+ * without a message per call.
  */
 export const CALL_CLOCK_BYTES = 16;
-export const CALL_FUNCTIONS: readonly ActorFunction[] = ['init', 'handle', 'state-contract', 'message-contract'];
 
 export function callClockViews(buffer: SharedArrayBuffer): { startedAtMs: BigInt64Array; fn: Int32Array } {
   return { startedAtMs: new BigInt64Array(buffer, 0, 1), fn: new Int32Array(buffer, 8, 1) };
 }
 
-/** A send the component made during a call; `message` is null when it was not UTF-8. */
-export interface RawSend {
-  to: string;
-  message: string | null;
-}
-
-export type Fault = 'trap' | 'out-of-memory' | 'error';
-
-export type CallOutcome<T> =
-  | { ok: true; value: T; sends: RawSend[] }
-  /** The component's output was not UTF-8 (list<u8> encoding): a bad result, not a fault. */
-  | { ok: false; fault: 'not-utf8'; message: string; fn: ActorFunction }
-  | { ok: false; fault: Fault; message: string; fn: ActorFunction };
-
-/** What the worker exposes over comlink: the instance's four functions, a whole transition, and readiness. */
-export interface ActorWorkerApi extends ActorInstance {
+/**
+ * What the worker exposes over comlink. The worker keeps its instance between calls only
+ * while every call is committed: after any other verdict it continues on a fresh instance
+ * (a spare, prepared between calls), so no effect of an uncommitted call can reach the chain.
+ */
+export interface ActorWorkerApi {
   /** Resolves once the component is instantiated, or with why it could not be. */
   ready(): Promise<{ ok: true } | { ok: false; message: string }>;
-  transition(message: string, state: string): CallOutcome<TransitionResult>;
+  /** init and state-contract on a fresh instance: the init state's content, or why not. */
+  init(): Promise<Verdict>;
+  /**
+   * A message on the committed state: the state entry's content, or why not. `state` is
+   * null when it is the state of the last entry this worker's verdicts produced (the worker
+   * keeps it), so a large state does not cross the thread for every message.
+   */
+  apply(message: string, state: string | null): Promise<Verdict>;
 }
 
 export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;

@@ -16,13 +16,13 @@ test('lines covered by a checkpoint still count: their idempotency keys are refu
   const dataDir = tempDir(t);
   const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
   const chain = new Chain(store);
-  await chain.commitStart(hash, { value: {}, canonical: '{}' });
+  await chain.commitStart(hash, { state: '{}', sends: [], journal: undefined });
   for (let n = 0; n < PAIRS; n++) {
     const canonical = `{"n":${n}}`;
     // Every 1000th message carries a key, and its state records a send (as a runtime would).
     const keyed = n % 1000 === 7;
     const sends = keyed ? [{ to: 'http://127.0.0.1:9/', message: { n } }] : [];
-    chain.commitTransition(canonical, { value: { n }, canonical }, sends, keyed ? `key-${n}` : undefined);
+    chain.commitTransition(canonical, { state: canonical, sends, journal: undefined }, keyed ? `key-${n}` : undefined);
   }
   await chain.close();
 

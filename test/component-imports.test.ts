@@ -16,11 +16,10 @@ test('imports nothing can serve are refused, each named', () => {
   );
 });
 
-test('WASI is served at any 0.2 version, and clocks and random are flagged as breaking replay', () => {
+test('WASI is served at any 0.2 version', () => {
   const plan = planImports(
     ['ntwk:simple-actor/runtime', 'ntwk:simple-actor/types', 'wasi:cli/stdout@0.2.3', 'wasi:clocks/wall-clock@0.2.12', 'wasi:random/random'],
     ['log', 'send'],
   );
   assert.deepEqual(plan.wasi, ['wasi:cli/stdout@0.2.3', 'wasi:clocks/wall-clock@0.2.12', 'wasi:random/random']);
-  assert.deepEqual(plan.nondeterministic, ['wasi:clocks/wall-clock@0.2.12', 'wasi:random/random']);
 });

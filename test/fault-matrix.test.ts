@@ -63,6 +63,7 @@ const INIT_CELLS: Array<[Parameters<typeof buildFixture>[0], string, RegExp]> = 
   ['faults-init-trap', 'INIT_FAILED', /init failed/],
   ['faults-init-grow', 'INIT_FAILED', /init failed .*memory/],
   ['faults-init-nonjson', 'INIT_STATE_INVALID', /not JSON/],
+  ['faults-init-nonutf8', 'INIT_STATE_INVALID', /init returned a state that is not UTF-8/],
   ['faults-init-reject', 'INIT_STATE_INVALID', /state-contract refused/],
 ];
 

@@ -21,10 +21,10 @@ async function longChain(t: TestContext): Promise<{ component: string; dataDir: 
   const dataDir = tempDir(t);
   const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
   const chain = new Chain(store);
-  await chain.commitStart(hash, { value: {}, canonical: '{}' });
+  await chain.commitStart(hash, { state: '{}', sends: [], journal: undefined });
   for (let n = 0; n < PAIRS; n++) {
     const canonical = `{"n":${n}}`;
-    chain.commitTransition(canonical, { value: { n }, canonical }, []);
+    chain.commitTransition(canonical, { state: canonical, sends: [], journal: undefined });
   }
   await chain.close();
   return { component, dataDir };
@@ -106,10 +106,10 @@ test('a runtime that keeps running keeps its checkpoint near the end, so a kill 
   const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
   const chain = new Chain(store);
   t.after(() => chain.close());
-  await chain.commitStart(hash, { value: {}, canonical: '{}' });
+  await chain.commitStart(hash, { state: '{}', sends: [], journal: undefined });
   for (let n = 0; n < 10_000; n++) {
     const canonical = `{"n":${n}}`;
-    await chain.commitTransition(canonical, { value: { n }, canonical }, []).durable;
+    await chain.commitTransition(canonical, { state: canonical, sends: [], journal: undefined }).durable;
   }
   // Still open, as a runtime killed now would leave it: a checkpoint was written on the way.
   for (let waited = 0; !existsSync(checkpointFile(dataDir)) && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));

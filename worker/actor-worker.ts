@@ -1,44 +1,98 @@
 /**
- * The actor worker: a thin comlink shell around one instance of the component. It keeps no
- * state between calls (the main thread passes the committed state in every call), so a
- * fresh worker can take over at any time.
+ * The actor worker: a thin comlink shell around the component's current instance, and a
+ * spare one. An instance is kept only while everything it did was committed; after any
+ * other verdict the spare takes over and a new spare is prepared once the answer is on
+ * its way, so a refused message does not wait for an instantiation. Each instance has its
+ * own journal Recorder: what it reads while it is instantiated waits there for the first
+ * entry it commits, which also carries the fresh-instance marker (the init entry does not:
+ * replay always starts init on a fresh instance).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { runTransition } from '../src/actor/transition.js';
+import { runInit, runMessage, type TransitionInputs, type Verdict } from '../src/actor/transition.js';
+import { ACTOR_FUNCTIONS, type ActorInstance } from '../src/component/calls.js';
 import { instantiateActor } from '../src/component/instance.js';
-import { CALL_FUNCTIONS, callClockViews, type ActorWorkerApi, type WorkerData, type WorkerEvent } from '../src/protocol.js';
+import { Recorder } from '../src/component/journal.js';
+import { callClockViews, type ActorWorkerApi, type WorkerData, type WorkerEvent } from '../src/protocol.js';
 
 const data = workerData as WorkerData;
 const post = (event: WorkerEvent) => parentPort!.postMessage(event);
 const clock = callClockViews(data.callClock);
+const allowedOrigins = data.allowedOrigins;
 
-const instance = instantiateActor(
-  data,
-  (message) => post({ kind: 'log', message }),
-  (fn) => {
-    Atomics.store(clock.fn, 0, CALL_FUNCTIONS.indexOf(fn));
-    Atomics.store(clock.startedAtMs, 0, BigInt(Date.now()));
-  },
-);
-instance.catch(() => {});
-const actor = await instance.catch(() => undefined);
+interface Live {
+  instance: ActorInstance;
+  recorder: Recorder;
+  /** No entry has been committed from this instance yet. */
+  fresh: boolean;
+}
+
+async function prepare(): Promise<Live> {
+  const recorder = new Recorder();
+  const instance = await instantiateActor(data, {
+    log: (message) => post({ kind: 'log', message }),
+    onCall: (fn) => {
+      Atomics.store(clock.fn, 0, ACTOR_FUNCTIONS.indexOf(fn));
+      Atomics.store(clock.startedAtMs, 0, BigInt(Date.now()));
+    },
+    tape: recorder,
+  });
+  return { instance, recorder, fresh: true };
+}
+
+function quietly(live: Promise<Live>): Promise<Live> {
+  live.catch(() => {});
+  return live;
+}
+
+let current = quietly(prepare());
+/** The state of the last committable verdict: the committed state, unless the main thread sends another. */
+let committedState: string | undefined;
+let spare: Promise<Live> | undefined;
+
+/** Between calls (after the answer is posted): have a spare ready for the next refusal. */
+function prepareSpare(): void {
+  setImmediate(() => {
+    spare ??= quietly(prepare());
+  });
+}
+
+/** Keep the instance after a committable verdict; otherwise its calls touched nothing committed, and it goes. */
+function settle(live: Live, verdict: Verdict): Verdict {
+  if (verdict.verdict === 'committable') {
+    live.fresh = false;
+    committedState = verdict.content.state;
+  } else {
+    current = spare ?? quietly(prepare());
+    spare = undefined;
+  }
+  prepareSpare();
+  return verdict;
+}
+
+function inputs(live: Live, marker: boolean): TransitionInputs {
+  return { journal: () => live.recorder.take(marker && live.fresh), allowedOrigins };
+}
 
 const api: ActorWorkerApi = {
   async ready() {
     try {
-      await instance;
+      await current;
+      prepareSpare();
       return { ok: true };
     } catch (err) {
       return { ok: false, message: err instanceof Error ? err.message : String(err) };
     }
   },
-  init: () => actor!.init(),
-  handle: (message, state) => actor!.handle(message, state),
-  stateContract: (state) => actor!.stateContract(state),
-  messageContract: (message, state) => actor!.messageContract(message, state),
-  transition: (message, state) => runTransition(actor!, message, state, data.allowedSendOrigins),
+  async init() {
+    const live = await current;
+    return settle(live, runInit(live.instance, inputs(live, false)));
+  },
+  async apply(message, state) {
+    const live = await current;
+    return settle(live, runMessage(live.instance, message, state ?? committedState!, inputs(live, true)));
+  },
 };
 
 Comlink.expose(api, nodeEndpoint(data.port));

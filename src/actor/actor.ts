@@ -1,16 +1,12 @@
 import type { Logger } from 'pino';
-import { Chain, stateFromText, type CommittedState } from '../chain/chain.js';
-import type { Send } from '../chain/entry.js';
+import { Chain, type CommittedState } from '../chain/chain.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { parseCanonical } from '../json/canonical.js';
-import type { RawSend } from '../protocol.js';
-import { STATE_SHOWN_CHARS } from './transition.js';
 import { WorkerFaultError } from '../supervisor/actor-worker.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { Mailbox } from './mailbox.js';
-import { httpOrigin } from './send-policy.js';
+import { refusal } from './transition.js';
 
 export interface ActorOptions {
   timeoutMs: number;
@@ -18,8 +14,8 @@ export interface ActorOptions {
   maxQueue: number;
   maxRestarts: number;
   restartWindowMs: number;
-  /** Normalized origins `send` may reach (--allow-send). */
-  allowedSendOrigins: readonly string[];
+  /** Normalized origins `send` may reach (--allow-send); absent: anywhere. */
+  allowedSendOrigins?: readonly string[];
   onRestart?: (cause: string) => void;
   /** Told of each message refused because a send is not allowed. */
   onSendRefused?: () => void;
@@ -37,26 +33,6 @@ export interface Submitted {
   applied: Applied;
   /** The Idempotency-Key was applied before: `applied` is that first answer, nothing was committed. */
   repeated: boolean;
-}
-
-function notJson(text: string, what: string): string {
-  const shown = text.length > STATE_SHOWN_CHARS ? `${text.slice(0, STATE_SHOWN_CHARS)}…` : text;
-  return `${what} returned a state that is not JSON: ${JSON.stringify(shown)}`;
-}
-
-/** init's state; a state that is not JSON is a verdict on the component, not a fault to retry. */
-function parseInitState(text: string): CommittedState {
-  const parsed = parseCanonical(text);
-  if (!parsed) throw new ActorchainError('INIT_STATE_INVALID', notJson(text, 'init'));
-  return parsed;
-}
-
-function parseSends(raw: readonly RawSend[]): Send[] {
-  return raw.map(({ to, message }) => {
-    const parsed = message === null ? undefined : parseCanonical(message);
-    if (!parsed) throw new ActorchainError('SEND_NOT_JSON', `handle called send to ${to} with a message that is not JSON`);
-    return { to, message: parsed.value };
-  });
 }
 
 /**
@@ -93,7 +69,7 @@ export class Actor {
         instantiateTimeoutMs: options.initTimeoutMs,
         maxRestarts: options.maxRestarts,
         restartWindowMs: options.restartWindowMs,
-        allowedSendOrigins: options.allowedSendOrigins,
+        allowedOrigins: options.allowedSendOrigins,
         onRestart: options.onRestart,
       },
       logger,
@@ -109,15 +85,10 @@ export class Actor {
   }
 
   async #commitInit(): Promise<void> {
-    const { timeoutMs, initTimeoutMs } = this.#options;
     for (;;) {
-      let text: string;
-      let accepted: boolean;
-      let state: CommittedState;
+      let verdict;
       try {
-        ({ value: text } = await this.supervisor.call('init', [], initTimeoutMs));
-        state = parseInitState(text);
-        ({ value: accepted } = await this.supervisor.call('stateContract', [state.canonical], timeoutMs));
+        verdict = await this.supervisor.call('init', [], this.#options.initTimeoutMs);
       } catch (err) {
         if (!(err instanceof WorkerFaultError)) throw err;
         this.#logger.warn({ cause: err.code }, `init failed: ${err.message}`);
@@ -128,8 +99,9 @@ export class Actor {
         }
         continue;
       }
-      if (!accepted) throw new ActorchainError('INIT_STATE_INVALID', `state-contract refused the state init returned: ${state.canonical}`);
-      await this.chain.commitStart(this.component.hash, state);
+      // A state that is not JSON or is refused is a verdict on the component, not a fault to retry.
+      if (verdict.verdict !== 'committable') throw refusal(verdict);
+      await this.chain.commitStart(this.component.hash, verdict.content);
       return;
     }
   }
@@ -172,32 +144,17 @@ export class Actor {
   }
 
   async #apply(canonical: string, key: string | undefined) {
-    const current = this.chain.state;
-    const { value: result, sends: rawSends } = await this.supervisor.call('transition', [canonical, current.canonical], this.#options.timeoutMs);
-    switch (result.verdict) {
-      case 'message-rejected':
-        throw new ActorchainError('MESSAGE_REJECTED', 'message-contract refused this message for the current state');
-      case 'state-not-json':
-        throw new ActorchainError('STATE_NOT_JSON', notJson(result.text, 'handle'));
-      case 'state-rejected':
-        throw new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
-      case 'send-not-allowed': {
-        this.#options.onSendRefused?.();
-        const origin = httpOrigin(result.to);
-        const fix = origin === undefined ? 'only http and https URLs can be reached' : `start the runtime with --allow-send ${origin} if the actor may reach it`;
-        throw new ActorchainError(
-          'SEND_NOT_ALLOWED',
-          `handle sent to ${result.to}, which is not an allowed send target; nothing was committed (${fix})`,
-        );
-      }
+    const verdict = await this.supervisor.call('apply', [canonical, this.chain.state.canonical], this.#options.timeoutMs);
+    if (verdict.verdict !== 'committable') {
+      if (verdict.verdict === 'send-not-allowed') this.#options.onSendRefused?.();
+      throw refusal(verdict);
     }
-    const state = stateFromText(result.state);
-    const sends = parseSends(rawSends);
-    const transition = this.chain.commitTransition(canonical, state, sends, key);
+    const { sends } = verdict.content;
+    const transition = this.chain.commitTransition(canonical, verdict.content, key);
     // Chained here, in commit order, so sends to one target are posted in chain order.
     if (sends.length > 0) transition.durable.then(() => this.#options.outbox.post(transition.stateHash, sends), () => {});
     this.#logger.debug({ head: transition.stateHash }, 'message applied');
-    return { transition, state };
+    return { transition, state: transition.state };
   }
 
   /** Messages accepted and not yet applied, the one in progress included. */

@@ -38,8 +38,3 @@ export function sendAllowed(to: string, allowed: readonly string[]): boolean {
   const origin = httpOrigin(to);
   return origin !== undefined && allowed.includes(origin);
 }
-
-/** The first send whose target is not allowed, if any. */
-export function firstRefusedSend(targets: readonly string[], allowed: readonly string[]): string | undefined {
-  return targets.find((to) => !sendAllowed(to, allowed));
-}

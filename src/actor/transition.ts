@@ -1,50 +1,114 @@
 /**
- * What applying one message asks of the component, run where the component lives (the
- * worker) so a message costs one round trip instead of three: message-contract, handle,
- * the new state's canonical form, state-contract. Each call is still bounded on its own:
- * the instance reports every call's start to the worker's call clock.
+ * The one rule that turns what the component does into a state entry's content, used by
+ * `run` (in the worker, so a message costs one round trip) and by `verify` (in process), so
+ * verify checks exactly what run commits:
+ *
+ *   init:    init ─► UTF-8? JSON? ─► state-contract ─► content {state, journal}
+ *   message: message-contract ─► handle ─► UTF-8? JSON? ─► sends JSON? allowed?
+ *            ─► state-contract ─► content {state, sends, journal}
+ *
+ * Any other outcome is a verdict that commits nothing. The journal is what the instance's
+ * tape holds once the content is settled: the recorder's on a run, the player's (checked to
+ * be used up) on a replay.
  */
-import type { ActorInstance } from '../component/instance.js';
+import type { JournalRecord, Send, StateContent } from '../chain/entry.js';
+import type { ActorFunction, ActorInstance, CallOutcome, Fault } from '../component/calls.js';
+import { ActorchainError } from '../errors.js';
 import { parseCanonical } from '../json/canonical.js';
-import type { CallOutcome } from '../protocol.js';
-import { firstRefusedSend } from './send-policy.js';
+import { httpOrigin, sendAllowed } from './send-policy.js';
 
-/** How much of a state that is not JSON an error shows (and the worker sends back). */
+/** How much of a state that is not JSON a verdict carries (enough to show in the error). */
 export const STATE_SHOWN_CHARS = 80;
 
-export type TransitionResult =
+export type Verdict =
+  | { verdict: 'committable'; content: StateContent }
   | { verdict: 'message-rejected' }
-  /** `text`: the start of what handle returned, enough to show in the error. */
-  | { verdict: 'state-not-json'; text: string }
-  | { verdict: 'state-rejected' }
-  /** handle called send to `to`, whose origin --allow-send does not list. */
+  /** `text`: the start of what was returned; null when it was not UTF-8. */
+  | { verdict: 'state-not-json'; fn: 'init' | 'handle'; text: string | null }
+  | { verdict: 'state-rejected'; fn: 'init' | 'handle'; state: string }
+  | { verdict: 'send-not-json'; to: string }
   | { verdict: 'send-not-allowed'; to: string }
-  /** `state` is the new state's canonical JSON text. */
-  | { verdict: 'applied'; state: string };
+  | { verdict: 'fault'; fault: Extract<Fault, 'trap' | 'out-of-memory'>; fn: ActorFunction; message: string };
 
-/**
- * Sends travel in the outcome's `sends`, as `handle` made them. A send to an origin not in
- * `allowedSendOrigins` fails the message here, before anything can be committed.
- */
-export function runTransition(
-  instance: ActorInstance,
-  message: string,
-  state: string,
-  allowedSendOrigins: readonly string[],
-): CallOutcome<TransitionResult> {
+export interface TransitionInputs {
+  /** The entry's journal, taken once its content is settled (see Recorder.take, Player.finish). */
+  journal: () => JournalRecord[] | undefined;
+  /**
+   * Where `send` may reach: the normalized origins allowed (--allow-send), or undefined for
+   * anywhere. A replay passes none: what the chain records was allowed when it ran.
+   */
+  allowedOrigins?: readonly string[];
+}
+
+function faulted(outcome: Extract<CallOutcome<unknown>, { ok: false }>): Verdict {
+  return { verdict: 'fault', fault: outcome.fault, fn: outcome.fn, message: outcome.message };
+}
+
+/** The state text as committed (canonical), or the verdict on it. */
+function settleState(fn: 'init' | 'handle', returned: string | null): { state: string } | { verdict: Verdict } {
+  const parsed = returned === null ? undefined : parseCanonical(returned);
+  if (!parsed) return { verdict: { verdict: 'state-not-json', fn, text: returned === null ? null : returned.slice(0, STATE_SHOWN_CHARS + 1) } };
+  return { state: parsed.canonical };
+}
+
+
+export function runInit(instance: ActorInstance, inputs: TransitionInputs): Verdict {
+  const init = instance.init();
+  if (!init.ok) return faulted(init);
+  const settled = settleState('init', init.value);
+  if ('verdict' in settled) return settled.verdict;
+  const valid = instance.stateContract(settled.state);
+  if (!valid.ok) return faulted(valid);
+  if (!valid.value) return { verdict: 'state-rejected', fn: 'init', state: settled.state };
+  return { verdict: 'committable', content: { state: settled.state, sends: [], journal: inputs.journal() } };
+}
+
+export function runMessage(instance: ActorInstance, message: string, state: string, inputs: TransitionInputs): Verdict {
   const allowed = instance.messageContract(message, state);
-  if (!allowed.ok) return allowed;
-  if (!allowed.value) return { ok: true, value: { verdict: 'message-rejected' }, sends: [] };
+  if (!allowed.ok) return faulted(allowed);
+  if (!allowed.value) return { verdict: 'message-rejected' };
 
   const handled = instance.handle(message, state);
-  if (!handled.ok) return handled;
-  const refused = firstRefusedSend(handled.sends.map((send) => send.to), allowedSendOrigins);
-  if (refused !== undefined) return { ok: true, value: { verdict: 'send-not-allowed', to: refused }, sends: [] };
-  const next = parseCanonical(handled.value);
-  if (!next) return { ok: true, value: { verdict: 'state-not-json', text: handled.value.slice(0, STATE_SHOWN_CHARS + 1) }, sends: [] };
+  if (!handled.ok) return faulted(handled);
+  const settled = settleState('handle', handled.value);
+  if ('verdict' in settled) return settled.verdict;
+  const sends: Send[] = [];
+  for (const { to, message: sent } of handled.sends) {
+    const parsed = sent === null ? undefined : parseCanonical(sent);
+    if (!parsed) return { verdict: 'send-not-json', to };
+    if (inputs.allowedOrigins !== undefined && !sendAllowed(to, inputs.allowedOrigins)) return { verdict: 'send-not-allowed', to };
+    sends.push({ to, message: parsed.value });
+  }
 
-  const valid = instance.stateContract(next.canonical);
-  if (!valid.ok) return valid;
-  const result: TransitionResult = valid.value ? { verdict: 'applied', state: next.canonical } : { verdict: 'state-rejected' };
-  return { ok: true, value: result, sends: handled.sends };
+  const valid = instance.stateContract(settled.state);
+  if (!valid.ok) return faulted(valid);
+  if (!valid.value) return { verdict: 'state-rejected', fn: 'handle', state: settled.state };
+  return { verdict: 'committable', content: { state: settled.state, sends, journal: inputs.journal() } };
+}
+
+function shown(text: string): string {
+  return JSON.stringify(text.length > STATE_SHOWN_CHARS ? `${text.slice(0, STATE_SHOWN_CHARS)}…` : text);
+}
+
+/** What the verdict on a state means to the one who asked for it, as an error. */
+export function refusal(verdict: Exclude<Verdict, { verdict: 'committable' | 'fault' }>): ActorchainError {
+  switch (verdict.verdict) {
+    case 'message-rejected':
+      return new ActorchainError('MESSAGE_REJECTED', 'message-contract refused this message for the current state');
+    case 'state-not-json': {
+      const what = verdict.text === null ? 'a state that is not UTF-8' : `a state that is not JSON: ${shown(verdict.text)}`;
+      return new ActorchainError(verdict.fn === 'init' ? 'INIT_STATE_INVALID' : 'STATE_NOT_JSON', `${verdict.fn} returned ${what}`);
+    }
+    case 'state-rejected':
+      return verdict.fn === 'init'
+        ? new ActorchainError('INIT_STATE_INVALID', `state-contract refused the state init returned: ${verdict.state}`)
+        : new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
+    case 'send-not-json':
+      return new ActorchainError('SEND_NOT_JSON', `handle called send to ${verdict.to} with a message that is not JSON`);
+    case 'send-not-allowed': {
+      const origin = httpOrigin(verdict.to);
+      const fix = origin === undefined ? 'only http and https URLs can be reached' : `start the runtime with --allow-send ${origin} if the actor may reach it`;
+      return new ActorchainError('SEND_NOT_ALLOWED', `handle sent to ${verdict.to}, which is not an allowed send target; nothing was committed (${fix})`);
+    }
+  }
 }

@@ -1,6 +1,6 @@
-import { canonicalJson, canonicalOfParsed } from '../json/canonical.js';
+import { canonicalOfParsed } from '../json/canonical.js';
 import type { EntryGroup } from './check.js';
-import { sealCanonical, sealEntry, type EntryData, type Send } from './entry.js';
+import { sealCanonical, sealEntry, stateMembers, type EntryData, type StateContent } from './entry.js';
 import type { ChainStore } from './store.js';
 
 /** The most a GET /chain page carries, in bytes of canonical JSON (one entry at least). */
@@ -31,8 +31,14 @@ export function stateFromText(canonical: string): CommittedState {
 export interface Transition {
   messageHash: string;
   stateHash: string;
+  /** The state the chain now ends with. */
+  state: CommittedState;
   /** Settles when both entries are durable and the durable view shows them; reply and dispatch only after it. */
   durable: Promise<void>;
+}
+
+function committedState(content: StateContent): CommittedState {
+  return stateFromText(content.state);
 }
 
 /** The end of the chain as far as it is durable: all a client may be shown. */
@@ -98,30 +104,33 @@ export class Chain {
   }
 
   /** Genesis and the init state, the two entries every chain starts with. */
-  async commitStart(componentHash: string, initState: CommittedState): Promise<void> {
+  async commitStart(componentHash: string, init: StateContent): Promise<void> {
     if (this.#store.length !== 0) throw new Error('commitStart on a chain that already has entries');
     const genesis = sealEntry(null, { 'component-hash': componentHash });
-    const state = sealCanonical(genesis.hash, 'state', initState.canonical);
+    const state = sealCanonical(genesis.hash, stateMembers(init));
+    const initState = committedState(init);
     this.#state = initState;
     await this.#store.append([genesis, state]);
     this.#moveDurable({ head: state.hash, length: 2, state: initState });
   }
 
   /**
-   * A message and the state `handle` made from it, appended as one group. `message` is
-   * canonical JSON text; `key` its Idempotency-Key, which must not be in the chain yet.
+   * A message and the state entry `handle` made from it, appended as one group. `message`
+   * is canonical JSON text; `key` its Idempotency-Key, which must not be in the chain yet.
    */
-  commitTransition(message: string, next: CommittedState, sends: Send[], key?: string): Transition {
-    const keyMember = key === undefined ? undefined : `"idempotency-key":${JSON.stringify(key)}`;
-    const messageEntry = sealCanonical(this.#store.head, 'message', message, keyMember);
-    const stateEntry = sealCanonical(messageEntry.hash, 'state', next.canonical, sends.length > 0 ? `"sends":${canonicalJson(sends)}` : undefined);
+  commitTransition(message: string, content: StateContent, key?: string): Transition {
+    const messageMembers: Record<string, string> = { message };
+    if (key !== undefined) messageMembers['idempotency-key'] = JSON.stringify(key);
+    const messageEntry = sealCanonical(this.#store.head, messageMembers);
+    const stateEntry = sealCanonical(messageEntry.hash, stateMembers(content));
     if (key !== undefined) this.#keys.set(key, this.#store.length);
     const appended = this.#store.append([messageEntry, stateEntry]);
+    const next = committedState(content);
     const view: DurableView = { head: stateEntry.hash, length: this.#store.length, state: next };
     this.#state = next;
     // Stores settle appends in order, so the durable view only moves forward.
     const durable = appended.then(() => this.#moveDurable(view));
-    return { messageHash: messageEntry.hash, stateHash: stateEntry.hash, durable };
+    return { messageHash: messageEntry.hash, stateHash: stateEntry.hash, state: next, durable };
   }
 
   /**

@@ -14,6 +14,8 @@ export interface CheckedEntry {
   /** 0-based position in chain order. */
   position: number;
   hash: string;
+  /** The hash of the entry before (null for the genesis). */
+  parent: string | null;
   /** The canonical JSON text the hash is taken of. */
   text: string;
   kind: EntryKind;
@@ -84,6 +86,7 @@ class LazilyHashedEntry implements CheckedEntry {
 
   constructor(
     readonly position: number,
+    readonly parent: string | null,
     readonly text: string,
     readonly kind: EntryKind,
     readonly data: EntryData,
@@ -186,7 +189,10 @@ export class ChainChecker {
       if (first !== undefined) throw corrupt(`records idempotency key ${JSON.stringify(key)}, which ${this.where(first)} already recorded`);
     }
 
-    const entry: CheckedEntry = hash === undefined ? new LazilyHashedEntry(position, text, kind, data) : { position, hash, text, kind, data };
+    // The parent as recorded: checked above, or by the structure thread when hashes are deferred.
+    const parent = record.parent as string | null;
+    const entry: CheckedEntry =
+      hash === undefined ? new LazilyHashedEntry(position, parent, text, kind, data) : { position, hash, parent, text, kind, data };
     this.#position = position + 1;
     this.#previousHash = hash ?? null;
     if (kind !== 'state') {

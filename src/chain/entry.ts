@@ -5,7 +5,8 @@
  *   ┌──────────────────┐   ┌──────────────────┐   ┌──────────────────┐   ┌───────────────────┐
  *   │ parent: null     │◄──┤ parent: h0       │◄──┤ parent: h1       │◄──┤ parent: h2        │◄── HEAD
  *   │ data:            │   │ data:            │   │ data:            │   │ data:             │
- *   │  component-hash  │   │  state (init)    │   │  message         │   │  state, sends?    │
+ *   │  component-hash  │   │  state (init),   │   │  message         │   │  state, sends?,   │
+ *   │                  │   │  journal?        │   │                  │   │  journal?         │
  *   └──────────────────┘   └──────────────────┘   └──────────────────┘   └───────────────────┘
  *        h0                     h1                     h2                     h3
  *
@@ -28,9 +29,17 @@ export interface Send {
 export interface GenesisData {
   'component-hash': string;
 }
+/**
+ * What the component observed while producing a state: one record per value read, in
+ * order, each `[tag, ...value]` (see src/component/journal.ts for the tags). A record
+ * `["new"]` first says the state was produced on a fresh instance of the component.
+ */
+export type JournalRecord = [string, ...(string | number)[]];
+
 export interface StateData {
-  state: unknown;
+  journal?: JournalRecord[];
   sends?: Send[];
+  state: unknown;
 }
 export interface MessageData {
   'idempotency-key'?: string;
@@ -55,31 +64,64 @@ export function sealEntry(parent: string | null, data: EntryData): SealedEntry {
   return { hash: sha256Hex(text), text };
 }
 
+/** A state entry's content as the transition computed it; `state` is canonical JSON text. */
+export interface StateContent {
+  state: string;
+  sends: Send[];
+  journal: JournalRecord[] | undefined;
+}
+
 /**
- * sealEntry for a message or state entry whose payload is already canonical JSON text, so a
- * large message or state is not canonicalized a second time on the hot path. The result is
- * the same text: the keys are fixed ASCII and already in RFC 8785 order ("data" before
- * "parent"; "idempotency-key" before "message", "sends" before "state"), and a parent hash
- * is hex. `leading` is the canonical text of the members that sort before `key`
- * (`"sends":[...]`, `"idempotency-key":"..."`), if any.
+ * sealEntry for an entry whose data members are already canonical JSON texts, so a large
+ * message or state is not canonicalized a second time on the hot path. The result is the
+ * same text: the keys are ASCII, put in RFC 8785 order here ("data" before "parent",
+ * "journal" before "sends" before "state"), and a parent hash is hex.
  */
-export function sealCanonical(parent: string | null, key: 'message' | 'state', payload: string, leading?: string): SealedEntry {
-  const before = leading === undefined ? '' : `${leading},`;
-  const text = `{"data":{${before}"${key}":${payload}},"parent":${parent === null ? 'null' : `"${parent}"`}}`;
+export function sealCanonical(parent: string | null, members: Record<string, string>): SealedEntry {
+  const data = Object.keys(members)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${members[key]}`)
+    .join(',');
+  const text = `{"data":{${data}},"parent":${parent === null ? 'null' : `"${parent}"`}}`;
   return { hash: sha256Hex(text), text };
+}
+
+/** The data members of a state entry, canonical: "journal" and "sends" only when there is something in them. */
+export function stateMembers(content: StateContent): Record<string, string> {
+  const members: Record<string, string> = { state: content.state };
+  if (content.sends.length > 0) members.sends = canonicalJson(content.sends);
+  if (content.journal !== undefined) members.journal = canonicalJson(content.journal);
+  return members;
 }
 
 export type EntryKind = 'genesis' | 'state' | 'message';
 
-/** Which of the three kinds `data` is, or undefined when its keys are not exactly one kind's. */
+type MemberCheck = (value: unknown) => boolean;
+
+/**
+ * Each kind's data members: those it must have and those it may have, each with the check
+ * its value must pass. Any other member makes the data none of the kinds.
+ */
+const KINDS: ReadonlyArray<{ kind: EntryKind; required: Record<string, MemberCheck>; optional: Record<string, MemberCheck> }> = [
+  { kind: 'genesis', required: { 'component-hash': (v) => typeof v === 'string' }, optional: {} },
+  {
+    kind: 'state',
+    required: { state: () => true },
+    optional: { sends: Array.isArray, journal: (v) => Array.isArray(v) && v.length > 0 },
+  },
+  { kind: 'message', required: { message: (v) => isJsonObject(v) }, optional: { 'idempotency-key': (v) => isIdempotencyKey(v) } },
+];
+
+/** Which of the three kinds `data` is, or undefined when its members fit none. */
 export function entryKind(data: unknown): EntryKind | undefined {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  const keys = Object.keys(data).sort().join(',');
-  const record = data as Record<string, unknown>;
-  if (keys === 'component-hash' && typeof record['component-hash'] === 'string') return 'genesis';
-  if (keys === 'state' || (keys === 'sends,state' && Array.isArray(record.sends))) return 'state';
-  if (keys === 'message' && isJsonObject(record.message)) return 'message';
-  if (keys === 'idempotency-key,message' && isJsonObject(record.message) && isIdempotencyKey(record['idempotency-key'])) return 'message';
+  if (!isJsonObject(data)) return undefined;
+  const keys = Object.keys(data);
+  for (const { kind, required, optional } of KINDS) {
+    const fits =
+      Object.keys(required).every((key) => Object.hasOwn(data, key)) &&
+      keys.every((key) => (required[key] ?? optional[key])?.(data[key]) === true);
+    if (fits) return kind;
+  }
   return undefined;
 }
 

@@ -167,13 +167,6 @@ export async function run(config: RunConfig): Promise<void> {
   const component = await loadComponent(config.component, { maxMemoryMiB: config.maxMemoryMiB });
   const log = logger.child({ actor: component.hash.slice(0, 12) });
   log.info({ component: config.component, hash: component.hash, encoding: component.encoding, wasi: component.imports.wasi.length }, 'component loaded');
-  if (component.imports.nondeterministic.length > 0) {
-    log.warn(
-      { imports: component.imports.nondeterministic },
-      `the component imports ${component.imports.nondeterministic.join(', ')}: a replay that reads clocks or random numbers ` +
-        'can diverge from the recorded chain',
-    );
-  }
 
   // The metrics exist before the chain (they time its syncs); the gauges read it once it is open.
   let actor: Actor | undefined;

@@ -34,12 +34,6 @@ export function registerVerify(program: Command): void {
       }
       o.done();
       const component = await loadComponent(componentFile, { maxMemoryMiB });
-      if (component.imports.nondeterministic.length > 0) {
-        process.stderr.write(
-          `actorchain: warning: the component imports ${component.imports.nondeterministic.join(', ')}; ` +
-            'a replay that reads them can diverge from the recorded chain\n',
-        );
-      }
       if (raw.follow) return verifyFollow(component, source, timeoutMs, metrics);
       const progress = new Progress('verifying', isUrl(source) ? 'entries' : 'bytes');
       const summary = await runVerify(component, source, { timeoutMs, onProgress: progress.update }).finally(() => progress.done());

@@ -22,14 +22,9 @@ const WASI_SERVED = new Set([
   'wasi:http/types', 'wasi:http/incoming-handler', 'wasi:http/outgoing-handler',
 ]);
 
-/** Interfaces whose answers differ between a run and its replay. */
-const NONDETERMINISTIC = /^wasi:(clocks|random)\//;
-
 export interface ImportPlan {
-  /** Versioned WASI import names, served by preview2-shim in the worker. */
+  /** Versioned WASI import names, served by preview2-shim in the worker (clocks and random through the journal). */
   wasi: string[];
-  /** The subset of `wasi` that makes a replay diverge (clocks, random). */
-  nondeterministic: string[];
 }
 
 /** Unversioned name of an import: `wasi:cli/stdout@0.2.3` is `wasi:cli/stdout`. */
@@ -60,5 +55,5 @@ export function planImports(imports: readonly string[], runtimeFunctions: readon
         `The runtime serves ${RUNTIME_INTERFACE} (log, send) and WASI 0.2 through preview2-shim.`,
     );
   }
-  return { wasi, nondeterministic: wasi.filter((name) => NONDETERMINISTIC.test(name)) };
+  return { wasi };
 }

@@ -3,10 +3,10 @@
  * reports a CallOutcome instead of throwing. The worker runs this behind comlink; `verify`
  * runs it in process, where thread hops would cost more than the calls themselves.
  */
-import type { CallOutcome, RawSend } from '../protocol.js';
+import type { ActorFunction, ActorInstance, CallOutcome, InstanceSpec, RawSend } from './calls.js';
 import { RUNTIME_INTERFACE, TYPES_INTERFACE } from './imports.js';
+import type { Tape } from './journal.js';
 import { wasiImports } from './wasi-sandbox.js';
-import type { Encoding } from './interface.js';
 
 interface ActorExports {
   init(): string | Uint8Array;
@@ -15,62 +15,34 @@ interface ActorExports {
   messageContract(message: string | Uint8Array, state: string | Uint8Array): boolean;
 }
 
-export interface InstanceSpec {
-  moduleUrl: string;
-  /** The key the generated code exports the actor interface under. */
-  actorExport: string;
-  modules: Record<string, WebAssembly.Module>;
-  encoding: Encoding;
-  wasiImports: string[];
-  maxMemoryBytes: number;
-}
-
-/** The four functions, each returning a CallOutcome; one instance, used one call at a time. */
-export type ActorInstance = {
-  init(): CallOutcome<string>;
-  handle(message: string, state: string): CallOutcome<string>;
-  stateContract(state: string): CallOutcome<boolean>;
-  messageContract(message: string, state: string): CallOutcome<boolean>;
-};
-
-class NotUtf8Error extends Error {}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 
-function fromComponent(value: string | Uint8Array): string {
+/** The component's text; null when its bytes are not UTF-8 (a bad result, not a fault). */
+function fromComponent(value: string | Uint8Array): string | null {
   if (typeof value === 'string') return value;
   try {
     return utf8.decode(value);
   } catch {
-    throw new NotUtf8Error('the component returned bytes that are not UTF-8');
+    return null;
   }
 }
 
-/** The actor functions by their WIT names, as reported to `onCall`. */
-export type ActorFunction = 'init' | 'handle' | 'state-contract' | 'message-contract';
+export interface InstanceHooks {
+  log: (message: string) => void;
+  /** Hears of each call into the component just before it starts (the worker's timeout clock). */
+  onCall?: (fn: ActorFunction) => void;
+  /** Journals, or plays back, what the instance observes, from its instantiation on. */
+  tape: Tape;
+}
 
-/**
- * `onCall` hears of each call into the component just before it starts (the worker's
- * timeout clock).
- */
-export async function instantiateActor(
-  spec: InstanceSpec,
-  log: (message: string) => void,
-  onCall: (fn: ActorFunction) => void = () => {},
-): Promise<ActorInstance> {
+export async function instantiateActor(spec: InstanceSpec, { log, onCall = () => {}, tape }: InstanceHooks): Promise<ActorInstance> {
   const memories: WebAssembly.Memory[] = [];
   let sends: RawSend[] = [];
   const runtime = {
     log,
     send(to: string, message: string | Uint8Array): void {
-      let text: string | null;
-      try {
-        text = fromComponent(message);
-      } catch {
-        text = null;
-      }
-      sends.push({ to, message: text });
+      sends.push({ to, message: fromComponent(message) });
     },
   };
   const { instantiate } = (await import(spec.moduleUrl)) as {
@@ -80,7 +52,7 @@ export async function instantiateActor(
       instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>,
     ): Promise<Record<string, ActorExports>>;
   };
-  const imports = { [RUNTIME_INTERFACE]: runtime, [TYPES_INTERFACE]: {}, ...(await wasiImports(spec.wasiImports)) };
+  const imports = { [RUNTIME_INTERFACE]: runtime, [TYPES_INTERFACE]: {}, ...(await wasiImports(spec.wasiImports, tape)) };
   const root = await instantiate(
     (name) => spec.modules[name]!,
     imports,
@@ -104,11 +76,11 @@ export async function instantiateActor(
       return { ok: true, value, sends };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (err instanceof NotUtf8Error) return { ok: false, fault: 'not-utf8', message, fn };
       if (nearMemoryLimit() || (err instanceof RangeError && /memory/i.test(message))) {
         return { ok: false, fault: 'out-of-memory', message, fn };
       }
-      return { ok: false, fault: err instanceof WebAssembly.RuntimeError ? 'trap' : 'error', message, fn };
+      // A JavaScript error thrown through the component (a failed import) kills it as a trap does.
+      return { ok: false, fault: 'trap', message, fn };
     }
   }
 

@@ -1,7 +1,7 @@
 import { ActorchainError } from '../errors.js';
+import type { Encoding } from './calls.js';
 import { ACTOR_INTERFACE, unversioned } from './imports.js';
 
-export type Encoding = 'string' | 'bytes';
 
 /** The generated TypeScript declarations of a transpiled component, by file name. */
 export type Declarations = Record<string, string>;

@@ -2,9 +2,10 @@
  * WASI for a component, through @bytecodealliance/preview2-shim, with no ambient authority:
  * no preopened directories, an empty environment and argument list, no working directory,
  * no sockets, no outgoing HTTP, and an empty stdin. Clocks and random numbers are served
- * (the runtime warns that they make a replay diverge).
+ * from the host through a Tape, which journals them on a run and plays them back on a replay.
  */
 import { unversioned } from './imports.js';
+import { HOST, READS, type Tape } from './journal.js';
 
 type Interface = Record<string, unknown>;
 type ResourceClass = { prototype: object };
@@ -62,16 +63,57 @@ const LOCKED_DOWN: Record<string, (served: Interface, all: Record<string, Interf
   }),
 };
 
-/** The import object entries for the WASI interfaces a component imports (versioned names). */
-export async function wasiImports(names: string[]): Promise<Record<string, unknown>> {
+/**
+ * Every answer that can change between a run and its replay, through the tape. The shim's
+ * own versions would read the host directly (and its wall clock reads Date.now twice, so
+ * seconds and nanoseconds may come from different milliseconds).
+ */
+function journaled(tape: Tape): Record<string, (served: Interface) => Interface> {
+  const u64 = (kind: typeof READS.randomU64) => () => tape.read(kind, HOST.u64);
+  const bytes = (kind: typeof READS.randomBytes) => (length: bigint) =>
+    tape.read(kind, () => HOST.bytes(length), Number(length));
+  let seed: [bigint, bigint] | undefined;
+  return {
+    'wasi:clocks/wall-clock': (served) => ({
+      ...served,
+      now: () => tape.read(READS.wallNow, HOST.wallNow),
+      resolution: () => tape.read(READS.wallResolution, HOST.wallResolution),
+    }),
+    // subscribe-duration and subscribe-instant stay the shim's: a pollable's readiness is not
+    // journaled (see the README), and a call into an actor cannot wait on one anyway.
+    'wasi:clocks/monotonic-clock': (served) => ({
+      ...served,
+      now: () => tape.read(READS.monotonicNow, HOST.monotonicNow),
+      resolution: () => tape.read(READS.monotonicResolution, HOST.monotonicResolution),
+    }),
+    'wasi:random/random': (served) => ({ ...served, getRandomBytes: bytes(READS.randomBytes), getRandomU64: u64(READS.randomU64) }),
+    'wasi:random/insecure': (served) => ({
+      ...served,
+      getInsecureRandomBytes: bytes(READS.insecureBytes),
+      getInsecureRandomU64: u64(READS.insecureU64),
+    }),
+    // One seed per instance, as WASI asks, drawn from the host's cryptographic generator.
+    'wasi:random/insecure-seed': (served) => ({
+      ...served,
+      insecureSeed: () => tape.read(READS.insecureSeed, () => (seed ??= [HOST.u64(), HOST.u64()])),
+    }),
+  };
+}
+
+/**
+ * The import object entries for the WASI interfaces a component imports (versioned names),
+ * for one instance: `tape` journals (or plays back) what it observes.
+ */
+export async function wasiImports(names: string[], tape: Tape): Promise<Record<string, unknown>> {
   if (names.length === 0) return {};
   const { WASIShim } = await import('@bytecodealliance/preview2-shim/instantiation');
   const shim = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
   const all = shim.getImportObject() as Record<string, Interface>;
+  const observed = journaled(tape);
   const imports: Record<string, unknown> = {};
   for (const name of names) {
     const base = unversioned(name);
-    imports[name] = LOCKED_DOWN[base]?.(all[base]!, all) ?? all[base];
+    imports[name] = observed[base]?.(all[base]!) ?? LOCKED_DOWN[base]?.(all[base]!, all) ?? all[base];
   }
   return imports;
 }

@@ -3,35 +3,27 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
+import type { Verdict } from '../actor/transition.js';
+import { ACTOR_FUNCTIONS, FAULT_CODES, type Fault } from '../component/calls.js';
 import { instanceSpec, type LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import {
-  CALL_CLOCK_BYTES,
-  CALL_FUNCTIONS,
-  callClockViews,
-  type ActorCall,
-  type ActorWorkerApi,
-  type CallOutcome,
-  type WorkerData,
-  type WorkerEvent,
-} from '../protocol.js';
+import { CALL_CLOCK_BYTES, callClockViews, type ActorCall, type ActorWorkerApi, type WorkerData, type WorkerEvent } from '../protocol.js';
 
 const WORKER_ENTRY = new URL('../../worker/actor-worker.js', import.meta.url);
 
-/** Why a worker had to go: each maps to one error code. */
-export type WorkerFault = 'timeout' | 'trap' | 'out-of-memory' | 'crash';
-
+/** A fault that cost the worker: the supervisor replaces it. */
 export class WorkerFaultError extends ActorchainError {
-  readonly fault: WorkerFault;
-  constructor(fault: WorkerFault, message: string) {
-    const code = ({ timeout: 'COMPONENT_TIMEOUT', trap: 'COMPONENT_TRAP', 'out-of-memory': 'COMPONENT_OUT_OF_MEMORY', crash: 'WORKER_CRASHED' } as const)[fault];
-    super(code, message);
+  readonly fault: Fault;
+  constructor(fault: Fault, message: string) {
+    super(FAULT_CODES[fault], message);
     this.fault = fault;
   }
 }
 
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
-type CallValue<K extends ActorCall> = Extract<ReturnType<ActorWorkerApi[K]>, { ok: true }>;
+
+/** Every verdict but a fault, which is thrown as a WorkerFaultError instead. */
+export type CallVerdict = Exclude<Verdict, { verdict: 'fault' }>;
 
 /**
  * One worker thread running one instance of the component. Calls are bounded by a timeout
@@ -51,17 +43,15 @@ export class ActorWorker {
    */
   readonly #inFlight = new Set<(fault: WorkerFaultError) => void>();
   #terminated = false;
+  /** The state of the last entry this worker's verdicts produced, which the worker keeps. */
+  #committedState: string | undefined;
   readonly #callClock = new SharedArrayBuffer(CALL_CLOCK_BYTES);
   readonly #clock = callClockViews(this.#callClock);
 
-  constructor(component: LoadedComponent, allowedSendOrigins: readonly string[], logger: Logger) {
+  constructor(component: LoadedComponent, logger: Logger, allowedOrigins?: readonly string[]) {
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerData = {
-      ...instanceSpec(component),
-      port: port2,
-      callClock: this.#callClock,
-      allowedSendOrigins: [...allowedSendOrigins],
-    };
+    const data: WorkerData = { ...instanceSpec(component), port: port2, callClock: this.#callClock };
+    if (allowedOrigins !== undefined) data.allowedOrigins = [...allowedOrigins];
     const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
     this.#worker = new Worker(WORKER_ENTRY, {
       workerData: data,
@@ -109,14 +99,16 @@ export class ActorWorker {
     if (!outcome.ok) throw new ActorchainError('INSTANTIATE_FAILED', `the component could not be instantiated: ${outcome.message}`);
   }
 
-  /** Call one actor function; resolves with its value and sends, or rejects with a WorkerFaultError. */
-  async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number): Promise<CallValue<K>> {
-    const invoke = this.#remote[method] as (...a: CallArgs<K>) => Promise<CallOutcome<unknown>>;
-    const outcome = await this.#race(invoke(...args), timeoutMs, method);
-    if (outcome.ok) return outcome as CallValue<K>;
-    if (outcome.fault === 'not-utf8') throw new ActorchainError('STATE_NOT_JSON', `${outcome.fn}: ${outcome.message}`);
-    const fault = outcome.fault === 'out-of-memory' ? 'out-of-memory' : 'trap';
-    throw new WorkerFaultError(fault, `${outcome.fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${outcome.message}`);
+  /** Run one transition in the worker; resolves with its verdict, or rejects with a WorkerFaultError. */
+  async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number): Promise<CallVerdict> {
+    const invoke = this.#remote[method] as (...a: CallArgs<K>) => Promise<Verdict>;
+    // The worker keeps the state its last committable verdict produced: don't send it again.
+    if (method === 'apply' && args[1] === this.#committedState) args = [args[0], null] as CallArgs<K>;
+    const verdict = await this.#race(invoke(...args), timeoutMs, method);
+    if (verdict.verdict === 'committable') this.#committedState = verdict.content.state;
+    if (verdict.verdict !== 'fault') return verdict;
+    const { fault, fn, message } = verdict;
+    throw new WorkerFaultError(fault, `${fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${message}`);
   }
 
   /**
@@ -139,7 +131,7 @@ export class ActorWorker {
           timer = setTimeout(check, remainingMs);
           return;
         }
-        const running = callStartedAt >= armedAt ? CALL_FUNCTIONS[Atomics.load(this.#clock.fn, 0)] : what;
+        const running = callStartedAt >= armedAt ? ACTOR_FUNCTIONS[Atomics.load(this.#clock.fn, 0)] : what;
         reject(new WorkerFaultError('timeout', `${running} ran longer than ${timeoutMs} ms; the worker was terminated`));
       };
       timer = setTimeout(check, timeoutMs);

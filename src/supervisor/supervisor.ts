@@ -11,20 +11,27 @@ export interface SupervisorOptions {
   instantiateTimeoutMs: number;
   maxRestarts: number;
   restartWindowMs: number;
-  /** Normalized origins `send` may reach, handed to every worker. */
-  allowedSendOrigins: readonly string[];
   /** Told of every restart, with the error code of the fault that caused it. */
   onRestart?: (cause: string) => void;
+  /** Origins the component's sends may reach; absent: anywhere. */
+  allowedOrigins?: readonly string[];
 }
+
+/** How long after a restart the next standby starts. */
+const STANDBY_DELAY_MS = 20;
 
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
 
 /**
- * Keeps one healthy worker for the actor. A call that faults (timeout, trap, out of memory,
- * worker death) costs that worker: it is terminated and a fresh one spawned at once, after
- * a short back-off, so the next call is served by a clean instance. The worker holds no
- * state, so "re-spawned from the last committed state" needs nothing more: every call
- * carries the committed state. When restarts exceed the budget the supervisor gives up
+ * Keeps one healthy worker for the actor, and a standby worker with a fresh instance ready.
+ * A call that faults (timeout, trap, out of memory, worker death) costs that worker: it is
+ * terminated, counted against the restart budget, and after the back-off the standby takes
+ * over (or a fresh worker is spawned), so the next call is served by a clean instance
+ * without waiting for a worker to start. A call that is refused (nothing committed) moves
+ * the calls to the standby too, while the refused worker swaps in a fresh instance of its
+ * own on its thread, off the path of the next message. A worker keeps only the state its
+ * own last verdict produced, and is sent the committed state whenever that is another (a
+ * fresh worker, a standby), so "re-spawned from the last committed state" needs nothing more. When restarts exceed the budget the supervisor gives up
  * and `exhausted` settles with the reason; the owner then exits so an outer supervisor
  * takes over.
  */
@@ -34,6 +41,9 @@ export class Supervisor {
   readonly #logger: Logger;
   readonly #budget: RestartBudget;
   #current: Promise<ActorWorker>;
+  /** The standby while it starts, and once it is ready. */
+  #standby: Promise<ActorWorker> | undefined;
+  #standbyReady: ActorWorker | undefined;
   #closed = false;
   #draining = false;
   #giveUp!: (reason: ActorchainError) => void;
@@ -81,8 +91,32 @@ export class Supervisor {
     return this.#restarts;
   }
 
+  /** Start a standby, unless there is one or the supervisor is stopping or gave up. */
+  #prepareStandby(): void {
+    if (this.#standby || this.#closed || this.#draining || this.#budget.exhausted) return;
+    const standby = this.#spawn();
+    this.#standby = standby;
+    standby.then(
+      (worker) => {
+        // Once taken (by a restart, or by close, which terminates it), it is no longer the standby.
+        if (this.#standby === standby) this.#standbyReady = worker;
+      },
+      () => {
+        if (this.#standby === standby) this.#standby = undefined;
+      },
+    );
+  }
+
+  /** Take the standby (started or ready), leaving none. */
+  #takeStandby(): Promise<ActorWorker> | undefined {
+    const standby = this.#standby;
+    this.#standby = undefined;
+    this.#standbyReady = undefined;
+    return standby;
+  }
+
   async #spawn(): Promise<ActorWorker> {
-    const worker = new ActorWorker(this.#component, this.#options.allowedSendOrigins, this.#logger);
+    const worker = new ActorWorker(this.#component, this.#logger, this.#options.allowedOrigins);
     try {
       await worker.ready(this.#options.instantiateTimeoutMs);
     } catch (err) {
@@ -112,12 +146,22 @@ export class Supervisor {
       }
       throw err;
     }
+    let verdict;
     try {
-      return await worker.call(method, args, timeoutMs);
+      verdict = await worker.call(method, args, timeoutMs);
     } catch (err) {
       if (err instanceof WorkerFaultError) this.#replace(worker, err);
       throw err;
     }
+    // A ready standby serves the next call; the refused worker prepares a fresh instance meanwhile.
+    const standby = this.#standbyReady;
+    if (verdict.verdict !== 'committable' && standby && (await this.#current.catch(() => undefined)) === worker) {
+      this.#current = Promise.resolve(standby);
+      this.#standby = Promise.resolve(worker);
+      this.#standbyReady = worker;
+    }
+    this.#prepareStandby();
+    return verdict;
   }
 
   async #ready(): Promise<ActorWorker> {
@@ -133,8 +177,13 @@ export class Supervisor {
 
   #replace(worker: ActorWorker, fault: WorkerFaultError): void {
     if (this.#closed || worker.terminated) return;
-    this.#workerUp = false;
     void worker.terminate();
+    if (worker === this.#standbyReady) {
+      // An idle standby died: nothing was asked of it; the next one starts after the next call.
+      this.#takeStandby();
+      return;
+    }
+    this.#workerUp = false;
     if (this.#draining) {
       this.#current = Promise.reject(new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down'));
       this.#current.catch(() => {});
@@ -161,13 +210,19 @@ export class Supervisor {
       return;
     }
     const backoffMs = this.#budget.backoffMs(inWindow);
-    this.#current = sleep(backoffMs).then(() => this.#spawn());
+    const next = this.#takeStandby() ?? this.#spawn();
+    next.catch(() => {});
+    this.#current = backoffMs === 0 ? next : sleep(backoffMs).then(() => next);
     this.#current.then(
-      () =>
+      () => {
+        this.#workerUp = true;
         this.#logger.warn(
           { cause: fault.code, restarts: this.#restarts, inWindow, backoffMs, servingAgainMs: Math.round(performance.now() - faultAt) },
           `restarted the component's worker after ${fault.code}`,
-        ),
+        );
+        // Starting a worker costs the main thread a few ms: let the messages waiting go first.
+        setTimeout(() => this.#prepareStandby(), STANDBY_DELAY_MS).unref();
+      },
       (err: Error) => this.#restart(new WorkerFaultError('crash', `re-spawn failed: ${err.message}`), faultAt),
     );
   }
@@ -175,7 +230,8 @@ export class Supervisor {
   async close(): Promise<void> {
     this.#closed = true;
     this.#workerUp = false;
-    const worker = await this.#current.catch(() => undefined);
-    await worker?.terminate();
+    const standby = this.#takeStandby();
+    const workers = await Promise.all([this.#current, standby].map((w) => w?.catch(() => undefined)));
+    await Promise.all(workers.map((w) => w?.terminate()));
   }
 }

@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ChainFileReader } from '../chain/chain-file.js';
 import type { ChainPage } from '../chain/chain.js';
 import { ChainChecker, type CheckedEntry, type EntryGroup } from '../chain/check.js';
-import type { InstanceSpec } from '../component/instance.js';
+import type { InstanceSpec } from '../component/calls.js';
 import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import type { FollowEvent } from '../protocol.js';
@@ -79,9 +79,9 @@ export async function follow(options: FollowOptions): Promise<never> {
   const replayGroup = await startGroupReplay(options.spec, 'entry');
   let last: CheckedEntry | undefined;
 
-  const replay = (group: EntryGroup) => {
+  const replay = async (group: EntryGroup) => {
     options.onReplay(group[0], true);
-    replayGroup(group);
+    await replayGroup(group);
     options.onReplay(group[0], false);
     last = group[1];
   };
@@ -89,7 +89,7 @@ export async function follow(options: FollowOptions): Promise<never> {
   if (options.localFile !== undefined) {
     // The mirror's own copy, re-checked and replayed so the replay stands where it ends.
     const reader = new ChainFileReader(options.localFile, { componentHash: options.componentHash });
-    for await (const group of reader.groups()) replay(group);
+    for await (const group of reader.groups()) await replay(group);
     if (last) options.post({ kind: 'resumed', head: last.hash, length: last.position + 1 });
   }
 
@@ -160,7 +160,7 @@ export async function follow(options: FollowOptions): Promise<never> {
         const entry = { data, parent };
         const group = checker.accept(canonicalJson(entry), entry, hash, true);
         if (group) {
-          replay(group);
+          await replay(group);
           groups.push(group);
         }
       }

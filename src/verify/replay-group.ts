@@ -4,17 +4,14 @@
  * adopted in one spot).
  */
 import type { EntryGroup, PositionUnit } from '../chain/check.js';
-import type { InstanceSpec } from '../component/instance.js';
+import type { InstanceSpec } from '../component/calls.js';
 import { Replayer } from './replay.js';
 
 /** Replays one group (genesis and init state, or a message and its state); throws CHAIN_DIVERGED. */
-export type GroupReplay = (group: EntryGroup) => void;
+export type GroupReplay = (group: EntryGroup) => Promise<void>;
 
 /** A replay of one chain from its genesis, group after group, in chain order. */
 export async function startGroupReplay(spec: InstanceSpec, unit: PositionUnit): Promise<GroupReplay> {
   const replayer = await Replayer.start(spec, unit);
-  return ([first, state]) => {
-    if (first.kind === 'genesis') replayer.init(state);
-    else replayer.transition(first, state);
-  };
+  return (group) => replayer.replayGroup(group);
 }

@@ -1,17 +1,22 @@
 /**
- * Replaying a chain with its component: one instance, called directly (a message round
- * trip per call would cost more than the calls; the whole replay runs in one watched
- * worker instead, see run-verify.ts). Each group is checked the
- * way the runtime decided it: init gives the first state; for a message, message-contract
- * accepts it, handle gives exactly the recorded state and sends, state-contract accepts the
- * state. The first difference is thrown as CHAIN_DIVERGED.
+ * Replaying a chain with its component, one group at a time, through the same transition
+ * `run` uses (actor/transition.ts), with the journal played back instead of recorded. The
+ * content the replay computes is sealed as `run` would have sealed it and must give the
+ * entry's exact text; the first difference is thrown as CHAIN_DIVERGED.
+ *
+ * Instances: the init group, and every group whose journal starts with the fresh-instance
+ * marker, runs on a fresh instance, as it did live; every other group continues the
+ * instance before it. Calls are direct (a message round trip per call would cost more than
+ * the calls; the whole replay runs in one watched worker instead, see run-verify.ts).
  */
-import { payloadText, type CheckedEntry, type PositionUnit } from '../chain/check.js';
-import type { MessageData, StateData } from '../chain/entry.js';
-import { instantiateActor, type ActorInstance, type InstanceSpec } from '../component/instance.js';
+import { payloadText, type CheckedEntry, type EntryGroup, type PositionUnit } from '../chain/check.js';
+import { sealCanonical, stateMembers, type MessageData, type StateContent, type StateData } from '../chain/entry.js';
+import { runInit, runMessage, type Verdict } from '../actor/transition.js';
+import type { ActorInstance, InstanceSpec } from '../component/calls.js';
+import { instantiateActor } from '../component/instance.js';
+import { Player } from '../component/journal.js';
 import { ActorchainError } from '../errors.js';
-import { canonicalJson, parseCanonical } from '../json/canonical.js';
-import type { CallOutcome, RawSend } from '../protocol.js';
+import { canonicalJson } from '../json/canonical.js';
 
 const SHOWN_CHARS = 200;
 
@@ -20,86 +25,103 @@ function shorten(text: string): string {
 }
 
 export class Replayer {
-  readonly #instance: ActorInstance;
+  readonly #spec: InstanceSpec;
   readonly #unit: PositionUnit;
+  readonly #player = new Player();
+  #instance: ActorInstance | undefined;
   /** Canonical text of the state the replay has reached. */
   #state = '';
 
-  private constructor(instance: ActorInstance, unit: PositionUnit) {
-    this.#instance = instance;
+  private constructor(spec: InstanceSpec, unit: PositionUnit) {
+    this.#spec = spec;
     this.#unit = unit;
   }
 
+  /** Instances are started as the chain asks for them, the first one by the init group. */
   static async start(spec: InstanceSpec, unit: PositionUnit): Promise<Replayer> {
-    // What the component logs while replaying was logged when it ran.
-    const instance = await instantiateActor(spec, () => {});
-    return new Replayer(instance, unit);
+    return new Replayer(spec, unit);
+  }
+
+  /** One whole group: [genesis, init state] or [message, state]. */
+  replayGroup([first, state]: EntryGroup): Promise<void> {
+    return first.kind === 'genesis' ? this.init(state) : this.transition(first, state);
   }
 
   /** The init state entry (the genesis was checked by the source). */
-  init(stateEntry: CheckedEntry): void {
-    const produced = this.#call(stateEntry, 'init', this.#instance.init());
-    const state = this.#expectState(stateEntry, produced.value, 'init');
-    this.#expectValid(stateEntry, state);
-    this.#state = state;
+  async init(stateEntry: CheckedEntry): Promise<void> {
+    this.#player.load((stateEntry.data as StateData).journal);
+    const instance = await this.#freshInstance(stateEntry);
+    const verdict = runInit(instance, { journal: () => this.#player.finish() });
+    this.#expect(stateEntry, stateEntry, verdict, 'init');
   }
 
-  transition(messageEntry: CheckedEntry, stateEntry: CheckedEntry): void {
+  async transition(messageEntry: CheckedEntry, stateEntry: CheckedEntry): Promise<void> {
+    const fresh = this.#player.load((stateEntry.data as StateData).journal);
+    // A chain made before journals has no markers: it replays on one instance, as it did then.
+    const instance = fresh || this.#instance === undefined ? await this.#freshInstance(stateEntry) : this.#instance;
     const message = payloadText(messageEntry) ?? canonicalJson((messageEntry.data as MessageData).message);
-    const allowed = this.#call(messageEntry, 'message-contract', this.#instance.messageContract(message, this.#state));
-    if (!allowed.value) throw this.#diverged(messageEntry, 'message-contract refuses this message for the state before it, yet the chain records it');
-
-    const handled = this.#call(stateEntry, 'handle', this.#instance.handle(message, this.#state));
-    const state = this.#expectState(stateEntry, handled.value, 'handle');
-    this.#expectSends(stateEntry, handled.sends);
-
-    this.#expectValid(stateEntry, state);
-    this.#state = state;
+    const verdict = runMessage(instance, message, this.#state, { journal: () => this.#player.finish() });
+    this.#expect(messageEntry, stateEntry, verdict, 'handle');
   }
 
-  #expectValid(stateEntry: CheckedEntry, state: string): void {
-    const valid = this.#call(stateEntry, 'state-contract', this.#instance.stateContract(state));
-    if (!valid.value) throw this.#diverged(stateEntry, 'state-contract refuses this state, yet the chain records it');
+  async #freshInstance(stateEntry: CheckedEntry): Promise<ActorInstance> {
+    // What the component logs while replaying was logged when it ran.
+    try {
+      this.#instance = await instantiateActor(this.#spec, { log: () => {}, tape: this.#player });
+    } catch (err) {
+      const divergence = this.#player.divergence;
+      if (divergence) throw this.#diverged(stateEntry, `being instantiated, the component ${divergence.message}`);
+      throw err;
+    }
+    return this.#instance;
   }
 
-  /** The canonical text of the state the component returned, when it is the one recorded. */
-  #expectState(stateEntry: CheckedEntry, returned: string, by: string): string {
-    const recorded = payloadText(stateEntry) ?? canonicalJson((stateEntry.data as StateData).state);
-    // Most states come back canonical already: equal text is equal canonical JSON.
-    if (returned === recorded) return recorded;
-    const parsed = parseCanonical(returned);
-    if (!parsed) throw this.#diverged(stateEntry, `${by} returns a state that is not JSON: ${shorten(returned)}`);
-    if (parsed.canonical !== recorded) {
-      throw this.#diverged(
+  /** The verdict must be the content the state entry holds, sealed the same way. */
+  #expect(first: CheckedEntry, stateEntry: CheckedEntry, verdict: Verdict, by: 'init' | 'handle'): void {
+    const divergence = this.#player.divergence;
+    if (divergence) throw this.#diverged(stateEntry, `the component ${divergence.message}`);
+    if (verdict.verdict !== 'committable') throw this.#refused(first, stateEntry, verdict);
+    const expected = sealCanonical(stateEntry.parent, stateMembers(verdict.content));
+    if (expected.text !== stateEntry.text) throw this.#differs(stateEntry, verdict.content, by);
+    this.#state = verdict.content.state;
+  }
+
+  #refused(first: CheckedEntry, stateEntry: CheckedEntry, verdict: Exclude<Verdict, { verdict: 'committable' }>): ActorchainError {
+    switch (verdict.verdict) {
+      case 'message-rejected':
+        return this.#diverged(first, 'message-contract refuses this message for the state before it, yet the chain records it');
+      case 'state-not-json':
+        return this.#diverged(stateEntry, `${verdict.fn} returns a state that is not JSON: ${verdict.text === null ? '(not UTF-8)' : shorten(verdict.text)}`);
+      case 'state-rejected':
+        return this.#diverged(stateEntry, 'state-contract refuses this state, yet the chain records it');
+      case 'send-not-json':
+        return this.#diverged(stateEntry, `handle sends to ${verdict.to} a message that is not JSON, which the runtime never commits`);
+      case 'send-not-allowed': // never: a replay passes no send policy
+        return this.#diverged(stateEntry, `handle sends to ${verdict.to}, which is not allowed`);
+      case 'fault':
+        return this.#diverged(stateEntry, `${verdict.fn} fails on replay (${verdict.fault}: ${verdict.message})`);
+    }
+  }
+
+  /** Which part of the content differs from the entry (the journal was played from the entry itself). */
+  #differs(stateEntry: CheckedEntry, content: StateContent, by: 'init' | 'handle'): ActorchainError {
+    const data = stateEntry.data as StateData;
+    const recordedState = canonicalJson(data.state);
+    if (content.state !== recordedState) {
+      return this.#diverged(
         stateEntry,
-        `the state differs from the replay: expected ${shorten(parsed.canonical)} (what ${by} returns), found ${shorten(recorded)} (what the chain records)`,
+        `the state differs from the replay: expected ${shorten(content.state)} (what ${by} returns), found ${shorten(recordedState)} (what the chain records)`,
       );
     }
-    return recorded;
-  }
-
-  #expectSends(stateEntry: CheckedEntry, raw: readonly RawSend[]): void {
-    const recordedSends = (stateEntry.data as StateData).sends;
-    if (raw.length === 0 && recordedSends === undefined) return;
-    const sends = raw.map(({ to, message }) => {
-      const parsed = message === null ? undefined : parseCanonical(message);
-      if (!parsed) throw this.#diverged(stateEntry, `handle sends to ${to} a message that is not JSON, which the runtime never commits`);
-      return { to, message: parsed.value };
-    });
-    const produced = canonicalJson(sends);
-    const recorded = canonicalJson(recordedSends ?? []);
+    const produced = canonicalJson(content.sends);
+    const recorded = canonicalJson(data.sends ?? []);
     if (produced !== recorded) {
-      throw this.#diverged(
+      return this.#diverged(
         stateEntry,
         `the sends differ from the replay: expected ${shorten(produced)} (what handle sends), found ${shorten(recorded)} (what the chain records)`,
       );
     }
-  }
-
-  /** A call's value, or CHAIN_DIVERGED when the component faulted where it once succeeded. */
-  #call<T>(entry: CheckedEntry, name: string, outcome: CallOutcome<T>): { value: T; sends: RawSend[] } {
-    if (!outcome.ok) throw this.#diverged(entry, `${name} fails on replay (${outcome.fault}: ${outcome.message})`);
-    return outcome;
+    return this.#diverged(stateEntry, `the entry is not what the runtime commits for this content (found ${shorten(stateEntry.text)})`);
   }
 
   #diverged(entry: CheckedEntry, what: string): ActorchainError {

@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { ChainFileReader, type ChainTail } from '../chain/chain-file.js';
 import type { CheckedEntry } from '../chain/check.js';
-import type { InstanceSpec } from '../component/instance.js';
+import type { InstanceSpec } from '../component/calls.js';
 import { ActorchainError } from '../errors.js';
 import { startGroupReplay } from './replay-group.js';
 import type { ChainSource } from './source.js';
@@ -53,7 +53,7 @@ export async function verifyChain(
       if (problem) throw problem;
       onReplay(first, true);
       replaying = true;
-      replayGroup(group);
+      await replayGroup(group);
       replaying = false;
       onReplay(first, false);
       entries += 2;

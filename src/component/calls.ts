@@ -1,0 +1,58 @@
+/**
+ * The vocabulary of calling a component, shared by the instance, the transition, the
+ * worker, the supervisor and verify. A leaf: it imports nothing of the project's, so every
+ * module can import it without forming a circle.
+ */
+
+/** How state and message cross the boundary: JSON text (`string`) or UTF-8 JSON bytes (`list<u8>`). */
+export type Encoding = 'string' | 'bytes';
+
+/** The actor functions by their WIT names. */
+export type ActorFunction = 'init' | 'handle' | 'state-contract' | 'message-contract';
+
+/** Every actor function, in a fixed order (the call clock names a function by its index). */
+export const ACTOR_FUNCTIONS: readonly ActorFunction[] = ['init', 'handle', 'state-contract', 'message-contract'];
+
+/** What a thread needs to instantiate the component (the compiled modules travel by structured clone). */
+export interface InstanceSpec {
+  moduleUrl: string;
+  /** The key the generated code exports the actor interface under. */
+  actorExport: string;
+  modules: Record<string, WebAssembly.Module>;
+  encoding: Encoding;
+  wasiImports: string[];
+  maxMemoryBytes: number;
+}
+
+/** A send the component made during a call; `message` is null when it was not UTF-8. */
+export interface RawSend {
+  to: string;
+  message: string | null;
+}
+
+/**
+ * Why a call, or the worker it ran in, had to be abandoned. The instance reports `trap` and
+ * `out-of-memory`; the supervisor adds `timeout` and `crash` (the worker died).
+ */
+export type Fault = 'timeout' | 'trap' | 'out-of-memory' | 'crash';
+
+/** The error code each fault is reported with. */
+export const FAULT_CODES = {
+  timeout: 'COMPONENT_TIMEOUT',
+  trap: 'COMPONENT_TRAP',
+  'out-of-memory': 'COMPONENT_OUT_OF_MEMORY',
+  crash: 'WORKER_CRASHED',
+} as const satisfies Record<Fault, string>;
+
+/** One call's result; a returned text is null when the component's bytes were not UTF-8. */
+export type CallOutcome<T> =
+  | { ok: true; value: T; sends: RawSend[] }
+  | { ok: false; fault: 'trap' | 'out-of-memory'; message: string; fn: ActorFunction };
+
+/** The four functions of one instance, used one call at a time; none throws. */
+export interface ActorInstance {
+  init(): CallOutcome<string | null>;
+  handle(message: string, state: string): CallOutcome<string | null>;
+  stateContract(state: string): CallOutcome<boolean>;
+  messageContract(message: string, state: string): CallOutcome<boolean>;
+}

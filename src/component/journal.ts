@@ -1,0 +1,208 @@
+/**
+ * The journal: every value a component observes that is not a function of its inputs
+ * (clocks, random numbers), recorded as it is served and fed back, in order, on replay.
+ *
+ *   live (run)                          replay (verify)
+ *   component ── wall-clock.now ──►     component ── wall-clock.now ──►
+ *             ◄── host clock ──         ◄── next record, if its tag is "wn" ──
+ *   Recorder: push ["wn","1764102339",123000000]     Player: diverge on another tag,
+ *                                                   on no record left, on records unused
+ *
+ * A record is `[tag, ...value]`: u64 values as decimal strings (they may pass 2^53), bytes
+ * as base64. `["new"]`, first in a journal, says the entry was produced on a fresh instance.
+ * The WASI sandbox routes every such read through a Tape; which one decides run or replay.
+ */
+import { randomBytes } from 'node:crypto';
+import { hrtime } from 'node:process';
+import type { JournalRecord } from '../chain/entry.js';
+
+/** The first record of a journal whose entry was produced on a fresh instance. */
+export const FRESH_INSTANCE = 'new';
+
+type Value = string | number;
+
+/** One kind of read: its tag in the journal, its name in messages, and how its value is written. */
+export interface ReadKind<T> {
+  tag: string;
+  what: string;
+  encode(value: T): Value[];
+  /** The value a record holds, or undefined when the record is malformed. */
+  decode(values: Value[]): T | undefined;
+}
+
+const U64_MAX = 2n ** 64n - 1n;
+
+function u64(value: Value | undefined): bigint | undefined {
+  if (typeof value !== 'string' || !/^(0|[1-9]\d{0,19})$/.test(value)) return undefined;
+  const n = BigInt(value);
+  return n <= U64_MAX ? n : undefined;
+}
+
+interface Datetime {
+  seconds: bigint;
+  nanoseconds: number;
+}
+
+function datetime(tag: string, what: string): ReadKind<Datetime> {
+  return {
+    tag,
+    what,
+    encode: (d) => [String(d.seconds), d.nanoseconds],
+    decode([s, ns, ...rest]) {
+      const seconds = u64(s);
+      if (seconds === undefined || !Number.isInteger(ns) || (ns as number) < 0 || (ns as number) >= 1e9 || rest.length > 0) return undefined;
+      return { seconds, nanoseconds: ns as number };
+    },
+  };
+}
+
+function scalar(tag: string, what: string): ReadKind<bigint> {
+  return { tag, what, encode: (n) => [String(n)], decode: ([v, ...rest]) => (rest.length > 0 ? undefined : u64(v)) };
+}
+
+function bytes(tag: string, what: string): ReadKind<Uint8Array> {
+  return {
+    tag,
+    what,
+    encode: (b) => [Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')],
+    decode([v, ...rest]) {
+      if (typeof v !== 'string' || rest.length > 0) return undefined;
+      const decoded = Buffer.from(v, 'base64');
+      // Buffer.from skips what is not base64: only the canonical spelling is a record.
+      return decoded.toString('base64') === v ? new Uint8Array(decoded) : undefined;
+    },
+  };
+}
+
+export const READS = {
+  wallNow: datetime('wn', 'the wall clock'),
+  wallResolution: datetime('wr', "the wall clock's resolution"),
+  monotonicNow: scalar('mn', 'the monotonic clock'),
+  monotonicResolution: scalar('mr', "the monotonic clock's resolution"),
+  randomBytes: bytes('rb', 'random bytes'),
+  randomU64: scalar('ru', 'a random u64'),
+  insecureBytes: bytes('ib', 'insecure random bytes'),
+  insecureU64: scalar('iu', 'an insecure random u64'),
+  insecureSeed: {
+    tag: 'is',
+    what: 'the insecure seed',
+    encode: ([a, b]) => [String(a), String(b)],
+    decode([a, b, ...rest]) {
+      const first = u64(a);
+      const second = u64(b);
+      return first === undefined || second === undefined || rest.length > 0 ? undefined : [first, second];
+    },
+  } satisfies ReadKind<[bigint, bigint]>,
+} as const;
+
+/** The host's answers: its clocks and its cryptographic generator, never derived from the chain. */
+export const HOST = {
+  wallNow(): Datetime {
+    const ms = Date.now();
+    return { seconds: BigInt(Math.floor(ms / 1000)), nanoseconds: (ms % 1000) * 1e6 };
+  },
+  wallResolution: (): Datetime => ({ seconds: 0n, nanoseconds: 1e6 }),
+  monotonicNow: (): bigint => hrtime.bigint(),
+  monotonicResolution: (): bigint => 1n,
+  bytes: (length: bigint | number): Uint8Array => new Uint8Array(randomBytes(Number(length))),
+  u64: (): bigint => randomBytes(8).readBigUInt64LE(0),
+};
+
+/** Where the sandbox sends every read whose answer can change: recorded live, or played back. */
+export interface Tape {
+  /** `length`: for bytes, how many were asked for (a replay must ask for as many). */
+  read<T>(kind: ReadKind<T>, live: () => T, length?: number): T;
+}
+
+/** Run: serves the host's answer and records it. */
+export class Recorder implements Tape {
+  #records: JournalRecord[] = [];
+
+  read<T>(kind: ReadKind<T>, live: () => T): T {
+    const value = live();
+    this.#records.push([kind.tag, ...kind.encode(value)]);
+    return value;
+  }
+
+  /**
+   * The journal of the entry being committed, and a clean slate for the next one: what was
+   * read since the last take, after the fresh-instance marker when `fresh`.
+   */
+  take(fresh: boolean): JournalRecord[] | undefined {
+    const records = this.#records;
+    this.#records = [];
+    if (fresh) return [[FRESH_INSTANCE], ...records];
+    return records.length > 0 ? records : undefined;
+  }
+}
+
+/** A replay that asked for something other than what the journal records. */
+export class JournalDivergence extends Error {}
+
+function shown(record: unknown): string {
+  const text = JSON.stringify(record) ?? String(record);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/** Replay: serves the recorded values, in order, and notices any difference. */
+export class Player implements Tape {
+  #records: readonly unknown[] = [];
+  #next = 0;
+  /** The first difference, kept in case the component swallows the exception that reports it. */
+  #divergence: JournalDivergence | undefined;
+
+  /**
+   * Play one entry's journal. Returns whether it starts with the fresh-instance marker (the
+   * replay must then start a fresh instance before it reads on).
+   */
+  load(journal: readonly unknown[] | undefined): boolean {
+    this.#records = journal ?? [];
+    this.#divergence = undefined;
+    const fresh = Array.isArray(this.#records[0]) && this.#records[0].length === 1 && this.#records[0][0] === FRESH_INSTANCE;
+    this.#next = fresh ? 1 : 0;
+    return fresh;
+  }
+
+  get divergence(): JournalDivergence | undefined {
+    return this.#divergence;
+  }
+
+  read<T>(kind: ReadKind<T>, _live: () => T, length?: number): T {
+    if (this.#divergence) throw this.#divergence;
+    const at = this.#next;
+    const record = this.#records[at];
+    if (record === undefined) {
+      return this.#diverge(`asks for ${kind.what}, but the journal records no more values (it holds ${this.#records.length})`);
+    }
+    const where = `journal value ${at + 1}`;
+    if (!Array.isArray(record) || record[0] !== kind.tag) {
+      return this.#diverge(`asks for ${kind.what} where the chain records ${shown(record)} (${where})`);
+    }
+    const value = kind.decode(record.slice(1) as Value[]);
+    if (value === undefined) return this.#diverge(`asks for ${kind.what}, but ${where} ${shown(record)} is not a valid one`);
+    if (length !== undefined && (value as Uint8Array).length !== length) {
+      return this.#diverge(`asks for ${length} ${kind.what} where the chain records ${(value as Uint8Array).length} (${where})`);
+    }
+    this.#next = at + 1;
+    return value;
+  }
+
+  /**
+   * After the entry's last call: the journal as served. Values left unused are a divergence,
+   * kept in `divergence` (this is called outside any call into the component, so it does not throw).
+   */
+  finish(): JournalRecord[] | undefined {
+    if (!this.#divergence && this.#next < this.#records.length) {
+      const left = this.#records.length - this.#next;
+      this.#divergence = new JournalDivergence(
+        `leaves ${left} recorded value${left === 1 ? '' : 's'} unused, from journal value ${this.#next + 1}: ${shown(this.#records[this.#next])}`,
+      );
+    }
+    return this.#records.length > 0 ? (this.#records as JournalRecord[]) : undefined;
+  }
+
+  #diverge(what: string): never {
+    this.#divergence = new JournalDivergence(what);
+    throw this.#divergence;
+  }
+}
