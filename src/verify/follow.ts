@@ -18,10 +18,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ChainFileReader } from '../chain/chain-file.js';
 import type { ChainPage } from '../chain/chain.js';
 import { ChainChecker, type CheckedEntry, type EntryGroup } from '../chain/check.js';
-import type { InstanceSpec } from '../component/calls.js';
 import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
-import type { FollowEvent } from '../protocol.js';
+import type { FollowEvent, FollowWorkerData } from '../protocol.js';
 import { endpoint, PAGE_LIMIT } from './http-source.js';
 import { startGroupReplay } from './replay-group.js';
 
@@ -30,14 +29,8 @@ const MAX_RETRY_MS = 2000;
 /** How often to ask a runtime that answers a long poll at once with nothing (one from before long polls). */
 const POLL_INTERVAL_MS = 1000;
 
-export interface FollowOptions {
-  spec: InstanceSpec;
-  componentHash: string;
-  url: string;
-  localFile?: string;
-  sendGroups: boolean;
-  waitSeconds: number;
-  requestTimeoutMs: number;
+/** What the worker was handed, less its heartbeat, plus where events go. */
+export interface FollowOptions extends Omit<FollowWorkerData, 'heartbeat'> {
   post: (event: FollowEvent) => void;
   /** Hears when each group's replay starts and ends (the watchdog's heartbeat). */
   onReplay: (first: CheckedEntry, replaying: boolean) => void;
