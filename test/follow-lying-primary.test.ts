@@ -62,7 +62,7 @@ test('a forged pair stops verify --follow and mirror with CHAIN_DIVERGED; an out
   primary.setLines([...lines, message, forgedState]);
 
   assert.equal(await follower.exited, 1);
-  assert.match(follower.stderr(), new RegExp(`actorchain: CHAIN_DIVERGED: entry 12 \\(hash ${sha256(forgedState)}\\): the state differs from the replay`));
+  assert.match(follower.stderr(), new RegExp(`actorchain: CHAIN_DIVERGED: entry 12 \\(hash ${sha256(forgedState)}\\): `));
   assert.equal(await mirror.exited, 1);
   const fatal = mirror.logs.find((l) => l.level === 60);
   assert.equal(fatal?.code, 'CHAIN_DIVERGED');

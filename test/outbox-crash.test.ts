@@ -116,9 +116,10 @@ test('target killed with -9 in the middle of deliveries: after its restart each 
   const [senderDir, targetDir] = [tempDir(t), tempDir(t)];
   const port = await freePort();
   const to = `http://127.0.0.1:${port}/`;
-  let target = await startOnPort(t, ledger, port, ['--data-dir', targetDir]);
+  // The target starts once the backlog is committed, so the kill lands mid-delivery.
   const sender = await startSender(t, ledger, [to], ['--data-dir', senderDir]);
   await sendAll(sender, to, range(BACKLOG));
+  let target = await startOnPort(t, ledger, port, ['--data-dir', targetDir]);
   await waitForSeen(target, 10);
   await kill9(target);
 
