@@ -38,6 +38,18 @@ export function logFormatOption(raw: string): LogFormat {
 }
 
 /**
+ * The value of a switch's variable (`ACTORCHAIN_IN_MEMORY`, `ACTORCHAIN_TOKEN_READS`). Read
+ * strictly: `ACTORCHAIN_IN_MEMORY=false` must not quietly mean "in memory", so only the usual
+ * spellings of on and off are taken and anything else is refused.
+ */
+export function envSwitch(variable: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
+  return invalid(`${variable} must be 1, true, yes or on to switch it on, or 0, false, no, off or empty (got ${JSON.stringify(raw)})`);
+}
+
+/**
  * Validate every option before failing, so a user sees all problems in one go
  * (fastify's habit). `check` runs one parser and remembers its complaint.
  */
