@@ -15,6 +15,8 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY src src
 COPY worker worker
+# src/sdk is checked against the declarations shipped in types/.
+COPY types types
 RUN npx tsc -p . && npm prune --omit=dev --ignore-scripts
 
 FROM node:22-bookworm-slim
@@ -26,7 +28,12 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist/src dist/src
 COPY --from=build /app/dist/worker dist/worker
+# What the package ships beside the compiled code (package.json "files"): the WIT, the
+# explorer page's HTML and CSS (GET /explorer), and what `build` and `new` read.
 COPY src/wit src/wit
+COPY src/explorer/page/index.html src/explorer/page/explorer.css src/explorer/page/favicon.svg src/explorer/page/
+COPY src/scaffold/template src/scaffold/template
+COPY types types
 # The node image's unprivileged user (uid 1000) owns the data dir; transpiled components are
 # cached in its home (~/.cache/actorchain).
 RUN mkdir -p /data /component && chown node:node /data

@@ -16,10 +16,10 @@ export function defaultLogFormat(fd: 1 | 2 = 1): LogFormat {
  * Logs through pino, written synchronously so nothing is lost when the process exits right
  * after logging (an exhausted restart budget, a refused chain). `fd` 1 for the runtime, 2 for
  * tools whose stdout is data (export). `pretty` formats each line with pino-pretty, in
- * process and just as synchronously.
+ * process and just as synchronously, one line per entry (its fields inline) so it still greps.
  */
 export function createLogger(level: LogLevel, fd: 1 | 2 = 1, format: LogFormat = defaultLogFormat(fd)): Logger {
   const destination =
-    format === 'pretty' ? pretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname' }) : pino.destination({ fd, sync: true });
+    format === 'pretty' ? pretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', singleLine: true }) : pino.destination({ fd, sync: true });
   return pino({ level, base: { pid: process.pid } }, destination);
 }

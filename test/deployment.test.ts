@@ -75,3 +75,22 @@ test('the runtime, configured by the manifest\'s environment, answers 200 on the
   for (const probe of probes) assert.equal((await fetch(`${runtime.url}${probe}`)).status, 200, probe);
   assert.ok(runtime.logs.some((l) => Array.isArray(l.allowSend) && l.allowSend.length === env.ACTORCHAIN_ALLOW_SEND!.split(',').length));
 });
+
+test('the Dockerfile copies what tsc needs and what the package ships beside the compiled code', () => {
+  const [, build, final] = dockerfile.split(/^FROM /m);
+  // The destination of every COPY line of a stage (relative to WORKDIR /app).
+  const copied = (stage: string) =>
+    [...stage.matchAll(/^COPY (?:--from=\S+ )?(.+)$/gm)].flatMap((m) => {
+      const parts = m[1]!.trim().split(/\s+/);
+      const dest = parts.at(-1)!.replace(/^(\/app\/|\.\/)/, '').replace(/\/$/, '');
+      // Into a directory (a trailing slash): each source lands inside it, under its own name.
+      return parts.at(-1)!.endsWith('/') ? parts.slice(0, -1).map((src) => path.join(dest, path.basename(src))) : [dest];
+    });
+  const covers = (paths: string[], wanted: string) => paths.some((p) => wanted === p || wanted.startsWith(`${p}/`));
+  // src/sdk is type-checked against types/, so tsc fails in the image without it.
+  for (const dir of ['src', 'worker', 'types', 'tsconfig.json']) assert.ok(covers(copied(build!), dir), `the build stage copies ${dir}`);
+  const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { files: string[] };
+  for (const file of pkg.files.filter((f) => f !== 'README.md')) {
+    assert.ok(covers(copied(final!), file), `the image holds ${file} (package.json "files")`);
+  }
+});

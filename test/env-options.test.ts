@@ -47,3 +47,15 @@ test('run without arguments says what is missing in one line, with a short usage
   assert.match(unknown.stderr, /^actorchain: INVALID_OPTION: unknown option '--no-such-flag'\nusage: actorchain run /);
   assert.equal(unknown.stderr.split('\n').length, 3);
 });
+
+test('a switch variable is read by its value: ACTORCHAIN_IN_MEMORY=false keeps the chain on disk', async (t) => {
+  const dataDir = path.join(tempDir(t), 'kept');
+  const env = { ACTORCHAIN_IN_MEMORY: 'false', ACTORCHAIN_DATA_DIR: dataDir };
+  const runtime = await startRuntime(t, await buildFixture('echo'), [], undefined, undefined, env);
+  assert.equal((await postJson(runtime.url, { a: 1 })).status, 200);
+  assert.ok(existsSync(path.join(dataDir, 'chain.ndjson')), 'ACTORCHAIN_IN_MEMORY=false is off');
+  const wrong = await runCli(['run', await buildFixture('echo'), '--token', 't'], { env: { ACTORCHAIN_IN_MEMORY: 'maybe', ACTORCHAIN_TOKEN_READS: 'nope' } });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /ACTORCHAIN_IN_MEMORY must be 1, true, yes or on .*\(got "maybe"\)/);
+  assert.match(wrong.stderr, /ACTORCHAIN_TOKEN_READS must be 1, true, yes or on .*\(got "nope"\)/);
+});

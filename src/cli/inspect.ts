@@ -5,8 +5,9 @@ import { resolveChainFile } from '../chain/chain-file.js';
 import { ActorchainError } from '../errors.js';
 import { readDeliveryLog } from '../outbox/delivery-record.js';
 import { OwedSends } from '../outbox/owed.js';
-import { endpoint, getJson } from '../verify/http-source.js';
+import { endpoint, getJson, readHeaders } from '../verify/http-source.js';
 import { isUrl, openSource } from '../verify/source.js';
+import { readTokenOption, useReadToken } from './options.js';
 import { Progress } from './progress.js';
 
 export interface ChainSummary {
@@ -48,7 +49,7 @@ const CONSISTENT_READ_TRIES = 20;
 /** The runtime's own count, from GET /metrics. */
 async function pendingSends(base: string): Promise<number> {
   const url = endpoint(base, 'metrics');
-  const text = await fetch(url).then((response) => response.text(), () => '');
+  const text = await fetch(url, { headers: readHeaders() }).then((response) => response.text(), () => '');
   const pending = /^actorchain_sends_pending (\d+)$/m.exec(text)?.[1];
   if (pending === undefined) throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${url.href} does not report actorchain_sends_pending`);
   return Number(pending);
@@ -72,7 +73,9 @@ export function registerInspect(program: Command): void {
     .command('inspect')
     .description("print a chain's head, length, component hash and current state as JSON")
     .argument('<source>', 'a data dir (or chain .ndjson file), or the URL of a running runtime')
-    .action(async (source: string) => {
+    .addOption(readTokenOption())
+    .action(async (source: string, raw: { token?: string }) => {
+      useReadToken(raw.token);
       const summary = isUrl(source) ? await inspectUrl(source) : await inspectFile(source);
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     });

@@ -25,7 +25,7 @@ import { createLogger, type LogLevel } from '../log.js';
 import { Metrics } from '../metrics.js';
 import { FollowStatus } from '../verify/follow-status.js';
 import { startFollowing } from '../verify/run-follow.js';
-import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
+import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, readTokenOption, useReadToken, type ListenAddress } from './options.js';
 import { DEFAULT_LISTEN, listen, SHUTDOWN_GRACE_MS } from './run.js';
 import { openChain, storageConfig, type StorageConfig } from './storage.js';
 
@@ -46,6 +46,7 @@ interface RawMirrorOptions {
   timeout: string;
   maxMemory: string;
   logLevel: string;
+  token?: string;
 }
 
 export function registerMirror(program: Command): void {
@@ -60,7 +61,9 @@ export function registerMirror(program: Command): void {
     .option('--timeout <ms>', 'how long a replay may make no progress, and a request to the primary may take beyond its long poll', '5000')
     .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", '256')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .addOption(readTokenOption())
     .action(async (component: string, primary: string, raw: RawMirrorOptions) => {
+      useReadToken(raw.token);
       await mirror(mirrorConfig(component, primary, raw));
     });
 }

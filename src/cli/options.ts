@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import { ActorchainError } from '../errors.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.js';
 
@@ -35,6 +36,30 @@ export function logLevelOption(raw: string): LogLevel {
 export function logFormatOption(raw: string): LogFormat {
   if (!(LOG_FORMATS as readonly string[]).includes(raw)) invalid(`--log-format must be one of ${LOG_FORMATS.join(', ')} (got ${JSON.stringify(raw)})`);
   return raw as LogFormat;
+}
+
+/**
+ * The value of a switch's variable (`ACTORCHAIN_IN_MEMORY`, `ACTORCHAIN_TOKEN_READS`). Read
+ * strictly: `ACTORCHAIN_IN_MEMORY=false` must not quietly mean "in memory", so only the usual
+ * spellings of on and off are taken and anything else is refused.
+ */
+export function envSwitch(variable: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
+  return invalid(`${variable} must be 1, true, yes or on to switch it on, or 0, false, no, off or empty (got ${JSON.stringify(raw)})`);
+}
+
+/** verify, inspect and mirror: the token of a runtime whose reads are closed (--token-reads). */
+export function readTokenOption(): Option {
+  return new Option('--token <secret>', "the runtime's token, to read one started with --token-reads (prefer the environment variable: flags show in ps)").env(
+    'ACTORCHAIN_TOKEN',
+  );
+}
+
+/** Every request to the runtime carries the token from here on, the worker threads' too (see readHeaders). */
+export function useReadToken(token: string | undefined): void {
+  if (token !== undefined) process.env.ACTORCHAIN_TOKEN = token;
 }
 
 /**

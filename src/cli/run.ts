@@ -12,7 +12,7 @@ import { Metrics } from '../metrics.js';
 import { DELIVERIES_FILE, DeliveryRecord, readDeliveryLog } from '../outbox/delivery-record.js';
 import { OwedSends } from '../outbox/owed.js';
 import { Outbox } from '../outbox/outbox.js';
-import { integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
+import { envSwitch, integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
 import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
@@ -94,9 +94,9 @@ export function registerRun(program: Command): void {
     .addOption(flag('--token <secret>', 'POST / needs Authorization: Bearer <secret> (prefer the environment variable: flags show in ps)'))
     .addOption(flag('--token-reads', 'the GET routes need the token too'))
     .addOption(
-      flag('--allow-send <origin>', 'an origin (http(s)://host[:port]) that send may reach; repeatable or comma-separated (default: none)')
+      flag('--allow-send <origin>', 'an origin (http(s)://host[:port]) that send may reach; repeatable or comma-separated')
         .argParser(collectOrigins)
-        .default([]),
+        .default([], 'none'),
     )
     .action(async (component: string, address: string | undefined, raw: RawRunOptions, command: Command) => {
       await run(runConfig(component, address, raw, (key) => command.getOptionValueSource(key)));
@@ -123,8 +123,12 @@ export function runConfig(
     });
   }
   const token = raw.token ?? null;
+  // commander turns a switch on whenever its variable is set, whatever it holds: read the value.
+  const switchOption = (key: 'inMemory' | 'tokenReads', flagName: string) =>
+    source(key) === 'env' ? o.check(() => envSwitch(envName(flagName), process.env[envName(flagName)] ?? '')) === true : raw[key] === true;
+  const tokenReads = switchOption('tokenReads', '--token-reads');
   // --in-memory on the command line wins over ACTORCHAIN_DATA_DIR, and --data-dir over ACTORCHAIN_IN_MEMORY.
-  const storage = { ...raw };
+  const storage: RawStorageOptions = { ...raw, inMemory: switchOption('inMemory', '--in-memory') };
   if (source('dataDir') === 'env' && source('inMemory') === 'cli') delete storage.dataDir;
   if (source('inMemory') === 'env' && source('dataDir') === 'cli') delete storage.inMemory;
   const config: RunConfig = {
@@ -146,8 +150,8 @@ export function runConfig(
       return token;
     }),
     tokenReads: o.check(() => {
-      if (raw.tokenReads && token === null) throw new ActorchainError('INVALID_OPTION', '--token-reads needs --token (or ACTORCHAIN_TOKEN)');
-      return raw.tokenReads === true;
+      if (tokenReads && token === null) throw new ActorchainError('INVALID_OPTION', '--token-reads needs --token (or ACTORCHAIN_TOKEN)');
+      return tokenReads;
     }),
     allowedSendOrigins: [...new Set(raw.allowSend.map((origin) => o.check(() => allowedOrigin(origin))))],
   };

@@ -4,7 +4,7 @@ import { ActorchainError } from '../errors.js';
 import { runVerify } from '../verify/run-verify.js';
 import { isUrl } from '../verify/source.js';
 import { verifyFollow } from './follow.js';
-import { integerOption, MAX_TIMER_MS, OptionChecker, parseListen } from './options.js';
+import { integerOption, MAX_TIMER_MS, OptionChecker, parseListen, readTokenOption, useReadToken } from './options.js';
 import { Progress } from './progress.js';
 
 export function registerVerify(program: Command): void {
@@ -17,7 +17,9 @@ export function registerVerify(program: Command): void {
     .option('--timeout <ms>', 'how long the replay may make no progress (a component stuck on an entry) before verify stops it', '5000')
     .option('--follow', 'with a runtime URL: after the chain, keep replaying every new entry until stopped (SIGINT or SIGTERM)')
     .option('--metrics <host:port>', 'with --follow: serve GET /metrics (entries verified, lag, reconnects) on this address')
-    .action(async (componentFile: string, source: string, raw: { maxMemory: string; timeout: string; follow?: boolean; metrics?: string }) => {
+    .addOption(readTokenOption())
+    .action(async (componentFile: string, source: string, raw: { maxMemory: string; timeout: string; follow?: boolean; metrics?: string; token?: string }) => {
+      useReadToken(raw.token);
       const o = new OptionChecker();
       const maxMemoryMiB = o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536));
       const timeoutMs = o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS));

@@ -21,7 +21,7 @@ import { ChainChecker, type CheckedEntry, type EntryGroup } from '../chain/check
 import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import type { FollowEvent, FollowWorkerData } from '../protocol.js';
-import { endpoint, PAGE_LIMIT } from './http-source.js';
+import { endpoint, PAGE_LIMIT, readHeaders } from './http-source.js';
 import { startGroupReplay } from './replay-group.js';
 
 const FIRST_RETRY_MS = 100;
@@ -50,7 +50,7 @@ class RequestFailure extends Error {
 async function getJson<T>(url: URL, timeoutMs: number): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: readHeaders() });
   } catch (err) {
     const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
     throw new RequestFailure(`cannot reach ${url.origin}: ${reason}`, true);

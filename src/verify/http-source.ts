@@ -14,10 +14,20 @@ export interface HttpReaderOptions {
   onProgress?: (doneEntries: number, totalEntries: number) => void;
 }
 
+/**
+ * What a request to a runtime carries: its token, for one started with --token-reads.
+ * verify, inspect and mirror take it from --token or ACTORCHAIN_TOKEN, kept in the
+ * environment so that the worker threads reading the runtime (each has a copy) send it too.
+ */
+export function readHeaders(): Record<string, string> {
+  const token = process.env.ACTORCHAIN_TOKEN;
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 export async function getJson<T>(url: URL): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { headers: readHeaders() });
   } catch (err) {
     // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is its cause.
     const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;

@@ -187,7 +187,8 @@ async function post(event: SubmitEvent): Promise<void> {
   }
 }
 
-async function start(): Promise<void> {
+/** The page's controls, wired once (a page that reloads the chain must not post twice). */
+function wire(): void {
   view.verifyCommand.textContent = `actorchain verify <component.wasm> ${runtimeUrl()}`;
   view.form.addEventListener('submit', (event) => void post(event));
   view.message.addEventListener('keydown', (event) => {
@@ -201,7 +202,9 @@ async function start(): Promise<void> {
       .catch((err: unknown) => setLive(`could not load older entries (${describe(err)})`, false))
       .finally(() => (view.older.disabled = false));
   });
+}
 
+async function load(): Promise<void> {
   const started = performance.now();
   const head = await api.head();
   view.storage.textContent = head.durable === undefined ? 'unknown' : head.durable ? 'on disk (a data dir)' : 'in memory only: the history ends with the process';
@@ -214,7 +217,37 @@ async function start(): Promise<void> {
   await follow();
 }
 
-start().catch((err: unknown) => {
-  setLive(`cannot read this runtime (${describe(err)})`, false);
-  view.history.replaceChildren(h('p', { class: 'bad' }, `The explorer could not load the chain: ${describe(err)}`));
-});
+/**
+ * A runtime started with --token-reads answers 401 to every read: ask for its token (kept in
+ * this tab's memory only, like the one for posting) and load again with it.
+ */
+function askForReadToken(err: ApiError): void {
+  setLive('this runtime needs a token to be read', false);
+  const input = h('input', { id: 'read-token', name: 'token', type: 'password', autocomplete: 'off', required: '' });
+  const form = h('form', { id: 'read-token-form', class: 'token' }, h('label', { for: 'read-token' }, 'Token'), input, h('button', { type: 'submit' }, 'Read'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    setToken(input.value);
+    // The same token posts: the post form uses it without asking again.
+    view.token.value = input.value;
+    view.history.replaceChildren();
+    setLive('loading', true);
+    loadOrExplain();
+  });
+  view.history.replaceChildren(
+    h('p', { class: 'bad' }, `${describe(err)}. This runtime closes its reads too (--token-reads): enter its token to read it. It is kept in this tab’s memory only.`),
+    form,
+  );
+  input.focus();
+}
+
+function loadOrExplain(): void {
+  load().catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 401) return askForReadToken(err);
+    setLive(`cannot read this runtime (${describe(err)})`, false);
+    view.history.replaceChildren(h('p', { class: 'bad' }, `The explorer could not load the chain: ${describe(err)}`));
+  });
+}
+
+wire();
+loadOrExplain();
