@@ -3,14 +3,36 @@
  * packages, TypeScript) become one ES module, the form componentize-js takes.
  * `ntwk:simple-actor/runtime` stays an import: the component imports it from the runtime.
  */
-import { build, type Message } from 'esbuild';
+import { build, type Message, type Plugin } from 'esbuild';
 import { SourceMap } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ActorchainError } from '../errors.js';
 import { displayPath, located } from './display-path.js';
 
 /** The interface the runtime serves to every actor (src/wit/actor.wit, `import runtime`). */
 export const RUNTIME_MODULE = 'ntwk:simple-actor/runtime';
+
+/** What `import ... from 'actorchain'` gives an actor: defineActor, from this installation. */
+export const SDK_MODULE = 'actorchain';
+const OWN_SDK = fileURLToPath(new URL('../sdk/define-actor.js', import.meta.url));
+const ASKING_AGAIN = Symbol('asking again');
+
+/**
+ * An actor that imports `actorchain` gets the project's own copy when it has one (npm
+ * install), and else this installation's: an actor file on its own, outside any project,
+ * builds as the README shows it.
+ */
+const ownSdk: Plugin = {
+  name: 'actorchain-sdk',
+  setup(b) {
+    b.onResolve({ filter: /^actorchain$/ }, async (args) => {
+      if (args.pluginData === ASKING_AGAIN) return undefined;
+      const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: ASKING_AGAIN });
+      return found.errors.length === 0 ? found : { path: OWN_SDK };
+    });
+  },
+};
 
 export interface Bundle {
   /** The module, without a source map reference: what is componentized and what the cache key hashes. */
@@ -47,6 +69,7 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
       // Packages that ship both forms: prefer their ES module.
       mainFields: ['module', 'main'],
       external: [RUNTIME_MODULE],
+      plugins: [ownSdk],
       sourcemap: 'external',
       logLevel: 'silent',
       charset: 'utf8',

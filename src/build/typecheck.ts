@@ -10,6 +10,7 @@ import { ActorchainError } from '../errors.js';
 import { located } from './display-path.js';
 
 const RUNTIME_TYPES = fileURLToPath(new URL('../../../types/runtime.d.ts', import.meta.url));
+const OWN_SDK_TYPES = fileURLToPath(new URL('../../../types/index.d.ts', import.meta.url));
 
 /** Diagnostics beyond this many are counted, not printed. */
 const MAX_SHOWN = 20;
@@ -48,6 +49,10 @@ export async function typecheck(sourcePath: string): Promise<void> {
   // Loaded only here: the compiler takes a second to load, and JavaScript actors never need it.
   const typescript = (await import('typescript')).default;
   const options = { ...compilerOptions(typescript, sourcePath), noEmit: true };
+  // As the bundle does: `actorchain` is the project's copy if it has one, else this installation's.
+  if (!typescript.resolveModuleName('actorchain', sourcePath, options, typescript.sys).resolvedModule) {
+    options.paths = { ...options.paths, actorchain: [OWN_SDK_TYPES] };
+  }
   const program = typescript.createProgram({ rootNames: [sourcePath, RUNTIME_TYPES], options });
   const errors = typescript.getPreEmitDiagnostics(program).filter((d) => d.category === typescript.DiagnosticCategory.Error);
   if (errors.length === 0) return;
