@@ -33,7 +33,7 @@ const supervisor = await Supervisor.start(
 
 /** One message as the runtime applies it: one transition (both contracts and handle). */
 async function message(text: string): Promise<void> {
-  await supervisor.call('apply', [text, '{}'], TIMEOUT_MS);
+  await supervisor.apply(text, () => '{}', TIMEOUT_MS);
 }
 
 const normal: number[] = [];

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
@@ -7,7 +7,16 @@ import type { Verdict } from '../actor/transition.js';
 import { ACTOR_FUNCTIONS, FAULT_CODES, type Fault } from '../component/calls.js';
 import { instanceSpec, type LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { CALL_CLOCK_BYTES, callClockViews, type ActorCall, type ActorWorkerApi, type WorkerData, type WorkerEvent } from '../protocol.js';
+import {
+  CALL_CLOCK_BYTES,
+  callClockViews,
+  type ActorCall,
+  type ActorWorkerApi,
+  type ApplyReply,
+  type ApplyRequest,
+  type WorkerData,
+  type WorkerEvent,
+} from '../protocol.js';
 
 const WORKER_ENTRY = new URL('../../worker/actor-worker.js', import.meta.url);
 
@@ -20,10 +29,33 @@ export class WorkerFaultError extends ActorchainError {
   }
 }
 
+/**
+ * A message this worker accepted but did not apply because an earlier one cost the worker
+ * (a fault): nothing of it counts, and the supervisor sends it to the next worker.
+ */
+export class NotAppliedError extends Error {}
+
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
 
 /** Every verdict but a fault, which is thrown as a WorkerFaultError instead. */
 export type CallVerdict = Exclude<Verdict, { verdict: 'fault' }>;
+
+/** The verdict, or the fault it reports thrown as a WorkerFaultError. */
+function settled(verdict: Verdict): CallVerdict {
+  if (verdict.verdict !== 'fault') return verdict;
+  const { fault, fn, message } = verdict;
+  throw new WorkerFaultError(fault, `${fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${message}`);
+}
+
+/** A message posted to the worker and not yet answered. */
+interface Pending {
+  id: number;
+  timeoutMs: number;
+  /** When it became the oldest unanswered message: its time limit counts from here at the earliest. */
+  headSinceMs: number;
+  resolve: (verdict: CallVerdict) => void;
+  reject: (err: Error) => void;
+}
 
 /**
  * One worker thread running one instance of the component. Calls are bounded by a timeout
@@ -43,24 +75,35 @@ export class ActorWorker {
    */
   readonly #inFlight = new Set<(fault: WorkerFaultError) => void>();
   #terminated = false;
-  /** The state of the last entry this worker's verdicts produced, which the worker keeps. */
+  /** The state of the last committable verdict received, which the worker keeps. */
   #committedState: string | undefined;
   readonly #callClock = new SharedArrayBuffer(CALL_CLOCK_BYTES);
   readonly #clock = callClockViews(this.#callClock);
+  readonly #applyPort: MessagePort;
+  /** Messages posted and not answered, oldest first; the worker answers them in this order. */
+  readonly #pending: Pending[] = [];
+  #lastId = 0;
+  /** A message cost this worker: it takes no more. */
+  #faulted = false;
+  /** Watches the oldest pending message's time limit. */
+  #watchdog: NodeJS.Timeout | undefined;
 
   constructor(component: LoadedComponent, logger: Logger, allowedOrigins?: readonly string[]) {
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerData = { ...instanceSpec(component), port: port2, callClock: this.#callClock };
+    const apply = new MessageChannel();
+    this.#applyPort = apply.port1;
+    const data: WorkerData = { ...instanceSpec(component), port: port2, applyPort: apply.port2, callClock: this.#callClock };
     if (allowedOrigins !== undefined) data.allowedOrigins = [...allowedOrigins];
     const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
     this.#worker = new Worker(WORKER_ENTRY, {
       workerData: data,
-      transferList: [port2],
+      transferList: [port2, apply.port2],
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: heapMiB },
     });
     this.#remote = Comlink.wrap<ActorWorkerApi>(nodeEndpoint(port1));
+    this.#applyPort.on('message', (reply: ApplyReply) => this.#answer(reply));
     this.#worker.on('message', (event: WorkerEvent) => {
       if (event.kind === 'log') logger.info({ source: 'component' }, event.message);
     });
@@ -72,12 +115,15 @@ export class ActorWorker {
       this.#worker.on('error', (err) => (error = err));
       this.#worker.on('exit', (exitCode) => {
         port1.close();
+        this.#applyPort.close();
         const outOfMemory = (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
         this.#deathFault = new WorkerFaultError(
           outOfMemory ? 'out-of-memory' : 'crash',
           error ? `the component's worker died: ${error.message}` : `the component's worker exited with code ${exitCode}`,
         );
         for (const reject of this.#inFlight) reject(this.#deathFault);
+        // The oldest unanswered message is the one the worker died on (or its answer was lost with it).
+        this.#failPending(this.#deathFault);
         resolve(this.#deathFault);
       });
     });
@@ -99,16 +145,86 @@ export class ActorWorker {
     if (!outcome.ok) throw new ActorchainError('INSTANTIATE_FAILED', `the component could not be instantiated: ${outcome.message}`);
   }
 
-  /** Run one transition in the worker; resolves with its verdict, or rejects with a WorkerFaultError. */
+  /** Run init in the worker; resolves with its verdict, or rejects with a WorkerFaultError. */
   async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number): Promise<CallVerdict> {
     const invoke = this.#remote[method] as (...a: CallArgs<K>) => Promise<Verdict>;
-    // The worker keeps the state its last committable verdict produced: don't send it again.
-    if (method === 'apply' && args[1] === this.#committedState) args = [args[0], null] as CallArgs<K>;
     const verdict = await this.#race(invoke(...args), timeoutMs, method);
     if (verdict.verdict === 'committable') this.#committedState = verdict.content.state;
-    if (verdict.verdict !== 'fault') return verdict;
-    const { fault, fn, message } = verdict;
-    throw new WorkerFaultError(fault, `${fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${message}`);
+    return settled(verdict);
+  }
+
+  /** Messages posted and not answered yet. */
+  get pendingCount(): number {
+    return this.#pending.length;
+  }
+
+  /**
+   * Post a message at once, behind those pending; resolves with its verdict, rejects with a
+   * WorkerFaultError for the fault it caused, or with NotAppliedError when an earlier
+   * message cost the worker first. `committedState` is asked only when nothing is pending:
+   * otherwise the message meets the state the pending ones leave (see ApplyRequest).
+   */
+  apply(message: string, committedState: () => string, timeoutMs: number): Promise<CallVerdict> {
+    if (this.#faulted) return Promise.reject(new NotAppliedError('the worker faulted'));
+    let state: string | null = null;
+    if (this.#pending.length === 0) {
+      const committed = committedState();
+      if (committed !== this.#committedState) state = this.#committedState = committed;
+    }
+    const id = ++this.#lastId;
+    const request: ApplyRequest = { id, message, state };
+    return new Promise<CallVerdict>((resolve, reject) => {
+      this.#pending.push({ id, timeoutMs, headSinceMs: Date.now(), resolve, reject });
+      if (this.#pending.length === 1) this.#watch();
+      this.#applyPort.postMessage(request);
+    });
+  }
+
+  #answer({ id, verdict }: ApplyReply): void {
+    const head = this.#pending[0];
+    // A worker already given up on (a fault) may still have answers on their way.
+    if (head?.id !== id) return;
+    this.#pending.shift();
+    if (this.#pending.length > 0) this.#pending[0]!.headSinceMs = Date.now();
+    this.#watch();
+    if (verdict.verdict === 'committable') this.#committedState = verdict.content.state;
+    try {
+      head.resolve(settled(verdict));
+    } catch (fault) {
+      head.reject(fault as WorkerFaultError);
+      this.#failPending();
+    }
+  }
+
+  /** After a fault: `cause` (if any) goes to the oldest pending message, which caused it; the rest go elsewhere. */
+  #failPending(cause?: WorkerFaultError): void {
+    this.#faulted = true;
+    clearTimeout(this.#watchdog);
+    const pending = this.#pending.splice(0);
+    if (cause !== undefined) pending.shift()?.reject(cause);
+    for (const p of pending) p.reject(new NotAppliedError('an earlier message cost the worker'));
+  }
+
+  /**
+   * Time the oldest pending message: each call into the component it makes is bounded by
+   * its timeout, counted from the call's start (the call clock) or from when the message
+   * became the oldest, whichever is later.
+   */
+  #watch(): void {
+    clearTimeout(this.#watchdog);
+    const head = this.#pending[0];
+    if (head === undefined) return;
+    const check = () => {
+      const running = Atomics.load(this.#clock.request, 0);
+      // The worker is past it: its answer is on the way.
+      if (running > head.id) return void (this.#watchdog = setTimeout(check, 1));
+      const callStartedAt = running === head.id ? Number(Atomics.load(this.#clock.startedAtMs, 0)) : 0;
+      const remainingMs = Math.max(callStartedAt, head.headSinceMs) + head.timeoutMs - Date.now();
+      if (remainingMs > 0) return void (this.#watchdog = setTimeout(check, remainingMs));
+      const fn = running === head.id ? ACTOR_FUNCTIONS[Atomics.load(this.#clock.fn, 0)] : 'apply';
+      this.#failPending(new WorkerFaultError('timeout', `${fn} ran longer than ${head.timeoutMs} ms; the worker was terminated`));
+    };
+    this.#watchdog = setTimeout(check, head.timeoutMs);
   }
 
   /**
