@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Submitted } from '../actor/actor.js';
+import type { Applied, Submitted } from '../actor/actor.js';
 import type { Chain } from '../chain/chain.js';
 import { ActorchainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import { canonicalOfParsed, HASH_PATTERN, isCanonicalJsonText } from '../json/canonical.js';
@@ -125,6 +125,17 @@ function sendJsonText(res: Response, members: Record<string, string>): void {
     .map(([name, text]) => `"${name}":${text}`)
     .join(',')}}`;
   res.type('application/json').send(Buffer.from(body));
+}
+
+/**
+ * POST /'s answer, written straight to the socket: no ETag (an answer to a POST is not
+ * cached, and Express would hash every body for it) and no content-type lookup.
+ */
+function sendApplied(res: Response, { head, message, state }: Applied): void {
+  const body = Buffer.from(`{"head":"${head}","message":"${message}","state":${state.canonical}}`);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
 }
 
 function sendError(res: Response, err: ActorchainError): void {
@@ -251,8 +262,7 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
       try {
         const { applied, repeated } = await sink.submit!(canonical, key);
         if (repeated) res.set('Idempotent-Replayed', 'true');
-        const { head, message, state } = applied;
-        sendJsonText(res, { head: `"${head}"`, message: `"${message}"`, state: state.canonical });
+        sendApplied(res, applied);
         options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
       } catch (err) {
         options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
