@@ -13,7 +13,7 @@ import type { VerifySummary } from './verify/verify.js';
 export interface WorkerData extends InstanceSpec {
   /** The comlink channel (ready, init); the worker's parentPort carries only WorkerEvents. */
   port: MessagePort;
-  /** The messages' channel: ApplyRequests in, ApplyReplies out, in order (see ApplyRequest). */
+  /** The messages' channel: arrays of ApplyRequests in, arrays of ApplyReplies out, in order (see ApplyRequest). */
   applyPort: MessagePort;
   /** The call clock, written by the worker as each call into the component starts. */
   callClock: SharedArrayBuffer;

@@ -96,26 +96,33 @@ Comlink.expose(api, nodeEndpoint(data.port));
 /**
  * Messages queue here as they arrive and are applied back to back, each on the state the one
  * before left (or, after a refusal, the same state on the spare instance): what one-at-a-time
- * calls would do, without waiting for the main thread between them.
+ * calls would do, without waiting for the main thread between them. The answers go back
+ * together when the queue is empty, or before the instance is swapped after a verdict that
+ * is not committable (the main thread times a message whose earlier answers are still here
+ * as the one running, see ActorWorker).
  */
 const requests: ApplyRequest[] = [];
 let applying = false;
 
 async function applyQueued(): Promise<void> {
   applying = true;
+  let replies: ApplyReply[] = [];
   for (let request = requests.shift(); request !== undefined; request = requests.shift()) {
     const live = await current;
     Atomics.store(clock.request, 0, request.id);
     // A state sent along is the committed one: the messages behind this one continue from it, refused or not.
     if (request.state !== null) committedState = request.state;
     const verdict = settle(live, runMessage(live.instance, request.message, committedState!, inputs(live, true)));
-    const reply: ApplyReply = { id: request.id, verdict };
-    data.applyPort.postMessage(reply);
+    replies.push({ id: request.id, verdict });
+    if (verdict.verdict !== 'committable' || requests.length === 0) {
+      data.applyPort.postMessage(replies);
+      replies = [];
+    }
   }
   applying = false;
 }
 
-data.applyPort.on('message', (request: ApplyRequest) => {
-  requests.push(request);
+data.applyPort.on('message', (batch: ApplyRequest[]) => {
+  requests.push(...batch);
   if (!applying) void applyQueued();
 });

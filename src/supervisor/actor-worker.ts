@@ -82,6 +82,8 @@ export class ActorWorker {
   readonly #applyPort: MessagePort;
   /** Messages posted and not answered, oldest first; the worker answers them in this order. */
   readonly #pending: Pending[] = [];
+  /** Requests of this turn of the event loop, posted together. */
+  #unsent: ApplyRequest[] = [];
   #lastId = 0;
   /** A message cost this worker: it takes no more. */
   #faulted = false;
@@ -103,7 +105,7 @@ export class ActorWorker {
       resourceLimits: { maxOldGenerationSizeMb: heapMiB },
     });
     this.#remote = Comlink.wrap<ActorWorkerApi>(nodeEndpoint(port1));
-    this.#applyPort.on('message', (reply: ApplyReply) => this.#answer(reply));
+    this.#applyPort.on('message', (replies: ApplyReply[]) => this.#answer(replies));
     this.#worker.on('message', (event: WorkerEvent) => {
       if (event.kind === 'log') logger.info({ source: 'component' }, event.message);
     });
@@ -122,8 +124,8 @@ export class ActorWorker {
           error ? `the component's worker died: ${error.message}` : `the component's worker exited with code ${exitCode}`,
         );
         for (const reject of this.#inFlight) reject(this.#deathFault);
-        // The oldest unanswered message is the one the worker died on (or its answer was lost with it).
-        this.#failPending(this.#deathFault);
+        // The message it was applying died with it (or, between messages, the oldest unanswered one).
+        this.#failPending(this.#deathFault, this.#running() ?? this.#pending[0]);
         resolve(this.#deathFault);
       });
     });
@@ -159,10 +161,11 @@ export class ActorWorker {
   }
 
   /**
-   * Post a message at once, behind those pending; resolves with its verdict, rejects with a
-   * WorkerFaultError for the fault it caused, or with NotAppliedError when an earlier
-   * message cost the worker first. `committedState` is asked only when nothing is pending:
-   * otherwise the message meets the state the pending ones leave (see ApplyRequest).
+   * Post a message behind those pending (with the others that arrive in the same turn of the
+   * event loop, in one postMessage); resolves with its verdict, rejects with a
+   * WorkerFaultError for the fault it caused, or with NotAppliedError when another message
+   * cost the worker first. `committedState` is asked only when nothing is pending: otherwise
+   * the message meets the state the pending ones leave (see ApplyRequest).
    */
   apply(message: string, committedState: () => string, timeoutMs: number): Promise<CallVerdict> {
     if (this.#faulted) return Promise.reject(new NotAppliedError('the worker faulted'));
@@ -172,57 +175,71 @@ export class ActorWorker {
       if (committed !== this.#committedState) state = this.#committedState = committed;
     }
     const id = ++this.#lastId;
-    const request: ApplyRequest = { id, message, state };
+    if (this.#unsent.push({ id, message, state }) === 1) setImmediate(this.#flush);
     return new Promise<CallVerdict>((resolve, reject) => {
       this.#pending.push({ id, timeoutMs, headSinceMs: Date.now(), resolve, reject });
       if (this.#pending.length === 1) this.#watch();
-      this.#applyPort.postMessage(request);
     });
   }
 
-  #answer({ id, verdict }: ApplyReply): void {
-    const head = this.#pending[0];
-    // A worker already given up on (a fault) may still have answers on their way.
-    if (head?.id !== id) return;
-    this.#pending.shift();
-    if (this.#pending.length > 0) this.#pending[0]!.headSinceMs = Date.now();
-    this.#watch();
-    if (verdict.verdict === 'committable') this.#committedState = verdict.content.state;
-    try {
-      head.resolve(settled(verdict));
-    } catch (fault) {
-      head.reject(fault as WorkerFaultError);
-      this.#failPending();
+  readonly #flush = () => {
+    if (this.#unsent.length === 0) return;
+    this.#applyPort.postMessage(this.#unsent);
+    this.#unsent = [];
+  };
+
+  #answer(replies: ApplyReply[]): void {
+    for (const { id, verdict } of replies) {
+      const head = this.#pending[0];
+      // A worker already given up on (a fault) may still have answers on their way.
+      if (head?.id !== id) return;
+      this.#pending.shift();
+      if (this.#pending.length > 0) this.#pending[0]!.headSinceMs = Date.now();
+      if (verdict.verdict === 'committable') this.#committedState = verdict.content.state;
+      try {
+        head.resolve(settled(verdict));
+      } catch (fault) {
+        head.reject(fault as WorkerFaultError);
+        this.#failPending();
+        return;
+      }
     }
+    this.#watch();
   }
 
-  /** After a fault: `cause` (if any) goes to the oldest pending message, which caused it; the rest go elsewhere. */
-  #failPending(cause?: WorkerFaultError): void {
+  /** After a fault: `cause` goes to `culprit`, the message that caused it; the others go elsewhere. */
+  #failPending(cause?: WorkerFaultError, culprit?: Pending): void {
     this.#faulted = true;
     clearTimeout(this.#watchdog);
     const pending = this.#pending.splice(0);
-    if (cause !== undefined) pending.shift()?.reject(cause);
-    for (const p of pending) p.reject(new NotAppliedError('an earlier message cost the worker'));
+    this.#unsent = [];
+    for (const p of pending) p.reject(p === culprit ? cause! : new NotAppliedError('another message cost the worker'));
+  }
+
+  /** The pending message the worker is applying now, if it is applying one. */
+  #running(): Pending | undefined {
+    const id = Atomics.load(this.#clock.request, 0);
+    return id >= (this.#pending[0]?.id ?? Infinity) ? this.#pending.find((p) => p.id === id) : undefined;
   }
 
   /**
-   * Time the oldest pending message: each call into the component it makes is bounded by
-   * its timeout, counted from the call's start (the call clock) or from when the message
-   * became the oldest, whichever is later.
+   * Time the message the worker is applying (the oldest pending, or one behind it whose
+   * earlier answers wait in the worker's batch): each call into the component it makes is
+   * bounded by its timeout, counted from the call's start (the call clock) or from when the
+   * message became the oldest, whichever is later.
    */
   #watch(): void {
     clearTimeout(this.#watchdog);
     const head = this.#pending[0];
     if (head === undefined) return;
     const check = () => {
-      const running = Atomics.load(this.#clock.request, 0);
-      // The worker is past it: its answer is on the way.
-      if (running > head.id) return void (this.#watchdog = setTimeout(check, 1));
-      const callStartedAt = running === head.id ? Number(Atomics.load(this.#clock.startedAtMs, 0)) : 0;
-      const remainingMs = Math.max(callStartedAt, head.headSinceMs) + head.timeoutMs - Date.now();
+      const running = this.#running();
+      const timed = running ?? this.#pending[0]!;
+      const callStartedAt = running === undefined ? 0 : Number(Atomics.load(this.#clock.startedAtMs, 0));
+      const remainingMs = Math.max(callStartedAt, timed.headSinceMs) + timed.timeoutMs - Date.now();
       if (remainingMs > 0) return void (this.#watchdog = setTimeout(check, remainingMs));
-      const fn = running === head.id ? ACTOR_FUNCTIONS[Atomics.load(this.#clock.fn, 0)] : 'apply';
-      this.#failPending(new WorkerFaultError('timeout', `${fn} ran longer than ${head.timeoutMs} ms; the worker was terminated`));
+      const fn = running === undefined ? 'apply' : ACTOR_FUNCTIONS[Atomics.load(this.#clock.fn, 0)];
+      this.#failPending(new WorkerFaultError('timeout', `${fn} ran longer than ${timed.timeoutMs} ms; the worker was terminated`), timed);
     };
     this.#watchdog = setTimeout(check, head.timeoutMs);
   }
