@@ -78,6 +78,8 @@ export function parseMessage(body: Buffer): string {
 
 /** The Idempotency-Key header, if given: once, 1 to 255 printable ASCII characters. */
 export function idempotencyKey(req: Request): string | undefined {
+  // Most messages have none: skip building headersDistinct (every header, copied) for them.
+  if (req.headers['idempotency-key'] === undefined) return undefined;
   const values = req.headersDistinct['idempotency-key'];
   if (values === undefined) return undefined;
   if (values.length > 1) throw new ActorchainError('INVALID_IDEMPOTENCY_KEY', 'the Idempotency-Key header is given more than once; give it once');
@@ -166,6 +168,9 @@ function requireToken(token: string): RequestHandler {
 /** POST / takes UTF-8 JSON only. */
 const checkContentType: RequestHandler = (req, _res, next) => {
   const given = req.headers['content-type'] ?? 'none';
+  // What nearly every client sends, accepted without parsing the media type (with a body, as req.is requires).
+  const hasBody = req.headers['transfer-encoding'] !== undefined || !isNaN(Number(req.headers['content-length']));
+  if (given === 'application/json' && hasBody) return next();
   if (!req.is(['application/json', 'application/*+json'])) {
     return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`));
   }
@@ -242,16 +247,18 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
   const writes = options.token === null ? open : requireToken(options.token);
   const reads = options.tokenReads ? writes : open;
 
+  // A mirror refuses before reading anything: messages go to its primary.
+  const refuse: RequestHandler | undefined = sink.refusal
+    ? (_req, _res, next) => {
+        const err = sink.refusal!();
+        options.metrics.messages.inc({ outcome: err.code });
+        next(err);
+      }
+    : undefined;
   app.post(
     '/',
-    (_req, _res, next) => {
-      // A mirror refuses before reading anything: messages go to its primary.
-      if (!sink.refusal) return next();
-      const err = sink.refusal();
-      options.metrics.messages.inc({ outcome: err.code });
-      next(err);
-    },
-    writes,
+    ...(refuse ? [refuse] : []),
+    ...(writes === open ? [] : [writes]),
     checkContentType,
     readBody(options.maxBodyBytes),
     async (req, res) => {
