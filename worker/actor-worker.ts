@@ -97,10 +97,12 @@ Comlink.expose(api, nodeEndpoint(data.port));
  * Messages queue here as they arrive and are applied back to back, each on the state the one
  * before left (or, after a refusal, the same state on the spare instance): what one-at-a-time
  * calls would do, without waiting for the main thread between them. The answers go back
- * together when the queue is empty, or before the instance is swapped after a verdict that
- * is not committable (the main thread times a message whose earlier answers are still here
+ * together when the queue is empty, every 8 answers (so the main thread commits and replies
+ * while the worker goes on: measured, more throughput and a lower p99 than whole-queue
+ * batches), or before the instance is swapped after a verdict that is not committable (the main thread times a message whose earlier answers are still here
  * as the one running, see ActorWorker).
  */
+const REPLIES_PER_BATCH = 8;
 const requests: ApplyRequest[] = [];
 let applying = false;
 
@@ -114,7 +116,7 @@ async function applyQueued(): Promise<void> {
     if (request.state !== null) committedState = request.state;
     const verdict = settle(live, runMessage(live.instance, request.message, committedState!, inputs(live, true)));
     replies.push({ id: request.id, verdict });
-    if (verdict.verdict !== 'committable' || requests.length === 0) {
+    if (verdict.verdict !== 'committable' || requests.length === 0 || replies.length >= REPLIES_PER_BATCH) {
       data.applyPort.postMessage(replies);
       replies = [];
     }
