@@ -90,7 +90,14 @@ export class ActorWorker {
   /** Watches the oldest pending message's time limit. */
   #watchdog: NodeJS.Timeout | undefined;
 
-  constructor(component: LoadedComponent, logger: Logger, allowedOrigins?: readonly string[]) {
+  readonly #onCommittable: (state: string) => void;
+
+  /**
+   * `onCommittable` is told the state of each committable verdict as it is received (in
+   * order, before the caller sees it): the state every message posted after it meets.
+   */
+  constructor(component: LoadedComponent, logger: Logger, allowedOrigins: readonly string[] | undefined, onCommittable: (state: string) => void) {
+    this.#onCommittable = onCommittable;
     const { port1, port2 } = new MessageChannel();
     const apply = new MessageChannel();
     this.#applyPort = apply.port1;
@@ -151,7 +158,7 @@ export class ActorWorker {
   async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number): Promise<CallVerdict> {
     const invoke = this.#remote[method] as (...a: CallArgs<K>) => Promise<Verdict>;
     const verdict = await this.#race(invoke(...args), timeoutMs, method);
-    if (verdict.verdict === 'committable') this.#committedState = verdict.content.state;
+    if (verdict.verdict === 'committable') this.#onCommittable((this.#committedState = verdict.content.state));
     return settled(verdict);
   }
 
@@ -195,7 +202,7 @@ export class ActorWorker {
       if (head?.id !== id) return;
       this.#pending.shift();
       if (this.#pending.length > 0) this.#pending[0]!.headSinceMs = Date.now();
-      if (verdict.verdict === 'committable') this.#committedState = verdict.content.state;
+      if (verdict.verdict === 'committable') this.#onCommittable((this.#committedState = verdict.content.state));
       try {
         head.resolve(settled(verdict));
       } catch (fault) {

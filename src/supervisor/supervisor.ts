@@ -52,6 +52,16 @@ export class Supervisor {
   /** Settles when the restart budget is exhausted, with the fault that broke it. */
   readonly exhausted: Promise<ActorchainError>;
   #restarts = 0;
+  /**
+   * The state of the last committable verdict received from any worker: what the chain's
+   * state is once the caller has committed every verdict received. A message posted to a
+   * worker with nothing in flight (after a fault, a swap to the standby) must meet this
+   * state, and the caller's commits may still be a few microtasks behind.
+   */
+  #lastCommittableState: string | undefined;
+  readonly #received = (state: string) => {
+    this.#lastCommittableState = state;
+  };
   /** A worker is instantiated and waiting for calls (not being replaced). */
   #workerUp = false;
 
@@ -129,7 +139,7 @@ export class Supervisor {
   }
 
   async #spawn(): Promise<ActorWorker> {
-    const worker = new ActorWorker(this.#component, this.#logger, this.#options.allowedOrigins);
+    const worker = new ActorWorker(this.#component, this.#logger, this.#options.allowedOrigins, this.#received);
     try {
       await worker.ready(this.#options.instantiateTimeoutMs);
     } catch (err) {
@@ -171,16 +181,18 @@ export class Supervisor {
   /**
    * Apply a message: posted to the current worker at once, behind the messages still in it,
    * so the worker applies them back to back (the caller commits the verdicts in the same
-   * order). `committedState` is the chain's state when asked (see ActorWorker.apply).
+   * order). `committedState` is the chain's state, asked only before any verdict was
+   * received (see #lastCommittableState and ActorWorker.apply).
    * Faults reject as `call` does; a message that an earlier one's fault kept from applying
    * goes to the next worker, in order.
    */
   async apply(message: string, committedState: () => string, timeoutMs: number): Promise<CallVerdict> {
+    const stateNow = () => this.#lastCommittableState ?? committedState();
     for (;;) {
       const worker = this.#currentReady ?? (await this.#readyWorker());
       let verdict;
       try {
-        verdict = await worker.apply(message, committedState, timeoutMs);
+        verdict = await worker.apply(message, stateNow, timeoutMs);
       } catch (err) {
         if (err instanceof NotAppliedError) continue;
         if (err instanceof WorkerFaultError) this.#replace(worker, err);
