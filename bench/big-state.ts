@@ -62,7 +62,7 @@ const calls = await median(() => {
 });
 const inProcess = await median(() => runMessage(instance, canonical, canonical, { journal: () => recorder.take(false) }));
 const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_000, maxRestarts: 1, restartWindowMs: 1000, allowedOrigins: [] }, pino({ level: 'silent' }));
-const hop = (await median(() => supervisor.call('apply', [canonical, canonical], 5000))) - inProcess;
+const hop = (await median(() => supervisor.apply(canonical, () => canonical, 5000))) - inProcess;
 await supervisor.close();
 const parse = await median(() => parseMessage(Buffer.from(BODY)));
 const stateCanonical = await median(() => parseCanonical(canonical));

@@ -67,7 +67,7 @@ const totalMemory = await overHttp(() => startRuntime(file, ['--in-memory']));
 const totalDurable = await overHttp(() => startRuntime(file, ['--data-dir', path.join(scratch, 'durable'), '--fsync', 'always']));
 
 const mailbox = new Mailbox(100);
-const queue = await median(() => mailbox.run(async () => {}));
+const queue = await median(() => mailbox.run(async () => {}, () => {}));
 
 const canonical = parseMessage(Buffer.from(BODY));
 const recorder = new Recorder();
@@ -79,7 +79,7 @@ const calls = await median(() => {
 });
 const inProcess = await median(() => runMessage(instance, canonical, canonical, { journal: () => recorder.take(false) }));
 const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_000, maxRestarts: 1, restartWindowMs: 1000, allowedOrigins: [] }, pino({ level: 'silent' }));
-const hop = (await median(() => supervisor.call('apply', [canonical, canonical], 5000))) - inProcess;
+const hop = (await median(() => supervisor.apply(canonical, () => canonical, 5000))) - inProcess;
 await supervisor.close();
 
 let parent = 'a'.repeat(64);

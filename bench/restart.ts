@@ -33,7 +33,7 @@ const supervisor = await Supervisor.start(
 
 /** One message as the runtime applies it: one transition (both contracts and handle). */
 async function message(text: string): Promise<void> {
-  await supervisor.call('apply', [text, '{}'], TIMEOUT_MS);
+  await supervisor.apply(text, () => '{}', TIMEOUT_MS);
 }
 
 const normal: number[] = [];
@@ -67,7 +67,7 @@ async function respawnTimes(loaded: LoadedComponent): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     const start = performance.now();
-    const worker = new ActorWorker(loaded, logger, []);
+    const worker = new ActorWorker(loaded, logger, [], () => {});
     await worker.ready(10_000);
     times.push(performance.now() - start);
     await worker.terminate();

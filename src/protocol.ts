@@ -11,8 +11,10 @@ import type { ErrorCode } from './errors.js';
 import type { VerifySummary } from './verify/verify.js';
 
 export interface WorkerData extends InstanceSpec {
-  /** The comlink channel; the worker's parentPort carries only WorkerEvents. */
+  /** The comlink channel (ready, init); the worker's parentPort carries only WorkerEvents. */
   port: MessagePort;
+  /** The messages' channel: arrays of ApplyRequests in, arrays of ApplyReplies out, in order (see ApplyRequest). */
+  applyPort: MessagePort;
   /** The call clock, written by the worker as each call into the component starts. */
   callClock: SharedArrayBuffer;
   /** Origins `send` may reach; absent: anywhere. */
@@ -21,14 +23,37 @@ export interface WorkerData extends InstanceSpec {
 
 /**
  * The call clock's layout: when the current call into the component started (ms since the
- * epoch) and which function it is (an index into ACTOR_FUNCTIONS). The main thread reads it
- * when a deadline passes, so a transition's three calls are each bounded by --timeout
- * without a message per call.
+ * epoch), which function it is (an index into ACTOR_FUNCTIONS) and which ApplyRequest it
+ * serves (its id; 0 before the first). The main thread reads it when a deadline passes, so
+ * a transition's three calls are each bounded by --timeout without a message per call.
  */
 export const CALL_CLOCK_BYTES = 16;
 
-export function callClockViews(buffer: SharedArrayBuffer): { startedAtMs: BigInt64Array; fn: Int32Array } {
-  return { startedAtMs: new BigInt64Array(buffer, 0, 1), fn: new Int32Array(buffer, 8, 1) };
+export function callClockViews(buffer: SharedArrayBuffer): { startedAtMs: BigInt64Array; fn: Int32Array; request: Int32Array } {
+  return { startedAtMs: new BigInt64Array(buffer, 0, 1), fn: new Int32Array(buffer, 8, 1), request: new Int32Array(buffer, 12, 1) };
+}
+
+/**
+ * A message for the worker to apply, posted as soon as it is accepted (the worker applies
+ * them back to back, in order, while the main thread commits the verdicts in the same
+ * order). Plain postMessage on `applyPort` rather than comlink: this is the hot path, and
+ * comlink's proxy, UUID and wire wrapping cost as much as the component.
+ *
+ * `state` is null to apply the message to the state the worker holds: the state of its last
+ * committable verdict. The main thread commits every committable verdict it receives, in
+ * order, so that is the state the message would meet if messages ran one at a time; it sends
+ * the committed state only to a worker with nothing in flight that holds another.
+ */
+export interface ApplyRequest {
+  /** Increasing from 1 on each worker. */
+  id: number;
+  message: string;
+  state: string | null;
+}
+
+export interface ApplyReply {
+  id: number;
+  verdict: Verdict;
 }
 
 /**
@@ -41,12 +66,6 @@ export interface ActorWorkerApi {
   ready(): Promise<{ ok: true } | { ok: false; message: string }>;
   /** init and state-contract on a fresh instance: the init state's content, or why not. */
   init(): Promise<Verdict>;
-  /**
-   * A message on the committed state: the state entry's content, or why not. `state` is
-   * null when it is the state of the last entry this worker's verdicts produced (the worker
-   * keeps it), so a large state does not cross the thread for every message.
-   */
-  apply(message: string, state: string | null): Promise<Verdict>;
 }
 
 export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;

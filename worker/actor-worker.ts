@@ -14,7 +14,7 @@ import { runInit, runMessage, type TransitionInputs, type Verdict } from '../src
 import { ACTOR_FUNCTIONS, type ActorInstance } from '../src/component/calls.js';
 import { instantiateActor } from '../src/component/instance.js';
 import { Recorder } from '../src/component/journal.js';
-import { callClockViews, type ActorWorkerApi, type WorkerData, type WorkerEvent } from '../src/protocol.js';
+import { callClockViews, type ActorWorkerApi, type ApplyReply, type ApplyRequest, type WorkerData, type WorkerEvent } from '../src/protocol.js';
 
 const data = workerData as WorkerData;
 const post = (event: WorkerEvent) => parentPort!.postMessage(event);
@@ -89,10 +89,42 @@ const api: ActorWorkerApi = {
     const live = await current;
     return settle(live, runInit(live.instance, inputs(live, false)));
   },
-  async apply(message, state) {
-    const live = await current;
-    return settle(live, runMessage(live.instance, message, state ?? committedState!, inputs(live, true)));
-  },
 };
 
 Comlink.expose(api, nodeEndpoint(data.port));
+
+/**
+ * Messages queue here as they arrive and are applied back to back, each on the state the one
+ * before left (or, after a refusal, the same state on the spare instance): what one-at-a-time
+ * calls would do, without waiting for the main thread between them. The answers go back
+ * together when the queue is empty, every 8 answers (so the main thread commits and replies
+ * while the worker goes on: measured, more throughput and a lower p99 than whole-queue
+ * batches), or before the instance is swapped after a verdict that is not committable (the main thread times a message whose earlier answers are still here
+ * as the one running, see ActorWorker).
+ */
+const REPLIES_PER_BATCH = 8;
+const requests: ApplyRequest[] = [];
+let applying = false;
+
+async function applyQueued(): Promise<void> {
+  applying = true;
+  let replies: ApplyReply[] = [];
+  for (let request = requests.shift(); request !== undefined; request = requests.shift()) {
+    const live = await current;
+    Atomics.store(clock.request, 0, request.id);
+    // A state sent along is the committed one: the messages behind this one continue from it, refused or not.
+    if (request.state !== null) committedState = request.state;
+    const verdict = settle(live, runMessage(live.instance, request.message, committedState!, inputs(live, true)));
+    replies.push({ id: request.id, verdict });
+    if (verdict.verdict !== 'committable' || requests.length === 0 || replies.length >= REPLIES_PER_BATCH) {
+      data.applyPort.postMessage(replies);
+      replies = [];
+    }
+  }
+  applying = false;
+}
+
+data.applyPort.on('message', (batch: ApplyRequest[]) => {
+  requests.push(...batch);
+  if (!applying) void applyQueued();
+});

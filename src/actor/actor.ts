@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Chain, type CommittedState } from '../chain/chain.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { WorkerFaultError } from '../supervisor/actor-worker.js';
+import { WorkerFaultError, type CallVerdict } from '../supervisor/actor-worker.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { Mailbox } from './mailbox.js';
@@ -138,13 +138,18 @@ export class Actor {
   }
 
   async #submit(canonical: string, key?: string): Promise<Applied> {
-    const { transition, state } = await this.#mailbox.run(() => this.#apply(canonical, key));
+    const transition = await this.#mailbox.run(
+      () => this.supervisor.apply(canonical, this.#committedState, this.#options.timeoutMs),
+      (verdict) => this.#commit(canonical, key, verdict),
+    );
     await transition.durable;
-    return { head: transition.stateHash, message: transition.messageHash, state };
+    return { head: transition.stateHash, message: transition.messageHash, state: transition.state };
   }
 
-  async #apply(canonical: string, key: string | undefined) {
-    const verdict = await this.supervisor.call('apply', [canonical, this.chain.state.canonical], this.#options.timeoutMs);
+  readonly #committedState = () => this.chain.state.canonical;
+
+  /** Runs in arrival order: every earlier message's verdict is committed (or refused) already. */
+  #commit(canonical: string, key: string | undefined, verdict: CallVerdict) {
     if (verdict.verdict !== 'committable') {
       if (verdict.verdict === 'send-not-allowed') this.#options.onSendRefused?.();
       throw refusal(verdict);
@@ -154,7 +159,7 @@ export class Actor {
     // Chained here, in commit order, so sends to one target are posted in chain order.
     if (sends.length > 0) transition.durable.then(() => this.#options.outbox.post(transition.stateHash, sends), () => {});
     this.#logger.debug({ head: transition.stateHash }, 'message applied');
-    return { transition, state: transition.state };
+    return transition;
   }
 
   /** Messages accepted and not yet applied, the one in progress included. */

@@ -1,9 +1,11 @@
 import { ActorchainError } from '../errors.js';
 
 /**
- * Runs tasks strictly one at a time in arrival order. At most `maxWaiting` tasks may wait
- * behind the one running; more are refused at once with QUEUE_FULL, so a flood is answered
- * instead of buffered without bound.
+ * Finishes tasks strictly one at a time in arrival order, while letting each start at once:
+ * a message is posted to the worker as it arrives (`start`), and its verdict is committed
+ * (`finish`) only after every earlier one's. At most `maxWaiting` tasks may wait behind the
+ * oldest; more are refused at once with QUEUE_FULL, so a flood is answered instead of
+ * buffered without bound.
  */
 export class Mailbox {
   readonly #maxWaiting: number;
@@ -20,7 +22,7 @@ export class Mailbox {
     return this.#pending;
   }
 
-  run<T>(task: () => Promise<T>): Promise<T> {
+  run<S, T>(start: () => Promise<S>, finish: (started: S) => T): Promise<T> {
     if (this.#closedWith) return Promise.reject(this.#closedWith);
     if (this.#pending > this.#maxWaiting) {
       return Promise.reject(
@@ -30,9 +32,11 @@ export class Mailbox {
       );
     }
     this.#pending += 1;
-    const result = this.#tail.then(() => {
+    const started = start();
+    started.catch(() => {});
+    const result = this.#tail.then(async () => {
       if (this.#closedWith) throw this.#closedWith;
-      return task();
+      return finish(await started);
     });
     const settled = result.finally(() => (this.#pending -= 1)).catch(() => {});
     this.#tail = settled;

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Submitted } from '../actor/actor.js';
+import type { Applied, Submitted } from '../actor/actor.js';
 import type { Chain } from '../chain/chain.js';
 import { ActorchainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import { canonicalOfParsed, HASH_PATTERN, isCanonicalJsonText } from '../json/canonical.js';
@@ -78,6 +78,8 @@ export function parseMessage(body: Buffer): string {
 
 /** The Idempotency-Key header, if given: once, 1 to 255 printable ASCII characters. */
 export function idempotencyKey(req: Request): string | undefined {
+  // Most messages have none: skip building headersDistinct (every header, copied) for them.
+  if (req.headers['idempotency-key'] === undefined) return undefined;
   const values = req.headersDistinct['idempotency-key'];
   if (values === undefined) return undefined;
   if (values.length > 1) throw new ActorchainError('INVALID_IDEMPOTENCY_KEY', 'the Idempotency-Key header is given more than once; give it once');
@@ -127,6 +129,17 @@ function sendJsonText(res: Response, members: Record<string, string>): void {
   res.type('application/json').send(Buffer.from(body));
 }
 
+/**
+ * POST /'s answer, written straight to the socket: no ETag (an answer to a POST is not
+ * cached, and Express would hash every body for it) and no content-type lookup.
+ */
+function sendApplied(res: Response, { head, message, state }: Applied): void {
+  const body = Buffer.from(`{"head":"${head}","message":"${message}","state":${state.canonical}}`);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}
+
 function sendError(res: Response, err: ActorchainError): void {
   res.status(err.status).set(err.headers).json(err.toJSON());
 }
@@ -155,6 +168,9 @@ function requireToken(token: string): RequestHandler {
 /** POST / takes UTF-8 JSON only. */
 const checkContentType: RequestHandler = (req, _res, next) => {
   const given = req.headers['content-type'] ?? 'none';
+  // What nearly every client sends, accepted without parsing the media type (with a body, as req.is requires).
+  const hasBody = req.headers['transfer-encoding'] !== undefined || !isNaN(Number(req.headers['content-length']));
+  if (given === 'application/json' && hasBody) return next();
   if (!req.is(['application/json', 'application/*+json'])) {
     return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`));
   }
@@ -231,16 +247,18 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
   const writes = options.token === null ? open : requireToken(options.token);
   const reads = options.tokenReads ? writes : open;
 
+  // A mirror refuses before reading anything: messages go to its primary.
+  const refuse: RequestHandler | undefined = sink.refusal
+    ? (_req, _res, next) => {
+        const err = sink.refusal!();
+        options.metrics.messages.inc({ outcome: err.code });
+        next(err);
+      }
+    : undefined;
   app.post(
     '/',
-    (_req, _res, next) => {
-      // A mirror refuses before reading anything: messages go to its primary.
-      if (!sink.refusal) return next();
-      const err = sink.refusal();
-      options.metrics.messages.inc({ outcome: err.code });
-      next(err);
-    },
-    writes,
+    ...(refuse ? [refuse] : []),
+    ...(writes === open ? [] : [writes]),
     checkContentType,
     readBody(options.maxBodyBytes),
     async (req, res) => {
@@ -251,8 +269,7 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
       try {
         const { applied, repeated } = await sink.submit!(canonical, key);
         if (repeated) res.set('Idempotent-Replayed', 'true');
-        const { head, message, state } = applied;
-        sendJsonText(res, { head: `"${head}"`, message: `"${message}"`, state: state.canonical });
+        sendApplied(res, applied);
         options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
       } catch (err) {
         options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
@@ -7,7 +7,16 @@ import type { Verdict } from '../actor/transition.js';
 import { ACTOR_FUNCTIONS, FAULT_CODES, type Fault } from '../component/calls.js';
 import { instanceSpec, type LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { CALL_CLOCK_BYTES, callClockViews, type ActorCall, type ActorWorkerApi, type WorkerData, type WorkerEvent } from '../protocol.js';
+import {
+  CALL_CLOCK_BYTES,
+  callClockViews,
+  type ActorCall,
+  type ActorWorkerApi,
+  type ApplyReply,
+  type ApplyRequest,
+  type WorkerData,
+  type WorkerEvent,
+} from '../protocol.js';
 
 const WORKER_ENTRY = new URL('../../worker/actor-worker.js', import.meta.url);
 
@@ -20,10 +29,33 @@ export class WorkerFaultError extends ActorchainError {
   }
 }
 
+/**
+ * A message this worker accepted but did not apply because an earlier one cost the worker
+ * (a fault): nothing of it counts, and the supervisor sends it to the next worker.
+ */
+export class NotAppliedError extends Error {}
+
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
 
 /** Every verdict but a fault, which is thrown as a WorkerFaultError instead. */
 export type CallVerdict = Exclude<Verdict, { verdict: 'fault' }>;
+
+/** The verdict, or the fault it reports thrown as a WorkerFaultError. */
+function settled(verdict: Verdict): CallVerdict {
+  if (verdict.verdict !== 'fault') return verdict;
+  const { fault, fn, message } = verdict;
+  throw new WorkerFaultError(fault, `${fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${message}`);
+}
+
+/** A message posted to the worker and not yet answered. */
+interface Pending {
+  id: number;
+  timeoutMs: number;
+  /** When it became the oldest unanswered message: its time limit counts from here at the earliest. */
+  headSinceMs: number;
+  resolve: (verdict: CallVerdict) => void;
+  reject: (err: Error) => void;
+}
 
 /**
  * One worker thread running one instance of the component. Calls are bounded by a timeout
@@ -43,24 +75,44 @@ export class ActorWorker {
    */
   readonly #inFlight = new Set<(fault: WorkerFaultError) => void>();
   #terminated = false;
-  /** The state of the last entry this worker's verdicts produced, which the worker keeps. */
+  /** The state of the last committable verdict received, which the worker keeps. */
   #committedState: string | undefined;
   readonly #callClock = new SharedArrayBuffer(CALL_CLOCK_BYTES);
   readonly #clock = callClockViews(this.#callClock);
+  readonly #applyPort: MessagePort;
+  /** Messages posted and not answered, oldest first; the worker answers them in this order. */
+  readonly #pending: Pending[] = [];
+  /** Requests of this turn of the event loop, posted together. */
+  #unsent: ApplyRequest[] = [];
+  #lastId = 0;
+  /** A message cost this worker: it takes no more. */
+  #faulted = false;
+  /** Watches the oldest pending message's time limit. */
+  #watchdog: NodeJS.Timeout | undefined;
 
-  constructor(component: LoadedComponent, logger: Logger, allowedOrigins?: readonly string[]) {
+  readonly #onCommittable: (state: string) => void;
+
+  /**
+   * `onCommittable` is told the state of each committable verdict as it is received (in
+   * order, before the caller sees it): the state every message posted after it meets.
+   */
+  constructor(component: LoadedComponent, logger: Logger, allowedOrigins: readonly string[] | undefined, onCommittable: (state: string) => void) {
+    this.#onCommittable = onCommittable;
     const { port1, port2 } = new MessageChannel();
-    const data: WorkerData = { ...instanceSpec(component), port: port2, callClock: this.#callClock };
+    const apply = new MessageChannel();
+    this.#applyPort = apply.port1;
+    const data: WorkerData = { ...instanceSpec(component), port: port2, applyPort: apply.port2, callClock: this.#callClock };
     if (allowedOrigins !== undefined) data.allowedOrigins = [...allowedOrigins];
     const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
     this.#worker = new Worker(WORKER_ENTRY, {
       workerData: data,
-      transferList: [port2],
+      transferList: [port2, apply.port2],
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: heapMiB },
     });
     this.#remote = Comlink.wrap<ActorWorkerApi>(nodeEndpoint(port1));
+    this.#applyPort.on('message', (replies: ApplyReply[]) => this.#answer(replies));
     this.#worker.on('message', (event: WorkerEvent) => {
       if (event.kind === 'log') logger.info({ source: 'component' }, event.message);
     });
@@ -72,12 +124,15 @@ export class ActorWorker {
       this.#worker.on('error', (err) => (error = err));
       this.#worker.on('exit', (exitCode) => {
         port1.close();
+        this.#applyPort.close();
         const outOfMemory = (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
         this.#deathFault = new WorkerFaultError(
           outOfMemory ? 'out-of-memory' : 'crash',
           error ? `the component's worker died: ${error.message}` : `the component's worker exited with code ${exitCode}`,
         );
         for (const reject of this.#inFlight) reject(this.#deathFault);
+        // The message it was applying died with it (or, between messages, the oldest unanswered one).
+        this.#failPending(this.#deathFault, this.#running() ?? this.#pending[0]);
         resolve(this.#deathFault);
       });
     });
@@ -99,16 +154,101 @@ export class ActorWorker {
     if (!outcome.ok) throw new ActorchainError('INSTANTIATE_FAILED', `the component could not be instantiated: ${outcome.message}`);
   }
 
-  /** Run one transition in the worker; resolves with its verdict, or rejects with a WorkerFaultError. */
+  /** Run init in the worker; resolves with its verdict, or rejects with a WorkerFaultError. */
   async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number): Promise<CallVerdict> {
     const invoke = this.#remote[method] as (...a: CallArgs<K>) => Promise<Verdict>;
-    // The worker keeps the state its last committable verdict produced: don't send it again.
-    if (method === 'apply' && args[1] === this.#committedState) args = [args[0], null] as CallArgs<K>;
     const verdict = await this.#race(invoke(...args), timeoutMs, method);
-    if (verdict.verdict === 'committable') this.#committedState = verdict.content.state;
-    if (verdict.verdict !== 'fault') return verdict;
-    const { fault, fn, message } = verdict;
-    throw new WorkerFaultError(fault, `${fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${message}`);
+    if (verdict.verdict === 'committable') this.#onCommittable((this.#committedState = verdict.content.state));
+    return settled(verdict);
+  }
+
+  /** Messages posted and not answered yet. */
+  get pendingCount(): number {
+    return this.#pending.length;
+  }
+
+  /**
+   * Post a message behind those pending (with the others that arrive in the same turn of the
+   * event loop, in one postMessage); resolves with its verdict, rejects with a
+   * WorkerFaultError for the fault it caused, or with NotAppliedError when another message
+   * cost the worker first. `committedState` is asked only when nothing is pending: otherwise
+   * the message meets the state the pending ones leave (see ApplyRequest).
+   */
+  apply(message: string, committedState: () => string, timeoutMs: number): Promise<CallVerdict> {
+    if (this.#faulted) return Promise.reject(new NotAppliedError('the worker faulted'));
+    let state: string | null = null;
+    if (this.#pending.length === 0) {
+      const committed = committedState();
+      if (committed !== this.#committedState) state = this.#committedState = committed;
+    }
+    const id = ++this.#lastId;
+    if (this.#unsent.push({ id, message, state }) === 1) setImmediate(this.#flush);
+    return new Promise<CallVerdict>((resolve, reject) => {
+      this.#pending.push({ id, timeoutMs, headSinceMs: Date.now(), resolve, reject });
+      if (this.#pending.length === 1) this.#watch();
+    });
+  }
+
+  readonly #flush = () => {
+    if (this.#unsent.length === 0) return;
+    this.#applyPort.postMessage(this.#unsent);
+    this.#unsent = [];
+  };
+
+  #answer(replies: ApplyReply[]): void {
+    for (const { id, verdict } of replies) {
+      const head = this.#pending[0];
+      // A worker already given up on (a fault) may still have answers on their way.
+      if (head?.id !== id) return;
+      this.#pending.shift();
+      if (this.#pending.length > 0) this.#pending[0]!.headSinceMs = Date.now();
+      if (verdict.verdict === 'committable') this.#onCommittable((this.#committedState = verdict.content.state));
+      try {
+        head.resolve(settled(verdict));
+      } catch (fault) {
+        head.reject(fault as WorkerFaultError);
+        this.#failPending();
+        return;
+      }
+    }
+    this.#watch();
+  }
+
+  /** After a fault: `cause` goes to `culprit`, the message that caused it; the others go elsewhere. */
+  #failPending(cause?: WorkerFaultError, culprit?: Pending): void {
+    this.#faulted = true;
+    clearTimeout(this.#watchdog);
+    const pending = this.#pending.splice(0);
+    this.#unsent = [];
+    for (const p of pending) p.reject(p === culprit ? cause! : new NotAppliedError('another message cost the worker'));
+  }
+
+  /** The pending message the worker is applying now, if it is applying one. */
+  #running(): Pending | undefined {
+    const id = Atomics.load(this.#clock.request, 0);
+    return id >= (this.#pending[0]?.id ?? Infinity) ? this.#pending.find((p) => p.id === id) : undefined;
+  }
+
+  /**
+   * Time the message the worker is applying (the oldest pending, or one behind it whose
+   * earlier answers wait in the worker's batch): each call into the component it makes is
+   * bounded by its timeout, counted from the call's start (the call clock) or from when the
+   * message became the oldest, whichever is later.
+   */
+  #watch(): void {
+    clearTimeout(this.#watchdog);
+    const head = this.#pending[0];
+    if (head === undefined) return;
+    const check = () => {
+      const running = this.#running();
+      const timed = running ?? this.#pending[0]!;
+      const callStartedAt = running === undefined ? 0 : Number(Atomics.load(this.#clock.startedAtMs, 0));
+      const remainingMs = Math.max(callStartedAt, timed.headSinceMs) + timed.timeoutMs - Date.now();
+      if (remainingMs > 0) return void (this.#watchdog = setTimeout(check, remainingMs));
+      const fn = running === undefined ? 'apply' : ACTOR_FUNCTIONS[Atomics.load(this.#clock.fn, 0)];
+      this.#failPending(new WorkerFaultError('timeout', `${fn} ran longer than ${timed.timeoutMs} ms; the worker was terminated`), timed);
+    };
+    this.#watchdog = setTimeout(check, head.timeoutMs);
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import type { ActorCall, ActorWorkerApi } from '../protocol.js';
-import { ActorWorker, WorkerFaultError } from './actor-worker.js';
+import { ActorWorker, NotAppliedError, WorkerFaultError, type CallVerdict } from './actor-worker.js';
 import { RestartBudget } from './restart-budget.js';
 
 export interface SupervisorOptions {
@@ -40,7 +40,9 @@ export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #logger: Logger;
   readonly #budget: RestartBudget;
-  #current: Promise<ActorWorker>;
+  #current!: Promise<ActorWorker>;
+  /** `#current` once it is a worker ready for calls, so a message is posted without waiting a tick (keeping arrival order). */
+  #currentReady: ActorWorker | undefined;
   /** The standby while it starts, and once it is ready. */
   #standby: Promise<ActorWorker> | undefined;
   #standbyReady: ActorWorker | undefined;
@@ -50,6 +52,16 @@ export class Supervisor {
   /** Settles when the restart budget is exhausted, with the fault that broke it. */
   readonly exhausted: Promise<ActorchainError>;
   #restarts = 0;
+  /**
+   * The state of the last committable verdict received from any worker: what the chain's
+   * state is once the caller has committed every verdict received. A message posted to a
+   * worker with nothing in flight (after a fault, a swap to the standby) must meet this
+   * state, and the caller's commits may still be a few microtasks behind.
+   */
+  #lastCommittableState: string | undefined;
+  readonly #received = (state: string) => {
+    this.#lastCommittableState = state;
+  };
   /** A worker is instantiated and waiting for calls (not being replaced). */
   #workerUp = false;
 
@@ -59,7 +71,18 @@ export class Supervisor {
     this.#logger = logger;
     this.#budget = new RestartBudget(options.maxRestarts, options.restartWindowMs);
     this.exhausted = new Promise((resolve) => (this.#giveUp = resolve));
-    this.#current = this.#spawn();
+    this.#setCurrent(this.#spawn());
+  }
+
+  #setCurrent(next: Promise<ActorWorker>): void {
+    this.#current = next;
+    this.#currentReady = undefined;
+    next.then(
+      (worker) => {
+        if (this.#current === next) this.#currentReady = worker;
+      },
+      () => {},
+    );
   }
 
   /** Start the first worker; rejects when the component cannot be instantiated. */
@@ -116,7 +139,7 @@ export class Supervisor {
   }
 
   async #spawn(): Promise<ActorWorker> {
-    const worker = new ActorWorker(this.#component, this.#logger, this.#options.allowedOrigins);
+    const worker = new ActorWorker(this.#component, this.#logger, this.#options.allowedOrigins, this.#received);
     try {
       await worker.ready(this.#options.instantiateTimeoutMs);
     } catch (err) {
@@ -136,16 +159,7 @@ export class Supervisor {
    * worker has been scheduled; a supervisor that gave up rejects with ACTOR_UNAVAILABLE.
    */
   async call<K extends ActorCall>(method: K, args: CallArgs<K>, timeoutMs: number) {
-    let worker: ActorWorker;
-    try {
-      worker = await this.#ready();
-    } catch (err) {
-      // The replacement for a faulted worker could not start; another attempt is under way.
-      if (err instanceof ActorchainError && err.code === 'INSTANTIATE_FAILED') {
-        throw new ActorchainError('WORKER_CRASHED', `a fresh worker could not be started: ${err.message}`);
-      }
-      throw err;
-    }
+    const worker = await this.#readyWorker();
     let verdict;
     try {
       verdict = await worker.call(method, args, timeoutMs);
@@ -156,12 +170,57 @@ export class Supervisor {
     // A ready standby serves the next call; the refused worker prepares a fresh instance meanwhile.
     const standby = this.#standbyReady;
     if (verdict.verdict !== 'committable' && standby && (await this.#current.catch(() => undefined)) === worker) {
-      this.#current = Promise.resolve(standby);
+      this.#setCurrent(Promise.resolve(standby));
       this.#standby = Promise.resolve(worker);
       this.#standbyReady = worker;
     }
     this.#prepareStandby();
     return verdict;
+  }
+
+  /**
+   * Apply a message: posted to the current worker at once, behind the messages still in it,
+   * so the worker applies them back to back (the caller commits the verdicts in the same
+   * order). `committedState` is the chain's state, asked only before any verdict was
+   * received (see #lastCommittableState and ActorWorker.apply).
+   * Faults reject as `call` does; a message that an earlier one's fault kept from applying
+   * goes to the next worker, in order.
+   */
+  async apply(message: string, committedState: () => string, timeoutMs: number): Promise<CallVerdict> {
+    const stateNow = () => this.#lastCommittableState ?? committedState();
+    for (;;) {
+      const worker = this.#currentReady ?? (await this.#readyWorker());
+      let verdict;
+      try {
+        verdict = await worker.apply(message, stateNow, timeoutMs);
+      } catch (err) {
+        if (err instanceof NotAppliedError) continue;
+        if (err instanceof WorkerFaultError) this.#replace(worker, err);
+        throw err;
+      }
+      // A ready standby serves the next message, unless messages behind this one are in the worker already.
+      const standby = this.#standbyReady;
+      if (verdict.verdict !== 'committable' && standby && this.#currentReady === worker && worker.pendingCount === 0) {
+        this.#setCurrent(Promise.resolve(standby));
+        this.#currentReady = standby;
+        this.#standby = Promise.resolve(worker);
+        this.#standbyReady = worker;
+      }
+      this.#prepareStandby();
+      return verdict;
+    }
+  }
+
+  async #readyWorker(): Promise<ActorWorker> {
+    try {
+      return await this.#ready();
+    } catch (err) {
+      // The replacement for a faulted worker could not start; another attempt is under way.
+      if (err instanceof ActorchainError && err.code === 'INSTANTIATE_FAILED') {
+        throw new ActorchainError('WORKER_CRASHED', `a fresh worker could not be started: ${err.message}`);
+      }
+      throw err;
+    }
   }
 
   async #ready(): Promise<ActorWorker> {
@@ -185,8 +244,7 @@ export class Supervisor {
     }
     this.#workerUp = false;
     if (this.#draining) {
-      this.#current = Promise.reject(new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down'));
-      this.#current.catch(() => {});
+      this.#setCurrent(Promise.reject(new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down')));
       return;
     }
     this.#restart(fault, performance.now());
@@ -204,15 +262,14 @@ export class Supervisor {
           `(more than --max-restarts ${this.#options.maxRestarts}); last fault: ${fault.code}: ${fault.message}`,
       );
       this.#logger.error({ cause: fault.code, restarts: this.#restarts, inWindow }, reason.message);
-      this.#current = Promise.reject(reason);
-      this.#current.catch(() => {});
+      this.#setCurrent(Promise.reject(reason));
       this.#giveUp(reason);
       return;
     }
     const backoffMs = this.#budget.backoffMs(inWindow);
     const next = this.#takeStandby() ?? this.#spawn();
     next.catch(() => {});
-    this.#current = backoffMs === 0 ? next : sleep(backoffMs).then(() => next);
+    this.#setCurrent(backoffMs === 0 ? next : sleep(backoffMs).then(() => next));
     this.#current.then(
       () => {
         this.#workerUp = true;
@@ -229,6 +286,7 @@ export class Supervisor {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#currentReady = undefined;
     this.#workerUp = false;
     const standby = this.#takeStandby();
     const workers = await Promise.all([this.#current, standby].map((w) => w?.catch(() => undefined)));
