@@ -150,13 +150,16 @@ export class Player implements Tape {
   #next = 0;
   /** The first difference, kept in case the component swallows the exception that reports it. */
   #divergence: JournalDivergence | undefined;
+  /** An entry of a chain written before journals: what the component reads is read live, as then. */
+  #live = false;
 
   /**
    * Play one entry's journal. Returns whether it starts with the fresh-instance marker (the
    * replay must then start a fresh instance before it reads on).
    */
-  load(journal: readonly unknown[] | undefined): boolean {
+  load(journal: readonly unknown[] | undefined, liveWhenAbsent = false): boolean {
     this.#records = journal ?? [];
+    this.#live = journal === undefined && liveWhenAbsent;
     this.#divergence = undefined;
     const fresh = Array.isArray(this.#records[0]) && this.#records[0].length === 1 && this.#records[0][0] === FRESH_INSTANCE;
     this.#next = fresh ? 1 : 0;
@@ -167,7 +170,8 @@ export class Player implements Tape {
     return this.#divergence;
   }
 
-  read<T>(kind: ReadKind<T>, _live: () => T, length?: number): T {
+  read<T>(kind: ReadKind<T>, live: () => T, length?: number): T {
+    if (this.#live) return live();
     if (this.#divergence) throw this.#divergence;
     const at = this.#next;
     const record = this.#records[at];

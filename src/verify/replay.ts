@@ -29,6 +29,12 @@ export class Replayer {
   readonly #unit: PositionUnit;
   readonly #player = new Player();
   #instance: ActorInstance | undefined;
+  /**
+   * The chain was written before journals (its init state has none): an entry without a
+   * journal is replayed reading the host's clocks and generator, as verify did then. An entry
+   * with one is always played strictly.
+   */
+  #beforeJournals = false;
   /** Canonical text of the state the replay has reached. */
   #state = '';
 
@@ -49,14 +55,16 @@ export class Replayer {
 
   /** The init state entry (the genesis was checked by the source). */
   async init(stateEntry: CheckedEntry): Promise<void> {
-    this.#player.load((stateEntry.data as StateData).journal);
+    const journal = (stateEntry.data as StateData).journal;
+    this.#beforeJournals = journal === undefined;
+    this.#player.load(journal, this.#beforeJournals);
     const instance = await this.#freshInstance(stateEntry);
     const verdict = runInit(instance, { journal: () => this.#player.finish() });
     this.#expect(stateEntry, stateEntry, verdict, 'init');
   }
 
   async transition(messageEntry: CheckedEntry, stateEntry: CheckedEntry): Promise<void> {
-    const fresh = this.#player.load((stateEntry.data as StateData).journal);
+    const fresh = this.#player.load((stateEntry.data as StateData).journal, this.#beforeJournals);
     // A chain made before journals has no markers: it replays on one instance, as it did then.
     const instance = fresh || this.#instance === undefined ? await this.#freshInstance(stateEntry) : this.#instance;
     const message = payloadText(messageEntry) ?? canonicalJson((messageEntry.data as MessageData).message);
