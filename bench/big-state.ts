@@ -8,16 +8,12 @@
  *
  *   node dist/bench/big-state.js [messages]
  */
-import { pino } from 'pino';
 import { buildFixture } from '../fixtures/build.js';
-import { runMessage } from '../src/actor/transition.js';
 import { sealCanonical } from '../src/chain/entry.js';
-import { instantiateActor } from '../src/component/instance.js';
-import { Recorder } from '../src/component/journal.js';
-import { instanceSpec, loadComponent } from '../src/component/load.js';
+import { loadComponent } from '../src/component/load.js';
 import { parseMessage } from '../src/http/app.js';
 import { parseCanonical } from '../src/json/canonical.js';
-import { Supervisor } from '../src/supervisor/supervisor.js';
+import { componentCost } from './component-cost.js';
 import { sequentialLatencies, startBareExpress, startRuntime, type Server } from './servers.js';
 import { percentile } from './stats.js';
 
@@ -53,17 +49,7 @@ const express = await overHttp(startBareExpress);
 const runtime = await overHttp(() => startRuntime(file, ['--in-memory', '--max-body', String(1 << 20)]));
 
 const canonical = parseMessage(Buffer.from(BODY));
-const recorder = new Recorder();
-const instance = await instantiateActor(instanceSpec(component), { log: () => {}, tape: recorder });
-const calls = await median(() => {
-  instance.messageContract(canonical, canonical);
-  instance.handle(canonical, canonical);
-  instance.stateContract(canonical);
-});
-const inProcess = await median(() => runMessage(instance, canonical, canonical, { journal: () => recorder.take(false) }));
-const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_000, maxRestarts: 1, restartWindowMs: 1000, allowedOrigins: [] }, pino({ level: 'silent' }));
-const hop = (await median(() => supervisor.apply(canonical, () => canonical, 5000))) - inProcess;
-await supervisor.close();
+const { calls, hop } = await componentCost(component, canonical, median);
 const parse = await median(() => parseMessage(Buffer.from(BODY)));
 const stateCanonical = await median(() => parseCanonical(canonical));
 const seal = await median(() => sealCanonical(sealCanonical('a'.repeat(64), { message: canonical }).hash, { state: canonical }));

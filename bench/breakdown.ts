@@ -16,20 +16,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
 import { buildFixture } from '../fixtures/build.js';
 import { Mailbox } from '../src/actor/mailbox.js';
-import { runMessage } from '../src/actor/transition.js';
 import { Chain } from '../src/chain/chain.js';
 import { sealCanonical } from '../src/chain/entry.js';
 import type { FsyncMode } from '../src/chain/file-store.js';
 import { openFileStore } from '../src/chain/recovery.js';
-import { instantiateActor } from '../src/component/instance.js';
-import { Recorder } from '../src/component/journal.js';
-import { instanceSpec, loadComponent } from '../src/component/load.js';
+import { loadComponent } from '../src/component/load.js';
 import { parseMessage } from '../src/http/app.js';
 import { parseCanonical } from '../src/json/canonical.js';
-import { Supervisor } from '../src/supervisor/supervisor.js';
+import { componentCost } from './component-cost.js';
 import { sequentialLatencies, startBareExpress, startRuntime } from './servers.js';
 import { percentile } from './stats.js';
 
@@ -70,17 +66,7 @@ const mailbox = new Mailbox(100);
 const queue = await median(() => mailbox.run(async () => {}, () => {}));
 
 const canonical = parseMessage(Buffer.from(BODY));
-const recorder = new Recorder();
-const instance = await instantiateActor(instanceSpec(component), { log: () => {}, tape: recorder });
-const calls = await median(() => {
-  instance.messageContract(canonical, canonical);
-  instance.handle(canonical, canonical);
-  instance.stateContract(canonical);
-});
-const inProcess = await median(() => runMessage(instance, canonical, canonical, { journal: () => recorder.take(false) }));
-const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_000, maxRestarts: 1, restartWindowMs: 1000, allowedOrigins: [] }, pino({ level: 'silent' }));
-const hop = (await median(() => supervisor.apply(canonical, () => canonical, 5000))) - inProcess;
-await supervisor.close();
+const { calls, hop } = await componentCost(component, canonical, median);
 
 let parent = 'a'.repeat(64);
 const hashing = await median(() => {
