@@ -22,6 +22,15 @@ export interface InstanceSpec {
   encoding: Encoding;
   wasiImports: string[];
   maxMemoryBytes: number;
+  /** How to call the core functions past the generated bindings, where that is exactly the same (direct-abi.ts). */
+  direct: DirectAbi | undefined;
+}
+
+/** Core export names of a component callable directly, as its generated bindings use them (direct-abi.ts). */
+export interface DirectAbi {
+  functions: Record<ActorFunction, { core: string; postReturn: string | undefined }>;
+  memory: string;
+  realloc: string;
 }
 
 /** A send the component made during a call; `message` is null when it was not UTF-8. */

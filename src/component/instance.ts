@@ -4,6 +4,7 @@
  * runs it in process, where thread hops would cost more than the calls themselves.
  */
 import type { ActorFunction, ActorInstance, CallOutcome, InstanceSpec, RawSend } from './calls.js';
+import { DirectLink, type DirectActor } from './direct-abi.js';
 import { RUNTIME_INTERFACE, TYPES_INTERFACE } from './imports.js';
 import type { Tape } from './journal.js';
 import { wasiImports } from './wasi-sandbox.js';
@@ -53,29 +54,37 @@ export async function instantiateActor(spec: InstanceSpec, { log, onCall = () =>
     ): Promise<Record<string, ActorExports>>;
   };
   const imports = { [RUNTIME_INTERFACE]: runtime, [TYPES_INTERFACE]: {}, ...(await wasiImports(spec.wasiImports, tape)) };
+  // Where it is exactly the same, the actor functions are called past the bindings.
+  const link = spec.direct ? new DirectLink(spec.direct, spec.encoding, runtime) : undefined;
   const root = await instantiate(
     (name) => spec.modules[name]!,
     imports,
     async (module, moduleImports) => {
-      const instance = await WebAssembly.instantiate(module, moduleImports);
+      const instance = await WebAssembly.instantiate(module, link ? link.imports(module, moduleImports) : moduleImports);
+      link?.instantiated(instance);
       for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) memories.push(value);
       return instance;
     },
   );
-  const actor = root[spec.actorExport]!;
+  const actor: ActorExports | DirectActor = link?.actor() ?? root[spec.actorExport]!;
   const toComponent = spec.encoding === 'bytes' ? (text: string) => utf8Encoder.encode(text) : (text: string) => text;
 
   /** A trap with the memory nearly at its limit is reported as running out of memory. */
   const nearMemoryLimit = () => memories.reduce((sum, m) => sum + m.buffer.byteLength, 0) >= spec.maxMemoryBytes * 0.9;
 
+  /** Why the instance died: a trapped instance is never entered again (the bindings refuse it too). */
+  let dead: string | undefined;
+
   function call<T>(fn: ActorFunction, body: () => T): CallOutcome<T> {
     sends = [];
+    if (dead !== undefined) return { ok: false, fault: 'trap', message: `the instance trapped before (${dead}) and cannot be entered again`, fn };
     onCall(fn);
     try {
       const value = body();
       return { ok: true, value, sends };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      dead = message;
       if (nearMemoryLimit() || (err instanceof RangeError && /memory/i.test(message))) {
         return { ok: false, fault: 'out-of-memory', message, fn };
       }

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { ActorchainError } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
 import { ACTOR_INTERFACE, planImports, unversioned, type ImportPlan } from './imports.js';
-import type { Encoding, InstanceSpec } from './calls.js';
+import type { DirectAbi, Encoding, InstanceSpec } from './calls.js';
 import { checkActorInterface, runtimeImports } from './interface.js';
 import { limitMemory, WASM_PAGE_BYTES } from './memory-limit.js';
 import { transpileCached } from './transpile.js';
@@ -24,6 +24,8 @@ export interface LoadedComponent {
   modules: Record<string, WebAssembly.Module>;
   imports: ImportPlan;
   maxMemoryBytes: number;
+  /** Set when the core functions can be called past the generated bindings (direct-abi.ts). */
+  direct: DirectAbi | undefined;
 }
 
 /** What a thread needs to instantiate the component (the compiled modules travel by structured clone). */
@@ -35,6 +37,7 @@ export function instanceSpec(component: LoadedComponent): InstanceSpec {
     encoding: component.encoding,
     wasiImports: component.imports.wasi,
     maxMemoryBytes: component.maxMemoryBytes,
+    direct: component.direct,
   };
 }
 
@@ -102,5 +105,6 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
     modules,
     imports,
     maxMemoryBytes,
+    direct: process.env.ACTORCHAIN_BINDINGS === 'jco' ? undefined : transpiled.direct,
   };
 }

@@ -4,6 +4,8 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { transpile } from '@bytecodealliance/jco';
 import { sha256Hex } from '../json/canonical.js';
+import type { DirectAbi } from './calls.js';
+import { analyzeBindings } from './direct-abi.js';
 
 export interface Transpiled {
   /** Directory holding the generated ES module `component.js` (and a package.json making it ESM). */
@@ -14,6 +16,8 @@ export interface Transpiled {
   declarations: Record<string, string>;
   imports: string[];
   exports: string[];
+  /** How its core functions can be called past the bindings, if they can (direct-abi.ts). */
+  direct: DirectAbi | undefined;
 }
 
 const OPTIONS = { name: 'component', instantiation: 'async', quiet: true } as const;
@@ -25,7 +29,7 @@ const OPTIONS = { name: 'component', instantiation: 'async', quiet: true } as co
  * the patch changes so cached transpiles are redone.
  */
 const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
-const PATCH_VERSION = 2;
+const PATCH_VERSION = 3;
 
 function patchGeneratedModule(source: string): string {
   const entry = 'export function instantiate(';
@@ -71,13 +75,18 @@ export async function transpileCached(component: Uint8Array, componentHash: stri
   const result = await transpile(component, OPTIONS);
   const staging = `${dir}.${process.pid}.${Date.now()}.tmp`;
   await mkdir(staging, { recursive: true });
+  let direct: DirectAbi | undefined;
   for (const [name, bytes] of Object.entries(result.files)) {
     await mkdir(path.dirname(path.join(staging, name)), { recursive: true });
-    const content = name === 'component.js' ? patchGeneratedModule(Buffer.from(bytes).toString('utf8')) : bytes;
+    let content: Uint8Array | string = bytes;
+    if (name === 'component.js') {
+      content = patchGeneratedModule(Buffer.from(bytes).toString('utf8'));
+      direct = analyzeBindings(content, result.imports);
+    }
     await writeFile(path.join(staging, name), content);
   }
   await writeFile(path.join(staging, 'package.json'), '{"type":"module"}\n');
-  const meta = { imports: result.imports, exports: result.exports.map(([name]) => name) };
+  const meta = { imports: result.imports, exports: result.exports.map(([name]) => name), direct };
   await writeFile(path.join(staging, 'meta.json'), JSON.stringify(meta));
   try {
     await rename(staging, dir);
@@ -89,7 +98,7 @@ export async function transpileCached(component: Uint8Array, componentHash: stri
 }
 
 async function readTranspiled(dir: string): Promise<Transpiled | undefined> {
-  let meta: { imports: string[]; exports: string[] };
+  let meta: { imports: string[]; exports: string[]; direct?: DirectAbi };
   try {
     meta = JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')) as typeof meta;
   } catch {
@@ -101,5 +110,5 @@ async function readTranspiled(dir: string): Promise<Transpiled | undefined> {
     if (name.endsWith('.wasm')) coreModules[name] = await readFile(path.join(dir, name));
     else if (name.endsWith('.d.ts')) declarations[name.split(path.sep).join('/')] = await readFile(path.join(dir, name), 'utf8');
   }
-  return { dir, coreModules, declarations, ...meta };
+  return { dir, coreModules, declarations, imports: meta.imports, exports: meta.exports, direct: meta.direct };
 }
