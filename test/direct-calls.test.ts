@@ -1,0 +1,58 @@
+/**
+ * Components without WASI imports are called past jco's bindings (src/component/direct-abi.ts).
+ * The two paths must be indistinguishable: the same chain, byte for byte, from the same
+ * messages, and each path's chain verifies with the other. ACTORCHAIN_BINDINGS=jco forces the
+ * bindings.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { buildFixture, type FixtureName } from '../fixtures/build.js';
+import { loadComponent } from '../src/component/load.js';
+import { tempDir } from './support/chain-file.js';
+import { postJson, runCli, startRuntime } from './support/runtime.js';
+
+const BINDINGS = { ACTORCHAIN_BINDINGS: 'jco' };
+
+test('components without WASI imports are called directly; componentize-js components keep the bindings', async () => {
+  for (const fixture of ['echo', 'echo-bytes', 'echo-versioned', 'relay', 'relay-bytes', 'faults'] as const) {
+    const component = await loadComponent(await buildFixture(fixture), { maxMemoryMiB: 64 });
+    assert.ok(component.direct, `${fixture} is called directly`);
+  }
+  for (const fixture of ['counter', 'clock-random'] as const) {
+    const component = await loadComponent(await buildFixture(fixture), { maxMemoryMiB: 64 });
+    assert.equal(component.direct, undefined, `${fixture} imports WASI, so it keeps the bindings`);
+  }
+});
+
+for (const fixture of ['relay', 'relay-bytes'] as const satisfies readonly FixtureName[]) {
+  test(`${fixture}: direct calls and jco's bindings write the same chain, and each verifies with the other`, async (t) => {
+    const component = await buildFixture(fixture);
+    const messages = [{ a: 1 }, { text: 'naïve ✓ 𝄞', quote: '"\\' }, {}, { nested: { list: [true, null, 1.5, 1e21] } }];
+    const chains: string[] = [];
+    const dirs: string[] = [];
+    for (const env of [{}, BINDINGS]) {
+      const dir = tempDir(t);
+      const runtime = await startRuntime(t, component, ['--data-dir', dir, '--fsync', 'always', '--allow-send', 'http://127.0.0.1:9'], undefined, undefined, env);
+      for (const message of messages) {
+        const reply = await postJson(runtime.url, message);
+        assert.equal(reply.status, 200, JSON.stringify(reply.body));
+        assert.deepEqual(reply.body.state, message);
+      }
+      await runtime.stop();
+      assert.ok(runtime.logs.some((l) => l.source === 'component' && l.msg === 'relaying'), 'log reaches the runtime');
+      chains.push(readFileSync(path.join(dir, 'chain.ndjson'), 'utf8'));
+      dirs.push(dir);
+    }
+    assert.equal(chains[0], chains[1], 'the same chain, byte for byte');
+    const lines = chains[0]!.trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(lines[3].data.sends, [{ to: 'http://127.0.0.1:9/inbox', message: messages[0] }]);
+    assert.deepEqual(lines[5].data.sends, [{ to: 'http://127.0.0.1:9/inbox', message: messages[1] }]);
+    for (const [dir, env] of [[dirs[0]!, BINDINGS], [dirs[1]!, {}]] as const) {
+      const verified = await runCli(['verify', component, dir], { env });
+      assert.equal(verified.code, 0, verified.stderr);
+      assert.match(verified.stdout, /verified 10 entries/);
+    }
+  });
+}
