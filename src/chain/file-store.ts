@@ -28,7 +28,6 @@
  * or that many lines, to check line by line, for about 32 bytes written per entry in all.
  */
 import type { Hash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ActorchainError } from '../errors.js';
 import type { ChainIndex } from './chain-index.js';
 import { writeCheckpoint } from './checkpoint.js';
@@ -43,9 +42,6 @@ const CHECKPOINT_MIN_ENTRIES = 10_000;
 /** Fewer entries than this past the checkpoint are not worth a new one while running. */
 export const CHECKPOINT_AFTER_LINES = 20_000;
 
-/** How long a busy flush waits for more groups to share a sync, and what counts as busy (see #flush). */
-const COMMIT_DELAY_MS = 2;
-const COMMIT_SIBLINGS = 4;
 
 /** What the store needs of a FileHandle, so that a test can stand in a slow or failing disk. */
 export interface ChainFileHandle {
@@ -235,15 +231,11 @@ export class FileStore implements ChainStore {
   }
 
   async #flush(): Promise<void> {
-    let lastBatch = 0;
     try {
+      // No commit delay: groups that complete during a sync share the next one anyway, and
+      // waiting for company (PostgreSQL's commit_delay) cost throughput and p99 here.
       while (this.#queue.length > 0) {
-        // PostgreSQL's commit_delay, gated as commit_siblings gates it: when the last sync was
-        // shared by several groups, others are committing too, so wait a moment and let more
-        // share this one. A lone client, or a few, never wait.
-        if (lastBatch >= COMMIT_SIBLINGS && this.#fsync === 'always') await sleep(COMMIT_DELAY_MS);
         const batch = this.#queue;
-        lastBatch = batch.length;
         this.#queue = [];
         const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((g) => g.bytes));
         try {

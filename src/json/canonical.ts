@@ -66,6 +66,48 @@ export function isCanonicalText(value: unknown, text: string): boolean {
 /** Deeper than this, a text goes to the full canonicalizer (whose recursion sets the real limit). */
 const MAX_SCAN_DEPTH = 512;
 const NUMBER_GRAMMAR = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+
+/**
+ * The index after the closing quote of the string whose opening quote is at `from`, or -1
+ * when it is not canonical: a raw control character, an escape RFC 8785 does not keep, a
+ * lone surrogate. `escapes[0]` is set to whether it had an escape.
+ */
+function scanString(text: string, from: number, escapes: Uint8Array): number {
+  escapes[0] = 0;
+  const n = text.length;
+  for (let i = from + 1; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH && (c < 0xd800 || c > 0xdfff)) continue;
+    if (c === QUOTE) return i + 1;
+    if (c < 0x20) return -1;
+    if (c === BACKSLASH) {
+      escapes[0] = 1;
+      const e = text.charCodeAt(++i);
+      if (e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) continue;
+      // \u00xx, lowercase, only for a control character without a short escape.
+      if (e !== 0x75 || text.charCodeAt(i + 1) !== 0x30 || text.charCodeAt(i + 2) !== 0x30) return -1;
+      const high = text.charCodeAt(i + 3);
+      const low = text.charCodeAt(i + 4);
+      const lowValue = low >= 0x30 && low <= 0x39 ? low - 0x30 : low >= 0x61 && low <= 0x66 ? low - 0x61 + 10 : -1;
+      if ((high !== 0x30 && high !== 0x31) || lowValue === -1) return -1;
+      const code = (high - 0x30) * 16 + lowValue;
+      if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) return -1;
+      i += 4;
+    } else {
+      // A surrogate: only a high one followed by a low one.
+      const next = text.charCodeAt(i + 1);
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return -1;
+      i++;
+    }
+  }
+  return -1;
+}
 
 /**
  * Whether `text` is already the canonical JSON of its own parse, decided by one scan of the
@@ -74,107 +116,121 @@ const NUMBER_GRAMMAR = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
  * as JavaScript prints them, and each object's keys in strictly ascending UTF-16 order. A key
  * with an escape, or nesting deeper than MAX_SCAN_DEPTH, answers false: the caller then takes
  * the parse-and-canonicalize path, which decides exactly. A true answer is always exact.
+ *
+ * One loop with an explicit stack (no recursion, no closures): a 128 KB state is checked on
+ * every message, in the worker and again for the body on the main thread.
  */
 export function isCanonicalJsonText(text: string): boolean {
+  const n = text.length;
+  /** [0]: whether the last string scanned had an escape. */
+  const escapes = new Uint8Array(1);
+  /** Open containers, innermost last: the closing character of each. */
+  const closers: number[] = [];
+  /** For each open object, the previous key as [start, end) in `text` (-1 before the first). */
+  const keyStarts: number[] = [];
+  const keyEnds: number[] = [];
   let at = 0;
-  /** Whether the last string scanned had an escape. */
-  let escaped = false;
-
-  /** Scan a string from its opening quote; the index after its closing quote, or -1. */
-  const string = (from: number): number => {
-    escaped = false;
-    for (let i = from + 1; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 0x22) return i + 1;
-      if (c < 0x20) return -1;
-      if (c === 0x5c) {
-        escaped = true;
-        const e = text.charCodeAt(++i);
-        if (e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) continue;
-        // \u00xx, lowercase, only for a control character without a short escape.
-        if (e !== 0x75 || text.slice(i + 1, i + 3) !== '00' || !/^[01][0-9a-f]$/.test(text.slice(i + 3, i + 5))) return -1;
-        const code = parseInt(text.slice(i + 3, i + 5), 16);
-        if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) return -1;
-        i += 4;
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        const next = text.charCodeAt(i + 1);
-        if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return -1;
-        i++;
-      }
-    }
-    return -1;
-  };
-
-  /** Whether text[a, aEnd) sorts strictly before text[b, bEnd) by UTF-16 code units. */
-  const ascending = (a: number, aEnd: number, b: number, bEnd: number): boolean => {
-    for (; a < aEnd && b < bEnd; a++, b++) {
-      const x = text.charCodeAt(a);
-      const y = text.charCodeAt(b);
-      if (x !== y) return x < y;
-    }
-    return a === aEnd && b < bEnd;
-  };
-
-  /** Scan one value at `at`; false when it is not canonical. */
-  const value = (depth: number): boolean => {
+  for (;;) {
+    // A value at `at`.
     const c = text.charCodeAt(at);
-    if (c === 0x22) {
-      at = string(at);
-      return at !== -1;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      if (depth >= MAX_SCAN_DEPTH) return false;
-      const close = c === 0x7b ? 0x7d : 0x5d;
+    if (c === QUOTE) {
+      at = scanString(text, at, escapes);
+      if (at === -1) return false;
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      const close = c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
       at++;
       if (text.charCodeAt(at) === close) {
         at++;
-        return true;
-      }
-      // The previous key's text, as [start, end) in `text`; none before the first.
-      let previousStart = -1;
-      let previousEnd = -1;
-      for (;;) {
-        if (c === 0x7b) {
-          if (text.charCodeAt(at) !== 0x22) return false;
-          const end = string(at);
-          if (end === -1 || escaped) return false;
-          if (previousStart !== -1 && !ascending(previousStart, previousEnd, at + 1, end - 1)) return false;
-          previousStart = at + 1;
-          previousEnd = end - 1;
-          at = end;
-          if (text.charCodeAt(at++) !== 0x3a) return false;
+      } else {
+        if (closers.length >= MAX_SCAN_DEPTH) return false;
+        closers.push(close);
+        if (close === CLOSE_OBJECT) {
+          keyStarts.push(-1);
+          keyEnds.push(-1);
+          at = scanKey(text, at, escapes, keyStarts, keyEnds);
+          if (at === -1) return false;
         }
-        if (!value(depth + 1)) return false;
-        const next = text.charCodeAt(at++);
-        if (next === close) return true;
-        if (next !== 0x2c) return false;
+        continue;
       }
-    }
-    const literal = c === 0x74 ? 'true' : c === 0x66 ? 'false' : c === 0x6e ? 'null' : undefined;
-    if (literal !== undefined) {
+    } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+      const literal = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
       if (!text.startsWith(literal, at)) return false;
       at += literal.length;
-      return true;
+    } else {
+      const start = at;
+      let plainInteger = true;
+      for (; at < n; at++) {
+        const d = text.charCodeAt(at);
+        if (d >= 0x30 && d <= 0x39) continue;
+        if (d !== 0x2d && d !== 0x2b && d !== 0x2e && d !== 0x45 && d !== 0x65) break;
+        if (d !== 0x2d || at !== start) plainInteger = false;
+      }
+      if (at === start) return false;
+      // Short integers print as themselves unless they start with a 0 (or are -0); anything else
+      // must match JSON's number grammar and be JavaScript's shortest form of its value.
+      if (plainInteger && at - start < 16) {
+        const first = text.charCodeAt(text.charCodeAt(start) === 0x2d ? start + 1 : start);
+        if (!((first >= 0x31 && first <= 0x39) || (first === 0x30 && at - start === 1))) return false;
+      } else {
+        const token = text.slice(start, at);
+        if (!NUMBER_GRAMMAR.test(token) || String(Number(token)) !== token) return false;
+      }
     }
-    const start = at;
-    let plainInteger = true;
-    for (; at < text.length; at++) {
-      const d = text.charCodeAt(at);
-      if (d >= 0x30 && d <= 0x39) continue;
-      if (d !== 0x2d && d !== 0x2b && d !== 0x2e && d !== 0x45 && d !== 0x65) break;
-      if (d !== 0x2d || at !== start) plainInteger = false;
+    // After a value: the end of the text, or what follows it in its container.
+    for (;;) {
+      if (closers.length === 0) return at === n;
+      const next = text.charCodeAt(at++);
+      const close = closers[closers.length - 1]!;
+      if (next === close) {
+        closers.pop();
+        if (close === CLOSE_OBJECT) {
+          keyStarts.pop();
+          keyEnds.pop();
+        }
+        continue;
+      }
+      if (next !== 0x2c) return false;
+      if (close === CLOSE_OBJECT) {
+        at = scanKey(text, at, escapes, keyStarts, keyEnds);
+        if (at === -1) return false;
+      }
+      break;
     }
-    // Short integers print as themselves unless they start with a 0 (or are -0); anything else
-    // must match JSON's number grammar and be JavaScript's shortest form of its value.
-    if (plainInteger && at - start < 16) {
-      const first = text.charCodeAt(text.charCodeAt(start) === 0x2d ? start + 1 : start);
-      return (first >= 0x31 && first <= 0x39) || (first === 0x30 && at - start === 1);
-    }
-    const token = text.slice(start, at);
-    return NUMBER_GRAMMAR.test(token) && String(Number(token)) === token;
-  };
+  }
+}
 
-  return value(0) && at === text.length;
+/**
+ * A key and its colon at `at`, inside the innermost open object: a string without escapes,
+ * strictly after the object's previous key in UTF-16 order. The index of its value, or -1.
+ */
+function scanKey(text: string, at: number, escapes: Uint8Array, keyStarts: number[], keyEnds: number[]): number {
+  if (text.charCodeAt(at) !== QUOTE) return -1;
+  const end = scanString(text, at, escapes);
+  if (end === -1 || escapes[0] === 1) return -1;
+  const top = keyStarts.length - 1;
+  const previousStart = keyStarts[top]!;
+  if (previousStart !== -1) {
+    // Strictly ascending by UTF-16 code units.
+    let a = previousStart;
+    const aEnd = keyEnds[top]!;
+    let b = at + 1;
+    const bEnd = end - 1;
+    let decided = false;
+    for (; a < aEnd && b < bEnd; a++, b++) {
+      const x = text.charCodeAt(a);
+      const y = text.charCodeAt(b);
+      if (x !== y) {
+        if (x > y) return -1;
+        decided = true;
+        break;
+      }
+    }
+    if (!decided && !(a === aEnd && b < bEnd)) return -1;
+  }
+  keyStarts[top] = at + 1;
+  keyEnds[top] = end - 1;
+  if (text.charCodeAt(end) !== 0x3a) return -1;
+  return end + 1;
 }
 
 // crypto.hash (Node 20.12+) skips the Hash object: a third of the cost for short lines.
