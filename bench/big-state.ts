@@ -12,7 +12,7 @@ import { buildFixture } from '../fixtures/build.js';
 import { sealCanonical } from '../src/chain/entry.js';
 import { loadComponent } from '../src/component/load.js';
 import { parseMessage } from '../src/http/app.js';
-import { parseCanonical } from '../src/json/canonical.js';
+import { isCanonicalJsonBytes } from '../src/json/canonical.js';
 import { componentCost } from './component-cost.js';
 import { sequentialLatencies, startBareExpress, startRuntime, type Server } from './servers.js';
 import { percentile } from './stats.js';
@@ -51,7 +51,10 @@ const runtime = await overHttp(() => startRuntime(file, ['--in-memory', '--max-b
 const canonical = parseMessage(Buffer.from(BODY));
 const { calls, hop } = await componentCost(component, canonical, median);
 const parse = await median(() => parseMessage(Buffer.from(BODY)));
-const stateCanonical = await median(() => parseCanonical(canonical));
+// The worker scans the new state's bytes where they lie in the component's memory, as it reads
+// them (direct calls; src/component/direct-abi.ts): the same scan, over a copy here.
+const stateBytes = Buffer.from(canonical);
+const stateCanonical = await median(() => isCanonicalJsonBytes(stateBytes));
 const seal = await median(() => sealCanonical(sealCanonical('a'.repeat(64), { message: canonical }).hash, { state: canonical }));
 
 // The hop is a difference of two medians: on a loaded machine it can come out below zero.
@@ -60,10 +63,10 @@ const row = (name: string, ms: number) => console.log(`  ${name.padEnd(58)} ${ms
 console.log(`echo actor, ${(BODY.length / 1024).toFixed(0)} KB message and state, ${messages} messages one at a time, medians:`);
 row('POST / as a client sees it, --in-memory', runtime);
 row('bare Express, same body (parse it, answer it)', express);
-row('component calls (message-contract, handle, state-contract)', calls);
+row('component calls (message-contract, handle, state-contract; with the state scan)', calls);
 row("runtime's own work (the parts below)", own);
 row('  the body made a canonical message', parse);
 row('  worker hop (message and state copied both ways; <= 0: lost in noise)', hop);
-row("  the new state's canonical text (in the worker)", stateCanonical);
+row("  the new state's bytes found canonical (in the worker, as they are read)", stateCanonical);
 row('  both entries sealed (hashing)', seal);
 console.log(`= 128 KB state: runtime's own work ${own.toFixed(2)} ms per message (goal <= ${GOAL_MS} ms: ${own <= GOAL_MS ? 'met' : 'NOT met'}); POST / ${runtime.toFixed(2)} ms, ${(runtime / express).toFixed(2)}x bare Express's ${express.toFixed(2)} ms`);

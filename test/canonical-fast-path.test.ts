@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { canonicalJson, canonicalOfParsed, isCanonicalJsonText, isCanonicalText } from '../src/json/canonical.js';
+import { canonicalJson, canonicalOfParsed, isCanonicalJsonBytes, isCanonicalJsonText, isCanonicalText } from '../src/json/canonical.js';
 
 // Texts whose parse takes every branch of the shortcut: sorted and unsorted keys, integer-like
 // keys (which V8 enumerates first), keys ordered differently by UTF-16 and by code point,
@@ -98,4 +98,16 @@ test('isCanonicalJsonText is never wrong when it says true, and says it for cano
   for (const text of ['{"":1,"a":2}', '"\\u001f"', '"\\b"', '1e+21', '1e-7', '[]', '{}', '"\u2028"', '{"10":1,"9":2}']) {
     assert.equal(isCanonicalJsonText(text), true, text);
   }
+});
+
+test('isCanonicalJsonBytes scans UTF-8 bytes: keys in UTF-16 order, never bytes that are not UTF-8', () => {
+  // UTF-16 puts a character above U+FFFF (a surrogate pair) before U+E000-U+FFFF; UTF-8 bytes sort the other way.
+  assert.equal(isCanonicalJsonBytes(Buffer.from('{"😀":2,"\uffff":1}')), true);
+  assert.equal(isCanonicalJsonBytes(Buffer.from('{"\uffff":1,"😀":2}')), false);
+  assert.equal(isCanonicalJsonBytes(Buffer.from('{"\ue000":1,"😀":2}')), false);
+  assert.equal(isCanonicalJsonBytes(Buffer.from('{"é":1,"😀":2}')), true);
+  assert.equal(canonicalJson(JSON.parse('{"\uffff":1,"😀":2}')), '{"😀":2,"\uffff":1}');
+  assert.equal(isCanonicalJsonBytes(Buffer.from([0x22, 0xff, 0x22])), false, 'not UTF-8');
+  assert.equal(isCanonicalJsonBytes(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22])), false, 'an encoded surrogate is not UTF-8');
+  assert.equal(isCanonicalJsonText('"\ud800"'), false, 'a lone surrogate (the character, not an escape) has no canonical form');
 });

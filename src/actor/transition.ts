@@ -45,7 +45,8 @@ function faulted(outcome: Extract<CallOutcome<unknown>, { ok: false }>): Verdict
 }
 
 /** The state text as committed (canonical), or the verdict on it. */
-function settleState(fn: 'init' | 'handle', returned: string | null): { state: string } | { verdict: Verdict } {
+function settleState(fn: 'init' | 'handle', returned: string | null, canonical: boolean): { state: string } | { verdict: Verdict } {
+  if (canonical && returned !== null) return { state: returned };
   const parsed = returned === null ? undefined : parseCanonical(returned);
   if (!parsed) return { verdict: { verdict: 'state-not-json', fn, text: returned === null ? null : returned.slice(0, STATE_SHOWN_CHARS + 1) } };
   return { state: parsed.canonical };
@@ -55,7 +56,7 @@ function settleState(fn: 'init' | 'handle', returned: string | null): { state: s
 export function runInit(instance: ActorInstance, inputs: TransitionInputs): Verdict {
   const init = instance.init();
   if (!init.ok) return faulted(init);
-  const settled = settleState('init', init.value);
+  const settled = settleState('init', init.value, init.canonical === true);
   if ('verdict' in settled) return settled.verdict;
   const valid = instance.stateContract(settled.state);
   if (!valid.ok) return faulted(valid);
@@ -70,7 +71,7 @@ export function runMessage(instance: ActorInstance, message: string, state: stri
 
   const handled = instance.handle(message, state);
   if (!handled.ok) return faulted(handled);
-  const settled = settleState('handle', handled.value);
+  const settled = settleState('handle', handled.value, handled.canonical === true);
   if ('verdict' in settled) return settled.verdict;
   const sends: Send[] = [];
   for (const { to, message: sent } of handled.sends) {

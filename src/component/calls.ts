@@ -55,7 +55,8 @@ export const FAULT_CODES = {
 
 /** One call's result; a returned text is null when the component's bytes were not UTF-8. */
 export type CallOutcome<T> =
-  | { ok: true; value: T; sends: RawSend[] }
+  /** `canonical`: the returned text is known to be canonical JSON already (its bytes were scanned as they were read). */
+  | { ok: true; value: T; sends: RawSend[]; canonical?: boolean }
   | { ok: false; fault: 'trap' | 'out-of-memory'; message: string; fn: ActorFunction };
 
 /** The four functions of one instance, used one call at a time; none throws. */

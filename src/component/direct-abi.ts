@@ -26,6 +26,7 @@
  */
 import { ACTOR_FUNCTIONS, type ActorFunction, type DirectAbi, type Encoding } from './calls.js';
 import { RUNTIME_INTERFACE, TYPES_INTERFACE, unversioned } from './imports.js';
+import { isCanonicalJsonBytes } from '../json/canonical.js';
 
 
 /** `name = exportsN.member;` or `name = exportsN['member'];` in the generated code. */
@@ -75,6 +76,11 @@ export interface DirectHost {
 
 /** The four functions called directly; each throws as the bindings' would (a trap, an invalid bool). */
 export interface DirectActor {
+  /**
+   * Whether the last result of init or handle is canonical JSON: its bytes are scanned where
+   * they lie in the component's memory, cheaper than scanning the text after decoding it.
+   */
+  readonly resultCanonical: boolean;
   init(): string | Uint8Array;
   handle(message: string | Uint8Array, state: string | Uint8Array): string | Uint8Array;
   stateContract(state: string | Uint8Array): boolean;
@@ -182,12 +188,15 @@ export class DirectLink {
       new Uint8Array(memory.buffer, ptr, value.byteLength).set(value);
       return [ptr, value.byteLength];
     };
-    /** Reads a string or list<u8> result from its return area. */
+    let resultCanonical = false;
+    /** Reads a string or list<u8> result (a state) from its return area. */
     const lift = (area: number): string | Uint8Array => {
       const view = new DataView(memory.buffer);
       const ptr = view.getUint32(area, true);
       const len = view.getUint32(area + 4, true);
-      return bytes ? new Uint8Array(memory.buffer.slice(ptr, ptr + len)) : textDecoder.decode(new Uint8Array(memory.buffer, ptr, len));
+      const result = new Uint8Array(memory.buffer, ptr, len);
+      resultCanonical = isCanonicalJsonBytes(result);
+      return bytes ? result.slice() : textDecoder.decode(result);
     };
     const bool = (value: number): boolean => {
       if (value === 0) return false;
@@ -209,6 +218,9 @@ export class DirectLink {
     const stateContract = core('state-contract');
     const messageContract = core('message-contract');
     return {
+      get resultCanonical() {
+        return resultCanonical;
+      },
       init: () => returning('init', init()),
       handle: (message, state) => {
         const [mp, ml] = lower(message);

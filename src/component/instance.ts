@@ -93,9 +93,14 @@ export async function instantiateActor(spec: InstanceSpec, { log, onCall = () =>
     }
   }
 
+  /** A state read by the direct path comes with whether its bytes were canonical. */
+  const direct = link && actor !== root[spec.actorExport] ? (actor as DirectActor) : undefined;
+  const noted = (outcome: CallOutcome<string | null>): CallOutcome<string | null> =>
+    outcome.ok && direct?.resultCanonical ? { ...outcome, canonical: true } : outcome;
+
   return {
-    init: () => call('init', () => fromComponent(actor.init())),
-    handle: (message, state) => call('handle', () => fromComponent(actor.handle(toComponent(message), toComponent(state)))),
+    init: () => noted(call('init', () => fromComponent(actor.init()))),
+    handle: (message, state) => noted(call('handle', () => fromComponent(actor.handle(toComponent(message), toComponent(state))))),
     stateContract: (state) => call('state-contract', () => actor.stateContract(toComponent(state))),
     messageContract: (message, state) =>
       call('message-contract', () => actor.messageContract(toComponent(message), toComponent(state))),

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
 
@@ -74,72 +75,51 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 
 /**
- * The index after the closing quote of the string whose opening quote is at `from`, or -1
- * when it is not canonical: a raw control character, an escape RFC 8785 does not keep, a
- * lone surrogate. `escapes[0]` is set to whether it had an escape.
+ * Whether `text` is already the canonical JSON of its own parse (see isCanonicalJsonBytes).
+ * A lone surrogate has no canonical form (and no UTF-8 encoding to scan).
  */
-function scanString(text: string, from: number, escapes: Uint8Array): number {
-  escapes[0] = 0;
-  const n = text.length;
-  for (let i = from + 1; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH && (c < 0xd800 || c > 0xdfff)) continue;
-    if (c === QUOTE) return i + 1;
-    if (c < 0x20) return -1;
-    if (c === BACKSLASH) {
-      escapes[0] = 1;
-      const e = text.charCodeAt(++i);
-      if (e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) continue;
-      // \u00xx, lowercase, only for a control character without a short escape.
-      if (e !== 0x75 || text.charCodeAt(i + 1) !== 0x30 || text.charCodeAt(i + 2) !== 0x30) return -1;
-      const high = text.charCodeAt(i + 3);
-      const low = text.charCodeAt(i + 4);
-      const lowValue = low >= 0x30 && low <= 0x39 ? low - 0x30 : low >= 0x61 && low <= 0x66 ? low - 0x61 + 10 : -1;
-      if ((high !== 0x30 && high !== 0x31) || lowValue === -1) return -1;
-      const code = (high - 0x30) * 16 + lowValue;
-      if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) return -1;
-      i += 4;
-    } else {
-      // A surrogate: only a high one followed by a low one.
-      const next = text.charCodeAt(i + 1);
-      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return -1;
-      i++;
-    }
-  }
-  return -1;
+export function isCanonicalJsonText(text: string): boolean {
+  if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) return false;
+  return scanCanonical(Buffer.from(text, 'utf8'));
 }
 
 /**
- * Whether `text` is already the canonical JSON of its own parse, decided by one scan of the
- * text, without parsing it: no whitespace, strings with only the escapes RFC 8785 keeps
- * (\" \\ \b \f \n \r \t and \u00xx for other control characters) and no lone surrogate, numbers
- * as JavaScript prints them, and each object's keys in strictly ascending UTF-16 order. A key
- * with an escape, or nesting deeper than MAX_SCAN_DEPTH, answers false: the caller then takes
- * the parse-and-canonicalize path, which decides exactly. A true answer is always exact.
+ * Whether `bytes` are UTF-8 and already the canonical JSON of their own parse, decided by one
+ * scan, without parsing or decoding: no whitespace, strings with only the escapes RFC 8785
+ * keeps (\" \\ \b \f \n \r \t and \u00xx for other control characters), numbers as
+ * JavaScript prints them, and each object's keys in strictly ascending UTF-16 order. A key with
+ * an escape, or nesting deeper than MAX_SCAN_DEPTH, answers false: the caller then takes the
+ * parse-and-canonicalize path, which decides exactly. A true answer is always exact.
  *
- * One loop with an explicit stack (no recursion, no closures): a 128 KB state is checked on
- * every message, in the worker and again for the body on the main thread.
+ * One loop over bytes with an explicit stack (no recursion, no closures): a 128 KB state is
+ * checked on every message, in the worker and for the body on the main thread, and every line
+ * of a chain file on a reopen.
  */
-export function isCanonicalJsonText(text: string): boolean {
-  const n = text.length;
+export function isCanonicalJsonBytes(bytes: Uint8Array): boolean {
+  return isUtf8(bytes) && scanCanonical(bytes);
+}
+
+/** The scan of isCanonicalJsonBytes, for bytes known to be UTF-8. */
+function scanCanonical(b: Uint8Array): boolean {
+  const n = b.length;
   /** [0]: whether the last string scanned had an escape. */
   const escapes = new Uint8Array(1);
-  /** Open containers, innermost last: the closing character of each. */
+  /** Open containers, innermost last: the closing byte of each. */
   const closers: number[] = [];
-  /** For each open object, the previous key as [start, end) in `text` (-1 before the first). */
+  /** For each open object, the previous key as [start, end) in `b` (-1 before the first). */
   const keyStarts: number[] = [];
   const keyEnds: number[] = [];
   let at = 0;
   for (;;) {
     // A value at `at`.
-    const c = text.charCodeAt(at);
+    const c = b[at];
     if (c === QUOTE) {
-      at = scanString(text, at, escapes);
+      at = scanString(b, at, escapes);
       if (at === -1) return false;
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       const close = c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
       at++;
-      if (text.charCodeAt(at) === close) {
+      if (b[at] === close) {
         at++;
       } else {
         if (closers.length >= MAX_SCAN_DEPTH) return false;
@@ -147,20 +127,25 @@ export function isCanonicalJsonText(text: string): boolean {
         if (close === CLOSE_OBJECT) {
           keyStarts.push(-1);
           keyEnds.push(-1);
-          at = scanKey(text, at, escapes, keyStarts, keyEnds);
+          at = scanKey(b, at, escapes, keyStarts, keyEnds);
           if (at === -1) return false;
         }
         continue;
       }
-    } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
-      const literal = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
-      if (!text.startsWith(literal, at)) return false;
-      at += literal.length;
+    } else if (c === 0x74) {
+      if (b[at + 1] !== 0x72 || b[at + 2] !== 0x75 || b[at + 3] !== 0x65) return false; // true
+      at += 4;
+    } else if (c === 0x66) {
+      if (b[at + 1] !== 0x61 || b[at + 2] !== 0x6c || b[at + 3] !== 0x73 || b[at + 4] !== 0x65) return false; // false
+      at += 5;
+    } else if (c === 0x6e) {
+      if (b[at + 1] !== 0x75 || b[at + 2] !== 0x6c || b[at + 3] !== 0x6c) return false; // null
+      at += 4;
     } else {
       const start = at;
       let plainInteger = true;
       for (; at < n; at++) {
-        const d = text.charCodeAt(at);
+        const d = b[at]!;
         if (d >= 0x30 && d <= 0x39) continue;
         if (d !== 0x2d && d !== 0x2b && d !== 0x2e && d !== 0x45 && d !== 0x65) break;
         if (d !== 0x2d || at !== start) plainInteger = false;
@@ -169,17 +154,17 @@ export function isCanonicalJsonText(text: string): boolean {
       // Short integers print as themselves unless they start with a 0 (or are -0); anything else
       // must match JSON's number grammar and be JavaScript's shortest form of its value.
       if (plainInteger && at - start < 16) {
-        const first = text.charCodeAt(text.charCodeAt(start) === 0x2d ? start + 1 : start);
+        const first = b[b[start] === 0x2d ? start + 1 : start]!;
         if (!((first >= 0x31 && first <= 0x39) || (first === 0x30 && at - start === 1))) return false;
       } else {
-        const token = text.slice(start, at);
+        const token = String.fromCharCode(...b.subarray(start, at));
         if (!NUMBER_GRAMMAR.test(token) || String(Number(token)) !== token) return false;
       }
     }
-    // After a value: the end of the text, or what follows it in its container.
+    // After a value: the end of the input, or what follows it in its container.
     for (;;) {
       if (closers.length === 0) return at === n;
-      const next = text.charCodeAt(at++);
+      const next = b[at++];
       const close = closers[closers.length - 1]!;
       if (next === close) {
         closers.pop();
@@ -191,7 +176,7 @@ export function isCanonicalJsonText(text: string): boolean {
       }
       if (next !== 0x2c) return false;
       if (close === CLOSE_OBJECT) {
-        at = scanKey(text, at, escapes, keyStarts, keyEnds);
+        at = scanKey(b, at, escapes, keyStarts, keyEnds);
         if (at === -1) return false;
       }
       break;
@@ -200,37 +185,69 @@ export function isCanonicalJsonText(text: string): boolean {
 }
 
 /**
+ * The index after the closing quote of the string whose opening quote is at `from`, or -1
+ * when it is not canonical: a raw control character or an escape RFC 8785 does not keep.
+ * (Other bytes are UTF-8, which the caller checked; it encodes no surrogate.) `escapes[0]` is
+ * set to whether it had an escape.
+ */
+function scanString(b: Uint8Array, from: number, escapes: Uint8Array): number {
+  escapes[0] = 0;
+  const n = b.length;
+  for (let i = from + 1; i < n; i++) {
+    const c = b[i]!;
+    if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) continue;
+    if (c === QUOTE) return i + 1;
+    if (c < 0x20) return -1;
+    escapes[0] = 1;
+    const e = b[++i];
+    if (e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) continue;
+    // \u00xx, lowercase, only for a control character without a short escape.
+    if (e !== 0x75 || b[i + 1] !== 0x30 || b[i + 2] !== 0x30) return -1;
+    const high = b[i + 3]!;
+    const low = b[i + 4]!;
+    const lowValue = low >= 0x30 && low <= 0x39 ? low - 0x30 : low >= 0x61 && low <= 0x66 ? low - 0x61 + 10 : -1;
+    if ((high !== 0x30 && high !== 0x31) || lowValue === -1) return -1;
+    const code = (high - 0x30) * 16 + lowValue;
+    if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) return -1;
+    i += 4;
+  }
+  return -1;
+}
+
+/**
  * A key and its colon at `at`, inside the innermost open object: a string without escapes,
  * strictly after the object's previous key in UTF-16 order. The index of its value, or -1.
  */
-function scanKey(text: string, at: number, escapes: Uint8Array, keyStarts: number[], keyEnds: number[]): number {
-  if (text.charCodeAt(at) !== QUOTE) return -1;
-  const end = scanString(text, at, escapes);
+function scanKey(b: Uint8Array, at: number, escapes: Uint8Array, keyStarts: number[], keyEnds: number[]): number {
+  if (b[at] !== QUOTE) return -1;
+  const end = scanString(b, at, escapes);
   if (end === -1 || escapes[0] === 1) return -1;
   const top = keyStarts.length - 1;
   const previousStart = keyStarts[top]!;
-  if (previousStart !== -1) {
-    // Strictly ascending by UTF-16 code units.
-    let a = previousStart;
-    const aEnd = keyEnds[top]!;
-    let b = at + 1;
-    const bEnd = end - 1;
-    let decided = false;
-    for (; a < aEnd && b < bEnd; a++, b++) {
-      const x = text.charCodeAt(a);
-      const y = text.charCodeAt(b);
-      if (x !== y) {
-        if (x > y) return -1;
-        decided = true;
-        break;
-      }
-    }
-    if (!decided && !(a === aEnd && b < bEnd)) return -1;
-  }
+  if (previousStart !== -1 && !ascendingUtf16(b, previousStart, keyEnds[top]!, at + 1, end - 1)) return -1;
   keyStarts[top] = at + 1;
   keyEnds[top] = end - 1;
-  if (text.charCodeAt(end) !== 0x3a) return -1;
+  if (b[end] !== 0x3a) return -1;
   return end + 1;
+}
+
+/**
+ * Whether the UTF-8 text b[a, aEnd) sorts strictly before b[c, cEnd) by UTF-16 code units.
+ * UTF-8 bytes sort as code points do, and so do UTF-16 units, except that a character above
+ * U+FFFF (a 4-byte sequence, lead F0-F4; a surrogate pair in UTF-16) sorts before one in
+ * U+E000-U+FFFF (lead EE-EF). The first differing bytes are both lead bytes (or ASCII), since
+ * everything before them is the same.
+ */
+function ascendingUtf16(b: Uint8Array, a: number, aEnd: number, c: number, cEnd: number): boolean {
+  for (; a < aEnd && c < cEnd; a++, c++) {
+    const x = b[a]!;
+    const y = b[c]!;
+    if (x === y) continue;
+    if (x >= 0xf0 && (y === 0xee || y === 0xef)) return true;
+    if (y >= 0xf0 && (x === 0xee || x === 0xef)) return false;
+    return x < y;
+  }
+  return a === aEnd && c < cEnd;
 }
 
 // crypto.hash (Node 20.12+) skips the Hash object: a third of the cost for short lines.
