@@ -137,7 +137,8 @@ export class ChainFileReader {
         let pendingFrom = -1;
         for (let nl = buffer.indexOf(NEWLINE); nl !== -1; nl = buffer.indexOf(NEWLINE, start)) {
           const lineStart = start;
-          const text = buffer.toString('utf8', start, nl);
+          const bytes = buffer.subarray(start, nl);
+          const text = bytes.toString('utf8');
           // Invalid UTF-8 decodes to U+FFFD, which would change the bytes that are hashed.
           const value = Buffer.byteLength(text) === nl - start ? parseJson(text) : undefined;
           const end = carryOffset + nl + 1;
@@ -150,7 +151,7 @@ export class ChainFileReader {
             throw new ActorchainError('CHAIN_CORRUPT', `line ${line + 1} is not UTF-8 JSON, and lines follow it`);
           }
           line += 1;
-          const group = this.#checker.accept(text, value);
+          const group = this.#checker.accept(text, value, undefined, false, bytes);
           if (!group) pendingFrom = lineStart;
           else {
             if (prefixHash) {

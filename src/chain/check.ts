@@ -7,7 +7,7 @@
  * units a crash cannot split.
  */
 import { ActorchainError } from '../errors.js';
-import { HASH_PATTERN, isCanonicalJsonText, isCanonicalText, sha256Hex } from '../json/canonical.js';
+import { HASH_PATTERN, isCanonicalJsonBytes, isCanonicalJsonText, isCanonicalText, sha256Hex } from '../json/canonical.js';
 import { entryKind, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData } from './entry.js';
 
 export interface CheckedEntry {
@@ -140,14 +140,15 @@ export class ChainChecker {
   /**
    * Check the next entry: `text` as stored and `value` its parsed JSON. `claimedHash` is the
    * hash a source lists the entry under (a URL's pages); `textIsCanonical` skips the
-   * canonical check when the caller produced `text` with canonicalJson itself. Returns the
-   * group the entry completes, if it completes one. Throws CHAIN_CORRUPT or
-   * CHAIN_COMPONENT_MISMATCH naming the entry.
+   * canonical check when the caller produced `text` with canonicalJson itself; `bytes`, the
+   * text's UTF-8 as read from a file, are hashed and scanned instead of encoding the text
+   * again. Returns the group the entry completes, if it completes one. Throws CHAIN_CORRUPT
+   * or CHAIN_COMPONENT_MISMATCH naming the entry.
    */
-  accept(text: string, value: unknown, claimedHash?: string, textIsCanonical = false): EntryGroup | undefined {
+  accept(text: string, value: unknown, claimedHash?: string, textIsCanonical = false, bytes?: Uint8Array): EntryGroup | undefined {
     const position = this.#position;
     const deferred = this.#options.deferHashes === true;
-    const hash = deferred ? undefined : sha256Hex(text);
+    const hash = deferred ? undefined : sha256Hex(bytes ?? text);
     const corrupt = (problem: string) =>
       new ActorchainError('CHAIN_CORRUPT', `${this.where(position)} (hash ${hash ?? sha256Hex(text)}) ${problem}`);
 
@@ -165,7 +166,8 @@ export class ChainChecker {
     if (kind === undefined) throw corrupt('has data that is neither a genesis, a state nor a message');
     // The scan decides most texts without serialising anything; what it cannot decide (an
     // escaped key, deep nesting) is compared with the canonical text of the parse.
-    if (!deferred && !textIsCanonical && !isCanonicalJsonText(text) && !isCanonicalText(record, text)) {
+    const scanned = () => (bytes ? isCanonicalJsonBytes(bytes) : isCanonicalJsonText(text));
+    if (!deferred && !textIsCanonical && !scanned() && !isCanonicalText(record, text)) {
       throw corrupt('is not in canonical JSON form (RFC 8785), so its text is not what was hashed');
     }
     const expectedParent = this.#previousHash;
