@@ -100,15 +100,21 @@ export function isCanonicalJsonBytes(bytes: Uint8Array): boolean {
 }
 
 /** The scan of isCanonicalJsonBytes, for bytes known to be UTF-8. */
+/** [0]: whether the last string scanned had an escape. */
+const escapes = new Uint8Array(1);
+/** Open containers, innermost last: the closing byte of each. */
+const closers: number[] = [];
+/** For each open object, the previous key as [start, end) in the input (-1 before the first). */
+const keyStarts: number[] = [];
+const keyEnds: number[] = [];
+
 function scanCanonical(b: Uint8Array): boolean {
+  // The scan is synchronous and never re-entered: its stacks are kept between calls, so a
+  // short line (a reopen scans millions) allocates nothing.
+  closers.length = 0;
+  keyStarts.length = 0;
+  keyEnds.length = 0;
   const n = b.length;
-  /** [0]: whether the last string scanned had an escape. */
-  const escapes = new Uint8Array(1);
-  /** Open containers, innermost last: the closing byte of each. */
-  const closers: number[] = [];
-  /** For each open object, the previous key as [start, end) in `b` (-1 before the first). */
-  const keyStarts: number[] = [];
-  const keyEnds: number[] = [];
   let at = 0;
   for (;;) {
     // A value at `at`.
