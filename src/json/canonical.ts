@@ -69,6 +69,8 @@ const MAX_SCAN_DEPTH = 512;
 const NUMBER_GRAMMAR = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** The bytes a string holds as they are (1): all but control characters, `"` and `\`. */
+const PLAIN_IN_STRING = new Uint8Array(256).map((_, byte) => (byte >= 0x20 && byte !== QUOTE && byte !== BACKSLASH ? 1 : 0));
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
@@ -201,7 +203,7 @@ function scanString(b: Uint8Array, from: number, escapes: Uint8Array): number {
   const n = b.length;
   for (let i = from + 1; i < n; i++) {
     const c = b[i]!;
-    if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) continue;
+    if (PLAIN_IN_STRING[c] === 1) continue;
     if (c === QUOTE) return i + 1;
     if (c < 0x20) return -1;
     escapes[0] = 1;
