@@ -3,7 +3,8 @@
  * 300k and 1M), measures against a baseline pass that reads the file and hashes every line,
  * in the same run:
  *  - reopen: what `run` does on start (check the file, build the index), from the checkpoint
- *    a clean stop leaves, and without one (every line checked);
+ *    a clean stop leaves, from one a kill leaves at worst (20,000 entries behind), and
+ *    without one (every line checked);
  *  - start-up: `actorchain run` on the data dir, from spawn to listening;
  *  - verify: hashes, links and the replay, through the real CLI.
  * Goals: reopen of 300k <= 2x the baseline; start-up with 1M <= 2 s; verify >= 200,000 entries/s.
@@ -11,7 +12,7 @@
  *   node dist/bench/chain-verify.js [entries ...]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { buildFixture } from '../fixtures/build.js';
 import { Chain } from '../src/chain/chain.js';
 import { CHAIN_FILE } from '../src/chain/chain-file.js';
-import { CHECKPOINT_FILE } from '../src/chain/checkpoint.js';
+import { CHECKPOINT_FILE, CHECKPOINT_HASHES_FILE } from '../src/chain/checkpoint.js';
+import { CHECKPOINT_AFTER_LINES } from '../src/chain/file-store.js';
 import { openFileStore } from '../src/chain/recovery.js';
 import { loadComponent } from '../src/component/load.js';
 import { sha256Hex } from '../src/json/canonical.js';
@@ -78,6 +80,28 @@ async function reopen(dir: string): Promise<{ ms: number; checkedLines: number; 
   return { ms, checkedLines, indexMiB };
 }
 
+/**
+ * Run `measure` with the data dir's checkpoint rewritten to cover all but the last `behind`
+ * entries (as a runtime killed just before its next checkpoint leaves it), then put it back.
+ */
+async function withCheckpointBehind<T>(dir: string, behind: number, measure: () => Promise<T>): Promise<T> {
+  const headerFile = path.join(dir, CHECKPOINT_FILE);
+  const saved = readFileSync(headerFile);
+  const header = JSON.parse(saved.toString('utf8')) as Record<string, unknown>;
+  const entries = (header.entries as number) - behind;
+  const chain = readFileSync(path.join(dir, CHAIN_FILE));
+  let bytes = 0;
+  for (let line = 0; line < entries; line++) bytes = chain.indexOf(0x0a, bytes) + 1;
+  const hashes = readFileSync(path.join(dir, CHECKPOINT_HASHES_FILE)).subarray(0, entries * 32);
+  const behindHeader = { ...header, entries, bytes, 'chain-sha256': sha256Hex(chain.subarray(0, bytes)), 'hashes-sha256': sha256Hex(hashes) };
+  writeFileSync(headerFile, `${JSON.stringify(behindHeader)}\n`);
+  try {
+    return await measure();
+  } finally {
+    writeFileSync(headerFile, saved);
+  }
+}
+
 for (const entries of sizes) {
   const dir = mkdtempSync(path.join(tmpdir(), 'actorchain-bench-verify-'));
   try {
@@ -98,9 +122,14 @@ for (const entries of sizes) {
       renameSync(`${checkpoint}.aside`, checkpoint);
       if (round === 0) console.log(`  index in memory: ${cold.indexMiB.toFixed(1)} MiB`);
     }
+    // What a kill leaves at worst: the checkpoint one interval (20,000 entries) behind the end.
+    const afterKill = await withCheckpointBehind(dir, CHECKPOINT_AFTER_LINES, () => reopen(dir));
     console.log(`  read and hash every line (baseline):  ${best.baseline.toFixed(0)} ms`);
     console.log(`  reopen from the checkpoint:           ${best.warm.toFixed(0)} ms (${(best.warm / best.baseline).toFixed(2)}x baseline)`);
     console.log(`  reopen checking every line:           ${best.cold.toFixed(0)} ms (${(best.cold / best.baseline).toFixed(2)}x baseline)`);
+    console.log(
+      `  reopen after a kill (${fmt(afterKill.checkedLines)} lines past the checkpoint, the most one leaves): ${afterKill.ms.toFixed(0)} ms (${(afterKill.ms / best.baseline).toFixed(2)}x baseline)`,
+    );
 
     const runtime = await startRuntime(componentFile, ['--data-dir', dir]);
     await runtime.stop();
@@ -113,7 +142,7 @@ for (const entries of sizes) {
     console.log(`  verify: ${output} (${wallMs.toFixed(0)} ms wall, component load included)`);
     console.log(
       `= ${fmt(entries)} entries: reopen ${best.warm.toFixed(0)} ms (${(best.warm / best.baseline).toFixed(2)}x read-and-hash), ` +
-        `${best.cold.toFixed(0)} ms without checkpoint (${(best.cold / best.baseline).toFixed(2)}x); start-up ${runtime.startMs.toFixed(0)} ms; ` +
+        `${best.cold.toFixed(0)} ms without checkpoint (${(best.cold / best.baseline).toFixed(2)}x), ${afterKill.ms.toFixed(0)} ms after a kill (${(afterKill.ms / best.baseline).toFixed(2)}x); start-up ${runtime.startMs.toFixed(0)} ms; ` +
         `verify ${fmt(reported)} entries/s (${(reported / VERIFY_GOAL).toFixed(2)}x the goal of ${fmt(VERIFY_GOAL)})`,
     );
   } finally {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import canonicalize from 'canonicalize';
@@ -31,6 +31,8 @@ async function longChain(t: TestContext): Promise<{ component: string; dataDir: 
 }
 
 const checkpointFile = (dataDir: string) => path.join(dataDir, 'checkpoint');
+const hashesFile = (dataDir: string) => path.join(dataDir, 'checkpoint.hashes');
+const header = (dataDir: string) => JSON.parse(readFileSync(checkpointFile(dataDir), 'utf8').split('\n')[0]!) as { entries: number; bytes: number };
 const resumed = (logs: Array<Record<string, unknown>>) => logs.find((l) => String(l.msg).startsWith('chain resumed'))!;
 
 test('a clean stop leaves a checkpoint, and the next start re-hashes instead of checking lines', async (t) => {
@@ -83,9 +85,9 @@ test('entries appended after the checkpoint are checked line by line, and a torn
 
 test('a damaged checkpoint is set aside with a warning: every line is checked, and a new one written', async (t) => {
   const { component, dataDir } = await longChain(t);
-  const bytes = readFileSync(checkpointFile(dataDir));
+  const bytes = readFileSync(hashesFile(dataDir));
   bytes[bytes.length - 1]! ^= 0xff;
-  writeFileSync(checkpointFile(dataDir), bytes);
+  writeFileSync(hashesFile(dataDir), bytes);
 
   const first = await startRuntime(t, component, ['--data-dir', dataDir]);
   assert.equal(resumed(first.logs).linesChecked, ENTRIES);
@@ -113,7 +115,52 @@ test('a runtime that keeps running keeps its checkpoint near the end, so a kill 
   }
   // Still open, as a runtime killed now would leave it: a checkpoint was written on the way.
   for (let waited = 0; !existsSync(checkpointFile(dataDir)) && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-  const header = JSON.parse(readFileSync(checkpointFile(dataDir), 'utf8').split('\n')[0]!) as { entries: number; bytes: number };
-  assert.equal(header.entries, 20_000);
-  assert.equal(header.bytes, Buffer.byteLength(readLines(dataDir).slice(0, 20_000).map((l) => `${l}\n`).join('')));
+  assert.equal(header(dataDir).entries, 20_000);
+  assert.equal(header(dataDir).bytes, Buffer.byteLength(readLines(dataDir).slice(0, 20_000).map((l) => `${l}\n`).join('')));
+  assert.equal(statSync(hashesFile(dataDir)).size, 20_000 * 32);
+
+  // Every 20,000 entries more, the hashes of those are appended: the checkpoint keeps up with a
+  // long chain at a cost that does not grow with it.
+  for (let n = 10_000; n < 30_000; n++) {
+    const canonical = `{"n":${n}}`;
+    await chain.commitTransition(canonical, { state: canonical, sends: [], journal: undefined }).durable;
+  }
+  for (let waited = 0; header(dataDir).entries < 60_000 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(header(dataDir).entries, 60_000);
+  assert.equal(statSync(hashesFile(dataDir)).size, 60_000 * 32);
+  const lines = readLines(dataDir);
+  assert.equal(readFileSync(hashesFile(dataDir)).toString('hex', 59_999 * 32, 60_000 * 32), sha256(lines[59_999]!));
+
+  // A copy of the data dir as a kill would leave it opens from that checkpoint, checking one by one only what follows it.
+  const copy = tempDir(t);
+  for (const name of ['chain.ndjson', 'checkpoint', 'checkpoint.hashes']) copyFileSync(path.join(dataDir, name), path.join(copy, name));
+  const reopened = await openFileStore(copy, { componentHash: hash, fsync: 'never', onWarning: () => {} });
+  assert.equal(reopened.checkedLines, lines.length - 60_000);
+  assert.equal(reopened.recovered, lines.length);
+  await reopened.store.close();
+});
+
+test('a checkpoint of the earlier format (hashes inside it) is still used, and the next one is written in this format', async (t) => {
+  const { component, dataDir } = await longChain(t);
+  // Rewrite the checkpoint as version 1 wrote it: the header, then the hashes, in one file.
+  const { entries, bytes, 'chain-sha256': chainSha256, 'component-hash': componentHash } = JSON.parse(
+    readFileSync(checkpointFile(dataDir), 'utf8').split('\n')[0]!,
+  ) as Record<string, unknown>;
+  const hashes = readFileSync(hashesFile(dataDir)).subarray(0, (entries as number) * 32);
+  const old = { format: 'actorchain-checkpoint 1', 'component-hash': componentHash, entries, bytes, 'chain-sha256': chainSha256, 'hashes-sha256': sha256(hashes) };
+  writeFileSync(checkpointFile(dataDir), Buffer.concat([Buffer.from(`${JSON.stringify(old)}\n`), hashes]));
+  rmSync(hashesFile(dataDir));
+
+  const first = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.equal(resumed(first.logs).linesChecked, 0, 'the version 1 checkpoint covered every line');
+  assert.ok(!first.logs.some((l) => l.level === 40), 'no warning');
+  // The runtime logs "listening" a moment before it handles SIGTERM: answer a request first.
+  assert.equal((await getJson(`${first.url}/head`)).status, 200);
+  assert.equal(await first.stop(), 0);
+  assert.equal(header(dataDir).entries, ENTRIES);
+  assert.equal(statSync(hashesFile(dataDir)).size, ENTRIES * 32, 'the stop wrote this version\'s checkpoint');
+
+  const second = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.equal(resumed(second.logs).linesChecked, 0);
+  await second.stop();
 });

@@ -67,12 +67,15 @@ export class ChainIndex {
     this.#rebuildSlots(size);
   }
 
-  /** The raw hashes of the first `count` entries, back to back (what a checkpoint stores). */
-  hashBytes(count: number): Buffer {
-    const bytes = Buffer.allocUnsafe(count * HASH_BYTES);
-    for (let chunk = 0; chunk * CHUNK_SIZE < count; chunk++) {
-      const entries = Math.min(CHUNK_SIZE, count - chunk * CHUNK_SIZE);
-      this.#hashes[chunk]!.copy(bytes, chunk * CHUNK_SIZE * HASH_BYTES, 0, entries * HASH_BYTES);
+  /** The raw hashes of the entries at positions [from, to), back to back (what a checkpoint stores). */
+  hashBytes(from: number, to: number): Buffer {
+    const bytes = Buffer.allocUnsafe((to - from) * HASH_BYTES);
+    for (let position = from; position < to; ) {
+      const chunk = position >>> CHUNK_BITS;
+      const at = position - chunk * CHUNK_SIZE;
+      const count = Math.min(CHUNK_SIZE - at, to - position);
+      this.#hashes[chunk]!.copy(bytes, (position - from) * HASH_BYTES, at * HASH_BYTES, (at + count) * HASH_BYTES);
+      position += count;
     }
     return bytes;
   }

@@ -78,12 +78,17 @@ export interface StateContent {
  * "journal" before "sends" before "state"), and a parent hash is hex.
  */
 export function sealCanonical(parent: string | null, members: Record<string, string>): SealedEntry {
+  const text = canonicalEntryText(parent, members);
+  return { hash: sha256Hex(text), text };
+}
+
+/** The text sealCanonical hashes (a replay compares it with the entry's; the hash is checked apart). */
+export function canonicalEntryText(parent: string | null, members: Record<string, string>): string {
   const data = Object.keys(members)
     .sort()
     .map((key) => `${JSON.stringify(key)}:${members[key]}`)
     .join(',');
-  const text = `{"data":{${data}},"parent":${parent === null ? 'null' : `"${parent}"`}}`;
-  return { hash: sha256Hex(text), text };
+  return `{"data":{${data}},"parent":${parent === null ? 'null' : `"${parent}"`}}`;
 }
 
 /** The data members of a state entry, canonical: "journal" and "sends" only when there is something in them. */

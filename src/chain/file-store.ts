@@ -23,14 +23,14 @@
  * Checkpoint. The store keeps a running SHA-256 of the durable bytes and, when it closes,
  * writes the data dir's checkpoint (checkpoint.ts) for them, so the next start re-hashes
  * them as one stream instead of checking every line. While it runs it also writes one in
- * the background whenever the entries not covered reach as many as those covered (and at
- * least CHECKPOINT_AFTER_LINES), so a runtime that is killed leaves at most half its chain,
- * or that many lines, to check line by line, for about 32 bytes written per entry in all.
+ * the background every CHECKPOINT_AFTER_LINES entries: a checkpoint appends only the hashes
+ * of the entries since the last one (32 bytes each), so a runtime that is killed leaves at
+ * most about that many lines to check one by one, however long its chain.
  */
 import type { Hash } from 'node:crypto';
 import { ActorchainError } from '../errors.js';
 import type { ChainIndex } from './chain-index.js';
-import { writeCheckpoint } from './checkpoint.js';
+import { appendCheckpoint } from './checkpoint.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import type { SealedEntry } from './entry.js';
 import type { ChainStore } from './store.js';
@@ -75,6 +75,9 @@ export interface FileStoreParts {
     covered: number;
     /** Write one for the entries already there at once (a start that checked many lines). */
     writeNow: boolean;
+    /** How many hashes checkpoint.hashes holds (the covered entries', or none), and their running digest. */
+    hashesOnDisk: number;
+    hashesDigest: Hash;
   };
 }
 
@@ -203,7 +206,7 @@ export class FileStore implements ChainStore {
   #checkpointIfDue(): void {
     const covered = this.#checkpoint?.covered;
     if (covered === undefined || this.#checkpointBusy) return;
-    if (this.#durableCount - covered >= Math.max(CHECKPOINT_AFTER_LINES, covered)) this.#startCheckpoint();
+    if (this.#durableCount - covered >= CHECKPOINT_AFTER_LINES) this.#startCheckpoint();
   }
 
   #startCheckpoint(): void {
@@ -219,10 +222,27 @@ export class FileStore implements ChainStore {
     const checkpoint = this.#checkpoint;
     const entries = this.#durableCount;
     if (!checkpoint || entries < CHECKPOINT_MIN_ENTRIES || entries === checkpoint.covered) return Promise.resolve();
+    const newHashes = this.#index.hashBytes(checkpoint.hashesOnDisk, entries);
+    // The digest of every hash once these are appended, without disturbing the running one
+    // until they are on disk.
+    const hashesDigest = checkpoint.hashesDigest.copy().update(newHashes);
+    const parts = {
+      componentHash: checkpoint.componentHash,
+      entries,
+      bytes: this.#durableOffset,
+      chainSha256: checkpoint.prefixHash.copy().digest('hex'),
+      hashesFrom: checkpoint.hashesOnDisk,
+      newHashes,
+      hashesSha256: hashesDigest.copy().digest('hex'),
+    };
     checkpoint.covered = entries;
-    const chainSha256 = checkpoint.prefixHash.copy().digest('hex');
-    const parts = { componentHash: checkpoint.componentHash, entries, bytes: this.#durableOffset, chainSha256 };
-    return writeCheckpoint(checkpoint.dir, { ...parts, hashes: this.#index.hashBytes(entries) }).catch(() => {});
+    return appendCheckpoint(checkpoint.dir, parts).then(
+      () => {
+        checkpoint.hashesOnDisk = entries;
+        checkpoint.hashesDigest = hashesDigest;
+      },
+      () => {},
+    );
   }
 
   /** Byte offset of the line at `position`; the end of the file for the position after the last. */

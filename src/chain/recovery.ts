@@ -11,7 +11,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { canonicalOfParsed } from '../json/canonical.js';
-import { checkPrefix, readCheckpoint, CHECKPOINT_FILE, type CheckedPrefix } from './checkpoint.js';
+import { checkPrefix, readCheckpoint, trimCheckpointHashes, CHECKPOINT_FILE, type CheckedPrefix } from './checkpoint.js';
 import type { CommittedState } from './chain.js';
 import { ChainFileReader, CHAIN_FILE, type ChainTail } from './chain-file.js';
 import { scanPrefix } from './prefix-scan.js';
@@ -115,7 +115,22 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     if (index.length === 0) await syncDirectory(dir);
     const state = lastState && { value: lastState.state, canonical: canonicalOfParsed(lastState.state) };
     const checkedLines = index.length - prefixEntries;
-    const checkpoint = { dir, componentHash: options.componentHash, prefixHash, covered: prefixEntries, writeNow: checkedLines >= CHECKPOINT_AFTER_LINES };
+    // The hashes file keeps what this checkpoint vouched for, and nothing after it: the next
+    // checkpoint appends there. (Only now: a chain refused above leaves the data dir as it was.)
+    const hashesOnDisk = prefix?.appendable ? prefixEntries : 0;
+    await trimCheckpointHashes(dir, hashesOnDisk);
+    const hashesDigest = prefix?.appendable ? prefix.hashesDigest : createHash('sha256');
+    const checkpoint = {
+      dir,
+      componentHash: options.componentHash,
+      prefixHash,
+      // What a checkpoint of this format covers (one of the earlier format counts for nothing: it is rewritten).
+      covered: hashesOnDisk,
+      // A start that checked many lines, or found a checkpoint of the earlier format, writes one at once.
+      writeNow: checkedLines >= CHECKPOINT_AFTER_LINES || (prefix !== undefined && !prefix.appendable),
+      hashesOnDisk,
+      hashesDigest,
+    };
     const store = new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, checkpoint, onSync: options.onSync });
     return { store, state, recovered: index.length, checkedLines, keys: reader.idempotencyKeys };
   } catch (err) {

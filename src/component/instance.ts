@@ -95,8 +95,10 @@ export async function instantiateActor(spec: InstanceSpec, { log, onCall = () =>
 
   /** A state read by the direct path comes with whether its bytes were canonical. */
   const direct = link && actor !== root[spec.actorExport] ? (actor as DirectActor) : undefined;
-  const noted = (outcome: CallOutcome<string | null>): CallOutcome<string | null> =>
-    outcome.ok && direct?.resultCanonical ? { ...outcome, canonical: true } : outcome;
+  const noted = (outcome: CallOutcome<string | null>): CallOutcome<string | null> => {
+    if (outcome.ok && direct?.resultCanonical) outcome.canonical = true;
+    return outcome;
+  };
 
   return {
     init: () => noted(call('init', () => fromComponent(actor.init()))),

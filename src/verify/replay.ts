@@ -10,7 +10,7 @@
  * the calls; the whole replay runs in one watched worker instead, see run-verify.ts).
  */
 import { payloadText, type CheckedEntry, type EntryGroup, type PositionUnit } from '../chain/check.js';
-import { sealCanonical, stateMembers, type MessageData, type StateContent, type StateData } from '../chain/entry.js';
+import { canonicalEntryText, stateMembers, type MessageData, type StateContent, type StateData } from '../chain/entry.js';
 import { runInit, runMessage, type Verdict } from '../actor/transition.js';
 import type { ActorInstance, InstanceSpec } from '../component/calls.js';
 import { instantiateActor } from '../component/instance.js';
@@ -89,8 +89,8 @@ export class Replayer {
     const divergence = this.#player.divergence;
     if (divergence) throw this.#diverged(stateEntry, `the component ${divergence.message}`);
     if (verdict.verdict !== 'committable') throw this.#refused(first, stateEntry, verdict);
-    const expected = sealCanonical(stateEntry.parent, stateMembers(verdict.content));
-    if (expected.text !== stateEntry.text) throw this.#differs(stateEntry, verdict.content, by);
+    // The entry's text is checked against its hash apart (by the source, or verify's structure thread).
+    if (canonicalEntryText(stateEntry.parent, stateMembers(verdict.content)) !== stateEntry.text) throw this.#differs(stateEntry, verdict.content, by);
     this.#state = verdict.content.state;
   }
 
