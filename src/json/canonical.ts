@@ -118,6 +118,8 @@ function scanCanonical(b: Uint8Array): boolean {
   keyEnds.length = 0;
   const n = b.length;
   let at = 0;
+  /** The closing byte of the innermost open container (0: none); the outer ones are on `closers`. */
+  let top = 0;
   for (;;) {
     // A value at `at`.
     const c = b[at];
@@ -131,7 +133,8 @@ function scanCanonical(b: Uint8Array): boolean {
         at++;
       } else {
         if (closers.length >= MAX_SCAN_DEPTH) return false;
-        closers.push(close);
+        closers.push(top);
+        top = close;
         if (close === CLOSE_OBJECT) {
           keyStarts.push(-1);
           keyEnds.push(-1);
@@ -171,19 +174,18 @@ function scanCanonical(b: Uint8Array): boolean {
     }
     // After a value: the end of the input, or what follows it in its container.
     for (;;) {
-      if (closers.length === 0) return at === n;
+      if (top === 0) return at === n;
       const next = b[at++];
-      const close = closers[closers.length - 1]!;
-      if (next === close) {
-        closers.pop();
-        if (close === CLOSE_OBJECT) {
+      if (next === top) {
+        if (top === CLOSE_OBJECT) {
           keyStarts.pop();
           keyEnds.pop();
         }
+        top = closers.pop()!;
         continue;
       }
       if (next !== 0x2c) return false;
-      if (close === CLOSE_OBJECT) {
+      if (top === CLOSE_OBJECT) {
         at = scanKey(b, at, escapes, keyStarts, keyEnds);
         if (at === -1) return false;
       }
