@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture, type FixtureName } from '../fixtures/build.js';
+import { analyzeBindings } from '../src/component/direct-abi.js';
 import { loadComponent } from '../src/component/load.js';
 import { tempDir } from './support/chain-file.js';
 import { postJson, runCli, startRuntime } from './support/runtime.js';
@@ -56,3 +57,42 @@ for (const fixture of ['relay', 'relay-bytes'] as const satisfies readonly Fixtu
     }
   });
 }
+
+/** The lines of jco's generated code that analyzeBindings reads, as jco 1.35 writes them for echo.wat. */
+const GENERATED = `
+    memory0 = exports1.memory;
+    realloc0 = exports1.cabi_realloc;
+    postReturn0 = exports1['cabi_post_ntwk:simple-actor/actor#handle'];
+    actorStateContract = exports1['ntwk:simple-actor/actor#state-contract'];
+    actorMessageContract = exports1['ntwk:simple-actor/actor#message-contract'];
+    actorHandle = exports1['ntwk:simple-actor/actor#handle'];
+    actorInit = exports1['ntwk:simple-actor/actor#init'];
+      stringEncoding: 'utf8',
+`;
+const RUNTIME = ['ntwk:simple-actor/runtime'];
+
+test('the direct path is taken only for the shape the generated code shows, anything else keeps the bindings', () => {
+  const abi = analyzeBindings(GENERATED, RUNTIME);
+  assert.deepEqual(abi, {
+    functions: {
+      init: { core: 'ntwk:simple-actor/actor#init', postReturn: undefined },
+      handle: { core: 'ntwk:simple-actor/actor#handle', postReturn: 'cabi_post_ntwk:simple-actor/actor#handle' },
+      'state-contract': { core: 'ntwk:simple-actor/actor#state-contract', postReturn: undefined },
+      'message-contract': { core: 'ntwk:simple-actor/actor#message-contract', postReturn: undefined },
+    },
+    memory: 'memory',
+    realloc: 'cabi_realloc',
+  });
+  const refused = {
+    'a WASI import': [GENERATED, [...RUNTIME, 'wasi:clocks/wall-clock@0.2.3']],
+    'a second memory': [`${GENERATED}    memory1 = exports2.memory;\n`, RUNTIME],
+    'a second realloc': [`${GENERATED}    realloc1 = exports2.cabi_import_realloc;\n`, RUNTIME],
+    'UTF-16 strings': [GENERATED.replace("'utf8'", "'utf16'"), RUNTIME],
+    'a memory from another core instance': [GENERATED.replace('memory0 = exports1.memory', 'memory0 = exports0.memory'), RUNTIME],
+    'a post-return not named after its function': [GENERATED.replace("'cabi_post_ntwk:simple-actor/actor#handle'", "'free_result'"), RUNTIME],
+    'a function missing': [GENERATED.replace(/^.*actorInit = .*$/m, ''), RUNTIME],
+  } as const;
+  for (const [what, [source, imports]] of Object.entries(refused)) {
+    assert.equal(analyzeBindings(source, imports), undefined, what);
+  }
+});
