@@ -38,6 +38,8 @@ export interface RunConfig {
   tokenReads: boolean;
   /** Normalized origins `send` may reach. */
   allowedSendOrigins: string[];
+  /** The bearer token each allowed origin's deliveries carry (--send-token), by origin. */
+  sendTokens: ReadonlyMap<string, string>;
 }
 
 interface RawRunOptions extends RawStorageOptions {
@@ -54,6 +56,7 @@ interface RawRunOptions extends RawStorageOptions {
   token?: string;
   tokenReads?: boolean;
   allowSend: string[];
+  sendToken: string[];
 }
 
 /** `--max-queue` is also `ACTORCHAIN_MAX_QUEUE`; commander lets a flag win over it. */
@@ -98,6 +101,14 @@ export function registerRun(program: Command): void {
         .argParser(collectOrigins)
         .default([], 'none'),
     )
+    .addOption(
+      flag(
+        '--send-token <origin=secret>',
+        'deliveries to an allowed origin carry Authorization: Bearer <secret> (its receiver runs with --token); repeatable or comma-separated (prefer the environment variable: flags show in ps)',
+      )
+        .argParser(collectOrigins)
+        .default([], 'none'),
+    )
     .action(async (component: string, address: string | undefined, raw: RawRunOptions, command: Command) => {
       await run(runConfig(component, address, raw, (key) => command.getOptionValueSource(key)));
     });
@@ -131,6 +142,7 @@ export function runConfig(
   const storage: RawStorageOptions = { ...raw, inMemory: switchOption('inMemory', '--in-memory') };
   if (source('dataDir') === 'env' && source('inMemory') === 'cli') delete storage.dataDir;
   if (source('inMemory') === 'env' && source('dataDir') === 'cli') delete storage.inMemory;
+  const allowedSendOrigins = [...new Set(raw.allowSend.map((origin) => o.check(() => allowedOrigin(origin))))];
   const config: RunConfig = {
     component,
     listen: o.check(() => parseListen(listenFlag ?? address ?? DEFAULT_LISTEN)),
@@ -153,10 +165,41 @@ export function runConfig(
       if (tokenReads && token === null) throw new ActorchainError('INVALID_OPTION', '--token-reads needs --token (or ACTORCHAIN_TOKEN)');
       return tokenReads;
     }),
-    allowedSendOrigins: [...new Set(raw.allowSend.map((origin) => o.check(() => allowedOrigin(origin))))],
+    allowedSendOrigins,
+    sendTokens: sendTokens(raw.sendToken, allowedSendOrigins, named('--send-token', 'sendToken'), o),
   };
   o.done();
   return Object.freeze(config);
+}
+
+/** `--send-token origin=secret` values, each for an origin --allow-send allows, once. */
+function sendTokens(values: readonly string[], allowed: readonly string[], name: string, o: OptionChecker): Map<string, string> {
+  const tokens = new Map<string, string>();
+  for (const value of values) {
+    o.check(() => {
+      const at = value.indexOf('=');
+      const secret = at === -1 ? '' : value.slice(at + 1);
+      if (at === -1 || secret.trim() === '') {
+        throw new ActorchainError('INVALID_OPTION', `${name} takes origin=secret, as in http://peer:8080=<secret> (got a value without ${at === -1 ? '=' : 'a secret'})`);
+      }
+      // Sent as a header value: printable ASCII, with nothing around it.
+      if (!/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(secret)) {
+        throw new ActorchainError('INVALID_OPTION', `${name}: the secret for ${value.slice(0, at)} must be printable ASCII without spaces around it`);
+      }
+      let origin: string;
+      try {
+        origin = allowedOrigin(value.slice(0, at));
+      } catch {
+        throw new ActorchainError('INVALID_OPTION', `${name} takes origin=secret, with an origin http(s)://host[:port] (got ${JSON.stringify(value.slice(0, at))})`);
+      }
+      if (!allowed.includes(origin)) {
+        throw new ActorchainError('INVALID_OPTION', `${name} gives a token for ${origin}, which send may not reach: add --allow-send ${origin}`);
+      }
+      if (tokens.has(origin) && tokens.get(origin) !== secret) throw new ActorchainError('INVALID_OPTION', `${name} gives two tokens for ${origin}; give one`);
+      tokens.set(origin, secret);
+    });
+  }
+  return tokens;
 }
 
 export function listen(server: Server, { host, port }: ListenAddress): Promise<AddressInfo> {
@@ -194,7 +237,7 @@ export async function run(config: RunConfig): Promise<void> {
   void failed.then(() => (chainFailed = true));
   try {
     const record = dataDir === null ? undefined : await DeliveryRecord.open(dataDir, deliveryLog!, log);
-    outbox = new Outbox({ record, metrics, logger: log });
+    outbox = new Outbox({ record, metrics, logger: log, tokens: config.sendTokens });
     if (owed.unmatched.length > 0) {
       log.warn({ targets: owed.unmatched }, `${DELIVERIES_FILE} names deliveries this chain does not record: sends to these targets are taken as done`);
     }
@@ -213,7 +256,7 @@ export async function run(config: RunConfig): Promise<void> {
     throw err;
   }
   log.info(
-    { allowSend: config.allowedSendOrigins, token: config.token !== null, tokenReads: config.tokenReads },
+    { allowSend: config.allowedSendOrigins, sendTokens: [...config.sendTokens.keys()], token: config.token !== null, tokenReads: config.tokenReads },
     config.allowedSendOrigins.length === 0 ? 'send may reach no other runtime (no --allow-send)' : `send may reach ${config.allowedSendOrigins.join(', ')}`,
   );
   let stopping = false;

@@ -49,14 +49,15 @@ interface Answer {
   text: string;
 }
 
-function post(url: URL, delivery: Delivery, signal: AbortSignal): Promise<Answer> {
+function post(url: URL, delivery: Delivery, signal: AbortSignal, token: string | undefined): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const headers = {
+    const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(delivery.body),
       'idempotency-key': idempotencyKeyOf(delivery),
     };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const request = send(url, { method: 'POST', headers, agent: AGENTS[url.protocol as keyof typeof AGENTS], signal }, (response) => {
       let text = '';
       response.setEncoding('utf8');
@@ -71,7 +72,8 @@ function post(url: URL, delivery: Delivery, signal: AbortSignal): Promise<Answer
   });
 }
 
-export async function attemptDelivery(delivery: Delivery, stop: AbortSignal): Promise<AttemptOutcome> {
+/** One attempt; `tokens` are the bearer tokens by target origin (--send-token). */
+export async function attemptDelivery(delivery: Delivery, stop: AbortSignal, tokens?: ReadonlyMap<string, string>): Promise<AttemptOutcome> {
   let url: URL;
   try {
     url = new URL(delivery.to);
@@ -85,7 +87,7 @@ export async function attemptDelivery(delivery: Delivery, stop: AbortSignal): Pr
   const timer = setTimeout(abort, ATTEMPT_TIMEOUT_MS);
   stop.addEventListener('abort', abort, { once: true });
   try {
-    const { status, text } = await post(url, delivery, attempt.signal);
+    const { status, text } = await post(url, delivery, attempt.signal, tokens?.get(url.origin));
     if (status >= 200 && status < 300) return { kind: 'delivered', status };
     const answer = `the target answered ${status}${text ? `: ${text}` : ''}`;
     if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'give-up', reason: answer };

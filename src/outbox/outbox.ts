@@ -33,6 +33,8 @@ export interface OutboxOptions {
   record?: DeliveryRecord;
   metrics: Metrics;
   logger: Logger;
+  /** The bearer token to deliver with, by target origin (--send-token); none for the others. */
+  tokens?: ReadonlyMap<string, string>;
 }
 
 export class Outbox {
@@ -88,7 +90,7 @@ export class Outbox {
     while (queue.length > 0 && !signal.aborted) {
       const delivery = queue[0]!;
       const context = { to, entry: delivery.entry, index: delivery.index };
-      const outcome = await attemptDelivery(delivery, signal);
+      const outcome = await attemptDelivery(delivery, signal, this.#options.tokens);
       if (signal.aborted) return;
       if (outcome.kind === 'retry') {
         failures += 1;

@@ -23,8 +23,14 @@ export function freePort(): Promise<number> {
  * Start a runtime whose component sends to `targets` (URLs). Every runtime that sends in
  * these tests starts here, so an option a sender needs for its targets goes in one place.
  */
-export function startSender(t: TestContext, component: string, targets: readonly string[], args: string[] = []): Promise<Runtime> {
-  return startRuntime(t, component, [...args, ...targets.flatMap((target) => ['--allow-send', new URL(target).origin])]);
+export function startSender(
+  t: TestContext,
+  component: string,
+  targets: readonly string[],
+  args: string[] = [],
+  env?: Record<string, string>,
+): Promise<Runtime> {
+  return startRuntime(t, component, [...args, ...targets.flatMap((target) => ['--allow-send', new URL(target).origin])], undefined, undefined, env);
 }
 
 /** A runtime listening on a given port (a target that comes back where senders expect it). */
