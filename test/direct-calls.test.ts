@@ -68,6 +68,8 @@ const GENERATED = `
     actorHandle = exports1['ntwk:simple-actor/actor#handle'];
     actorInit = exports1['ntwk:simple-actor/actor#init'];
       stringEncoding: 'utf8',
+            var encodeRes = _utf8AllocateAndEncode(arg0, realloc0, memory0);
+            var result2 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr2, len2));
 `;
 const RUNTIME = ['ntwk:simple-actor/runtime'];
 
@@ -87,7 +89,9 @@ test('the direct path is taken only for the shape the generated code shows, anyt
     'a WASI import': [GENERATED, [...RUNTIME, 'wasi:clocks/wall-clock@0.2.3']],
     'a second memory': [`${GENERATED}    memory1 = exports2.memory;\n`, RUNTIME],
     'a second realloc': [`${GENERATED}    realloc1 = exports2.cabi_import_realloc;\n`, RUNTIME],
-    'UTF-16 strings': [GENERATED.replace("'utf8'", "'utf16'"), RUNTIME],
+    'UTF-16 strings to an import': [GENERATED.replace("'utf8'", "'utf16'"), RUNTIME],
+    'UTF-16 arguments': [GENERATED.replace('_utf8AllocateAndEncode(arg0', '_utf16AllocateAndEncode(arg0'), RUNTIME],
+    'UTF-16 results': [GENERATED.replace('TEXT_DECODER_UTF8.decode(new Uint8Array(memory0', 'utf16Decoder.decode(new Uint16Array(memory0'), RUNTIME],
     'a memory from another core instance': [GENERATED.replace('memory0 = exports1.memory', 'memory0 = exports0.memory'), RUNTIME],
     'a post-return not named after its function': [GENERATED.replace("'cabi_post_ntwk:simple-actor/actor#handle'", "'free_result'"), RUNTIME],
     'a function missing': [GENERATED.replace(/^.*actorInit = .*$/m, ''), RUNTIME],

@@ -33,11 +33,17 @@ import { isCanonicalJsonBytes } from '../json/canonical.js';
 const ASSIGNMENT = /^\s*(memory|realloc|postReturn)(\d+) = (exports\d+)(?:\.([\w$]+)|\['([^']+)'\]);$/gm;
 const FUNCTION_ASSIGNMENT = /^\s*(?!postReturn\d|realloc\d|memory\d)[\w$]+ = (exports\d+)\['([^']+)#(init|handle|state-contract|message-contract)'\];$/gm;
 const STRING_ENCODING = /stringEncoding: '(\w+)'/g;
+/** How an export's wrapper writes a string argument: `_utf8AllocateAndEncode(arg0, realloc0, memory0)` for UTF-8. */
+const ARGUMENT_ENCODER = /([\w$]+)\(arg\d+, realloc\d+, memory\d+\)/g;
+/** A wrapper reading a UTF-16 result straight from the memory (the library's own decoders read `ctx.memory`). */
+const UTF16_RESULT = /utf16Decoder\.decode\([^)]*memory\d+/;
 
 /** The direct calling convention of a transpiled component, or undefined where the bindings must be used. */
 export function analyzeBindings(source: string, imports: readonly string[]): DirectAbi | undefined {
   if (!imports.every((name) => [RUNTIME_INTERFACE, TYPES_INTERFACE].includes(unversioned(name)))) return undefined;
   for (const [, encoding] of source.matchAll(STRING_ENCODING)) if (encoding !== 'utf8') return undefined;
+  for (const [, encoder] of source.matchAll(ARGUMENT_ENCODER)) if (encoder !== '_utf8AllocateAndEncode') return undefined;
+  if (UTF16_RESULT.test(source)) return undefined;
 
   const cores = new Map<ActorFunction, string>();
   let instance: string | undefined;
