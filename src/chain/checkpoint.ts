@@ -27,7 +27,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readFile, rename, truncate } from 'node:fs/promises';
+import { open, readFile, rename, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { isJsonObject } from './entry.js';
 import { sha256Hex, HASH_PATTERN } from '../json/canonical.js';
@@ -181,13 +181,15 @@ export async function appendCheckpoint(dir: string, checkpoint: CheckpointAppend
 /**
  * Make checkpoint.hashes hold exactly the first `entries` hashes a start found good (none:
  * no usable checkpoint of this format), so the next checkpoint appends right after them.
+ * `unusable`: the data dir has no checkpoint a start can use, so its header goes too, rather
+ * than naming hashes that are gone.
  */
-export async function trimCheckpointHashes(dir: string, entries: number): Promise<void> {
-  try {
-    await truncate(path.join(dir, CHECKPOINT_HASHES_FILE), entries * HASH_BYTES);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+export async function trimCheckpointHashes(dir: string, entries: number, unusable: boolean): Promise<void> {
+  const ignoreMissing = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  };
+  if (unusable) await rm(path.join(dir, CHECKPOINT_FILE)).catch(ignoreMissing);
+  await truncate(path.join(dir, CHECKPOINT_HASHES_FILE), entries * HASH_BYTES).catch(ignoreMissing);
 }
 
 /** What a file handle must offer to be re-hashed. */

@@ -118,7 +118,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     // The hashes file keeps what this checkpoint vouched for, and nothing after it: the next
     // checkpoint appends there. (Only now: a chain refused above leaves the data dir as it was.)
     const hashesOnDisk = prefix?.appendable ? prefixEntries : 0;
-    await trimCheckpointHashes(dir, hashesOnDisk);
+    await trimCheckpointHashes(dir, hashesOnDisk, prefix === undefined);
     const hashesDigest = prefix?.appendable ? prefix.hashesDigest : createHash('sha256');
     const checkpoint = {
       dir,
