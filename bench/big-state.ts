@@ -48,9 +48,11 @@ async function overHttp(start: () => Promise<Server>): Promise<number> {
 const express = await overHttp(startBareExpress);
 const runtime = await overHttp(() => startRuntime(file, ['--in-memory', '--max-body', String(1 << 20)]));
 
-const canonical = parseMessage(Buffer.from(BODY));
+// The runtime gets the body as bytes from the socket: encoding the text here is not its work.
+const bodyBytes = Buffer.from(BODY);
+const canonical = parseMessage(bodyBytes);
 const { calls, hop } = await componentCost(component, canonical, median);
-const parse = await median(() => parseMessage(Buffer.from(BODY)));
+const parse = await median(() => parseMessage(bodyBytes));
 // The worker scans the new state's bytes where they lie in the component's memory, as it reads
 // them (direct calls; src/component/direct-abi.ts): the same scan, over a copy here.
 const stateBytes = Buffer.from(canonical);

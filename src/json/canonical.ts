@@ -102,44 +102,65 @@ export function isCanonicalJsonBytes(bytes: Uint8Array): boolean {
 }
 
 /** The scan of isCanonicalJsonBytes, for bytes known to be UTF-8. */
-/** [0]: whether the last string scanned had an escape. */
-const escapes = new Uint8Array(1);
-/** Open containers, innermost last: the closing byte of each. */
-const closers: number[] = [];
-/** For each open object, the previous key as [start, end) in the input (-1 before the first). */
-const keyStarts: number[] = [];
-const keyEnds: number[] = [];
+/**
+ * The containers around the innermost open one, three numbers each: its closing byte and the
+ * previous key of the object it is in. Kept between calls (the scan is synchronous and never
+ * re-entered), so a short line (a reopen scans millions) allocates nothing.
+ */
+const stack: number[] = [];
 
 function scanCanonical(b: Uint8Array): boolean {
-  // The scan is synchronous and never re-entered: its stacks are kept between calls, so a
-  // short line (a reopen scans millions) allocates nothing.
-  closers.length = 0;
-  keyStarts.length = 0;
-  keyEnds.length = 0;
+  stack.length = 0;
   const n = b.length;
   let at = 0;
-  /** The closing byte of the innermost open container (0: none); the outer ones are on `closers`. */
+  /** The closing byte of the innermost open container (0: none). */
   let top = 0;
+  let depth = 0;
+  /** The innermost object's previous key, as [keyStart, keyEnd) in `b`. */
+  let keyStart = -1;
+  let keyEnd = -1;
   for (;;) {
     // A value at `at`.
-    const c = b[at];
-    if (c === QUOTE) {
-      at = scanString(b, at, escapes);
-      if (at === -1) return false;
+    const c = b[at]!;
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
+      const start = at;
+      let plainInteger = true;
+      for (; at < n; at++) {
+        const d = b[at]!;
+        if (d >= 0x30 && d <= 0x39) continue;
+        if (d !== 0x2d && d !== 0x2b && d !== 0x2e && d !== 0x45 && d !== 0x65) break;
+        if (d !== 0x2d || at !== start) plainInteger = false;
+      }
+      // Short integers print as themselves unless they start with a 0 (or are -0); anything else
+      // must match JSON's number grammar and be JavaScript's shortest form of its value.
+      if (plainInteger && at - start < 16) {
+        const first = b[c === 0x2d ? start + 1 : start];
+        if (!((first! >= 0x31 && first! <= 0x39) || (first === 0x30 && at - start === 1))) return false;
+      } else {
+        const token = String.fromCharCode(...b.subarray(start, at));
+        if (!NUMBER_GRAMMAR.test(token) || String(Number(token)) !== token) return false;
+      }
+    } else if (c === QUOTE) {
+      const end = scanString(b, at);
+      if (end === -1) return false;
+      at = end < 0 ? -end : end;
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       const close = c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
       at++;
       if (b[at] === close) {
         at++;
       } else {
-        if (closers.length >= MAX_SCAN_DEPTH) return false;
-        closers.push(top);
+        if (depth >= MAX_SCAN_DEPTH) return false;
+        stack.push(top, keyStart, keyEnd);
+        depth++;
         top = close;
         if (close === CLOSE_OBJECT) {
-          keyStarts.push(-1);
-          keyEnds.push(-1);
-          at = scanKey(b, at, escapes, keyStarts, keyEnds);
-          if (at === -1) return false;
+          // The first key: any plain key.
+          const end = plainKeyEnd(b, at);
+          if (end === -1 || b[end] !== 0x3a) return false;
+          keyStart = at + 1;
+          keyEnd = end - 1;
+          at = end + 1;
         }
         continue;
       }
@@ -153,41 +174,27 @@ function scanCanonical(b: Uint8Array): boolean {
       if (b[at + 1] !== 0x75 || b[at + 2] !== 0x6c || b[at + 3] !== 0x6c) return false; // null
       at += 4;
     } else {
-      const start = at;
-      let plainInteger = true;
-      for (; at < n; at++) {
-        const d = b[at]!;
-        if (d >= 0x30 && d <= 0x39) continue;
-        if (d !== 0x2d && d !== 0x2b && d !== 0x2e && d !== 0x45 && d !== 0x65) break;
-        if (d !== 0x2d || at !== start) plainInteger = false;
-      }
-      if (at === start) return false;
-      // Short integers print as themselves unless they start with a 0 (or are -0); anything else
-      // must match JSON's number grammar and be JavaScript's shortest form of its value.
-      if (plainInteger && at - start < 16) {
-        const first = b[b[start] === 0x2d ? start + 1 : start]!;
-        if (!((first >= 0x31 && first <= 0x39) || (first === 0x30 && at - start === 1))) return false;
-      } else {
-        const token = String.fromCharCode(...b.subarray(start, at));
-        if (!NUMBER_GRAMMAR.test(token) || String(Number(token)) !== token) return false;
-      }
+      return false;
     }
     // After a value: the end of the input, or what follows it in its container.
     for (;;) {
       if (top === 0) return at === n;
       const next = b[at++];
       if (next === top) {
-        if (top === CLOSE_OBJECT) {
-          keyStarts.pop();
-          keyEnds.pop();
-        }
-        top = closers.pop()!;
+        keyEnd = stack.pop()!;
+        keyStart = stack.pop()!;
+        top = stack.pop()!;
+        depth--;
         continue;
       }
       if (next !== 0x2c) return false;
       if (top === CLOSE_OBJECT) {
-        at = scanKey(b, at, escapes, keyStarts, keyEnds);
-        if (at === -1) return false;
+        // A later key: strictly after the one before it.
+        const end = plainKeyEnd(b, at);
+        if (end === -1 || b[end] !== 0x3a || !ascendingUtf16(b, keyStart, keyEnd, at + 1, end - 1)) return false;
+        keyStart = at + 1;
+        keyEnd = end - 1;
+        at = end + 1;
       }
       break;
     }
@@ -195,20 +202,20 @@ function scanCanonical(b: Uint8Array): boolean {
 }
 
 /**
- * The index after the closing quote of the string whose opening quote is at `from`, or -1
- * when it is not canonical: a raw control character or an escape RFC 8785 does not keep.
- * (Other bytes are UTF-8, which the caller checked; it encodes no surrogate.) `escapes[0]` is
- * set to whether it had an escape.
+ * The string whose opening quote is at `from`: the index after its closing quote, negated when
+ * it has an escape (it is at least 2), or -1 when it is not canonical: a raw control character
+ * or an escape RFC 8785 does not keep. (Other bytes are UTF-8, which the caller checked; it
+ * encodes no surrogate.)
  */
-function scanString(b: Uint8Array, from: number, escapes: Uint8Array): number {
-  escapes[0] = 0;
+function scanString(b: Uint8Array, from: number): number {
+  let escaped = false;
   const n = b.length;
   for (let i = from + 1; i < n; i++) {
     const c = b[i]!;
     if (PLAIN_IN_STRING[c] === 1) continue;
-    if (c === QUOTE) return i + 1;
+    if (c === QUOTE) return escaped ? -(i + 1) : i + 1;
     if (c < 0x20) return -1;
-    escapes[0] = 1;
+    escaped = true;
     const e = b[++i];
     if (e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) continue;
     // \u00xx, lowercase, only for a control character without a short escape.
@@ -224,21 +231,11 @@ function scanString(b: Uint8Array, from: number, escapes: Uint8Array): number {
   return -1;
 }
 
-/**
- * A key and its colon at `at`, inside the innermost open object: a string without escapes,
- * strictly after the object's previous key in UTF-16 order. The index of its value, or -1.
- */
-function scanKey(b: Uint8Array, at: number, escapes: Uint8Array, keyStarts: number[], keyEnds: number[]): number {
+/** The index after the closing quote of the key at `at`, or -1 when it is not a string without escapes. */
+function plainKeyEnd(b: Uint8Array, at: number): number {
   if (b[at] !== QUOTE) return -1;
-  const end = scanString(b, at, escapes);
-  if (end === -1 || escapes[0] === 1) return -1;
-  const top = keyStarts.length - 1;
-  const previousStart = keyStarts[top]!;
-  if (previousStart !== -1 && !ascendingUtf16(b, previousStart, keyEnds[top]!, at + 1, end - 1)) return -1;
-  keyStarts[top] = at + 1;
-  keyEnds[top] = end - 1;
-  if (b[end] !== 0x3a) return -1;
-  return end + 1;
+  const end = scanString(b, at);
+  return end < 0 ? -1 : end;
 }
 
 /**
