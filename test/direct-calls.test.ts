@@ -95,6 +95,7 @@ test('the direct path is taken only for the shape the generated code shows, anyt
     'a memory from another core instance': [GENERATED.replace('memory0 = exports1.memory', 'memory0 = exports0.memory'), RUNTIME],
     'a post-return not named after its function': [GENERATED.replace("'cabi_post_ntwk:simple-actor/actor#handle'", "'free_result'"), RUNTIME],
     'a function missing': [GENERATED.replace(/^.*actorInit = .*$/m, ''), RUNTIME],
+    'a function from another interface': [GENERATED.replace("'ntwk:simple-actor/actor#init'", "'other:pkg/actor#init'"), RUNTIME],
   } as const;
   for (const [what, [source, imports]] of Object.entries(refused)) {
     assert.equal(analyzeBindings(source, imports), undefined, what);

@@ -28,7 +28,6 @@ import { ACTOR_FUNCTIONS, type ActorFunction, type DirectAbi, type Encoding } fr
 import { RUNTIME_INTERFACE, TYPES_INTERFACE, unversioned } from './imports.js';
 import { isCanonicalJsonBytes } from '../json/canonical.js';
 
-
 /** `name = exportsN.member;` or `name = exportsN['member'];` in the generated code. */
 const ASSIGNMENT = /^\s*(memory|realloc|postReturn)(\d+) = (exports\d+)(?:\.([\w$]+)|\['([^']+)'\]);$/gm;
 const FUNCTION_ASSIGNMENT = /^\s*(?!postReturn\d|realloc\d|memory\d)[\w$]+ = (exports\d+)\['([^']+)#(init|handle|state-contract|message-contract)'\];$/gm;
@@ -47,8 +46,10 @@ export function analyzeBindings(source: string, imports: readonly string[]): Dir
 
   const cores = new Map<ActorFunction, string>();
   let instance: string | undefined;
+  let actorInterface: string | undefined;
   for (const [, exportsVar, iface, fn] of source.matchAll(FUNCTION_ASSIGNMENT)) {
-    if ((instance ??= exportsVar) !== exportsVar || cores.has(fn as ActorFunction)) return undefined;
+    // All four from one interface of one core instance, each once.
+    if ((instance ??= exportsVar) !== exportsVar || (actorInterface ??= iface) !== iface || cores.has(fn as ActorFunction)) return undefined;
     cores.set(fn as ActorFunction, `${iface}#${fn}`);
   }
   if (cores.size !== ACTOR_FUNCTIONS.length) return undefined;
