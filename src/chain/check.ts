@@ -166,8 +166,9 @@ export class ChainChecker {
     if (kind === undefined) throw corrupt('has data that is neither a genesis, a state nor a message');
     // The scan decides most texts without serialising anything; what it cannot decide (an
     // escaped key, deep nesting) is compared with the canonical text of the parse.
-    const scanned = () => (bytes ? isCanonicalJsonBytes(bytes) : isCanonicalJsonText(text));
-    if (!deferred && !textIsCanonical && !scanned() && !isCanonicalText(record, text)) {
+    const canonical =
+      deferred || textIsCanonical || (bytes ? isCanonicalJsonBytes(bytes) : isCanonicalJsonText(text)) || isCanonicalText(record, text);
+    if (!canonical) {
       throw corrupt('is not in canonical JSON form (RFC 8785), so its text is not what was hashed');
     }
     const expectedParent = this.#previousHash;
