@@ -9,7 +9,8 @@
  *
  *   slots (hash → position): open addressing, linear probing, keyed by the hash's first
  *   4 bytes (SHA-256 is uniform); a slot holds position + 1, 0 is empty; kept between a
- *   quarter and half full (8 to 16 bytes per entry).
+ *   quarter and half full (8 to 16 bytes per entry); filled at the first lookup after adds,
+ *   so a reopen's million adds cost one pass over the hashes, not a rebuild per doubling.
  *
  * Chunks are never copied when the chain grows; only the slot table is rebuilt on doubling.
  */
@@ -25,6 +26,8 @@ export class ChainIndex {
   readonly #offsets: Float64Array[] = [];
   #length = 0;
   #slots = new Uint32Array(1024);
+  /** Entries [0, #slotted) are in #slots. */
+  #slotted = 0;
 
   get length(): number {
     return this.#length;
@@ -42,8 +45,6 @@ export class ChainIndex {
     this.#hashes[chunk]!.write(hash, at * HASH_BYTES, HASH_BYTES, 'hex');
     this.#offsets[chunk]![at] = offset;
     this.#length = position + 1;
-    if (this.#length * 2 > this.#slots.length) this.#rebuildSlots(this.#slots.length * 2);
-    else this.#insert(position);
   }
 
   /** Record many entries at once: `hashes` holds their raw 32-byte hashes back to back. */
@@ -62,9 +63,6 @@ export class ChainIndex {
       this.#length += count;
       done += count;
     }
-    let size = this.#slots.length;
-    while (this.#length * 2 > size) size *= 2;
-    this.#rebuildSlots(size);
   }
 
   /** The raw hashes of the entries at positions [from, to), back to back (what a checkpoint stores). */
@@ -82,6 +80,7 @@ export class ChainIndex {
 
   positionOf(hash: string): number | undefined {
     if (!HASH_PATTERN.test(hash)) return undefined;
+    this.#slotNewEntries();
     const key = Buffer.from(hash, 'hex');
     const mask = this.#slots.length - 1;
     for (let slot = key.readUInt32BE(0) & mask; ; slot = (slot + 1) & mask) {
@@ -106,6 +105,20 @@ export class ChainIndex {
   /** Bytes held, for the benchmark's report. */
   get memoryBytes(): number {
     return this.#hashes.length * CHUNK_SIZE * (HASH_BYTES + 8) + this.#slots.byteLength;
+  }
+
+  /**
+   * Slot the entries added since the last lookup. Lookups are rare (a parent or an entry asked
+   * for by hash) and adds are many (every line of a reopen), so the slots are filled lazily:
+   * in one rebuild when the table must grow, else entry by entry.
+   */
+  #slotNewEntries(): void {
+    if (this.#slotted === this.#length) return;
+    let size = this.#slots.length;
+    while (this.#length * 2 > size) size *= 2;
+    if (size !== this.#slots.length) this.#rebuildSlots(size);
+    else for (let position = this.#slotted; position < this.#length; position++) this.#insert(position);
+    this.#slotted = this.#length;
   }
 
   #insert(position: number): void {

@@ -7,7 +7,7 @@
  * units a crash cannot split.
  */
 import { ActorchainError } from '../errors.js';
-import { HASH_PATTERN, isCanonicalJsonBytes, isCanonicalJsonText, isCanonicalText, sha256Hex } from '../json/canonical.js';
+import { HASH_PATTERN, isCanonicalJsonBytes, isCanonicalJsonIn, isCanonicalJsonText, isCanonicalText, sha256Hex } from '../json/canonical.js';
 import { entryKind, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData } from './entry.js';
 
 export interface CheckedEntry {
@@ -40,12 +40,15 @@ export interface CheckerOptions {
    */
   resume?: { position: number; parent: string };
   /**
-   * Leave hashes, parent links and canonical form to a second pass over the same text that
-   * runs beside this one (verify's structure thread): check only what grouping needs (the
-   * shape, kinds and their order, the genesis component), and hash an entry only if its
-   * hash is asked for.
+   * Leave hashes and parent links to a second pass over the same text that runs beside this
+   * one (a reopen's hash thread, verify's structure thread): hash an entry only if its hash
+   * is asked for. That pass must check every line this one accepts, and its verdict must
+   * come before the entries are trusted: a bare line's parent is taken to be the 64 bytes
+   * before its closing `"}`, which only that pass proves are the hash before's hex.
    */
   deferHashes?: boolean;
+  /** With deferHashes, leave canonical form to that pass as well (verify's structure thread checks it). */
+  deferCanonical?: boolean;
   /** Idempotency keys recorded before where the check starts → their positions. */
   knownKeys?: Map<string, number>;
 }
@@ -95,6 +98,87 @@ class LazilyHashedEntry implements CheckedEntry {
   get hash(): string {
     return (this.#hash ??= sha256Hex(this.text));
   }
+}
+
+/**
+ * A bare message or state (no idempotency key, sends or journal: nearly every entry of most
+ * chains) accepted from its line's bytes: its text and data are decoded only if asked for.
+ */
+class BareLineEntry implements CheckedEntry {
+  #text: string | undefined;
+  #data: EntryData | undefined;
+  #hash: string | undefined;
+  #parent: string | null;
+
+  constructor(
+    readonly position: number,
+    /** Undefined when hashes are deferred: taken from the bytes if asked for. */
+    hash: string | undefined,
+    /** The entry before's hash; null when hashes are deferred: then the line's own. */
+    parent: string | null,
+    readonly kind: 'message' | 'state',
+    /** The line without its newline (a view of the reader's buffer). */
+    readonly bytes: Buffer,
+  ) {
+    this.#hash = hash;
+    this.#parent = parent;
+  }
+
+  get hash(): string {
+    return (this.#hash ??= sha256Hex(this.bytes));
+  }
+
+  get parent(): string {
+    return (this.#parent ??= this.bytes.toString('latin1', this.bytes.length - 66, this.bytes.length - 2));
+  }
+
+  get text(): string {
+    return (this.#text ??= this.bytes.toString('utf8'));
+  }
+
+  get data(): EntryData {
+    return (this.#data ??= (JSON.parse(this.text) as { data: EntryData }).data);
+  }
+}
+
+/** The UTF-8 length of an entry's text, without encoding it again when its bytes are at hand. */
+export function entryByteLength(entry: CheckedEntry): number {
+  return entry instanceof BareLineEntry ? entry.bytes.length : Buffer.byteLength(entry.text);
+}
+
+/**
+ * Write the 64 bytes of hex an entry names as its parent into `into` at `at`, for a check
+ * against the hash before (see line-hasher.ts); false if it names no hash at all.
+ */
+export function copyParentHex(entry: CheckedEntry, into: Buffer, at: number): boolean {
+  if (entry instanceof BareLineEntry) {
+    const bytes = entry.bytes;
+    // Byte by byte: Buffer#copy costs more than this for 64 bytes.
+    for (let i = 0, from = bytes.length - 66; i < 64; i++) into[at + i] = bytes[from + i]!;
+    return true;
+  }
+  const parent: unknown = entry.parent;
+  if (typeof parent !== 'string' || !HASH_PATTERN.test(parent)) return false;
+  into.write(parent, at, 64, 'latin1');
+  return true;
+}
+
+/** Whether an entry is known to hold nothing but its message or state (no sends to look for). */
+export function isBareEntry(entry: CheckedEntry): boolean {
+  return entry instanceof BareLineEntry;
+}
+
+const MESSAGE_PREFIX_BYTES = Buffer.from(MESSAGE_PREFIX);
+const STATE_PREFIX_BYTES = Buffer.from(STATE_PREFIX);
+/** `},"parent":"`: where a bare entry's payload ends, 66 bytes before the line's end. */
+const PARENT_MEMBER_BYTES = Buffer.from('},"parent":"');
+const QUOTE = 0x22;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+function hasAt(bytes: Buffer, at: number, expected: Buffer): boolean {
+  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
+  return true;
 }
 
 function expectedKind(position: number): EntryKind {
@@ -167,7 +251,8 @@ export class ChainChecker {
     // The scan decides most texts without serialising anything; what it cannot decide (an
     // escaped key, deep nesting) is compared with the canonical text of the parse.
     const canonical =
-      deferred || textIsCanonical || (bytes ? isCanonicalJsonBytes(bytes) : isCanonicalJsonText(text)) || isCanonicalText(record, text);
+      (deferred && this.#options.deferCanonical === true) ||
+      textIsCanonical || (bytes ? isCanonicalJsonBytes(bytes) : isCanonicalJsonText(text)) || isCanonicalText(record, text);
     if (!canonical) {
       throw corrupt('is not in canonical JSON form (RFC 8785), so its text is not what was hashed');
     }
@@ -198,17 +283,51 @@ export class ChainChecker {
     const parent = record.parent as string | null;
     const entry: CheckedEntry =
       hash === undefined ? new LazilyHashedEntry(position, parent, text, kind, data) : { position, hash, parent, text, kind, data };
-    this.#position = position + 1;
-    this.#previousHash = hash ?? null;
-    if (kind !== 'state') {
+    return this.#advance(entry);
+  }
+
+  /**
+   * accept() for a line read from a file, when it is a bare message or state whose parent is
+   * the entry before: `{"data":{"message":X},"parent":"<hash>"}` or the same with "state".
+   * Its bytes are then canonical exactly when X is (the rest is fixed ASCII in canonical
+   * order), and X scanning as one canonical value is also what proves the line has that
+   * shape, so nothing is parsed. Answers null, having changed nothing, for any other line
+   * (a genesis, a key, sends, a journal, a wrong parent, text the scan cannot decide): pass
+   * it to accept(), which checks it in full and names what is wrong.
+   */
+  acceptBareLine(bytes: Buffer): EntryGroup | undefined | null {
+    const position = this.#position;
+    if (position === 0) return null;
+    const deferred = this.#options.deferHashes === true;
+    const parent = this.#previousHash;
+    const kind = expectedKind(position) as 'message' | 'state';
+    const prefix = kind === 'message' ? MESSAGE_PREFIX_BYTES : STATE_PREFIX_BYTES;
+    const payloadEnd = bytes.length - PARENT_SUFFIX_CHARS;
+    if (payloadEnd <= prefix.length || !hasAt(bytes, 0, prefix) || !hasAt(bytes, payloadEnd, PARENT_MEMBER_BYTES)) return null;
+    if (bytes[bytes.length - 2] !== QUOTE || bytes[bytes.length - 1] !== CLOSE_OBJECT) return null;
+    // Deferred, the other pass checks that these 64 bytes are the hash before's hex (see
+    // deferHashes); the line's shape is proven only with that check, as its hash is.
+    if (!deferred && bytes.toString('latin1', bytes.length - 66, bytes.length - 2) !== parent) return null;
+    if (kind === 'message' && bytes[prefix.length] !== OPEN_OBJECT) return null;
+    if (!isCanonicalJsonIn(bytes, prefix.length, payloadEnd)) return null;
+    return this.#advance(new BareLineEntry(position, deferred ? undefined : sha256Hex(bytes), parent, kind, bytes));
+  }
+
+  /** Move past an accepted entry; the group it completes, if it completes one. */
+  #advance(entry: CheckedEntry): EntryGroup | undefined {
+    this.#position = entry.position + 1;
+    this.#previousHash = this.#options.deferHashes === true ? null : entry.hash;
+    if (entry.kind !== 'state') {
       this.#pending = entry;
       return undefined;
     }
     const group: EntryGroup = [this.#pending!, entry];
     this.#pending = undefined;
     // Only whole groups count: a torn message at the end of a file is cut, its key with it.
-    const recorded = group[0].kind === 'message' ? (group[0].data as MessageData)['idempotency-key'] : undefined;
-    if (recorded !== undefined) this.#keys.set(recorded, group[0].position);
+    if (group[0].kind === 'message' && !isBareEntry(group[0])) {
+      const recorded = (group[0].data as MessageData)['idempotency-key'];
+      if (recorded !== undefined) this.#keys.set(recorded, group[0].position);
+    }
     return group;
   }
 

@@ -20,9 +20,11 @@
  * pair would stay). Then the groups in flight reject, every later append rejects with the
  * same CHAIN_WRITE_FAILED, and `failed` settles so the owner can exit.
  *
- * Checkpoint. The store keeps a running SHA-256 of the durable bytes and, when it closes,
- * writes the data dir's checkpoint (checkpoint.ts) for them, so the next start re-hashes
- * them as one stream instead of checking every line. While it runs it also writes one in
+ * Checkpoint. When it closes, the store writes the data dir's checkpoint (checkpoint.ts) for
+ * the durable bytes, so the next start re-hashes them as one stream instead of checking
+ * every line. The digest of those bytes is kept running, but appends do not feed it: a
+ * checkpoint reads back from the file what it has not seen (so a start that checked every
+ * line need not hash the file a second time on its way to serving). While it runs it also writes one in
  * the background every CHECKPOINT_AFTER_LINES entries: a checkpoint appends only the hashes
  * of the entries since the last one (32 bytes each), so a runtime that is killed leaves at
  * most about that many lines to check one by one, however long its chain.
@@ -41,6 +43,8 @@ export type FsyncMode = 'always' | 'never';
 const CHECKPOINT_MIN_ENTRIES = 10_000;
 /** Fewer entries than this past the checkpoint are not worth a new one while running. */
 export const CHECKPOINT_AFTER_LINES = 20_000;
+/** A checkpoint reads back what its digest has not seen in slices of this size. */
+const PREFIX_READ_BYTES = 1 << 20;
 
 
 /** What the store needs of a FileHandle, so that a test can stand in a slow or failing disk. */
@@ -69,8 +73,12 @@ export interface FileStoreParts {
   checkpoint?: {
     dir: string;
     componentHash: string;
-    /** The running digest of the file's first `endOffset` bytes. */
+    /**
+     * A running digest of the file's first `prefixHashBytes` bytes. A checkpoint catches it
+     * up from the file (appends do not feed it), so a start need not hash what it checks.
+     */
     prefixHash: Hash;
+    prefixHashBytes: number;
     /** Entries the data dir's checkpoint covers already (0 for none). */
     covered: number;
     /** Write one for the entries already there at once (a start that checked many lines). */
@@ -218,10 +226,16 @@ export class FileStore implements ChainStore {
    * A checkpoint of the durable entries, taken now and written in the background. Best
    * effort: without one the next start checks more lines, and that is all.
    */
-  #writeCheckpoint(): Promise<void> {
+  async #writeCheckpoint(): Promise<void> {
     const checkpoint = this.#checkpoint;
     const entries = this.#durableCount;
-    if (!checkpoint || entries < CHECKPOINT_MIN_ENTRIES || entries === checkpoint.covered) return Promise.resolve();
+    const bytes = this.#durableOffset;
+    if (!checkpoint || entries < CHECKPOINT_MIN_ENTRIES || entries === checkpoint.covered) return;
+    try {
+      await this.#catchUpPrefixHash(checkpoint, bytes);
+    } catch {
+      return;
+    }
     const newHashes = this.#index.hashBytes(checkpoint.hashesOnDisk, entries);
     // The digest of every hash once these are appended, without disturbing the running one
     // until they are on disk.
@@ -229,7 +243,7 @@ export class FileStore implements ChainStore {
     const parts = {
       componentHash: checkpoint.componentHash,
       entries,
-      bytes: this.#durableOffset,
+      bytes,
       chainSha256: checkpoint.prefixHash.copy().digest('hex'),
       hashesFrom: checkpoint.hashesOnDisk,
       newHashes,
@@ -243,6 +257,23 @@ export class FileStore implements ChainStore {
       },
       () => {},
     );
+  }
+
+  /**
+   * Feed the running digest the durable bytes it has not seen, up to `bytes`, read back from
+   * the file (a few MB from the page cache between two checkpoints; the whole file, in the
+   * background, after a start that checked it line by line). Reads in slices, so the event
+   * loop keeps serving meanwhile.
+   */
+  async #catchUpPrefixHash(checkpoint: NonNullable<FileStoreParts['checkpoint']>, bytes: number): Promise<void> {
+    const slice = Buffer.allocUnsafe(Math.min(PREFIX_READ_BYTES, Math.max(0, bytes - checkpoint.prefixHashBytes)));
+    while (checkpoint.prefixHashBytes < bytes) {
+      const length = Math.min(slice.length, bytes - checkpoint.prefixHashBytes);
+      const { bytesRead } = await this.#handle.read(slice, 0, length, checkpoint.prefixHashBytes);
+      if (bytesRead === 0) throw new Error(`${this.file} ends before byte ${bytes}`);
+      checkpoint.prefixHash.update(slice.subarray(0, bytesRead));
+      checkpoint.prefixHashBytes += bytesRead;
+    }
   }
 
   /** Byte offset of the line at `position`; the end of the file for the position after the last. */
@@ -271,7 +302,6 @@ export class FileStore implements ChainStore {
         }
         this.#durableCount += batch.reduce((sum, g) => sum + g.entries, 0);
         this.#durableOffset += bytes.length;
-        this.#checkpoint?.prefixHash.update(bytes);
         for (const group of batch) group.resolve();
         this.#checkpointIfDue();
       }

@@ -13,7 +13,9 @@ import { ActorchainError } from '../errors.js';
 import { canonicalOfParsed } from '../json/canonical.js';
 import { checkPrefix, readCheckpoint, trimCheckpointHashes, CHECKPOINT_FILE, type CheckedPrefix } from './checkpoint.js';
 import type { CommittedState } from './chain.js';
-import { ChainFileReader, CHAIN_FILE, type ChainTail } from './chain-file.js';
+import { ChainFileReader, CHAIN_FILE, type ChainFileOptions, type ChainTail } from './chain-file.js';
+import { checkLinks, hashLines } from './line-hasher.js';
+import { copyParentHex, entryByteLength, isBareEntry, type CheckedEntry } from './check.js';
 import { scanPrefix } from './prefix-scan.js';
 import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -31,6 +33,8 @@ export interface OpenFileStoreOptions {
   onSync?: (seconds: number) => void;
   /** Told of each state entry with sends, in chain order (the outbox finds the sends still owed). */
   onSends?: (stateHash: string, sends: Send[]) => void;
+  /** From how many bytes of lines to check a second thread hashes them (default 8 MiB; Infinity: never). */
+  twoThreadsFromBytes?: number;
 }
 
 export interface OpenedFileStore {
@@ -43,6 +47,8 @@ export interface OpenedFileStore {
   keys: Map<string, number>;
   /** Of those, the entries checked line by line (the rest: the checkpoint's prefix, re-hashed as a whole). */
   checkedLines: number;
+  /** The threads that checked them: 2 when a hash thread helped. */
+  checkThreads: 1 | 2;
 }
 
 /** The prefix a checkpoint vouches for, when there is one that fits the file. */
@@ -81,27 +87,28 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     const prefix = await checkpointedPrefix(dir, handle, options);
     const index = prefix?.index ?? new ChainIndex();
     const prefixEntries = index.length;
-    let offset = prefix?.bytes ?? 0;
-    const prefixHash = prefix?.prefixHash ?? createHash('sha256');
+    const prefixBytes = prefix?.bytes ?? 0;
     // The checkpoint's lines are not checked one by one, but their keys and sends still count.
     const prior = prefix && (await scanPrefix(handle, prefix.bytes, index));
     for (const { stateHash, sends } of prior?.sends ?? []) options.onSends?.(stateHash, sends);
-    const reader = new ChainFileReader(file, {
-      componentHash: options.componentHash,
-      knownKeys: prior?.keys,
-      onProgress: options.onProgress,
-      resume: prefix && { offset, position: prefixEntries, parent: index.hashAt(prefixEntries - 1) },
-      prefixHash,
-    });
-    let lastState = prefix && (JSON.parse(prefix.lastLine) as { data: StateData }).data;
-    for await (const group of reader.groups()) {
-      for (const entry of group) {
-        index.add(entry.hash, offset);
-        offset += Buffer.byteLength(entry.text) + 1;
-      }
-      lastState = group[1].data as StateData;
-      if (lastState.sends !== undefined) options.onSends?.(group[1].hash, lastState.sends);
-    }
+    const lines: LinesToCheck = {
+      file,
+      size: (await handle.stat()).size,
+      readerOptions: {
+        componentHash: options.componentHash,
+        knownKeys: prior?.keys,
+        onProgress: options.onProgress,
+        resume: prefix && { offset: prefixBytes, position: prefixEntries, parent: index.hashAt(prefixEntries - 1) },
+      },
+      index,
+      from: prefixBytes,
+    };
+    const onTwo = lines.size - prefixBytes >= (options.twoThreadsFromBytes ?? TWO_THREADS_FROM_BYTES) ? await checkOnTwoThreads(lines) : undefined;
+    const checked = onTwo ?? (await checkOnOneThread(lines));
+    for (const { stateHash, sends } of checked.sends) options.onSends?.(stateHash, sends);
+    const { reader, lastStateEntry } = checked;
+    const offset = checked.end;
+    const lastState = lastStateEntry ? (lastStateEntry.data as StateData) : prefix && (JSON.parse(prefix.lastLine) as { data: StateData }).data;
     const tail = reader.tail;
     if (tail) {
       options.onWarning(
@@ -123,7 +130,9 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     const checkpoint = {
       dir,
       componentHash: options.componentHash,
-      prefixHash,
+      // The digest of the bytes the checkpoint vouched for; the store catches it up with the rest.
+      prefixHash: prefix?.prefixHash ?? createHash('sha256'),
+      prefixHashBytes: prefixBytes,
       // What a checkpoint of this format covers (one of the earlier format counts for nothing: it is rewritten).
       covered: hashesOnDisk,
       // A start that checked many lines, or found a checkpoint of the earlier format, writes one at once.
@@ -132,12 +141,118 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       hashesDigest,
     };
     const store = new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, checkpoint, onSync: options.onSync });
-    return { store, state, recovered: index.length, checkedLines, keys: reader.idempotencyKeys };
+    return { store, state, recovered: index.length, checkedLines, checkThreads: onTwo ? 2 : 1, keys: reader.idempotencyKeys };
   } catch (err) {
     await handle?.close();
     await lock.release();
     throw err;
   }
+}
+
+/** Below this many bytes to check, a second thread costs more to start than it saves. */
+const TWO_THREADS_FROM_BYTES = 8 << 20;
+
+interface LinesToCheck {
+  file: string;
+  /** The file's size: what both threads read up to. */
+  size: number;
+  readerOptions: ChainFileOptions;
+  /** Holds the entries before `from`; the checked ones are added to it. */
+  index: ChainIndex;
+  /** Where the lines to check start. */
+  from: number;
+}
+
+interface CheckedLines {
+  reader: ChainFileReader;
+  /** Where the whole groups end. */
+  end: number;
+  lastStateEntry: CheckedEntry | undefined;
+  /** State entries with sends, in chain order. */
+  sends: { stateHash: string; sends: Send[] }[];
+}
+
+/**
+ * Read the lines with `reader`, adding each entry's offset (and, with `addHashes`, its hash)
+ * as it goes: the whole groups, their sends, the last state.
+ */
+async function readGroups(reader: ChainFileReader, from: number, onEntry: (entry: CheckedEntry, offset: number) => void) {
+  let offset = from;
+  let lastStateEntry: CheckedEntry | undefined;
+  const sends: CheckedLines['sends'] = [];
+  for await (const batch of reader.batches()) {
+    for (const group of batch) {
+      for (const entry of group) {
+        onEntry(entry, offset);
+        offset += entryByteLength(entry) + 1;
+      }
+      lastStateEntry = group[1];
+      // A bare state has no sends, and is not decoded (unless it is the last).
+      const stateSends = isBareEntry(lastStateEntry) ? undefined : (lastStateEntry.data as StateData).sends;
+      if (stateSends !== undefined) sends.push({ stateHash: lastStateEntry.hash, sends: stateSends });
+    }
+  }
+  return { end: offset, lastStateEntry, sends };
+}
+
+/** Every check on this thread, line by line: what decides a chain, and names what is wrong with it. */
+async function checkOnOneThread(lines: LinesToCheck): Promise<CheckedLines> {
+  const reader = new ChainFileReader(lines.file, { ...lines.readerOptions, upTo: lines.size });
+  const read = await readGroups(reader, lines.from, (entry, offset) => lines.index.add(entry.hash, offset));
+  return { reader, ...read };
+}
+
+/**
+ * The same checks on two threads: the hash thread (line-hasher.ts) hashes every line while
+ * this one checks everything else and keeps the parent each entry names; then the parents
+ * are compared with the hashes. Undefined, with nothing added to the index, unless every
+ * check passed: then one thread checks the lines again, so a chain with a fault is reported
+ * (or its torn tail cut) exactly as before.
+ */
+async function checkOnTwoThreads(lines: LinesToCheck): Promise<CheckedLines | undefined> {
+  const { index } = lines;
+  const first = index.length;
+  const hashed = hashLines({ file: lines.file, from: lines.from, to: lines.size });
+  const reader = new ChainFileReader(lines.file, { ...lines.readerOptions, upTo: lines.size, deferHashes: true });
+  // Sized for the shortest line an entry can have (about 100 bytes), so they seldom grow.
+  let offsets = new Float64Array(Math.ceil((lines.size - lines.from) / 96) + 16);
+  let parents = Buffer.allocUnsafe(offsets.length * 64);
+  let count = 0;
+  let linked = true;
+  const keepParent = (entry: CheckedEntry) => {
+    if (count === offsets.length) {
+      const grownOffsets = new Float64Array(count * 2);
+      grownOffsets.set(offsets);
+      offsets = grownOffsets;
+      const grownParents = Buffer.allocUnsafe(count * 2 * 64);
+      parents.copy(grownParents, 0, 0, count * 64);
+      parents = grownParents;
+    }
+    // The genesis names none; the rest are compared with the hashes below.
+    if (entry.position === 0) linked &&= entry.parent === null;
+    else linked &&= copyParentHex(entry, parents, count * 64);
+  };
+  let read;
+  try {
+    read = await readGroups(reader, lines.from, (entry, offset) => {
+      keepParent(entry);
+      offsets[count++] = offset;
+    });
+  } catch {
+    await hashed;
+    return undefined;
+  }
+  // A message left without its state is cut as a tail only if its link holds.
+  const pending = reader.pending;
+  if (pending) keepParent(pending);
+  const checkedLines = count + (pending ? 1 : 0);
+  const hashes = await hashed;
+  const firstParent = first === 0 ? null : index.hashAt(first - 1);
+  if (!linked || hashes === undefined || hashes.lines < checkedLines || !checkLinks(hashes, parents, checkedLines, firstParent)) {
+    return undefined;
+  }
+  index.addMany(hashes.hashes.subarray(0, count * 32), offsets.subarray(0, count));
+  return { reader, ...read };
 }
 
 async function syncDirectory(dir: string): Promise<void> {

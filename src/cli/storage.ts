@@ -72,7 +72,7 @@ export async function openChain(
   }
   const progress = new Progress('checking chain.ndjson', 'bytes');
   const started = performance.now();
-  const { store, state, recovered, checkedLines, keys } = await openFileStore(config.dataDir, {
+  const { store, state, recovered, checkedLines, checkThreads, keys } = await openFileStore(config.dataDir, {
     componentHash,
     onSends,
     fsync: config.fsync,
@@ -87,7 +87,7 @@ export async function openChain(
     })
     .finally(() => progress.done());
   log.info(
-    { dataDir: config.dataDir, fsync: config.fsync, entries: recovered, linesChecked: checkedLines, ms: Math.round(performance.now() - started) },
+    { dataDir: config.dataDir, fsync: config.fsync, entries: recovered, linesChecked: checkedLines, checkThreads, ms: Math.round(performance.now() - started) },
     recovered > 0 ? `chain resumed from ${config.dataDir}` : `new chain in ${config.dataDir}`,
   );
   return { chain: new Chain(store, state, keys), failed: store.failed };

@@ -82,7 +82,8 @@ const CLOSE_ARRAY = 0x5d;
  */
 export function isCanonicalJsonText(text: string): boolean {
   if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) return false;
-  return scanCanonical(Buffer.from(text, 'utf8'));
+  const bytes = Buffer.from(text, 'utf8');
+  return scanCanonical(bytes, 0, bytes.length);
 }
 
 /**
@@ -98,10 +99,17 @@ export function isCanonicalJsonText(text: string): boolean {
  * of a chain file on a reopen.
  */
 export function isCanonicalJsonBytes(bytes: Uint8Array): boolean {
-  return isUtf8(bytes) && scanCanonical(bytes);
+  return isUtf8(bytes) && scanCanonical(bytes, 0, bytes.length);
 }
 
-/** The scan of isCanonicalJsonBytes, for bytes known to be UTF-8. */
+/**
+ * isCanonicalJsonBytes for the value that should fill bytes[from, to) exactly (a chain line's
+ * payload), without a view of it; `bytes` as a whole must be UTF-8.
+ */
+export function isCanonicalJsonIn(bytes: Uint8Array, from: number, to: number): boolean {
+  return isUtf8(bytes) && scanCanonical(bytes, from, to);
+}
+
 /**
  * The containers around the innermost open one, three numbers each: its closing byte and the
  * previous key of the object it is in. Kept between calls (the scan is synchronous and never
@@ -109,10 +117,15 @@ export function isCanonicalJsonBytes(bytes: Uint8Array): boolean {
  */
 const stack: number[] = [];
 
-function scanCanonical(b: Uint8Array): boolean {
-  stack.length = 0;
-  const n = b.length;
-  let at = 0;
+/**
+ * The scan, for bytes known to be UTF-8: whether one canonical value fills b[from, n). It may
+ * read past `n` (a string or a container that does not end before it), but then its value
+ * does not end exactly at `n`, so the answer is false.
+ */
+function scanCanonical(b: Uint8Array, from: number, n: number): boolean {
+  // A scan that answered true emptied the stack; only one that gave up early leaves it full.
+  if (stack.length !== 0) stack.length = 0;
+  let at = from;
   /** The closing byte of the innermost open container (0: none). */
   let top = 0;
   let depth = 0;

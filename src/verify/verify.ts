@@ -38,7 +38,7 @@ export async function verifyChain(
     // Both readers stop at the size the file has now: a live runtime may be appending.
     const upTo = (await stat(source.file).catch(() => undefined))?.size;
     structure = new StructureThread({ file: source.file, componentHash: source.options.componentHash, upTo });
-    groups = new ChainFileReader(source.file, { ...source.options, upTo, deferHashes: true });
+    groups = new ChainFileReader(source.file, { ...source.options, upTo, deferHashes: true, deferCanonical: true });
   }
   let entries = 0;
   let head: string | undefined;
