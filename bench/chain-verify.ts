@@ -5,7 +5,8 @@
  *  - reopen: what `run` does on start (check the file, build the index), from the checkpoint
  *    a clean stop leaves, from one a kill leaves at worst (20,000 entries behind), and
  *    without one (every line checked);
- *  - start-up: `actorchain run` on the data dir, from spawn to listening;
+ *  - start-up: `actorchain run` on the data dir, from spawn to listening, with the checkpoint
+ *    and without it;
  *  - verify: hashes, links and the replay, through the real CLI.
  * Goals: reopen of 300k <= 2x the baseline; start-up with 1M <= 2 s; verify >= 200,000 entries/s.
  *
@@ -134,6 +135,12 @@ for (const entries of sizes) {
     const runtime = await startRuntime(componentFile, ['--data-dir', dir]);
     await runtime.stop();
     console.log(`  start-up (spawn to listening):        ${runtime.startMs.toFixed(0)} ms`);
+    // A chain copied without its checkpoint, or written by a version without one.
+    renameSync(checkpoint, `${checkpoint}.aside`);
+    const uncheckpointed = await startRuntime(componentFile, ['--data-dir', dir]);
+    await uncheckpointed.stop();
+    renameSync(`${checkpoint}.aside`, checkpoint);
+    console.log(`  start-up without a checkpoint:        ${uncheckpointed.startMs.toFixed(0)} ms`);
 
     started = performance.now();
     const output = execFileSync(process.execPath, [CLI, 'verify', componentFile, dir], { encoding: 'utf8' }).trim();
@@ -142,7 +149,7 @@ for (const entries of sizes) {
     console.log(`  verify: ${output} (${wallMs.toFixed(0)} ms wall, component load included)`);
     console.log(
       `= ${fmt(entries)} entries: reopen ${best.warm.toFixed(0)} ms (${(best.warm / best.baseline).toFixed(2)}x read-and-hash), ` +
-        `${best.cold.toFixed(0)} ms without checkpoint (${(best.cold / best.baseline).toFixed(2)}x), ${afterKill.ms.toFixed(0)} ms after a kill (${(afterKill.ms / best.baseline).toFixed(2)}x); start-up ${runtime.startMs.toFixed(0)} ms; ` +
+        `${best.cold.toFixed(0)} ms without checkpoint (${(best.cold / best.baseline).toFixed(2)}x), ${afterKill.ms.toFixed(0)} ms after a kill (${(afterKill.ms / best.baseline).toFixed(2)}x); start-up ${runtime.startMs.toFixed(0)} ms (${uncheckpointed.startMs.toFixed(0)} ms without checkpoint); ` +
         `verify ${fmt(reported)} entries/s (${(reported / VERIFY_GOAL).toFixed(2)}x the goal of ${fmt(VERIFY_GOAL)})`,
     );
   } finally {
