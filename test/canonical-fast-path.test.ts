@@ -107,6 +107,21 @@ test('isCanonicalJsonBytes scans UTF-8 bytes: keys in UTF-16 order, never bytes 
   assert.equal(isCanonicalJsonBytes(Buffer.from('{"\ue000":1,"😀":2}')), false);
   assert.equal(isCanonicalJsonBytes(Buffer.from('{"é":1,"😀":2}')), true);
   assert.equal(canonicalJson(JSON.parse('{"\uffff":1,"😀":2}')), '{"😀":2,"\uffff":1}');
+  // A later key is compared with the one before as it is scanned: prefixes, escapes, ends.
+  for (const [text, canonical] of [
+    ['{"a":1,"ab":2}', true],
+    ['{"ab":1,"a":2}', false],
+    ['{"a":1,"a":2}', false],
+    ['{"":1,"":2}', false],
+    ['{"a0001":1,"a0002":2,"a0010":3}', true],
+    ['{"a0002":1,"a0001":2}', false],
+    ['{"a":1,"a\\n":2}', false],
+    ['{"a":1,"b\\n":2}', false],
+    ['{"ab":1,"ab\u0001":2}', false],
+    ['{"a":{"z":1},"b":{"a":1}}', true],
+  ] as const) {
+    assert.equal(isCanonicalJsonBytes(Buffer.from(text)), canonical, text);
+  }
   assert.equal(isCanonicalJsonBytes(Buffer.from([0x22, 0xff, 0x22])), false, 'not UTF-8');
   assert.equal(isCanonicalJsonBytes(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22])), false, 'an encoded surrogate is not UTF-8');
   assert.equal(isCanonicalJsonText('"\ud800"'), false, 'a lone surrogate (the character, not an escape) has no canonical form');

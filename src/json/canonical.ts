@@ -203,8 +203,8 @@ function scanCanonical(b: Uint8Array, from: number, n: number): boolean {
       if (next !== 0x2c) return false;
       if (top === CLOSE_OBJECT) {
         // A later key: strictly after the one before it.
-        const end = plainKeyEnd(b, at);
-        if (end === -1 || b[end] !== 0x3a || !ascendingUtf16(b, keyStart, keyEnd, at + 1, end - 1)) return false;
+        const end = laterKeyEnd(b, at, keyStart, keyEnd);
+        if (end === -1 || b[end] !== 0x3a) return false;
         keyStart = at + 1;
         keyEnd = end - 1;
         at = end + 1;
@@ -252,22 +252,41 @@ function plainKeyEnd(b: Uint8Array, at: number): number {
 }
 
 /**
- * Whether the UTF-8 text b[a, aEnd) sorts strictly before b[c, cEnd) by UTF-16 code units.
+ * plainKeyEnd for a key that must also sort strictly after the previous key b[p, pEnd) (a
+ * plain key itself) by UTF-16 code units, in one pass: while the two agree byte for byte the
+ * new key's bytes need no check of their own (the previous key's passed it); the first
+ * difference decides the order, and the rest only needs to be plain.
+ *
  * UTF-8 bytes sort as code points do, and so do UTF-16 units, except that a character above
  * U+FFFF (a 4-byte sequence, lead F0-F4; a surrogate pair in UTF-16) sorts before one in
- * U+E000-U+FFFF (lead EE-EF). The first differing bytes are both lead bytes (or ASCII), since
- * everything before them is the same.
+ * U+E000-U+FFFF (lead EE-EF). The first differing bytes are both lead bytes (or ASCII), or
+ * both continuation bytes, since everything before them is the same.
  */
-function ascendingUtf16(b: Uint8Array, a: number, aEnd: number, c: number, cEnd: number): boolean {
-  for (; a < aEnd && c < cEnd; a++, c++) {
-    const x = b[a]!;
-    const y = b[c]!;
-    if (x === y) continue;
-    if (x >= 0xf0 && (y === 0xee || y === 0xef)) return true;
-    if (y >= 0xf0 && (x === 0xee || x === 0xef)) return false;
-    return x < y;
+function laterKeyEnd(b: Uint8Array, at: number, p: number, pEnd: number): number {
+  if (b[at] !== QUOTE) return -1;
+  let i = at + 1;
+  for (; ; i++, p++) {
+    const c = b[i];
+    if (p === pEnd) {
+      // The previous key is a prefix of this one: this one must go on.
+      if (c === QUOTE) return -1;
+      break;
+    }
+    const x = b[p]!;
+    if (c === x) continue;
+    // This one ends first, or holds what a plain key cannot (an escape, a control character,
+    // the end of the input): not a later plain key.
+    if (c === undefined || PLAIN_IN_STRING[c] !== 1) return -1;
+    const later = c >= 0xf0 && (x === 0xee || x === 0xef) ? false : x >= 0xf0 && (c === 0xee || c === 0xef) ? true : c > x;
+    if (!later) return -1;
+    break;
   }
-  return a === aEnd && c < cEnd;
+  for (; ; i++) {
+    const c = b[i];
+    if (c === undefined) return -1;
+    if (PLAIN_IN_STRING[c] === 1) continue;
+    return c === QUOTE ? i + 1 : -1;
+  }
 }
 
 // crypto.hash (Node 20.12+) skips the Hash object: a third of the cost for short lines.

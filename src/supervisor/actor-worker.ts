@@ -182,7 +182,10 @@ export class ActorWorker {
       if (committed !== this.#committedState) state = this.#committedState = committed;
     }
     const id = ++this.#lastId;
-    if (this.#unsent.push({ id, message, state }) === 1) setImmediate(this.#flush);
+    // An idle worker gets a message at once: there is nothing to batch it with that would not
+    // wait for it. Behind pending ones, the others of this turn of the event loop go along.
+    if (this.#pending.length === 0 && this.#unsent.length === 0) this.#applyPort.postMessage([{ id, message, state }]);
+    else if (this.#unsent.push({ id, message, state }) === 1) setImmediate(this.#flush);
     return new Promise<CallVerdict>((resolve, reject) => {
       this.#pending.push({ id, timeoutMs, headSinceMs: Date.now(), resolve, reject });
       if (this.#pending.length === 1) this.#watch();
