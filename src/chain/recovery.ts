@@ -103,7 +103,9 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       index,
       from: prefixBytes,
     };
-    const onTwo = lines.size - prefixBytes >= (options.twoThreadsFromBytes ?? TWO_THREADS_FROM_BYTES) ? await checkOnTwoThreads(lines) : undefined;
+    const toCheck = lines.size - prefixBytes;
+    const twoThreads = toCheck >= (options.twoThreadsFromBytes ?? TWO_THREADS_FROM_BYTES) && toCheck <= TWO_THREADS_UP_TO_BYTES;
+    const onTwo = twoThreads ? await checkOnTwoThreads(lines) : undefined;
     const checked = onTwo ?? (await checkOnOneThread(lines));
     for (const { stateHash, sends } of checked.sends) options.onSends?.(stateHash, sends);
     const { reader, lastStateEntry } = checked;
@@ -151,6 +153,12 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
 
 /** Below this many bytes to check, a second thread costs more to start than it saves. */
 const TWO_THREADS_FROM_BYTES = 8 << 20;
+/**
+ * Above this many, one thread checks them: until the end, the two-thread check holds the
+ * parent each line names and each line's hash in raw and hex (160 bytes a line, 1.3 times
+ * the bytes checked for the echo actor's lines), where one thread holds only the index.
+ */
+const TWO_THREADS_UP_TO_BYTES = 256 << 20;
 
 interface LinesToCheck {
   file: string;
