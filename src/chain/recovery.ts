@@ -181,8 +181,8 @@ interface CheckedLines {
 }
 
 /**
- * Read the lines with `reader`, adding each entry's offset (and, with `addHashes`, its hash)
- * as it goes: the whole groups, their sends, the last state.
+ * Read the whole groups with `reader`, telling `onEntry` of each entry and its byte offset:
+ * where they end, their sends, the last state.
  */
 async function readGroups(reader: ChainFileReader, from: number, onEntry: (entry: CheckedEntry, offset: number) => void) {
   let offset = from;
