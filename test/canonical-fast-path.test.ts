@@ -119,6 +119,16 @@ test('isCanonicalJsonBytes scans UTF-8 bytes: keys in UTF-16 order, never bytes 
     ['{"a":1,"b\\n":2}', false],
     ['{"ab":1,"ab\u0001":2}', false],
     ['{"a":{"z":1},"b":{"a":1}}', true],
+    // Numbers: the plain integers taken first, and what only looks like one.
+    ['[10,123456789012345,1234567890123456,1.5,-1,0]', true],
+    ['[12345678901234567890]', false],
+    ['[1e5]', false],
+    ['[1E+21]', false],
+    ['[1e+21]', true],
+    ['[01]', false],
+    ['[1-]', false],
+    ['[1.]', false],
+    ['[-0]', false],
   ] as const) {
     assert.equal(isCanonicalJsonBytes(Buffer.from(text)), canonical, text);
   }

@@ -135,7 +135,20 @@ function scanCanonical(b: Uint8Array, from: number, n: number): boolean {
   for (;;) {
     // A value at `at`.
     const c = b[at]!;
-    if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
+    // The usual number first: a positive integer of up to 15 digits, which prints as itself.
+    // Anything else (a sign, a fraction, an exponent, a leading 0, more digits) is looked at
+    // again from its start below.
+    let integer = false;
+    if (c >= 0x31 && c <= 0x39) {
+      const start = at;
+      let d = b[++at];
+      while (d !== undefined && d >= 0x30 && d <= 0x39) d = b[++at];
+      integer = at - start < 16 && d !== 0x2e && d !== 0x45 && d !== 0x65 && d !== 0x2d && d !== 0x2b;
+      if (!integer) at = start;
+    }
+    if (integer) {
+      // Scanned above.
+    } else if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
       const start = at;
       let plainInteger = true;
       for (; at < n; at++) {
