@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -19,7 +20,9 @@ export function defaultLogFormat(fd: 1 | 2 = 1): LogFormat {
  * process and just as synchronously, one line per entry (its fields inline) so it still greps.
  */
 export function createLogger(level: LogLevel, fd: 1 | 2 = 1, format: LogFormat = defaultLogFormat(fd)): Logger {
+  // pino-pretty is loaded only for a terminal: a runtime logging JSON lines starts without it.
+  const pretty = () => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const destination =
-    format === 'pretty' ? pretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', singleLine: true }) : pino.destination({ fd, sync: true });
+    format === 'pretty' ? pretty()({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', singleLine: true }) : pino.destination({ fd, sync: true });
   return pino({ level, base: { pid: process.pid } }, destination);
 }

@@ -23,6 +23,9 @@ export interface ActorOptions {
   outbox: Outbox;
 }
 
+/** What starting the worker needs of the options. */
+export type SupervisorStartOptions = Pick<ActorOptions, 'initTimeoutMs' | 'maxRestarts' | 'restartWindowMs' | 'allowedSendOrigins' | 'onRestart'>;
+
 export interface Applied {
   head: string;
   message: string;
@@ -62,8 +65,30 @@ export class Actor {
    * Start the component's worker and, for a chain with no entries, commit genesis and the
    * state from `init`. A chain that already has a state resumes from it without `init`.
    */
-  static async start(component: LoadedComponent, chain: Chain, options: ActorOptions, logger: Logger): Promise<Actor> {
-    const supervisor = await Supervisor.start(
+  static async start(
+    component: LoadedComponent,
+    chain: Chain,
+    options: ActorOptions,
+    logger: Logger,
+    starting: Promise<Supervisor> = Actor.startSupervisor(component, options, logger),
+  ): Promise<Actor> {
+    const supervisor = await starting;
+    const actor = new Actor(component, chain, supervisor, options, logger);
+    try {
+      if (chain.length === 0) await actor.#commitInit();
+    } catch (err) {
+      await supervisor.close();
+      throw err;
+    }
+    return actor;
+  }
+
+  /**
+   * The component's worker, started: what start() waits for, begun apart so that a runtime
+   * can start it while its chain is being checked (it needs no state until a message).
+   */
+  static startSupervisor(component: LoadedComponent, options: SupervisorStartOptions, logger: Logger): Promise<Supervisor> {
+    return Supervisor.start(
       component,
       {
         instantiateTimeoutMs: options.initTimeoutMs,
@@ -74,14 +99,6 @@ export class Actor {
       },
       logger,
     );
-    const actor = new Actor(component, chain, supervisor, options, logger);
-    try {
-      if (chain.length === 0) await actor.#commitInit();
-    } catch (err) {
-      await supervisor.close();
-      throw err;
-    }
-    return actor;
   }
 
   async #commitInit(): Promise<void> {

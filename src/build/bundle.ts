@@ -3,7 +3,7 @@
  * packages, TypeScript) become one ES module, the form componentize-js takes.
  * `ntwk:simple-actor/runtime` stays an import: the component imports it from the runtime.
  */
-import { build, type Message, type Plugin } from 'esbuild';
+import type { Message, Plugin } from 'esbuild';
 import { SourceMap } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,8 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
   // bundle, and with it the cache key, does not depend on where build was run from.
   const baseDir = dirname(sourcePath);
   try {
+    // Loaded here, not at start-up: only `build` needs esbuild.
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [sourcePath],
       absWorkingDir: baseDir,

@@ -224,14 +224,29 @@ export async function run(config: RunConfig): Promise<void> {
     queueDepth: () => actor?.pending ?? 0,
     sendsPending: () => outbox?.pending ?? 0,
   });
+  // The worker starts (its thread, the component instantiated, a spare) while the chain is
+  // checked: it needs no state until the first message.
+  const onRestart = (cause: string) => metrics.restarts.inc({ cause });
+  const supervisorStarting = Actor.startSupervisor(component, { ...config, onRestart }, log);
+  supervisorStarting.catch(() => {}); // (awaited below, or closed if the chain is refused)
+  const closeSupervisor = () => supervisorStarting.then((supervisor) => supervisor.close(), () => {});
   // The sends still owed are found while the chain is checked: one pass over it.
   const dataDir = config.storage.dataDir;
-  const deliveryLog = dataDir === null ? undefined : await readDeliveryLog(dataDir);
-  const owed = new OwedSends(deliveryLog?.cursors ?? new Map());
-  const { chain, failed } = await openChain(config.storage, component.hash, log, {
-    onSync: (seconds) => metrics.fsyncSeconds.observe(seconds),
-    onSends: (stateHash, sends) => owed.add(stateHash, sends),
-  });
+  let opened;
+  let owed: OwedSends;
+  let deliveryLog;
+  try {
+    deliveryLog = dataDir === null ? undefined : await readDeliveryLog(dataDir);
+    owed = new OwedSends(deliveryLog?.cursors ?? new Map());
+    opened = await openChain(config.storage, component.hash, log, {
+      onSync: (seconds) => metrics.fsyncSeconds.observe(seconds),
+      onSends: (stateHash, sends) => owed.add(stateHash, sends),
+    });
+  } catch (err) {
+    await closeSupervisor();
+    throw err;
+  }
+  const { chain, failed } = opened;
   chainLength = () => chain.durable.length;
   let chainFailed = false;
   void failed.then(() => (chainFailed = true));
@@ -246,11 +261,12 @@ export async function run(config: RunConfig): Promise<void> {
     const options = {
       ...config,
       outbox,
-      onRestart: (cause: string) => metrics.restarts.inc({ cause }),
+      onRestart,
       onSendRefused: () => metrics.sends.inc({ outcome: 'not-allowed' }),
     };
-    actor = await Actor.start(component, chain, options, log);
+    actor = await Actor.start(component, chain, options, log, supervisorStarting);
   } catch (err) {
+    if (!actor) await closeSupervisor();
     await outbox?.close();
     await chain.close();
     throw err;

@@ -2,7 +2,6 @@ import { access, constants, mkdir, mkdtemp, readFile, readdir, rename, rm, write
 import { readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { transpile } from '@bytecodealliance/jco';
 import { sha256Hex } from '../json/canonical.js';
 import type { DirectAbi } from './calls.js';
 import { analyzeBindings } from './direct-abi.js';
@@ -72,6 +71,9 @@ export async function transpileCached(component: Uint8Array, componentHash: stri
   const cached = await readTranspiled(dir);
   if (cached) return cached;
 
+  // jco (and its native minifier) is loaded only for a component not in the cache: a start
+  // with a cached one does without it.
+  const { transpile } = await import('@bytecodealliance/jco');
   const result = await transpile(component, OPTIONS);
   const staging = `${dir}.${process.pid}.${Date.now()}.tmp`;
   await mkdir(staging, { recursive: true });

@@ -4,7 +4,6 @@
  * names) is read with wasm-tools' decoder as jco ships it. Refusals name what the file is
  * and what to do, in one line: the decoder's "Caused by" chain is folded into it.
  */
-import { componentWit } from '@bytecodealliance/jco';
 import { ActorchainError } from '../errors.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -103,6 +102,8 @@ export interface ComponentWorld {
 export async function readWorld(bytes: Uint8Array, name: string): Promise<ComponentWorld> {
   let wit: string;
   try {
+    // Loaded only here: a start with a cached transpile never needs the decoder.
+    const { componentWit } = await import('@bytecodealliance/jco');
     wit = await componentWit(bytes);
   } catch (err) {
     const reason = oneLine(err).replace(/^Failed to decode wit component: /, '');
