@@ -11,7 +11,14 @@ const TAILS: Array<[string, (lines: string[]) => string]> = [
   ['a last line that is not JSON', () => '{"data":{"mess\n'],
   ['a message with no state after it', (lines) => `${messageAfter(lines.at(-1)!)}\n`],
   ['a message, then its state cut short', (lines) => `${messageAfter(lines.at(-1)!)}\n{"data":{"sta`],
+  // Whole lines, but the last is not JSON: a stray quote in its parent (a bare state's form otherwise).
+  ['a message, then a state line that is not JSON', (lines) => `${messageAfter(lines.at(-1)!)}\n${stateWithStrayQuote(messageAfter(lines.at(-1)!))}\n`],
 ];
+
+/** A state entry after `line` with one byte of its parent's hex made a quote: not JSON. */
+function stateWithStrayQuote(line: string): string {
+  return `{"data":{"state":{"n":99}},"parent":""${sha256(line).slice(1)}"}`;
+}
 
 /** A well-formed message entry following `line`. */
 function messageAfter(line: string): string {
@@ -52,4 +59,16 @@ test('verify reports a torn tail as not part of the chain and verifies the rest'
   assert.equal(verified.code, 0, verified.stderr);
   assert.match(verified.stdout, /^verified 4 entries/);
   assert.match(verified.stderr, /warning: not part of the chain, not verified: 14 bytes from line 5: line 5 has no newline/);
+});
+
+test('verify takes a last line that is not JSON for a torn tail, even one shaped like a bare state', async (t) => {
+  const component = await buildFixture('echo');
+  const dataDir = tempDir(t);
+  await makeChain(t, component, dataDir, [{ n: 1 }]);
+  const message = messageAfter(readLines(dataDir).at(-1)!);
+  appendFileSync(chainFile(dataDir), `${message}\n${stateWithStrayQuote(message)}\n`);
+  const verified = await runCli(['verify', component, dataDir]);
+  assert.equal(verified.code, 0, verified.stderr);
+  assert.match(verified.stdout, /^verified 4 entries/);
+  assert.match(verified.stderr, /warning: not part of the chain, not verified: .* from line 5: line 5 is a message entry with no state after it; line 6 is not JSON/);
 });

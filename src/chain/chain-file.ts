@@ -166,7 +166,14 @@ export class ChainFileReader {
         const chunk = Buffer.allocUnsafe(carryBytes + Math.min(Math.max(CHUNK_BYTES, carryBytes), size - position));
         return handle.read(chunk, carryBytes, chunk.length - carryBytes, position).then(({ bytesRead }) => ({ chunk, bytesRead }), this.#unreadable);
       };
-      nextRead = read < size ? readAfter(0, read) : undefined;
+      // A read that fails while the consumer is busy must not go unhandled: it is thrown when
+      // its turn comes (the handler below only marks it as looked after).
+      const prefetch = (carryBytes: number, position: number) => {
+        const pending = readAfter(carryBytes, position);
+        pending.catch(() => {});
+        return pending;
+      };
+      nextRead = read < size ? prefetch(0, read) : undefined;
       while (nextRead !== undefined && torn === undefined) {
         const { chunk, bytesRead } = await nextRead;
         nextRead = undefined;
@@ -174,7 +181,7 @@ export class ChainFileReader {
         read += bytesRead;
         carry.copy(chunk, 0);
         const buffer = chunk.subarray(0, carry.length + bytesRead);
-        if (read < size) nextRead = readAfter(buffer.length - (buffer.lastIndexOf(NEWLINE) + 1), read);
+        if (read < size) nextRead = prefetch(buffer.length - (buffer.lastIndexOf(NEWLINE) + 1), read);
         let start = 0;
         for (;;) {
           const batch: EntryGroup[] = [];
@@ -225,7 +232,7 @@ export class ChainFileReader {
       const end = bufferOffset + nl + 1;
       start = nl + 1;
       // Most lines are bare messages and states, checked without decoding; the rest are parsed.
-      let group = this.#checker.acceptBareLine(bytes);
+      let group = this.#checker.acceptBareLine(bytes, end === size);
       if (group === null) {
         const text = bytes.toString('utf8');
         // Invalid UTF-8 decodes to U+FFFD, which would change the bytes that are hashed.

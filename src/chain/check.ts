@@ -43,8 +43,8 @@ export interface CheckerOptions {
    * Leave hashes and parent links to a second pass over the same text that runs beside this
    * one (a reopen's hash thread, verify's structure thread): hash an entry only if its hash
    * is asked for. That pass must check every line this one accepts, and its verdict must
-   * come before the entries are trusted: a bare line's parent is taken to be the 64 bytes
-   * before its closing `"}`, which only that pass proves are the hash before's hex.
+   * come before the entries are trusted: a bare line's parent is taken to be the 64 hex
+   * bytes before its closing `"}`, which only that pass proves are the hash before's.
    */
   deferHashes?: boolean;
   /** With deferHashes, leave canonical form to that pass as well (verify's structure thread checks it). */
@@ -176,6 +176,14 @@ const QUOTE = 0x22;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 
+function isLowerHex(bytes: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
 function hasAt(bytes: Buffer, at: number, expected: Buffer): boolean {
   for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
   return true;
@@ -291,11 +299,12 @@ export class ChainChecker {
    * the entry before: `{"data":{"message":X},"parent":"<hash>"}` or the same with "state".
    * Its bytes are then canonical exactly when X is (the rest is fixed ASCII in canonical
    * order), and X scanning as one canonical value is also what proves the line has that
-   * shape, so nothing is parsed. Answers null, having changed nothing, for any other line
+   * shape, so nothing is parsed. `last`: the line is the file's last (so it may be torn).
+   * Answers null, having changed nothing, for any other line
    * (a genesis, a key, sends, a journal, a wrong parent, text the scan cannot decide): pass
    * it to accept(), which checks it in full and names what is wrong.
    */
-  acceptBareLine(bytes: Buffer): EntryGroup | undefined | null {
+  acceptBareLine(bytes: Buffer, last = false): EntryGroup | undefined | null {
     const position = this.#position;
     if (position === 0) return null;
     const deferred = this.#options.deferHashes === true;
@@ -305,9 +314,14 @@ export class ChainChecker {
     const payloadEnd = bytes.length - PARENT_SUFFIX_CHARS;
     if (payloadEnd <= prefix.length || !hasAt(bytes, 0, prefix) || !hasAt(bytes, payloadEnd, PARENT_MEMBER_BYTES)) return null;
     if (bytes[bytes.length - 2] !== QUOTE || bytes[bytes.length - 1] !== CLOSE_OBJECT) return null;
-    // Deferred, the other pass checks that these 64 bytes are the hash before's hex (see
-    // deferHashes); the line's shape is proven only with that check, as its hash is.
-    if (!deferred && bytes.toString('latin1', bytes.length - 66, bytes.length - 2) !== parent) return null;
+    if (deferred) {
+      // The other pass checks that these 64 bytes are the hash before's hex (see
+      // deferHashes). But a file's last line that is not JSON is a torn tail, not an entry,
+      // and must be told apart here: for it they must at least be hex.
+      if (last && !isLowerHex(bytes, bytes.length - 66, bytes.length - 2)) return null;
+    } else if (bytes.toString('latin1', bytes.length - 66, bytes.length - 2) !== parent) {
+      return null;
+    }
     if (kind === 'message' && bytes[prefix.length] !== OPEN_OBJECT) return null;
     if (!isCanonicalJsonIn(bytes, prefix.length, payloadEnd)) return null;
     return this.#advance(new BareLineEntry(position, deferred ? undefined : sha256Hex(bytes), parent, kind, bytes));

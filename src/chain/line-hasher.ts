@@ -24,10 +24,17 @@ export interface LineHashes {
   lines: number;
 }
 
-/** Start hashing at once; the answer is undefined when the thread fails (the caller then checks alone). */
-export function hashLines(request: LineHashRequest): Promise<LineHashes | undefined> {
-  return new Promise((resolve) => {
-    let worker: Worker;
+export interface HashThread {
+  /** The hashes; undefined when the thread failed or was stopped (the caller then checks alone). */
+  readonly hashed: Promise<LineHashes | undefined>;
+  /** Stop it early (its answer is no longer wanted). */
+  stop(): Promise<void>;
+}
+
+/** Start hashing at once. */
+export function hashLines(request: LineHashRequest): HashThread {
+  let worker: Worker | undefined;
+  const hashed = new Promise<LineHashes | undefined>((resolve) => {
     try {
       worker = new Worker(WORKER_ENTRY, { workerData: request });
     } catch {
@@ -40,6 +47,12 @@ export function hashLines(request: LineHashRequest): Promise<LineHashes | undefi
     worker.once('error', () => resolve(undefined));
     worker.once('exit', () => resolve(undefined));
   });
+  return {
+    hashed,
+    stop: async () => {
+      await worker?.terminate();
+    },
+  };
 }
 
 /**

@@ -220,7 +220,7 @@ async function checkOnOneThread(lines: LinesToCheck): Promise<CheckedLines> {
 async function checkOnTwoThreads(lines: LinesToCheck): Promise<CheckedLines | undefined> {
   const { index } = lines;
   const first = index.length;
-  const hashed = hashLines({ file: lines.file, from: lines.from, to: lines.size });
+  const hashThread = hashLines({ file: lines.file, from: lines.from, to: lines.size });
   const reader = new ChainFileReader(lines.file, { ...lines.readerOptions, upTo: lines.size, deferHashes: true });
   // Sized for the shortest line an entry can have (about 100 bytes), so they seldom grow.
   let offsets = new Float64Array(Math.ceil((lines.size - lines.from) / 96) + 16);
@@ -247,16 +247,21 @@ async function checkOnTwoThreads(lines: LinesToCheck): Promise<CheckedLines | un
       offsets[count++] = offset;
     });
   } catch {
-    await hashed;
+    // One thread checks again and names the problem: the hashes are not needed.
+    await hashThread.stop();
     return undefined;
   }
   // A message left without its state is cut as a tail only if its link holds.
   const pending = reader.pending;
   if (pending) keepParent(pending);
   const checkedLines = count + (pending ? 1 : 0);
-  const hashes = await hashed;
+  if (!linked) {
+    await hashThread.stop();
+    return undefined;
+  }
+  const hashes = await hashThread.hashed;
   const firstParent = first === 0 ? null : index.hashAt(first - 1);
-  if (!linked || hashes === undefined || hashes.lines < checkedLines || !checkLinks(hashes, parents, checkedLines, firstParent)) {
+  if (hashes === undefined || hashes.lines < checkedLines || !checkLinks(hashes, parents, checkedLines, firstParent)) {
     return undefined;
   }
   index.addMany(hashes.hashes.subarray(0, count * 32), offsets.subarray(0, count));

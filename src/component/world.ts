@@ -101,9 +101,10 @@ export interface ComponentWorld {
 /** The component's world, by WIT names. Throws NOT_A_COMPONENT when it cannot be decoded. */
 export async function readWorld(bytes: Uint8Array, name: string): Promise<ComponentWorld> {
   let wit: string;
+  // Loaded only here: a start with a cached transpile never needs the decoder. (Outside the
+  // try: a broken install is not the component's fault.)
+  const { componentWit } = await import('@bytecodealliance/jco');
   try {
-    // Loaded only here: a start with a cached transpile never needs the decoder.
-    const { componentWit } = await import('@bytecodealliance/jco');
     wit = await componentWit(bytes);
   } catch (err) {
     const reason = oneLine(err).replace(/^Failed to decode wit component: /, '');
