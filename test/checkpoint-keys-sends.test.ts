@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildFixture } from '../fixtures/build.js';
-import { Chain } from '../src/chain/chain.js';
-import { openFileStore } from '../src/chain/recovery.js';
-import { loadComponent } from '../src/component/load.js';
-import { tempDir } from './support/chain-file.js';
+import { writeEchoChain } from './support/chain-file.js';
 import { getJson, postJson, startRuntime } from './support/runtime.js';
 
 // Long enough for a checkpoint (10,000 entries), so the start below checks no line one by one.
 const PAIRS = 6000;
 
 test('lines covered by a checkpoint still count: their idempotency keys are refused again, their sends are still owed', async (t) => {
-  const component = await buildFixture('echo');
-  const { hash } = await loadComponent(component, { maxMemoryMiB: 64 });
-  const dataDir = tempDir(t);
-  const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
-  const chain = new Chain(store);
-  await chain.commitStart(hash, { state: '{}', sends: [], journal: undefined });
-  for (let n = 0; n < PAIRS; n++) {
-    const canonical = `{"n":${n}}`;
-    // Every 1000th message carries a key, and its state records a send (as a runtime would).
+  // Every 1000th message carries a key, and its state records a send (as a runtime would).
+  const { component, dataDir } = await writeEchoChain(t, PAIRS, (n) => {
     const keyed = n % 1000 === 7;
-    const sends = keyed ? [{ to: 'http://127.0.0.1:9/', message: { n } }] : [];
-    chain.commitTransition(canonical, { state: canonical, sends, journal: undefined }, keyed ? `key-${n}` : undefined);
-  }
-  await chain.close();
+    return { message: `{"n":${n}}`, key: keyed ? `key-${n}` : undefined, sends: keyed ? [{ to: 'http://127.0.0.1:9/', message: { n } }] : [] };
+  });
 
   const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
   const resumed = runtime.logs.find((l) => String(l.msg).startsWith('chain resumed'))!;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import canonicalize from 'canonicalize';
 import { buildFixture } from '../fixtures/build.js';
 import { Chain } from '../src/chain/chain.js';
 import { openFileStore } from '../src/chain/recovery.js';
 import { loadComponent } from '../src/component/load.js';
-import { chainFile, readLines, tempDir, writeLines } from './support/chain-file.js';
+import { chainFile, readLines, tempDir, writeEchoChain, writeLines } from './support/chain-file.js';
 import { getJson, postJson, runCli, sha256, startRuntime } from './support/runtime.js';
 
 // A checkpoint is kept from 10,000 entries on: the chains here are made in process, as the
@@ -15,28 +15,13 @@ import { getJson, postJson, runCli, sha256, startRuntime } from './support/runti
 const PAIRS = 6000;
 const ENTRIES = 2 + 2 * PAIRS;
 
-async function longChain(t: TestContext): Promise<{ component: string; dataDir: string }> {
-  const component = await buildFixture('echo');
-  const { hash } = await loadComponent(component, { maxMemoryMiB: 64 });
-  const dataDir = tempDir(t);
-  const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
-  const chain = new Chain(store);
-  await chain.commitStart(hash, { state: '{}', sends: [], journal: undefined });
-  for (let n = 0; n < PAIRS; n++) {
-    const canonical = `{"n":${n}}`;
-    chain.commitTransition(canonical, { state: canonical, sends: [], journal: undefined });
-  }
-  await chain.close();
-  return { component, dataDir };
-}
-
 const checkpointFile = (dataDir: string) => path.join(dataDir, 'checkpoint');
 const hashesFile = (dataDir: string) => path.join(dataDir, 'checkpoint.hashes');
 const header = (dataDir: string) => JSON.parse(readFileSync(checkpointFile(dataDir), 'utf8').split('\n')[0]!) as { entries: number; bytes: number };
 const resumed = (logs: Array<Record<string, unknown>>) => logs.find((l) => String(l.msg).startsWith('chain resumed'))!;
 
 test('a clean stop leaves a checkpoint, and the next start re-hashes instead of checking lines', async (t) => {
-  const { component, dataDir } = await longChain(t);
+  const { component, dataDir } = await writeEchoChain(t, PAIRS);
   assert.ok(existsSync(checkpointFile(dataDir)), 'closing the chain wrote a checkpoint');
 
   const first = await startRuntime(t, component, ['--data-dir', dataDir]);
@@ -53,7 +38,7 @@ test('a clean stop leaves a checkpoint, and the next start re-hashes instead of 
 });
 
 test('a line changed inside the checkpointed prefix is refused, as without a checkpoint', async (t) => {
-  const { component, dataDir } = await longChain(t);
+  const { component, dataDir } = await writeEchoChain(t, PAIRS);
   const lines = readLines(dataDir);
   // Line 7001 is the message {"n":3499}; line 7002 still names its old hash.
   lines[7000] = lines[7000]!.replace('"n":3499', '"n":3500');
@@ -68,7 +53,7 @@ test('a line changed inside the checkpointed prefix is refused, as without a che
 });
 
 test('entries appended after the checkpoint are checked line by line, and a torn tail is cut', async (t) => {
-  const { component, dataDir } = await longChain(t);
+  const { component, dataDir } = await writeEchoChain(t, PAIRS);
   // What a runtime killed before it could close leaves: a whole pair, then half a line.
   let parent = sha256(readLines(dataDir).at(-1)!);
   const message = canonicalize({ data: { message: { n: 'late' } }, parent })!;
@@ -84,7 +69,7 @@ test('entries appended after the checkpoint are checked line by line, and a torn
 });
 
 test('a damaged checkpoint is set aside with a warning: every line is checked, and a new one written', async (t) => {
-  const { component, dataDir } = await longChain(t);
+  const { component, dataDir } = await writeEchoChain(t, PAIRS);
   const bytes = readFileSync(hashesFile(dataDir));
   bytes[bytes.length - 1]! ^= 0xff;
   writeFileSync(hashesFile(dataDir), bytes);
@@ -144,7 +129,7 @@ test('a runtime that keeps running keeps its checkpoint near the end, so a kill 
 });
 
 test('a checkpoint of the earlier format (hashes inside it) is still used, and the next one is written in this format', async (t) => {
-  const { component, dataDir } = await longChain(t);
+  const { component, dataDir } = await writeEchoChain(t, PAIRS);
   // Rewrite the checkpoint as version 1 wrote it: the header, then the hashes, in one file.
   const { entries, bytes, 'chain-sha256': chainSha256, 'component-hash': componentHash } = JSON.parse(
     readFileSync(checkpointFile(dataDir), 'utf8').split('\n')[0]!,

@@ -10,12 +10,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { buildFixture } from '../fixtures/build.js';
-import { Chain } from '../src/chain/chain.js';
 import { openFileStore } from '../src/chain/recovery.js';
-import { loadComponent } from '../src/component/load.js';
 import { ActorchainError } from '../src/errors.js';
-import { readLines, tempDir, writeLines } from './support/chain-file.js';
+import { readLines, tempDir, writeEchoChain, writeLines } from './support/chain-file.js';
 import { getJson, sha256, startRuntime } from './support/runtime.js';
 
 // Enough entries for a checkpoint to be kept (10,000), few enough to make in a moment.
@@ -28,20 +25,12 @@ interface Made {
 }
 
 /** A chain as the runtime writes it for the echo actor, with a key and a send here and there. */
-async function makeChain(t: TestContext, pairs = PAIRS): Promise<Made> {
-  const component = await buildFixture('echo');
-  const { hash } = await loadComponent(component, { maxMemoryMiB: 64 });
-  const dataDir = tempDir(t);
-  const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
-  const chain = new Chain(store);
-  await chain.commitStart(hash, { state: '{}', sends: [], journal: undefined });
-  for (let n = 0; n < pairs; n++) {
-    const canonical = `{"greeting":"hello, chain","n":${n}}`;
-    const sends = n % 500 === 7 ? [{ to: 'http://127.0.0.1:9/', message: { n } }] : [];
-    chain.commitTransition(canonical, { state: canonical, sends, journal: undefined }, n % 400 === 3 ? `key-${n}` : undefined);
-  }
-  await chain.close();
-  return { component, hash, dataDir };
+function makeChain(t: TestContext, pairs = PAIRS): Promise<Made> {
+  return writeEchoChain(t, pairs, (n) => ({
+    message: `{"greeting":"hello, chain","n":${n}}`,
+    key: n % 400 === 3 ? `key-${n}` : undefined,
+    sends: n % 500 === 7 ? [{ to: 'http://127.0.0.1:9/', message: { n } }] : [],
+  }));
 }
 
 /** What a start finds, reduced to what a user could observe; or the error it refuses with. */

@@ -161,15 +161,12 @@ export class ChainFileReader {
       let read = from;
       // The next chunk is read while this one is checked. It leaves room at its start for the
       // partial line this one ends with, so that line is the only thing copied; chunks grow
-      // with a long line so that joining stays linear.
-      const readAfter = (carryBytes: number, position: number) => {
-        const chunk = Buffer.allocUnsafe(carryBytes + Math.min(Math.max(CHUNK_BYTES, carryBytes), size - position));
-        return handle.read(chunk, carryBytes, chunk.length - carryBytes, position).then(({ bytesRead }) => ({ chunk, bytesRead }), this.#unreadable);
-      };
-      // A read that fails while the consumer is busy must not go unhandled: it is thrown when
-      // its turn comes (the handler below only marks it as looked after).
+      // with a long line so that joining stays linear. A read that fails while the consumer
+      // is busy must not go unhandled: it is thrown when its turn comes (the catch below only
+      // marks it as looked after).
       const prefetch = (carryBytes: number, position: number) => {
-        const pending = readAfter(carryBytes, position);
+        const chunk = Buffer.allocUnsafe(carryBytes + Math.min(Math.max(CHUNK_BYTES, carryBytes), size - position));
+        const pending = handle.read(chunk, carryBytes, chunk.length - carryBytes, position).then(({ bytesRead }) => ({ chunk, bytesRead }), this.#unreadable);
         pending.catch(() => {});
         return pending;
       };

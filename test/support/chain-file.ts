@@ -7,6 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import canonicalize from 'canonicalize';
+import { buildFixture } from '../../fixtures/build.js';
+import { Chain } from '../../src/chain/chain.js';
+import type { Send } from '../../src/chain/entry.js';
+import { openFileStore } from '../../src/chain/recovery.js';
+import { loadComponent } from '../../src/component/load.js';
 import { postJson, sha256, startRuntime } from './runtime.js';
 
 /** A fresh directory under the system's temp dir, removed when the test ends. */
@@ -57,4 +62,35 @@ export async function makeChain(t: TestContext, component: string, dataDir: stri
     if (reply.status !== 200) throw new Error(`POST ${JSON.stringify(message)} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   }
   await runtime.stop();
+}
+
+/** Pair n of writeEchoChain: the message's canonical text (the echo actor's state too), and a key and sends if any. */
+export interface EchoPair {
+  message: string;
+  key?: string;
+  sends?: Send[];
+}
+
+/**
+ * A long echo-actor chain in a new data dir, written in process through Chain and the file
+ * store as the runtime writes it (posting tens of thousands of messages would take minutes),
+ * and closed cleanly (so with a checkpoint from 10,000 entries on).
+ */
+export async function writeEchoChain(
+  t: TestContext,
+  pairs: number,
+  pair: (n: number) => EchoPair = (n) => ({ message: `{"n":${n}}` }),
+): Promise<{ component: string; hash: string; dataDir: string }> {
+  const component = await buildFixture('echo');
+  const { hash } = await loadComponent(component, { maxMemoryMiB: 64 });
+  const dataDir = tempDir(t);
+  const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
+  const chain = new Chain(store);
+  await chain.commitStart(hash, { state: '{}', sends: [], journal: undefined });
+  for (let n = 0; n < pairs; n++) {
+    const { message, key, sends = [] } = pair(n);
+    chain.commitTransition(message, { state: message, sends, journal: undefined }, key);
+  }
+  await chain.close();
+  return { component, hash, dataDir };
 }
