@@ -5,6 +5,7 @@ import { ActorchainError } from '../errors.js';
 import { WorkerFaultError, type CallVerdict } from '../supervisor/actor-worker.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Outbox } from '../outbox/outbox.js';
+import type { Receipt } from '../chain/notary.js';
 import { Mailbox } from './mailbox.js';
 import { refusal } from './transition.js';
 
@@ -30,6 +31,8 @@ export interface Applied {
   head: string;
   message: string;
   state: CommittedState;
+  /** Proof that the state entry is in the tree a signed checkpoint covers. */
+  receipt?: Receipt;
 }
 
 export interface Submitted {
@@ -118,7 +121,7 @@ export class Actor {
       }
       // A state that is not JSON or is refused is a verdict on the component, not a fault to retry.
       if (verdict.verdict !== 'committable') throw refusal(verdict);
-      await this.chain.commitStart(this.component.hash, verdict.content);
+      await this.chain.commitStart(this.component.hash, verdict.content, this.chain.notary?.verifierKey);
       return;
     }
   }
@@ -140,9 +143,12 @@ export class Actor {
         continue;
       }
       if (this.chain.hasKey(key)) {
-        const applied = await this.chain.appliedWithKey(key);
+        const recorded = await this.chain.appliedWithKey(key);
         // Recorded but never durable: the store failed, and applying again reports it.
-        if (applied !== undefined) return { applied, repeated: true };
+        if (recorded !== undefined) {
+          const { statePosition, ...applied } = recorded;
+          return { applied: { ...applied, receipt: this.#receipt(statePosition, applied.head) }, repeated: true };
+        }
         if (this.#keyed.has(key)) continue;
       }
       const attempt = this.#submit(canonical, key);
@@ -160,7 +166,13 @@ export class Actor {
       (verdict) => this.#commit(canonical, key, verdict),
     );
     await transition.durable;
-    return { head: transition.stateHash, message: transition.messageHash, state: transition.state };
+    const receipt = this.#receipt(transition.statePosition, transition.stateHash);
+    return { head: transition.stateHash, message: transition.messageHash, state: transition.state, receipt };
+  }
+
+  /** A receipt for a durable entry, in the newest tree the durable view covers (one signature per group commit). */
+  #receipt(position: number, hash: string): Receipt | undefined {
+    return this.chain.notary?.receipt(position, hash, this.chain.durable.length);
   }
 
   readonly #committedState = () => this.chain.state.canonical;

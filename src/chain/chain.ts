@@ -1,7 +1,9 @@
 import { canonicalOfParsed } from '../json/canonical.js';
 import type { EntryGroup } from './check.js';
-import { sealCanonical, sealEntry, stateMembers, type EntryData, type StateContent } from './entry.js';
+import { sealCanonical, sealEntry, stateMembers, type EntryData, type SealedEntry, type StateContent } from './entry.js';
 import type { ChainStore } from './store.js';
+import type { Notary } from './notary.js';
+import { leafHash, MerkleTree } from '../tlog/merkle.js';
 
 /** The most a GET /chain page carries, in bytes of canonical JSON (one entry at least). */
 export const PAGE_MAX_BYTES = 8 * 2 ** 20;
@@ -31,6 +33,8 @@ export function stateFromText(canonical: string): CommittedState {
 export interface Transition {
   messageHash: string;
   stateHash: string;
+  /** The state entry's position (its leaf in the tree). */
+  statePosition: number;
   /** The state the chain now ends with. */
   state: CommittedState;
   /** Settles when both entries are durable and the durable view shows them; reply and dispatch only after it. */
@@ -54,6 +58,17 @@ export interface ChainPage {
   next: string | null;
 }
 
+export interface ChainOptions {
+  /** The Merkle tree of the entries the store opened with (default: an empty tree, for an empty store). */
+  tree?: MerkleTree;
+  /** Hears the durable length move (the tree file writes the nodes). */
+  onDurable?: (length: number) => void;
+  /** Runs when the chain is closed, after the store. */
+  onClose?: () => Promise<void>;
+  /** Makes the notary that signs for this chain, from its tree. */
+  notary?: (tree: MerkleTree) => Notary;
+}
+
 /**
  * The actor's hash chain and the rules for what may be appended. Callers are expected to
  * serialise appends (the actor's mailbox does).
@@ -73,15 +88,32 @@ export class Chain {
   /** Long polls waiting for the durable view to move (see waitForDurable). */
   readonly #waiters = new Set<() => void>();
   #waitsEnded = false;
+  /** The RFC 6962 tree of the entries (durable or not yet): leaf i is entry i. */
+  readonly tree: MerkleTree;
+  readonly #onDurable: (length: number) => void;
+  readonly #onClose: () => Promise<void>;
+  /** Who signs this chain's checkpoints; none for a mirror's copy (it serves its primary's). */
+  readonly notary: Notary | undefined;
 
   /**
    * `state`: the state a store opened with entries ends with (they are on disk already);
-   * `keys`: the idempotency keys those entries record, with their message's position.
+   * `keys`: the idempotency keys those entries record, with their message's position;
+   * `tree`: the Merkle tree of those entries; `onDurable` hears the durable length move.
    */
-  constructor(store: ChainStore, state?: CommittedState, keys = new Map<string, number>()) {
+  constructor(
+    store: ChainStore,
+    state?: CommittedState,
+    keys = new Map<string, number>(),
+    { tree, onDurable, onClose, notary }: ChainOptions = {},
+  ) {
     this.#store = store;
     this.#keys = keys;
     this.#state = state;
+    this.tree = tree ?? new MerkleTree();
+    if (this.tree.size !== store.length) throw new Error(`a tree of ${this.tree.size} leaves for a chain of ${store.length} entries`);
+    this.#onDurable = onDurable ?? (() => {});
+    this.#onClose = onClose ?? (() => Promise.resolve());
+    this.notary = notary?.(this.tree);
     if (state !== undefined && store.head !== null) this.#durable = { head: store.head, length: store.length, state };
   }
 
@@ -104,13 +136,13 @@ export class Chain {
   }
 
   /** Genesis and the init state, the two entries every chain starts with. */
-  async commitStart(componentHash: string, init: StateContent): Promise<void> {
+  async commitStart(componentHash: string, init: StateContent, key?: string): Promise<void> {
     if (this.#store.length !== 0) throw new Error('commitStart on a chain that already has entries');
-    const genesis = sealEntry(null, { 'component-hash': componentHash });
+    const genesis = sealEntry(null, key === undefined ? { 'component-hash': componentHash } : { 'component-hash': componentHash, key });
     const state = sealCanonical(genesis.hash, stateMembers(init));
     const initState = committedState(init);
     this.#state = initState;
-    await this.#store.append([genesis, state]);
+    await this.#append([genesis, state]);
     this.#moveDurable({ head: state.hash, length: 2, state: initState });
   }
 
@@ -124,13 +156,14 @@ export class Chain {
     const messageEntry = sealCanonical(this.#store.head, messageMembers);
     const stateEntry = sealCanonical(messageEntry.hash, stateMembers(content));
     if (key !== undefined) this.#keys.set(key, this.#store.length);
-    const appended = this.#store.append([messageEntry, stateEntry]);
+    const statePosition = this.#store.length + 1;
+    const appended = this.#append([messageEntry, stateEntry]);
     const next = committedState(content);
     const view: DurableView = { head: stateEntry.hash, length: this.#store.length, state: next };
     this.#state = next;
     // Stores settle appends in order, so the durable view only moves forward.
     const durable = appended.then(() => this.#moveDurable(view));
-    return { messageHash: messageEntry.hash, stateHash: stateEntry.hash, state: next, durable };
+    return { messageHash: messageEntry.hash, stateHash: stateEntry.hash, statePosition, state: next, durable };
   }
 
   /**
@@ -140,7 +173,7 @@ export class Chain {
    */
   async appendCopy(group: EntryGroup, state: CommittedState): Promise<void> {
     if (group[0].position !== this.#store.length) throw new Error(`appendCopy of a group at ${group[0].position} to a chain of ${this.#store.length} entries`);
-    const appended = this.#store.append(group);
+    const appended = this.#append(group);
     const view: DurableView = { head: group[1].hash, length: this.#store.length, state };
     this.#state = state;
     await appended;
@@ -198,13 +231,18 @@ export class Chain {
    * What the message recorded with this idempotency key was answered with: its hash, and
    * the hash and state of the entry after it. Undefined unless that pair is durable.
    */
-  async appliedWithKey(key: string): Promise<{ head: string; message: string; state: CommittedState } | undefined> {
+  async appliedWithKey(key: string): Promise<{ head: string; message: string; statePosition: number; state: CommittedState } | undefined> {
     const position = this.#keys.get(key);
     if (position === undefined || position + 1 >= (this.#durable?.length ?? 0)) return undefined;
     const [text] = await this.#store.read(position + 1, position + 2);
     const { data } = JSON.parse(text!) as { data: { state: unknown } };
     const state = { value: data.state, canonical: canonicalOfParsed(data.state) };
-    return { head: this.#store.hashAt(position + 1), message: this.#store.hashAt(position), state };
+    return { head: this.#store.hashAt(position + 1), message: this.#store.hashAt(position), statePosition: position + 1, state };
+  }
+
+  /** The hash of the durable entry at `position`, or undefined past the durable view. */
+  hashAt(position: number): string | undefined {
+    return Number.isInteger(position) && position >= 0 && position < (this.#durable?.length ?? 0) ? this.#store.hashAt(position) : undefined;
   }
 
   /** The position of a durable entry (genesis is 0), or undefined for a hash not (yet) among them. */
@@ -259,13 +297,22 @@ export class Chain {
     return { head, entries, next: end < length ? until : null };
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.endWaits();
-    return this.#store.close();
+    await this.#store.close();
+    await this.#onClose();
+  }
+
+  /** Append to the store and to the tree, which holds every appended entry's leaf at once. */
+  #append(entries: readonly SealedEntry[]): Promise<void> {
+    const appended = this.#store.append(entries);
+    for (const { text } of entries) this.tree.append(leafHash(Buffer.from(text)));
+    return appended;
   }
 
   #moveDurable(view: DurableView): void {
     this.#durable = view;
+    this.#onDurable(view.length);
     for (const check of [...this.#waiters]) check();
   }
 }

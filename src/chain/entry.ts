@@ -5,8 +5,8 @@
  *   ┌──────────────────┐   ┌──────────────────┐   ┌──────────────────┐   ┌───────────────────┐
  *   │ parent: null     │◄──┤ parent: h0       │◄──┤ parent: h1       │◄──┤ parent: h2        │◄── HEAD
  *   │ data:            │   │ data:            │   │ data:            │   │ data:             │
- *   │  component-hash  │   │  state (init),   │   │  message         │   │  state, sends?,   │
- *   │                  │   │  journal?        │   │                  │   │  journal?         │
+ *   │  component-hash, │   │  state (init),   │   │  message         │   │  state, sends?,   │
+ *   │  key?            │   │  journal?        │   │                  │   │  journal?         │
  *   └──────────────────┘   └──────────────────┘   └──────────────────┘   └───────────────────┘
  *        h0                     h1                     h2                     h3
  *
@@ -28,6 +28,11 @@ export interface Send {
 
 export interface GenesisData {
   'component-hash': string;
+  /**
+   * The signed-note verifier key of the runtime that created the chain (its checkpoints are
+   * signed with it): `<origin>+<key id>+<base64 key>`. Absent from chains made before keys.
+   */
+  key?: string;
 }
 /**
  * What the component observed while producing a state: one record per value read, in
@@ -108,7 +113,7 @@ type MemberCheck = (value: unknown) => boolean;
  * its value must pass. Any other member makes the data none of the kinds.
  */
 const KINDS: ReadonlyArray<{ kind: EntryKind; required: Record<string, MemberCheck>; optional: Record<string, MemberCheck> }> = [
-  { kind: 'genesis', required: { 'component-hash': (v) => typeof v === 'string' }, optional: {} },
+  { kind: 'genesis', required: { 'component-hash': (v) => typeof v === 'string' }, optional: { key: (v) => typeof v === 'string' } },
   {
     kind: 'state',
     required: { state: () => true },

@@ -94,6 +94,8 @@ export function registerRun(program: Command): void {
     .addOption(flag('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)'))
     .addOption(flag('--in-memory', 'keep the chain in memory only: nothing is written, the history ends with the process'))
     .addOption(flag('--fsync <mode>', 'always: a 200 means the message is on disk; never: leave syncing to the OS', 'always'))
+    .addOption(flag('--key-file <path>', "the runtime's Ed25519 identity key (PKCS#8 PEM) that signs checkpoints (default: <data dir>/identity.key, created at the first start; a fresh key per run with --in-memory)"))
+    .addOption(flag('--origin <name>', "a new chain's origin, the name its checkpoints are signed under (default: actorchain/<first 16 hex digits of the key's SHA-256>)"))
     .addOption(flag('--token <secret>', 'POST / needs Authorization: Bearer <secret> (prefer the environment variable: flags show in ps)'))
     .addOption(flag('--token-reads', 'the GET routes need the token too'))
     .addOption(

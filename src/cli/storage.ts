@@ -5,7 +5,13 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Chain } from '../chain/chain.js';
-import type { Send } from '../chain/entry.js';
+import type { GenesisData, Send } from '../chain/entry.js';
+import { defaultOrigin, Notary } from '../chain/notary.js';
+import { TreeFile, writeSignedCheckpoint } from '../chain/tree-file.js';
+import { generateIdentity, loadIdentity, loadOrCreateIdentity, verifierKey, type Identity } from '../tlog/keys.js';
+
+/** The runtime's Ed25519 key in a data dir (PKCS#8 PEM, mode 0600), created at the first start. */
+export const IDENTITY_FILE = 'identity.key';
 import type { FsyncMode } from '../chain/file-store.js';
 import { MemoryStore } from '../chain/memory-store.js';
 import { openFileStore } from '../chain/recovery.js';
@@ -17,12 +23,18 @@ export interface StorageConfig {
   /** Absolute path of the data dir; null keeps the chain in memory. */
   dataDir: string | null;
   fsync: FsyncMode;
+  /** The identity key (--key-file); undefined: the data dir's identity.key, or a fresh key in memory. */
+  keyFile?: string;
+  /** The origin a new chain gets (--origin); undefined: the key's default. */
+  origin?: string;
 }
 
 export interface RawStorageOptions {
   dataDir?: string;
   inMemory?: boolean;
   fsync: string;
+  keyFile?: string;
+  origin?: string;
 }
 
 /** `./<component name>.actorchain`: each component gets its own dir by default. */
@@ -43,7 +55,51 @@ export function storageConfig(component: string, raw: RawStorageOptions, o: Opti
     }
     return raw.fsync;
   });
-  return { dataDir: raw.inMemory ? null : path.resolve(raw.dataDir ?? defaultDataDir(component)), fsync };
+  const origin = o.check(() => {
+    if (raw.origin !== undefined && !isOrigin(raw.origin)) {
+      throw new ActorchainError('INVALID_OPTION', `--origin must be printable ASCII without spaces or '+' (got ${JSON.stringify(raw.origin)}), such as example.com/my-actor`);
+    }
+    return raw.origin;
+  });
+  return {
+    dataDir: raw.inMemory ? null : path.resolve(raw.dataDir ?? defaultDataDir(component)),
+    fsync,
+    keyFile: raw.keyFile === undefined ? undefined : path.resolve(raw.keyFile),
+    origin,
+  };
+}
+
+/** A signed-note key name: non-empty, no spaces, no '+'. */
+function isOrigin(name: string): boolean {
+  return /^[\x21-\x2a\x2c-\x7e]+$/.test(name);
+}
+
+/**
+ * The runtime's identity and the chain's origin: a chain whose genesis records a key is
+ * signed for under that key's name, and only by that key; an older chain (or a new one)
+ * under --origin or the key's default.
+ */
+async function chainIdentity(config: StorageConfig, genesisKey: string | undefined): Promise<{ identity: Identity; origin: string; created: boolean }> {
+  const { identity, created } =
+    config.keyFile !== undefined
+      ? { identity: loadIdentity(config.keyFile), created: false }
+      : config.dataDir !== null
+        ? loadOrCreateIdentity(path.join(config.dataDir, IDENTITY_FILE))
+        : { identity: generateIdentity(), created: true };
+  if (genesisKey === undefined) return { identity, origin: config.origin ?? defaultOrigin(identity), created };
+  const origin = genesisKey.slice(0, genesisKey.indexOf('+'));
+  const ours = verifierKey(origin, identity.publicKeyBytes);
+  if (ours !== genesisKey) {
+    const where = config.keyFile ?? path.join(config.dataDir ?? '', IDENTITY_FILE);
+    throw new ActorchainError(
+      'IDENTITY_KEY_MISMATCH',
+      `the chain's genesis names the key ${genesisKey}, but ${where} holds ${ours}; start with --key-file <the key that made this chain>`,
+    );
+  }
+  if (config.origin !== undefined && config.origin !== origin) {
+    throw new ActorchainError('INVALID_OPTION', `--origin ${config.origin}: this chain's origin is ${origin}, fixed when it was made; leave --origin out`);
+  }
+  return { identity, origin, created };
 }
 
 export interface OpenedChain {
@@ -68,7 +124,9 @@ export async function openChain(
 ): Promise<OpenedChain> {
   if (config.dataDir === null) {
     log.info({ store: 'memory' }, 'chain kept in memory: nothing is written, the history ends with the process');
-    return { chain: new Chain(new MemoryStore()), failed: new Promise(() => {}) };
+    const { identity, origin } = await chainIdentity(config, undefined);
+    log.info({ origin, key: verifierKey(origin, identity.publicKeyBytes) }, 'checkpoints signed with a key for this run only');
+    return { chain: new Chain(new MemoryStore(), undefined, undefined, { notary: (tree) => new Notary(identity, origin, tree) }), failed: new Promise(() => {}) };
   }
   const progress = new Progress('checking chain.ndjson', 'bytes');
   const started = performance.now();
@@ -90,5 +148,26 @@ export async function openChain(
     { dataDir: config.dataDir, fsync: config.fsync, entries: recovered, linesChecked: checkedLines, checkThreads, ms: Math.round(performance.now() - started) },
     recovered > 0 ? `chain resumed from ${config.dataDir}` : `new chain in ${config.dataDir}`,
   );
-  return { chain: new Chain(store, state, keys), failed: store.failed };
+  try {
+    const [genesis] = store.length > 0 ? await store.read(0, 1) : [];
+    const genesisKey = genesis === undefined ? undefined : (JSON.parse(genesis) as { data: GenesisData }).data.key;
+    const { identity, origin, created } = await chainIdentity(config, genesisKey);
+    if (created) log.info({ file: path.join(config.dataDir, IDENTITY_FILE) }, 'created the runtime identity key');
+    const treeFile = await TreeFile.open(config.dataDir, store.length, (from, to) => store.read(from, to), (message) => log.warn(message));
+    log.info({ origin, key: verifierKey(origin, identity.publicKeyBytes), treeSize: treeFile.tree.size }, 'checkpoints signed');
+    const chain: Chain = new Chain(store, state, keys, {
+      tree: treeFile.tree,
+      onDurable: (length) => treeFile.durable(length),
+      // The newest checkpoint stays in the data dir, for verify and receipt check to read.
+      onClose: async () => {
+        await treeFile.close();
+        if (chain.length > 0) await writeSignedCheckpoint(config.dataDir!, chain.notary!.checkpoint(chain.durable.length).note).catch(() => {});
+      },
+      notary: (tree) => new Notary(identity, origin, tree),
+    });
+    return { chain, failed: store.failed };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }

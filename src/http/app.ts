@@ -9,6 +9,7 @@ import { findDuplicateKey } from '../json/duplicate-keys.js';
 import { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
 import { explorerRouter } from '../explorer/route.js';
+import { chainTreeService, treeRouter, type TreeService } from './tlog-routes.js';
 
 /** Why GET /readyz answers 503. */
 export type NotReadyReason = 'worker-starting' | 'restart-budget-exhausted' | 'chain-write-failed' | 'shutting-down';
@@ -31,6 +32,8 @@ export interface HttpOptions {
   tokenReads: boolean;
   /** Why the runtime cannot take a message now, or undefined when it can. */
   unready: () => NotReadyReason | undefined;
+  /** What /identity, /checkpoint and /proof/* serve (default: the chain's own notary and tree). */
+  treeService?: TreeService;
 }
 
 /** Who applies `POST /` messages: the actor, or nobody (a mirror refuses them with `refusal()`). */
@@ -134,8 +137,9 @@ function sendJsonText(res: Response, members: Record<string, string>): void {
  * POST /'s answer, written straight to the socket: no ETag (an answer to a POST is not
  * cached, and Express would hash every body for it) and no content-type lookup.
  */
-function sendApplied(res: Response, { head, message, state }: Applied): void {
-  const body = Buffer.from(`{"head":"${head}","message":"${message}","state":${state.canonical}}`);
+function sendApplied(res: Response, { head, message, state, receipt }: Applied): void {
+  const tail = receipt === undefined ? '' : `,"receipt":${JSON.stringify(receipt)}`;
+  const body = Buffer.from(`{"head":"${head}","message":"${message}","state":${state.canonical}${tail}}`);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', body.length);
   res.end(body);
@@ -337,6 +341,8 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
     res.type('application/json').send(Buffer.from(text, 'utf8'));
   });
 
+  app.use(treeRouter(options.treeService ?? chainTreeService(chain), reads));
+
   app.use(explorerRouter());
 
   // The routes above are the whole API: other methods on them are 405 with Allow, the rest 404.
@@ -349,6 +355,10 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
     '/healthz': 'GET, HEAD',
     '/readyz': 'GET, HEAD',
     '/explorer': 'GET, HEAD',
+    '/identity': 'GET, HEAD',
+    '/checkpoint': 'GET, HEAD',
+    '/proof/inclusion': 'GET, HEAD',
+    '/proof/consistency': 'GET, HEAD',
   };
   app.use((req) => {
     const allow = allowed[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/chain\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);

@@ -1,0 +1,72 @@
+/**
+ * What a runtime signs: C2SP tlog-checkpoints of the chain's Merkle tree (a signed note whose
+ * text is the origin, the tree size and the base64 root hash), and receipts, the inclusion
+ * proof of one entry in the tree a checkpoint signs.
+ *
+ *   actorchain/5f0c8e7a9d1b2c3e      ← origin (the name the key signs under)
+ *   42                               ← tree size: durable entries
+ *   3Nb2…Yk=                         ← base64 root hash (RFC 6962)
+ *                                    ← blank line
+ *   — actorchain/5f0c8e7a9d1b2c3e AbCd…==   ← base64 of key id (4 bytes) and Ed25519 signature
+ */
+import { createHash } from 'node:crypto';
+import { signCheckpoint } from '../tlog/checkpoint.js';
+import { verifierKey, type Identity } from '../tlog/keys.js';
+import type { MerkleTree } from '../tlog/merkle.js';
+
+/** A chain's default origin: `actorchain/` and the first 16 hex digits of the SHA-256 of the raw public key. */
+export function defaultOrigin(identity: Identity): string {
+  return `actorchain/${createHash('sha256').update(identity.publicKeyBytes).digest('hex').slice(0, 16)}`;
+}
+
+/** The proof, given with every `200` to `POST /`, that the runtime committed an entry. */
+export interface Receipt {
+  /** The entry's position in the chain (genesis is 0): its leaf index in the tree. */
+  index: number;
+  /** The entry's hash (its name in GET /chain/<hash>). */
+  hash: string;
+  /** The signed checkpoint the proof leads to. */
+  checkpoint: string;
+  /** The RFC 6962 audit path of leaf `index` in the tree of the checkpoint's size, base64. */
+  proof: string[];
+}
+
+export interface SignedCheckpoint {
+  size: number;
+  root: Buffer;
+  /** The whole signed note. */
+  note: string;
+}
+
+export class Notary {
+  readonly identity: Identity;
+  readonly origin: string;
+  readonly #tree: MerkleTree;
+  #latest: SignedCheckpoint | undefined;
+
+  constructor(identity: Identity, origin: string, tree: MerkleTree) {
+    this.identity = identity;
+    this.origin = origin;
+    this.#tree = tree;
+  }
+
+  get verifierKey(): string {
+    return verifierKey(this.origin, this.identity.publicKeyBytes);
+  }
+
+  /** The checkpoint of the tree of `size` leaves, signed once per size (the newest is kept). */
+  checkpoint(size: number): SignedCheckpoint {
+    if (this.#latest?.size === size) return this.#latest;
+    const root = this.#tree.root(size);
+    const note = signCheckpoint({ origin: this.origin, size, rootHash: root }, this.identity.privateKey);
+    const signed = { size, root, note };
+    if (size >= (this.#latest?.size ?? 0)) this.#latest = signed;
+    return signed;
+  }
+
+  /** A receipt for the entry at `index` (named `hash`) in the tree of `size` leaves. */
+  receipt(index: number, hash: string, size: number): Receipt {
+    const { note } = this.checkpoint(size);
+    return { index, hash, checkpoint: note, proof: this.#tree.inclusionProof(index, size).map((node) => node.toString('base64')) };
+  }
+}
