@@ -7,6 +7,7 @@ import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
 import { registerMirror } from './mirror.js';
 import { registerNew } from './new.js';
+import { registerReceipt } from './receipt.js';
 import { registerRun } from './run.js';
 import { registerVerify } from './verify.js';
 
@@ -26,6 +27,7 @@ registerInspect(program);
 registerMirror(program);
 registerBuild(program);
 registerNew(program);
+registerReceipt(program);
 
 /** One line of usage for the command the user typed (or the list of commands), and where the rest is. */
 function usage(commandName: string | undefined): string {
