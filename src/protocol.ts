@@ -85,6 +85,8 @@ export interface VerifyWorkerData {
    * it to tell a stuck component (or source) from a slow one without a message per group.
    */
   heartbeat: Int32Array;
+  /** Also compute the RFC 6962 root of the first this many entries (a signed checkpoint's size). */
+  treeSize?: number;
 }
 
 export type VerifyEvent =
@@ -105,6 +107,8 @@ export interface FollowWorkerData {
   /** How long each long poll may be held, and how much longer a request may take before it is retried. */
   waitSeconds: number;
   requestTimeoutMs: number;
+  /** The chain's verifier key, for a chain whose genesis records none (checkpoints are checked with it). */
+  key?: string;
   /** As in VerifyWorkerData; only a replay that stands still is stopped (reads are retried). */
   heartbeat: Int32Array;
 }
@@ -116,6 +120,8 @@ export type FollowEvent =
   | { kind: 'verified'; entries: number; head: string; length: number; lagEntries: number; groups?: EntryGroup[] }
   /** A long poll ended with nothing new: caught up. */
   | { kind: 'idle' }
+  /** The runtime's signed checkpoint, checked: it signs the root of the entries verified here. */
+  | { kind: 'checkpoint'; note: string; size: number }
   /** The runtime did not answer; the next attempt is in `delayMs`. */
   | { kind: 'retry'; attempt: number; delayMs: number; reason: string }
   /** The runtime answers again after `retry` events. */

@@ -23,7 +23,7 @@ try {
     Atomics.store(data.heartbeat, 1, first.position);
     Atomics.store(data.heartbeat, 2, replaying ? 1 : 0);
     Atomics.add(data.heartbeat, 0, 1);
-  });
+  }, data.treeSize);
   post({ kind: 'done', summary });
 } catch (err) {
   if (err instanceof ActorchainError) post({ kind: 'failed', code: err.code, message: err.message });

@@ -27,7 +27,7 @@ async function serveMetrics(status: FollowStatus, address: ListenAddress): Promi
   return server;
 }
 
-export async function verifyFollow(component: LoadedComponent, url: string, timeoutMs: number, metrics?: ListenAddress): Promise<void> {
+export async function verifyFollow(component: LoadedComponent, url: string, timeoutMs: number, metrics?: ListenAddress, key?: string): Promise<void> {
   const status = new FollowStatus();
   const metricsServer = metrics && (await serveMetrics(status, metrics));
   const live = process.stdout.isTTY;
@@ -35,6 +35,7 @@ export async function verifyFollow(component: LoadedComponent, url: string, time
     url,
     sendGroups: false,
     timeoutMs,
+    key,
     onEvent: (event) => {
       status.apply(event);
       if (event.kind === 'verified') {
@@ -44,6 +45,8 @@ export async function verifyFollow(component: LoadedComponent, url: string, time
         process.stdout.write(live ? `\r\x1b[K${line} (${status.verified} this session)` : `${line}\n`);
       } else if (event.kind === 'retry') {
         process.stderr.write(`${live ? '\n' : ''}actorchain: ${url} does not answer (${event.reason}); retrying in ${event.delayMs} ms (attempt ${event.attempt})\n`);
+      } else if (event.kind === 'checkpoint') {
+        if (!live) process.stdout.write(`checkpoint of ${event.size} entries: signature and root checked\n`);
       } else if (event.kind === 'reconnected') {
         process.stderr.write(`actorchain: ${url} answers again after ${event.attempts} failed attempts; following on\n`);
       }

@@ -113,6 +113,8 @@ export interface OpenChainHooks {
   onSync?: (seconds: number) => void;
   /** Hears each state entry with sends of an existing chain, in chain order. */
   onSends?: (stateHash: string, sends: Send[]) => void;
+  /** A mirror's copy: its checkpoints are its primary's, so it has no notary. */
+  copy?: boolean;
 }
 
 /** Open (recovering it if need be) the chain the runtime will append to. */
@@ -120,7 +122,7 @@ export async function openChain(
   config: StorageConfig,
   componentHash: string,
   log: Logger,
-  { onSync, onSends }: OpenChainHooks = {},
+  { onSync, onSends, copy = false }: OpenChainHooks = {},
 ): Promise<OpenedChain> {
   if (config.dataDir === null) {
     log.info({ store: 'memory' }, 'chain kept in memory: nothing is written, the history ends with the process');
@@ -151,19 +153,19 @@ export async function openChain(
   try {
     const [genesis] = store.length > 0 ? await store.read(0, 1) : [];
     const genesisKey = genesis === undefined ? undefined : (JSON.parse(genesis) as { data: GenesisData }).data.key;
-    const { identity, origin, created } = await chainIdentity(config, genesisKey);
-    if (created) log.info({ file: path.join(config.dataDir, IDENTITY_FILE) }, 'created the runtime identity key');
+    const signer = copy ? undefined : await chainIdentity(config, genesisKey);
+    if (signer?.created) log.info({ file: path.join(config.dataDir, IDENTITY_FILE) }, 'created the runtime identity key');
     const treeFile = await TreeFile.open(config.dataDir, store.length, (from, to) => store.read(from, to), (message) => log.warn(message));
-    log.info({ origin, key: verifierKey(origin, identity.publicKeyBytes), treeSize: treeFile.tree.size }, 'checkpoints signed');
+    if (signer) log.info({ origin: signer.origin, key: verifierKey(signer.origin, signer.identity.publicKeyBytes), treeSize: treeFile.tree.size }, 'checkpoints signed');
     const chain: Chain = new Chain(store, state, keys, {
       tree: treeFile.tree,
       onDurable: (length) => treeFile.durable(length),
       // The newest checkpoint stays in the data dir, for verify and receipt check to read.
       onClose: async () => {
         await treeFile.close();
-        if (chain.length > 0) await writeSignedCheckpoint(config.dataDir!, chain.notary!.checkpoint(chain.durable.length).note).catch(() => {});
+        if (chain.length > 0 && chain.notary) await writeSignedCheckpoint(config.dataDir!, chain.notary.checkpoint(chain.durable.length).note).catch(() => {});
       },
-      notary: (tree) => new Notary(identity, origin, tree),
+      notary: signer && ((tree) => new Notary(signer.identity, signer.origin, tree)),
     });
     return { chain, failed: store.failed };
   } catch (err) {

@@ -6,6 +6,7 @@ import { isUrl } from '../verify/source.js';
 import { verifyFollow } from './follow.js';
 import { integerOption, MAX_TIMER_MS, OptionChecker, parseListen, readTokenOption, useReadToken } from './options.js';
 import { Progress } from './progress.js';
+import { checkSourceCheckpoint, sourceCheckpoint } from '../verify/checkpoint-check.js';
 
 export function registerVerify(program: Command): void {
   program
@@ -17,8 +18,9 @@ export function registerVerify(program: Command): void {
     .option('--timeout <ms>', 'how long the replay may make no progress (a component stuck on an entry) before verify stops it', '5000')
     .option('--follow', 'with a runtime URL: after the chain, keep replaying every new entry until stopped (SIGINT or SIGTERM)')
     .option('--metrics <host:port>', 'with --follow: serve GET /metrics (entries verified, lag, reconnects) on this address')
+    .option('--key <verifier key>', "the chain's verifier key, to check the checkpoints of a chain whose genesis records none (made before keys)")
     .addOption(readTokenOption())
-    .action(async (componentFile: string, source: string, raw: { maxMemory: string; timeout: string; follow?: boolean; metrics?: string; token?: string }) => {
+    .action(async (componentFile: string, source: string, raw: { maxMemory: string; timeout: string; follow?: boolean; metrics?: string; token?: string; key?: string }) => {
       useReadToken(raw.token);
       const o = new OptionChecker();
       const maxMemoryMiB = o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536));
@@ -36,9 +38,11 @@ export function registerVerify(program: Command): void {
       }
       o.done();
       const component = await loadComponent(componentFile, { maxMemoryMiB });
-      if (raw.follow) return verifyFollow(component, source, timeoutMs, metrics);
+      if (raw.follow) return verifyFollow(component, source, timeoutMs, metrics, raw.key);
+      // Read before the chain: a live runtime's chain then holds at least what it signs.
+      const checkpoint = await sourceCheckpoint(source);
       const progress = new Progress('verifying', isUrl(source) ? 'entries' : 'bytes');
-      const summary = await runVerify(component, source, { timeoutMs, onProgress: progress.update }).finally(() => progress.done());
+      const summary = await runVerify(component, source, { timeoutMs, onProgress: progress.update, treeSize: checkpoint?.size }).finally(() => progress.done());
       if (summary.tail) {
         process.stderr.write(`actorchain: warning: not part of the chain, not verified: ${summary.tail.bytes} bytes from line ${summary.tail.line}: ${summary.tail.reason}\n`);
       }
@@ -47,5 +51,6 @@ export function registerVerify(program: Command): void {
       process.stdout.write(
         `verified ${summary.entries} entries, head ${summary.head}, in ${seconds.toFixed(2)} s (${rate} entries/s)\n`,
       );
+      process.stdout.write(`${await checkSourceCheckpoint(source, checkpoint, summary, raw.key)}\n`);
     });
 }

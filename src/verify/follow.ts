@@ -23,6 +23,8 @@ import { canonicalJson } from '../json/canonical.js';
 import type { FollowEvent, FollowWorkerData } from '../protocol.js';
 import { endpoint, PAGE_LIMIT, readHeaders } from './http-source.js';
 import { startGroupReplay } from './replay-group.js';
+import { openCheckpoint } from '../tlog/checkpoint.js';
+import { leafHash, MerkleTree } from '../tlog/merkle.js';
 
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 2000;
@@ -71,12 +73,43 @@ async function getJson<T>(url: URL, timeoutMs: number): Promise<T> {
 export async function follow(options: FollowOptions): Promise<never> {
   const replayGroup = await startGroupReplay(options.spec, 'entry');
   let last: CheckedEntry | undefined;
+  // The tree of the entries verified here: every checkpoint the runtime signs must sign its root.
+  const tree = new MerkleTree();
+  let key = options.key;
+  let checkpointSize = 0;
 
   const replay = async (group: EntryGroup) => {
     options.onReplay(group[0], true);
     await replayGroup(group);
     options.onReplay(group[0], false);
+    for (const entry of group) {
+      if (entry.position === 0) key ??= (entry.data as { key?: string }).key;
+      tree.append(leafHash(Buffer.from(entry.text)));
+    }
     last = group[1];
+  };
+
+  /**
+   * The runtime's newest checkpoint, once it covers no more than what was verified here: its
+   * signature must verify with the chain's key and its root be the root of those entries.
+   * Any checkpoint that passes is consistent with every earlier one (all sign this one tree).
+   */
+  const checkCheckpoint = async (): Promise<void> => {
+    if (key === undefined) return;
+    const response = await fetch(endpoint(options.url, 'checkpoint'), { signal: AbortSignal.timeout(options.requestTimeoutMs), headers: readHeaders() }).catch(() => undefined);
+    // A runtime from before checkpoints, or one that does not answer now: asked again next time.
+    if (response === undefined || !response.ok) return;
+    const note = await response.text();
+    const { checkpoint } = openCheckpoint(note, key);
+    if (checkpoint.size > tree.size || checkpoint.size <= checkpointSize) return;
+    if (!tree.root(checkpoint.size).equals(checkpoint.rootHash)) {
+      throw new ActorchainError(
+        'CHAIN_EQUIVOCATED',
+        `${options.url} signed a checkpoint of ${checkpoint.size} entries whose root is not the root of the ${checkpoint.size} entries verified here: it has signed another history. The signed note:\n${note}`,
+      );
+    }
+    checkpointSize = checkpoint.size;
+    options.post({ kind: 'checkpoint', note, size: checkpoint.size });
   };
 
   if (options.localFile !== undefined) {
@@ -171,6 +204,7 @@ export async function follow(options: FollowOptions): Promise<never> {
     }
     caughtUp = page.next === null;
     if (groups.length === 0) {
+      if (caughtUp) await checkCheckpoint();
       if (caughtUp) options.post({ kind: 'idle' });
       // An empty answer long before the wait ended: the runtime does not hold requests, so poll it instead of spinning.
       if (wait > 0 && performance.now() - askedAt < (wait * 1000) / 2) await sleep(POLL_INTERVAL_MS);
@@ -183,5 +217,6 @@ export async function follow(options: FollowOptions): Promise<never> {
       lagEntries = Math.max(0, (head?.length ?? 0) - (last!.position + 1));
     }
     post(groups, lagEntries);
+    if (caughtUp) await checkCheckpoint();
   }
 }

@@ -19,6 +19,8 @@ export interface FollowRunOptions {
   sendGroups: boolean;
   /** How long a replay may stand still, and a request may take beyond its long poll, before it is given up. */
   timeoutMs: number;
+  /** The chain's verifier key where its genesis records none. */
+  key?: string;
   /** Every event but `failed`, in order. */
   onEvent: (event: Exclude<FollowEvent, { kind: 'failed' }>) => void;
 }
@@ -40,6 +42,7 @@ export function startFollowing(component: LoadedComponent, options: FollowRunOpt
     sendGroups: options.sendGroups,
     waitSeconds: WAIT_SECONDS,
     requestTimeoutMs: options.timeoutMs,
+    key: options.key,
     heartbeat,
   };
   const worker = spawnReplayWorker(WORKER_ENTRY, data, component);

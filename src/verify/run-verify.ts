@@ -17,11 +17,13 @@ export interface RunVerifyOptions {
   /** How long the replay may make no progress at all (one call, or one read of the source). */
   timeoutMs: number;
   onProgress?: (done: number, total: number) => void;
+  /** Also compute the tree root of the first this many entries (summary.treeRoot). */
+  treeSize?: number;
 }
 
 export function runVerify(component: LoadedComponent, source: string, options: RunVerifyOptions): Promise<VerifySummary> {
   const heartbeat = newHeartbeat();
-  const data: VerifyWorkerData = { spec: instanceSpec(component), source, componentHash: component.hash, heartbeat };
+  const data: VerifyWorkerData = { spec: instanceSpec(component), source, componentHash: component.hash, heartbeat, treeSize: options.treeSize };
   const worker = spawnReplayWorker(WORKER_ENTRY, data, component);
   const unit: PositionUnit = isUrl(source) ? 'entry' : 'line';
 

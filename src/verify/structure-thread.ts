@@ -15,11 +15,13 @@ export interface StructureThreadData {
   componentHash: string | undefined;
   /** Read no further (see ChainFileOptions.upTo). */
   upTo: number | undefined;
+  /** Also compute the RFC 6962 root of the first this many entries. */
+  treeSize?: number;
 }
 
 /** What the thread posts once, at its end. */
 export type StructureOutcome =
-  | { ok: true; entries: number; head: string | undefined; tail: ChainTail | undefined }
+  | { ok: true; entries: number; head: string | undefined; tail: ChainTail | undefined; treeRoot: string | undefined }
   /** `position`: the 0-based position of the entry found wrong. */
   | { ok: false; code: ErrorCode; message: string; position: number };
 

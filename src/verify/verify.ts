@@ -12,6 +12,7 @@ import { ActorchainError } from '../errors.js';
 import { startGroupReplay } from './replay-group.js';
 import type { ChainSource } from './source.js';
 import { StructureThread } from './structure-thread.js';
+import { TreeRootBuilder } from './tree-root.js';
 
 export interface VerifySummary {
   entries: number;
@@ -19,6 +20,8 @@ export interface VerifySummary {
   elapsedMs: number;
   /** A torn tail after the last whole group: not part of the chain, not verified. */
   tail: ChainTail | undefined;
+  /** The RFC 6962 root (base64) of the first `treeSize` entries, when asked for and the chain has them. */
+  treeRoot?: string;
 }
 
 /**
@@ -29,6 +32,7 @@ export async function verifyChain(
   spec: InstanceSpec,
   source: ChainSource,
   onReplay: (first: CheckedEntry, replaying: boolean) => void = () => {},
+  treeSize?: number,
 ): Promise<VerifySummary> {
   const started = performance.now();
   const replayGroup = await startGroupReplay(spec, source.unit);
@@ -37,11 +41,14 @@ export async function verifyChain(
   if (source instanceof ChainFileReader) {
     // Both readers stop at the size the file has now: a live runtime may be appending.
     const upTo = (await stat(source.file).catch(() => undefined))?.size;
-    structure = new StructureThread({ file: source.file, componentHash: source.options.componentHash, upTo });
+    structure = new StructureThread({ file: source.file, componentHash: source.options.componentHash, upTo, treeSize });
     groups = new ChainFileReader(source.file, { ...source.options, upTo, deferHashes: true, deferCanonical: true });
   }
   let entries = 0;
   let head: string | undefined;
+  // Without a structure thread (a URL: the network is the bottleneck), the tree is built here.
+  const tree = new TreeRootBuilder(structure ? undefined : treeSize);
+  let treeRoot: string | undefined;
   /** The last position the replay side has reached, and whether it is replaying it. */
   let reached = -1;
   let replaying = false;
@@ -57,12 +64,17 @@ export async function verifyChain(
       replaying = false;
       onReplay(first, false);
       entries += 2;
-      if (!structure) head = state.hash;
+      if (!structure) {
+        head = state.hash;
+        tree.add(group);
+      }
     }
+    treeRoot = tree.root;
     if (structure) {
       const outcome = await structure.outcome;
       if (!outcome.ok) throw new ActorchainError(outcome.code, outcome.message);
       head = outcome.head;
+      treeRoot = outcome.treeRoot;
     }
   } catch (err) {
     if (!structure) throw err;
@@ -75,5 +87,5 @@ export async function verifyChain(
     await structure?.close();
   }
   if (head === undefined) throw new ActorchainError('CHAIN_CORRUPT', 'the chain has no whole entries: nothing to verify');
-  return { entries, head, elapsedMs: performance.now() - started, tail: groups.tail };
+  return { entries, head, elapsedMs: performance.now() - started, tail: groups.tail, treeRoot };
 }
