@@ -121,7 +121,7 @@ export type FollowEvent =
   /** A long poll ended with nothing new: caught up. */
   | { kind: 'idle' }
   /** The runtime's signed checkpoint, checked: it signs the root of the entries verified here. */
-  | { kind: 'checkpoint'; note: string; size: number }
+  | { kind: 'checkpoint'; note: string; size: number; key: string }
   /** The runtime did not answer; the next attempt is in `delayMs`. */
   | { kind: 'retry'; attempt: number; delayMs: number; reason: string }
   /** The runtime answers again after `retry` events. */

@@ -27,7 +27,12 @@ import { FollowStatus } from '../verify/follow-status.js';
 import { startFollowing } from '../verify/run-follow.js';
 import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, readTokenOption, useReadToken, type ListenAddress } from './options.js';
 import { DEFAULT_LISTEN, listen, SHUTDOWN_GRACE_MS } from './run.js';
-import { openChain, storageConfig, type StorageConfig } from './storage.js';
+import { IDENTITY_FILE, openChain, storageConfig, type StorageConfig } from './storage.js';
+import { createHash } from 'node:crypto';
+import type { TreeService } from '../http/tlog-routes.js';
+import { cosign } from '../tlog/checkpoint.js';
+import { loadIdentity, loadOrCreateIdentity, witnessVerifierKey, type Identity } from '../tlog/keys.js';
+import { addSignatureLines, parseNote } from '../tlog/note.js';
 
 export interface MirrorConfig {
   component: string;
@@ -37,6 +42,10 @@ export interface MirrorConfig {
   maxMemoryMiB: number;
   logLevel: LogLevel;
   storage: StorageConfig;
+  /** Cosign every checkpoint verified (C2SP tlog-cosignature), with this name. */
+  witness: string | undefined;
+  /** The primary's verifier key, for a chain whose genesis records none. */
+  key: string | undefined;
 }
 
 interface RawMirrorOptions {
@@ -47,6 +56,10 @@ interface RawMirrorOptions {
   maxMemory: string;
   logLevel: string;
   token?: string;
+  witness?: boolean;
+  witnessName?: string;
+  keyFile?: string;
+  key?: string;
 }
 
 export function registerMirror(program: Command): void {
@@ -61,6 +74,10 @@ export function registerMirror(program: Command): void {
     .option('--timeout <ms>', 'how long a replay may make no progress, and a request to the primary may take beyond its long poll', '5000')
     .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", '256')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--witness', "be a witness: cosign (C2SP tlog-cosignature/v1) each of the primary's checkpoints once every entry it signs is replayed here; GET /checkpoint serves it with the cosignature")
+    .option('--witness-name <name>', "the name the witness cosigns under (default: actorchain-witness/<first 16 hex digits of its key's SHA-256>)")
+    .option('--key-file <path>', "the witness's Ed25519 key (PKCS#8 PEM; default: <data dir>/identity.key, created at the first start)")
+    .option('--key <verifier key>', "the primary's verifier key, for a chain whose genesis records none")
     .addOption(readTokenOption())
     .action(async (component: string, primary: string, raw: RawMirrorOptions) => {
       useReadToken(raw.token);
@@ -83,10 +100,28 @@ function mirrorConfig(component: string, primary: string, raw: RawMirrorOptions)
     timeoutMs: o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS)),
     maxMemoryMiB: o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
-    storage: storageConfig(component, { dataDir: raw.dataDir, fsync: raw.fsync }, o),
+    storage: storageConfig(component, { dataDir: raw.dataDir, fsync: raw.fsync, keyFile: raw.keyFile }, o),
+    witness: undefined,
+    key: raw.key,
   };
+  if (raw.witness === true) config.witness = raw.witnessName ?? '';
+  else o.check(() => {
+    if (raw.witnessName !== undefined || raw.keyFile !== undefined) throw new ActorchainError('INVALID_OPTION', '--witness-name and --key-file are for a witness: add --witness');
+  });
   o.done();
   return Object.freeze(config);
+}
+
+interface Witness {
+  name: string;
+  identity: Identity;
+  verifierKey: string;
+}
+
+function witnessOf(config: MirrorConfig): Witness {
+  const identity = config.storage.keyFile !== undefined ? loadIdentity(config.storage.keyFile) : loadOrCreateIdentity(path.join(config.storage.dataDir!, IDENTITY_FILE)).identity;
+  const name = config.witness || `actorchain-witness/${createHash('sha256').update(identity.publicKeyBytes).digest('hex').slice(0, 16)}`;
+  return { name, identity, verifierKey: witnessVerifierKey(name, identity.publicKeyBytes) };
 }
 
 /** The state a verified state entry records, as the durable view shows it. */
@@ -100,7 +135,13 @@ export async function mirror(config: MirrorConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
   const component = await loadComponent(config.component, { maxMemoryMiB: config.maxMemoryMiB });
   const log = logger.child({ actor: component.hash.slice(0, 12), primary: config.primary });
-  const { chain, failed } = await openChain(config.storage, component.hash, log);
+  const { chain, failed } = await openChain(config.storage, component.hash, log, { copy: true });
+  const witness = config.witness === undefined ? undefined : witnessOf(config);
+  if (witness) log.info({ witness: witness.name, key: witness.verifierKey }, 'a witness: cosigning every checkpoint verified');
+  /** The primary's checkpoints verified here (cosigned by a witness), oldest first; served once the copy holds what they sign. */
+  const checkpoints: Array<{ size: number; note: string }> = [];
+  /** The primary's verifier key, as the follower checked its checkpoints with it. */
+  let primaryKey = config.key;
   const status = new FollowStatus();
   const metrics = new Metrics({ chainLength: () => chain.length, queueDepth: () => 0, sendsPending: () => 0 });
   status.register(metrics.registry);
@@ -117,7 +158,24 @@ export async function mirror(config: MirrorConfig): Promise<void> {
     res.status(status.caughtUp ? 200 : 503).json({ ready: status.caughtUp, length: status.length, lagEntries: status.lagEntries, lagSeconds: status.lagSeconds });
   });
   // The probes above take the place of the runtime's: a mirror is ready when caught up.
-  const httpOptions = { maxBodyBytes: 0, durable: true, metrics, token: null, tokenReads: false, unready: () => undefined };
+  const treeService: TreeService = {
+    tree: chain.tree,
+    durableSize: () => (chain.length === 0 ? 0 : chain.durable.length),
+    identity: () => {
+      const genesis = chain.hashAt(0);
+      if (genesis === undefined) return undefined;
+      const identity: Record<string, string | boolean> = { genesis };
+      if (primaryKey !== undefined) Object.assign(identity, { origin: primaryKey.slice(0, primaryKey.indexOf('+')), key: primaryKey });
+      // A witness names its own key; the primary's stays beside it.
+      if (witness) Object.assign(identity, { key: witness.verifierKey, witness: witness.name, ...(primaryKey ? { 'primary-key': primaryKey } : {}) });
+      return identity;
+    },
+    checkpoint: () => {
+      const held = chain.length === 0 ? 0 : chain.durable.length;
+      return checkpoints.findLast((checkpoint) => checkpoint.size <= held)?.note;
+    },
+  };
+  const httpOptions = { maxBodyBytes: 0, durable: true, metrics, token: null, tokenReads: false, unready: () => undefined, treeService };
   app.use(createApp(chain, { refusal }, httpOptions, log));
   const server = createServer(app);
 
@@ -142,6 +200,7 @@ export async function mirror(config: MirrorConfig): Promise<void> {
     localFile: chain.length > 0 ? path.join(config.storage.dataDir!, CHAIN_FILE) : undefined,
     sendGroups: true,
     timeoutMs: config.timeoutMs,
+    key: config.key,
     onEvent: (event) => {
       status.apply(event);
       switch (event.kind) {
@@ -158,6 +217,15 @@ export async function mirror(config: MirrorConfig): Promise<void> {
           void appended.then(serve, () => {});
           log.debug({ head: event.head, length: event.length, lagEntries: event.lagEntries }, 'verified and kept');
           break;
+        case 'checkpoint': {
+          const note = witness ? addSignatureLines(event.note, [cosign(parseNote(event.note).text, witness.name, witness.identity, Math.floor(Date.now() / 1000))]) : event.note;
+          checkpoints.push({ size: event.size, note });
+          primaryKey = event.key;
+          // Only the newest few are worth keeping: each is consistent with the ones before.
+          if (checkpoints.length > 16) checkpoints.shift();
+          log.debug({ size: event.size }, witness ? 'checkpoint verified and cosigned' : 'checkpoint verified');
+          break;
+        }
         case 'retry':
           log.warn({ attempt: event.attempt, delayMs: event.delayMs }, `the primary does not answer (${event.reason}); retrying`);
           break;

@@ -109,7 +109,7 @@ export async function follow(options: FollowOptions): Promise<never> {
       );
     }
     checkpointSize = checkpoint.size;
-    options.post({ kind: 'checkpoint', note, size: checkpoint.size });
+    options.post({ kind: 'checkpoint', note, size: checkpoint.size, key });
   };
 
   if (options.localFile !== undefined) {
