@@ -85,6 +85,27 @@ export const ERROR_CODES = {
     summary: 'Another runtime holds the data dir (its pid is in <dir>/lock). Stop it, or remove the lock file if none runs.',
   },
   LISTEN_FAILED: { status: 500, summary: 'The runtime could not listen on the address given.' },
+  // Signed notes, checkpoints and the Merkle tree (src/tlog/).
+  PROOF_OUT_OF_RANGE: {
+    status: 400,
+    summary: 'A proof was asked for an index or tree size the tree does not have (0 <= index < size <= the tree size; old <= size).',
+  },
+  NOTE_MALFORMED: {
+    status: 500,
+    summary: 'A signed note or verifier key is not in the signed-note format (c2sp.org/signed-note); the problem is named.',
+  },
+  NOTE_UNVERIFIED: {
+    status: 500,
+    summary: 'No signature on the note verifies with the keys given, or one from a known key is wrong; the key is named.',
+  },
+  CHECKPOINT_MALFORMED: {
+    status: 500,
+    summary: 'A checkpoint body is not origin, tree size and base64 root hash lines (c2sp.org/tlog-checkpoint); the line is named.',
+  },
+  KEY_FILE_INVALID: {
+    status: 500,
+    summary: 'The key file cannot be read or is not an Ed25519 private key in PKCS#8 PEM (openssl genpkey -algorithm ed25519).',
+  },
   // `actorchain build` and `actorchain new`.
   BUILD_SOURCE_NOT_FOUND: { status: 500, summary: 'The actor source file given to build does not exist.' },
   BUILD_SYNTAX_ERROR: { status: 500, summary: 'The actor source (or a file it imports) does not parse; file, line and column are named.' },
