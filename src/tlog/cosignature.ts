@@ -8,7 +8,7 @@
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { ActorchainError } from '../errors.js';
-import { KEY_TYPE_COSIGNATURE_V1, keyId, type NoteVerifier } from './keys.js';
+import { decodeBase64, KEY_TYPE_COSIGNATURE_V1, keyId, type NoteVerifier } from './keys.js';
 
 const MAX_TIMESTAMP = 2n ** 63n - 1n;
 const COSIGNATURE_BYTES = 4 + 8 + 64;
@@ -46,4 +46,15 @@ export function verifyCosignatureBytes(verifier: NoteVerifier, checkpointBody: s
   if (timestamp > MAX_TIMESTAMP) return undefined;
   const ok = verify(null, cosignedMessage(checkpointBody, timestamp), verifier.keyObject, signature.subarray(8));
   return ok ? Number(timestamp) : undefined;
+}
+
+/**
+ * The time a cosignature/v1 line states (the base64 of a NoteSignature), without verifying it;
+ * undefined when the bytes are not a cosignature's (4 + 8 + 64 bytes).
+ */
+export function cosignatureTimestamp(base64: string): number | undefined {
+  const bytes = decodeBase64(base64);
+  if (bytes?.length !== COSIGNATURE_BYTES) return undefined;
+  const timestamp = bytes.readBigUInt64BE(4);
+  return timestamp > MAX_TIMESTAMP ? undefined : Number(timestamp);
 }

@@ -10,7 +10,7 @@
  * A private key lives in a file as PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), the form
  * `openssl genpkey -algorithm ed25519` writes, created with mode 0600.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ActorchainError } from '../errors.js';
@@ -175,23 +175,27 @@ export function loadIdentity(path: string): Identity {
  */
 export function saveIdentity(path: string, identity: Identity): boolean {
   const pem = identity.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'wx', 0o600);
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeSync(fd, pem);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temporary, 'wx', 0o600);
+    try {
+      writeSync(fd, pem);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(temporary, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      unlinkSync(temporary);
+    }
+    syncDirectory(dirname(path));
+  } catch (cause) {
+    throw new ActorchainError('KEY_FILE_INVALID', `The key file ${path} cannot be written: ${(cause as Error).message}.`, { cause });
   }
-  try {
-    linkSync(temporary, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    unlinkSync(temporary);
-  }
-  syncDirectory(dirname(path));
   return true;
 }
 

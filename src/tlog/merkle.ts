@@ -80,9 +80,22 @@ class Level {
     this.count++;
   }
 
+  /** Appends the hash at source[offset .. offset + 32) without an intermediate view. */
+  pushFrom(source: Buffer, offset: number): void {
+    const at = this.count & (CHUNK_HASHES - 1);
+    if (at === 0) this.chunks.push(Buffer.allocUnsafe(CHUNK_HASHES * HASH_BYTES));
+    source.copy(this.chunks[this.chunks.length - 1]!, at * HASH_BYTES, offset, offset + HASH_BYTES);
+    this.count++;
+  }
+
   get(index: number): Buffer {
     const start = (index & (CHUNK_HASHES - 1)) * HASH_BYTES;
     return this.chunks[Math.floor(index / CHUNK_HASHES)]!.subarray(start, start + HASH_BYTES);
+  }
+
+  copyTo(index: number, target: Buffer, offset: number): void {
+    const start = (index & (CHUNK_HASHES - 1)) * HASH_BYTES;
+    this.chunks[Math.floor(index / CHUNK_HASHES)]!.copy(target, offset, start, start + HASH_BYTES);
   }
 }
 
@@ -181,10 +194,10 @@ export class MerkleTree {
     const out = Buffer.allocUnsafe(storedHashesLength(toSize) - storedHashesLength(fromSize));
     let offset = 0;
     for (let index = fromSize; index < toSize; index++) {
-      out.set(this.levels[0]!.get(index), offset);
+      this.levels[0]!.copyTo(index, out, offset);
       offset += HASH_BYTES;
       for (let level = 1, n = index; n % 2 === 1; level++, n = (n - 1) / 2) {
-        out.set(this.levels[level]!.get((n - 1) / 2), offset);
+        this.levels[level]!.copyTo((n - 1) / 2, out, offset);
         offset += HASH_BYTES;
       }
     }
@@ -198,25 +211,25 @@ export class MerkleTree {
    */
   static fromStoredHashes(bytes: Uint8Array, options: { check?: boolean } = {}): MerkleTree {
     const tree = new MerkleTree();
-    const hashCount = Math.floor(bytes.length / HASH_BYTES);
-    let offset = 0;
-    for (let index = 0; ; index++) {
+    const source = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const hashCount = Math.floor(source.length / HASH_BYTES);
+    for (let index = 0, offset = 0; ; index++) {
       let completed = 0;
       for (let n = index; n % 2 === 1; n = (n - 1) / 2) completed++;
-      if ((offset / HASH_BYTES) + 1 + completed > hashCount) break;
-      const at = (i: number): Uint8Array => bytes.subarray(offset + i * HASH_BYTES, offset + (i + 1) * HASH_BYTES);
-      tree.levels[0]!.push(at(0));
+      if (offset / HASH_BYTES + 1 + completed > hashCount) break;
+      tree.levels[0]!.pushFrom(source, offset);
+      offset += HASH_BYTES;
       for (let level = 0, n = index; level < completed; level++, n = (n - 1) / 2) {
         if (tree.levels.length === level + 1) tree.levels.push(new Level());
         if (options.check === true) {
           const expected = nodeHash(tree.levels[level]!.get(n - 1), tree.levels[level]!.get(n));
-          if (!expected.equals(at(level + 1))) {
+          if (expected.compare(source, offset, offset + HASH_BYTES) !== 0) {
             throw new ActorchainError('CHAIN_CORRUPT', `The stored tree hashes are wrong at leaf ${index} (level ${level + 1}); delete the tree file to rebuild it from the chain.`);
           }
         }
-        tree.levels[level + 1]!.push(at(level + 1));
+        tree.levels[level + 1]!.pushFrom(source, offset);
+        offset += HASH_BYTES;
       }
-      offset += (1 + completed) * HASH_BYTES;
     }
     return tree;
   }
@@ -251,11 +264,9 @@ export function verifyInclusion(leaf: Uint8Array, index: number, size: number, p
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn /= 2;
-          sn = Math.floor(sn / 2);
-        }
+      while (fn % 2 === 0 && fn !== 0) {
+        fn /= 2;
+        sn = Math.floor(sn / 2);
       }
     } else {
       r = nodeHash(r, p);
