@@ -44,9 +44,9 @@ async function spawnServer(args: readonly string[], listening: (line: string) =>
   };
 }
 
-/** `actorchain run <component> --listen 127.0.0.1:0 ...args`. */
-export function startRuntime(component: string, args: readonly string[]): Promise<Server> {
-  return spawnServer([CLI, 'run', component, '--listen', '127.0.0.1:0', ...args], (line) => {
+/** `actorchain run <component> --listen 127.0.0.1:0 ...args` (of another build with `cli`). */
+export function startRuntime(component: string, args: readonly string[], cli = CLI): Promise<Server> {
+  return spawnServer([cli, 'run', component, '--listen', '127.0.0.1:0', ...args], (line) => {
     const address = /"address":"([^"]+)"/.exec(line)?.[1];
     return address && line.includes('actorchain listening') ? `${address}/` : undefined;
   });

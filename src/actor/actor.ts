@@ -147,7 +147,7 @@ export class Actor {
         // Recorded but never durable: the store failed, and applying again reports it.
         if (recorded !== undefined) {
           const { statePosition, ...applied } = recorded;
-          return { applied: { ...applied, receipt: this.#receipt(statePosition, applied.head) }, repeated: true };
+          return { applied: { ...applied, receipt: await this.#receipt(statePosition, applied.head) }, repeated: true };
         }
         if (this.#keyed.has(key)) continue;
       }
@@ -166,13 +166,16 @@ export class Actor {
       (verdict) => this.#commit(canonical, key, verdict),
     );
     await transition.durable;
-    const receipt = this.#receipt(transition.statePosition, transition.stateHash);
+    const receipt = await this.#receipt(transition.statePosition, transition.stateHash);
     return { head: transition.stateHash, message: transition.messageHash, state: transition.state, receipt };
   }
 
   /** A receipt for a durable entry, in the newest tree the durable view covers (one signature per group commit). */
-  #receipt(position: number, hash: string): Receipt | undefined {
-    return this.chain.notary?.receipt(position, hash, this.chain.durable.length);
+  async #receipt(position: number, hash: string): Promise<Receipt | undefined> {
+    const notary = this.chain.notary;
+    if (notary === undefined) return undefined;
+    await notary.endOfTurn();
+    return notary.receipt(position, hash, this.chain.durable.length);
   }
 
   readonly #committedState = () => this.chain.state.canonical;
