@@ -33,6 +33,19 @@ export interface HttpOptions {
   unready: () => NotReadyReason | undefined;
 }
 
+/** Codes by which the component refused a message (logged at debug): the client can send another. */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set(['MESSAGE_REJECTED', 'SEND_NOT_ALLOWED']);
+/** Codes by which the component failed on a message (logged at warn): a bug in the component. */
+const FAULTS: ReadonlySet<ErrorCode> = new Set([
+  'STATE_REJECTED',
+  'STATE_NOT_JSON',
+  'SEND_NOT_JSON',
+  'COMPONENT_TRAP',
+  'COMPONENT_OUT_OF_MEMORY',
+  'WORKER_CRASHED',
+  'COMPONENT_TIMEOUT',
+]);
+
 /** Who applies `POST /` messages: the actor, or nobody (a mirror refuses them with `refusal()`). */
 export type MessageSink =
   | { submit(canonical: string, key?: string): Promise<Submitted>; refusal?: never }
@@ -274,6 +287,17 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
         options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
       } catch (err) {
         options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
+        if (err instanceof ActorchainError && (REFUSALS.has(err.code) || FAULTS.has(err.code))) {
+          const fields = {
+            code: err.code,
+            messageHash: createHash('sha256').update(canonical).digest('hex'),
+            client: req.socket.remoteAddress,
+            ...(err.reason === undefined ? {} : { reason: err.reason }),
+            ...(err.detail === undefined ? {} : { detail: err.detail }),
+          };
+          if (REFUSALS.has(err.code)) logger.debug(fields, `message refused: ${err.message}`);
+          else logger.warn(fields, `message failed: ${err.message}`);
+        }
         throw err;
       } finally {
         timer();
