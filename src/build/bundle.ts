@@ -49,6 +49,8 @@ function describe(messages: Message[], baseDir: string): string {
 
 // esbuild tells parse errors from resolution errors only by their wording.
 const UNRESOLVED = /^Could not resolve /;
+/** esbuild's words for an import of one of Node's own modules under platform neutral. */
+const NODE_BUILTIN = /^Could not resolve "(node:[^"]+|fs|path|crypto|os|http|https|net|child_process|worker_threads|url|util|stream|events|buffer|process|zlib)(\/[^"]*)?"/;
 
 /** Bundle the actor module at `sourcePath` (absolute). */
 export async function bundle(sourcePath: string): Promise<Bundle> {
@@ -85,6 +87,15 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
     const errors = (err as { errors?: Message[] }).errors;
     if (!errors) throw err;
     const unresolved = errors.filter((m) => UNRESOLVED.test(m.text));
+    const builtins = unresolved.filter((m) => NODE_BUILTIN.test(m.text));
+    if (builtins.length > 0) {
+      throw new ActorchainError(
+        'BUILD_IMPORT_NOT_FOUND',
+        `${describe(builtins, baseDir)}\nNode's built-in modules (node:fs, node:crypto, ...) are not available inside an actor: it runs in a ` +
+          'WebAssembly sandbox, not in Node. It has the clocks (Date.now, performance.now), random numbers (Math.random, ' +
+          "crypto.getRandomValues), and log and send from 'ntwk:simple-actor/runtime'.",
+      );
+    }
     if (unresolved.length === errors.length) {
       throw new ActorchainError('BUILD_IMPORT_NOT_FOUND', `${describe(unresolved, baseDir)}\nInstall the package (npm install) or fix the path.`);
     }
