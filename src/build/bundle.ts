@@ -39,6 +39,8 @@ export interface Bundle {
   code: string;
   /** Its source map (JSON), so a throw while loading can be placed in the original source. */
   map: string;
+  /** The files bundled (absolute paths, from esbuild's metafile): what `dev` watches. */
+  inputs: string[];
 }
 
 function describe(messages: Message[], baseDir: string): string {
@@ -75,6 +77,7 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
       external: [RUNTIME_MODULE],
       plugins: [ownSdk],
       sourcemap: 'external',
+      metafile: true,
       logLevel: 'silent',
       charset: 'utf8',
     });
@@ -82,7 +85,10 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
     const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as { sources: string[] };
     map.sources = map.sources.map((source) => resolve(baseDir, source));
     const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
-    return { code: js.replace(/\/\/# sourceMappingURL=\S+\s*$/, ''), map: JSON.stringify(map) };
+    const inputs = Object.keys(result.metafile.inputs)
+      .filter((input) => !input.includes(':'))
+      .map((input) => resolve(baseDir, input));
+    return { code: js.replace(/\/\/# sourceMappingURL=\S+\s*$/, ''), map: JSON.stringify(map), inputs };
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (!errors) throw err;
