@@ -30,7 +30,7 @@ export const ERROR_CODES = {
   DUPLICATE_KEY: { status: 400, summary: 'An object in the body names the same member twice; JSON messages must have unique names (RFC 8785, I-JSON).' },
   INVALID_CONTENT_ENCODING: { status: 400, summary: 'The body is not what its Content-Encoding claims (corrupt gzip, deflate or br data).' },
   READ_ONLY_MIRROR: { status: 409, summary: 'This is a read-only mirror: it takes no messages. POST them to its primary (named in the message).' },
-  MESSAGE_REJECTED: { status: 422, summary: "The component's message-contract refused this message for the current state." },
+  MESSAGE_REJECTED: { status: 422, summary: "The component refused this message for the current state (its reason, if it gave one, is in reason)." },
   SEND_NOT_ALLOWED: {
     status: 403,
     summary: 'handle called send to a target whose origin --allow-send does not list; nothing was committed.',
@@ -135,11 +135,15 @@ export class ActorchainError extends Error {
   readonly headers: Readonly<Record<string, string>>;
   /** Further problems found in the same check, reported with this one (a refused component's every fault). */
   readonly related: readonly ActorchainError[];
+  /** Why the component refused (the reason it gave), answered as "reason" beside the code. */
+  readonly reason: string | undefined;
+  /** The component's own words on a fault (what it wrote to stderr), answered as "detail". */
+  readonly detail: string | undefined;
 
   constructor(
     code: ErrorCode,
     message?: string,
-    options?: { cause?: unknown; headers?: Record<string, string>; related?: readonly ActorchainError[] },
+    options?: { cause?: unknown; headers?: Record<string, string>; related?: readonly ActorchainError[]; reason?: string; detail?: string },
   ) {
     super(message ?? ERROR_CODES[code].summary, { cause: options?.cause });
     this.name = 'ActorchainError';
@@ -147,6 +151,8 @@ export class ActorchainError extends Error {
     this.status = ERROR_CODES[code].status;
     this.headers = options?.headers ?? {};
     this.related = options?.related ?? [];
+    this.reason = options?.reason;
+    this.detail = options?.detail;
   }
 
   /** This error and its related ones, in order. */
@@ -160,8 +166,11 @@ export class ActorchainError extends Error {
     return first && new ActorchainError(first.code, first.message, { related: rest });
   }
 
-  toJSON(): { error: { code: ErrorCode; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  toJSON(): { error: { code: ErrorCode; message: string; reason?: string; detail?: string } } {
+    const error: { code: ErrorCode; message: string; reason?: string; detail?: string } = { code: this.code, message: this.message };
+    if (this.reason !== undefined) error.reason = this.reason;
+    if (this.detail !== undefined) error.detail = this.detail;
+    return { error };
   }
 }
 

@@ -34,6 +34,14 @@ test('an import that cannot be found is refused, naming it', async () => {
   assert.match(stderr, /^actorchain: BUILD_IMPORT_NOT_FOUND: unresolved\.js:1:17: Could not resolve "left-pad-nowhere"/);
 });
 
+test("an import of one of Node's built-in modules says that an actor has none, and what it has", async () => {
+  const stderr = await refused('builtin.js', `import { readFileSync } from 'node:fs';\nexport const actor = { ${COMPLETE} };\n`);
+  assert.match(stderr, /^actorchain: BUILD_IMPORT_NOT_FOUND: builtin\.js:1:30: Could not resolve "node:fs"/);
+  assert.match(stderr, /Node's built-in modules .* are not available inside an actor/);
+  assert.match(stderr, /Date\.now.*Math\.random.*log and send/s);
+  assert.doesNotMatch(stderr, /npm install/);
+});
+
 test('a type error is refused with file, line and message; --no-check skips the check', async () => {
   const source = `import { log } from 'ntwk:simple-actor/runtime';\nlog(42);\nexport const nothing = 1;\n`;
   const stderr = await refused('typed.ts', source);

@@ -17,7 +17,8 @@ test('a journal, an idempotency key and members the page does not know are shown
     forge: (entry) => {
       if (entry.hash === reply.body.message) return { ...entry, data: { ...entry.data, 'idempotency-key': 'order-17' } };
       if (entry.hash === reply.body.head) {
-        return { ...entry, data: { ...entry.data, journal: [{ import: 'wasi:clocks/wall-clock.now', value: 1764100000 }], 'from-the-future': { v: 2 } } };
+        const journal = [['new'], ['mn', '799735082387', 20], ['wn', '1764100000', 0]];
+        return { ...entry, data: { ...entry.data, journal, 'from-the-future': { v: 2 } } };
       }
       return entry;
     },
@@ -26,8 +27,13 @@ test('a journal, an idempotency key and members the page does not know are shown
   const { page, problems } = await openExplorer(browser, proxy);
   const message = (await page.textContent(`[data-hash="${reply.body.message}"]`))!;
   assert.match(message, /idempotency-key.*"order-17"/s);
-  const state = (await page.textContent(`[data-hash="${reply.body.head}"]`))!;
-  assert.match(state, /Journal.*"import": "wasi:clocks\/wall-clock\.now".*"value": 1764100000/s);
+  const entry = `[data-hash="${reply.body.head}"]`;
+  const state = (await page.textContent(entry))!;
+  // The journal is one line, collapsed: a count record is that many reads, the marker none.
+  assert.match(state, /journal: 21 reads \(fresh instance\)/);
+  assert.doesNotMatch(state, /799735082387/, 'the records are built only when opened');
+  await page.click(`${entry} details.journal > summary`);
+  assert.match((await page.textContent(`${entry} details.journal`))!, /\["mn","799735082387",20\].*\["wn","1764100000",0\]/s);
   assert.match(state, /from-the-future.*"v": 2/s);
   await screenshot(page, 'entry-members');
   assert.deepEqual(problems, []);

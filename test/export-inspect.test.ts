@@ -32,3 +32,9 @@ test('inspect prints head, length, component hash and state, the same for a data
   assert.equal(fromUrl.code, 0, fromUrl.stderr);
   assert.deepEqual(JSON.parse(fromUrl.stdout), expected);
 });
+
+test('export of a URL says that export reads a data dir or a file', async () => {
+  const result = await runCli(['export', 'http://127.0.0.1:8080']);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^actorchain: CHAIN_SOURCE_UNREADABLE: export reads a data dir or a chain \.ndjson file, not a URL \(http:\/\/127\.0\.0\.1:8080\)/);
+});

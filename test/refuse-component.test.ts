@@ -22,8 +22,11 @@ test('a file that is not a component gets a clear error, not a stack trace', asy
   writeFileSync(garbage, 'this is not wasm');
   const core = path.join(scratch, 'core.wasm');
   writeFileSync(core, await parse('(module)'));
+  const source = path.join(scratch, 'counter.js');
+  writeFileSync(source, 'export const actor = {};\n');
   const cases: Array<[string, RegExp]> = [
     [garbage, /NOT_A_COMPONENT: garbage.wasm is not WebAssembly/],
+    [source, new RegExp(`NOT_A_COMPONENT: ${source} is the actor's source, not a component: build it first \\(actorchain build ${source} -o ${source.replace(/js$/, 'wasm')}\\)`)],
     [core, /NOT_A_COMPONENT: core.wasm is a core WebAssembly module, not a component/],
     [path.join(scratch, 'missing.wasm'), /COMPONENT_NOT_FOUND: cannot read the component/],
   ];

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { getJson, startRuntime } from './support/runtime.js';
@@ -101,4 +102,21 @@ test('other methods get 405 with Allow; malformed paths and non-UTF-8 charsets a
   assert.equal(utf16.status, 415);
   const utf8 = await fetch(runtime.url, { method: 'POST', headers: { 'content-type': 'application/json; charset=UTF-8' }, body: '{"a":1}' });
   assert.equal(utf8.status, 200);
+});
+
+test('an empty POST / as curl sends it (-X POST, no -d: no Content-Length, no body) is 400 INVALID_JSON', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const { hostname, port } = new URL(runtime.url);
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () =>
+      socket.end(`POST / HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n`),
+    );
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  assert.match(raw, /^HTTP\/1\.1 400 /);
+  assert.match(raw, /"code":"INVALID_JSON"/);
+  assert.match(raw, /empty body/);
 });

@@ -20,7 +20,7 @@ test('verify, inspect and mirror read a --token-reads runtime with its token', a
 
   const refused = await runCli(['verify', echo, runtime.url]);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /CHAIN_SOURCE_UNREADABLE: GET \/head answered 401/);
+  assert.match(refused.stderr, /CHAIN_SOURCE_UNREADABLE: GET \/head answered 401: .*ACTORCHAIN_TOKEN=<token> \(or --token <token>/);
 
   const verified = await runCli(['verify', echo, runtime.url, '--token', SECRET]);
   assert.equal(verified.code, 0, verified.stderr);

@@ -20,16 +20,33 @@ export interface Actor {
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
+ * A contract's answer: `true` accepts; `false` refuses; a string refuses and says why, and the
+ * runtime's answer carries it as `"reason"` (422 MESSAGE_REJECTED from `messageContract`,
+ * 500 STATE_REJECTED from `stateContract`).
+ */
+export type ContractAnswer = boolean | string;
+
+/**
  * The typed form: objects in and out, JSON done by `defineActor`. The contracts take
  * `unknown` because they are what turns unchecked JSON into a `State` or a `Message`:
- * write them as type guards (`state is State`) and `handle` can trust its arguments.
+ * write them as type guards (`state is State`) and `handle` can trust its arguments, or
+ * return a string to say why they refuse.
+ *
+ * An exception thrown by `handle` or a contract refuses that message: 422 MESSAGE_REJECTED
+ * with the exception's message as the reason, nothing committed, the actor serving on. (A
+ * plain actor's exception traps the component: 500 COMPONENT_TRAP, counted by the restart
+ * budget.) `init` is not guarded: an exception there fails the start.
  */
 export interface TypedActor<State, Message> {
   init(): State;
   handle(msg: Message, state: State): State;
-  stateContract(state: unknown): boolean;
-  messageContract(msg: unknown, state: State): boolean;
+  stateContract(state: unknown): ContractAnswer;
+  messageContract(msg: unknown, state: State): ContractAnswer;
 }
 
-/** The plain `Actor` for a typed one: parses what comes in, stringifies what goes out. */
+/**
+ * The plain `Actor` for a typed one: parses what comes in, stringifies what goes out, and
+ * tells the runtime its reasons and refusals through `log` (lines starting with
+ * `actorchain:reason ` or `actorchain:refuse `, which the runtime takes as words, not log lines).
+ */
 export function defineActor<State, Message>(typed: TypedActor<State, Message>): Actor;

@@ -87,6 +87,7 @@ const api: ActorWorkerApi = {
   },
   async init() {
     const live = await current;
+    live.recorder.hold();
     return settle(live, runInit(live.instance, inputs(live, false)));
   },
 };
@@ -114,6 +115,7 @@ async function applyQueued(): Promise<void> {
     Atomics.store(clock.request, 0, request.id);
     // A state sent along is the committed one: the messages behind this one continue from it, refused or not.
     if (request.state !== null) committedState = request.state;
+    live.recorder.hold();
     const verdict = settle(live, runMessage(live.instance, request.message, committedState!, inputs(live, true)));
     replies.push({ id: request.id, verdict });
     if (verdict.verdict !== 'committable' || requests.length === 0 || replies.length >= REPLIES_PER_BATCH) {

@@ -22,13 +22,14 @@ export const STATE_SHOWN_CHARS = 80;
 
 export type Verdict =
   | { verdict: 'committable'; content: StateContent }
-  | { verdict: 'message-rejected' }
+  /** `fn`: which call refused it; `reason`: what the component said (see REASON_PREFIX in calls.ts). */
+  | { verdict: 'message-rejected'; fn: Exclude<ActorFunction, 'init'>; reason?: string }
   /** `text`: the start of what was returned; null when it was not UTF-8. */
   | { verdict: 'state-not-json'; fn: 'init' | 'handle'; text: string | null }
-  | { verdict: 'state-rejected'; fn: 'init' | 'handle'; state: string }
+  | { verdict: 'state-rejected'; fn: 'init' | 'handle'; state: string; reason?: string }
   | { verdict: 'send-not-json'; to: string }
   | { verdict: 'send-not-allowed'; to: string }
-  | { verdict: 'fault'; fault: Extract<Fault, 'trap' | 'out-of-memory'>; fn: ActorFunction; message: string };
+  | { verdict: 'fault'; fault: Extract<Fault, 'trap' | 'out-of-memory'>; fn: ActorFunction; message: string; detail?: string };
 
 export interface TransitionInputs {
   /** The entry's journal, taken once its content is settled (see Recorder.take, Player.finish). */
@@ -41,7 +42,19 @@ export interface TransitionInputs {
 }
 
 function faulted(outcome: Extract<CallOutcome<unknown>, { ok: false }>): Verdict {
-  return { verdict: 'fault', fault: outcome.fault, fn: outcome.fn, message: outcome.message };
+  const verdict: Verdict = { verdict: 'fault', fault: outcome.fault, fn: outcome.fn, message: outcome.message };
+  if (outcome.detail !== undefined) verdict.detail = outcome.detail;
+  return verdict;
+}
+
+/** The message refused by `fn`, with the reason the component gave, if any. */
+function rejected(fn: Exclude<ActorFunction, 'init'>, reason: string | undefined): Verdict {
+  return reason === undefined ? { verdict: 'message-rejected', fn } : { verdict: 'message-rejected', fn, reason };
+}
+
+/** The state refused, with the reason the component gave, if any. */
+function stateRejected(fn: 'init' | 'handle', state: string, reason: string | undefined): Verdict {
+  return reason === undefined ? { verdict: 'state-rejected', fn, state } : { verdict: 'state-rejected', fn, state, reason };
 }
 
 /** The state text as committed (canonical), or the verdict on it. */
@@ -60,17 +73,20 @@ export function runInit(instance: ActorInstance, inputs: TransitionInputs): Verd
   if ('verdict' in settled) return settled.verdict;
   const valid = instance.stateContract(settled.state);
   if (!valid.ok) return faulted(valid);
-  if (!valid.value) return { verdict: 'state-rejected', fn: 'init', state: settled.state };
+  if (valid.refused !== undefined) return stateRejected('init', settled.state, valid.refused);
+  if (!valid.value) return stateRejected('init', settled.state, valid.reason);
   return { verdict: 'committable', content: { state: settled.state, sends: [], journal: inputs.journal() } };
 }
 
 export function runMessage(instance: ActorInstance, message: string, state: string, inputs: TransitionInputs): Verdict {
   const allowed = instance.messageContract(message, state);
   if (!allowed.ok) return faulted(allowed);
-  if (!allowed.value) return { verdict: 'message-rejected' };
+  if (allowed.refused !== undefined) return rejected('message-contract', allowed.refused);
+  if (!allowed.value) return rejected('message-contract', allowed.reason);
 
   const handled = instance.handle(message, state);
   if (!handled.ok) return faulted(handled);
+  if (handled.refused !== undefined) return rejected('handle', handled.refused);
   const settled = settleState('handle', handled.value, handled.canonical === true);
   if ('verdict' in settled) return settled.verdict;
   const sends: Send[] = [];
@@ -83,7 +99,8 @@ export function runMessage(instance: ActorInstance, message: string, state: stri
 
   const valid = instance.stateContract(settled.state);
   if (!valid.ok) return faulted(valid);
-  if (!valid.value) return { verdict: 'state-rejected', fn: 'handle', state: settled.state };
+  if (valid.refused !== undefined) return rejected('state-contract', valid.refused);
+  if (!valid.value) return stateRejected('handle', settled.state, valid.reason);
   return { verdict: 'committable', content: { state: settled.state, sends, journal: inputs.journal() } };
 }
 
@@ -94,16 +111,20 @@ function shown(text: string): string {
 /** What the verdict on a state means to the one who asked for it, as an error. */
 export function refusal(verdict: Exclude<Verdict, { verdict: 'committable' | 'fault' }>): ActorchainError {
   switch (verdict.verdict) {
-    case 'message-rejected':
-      return new ActorchainError('MESSAGE_REJECTED', 'message-contract refused this message for the current state');
+    case 'message-rejected': {
+      const by = verdict.fn === 'message-contract' ? 'message-contract refused this message for the current state' : `${verdict.fn} refused this message`;
+      const message = verdict.reason === undefined ? by : `${by}: ${verdict.reason}`;
+      return new ActorchainError('MESSAGE_REJECTED', `${message}; nothing was committed`, { reason: verdict.reason });
+    }
     case 'state-not-json': {
       const what = verdict.text === null ? 'a state that is not UTF-8' : `a state that is not JSON: ${shown(verdict.text)}`;
       return new ActorchainError(verdict.fn === 'init' ? 'INIT_STATE_INVALID' : 'STATE_NOT_JSON', `${verdict.fn} returned ${what}`);
     }
     case 'state-rejected':
+      const why = verdict.reason === undefined ? '' : ` (${verdict.reason})`;
       return verdict.fn === 'init'
-        ? new ActorchainError('INIT_STATE_INVALID', `state-contract refused the state init returned: ${verdict.state}`)
-        : new ActorchainError('STATE_REJECTED', 'state-contract refused the state handle produced; nothing was committed');
+        ? new ActorchainError('INIT_STATE_INVALID', `state-contract refused the state init returned${why}: ${verdict.state}`, { reason: verdict.reason })
+        : new ActorchainError('STATE_REJECTED', `state-contract refused the state handle produced${why}; nothing was committed`, { reason: verdict.reason });
     case 'send-not-json':
       return new ActorchainError('SEND_NOT_JSON', `handle called send to ${verdict.to} with a message that is not JSON`);
     case 'send-not-allowed': {

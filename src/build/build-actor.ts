@@ -41,6 +41,8 @@ export interface BuildResult {
   bytes: number;
   /** True when the previous output was reused (same bundle and options). */
   reused: boolean;
+  /** The source files bundled (absolute paths). */
+  inputs: string[];
 }
 
 function defaultOutPath(sourcePath: string): string {
@@ -70,7 +72,7 @@ export async function buildActor(options: BuildOptions): Promise<BuildResult> {
     componentizeJs: componentizeVersion(),
   });
   const reusedBytes = await reusableOutput(outPath, key);
-  if (reusedBytes !== undefined) return { outPath, bytes: reusedBytes, reused: true };
+  if (reusedBytes !== undefined) return { outPath, bytes: reusedBytes, reused: true, inputs: bundled.inputs };
 
   const workDir = await mkdtemp(join(tmpdir(), 'actorchain-build-'));
   try {
@@ -95,7 +97,7 @@ export async function buildActor(options: BuildOptions): Promise<BuildResult> {
       const component = await readFile(partial);
       await rename(partial, outPath);
       await recordBuild(outPath, key, component);
-      return { outPath, bytes: component.length, reused: false };
+      return { outPath, bytes: component.length, reused: false, inputs: bundled.inputs };
     } finally {
       await rm(partial, { force: true });
     }

@@ -39,6 +39,8 @@ export interface Bundle {
   code: string;
   /** Its source map (JSON), so a throw while loading can be placed in the original source. */
   map: string;
+  /** The files bundled (absolute paths, from esbuild's metafile): what `dev` watches. */
+  inputs: string[];
 }
 
 function describe(messages: Message[], baseDir: string): string {
@@ -49,6 +51,8 @@ function describe(messages: Message[], baseDir: string): string {
 
 // esbuild tells parse errors from resolution errors only by their wording.
 const UNRESOLVED = /^Could not resolve /;
+/** esbuild's words for an import of one of Node's own modules under platform neutral. */
+const NODE_BUILTIN = /^Could not resolve "(node:[^"]+|fs|path|crypto|os|http|https|net|child_process|worker_threads|url|util|stream|events|buffer|process|zlib)(\/[^"]*)?"/;
 
 /** Bundle the actor module at `sourcePath` (absolute). */
 export async function bundle(sourcePath: string): Promise<Bundle> {
@@ -73,6 +77,7 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
       external: [RUNTIME_MODULE],
       plugins: [ownSdk],
       sourcemap: 'external',
+      metafile: true,
       logLevel: 'silent',
       charset: 'utf8',
     });
@@ -80,11 +85,23 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
     const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as { sources: string[] };
     map.sources = map.sources.map((source) => resolve(baseDir, source));
     const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
-    return { code: js.replace(/\/\/# sourceMappingURL=\S+\s*$/, ''), map: JSON.stringify(map) };
+    const inputs = Object.keys(result.metafile.inputs)
+      .filter((input) => !input.includes(':'))
+      .map((input) => resolve(baseDir, input));
+    return { code: js.replace(/\/\/# sourceMappingURL=\S+\s*$/, ''), map: JSON.stringify(map), inputs };
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (!errors) throw err;
     const unresolved = errors.filter((m) => UNRESOLVED.test(m.text));
+    const builtins = unresolved.filter((m) => NODE_BUILTIN.test(m.text));
+    if (builtins.length > 0) {
+      throw new ActorchainError(
+        'BUILD_IMPORT_NOT_FOUND',
+        `${describe(builtins, baseDir)}\nNode's built-in modules (node:fs, node:crypto, ...) are not available inside an actor: it runs in a ` +
+          'WebAssembly sandbox, not in Node. It has the clocks (Date.now, performance.now), random numbers (Math.random, ' +
+          "crypto.getRandomValues), and log and send from 'ntwk:simple-actor/runtime'.",
+      );
+    }
     if (unresolved.length === errors.length) {
       throw new ActorchainError('BUILD_IMPORT_NOT_FOUND', `${describe(unresolved, baseDir)}\nInstall the package (npm install) or fix the path.`);
     }

@@ -25,6 +25,12 @@ export function registerExport(program: Command): void {
     .description("write a data dir's chain to stdout as NDJSON: the same bytes as its chain.ndjson")
     .argument('<data-dir>', 'the data dir (or a chain .ndjson file)')
     .action(async (source: string) => {
+      if (/^https?:\/\//i.test(source)) {
+        throw new ActorchainError(
+          'CHAIN_SOURCE_UNREADABLE',
+          `export reads a data dir or a chain .ndjson file, not a URL (${source}); a runtime's chain is at ${source.replace(/\/$/, '')}/chain (GET /chain pages), and actorchain mirror keeps a copy of it in a data dir`,
+        );
+      }
       const file = await resolveChainFile(source);
       try {
         await pipeline(createReadStream(file), wholeLines, process.stdout);

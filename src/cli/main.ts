@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ActorchainError } from '../errors.js';
 import { registerBuild } from './build.js';
+import { registerDev } from './dev.js';
 import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
 import { registerMirror } from './mirror.js';
@@ -28,6 +29,7 @@ registerMirror(program);
 registerBuild(program);
 registerNew(program);
 registerReceipt(program);
+registerDev(program);
 
 /** One line of usage for the command the user typed (or the list of commands), and where the rest is. */
 function usage(commandName: string | undefined): string {

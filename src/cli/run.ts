@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
 import { loadComponent } from '../component/load.js';
@@ -81,7 +81,12 @@ export function registerRun(program: Command): void {
     .usage('<component.wasm> [HOST:PORT] [options]')
     .argument('<component>', 'the compiled WebAssembly component (.wasm)')
     .argument('[address]', `HOST:PORT to listen on (same as --listen)`)
-    .addOption(flag('--listen <host:port>', `address to listen on; port 0 picks a free port (default ${DEFAULT_LISTEN})`))
+    .addOption(
+      flag(
+        '--listen <host:port>',
+        `address to listen on; port 0 picks a free port (default ${DEFAULT_LISTEN}). :PORT or 0.0.0.0:PORT listens on every interface, reachable from other machines: set --token then (a warning says so otherwise)`,
+      ),
+    )
     .addOption(flag('--timeout <ms>', 'bound on every call into handle and the contracts', '5000'))
     .addOption(flag('--init-timeout <ms>', 'bound on init (and on instantiating the component)', '30000'))
     .addOption(flag('--max-memory <MiB>', "bound on the component's linear memory", '256'))
@@ -211,11 +216,27 @@ export function listen(server: Server, { host, port }: ListenAddress): Promise<A
   });
 }
 
+/** What the port answers while the runtime starts: 503, come back in a moment. */
+function starting(_req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify(new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is starting; retry in a moment').toJSON());
+  res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '1' }).end(body);
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped form: reachable from this machine only. */
+export function isLoopback(address: string): boolean {
+  return /^(127\.|::ffff:127\.)/.test(address) || address === '::1';
+}
+
 export async function run(config: RunConfig): Promise<void> {
   const logger = createLogger(config.logLevel, 1, config.logFormat);
   const component = await loadComponent(config.component, { maxMemoryMiB: config.maxMemoryMiB });
   const log = logger.child({ actor: component.hash.slice(0, 12) });
   log.info({ component: config.component, hash: component.hash, encoding: component.encoding, wasi: component.imports.wasi.length }, 'component loaded');
+
+  // The port is held before anything is created (a data dir's chain, its genesis and init):
+  // a port in use must leave nothing behind. Until the actor is up, every request is 503.
+  const server = createServer(starting);
+  const address = await listen(server, config.listen);
 
   // The metrics exist before the chain (they time its syncs); the gauges read it once it is open.
   let actor: Actor | undefined;
@@ -246,6 +267,7 @@ export async function run(config: RunConfig): Promise<void> {
     });
   } catch (err) {
     await closeSupervisor();
+    server.close();
     throw err;
   }
   const { chain, failed } = opened;
@@ -271,6 +293,7 @@ export async function run(config: RunConfig): Promise<void> {
     if (!actor) await closeSupervisor();
     await outbox?.close();
     await chain.close();
+    server.close();
     throw err;
   }
   log.info(
@@ -293,16 +316,16 @@ export async function run(config: RunConfig): Promise<void> {
     tokenReads: config.tokenReads,
     unready,
   };
-  const server = createServer(createApp(chain, actor, httpOptions, log));
-  let address: AddressInfo;
-  try {
-    address = await listen(server, config.listen);
-  } catch (err) {
-    await actor.close();
-    await outbox.close();
-    throw err;
-  }
+  server.removeListener('request', starting);
+  server.on('request', createApp(chain, actor, httpOptions, log));
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  if (config.token === null && !isLoopback(address.address)) {
+    log.warn(
+      { address: address.address },
+      `listening on ${address.address}, beyond this machine, without --token: anyone who reaches it can post messages. ` +
+        'Set ACTORCHAIN_TOKEN, or listen on 127.0.0.1',
+    );
+  }
   log.info({ address: `http://${host}:${address.port}`, head: chain.head, length: chain.length }, `actorchain listening on http://${host}:${address.port}`);
 
   const stop = async (exitCode: number, reason?: ActorchainError): Promise<void> => {

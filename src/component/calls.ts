@@ -53,11 +53,41 @@ export const FAULT_CODES = {
   crash: 'WORKER_CRASHED',
 } as const satisfies Record<Fault, string>;
 
+/**
+ * How a component says why, through the `log` host function (the WIT's signatures stay as
+ * they are, so any component can, and one that does not is unchanged). A line logged during
+ * a call that starts with one of these prefixes is not a log line but a word to the runtime:
+ *
+ *   log("actorchain:reason <text>")  the reason for the `false` the contract returns next
+ *                                     (message-contract: 422 MESSAGE_REJECTED; state-contract:
+ *                                     STATE_REJECTED), with `<text>` as the error's "reason"
+ *   log("actorchain:refuse <text>")  the message is refused, whatever this call returns
+ *                                     (handle, or either contract during a message): 422
+ *                                     MESSAGE_REJECTED with "reason", nothing committed
+ *
+ * The last one logged in a call wins. `defineActor` uses both (types/index.d.ts).
+ */
+export const REASON_PREFIX = 'actorchain:reason ';
+export const REFUSE_PREFIX = 'actorchain:refuse ';
+
+/** The most of a reason or of a fault's detail an answer carries. */
+export const REASON_MAX_CHARS = 1000;
+export const DETAIL_MAX_CHARS = 2000;
+
+/** What the component said about its own call (see REASON_PREFIX). */
+export interface CallWords {
+  /** The reason given for a `false` (actorchain:reason). */
+  reason?: string;
+  /** The message is refused, with this reason (actorchain:refuse). */
+  refused?: string;
+}
+
 /** One call's result; a returned text is null when the component's bytes were not UTF-8. */
 export type CallOutcome<T> =
   /** `canonical`: the returned text is known to be canonical JSON already (its bytes were scanned as they were read). */
-  | { ok: true; value: T; sends: RawSend[]; canonical?: boolean }
-  | { ok: false; fault: 'trap' | 'out-of-memory'; message: string; fn: ActorFunction };
+  | ({ ok: true; value: T; sends: RawSend[]; canonical?: boolean } & CallWords)
+  /** `detail`: what the component wrote to stderr during the call (a JavaScript exception's message and stack), trimmed. */
+  | { ok: false; fault: 'trap' | 'out-of-memory'; message: string; fn: ActorFunction; detail?: string };
 
 /** The four functions of one instance, used one call at a time; none throws. */
 export interface ActorInstance {

@@ -11,6 +11,14 @@
  * A record is `[tag, ...value]`: u64 values as decimal strings (they may pass 2^53), bytes
  * as base64. `["new"]`, first in a journal, says the entry was produced on a fresh instance.
  * The WASI sandbox routes every such read through a Tape; which one decides run or replay.
+ *
+ * The quiet monotonic clock. A JavaScript engine reads the monotonic clock on its own, about
+ * twenty times a message. While an instance is instantiated, and while a message (or init) is
+ * applied, the clock stands still: the
+ * first read samples the host's clock and every later read of that message returns the same
+ * value, so the reads make one record with a count, `["mn", "<ns>", 21]` (a count of 1 is
+ * not written: `["mn", "<ns>"]`, the form chains written before kept for every read, which
+ * the Player still plays one value per record).
  */
 import { randomBytes } from 'node:crypto';
 import { hrtime } from 'node:process';
@@ -25,6 +33,8 @@ type Value = string | number;
 export interface ReadKind<T> {
   tag: string;
   what: string;
+  /** Equal reads in a row are one record with a count after the value (`["mn", "<ns>", 21]`). */
+  repeats?: boolean;
   encode(value: T): Value[];
   /** The value a record holds, or undefined when the record is malformed. */
   decode(values: Value[]): T | undefined;
@@ -77,7 +87,7 @@ function bytes(tag: string, what: string): ReadKind<Uint8Array> {
 export const READS = {
   wallNow: datetime('wn', 'the wall clock'),
   wallResolution: datetime('wr', "the wall clock's resolution"),
-  monotonicNow: scalar('mn', 'the monotonic clock'),
+  monotonicNow: { ...scalar('mn', 'the monotonic clock'), repeats: true },
   monotonicResolution: scalar('mr', "the monotonic clock's resolution"),
   randomBytes: bytes('rb', 'random bytes'),
   randomU64: scalar('ru', 'a random u64'),
@@ -114,14 +124,48 @@ export interface Tape {
   read<T>(kind: ReadKind<T>, live: () => T, length?: number): T;
 }
 
+/** A repeatable record's count: absent is 1; written only from 2 on. */
+function countOf(record: readonly unknown[], kind: ReadKind<unknown>): number | undefined {
+  if (!kind.repeats || record.length !== 3) return 1;
+  const n = record[2];
+  return Number.isSafeInteger(n) && (n as number) >= 2 ? (n as number) : undefined;
+}
+
 /** Run: serves the host's answer and records it. */
 export class Recorder implements Tape {
   #records: JournalRecord[] = [];
+  /**
+   * A message is being applied, or the instance instantiated: the monotonic clock stands still
+   * at its first read (see above) until the entry's journal is taken.
+   */
+  #holding = true;
+  #held: unknown;
 
   read<T>(kind: ReadKind<T>, live: () => T): T {
+    if (kind.repeats && this.#holding) {
+      if (this.#held === undefined) this.#held = live();
+      const value = this.#held as T;
+      const last = this.#records.at(-1);
+      if (last !== undefined && last[0] === kind.tag && this.#heldRecord === last) {
+        last[2] = last.length === 3 ? (last[2] as number) + 1 : 2;
+      } else {
+        this.#heldRecord = [kind.tag, ...kind.encode(value)];
+        this.#records.push(this.#heldRecord);
+      }
+      return value;
+    }
     const value = live();
     this.#records.push([kind.tag, ...kind.encode(value)]);
     return value;
+  }
+
+  #heldRecord: JournalRecord | undefined;
+
+  /** A message (or init) starts: from its first read of the monotonic clock on, the clock stands still until take(). */
+  hold(): void {
+    this.#holding = true;
+    this.#held = undefined;
+    this.#heldRecord = undefined;
   }
 
   /**
@@ -131,6 +175,9 @@ export class Recorder implements Tape {
   take(fresh: boolean): JournalRecord[] | undefined {
     const records = this.#records;
     this.#records = [];
+    this.#holding = false;
+    this.#held = undefined;
+    this.#heldRecord = undefined;
     if (fresh) return [[FRESH_INSTANCE], ...records];
     return records.length > 0 ? records : undefined;
   }
@@ -148,6 +195,8 @@ function shown(record: unknown): string {
 export class Player implements Tape {
   #records: readonly unknown[] = [];
   #next = 0;
+  /** Values of the record at #next already served (a record with a count serves several). */
+  #served = 0;
   /** The first difference, kept in case the component swallows the exception that reports it. */
   #divergence: JournalDivergence | undefined;
   /** An entry of a chain written before journals: what the component reads is read live, as then. */
@@ -163,6 +212,7 @@ export class Player implements Tape {
     this.#divergence = undefined;
     const fresh = Array.isArray(this.#records[0]) && this.#records[0].length === 1 && this.#records[0][0] === FRESH_INSTANCE;
     this.#next = fresh ? 1 : 0;
+    this.#served = 0;
     return fresh;
   }
 
@@ -182,12 +232,16 @@ export class Player implements Tape {
     if (!Array.isArray(record) || record[0] !== kind.tag) {
       return this.#diverge(`asks for ${kind.what} where the chain records ${shown(record)} (${where})`);
     }
-    const value = kind.decode(record.slice(1) as Value[]);
+    const count = countOf(record, kind as ReadKind<unknown>);
+    const value = count === undefined ? undefined : kind.decode(record.slice(1, kind.repeats ? 2 : undefined) as Value[]);
     if (value === undefined) return this.#diverge(`asks for ${kind.what}, but ${where} ${shown(record)} is not a valid one`);
     if (length !== undefined && (value as Uint8Array).length !== length) {
       return this.#diverge(`asks for ${length} ${kind.what} where the chain records ${(value as Uint8Array).length} (${where})`);
     }
-    this.#next = at + 1;
+    if (++this.#served === count) {
+      this.#next = at + 1;
+      this.#served = 0;
+    }
     return value;
   }
 
@@ -198,6 +252,12 @@ export class Player implements Tape {
   finish(): JournalRecord[] | undefined {
     if (!this.#divergence && this.#next < this.#records.length) {
       const left = this.#records.length - this.#next;
+      if (this.#served > 0) {
+        this.#divergence = new JournalDivergence(
+          `uses ${this.#served} of the values journal value ${this.#next + 1} records (${shown(this.#records[this.#next])})${left > 1 ? `, and ${left - 1} more records` : ''}`,
+        );
+        return this.#records as JournalRecord[];
+      }
       this.#divergence = new JournalDivergence(
         `leaves ${left} recorded value${left === 1 ? '' : 's'} unused, from journal value ${this.#next + 1}: ${shown(this.#records[this.#next])}`,
       );

@@ -45,6 +45,8 @@ export interface LoadOptions {
   maxMemoryMiB: number;
 }
 
+const startsWithWasm = (bytes: Uint8Array) => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+
 export async function readComponentFile(file: string): Promise<Uint8Array> {
   try {
     return await readFile(file);
@@ -61,6 +63,13 @@ export async function readComponentFile(file: string): Promise<Uint8Array> {
 export async function loadComponent(file: string, options: LoadOptions): Promise<LoadedComponent> {
   const bytes = await readComponentFile(file);
   const name = path.basename(file);
+  if (/\.(m?[jt]s|[cm]ts)$/.test(file) && !startsWithWasm(bytes)) {
+    const out = file.replace(/\.[^.]+$/, '.wasm');
+    throw new ActorchainError(
+      'NOT_A_COMPONENT',
+      `${file} is the actor's source, not a component: build it first (actorchain build ${file} -o ${out}), then run ${out}; or serve it while you edit it with actorchain dev ${file}`,
+    );
+  }
   refuseNonComponent(bytes, name);
   const hash = sha256Hex(bytes);
   let transpiled;

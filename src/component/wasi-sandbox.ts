@@ -39,6 +39,33 @@ function closedInputStream(streams: Interface, poll: Interface): object {
   });
 }
 
+/** Where a component's stdout and stderr go: each write, as it is made. */
+export type OutputSink = (stream: 'stdout' | 'stderr', bytes: Uint8Array) => void;
+
+/**
+ * A stream that hands every write to `sink` (the instance keeps what a call wrote to
+ * stderr, for the answer to a trap, and passes it on to the log).
+ */
+function sinkOutputStream(streams: Interface, poll: Interface, stream: 'stdout' | 'stderr', sink: OutputSink): object {
+  const ready = Object.assign(Object.create((poll.Pollable as ResourceClass).prototype) as object, {
+    ready: () => true,
+    block: () => {},
+    [Symbol.dispose]: () => {},
+  });
+  const write = (bytes: Uint8Array) => sink(stream, bytes);
+  return Object.assign(Object.create((streams.OutputStream as ResourceClass).prototype) as object, {
+    checkWrite: () => 1n << 20n,
+    write,
+    blockingWriteAndFlush: write,
+    flush: () => {},
+    blockingFlush: () => {},
+    writeZeroes: () => {},
+    blockingWriteZeroesAndFlush: () => {},
+    subscribe: () => ready,
+    [Symbol.dispose]: () => {},
+  });
+}
+
 /**
  * Overrides of what the shim serves. With `enableNetwork: false` the shim still creates
  * host sockets, and denies outgoing HTTP with a bare string that the generated bindings
@@ -104,12 +131,17 @@ function journaled(tape: Tape): Record<string, (served: Interface) => Interface>
  * The import object entries for the WASI interfaces a component imports (versioned names),
  * for one instance: `tape` journals (or plays back) what it observes.
  */
-export async function wasiImports(names: string[], tape: Tape): Promise<Record<string, unknown>> {
+export async function wasiImports(names: string[], tape: Tape, output: OutputSink): Promise<Record<string, unknown>> {
   if (names.length === 0) return {};
   const { WASIShim } = await import('@bytecodealliance/preview2-shim/instantiation');
   const shim = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
   const all = shim.getImportObject() as Record<string, Interface>;
-  const observed = journaled(tape);
+  const observed: Record<string, (served: Interface) => Interface> = { ...journaled(tape) };
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const sink = sinkOutputStream(all['wasi:io/streams']!, all['wasi:io/poll']!, stream, output);
+    const getter = stream === 'stdout' ? 'getStdout' : 'getStderr';
+    observed[`wasi:cli/${stream}`] = (served) => ({ ...served, [getter]: () => sink });
+  }
   const imports: Record<string, unknown> = {};
   for (const name of names) {
     const base = unversioned(name);

@@ -36,6 +36,19 @@ export interface HttpOptions {
   treeService?: TreeService;
 }
 
+/** Codes by which the component refused a message (logged at debug): the client can send another. */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set(['MESSAGE_REJECTED', 'SEND_NOT_ALLOWED']);
+/** Codes by which the component failed on a message (logged at warn): a bug in the component. */
+const FAULTS: ReadonlySet<ErrorCode> = new Set([
+  'STATE_REJECTED',
+  'STATE_NOT_JSON',
+  'SEND_NOT_JSON',
+  'COMPONENT_TRAP',
+  'COMPONENT_OUT_OF_MEMORY',
+  'WORKER_CRASHED',
+  'COMPONENT_TIMEOUT',
+]);
+
 /** Who applies `POST /` messages: the actor, or nobody (a mirror refuses them with `refusal()`). */
 export type MessageSink =
   | { submit(canonical: string, key?: string): Promise<Submitted>; refusal?: never }
@@ -176,7 +189,9 @@ const checkContentType: RequestHandler = (req, _res, next) => {
   // What nearly every client sends, accepted without parsing the media type (with a body, as req.is requires).
   const hasBody = req.headers['transfer-encoding'] !== undefined || !isNaN(Number(req.headers['content-length']));
   if (given === 'application/json' && hasBody) return next();
-  if (!req.is(['application/json', 'application/*+json'])) {
+  // req.is() answers null for a request without a body (curl -X POST with no -d): read the media type itself.
+  const mediaType = given.split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json' && !/^application\/[^/\s]+\+json$/.test(mediaType)) {
     return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`));
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(given)?.[1]?.toLowerCase();
@@ -278,6 +293,17 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
         options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
       } catch (err) {
         options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
+        if (err instanceof ActorchainError && (REFUSALS.has(err.code) || FAULTS.has(err.code))) {
+          const fields = {
+            code: err.code,
+            messageHash: createHash('sha256').update(canonical).digest('hex'),
+            client: req.socket.remoteAddress,
+            ...(err.reason === undefined ? {} : { reason: err.reason }),
+            ...(err.detail === undefined ? {} : { detail: err.detail }),
+          };
+          if (REFUSALS.has(err.code)) logger.debug(fields, `message refused: ${err.message}`);
+          else logger.warn(fields, `message failed: ${err.message}`);
+        }
         throw err;
       } finally {
         timer();

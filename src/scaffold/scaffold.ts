@@ -30,7 +30,7 @@ function packageJson(name: string): string {
     type: 'module',
     scripts: {
       build: 'actorchain build src/actor.ts -o dist/actor.wasm',
-      start: 'npm run build && actorchain run dist/actor.wasm',
+      start: 'actorchain dev src/actor.ts -o dist/actor.wasm --data-dir actor.actorchain',
       test: 'node --test test/actor.test.mjs',
     },
     dependencies: { actorchain: `file:${PACKAGE_ROOT}` },

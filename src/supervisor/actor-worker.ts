@@ -23,8 +23,8 @@ const WORKER_ENTRY = new URL('../../worker/actor-worker.js', import.meta.url);
 /** A fault that cost the worker: the supervisor replaces it. */
 export class WorkerFaultError extends ActorchainError {
   readonly fault: Fault;
-  constructor(fault: Fault, message: string) {
-    super(FAULT_CODES[fault], message);
+  constructor(fault: Fault, message: string, detail?: string) {
+    super(FAULT_CODES[fault], message, { detail });
     this.fault = fault;
   }
 }
@@ -43,8 +43,8 @@ export type CallVerdict = Exclude<Verdict, { verdict: 'fault' }>;
 /** The verdict, or the fault it reports thrown as a WorkerFaultError. */
 function settled(verdict: Verdict): CallVerdict {
   if (verdict.verdict !== 'fault') return verdict;
-  const { fault, fn, message } = verdict;
-  throw new WorkerFaultError(fault, `${fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${message}`);
+  const { fault, fn, message, detail } = verdict;
+  throw new WorkerFaultError(fault, `${fn} ${fault === 'trap' ? 'trapped' : 'ran out of memory'}: ${message}`, detail);
 }
 
 /** A message posted to the worker and not yet answered. */

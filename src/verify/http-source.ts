@@ -33,6 +33,12 @@ export async function getJson<T>(url: URL): Promise<T> {
     const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot reach ${url.origin}: ${reason}`, { cause: err });
   }
+  if (response.status === 401) {
+    const fix = process.env.ACTORCHAIN_TOKEN
+      ? 'the token given (--token or ACTORCHAIN_TOKEN) is not the runtime\'s: give the one it was started with'
+      : "the runtime reads only with its token (--token-reads): give it with ACTORCHAIN_TOKEN=<token> (or --token <token>, which shows in ps)";
+    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `GET ${url.pathname}${url.search} answered 401: ${fix}`);
+  }
   if (!response.ok) {
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `GET ${url.pathname}${url.search} answered ${response.status}: ${await response.text()}`);
   }

@@ -96,8 +96,10 @@ export class Replayer {
 
   #refused(first: CheckedEntry, stateEntry: CheckedEntry, verdict: Exclude<Verdict, { verdict: 'committable' }>): ActorchainError {
     switch (verdict.verdict) {
-      case 'message-rejected':
-        return this.#diverged(first, 'message-contract refuses this message for the state before it, yet the chain records it');
+      case 'message-rejected': {
+        const why = verdict.reason === undefined ? '' : ` (${verdict.reason})`;
+        return this.#diverged(first, `${verdict.fn} refuses this message for the state before it${why}, yet the chain records it`);
+      }
       case 'state-not-json':
         return this.#diverged(stateEntry, `${verdict.fn} returns a state that is not JSON: ${verdict.text === null ? '(not UTF-8)' : shorten(verdict.text)}`);
       case 'state-rejected':

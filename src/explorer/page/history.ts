@@ -90,6 +90,31 @@ function sendsList(sends: unknown): HTMLElement {
   );
 }
 
+/** How many values a journal records: a record with a count (`["mn", "<ns>", 21]`) is that many; `["new"]` is none. */
+export function journalReads(journal: unknown): number {
+  if (!Array.isArray(journal)) return 0;
+  let reads = 0;
+  for (const record of journal) {
+    if (!Array.isArray(record) || record.length <= 1) continue;
+    reads += record[0] === 'mn' && record.length === 3 && typeof record[2] === 'number' ? record[2] : 1;
+  }
+  return reads;
+}
+
+/** The journal as one line ("journal: 21 reads"); its records, one a line, built only when opened. */
+function journalLine(journal: unknown): HTMLElement {
+  const reads = journalReads(journal);
+  const fresh = Array.isArray(journal) && Array.isArray(journal[0]) && journal[0].length === 1 && journal[0][0] === 'new';
+  const text = `journal: ${reads} read${reads === 1 ? '' : 's'}${fresh ? ' (fresh instance)' : ''}`;
+  const details = h('details', { class: 'journal' }, h('summary', {}, text));
+  details.addEventListener(
+    'toggle',
+    () => details.append(h('ul', { class: 'journal-records' }, ...(Array.isArray(journal) ? journal : []).map((r: unknown) => h('li', {}, h('code', {}, jsonInline(r)))))),
+    { once: true },
+  );
+  return details;
+}
+
 /** The full state, built only when opened. */
 function fullState(state: unknown): HTMLElement {
   const details = h('details', { class: 'full-state' }, h('summary', {}, 'Full state'));
@@ -115,7 +140,7 @@ function stateEntry(shown: ShownEntry, previousState: unknown, title = 'state'):
   return entryElement(shown, title, [
     previousState === undefined ? jsonView(data.state, { openDepth: 1 }) : h('div', { class: 'member' }, h('h4', {}, 'Changes'), changesList(previousState, data.state)),
     'sends' in data && h('div', { class: 'member' }, h('h4', {}, 'Sends'), sendsList(data.sends)),
-    'journal' in data && h('div', { class: 'member' }, h('h4', {}, 'Journal'), jsonView(data.journal, { openDepth: 2 })),
+    'journal' in data && journalLine(data.journal),
   ], fullState(data.state));
 }
 

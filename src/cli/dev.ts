@@ -1,0 +1,286 @@
+/**
+ * `actorchain dev <actor.ts|js>`: the author's loop. Builds the actor, serves it, watches the
+ * files it is bundled from, and on every save rebuilds and restarts it with the history
+ * replayed through the new code:
+ *
+ *   save ─► build ─┬─ error: printed; the last good version keeps serving
+ *                  └─ ok: a fresh chain with the new component; each message of the old chain
+ *                         applied to it in order (those the new code refuses are reported and
+ *                         skipped); then the port serves the new actor, and the old one stops
+ *
+ * Live upgrades do not exist yet: the new chain is a new history (a new genesis) that carries
+ * the old one's messages on. In memory unless --data-dir is given; there, the chain replaced is
+ * moved aside into <data-dir>/replaced/<time>/, never deleted.
+ */
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { Actor } from '../actor/actor.js';
+import { buildActor } from '../build/build-actor.js';
+import { displayPath } from '../build/display-path.js';
+import type { Chain } from '../chain/chain.js';
+import type { Send } from '../chain/entry.js';
+import { loadComponent, type LoadedComponent } from '../component/load.js';
+import { ActorchainError } from '../errors.js';
+import { createApp } from '../http/app.js';
+import { canonicalJson } from '../json/canonical.js';
+import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
+import { Metrics } from '../metrics.js';
+import { Outbox } from '../outbox/outbox.js';
+import { logFormatOption, logLevelOption, OptionChecker, parseListen, type ListenAddress } from './options.js';
+import { DEFAULT_LISTEN, isLoopback, listen } from './run.js';
+import { openChain } from './storage.js';
+
+interface DevConfig {
+  source: string;
+  out: string | undefined;
+  check: boolean;
+  listen: ListenAddress;
+  dataDir: string | null;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+}
+
+/** A message of the history: its canonical text and its idempotency key, if it had one. */
+interface HistoryMessage {
+  canonical: string;
+  key: string | undefined;
+}
+
+/** Sends made while the history is replayed were delivered when it was first applied: held back. */
+class ReplayOutbox extends Outbox {
+  replaying = true;
+  override post(entry: string, sends: readonly Send[]): void {
+    if (!this.replaying) super.post(entry, sends);
+  }
+}
+
+/** One version of the actor, serving. */
+interface Serving {
+  component: LoadedComponent;
+  actor: Actor;
+  outbox: ReplayOutbox;
+  app: RequestListener;
+}
+
+const ACTOR_OPTIONS = { timeoutMs: 5000, initTimeoutMs: 30_000, maxQueue: 1024, maxRestarts: 5, restartWindowMs: 60_000 };
+const REBUILD_DEBOUNCE_MS = 100;
+
+export function registerDev(program: Command): void {
+  program
+    .command('dev')
+    .description('build an actor, serve it, and on every save rebuild it and restart it with its history replayed through the new code')
+    .argument('<source>', 'the module exporting `actor` (.js, .mjs, .ts, .mts)')
+    .option('-o, --out <file>', "where to write the component (default: the source's name with .wasm, beside it)")
+    .option('--no-check', 'skip the TypeScript type check')
+    .option('--listen <host:port>', `address to listen on, as run takes it (default ${DEFAULT_LISTEN})`, DEFAULT_LISTEN)
+    .option('--data-dir <dir>', 'keep the chain in this data dir (default: in memory); a chain replaced is moved into <dir>/replaced/')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (debug shows every refusal with its reason)', 'debug')
+    .option('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)')
+    .action(async (source: string, raw: { out?: string; check: boolean; listen: string; dataDir?: string; logLevel: string; logFormat?: string }) => {
+      const o = new OptionChecker();
+      const config: DevConfig = {
+        source,
+        out: raw.out,
+        check: raw.check,
+        listen: o.check(() => parseListen(raw.listen)),
+        dataDir: raw.dataDir === undefined ? null : path.resolve(raw.dataDir),
+        logLevel: o.check(() => logLevelOption(raw.logLevel)),
+        logFormat: o.check(() => (raw.logFormat === undefined ? defaultLogFormat() : logFormatOption(raw.logFormat))),
+      };
+      o.done();
+      await dev(config);
+    });
+}
+
+/** Every message of a chain, in order (the data dir's, or a serving actor's). */
+async function messagesOf(chain: Chain): Promise<HistoryMessage[]> {
+  const messages: HistoryMessage[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await chain.page(after, 1000);
+    for (const { data } of page.entries) {
+      if ('message' in data) {
+        const key = data['idempotency-key'];
+        messages.push({ canonical: canonicalJson(data.message), key: typeof key === 'string' ? key : undefined });
+      }
+    }
+    if (page.next === null) return messages;
+    after = page.next;
+  }
+}
+
+/** The genesis of the chain in `dataDir`, if it has one: which component it names. */
+async function genesisComponent(dataDir: string): Promise<string | undefined> {
+  const file = path.join(dataDir, 'chain.ndjson');
+  if (!existsSync(file)) return undefined;
+  const first = (await readFile(file, 'utf8')).split('\n', 1)[0]!;
+  try {
+    return (JSON.parse(first) as { data: { 'component-hash'?: string } }).data['component-hash'];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Move a data dir's files (not its lock, nor earlier replaced chains) into <dataDir>/replaced/<time>/. */
+async function moveAside(dataDir: string): Promise<string> {
+  const aside = path.join(dataDir, 'replaced', new Date().toISOString().replace(/[:.]/g, '-'));
+  await mkdir(aside, { recursive: true });
+  for (const name of await readdir(dataDir)) {
+    if (name === 'replaced' || name === 'lock') continue;
+    await rename(path.join(dataDir, name), path.join(aside, name));
+  }
+  return aside;
+}
+
+function starting(_req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify(new ActorchainError('ACTOR_UNAVAILABLE', 'the actor is being built; retry in a moment').toJSON());
+  res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '1' }).end(body);
+}
+
+export async function dev(config: DevConfig): Promise<void> {
+  const log = createLogger(config.logLevel, 1, config.logFormat);
+  const server = createServer(starting);
+  const address = await listen(server, config.listen);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  if (!isLoopback(address.address)) log.warn({ address: address.address }, `listening on ${address.address}, beyond this machine: dev has no --token, anyone who reaches it can post messages`);
+  let handler: RequestListener = starting;
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => handler(req, res));
+
+  let serving: Serving | undefined;
+  let watchers: FSWatcher[] = [];
+  let watched: string[] = [path.resolve(config.source)];
+  let building = false;
+  let again = false;
+
+  /** Start a version: a fresh chain for `component`, the history applied to it. */
+  const start = async (component: LoadedComponent, history: HistoryMessage[]): Promise<Serving> => {
+    const actorLog = log.child({ actor: component.hash.slice(0, 12) });
+    const metrics = new Metrics({ chainLength: () => 0, queueDepth: () => 0, sendsPending: () => 0 });
+    const { chain } = await openChain({ dataDir: config.dataDir, fsync: 'always' }, component.hash, actorLog);
+    const outbox = new ReplayOutbox({ metrics, logger: actorLog });
+    const actor = await Actor.start(component, chain, { ...ACTOR_OPTIONS, outbox, allowedSendOrigins: [] }, actorLog);
+    let applied = 0;
+    for (const [i, { canonical, key }] of history.entries()) {
+      try {
+        await actor.submit(canonical, key);
+        applied += 1;
+      } catch (err) {
+        if (!(err instanceof ActorchainError)) throw err;
+        const why = err.reason ?? err.detail;
+        actorLog.warn({ code: err.code, ...(why === undefined ? {} : { reason: why }) }, `history: message ${i + 1} ${canonical} is refused by the new code and skipped: ${err.message}`);
+      }
+    }
+    outbox.replaying = false;
+    if (history.length > 0) actorLog.info({ applied, skipped: history.length - applied }, `history replayed through the new code: ${applied} of ${history.length} messages applied`);
+    const app = createApp(chain, actor, { maxBodyBytes: 2 ** 20, durable: config.dataDir !== null, metrics, token: null, tokenReads: false, unready: () => actor.supervisor.unready }, actorLog);
+    return { component, actor, outbox, app };
+  };
+
+  const stop = async (version: Serving) => {
+    await version.actor.close();
+    await version.outbox.close();
+  };
+
+  const rebuild = async (): Promise<void> => {
+    if (building) {
+      again = true;
+      return;
+    }
+    building = true;
+    try {
+      const started = performance.now();
+      let built;
+      try {
+        built = await buildActor({ source: config.source, out: config.out, check: config.check });
+      } catch (err) {
+        if (!(err instanceof ActorchainError)) throw err;
+        for (const problem of err.all) log.error({ code: problem.code }, `build failed: ${problem.message}`);
+        log.info(serving ? 'the last good version keeps serving; save again to retry' : 'nothing serves yet; save again to retry');
+        return;
+      }
+      watched = built.inputs.length > 0 ? built.inputs : watched;
+      const component = await loadComponent(built.outPath, { maxMemoryMiB: 256 });
+      if (serving?.component.hash === component.hash) return void log.info('no change to the component');
+      log.info({ ms: Math.round(performance.now() - started) }, `built ${displayPath(built.outPath)}`);
+      const previous = serving;
+      if (config.dataDir === null || previous !== undefined) {
+        const history = previous ? await messagesOf(previous.actor.chain) : [];
+        if (config.dataDir !== null && previous) {
+          // One runtime holds a data dir at a time: the old version stops before the new one starts.
+          handler = starting;
+          serving = undefined;
+          await stop(previous);
+          log.info(`the replaced chain is kept in ${displayPath(await moveAside(config.dataDir))}`);
+        }
+        try {
+          serving = await start(component, history);
+        } catch (err) {
+          if (!(err instanceof ActorchainError)) throw err;
+          log.error({ code: err.code }, `the new version could not start: ${err.message}`);
+          if (previous && config.dataDir === null) log.info('the last good version keeps serving');
+          return;
+        }
+        if (previous && config.dataDir === null) await stop(previous);
+      } else {
+        // The first start on a data dir: resume its chain, or carry its history over to this component.
+        const named = await genesisComponent(config.dataDir);
+        let history: HistoryMessage[] = [];
+        if (named !== undefined && named !== component.hash) {
+          const aside = await moveAside(config.dataDir);
+          history = await messagesFromFile(path.join(aside, 'chain.ndjson'));
+          log.info(`the data dir's chain names another component: its ${history.length} messages are replayed through this one (the old chain is kept in ${displayPath(aside)})`);
+        }
+        serving = await start(component, history);
+      }
+      handler = serving.app;
+      log.info({ url, head: serving.actor.chain.head, length: serving.actor.chain.length }, `serving ${displayPath(config.source)} on ${url} (watching ${watched.length} file${watched.length === 1 ? '' : 's'})`);
+    } finally {
+      building = false;
+      watch_();
+      if (again) {
+        again = false;
+        void rebuild();
+      }
+    }
+  };
+
+  /** Watch the files the last build bundled (again after each build: an editor may replace a file). */
+  const watch_ = () => {
+    for (const w of watchers) w.close();
+    let timer: NodeJS.Timeout | undefined;
+    const changed = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void rebuild(), REBUILD_DEBOUNCE_MS);
+    };
+    watchers = watched.filter((file) => existsSync(file)).map((file) => watch(file, changed));
+  };
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      for (const w of watchers) w.close();
+      server.close();
+      server.closeAllConnections();
+      void (serving ? stop(serving) : Promise.resolve()).finally(() => process.exit(0));
+    });
+  }
+  await rebuild();
+}
+
+/** The messages of a chain.ndjson file, in order. */
+async function messagesFromFile(file: string): Promise<HistoryMessage[]> {
+  const messages: HistoryMessage[] = [];
+  for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    if (line === '') continue;
+    const { data } = JSON.parse(line) as { data: Record<string, unknown> };
+    if ('message' in data) {
+      const key = data['idempotency-key'];
+      messages.push({ canonical: canonicalJson(data.message), key: typeof key === 'string' ? key : undefined });
+    }
+  }
+  return messages;
+}
