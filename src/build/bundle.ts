@@ -4,6 +4,7 @@
  * `ntwk:simple-actor/runtime` stays an import: the component imports it from the runtime.
  */
 import type { Message, Plugin } from 'esbuild';
+import { readFile } from 'node:fs/promises';
 import { SourceMap } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,12 +17,15 @@ export const RUNTIME_MODULE = 'ntwk:simple-actor/runtime';
 /** What `import ... from 'actorchain'` gives an actor: defineActor, from this installation. */
 export const SDK_MODULE = 'actorchain';
 const OWN_SDK = fileURLToPath(new URL('../sdk/define-actor.js', import.meta.url));
+const SDK_NAMESPACE = 'actorchain-sdk';
 const ASKING_AGAIN = Symbol('asking again');
 
 /**
  * An actor that imports `actorchain` gets the project's own copy when it has one (npm
  * install), and else this installation's: an actor file on its own, outside any project,
- * builds as the README shows it.
+ * builds as the README shows it. This installation's copy is named `actorchain-sdk:actorchain`
+ * in the bundle, not by its path, which differs from one machine to the next: the bundle (and
+ * with it the component) stays the same wherever actorchain is installed.
  */
 const ownSdk: Plugin = {
   name: 'actorchain-sdk',
@@ -29,8 +33,9 @@ const ownSdk: Plugin = {
     b.onResolve({ filter: /^actorchain$/ }, async (args) => {
       if (args.pluginData === ASKING_AGAIN) return undefined;
       const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: ASKING_AGAIN });
-      return found.errors.length === 0 ? found : { path: OWN_SDK };
+      return found.errors.length === 0 ? found : { path: SDK_MODULE, namespace: SDK_NAMESPACE };
     });
+    b.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, async () => ({ contents: await readFile(OWN_SDK, 'utf8'), loader: 'js', resolveDir: dirname(OWN_SDK) }));
   },
 };
 
@@ -78,7 +83,7 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
     });
     // The map's sources are made absolute: the bundle is loaded from a temporary directory.
     const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as { sources: string[] };
-    map.sources = map.sources.map((source) => resolve(baseDir, source));
+    map.sources = map.sources.map((source) => (source.startsWith(`${SDK_NAMESPACE}:`) ? OWN_SDK : resolve(baseDir, source)));
     const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
     return { code: js.replace(/\/\/# sourceMappingURL=\S+\s*$/, ''), map: JSON.stringify(map) };
   } catch (err) {
