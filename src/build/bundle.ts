@@ -23,9 +23,9 @@ const ASKING_AGAIN = Symbol('asking again');
 /**
  * An actor that imports `actorchain` gets the project's own copy when it has one (npm
  * install), and else this installation's: an actor file on its own, outside any project,
- * builds as the README shows it. This installation's copy is named `actorchain-sdk:actorchain`
- * in the bundle, not by its path, which differs from one machine to the next: the bundle (and
- * with it the component) stays the same wherever actorchain is installed.
+ * builds as the README shows it. Either copy is named `actorchain-sdk:actorchain` in the
+ * bundle, not by its path: a project's copy is a link to the installation (`file:`), whose
+ * path differs from one machine to the next, and the bundle (and with it the component) must not.
  */
 const ownSdk: Plugin = {
   name: 'actorchain-sdk',
@@ -33,9 +33,12 @@ const ownSdk: Plugin = {
     b.onResolve({ filter: /^actorchain$/ }, async (args) => {
       if (args.pluginData === ASKING_AGAIN) return undefined;
       const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: ASKING_AGAIN });
-      return found.errors.length === 0 ? found : { path: SDK_MODULE, namespace: SDK_NAMESPACE };
+      return { path: SDK_MODULE, namespace: SDK_NAMESPACE, pluginData: found.errors.length === 0 ? found.path : OWN_SDK };
     });
-    b.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, async () => ({ contents: await readFile(OWN_SDK, 'utf8'), loader: 'js', resolveDir: dirname(OWN_SDK) }));
+    b.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, async (args) => {
+      const file = args.pluginData as string;
+      return { contents: await readFile(file, 'utf8'), loader: 'js', resolveDir: dirname(file) };
+    });
   },
 };
 
