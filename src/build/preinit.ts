@@ -287,6 +287,23 @@ export class GuestExit extends Error {
 
 type Wasi = Record<string, (...args: never[]) => unknown>;
 
+/**
+ * A filestat call whose result (at its argument `outArg`) keeps only the file's type and size:
+ * its device, inode, link count and times are the host's.
+ */
+function withFixedFilestat(call: Wasi[string], outArg: number, view: () => DataView): Wasi[string] {
+  return (...args: never[]) => {
+    const status = call(...args);
+    if (status === 0) {
+      const out = args[outArg] as unknown as number;
+      const v = view();
+      for (const field of [0, 8, 40, 48, 56]) v.setBigUint64(out + field, 0n, true);
+      v.setBigUint64(out + 24, 1n, true);
+    }
+    return status;
+  };
+}
+
 /** WASI preview 1 as Node serves it, with what differs between hosts and runs made fixed. */
 function fixedWasi(wasi: WASI, memory: () => WebAssembly.Memory): Wasi {
   const real = (wasi.getImportObject() as { wasi_snapshot_preview1: Wasi }).wasi_snapshot_preview1;
@@ -311,27 +328,8 @@ function fixedWasi(wasi: WASI, memory: () => WebAssembly.Memory): Wasi {
       randomPool = randomPool.subarray(length);
       return 0;
     },
-    // A file's device, inode, link count and times are the host's: keep only its type and size.
-    path_filestat_get: (...args: never[]) => {
-      const status = (real.path_filestat_get as (...a: never[]) => number)(...args);
-      if (status === 0) {
-        const out = args[4] as unknown as number;
-        const v = view();
-        for (const field of [0, 8, 40, 48, 56]) v.setBigUint64(out + field, 0n, true);
-        v.setBigUint64(out + 24, 1n, true);
-      }
-      return status;
-    },
-    fd_filestat_get: (...args: never[]) => {
-      const status = (real.fd_filestat_get as (...a: never[]) => number)(...args);
-      if (status === 0) {
-        const out = args[1] as unknown as number;
-        const v = view();
-        for (const field of [0, 8, 40, 48, 56]) v.setBigUint64(out + field, 0n, true);
-        v.setBigUint64(out + 24, 1n, true);
-      }
-      return status;
-    },
+    path_filestat_get: withFixedFilestat(real.path_filestat_get!, 4, view),
+    fd_filestat_get: withFixedFilestat(real.fd_filestat_get!, 1, view),
     proc_exit: (status: number) => {
       throw new GuestExit(status);
     },
