@@ -1,12 +1,14 @@
 /**
  * `actorchain build`'s pipeline, from an actor's source to a component:
  *
- *   source ──bundle──► one ES module ──type-check (TS)──► cache key ──► reuse the output
- *                                                              │          if the key matches
- *                                                              ▼
- *                                      load in Node (probe) ──► componentize-js ──► out.wasm
+ *   source ──bundle──► one ES module ──type-check (TS)──► inputs ──► reuse the output
+ *                                                           │         if its record has them
+ *                                                           ▼
+ *                  load in Node (probe) ──► componentize-js ──► out.wasm + out.wasm.build.json
  *
  * Every refusal happens before componentize-js, which is the slow step (about ten seconds).
+ * The same inputs give the same bytes (see preinit.ts), so `checkBuild` rebuilds from the
+ * source a record names and compares.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
@@ -14,10 +16,11 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ActorchainError } from '../errors.js';
-import { bundle, toSourcePositions } from './bundle.js';
-import { buildKey, recordBuild, reusableOutput } from './cache.js';
+import { bundle, toSourcePositions, type Bundle } from './bundle.js';
+import { displayPath } from './display-path.js';
 import { ACTOR_WIT, ACTOR_WORLD, componentizeVersion, DISABLED_FEATURES, runComponentize } from './componentize.js';
 import { probe } from './probe.js';
+import { actorchainVersion, type BuildInputs, readRecord, reusableOutput, sameInputs, sha256, writeRecord } from './record.js';
 import { isTypeScript, typecheck } from './typecheck.js';
 
 /** The bundled module's file name in the build's work directory. */
@@ -39,41 +42,52 @@ export interface BuildOptions {
 export interface BuildResult {
   outPath: string;
   bytes: number;
-  /** True when the previous output was reused (same bundle and options). */
+  /** True when the previous output was reused (same inputs, unchanged output). */
   reused: boolean;
   /** The source files bundled (absolute paths). */
   inputs: string[];
+}
+
+export interface CheckResult {
+  sourcePath: string;
+  sha256: string;
+}
+
+interface Prepared {
+  sourcePath: string;
+  bundled: Bundle;
+  inputs: BuildInputs;
 }
 
 function defaultOutPath(sourcePath: string): string {
   return join(dirname(sourcePath), `${basename(sourcePath, extname(sourcePath))}.wasm`);
 }
 
-export async function buildActor(options: BuildOptions): Promise<BuildResult> {
-  const sourcePath = resolve(options.source);
+function existingSource(sourcePath: string, given: string, hint: string): void {
   if (!existsSync(sourcePath) || !statSync(sourcePath).isFile()) {
-    throw new ActorchainError('BUILD_SOURCE_NOT_FOUND', `${options.source} does not exist (or is not a file): give the path of the actor's .js or .ts module`);
+    throw new ActorchainError('BUILD_SOURCE_NOT_FOUND', `${given} does not exist (or is not a file): ${hint}`);
   }
-  const outPath = resolve(options.out ?? defaultOutPath(sourcePath));
-  const stage = options.onStage ?? (() => {});
+}
 
+/** Bundle (and type-check) the source: everything but the slow step. */
+async function prepare(sourcePath: string, check: boolean, stage: (s: BuildStage) => void): Promise<Prepared> {
   stage('bundling');
   const bundled = await bundle(sourcePath);
-  if (options.check !== false && isTypeScript(sourcePath)) {
+  if (check && isTypeScript(sourcePath)) {
     stage('type-checking');
     await typecheck(sourcePath);
   }
-
-  const key = buildKey({
-    bundle: bundled.code,
-    wit: await readFile(ACTOR_WIT, 'utf8'),
-    world: ACTOR_WORLD,
-    disableFeatures: DISABLED_FEATURES,
+  const inputs: BuildInputs = {
+    actorchain: actorchainVersion(),
     componentizeJs: componentizeVersion(),
-  });
-  const reusedBytes = await reusableOutput(outPath, key);
-  if (reusedBytes !== undefined) return { outPath, bytes: reusedBytes, reused: true, inputs: bundled.inputs };
+    bundleSha256: sha256(bundled.code),
+    options: { world: ACTOR_WORLD, disableFeatures: DISABLED_FEATURES, witSha256: sha256(await readFile(ACTOR_WIT)) },
+  };
+  return { sourcePath, bundled, inputs };
+}
 
+/** Load the bundle in Node, then componentize it into a file of its own (beside `near`); returns its bytes. */
+async function componentizeBundle({ sourcePath, bundled }: Prepared, near: string, stage: (s: BuildStage) => void): Promise<{ partial: string; component: Buffer }> {
   const workDir = await mkdtemp(join(tmpdir(), 'actorchain-build-'));
   try {
     const modulePath = join(workDir, MODULE_NAME);
@@ -83,25 +97,80 @@ export async function buildActor(options: BuildOptions): Promise<BuildResult> {
     await probe(modulePath, sourcePath);
 
     stage('componentizing');
-    await mkdir(dirname(outPath), { recursive: true });
-    // Written aside, then renamed: a failed or interrupted build never leaves half a component.
-    const partial = `${outPath}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    await mkdir(dirname(near), { recursive: true });
+    // Written aside: a failed or interrupted build never leaves half a component.
+    const partial = `${near}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await runComponentize({ sourcePath: modulePath, witPath: ACTOR_WIT, witIsDir: false, world: ACTOR_WORLD, disableFeatures: DISABLED_FEATURES, outPath: partial }).catch(
-        (err: unknown) => {
-          // The engine reports positions in the bundle, which the user never sees: map them back.
-          if (!(err instanceof ActorchainError)) throw err;
-          throw new ActorchainError(err.code, toSourcePositions(err.message, MODULE_NAME, bundled.map), { cause: err.cause });
-        },
-      );
-      const component = await readFile(partial);
-      await rename(partial, outPath);
-      await recordBuild(outPath, key, component);
-      return { outPath, bytes: component.length, reused: false, inputs: bundled.inputs };
-    } finally {
+      await runComponentize({ sourcePath: modulePath, witPath: ACTOR_WIT, witIsDir: false, world: ACTOR_WORLD, disableFeatures: DISABLED_FEATURES, outPath: partial });
+      return { partial, component: await readFile(partial) };
+    } catch (err) {
       await rm(partial, { force: true });
+      // The engine reports positions in the bundle, which the user never sees: map them back.
+      if (!(err instanceof ActorchainError)) throw err;
+      throw new ActorchainError(err.code, toSourcePositions(err.message, MODULE_NAME, bundled.map), { cause: err.cause });
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+export async function buildActor(options: BuildOptions): Promise<BuildResult> {
+  const sourcePath = resolve(options.source);
+  existingSource(sourcePath, options.source, "give the path of the actor's .js or .ts module");
+  const outPath = resolve(options.out ?? defaultOutPath(sourcePath));
+  const stage = options.onStage ?? (() => {});
+
+  const prepared = await prepare(sourcePath, options.check !== false, stage);
+  const reusedBytes = await reusableOutput(outPath, prepared.inputs);
+  if (reusedBytes !== undefined) return { outPath, bytes: reusedBytes, reused: true, inputs: prepared.bundled.inputs };
+
+  const { partial, component } = await componentizeBundle(prepared, outPath, stage);
+  try {
+    await rename(partial, outPath);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  await writeRecord(outPath, sourcePath, prepared.inputs, component);
+  return { outPath, bytes: component.length, reused: false, inputs: prepared.bundled.inputs };
+}
+
+/**
+ * Rebuild a component from the source its record names (never from the cache, never over the
+ * component) and compare hashes. Throws BUILD_NOT_REPRODUCED, naming both, when they differ.
+ */
+export async function checkBuild(component: string, onStage?: (stage: BuildStage) => void): Promise<CheckResult> {
+  const componentPath = resolve(component);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(componentPath);
+  } catch {
+    throw new ActorchainError('COMPONENT_NOT_FOUND', `${component} cannot be read: give the component that build wrote`);
+  }
+  const record = await readRecord(componentPath);
+  if (record === undefined) {
+    throw new ActorchainError(
+      'BUILD_RECORD_NOT_FOUND',
+      `${component}.build.json is missing or is not a build record: build --check rebuilds from the record that build writes beside the component`,
+    );
+  }
+  const sourcePath = resolve(dirname(componentPath), record.source);
+  existingSource(sourcePath, displayPath(sourcePath), `the record beside ${component} names it as the source`);
+
+  const prepared = await prepare(sourcePath, false, onStage ?? (() => {}));
+  const { partial, component: rebuilt } = await componentizeBundle(prepared, join(tmpdir(), 'actorchain-check'), onStage ?? (() => {}));
+  await rm(partial, { force: true });
+
+  const expected = sha256(bytes);
+  const actual = sha256(rebuilt);
+  if (actual === expected) return { sourcePath, sha256: actual };
+  const why: string[] = [];
+  if (record.componentSha256 !== expected) why.push(`${component} is not the component its record describes (sha256 ${record.componentSha256}): it changed after the build`);
+  if (record.bundleSha256 !== prepared.inputs.bundleSha256) why.push('the sources (or what they import) changed since that build');
+  if (!sameInputs({ ...record, bundleSha256: prepared.inputs.bundleSha256 }, prepared.inputs)) {
+    why.push(`it was built by actorchain ${record.actorchain} with componentize-js ${record.componentizeJs}, rebuilt by ${prepared.inputs.actorchain} with ${prepared.inputs.componentizeJs}`);
+  }
+  throw new ActorchainError(
+    'BUILD_NOT_REPRODUCED',
+    `rebuilding ${displayPath(sourcePath)} gives sha256 ${actual}, but ${component} has sha256 ${expected}${why.length > 0 ? `: ${why.join('; ')}` : ''}`,
+  );
 }

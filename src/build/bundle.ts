@@ -4,6 +4,7 @@
  * `ntwk:simple-actor/runtime` stays an import: the component imports it from the runtime.
  */
 import type { Message, Plugin } from 'esbuild';
+import { readFile } from 'node:fs/promises';
 import { SourceMap } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,12 +17,15 @@ export const RUNTIME_MODULE = 'ntwk:simple-actor/runtime';
 /** What `import ... from 'actorchain'` gives an actor: defineActor, from this installation. */
 export const SDK_MODULE = 'actorchain';
 const OWN_SDK = fileURLToPath(new URL('../sdk/define-actor.js', import.meta.url));
+const SDK_NAMESPACE = 'actorchain-sdk';
 const ASKING_AGAIN = Symbol('asking again');
 
 /**
  * An actor that imports `actorchain` gets the project's own copy when it has one (npm
  * install), and else this installation's: an actor file on its own, outside any project,
- * builds as the README shows it.
+ * builds as the README shows it. Either copy is named `actorchain-sdk:actorchain` in the
+ * bundle, not by its path: a project's copy is a link to the installation (`file:`), whose
+ * path differs from one machine to the next, and the bundle (and with it the component) must not.
  */
 const ownSdk: Plugin = {
   name: 'actorchain-sdk',
@@ -29,7 +33,11 @@ const ownSdk: Plugin = {
     b.onResolve({ filter: /^actorchain$/ }, async (args) => {
       if (args.pluginData === ASKING_AGAIN) return undefined;
       const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: ASKING_AGAIN });
-      return found.errors.length === 0 ? found : { path: OWN_SDK };
+      return { path: SDK_MODULE, namespace: SDK_NAMESPACE, pluginData: found.errors.length === 0 ? found.path : OWN_SDK };
+    });
+    b.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, async (args) => {
+      const file = args.pluginData as string;
+      return { contents: await readFile(file, 'utf8'), loader: 'js', resolveDir: dirname(file) };
     });
   },
 };
@@ -83,7 +91,7 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
     });
     // The map's sources are made absolute: the bundle is loaded from a temporary directory.
     const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as { sources: string[] };
-    map.sources = map.sources.map((source) => resolve(baseDir, source));
+    map.sources = map.sources.map((source) => (source.startsWith(`${SDK_NAMESPACE}:`) ? OWN_SDK : resolve(baseDir, source)));
     const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
     const inputs = Object.keys(result.metafile.inputs)
       .filter((input) => !input.includes(':'))

@@ -7,9 +7,13 @@
 // the process-wide filesystem of @bytecodealliance/preview2-shim, which has no preopens (so
 // `witPath` fails with "os error 44"). The grant of the WIT's directory stays in this process.
 // It also keeps the caller's event loop free (a progress display) during the ten seconds.
+//
+// Wizer is replaced by preinit-child.ts (componentize-js' `wizerBin` option), which takes the
+// engine's snapshot the same way on every machine: see preinit.ts.
 
-import { writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as filesystem from '@bytecodealliance/preview2-shim/filesystem';
 import { componentize } from '@bytecodealliance/componentize-js';
 
@@ -31,13 +35,26 @@ export interface ComponentizeJob {
 // on Node, _addPreopen takes (guest path, host path).
 const addPreopen = filesystem._addPreopen as unknown as (guestPath: string, hostPath: string) => void;
 
+const PREINIT_CHILD = new URL('./preinit-child.js', import.meta.url).href;
+
 const job = JSON.parse(process.argv[2] ?? '') as ComponentizeJob;
 const witDir = job.witIsDir ? job.witPath : dirname(job.witPath);
 addPreopen(witDir, witDir);
-const { component } = await componentize({
-  sourcePath: job.sourcePath,
-  witPath: job.witPath,
-  worldName: job.world,
-  disableFeatures: job.disableFeatures,
-});
-await writeFile(job.outPath, component);
+// componentize-js runs `wizerBin` as a program, with only its own environment variables (no
+// PATH): a script that names this Node binary on its first line.
+const launcherDir = await mkdtemp(join(tmpdir(), 'actorchain-preinit-bin-'));
+try {
+  const wizerBin = join(launcherDir, 'preinit.mjs');
+  await writeFile(wizerBin, `#!${process.execPath} --no-warnings\nawait import(${JSON.stringify(PREINIT_CHILD)});\n`);
+  await chmod(wizerBin, 0o755);
+  const { component } = await componentize({
+    sourcePath: job.sourcePath,
+    witPath: job.witPath,
+    worldName: job.world,
+    disableFeatures: job.disableFeatures,
+    wizerBin,
+  });
+  await writeFile(job.outPath, component);
+} finally {
+  await rm(launcherDir, { recursive: true, force: true });
+}

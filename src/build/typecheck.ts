@@ -3,7 +3,7 @@
  * nearest tsconfig.json's options (or defaults fit for an actor) and the declarations of
  * `ntwk:simple-actor/runtime` that ship with this package.
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type ts from 'typescript';
 import { ActorchainError } from '../errors.js';
@@ -17,10 +17,16 @@ const MAX_SHOWN = 20;
 
 export const isTypeScript = (path: string): boolean => /\.(c|m)?tsx?$/.test(path);
 
-function compilerOptions(typescript: typeof ts, sourcePath: string): ts.CompilerOptions {
+interface Settings {
+  options: ts.CompilerOptions;
+  /** Where relative settings (types, typeRoots, paths) are resolved from: the tsconfig's directory. */
+  directory: string;
+}
+
+function settings(typescript: typeof ts, sourcePath: string): Settings {
   const configPath = typescript.findConfigFile(dirname(sourcePath), typescript.sys.fileExists, 'tsconfig.json');
   if (configPath === undefined) {
-    return {
+    const options = {
       strict: true,
       target: typescript.ScriptTarget.ES2022,
       module: typescript.ModuleKind.ESNext,
@@ -30,11 +36,12 @@ function compilerOptions(typescript: typeof ts, sourcePath: string): ts.Compiler
       allowImportingTsExtensions: true,
       skipLibCheck: true,
     };
+    return { options, directory: dirname(sourcePath) };
   }
   const { config, error } = typescript.readConfigFile(configPath, typescript.sys.readFile);
   if (error) throw new ActorchainError('BUILD_TYPE_ERROR', `${configPath}: ${typescript.flattenDiagnosticMessageText(error.messageText, '\n')}`);
   // The tsconfig's files and include are not ours to check: only the actor and what it imports.
-  return typescript.parseJsonConfigFileContent(config, typescript.sys, dirname(configPath)).options;
+  return { options: typescript.parseJsonConfigFileContent(config, typescript.sys, dirname(configPath)).options, directory: dirname(configPath) };
 }
 
 function format(typescript: typeof ts, d: ts.Diagnostic): string {
@@ -48,12 +55,21 @@ function format(typescript: typeof ts, d: ts.Diagnostic): string {
 export async function typecheck(sourcePath: string): Promise<void> {
   // Loaded only here: the compiler takes a second to load, and JavaScript actors never need it.
   const typescript = (await import('typescript')).default;
-  const options = { ...compilerOptions(typescript, sourcePath), noEmit: true };
+  const { options: configured, directory } = settings(typescript, sourcePath);
+  const options = { ...configured, noEmit: true };
+  // The compiler resolves `types` from its current directory: the project's, not the shell's.
+  const host = typescript.createCompilerHost(options);
+  host.getCurrentDirectory = () => directory;
+  const rootNames = [sourcePath, RUNTIME_TYPES];
   // As the bundle does: `actorchain` is the project's copy if it has one, else this installation's.
-  if (!typescript.resolveModuleName('actorchain', sourcePath, options, typescript.sys).resolvedModule) {
+  if (!typescript.resolveModuleName('actorchain', sourcePath, options, host).resolvedModule) {
     options.paths = { ...options.paths, actorchain: [OWN_SDK_TYPES] };
   }
-  const program = typescript.createProgram({ rootNames: [sourcePath, RUNTIME_TYPES], options });
+  if (options.types?.includes('actorchain') && !typescript.resolveTypeReferenceDirective('actorchain', join(directory, 'tsconfig.json'), options, host).resolvedTypeReferenceDirective) {
+    options.types = options.types.filter((name) => name !== 'actorchain');
+    rootNames.push(OWN_SDK_TYPES);
+  }
+  const program = typescript.createProgram({ rootNames, options, host });
   const errors = typescript.getPreEmitDiagnostics(program).filter((d) => d.category === typescript.DiagnosticCategory.Error);
   if (errors.length === 0) return;
   const shown = errors.slice(0, MAX_SHOWN).map((d) => format(typescript, d));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { buildActor, type BuildStage } from '../build/build-actor.js';
+import { buildActor, type BuildStage, checkBuild } from '../build/build-actor.js';
+import { ActorchainError } from '../errors.js';
 import { displayPath } from '../build/display-path.js';
 import { StepProgress } from './progress.js';
 
@@ -17,16 +18,25 @@ function size(bytes: number): string {
 export function registerBuild(program: Command): void {
   program
     .command('build')
-    .description('bundle a JavaScript or TypeScript actor module and turn it into a component (componentize-js)')
-    .argument('<source>', 'the module exporting `actor` (.js, .mjs, .ts, .mts)')
+    .description('bundle a JavaScript or TypeScript actor module and turn it into a component (componentize-js); the same sources give the same bytes')
+    .argument('[source]', 'the module exporting `actor` (.js, .mjs, .ts, .mts)')
     .option('-o, --out <file>', "where to write the component (default: the source's name with .wasm, beside it)")
+    .option('--check <component>', 'rebuild <component> from the source its build record names and compare hashes (exit 1 if they differ)')
     .option('--no-check', 'skip the TypeScript type check')
-    .action(async (source: string, raw: { out?: string; check: boolean }) => {
+    .action(async (source: string | undefined, raw: { out?: string; check?: string | boolean }) => {
       const progress = new StepProgress();
+      const onStage = (s: BuildStage) => progress.step(STEP_LABELS[s]);
       const started = performance.now();
-      const result = await buildActor({ source, out: raw.out, check: raw.check, onStage: (s) => progress.step(STEP_LABELS[s]) }).finally(() =>
-        progress.done(),
-      );
+      if (typeof raw.check === 'string') {
+        if (source !== undefined || raw.out !== undefined) {
+          throw new ActorchainError('INVALID_OPTION', 'build --check <component> takes no source and no --out: the source is the one the build record names');
+        }
+        const checked = await checkBuild(raw.check, onStage).finally(() => progress.done());
+        process.stdout.write(`reproduced ${displayPath(raw.check)} from ${displayPath(checked.sourcePath)}: sha256 ${checked.sha256}\n`);
+        return;
+      }
+      if (source === undefined) throw new ActorchainError('INVALID_OPTION', 'build needs the actor source (or --check <component>)');
+      const result = await buildActor({ source, out: raw.out, check: raw.check !== false, onStage }).finally(() => progress.done());
       const path = displayPath(result.outPath);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       process.stdout.write(
