@@ -21,6 +21,10 @@ export const ERROR_CODES = {
     status: 400,
     summary: 'The Idempotency-Key header is not 1 to 255 printable ASCII characters, or is given more than once.',
   },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    summary: 'The Idempotency-Key was already used with another message; a repeat must carry the same message. Nothing was committed.',
+  },
   INVALID_PATH: { status: 400, summary: 'The request path cannot be decoded (a malformed percent escape).' },
   NOT_FOUND: { status: 404, summary: 'No such route or no entry with that hash in this chain.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this method; the Allow header lists those it takes.' },
