@@ -223,6 +223,7 @@ export async function run(config: RunConfig): Promise<void> {
     chainLength: () => chainLength(),
     queueDepth: () => actor?.pending ?? 0,
     sendsPending: () => outbox?.pending ?? 0,
+    sendsHeld: () => outbox?.held ?? 0,
   });
   // The worker starts (its thread, the component instantiated, a spare) while the chain is
   // checked: it needs no state until the first message.
@@ -252,12 +253,13 @@ export async function run(config: RunConfig): Promise<void> {
   void failed.then(() => (chainFailed = true));
   try {
     const record = dataDir === null ? undefined : await DeliveryRecord.open(dataDir, deliveryLog!, log);
-    outbox = new Outbox({ record, metrics, logger: log, tokens: config.sendTokens });
+    // Owed sends are checked against today's --allow-send: those it does not allow are held.
+    outbox = new Outbox({ record, metrics, logger: log, tokens: config.sendTokens, allowedOrigins: config.allowedSendOrigins });
     if (owed.unmatched.length > 0) {
       log.warn({ targets: owed.unmatched }, `${DELIVERIES_FILE} names deliveries this chain does not record: sends to these targets are taken as done`);
     }
-    if (owed.owed.length > 0) log.info({ sends: owed.owed.length }, 'sends committed before the restart and not yet delivered: delivering them');
     outbox.add(owed.owed);
+    if (outbox.pending > 0) log.info({ sends: outbox.pending }, 'sends committed before the restart and not yet delivered: delivering them');
     const options = {
       ...config,
       outbox,
