@@ -88,6 +88,10 @@ export const ERROR_CODES = {
     status: 500,
     summary: 'Another runtime holds the data dir (its pid is in <dir>/lock). Stop it, or remove the lock file if none runs.',
   },
+  DELIVERY_RECORD_UNREADABLE: {
+    status: 500,
+    summary: "deliveries.ndjson in the data dir cannot be read (a directory, or not readable); move it aside and every send is delivered again (the receivers' keys make that harmless).",
+  },
   LISTEN_FAILED: { status: 500, summary: 'The runtime could not listen on the address given.' },
   // `actorchain build` and `actorchain new`.
   BUILD_SOURCE_NOT_FOUND: { status: 500, summary: 'The actor source file given to build does not exist.' },

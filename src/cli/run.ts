@@ -10,7 +10,7 @@ import { allowedOrigin } from '../actor/send-policy.js';
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
 import { Metrics } from '../metrics.js';
 import { DELIVERIES_FILE, DeliveryRecord, readDeliveryLog } from '../outbox/delivery-record.js';
-import { OwedSends } from '../outbox/owed.js';
+import { OwedSends, owedInChain } from '../outbox/owed.js';
 import { Outbox } from '../outbox/outbox.js';
 import { envSwitch, integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
 import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
@@ -252,13 +252,17 @@ export async function run(config: RunConfig): Promise<void> {
   let chainFailed = false;
   void failed.then(() => (chainFailed = true));
   try {
+    let owedSends = owed.owed;
+    if (owed.unmatched.length > 0) {
+      // Ignored, and dropped from the record: at worst a send goes out twice, never zero times.
+      log.warn({ targets: owed.unmatched }, `${DELIVERIES_FILE} names deliveries this chain does not record: those lines are ignored and every send to these targets is owed`);
+      for (const to of owed.unmatched) deliveryLog!.cursors.delete(to);
+      owedSends = await owedInChain(chain, deliveryLog!.cursors);
+    }
     const record = dataDir === null ? undefined : await DeliveryRecord.open(dataDir, deliveryLog!, log);
     // Owed sends are checked against today's --allow-send: those it does not allow are held.
     outbox = new Outbox({ record, metrics, logger: log, tokens: config.sendTokens, allowedOrigins: config.allowedSendOrigins });
-    if (owed.unmatched.length > 0) {
-      log.warn({ targets: owed.unmatched }, `${DELIVERIES_FILE} names deliveries this chain does not record: sends to these targets are taken as done`);
-    }
-    outbox.add(owed.owed);
+    outbox.add(owedSends);
     if (outbox.pending > 0) log.info({ sends: outbox.pending }, 'sends committed before the restart and not yet delivered: delivering them');
     const options = {
       ...config,
