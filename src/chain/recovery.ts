@@ -66,8 +66,17 @@ async function checkpointedPrefix(dir: string, handle: FileHandle, options: Open
 
 async function openForAppend(file: string) {
   try {
-    return await open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT);
+    // Not through a symbolic link: the lock holds this data dir, not the folder a link leads to,
+    // so two runtimes could append to one file.
+    return await open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new ActorchainError(
+        'CHAIN_SOURCE_UNREADABLE',
+        `${file} is a symbolic link: the data dir's lock does not cover the file it leads to, so two runtimes could write one file; move the file itself into the data dir (or give its folder as --data-dir)`,
+        { cause: err },
+      );
+    }
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot open ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -209,7 +209,18 @@ export function listen(server: Server, { host, port }: ListenAddress): Promise<A
   });
 }
 
+/**
+ * The signals that stop a runtime in order (the message in flight finished, the lock
+ * released): SIGHUP and SIGUSR2 too, whose default action would end it on the spot.
+ */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'] as const;
+
 export async function run(config: RunConfig): Promise<void> {
+  // Taken from the start: a signal during start-up stops the runtime as soon as it is up,
+  // rather than by the default action, which would leave the data dir's lock behind.
+  let stopOnSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  let signalled: NodeJS.Signals | undefined;
+  for (const signal of STOP_SIGNALS) process.on(signal, () => (stopOnSignal ? stopOnSignal(signal) : (signalled ??= signal)));
   const logger = createLogger(config.logLevel, 1, config.logFormat);
   const component = await loadComponent(config.component, { maxMemoryMiB: config.maxMemoryMiB });
   const log = logger.child({ actor: component.hash.slice(0, 12) });
@@ -325,12 +336,11 @@ export async function run(config: RunConfig): Promise<void> {
     log.info({ head: chain.durable.head, length: chain.durable.length, exitCode }, 'actorchain stopped');
     process.exit(exitCode);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      log.info({ signal }, 'shutting down');
-      void stop(0);
-    });
-  }
+  stopOnSignal = (signal) => {
+    log.info({ signal }, 'shutting down');
+    void stop(0);
+  };
+  if (signalled !== undefined) stopOnSignal(signalled);
   void actor.supervisor.exhausted.then((reason) => {
     log.fatal({ code: reason.code }, `giving up: ${reason.message}`);
     void stop(1, reason);
