@@ -16,6 +16,11 @@ import { envSwitch, integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS
 import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
+/** Well under the usual 1024 file descriptors, leaving room for the outbox's 256 and the files. */
+export const DEFAULT_MAX_CONNECTIONS = 512;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Room for a --max-body upload on a slow link; long polls are not bound by it (it covers the request, not the answer). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** How long, after the last message is answered, connections may take to finish at shutdown. */
 export const SHUTDOWN_GRACE_MS = 2000;
 const ENV_PREFIX = 'ACTORCHAIN_';
@@ -30,6 +35,11 @@ export interface RunConfig {
   restartWindowMs: number;
   maxQueue: number;
   maxBodyBytes: number;
+  /** Connections served at once; beyond it a new connection is closed at once. */
+  maxConnections: number;
+  /** Bound on receiving a request's headers, and on receiving the whole request. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   storage: StorageConfig;
@@ -51,6 +61,9 @@ interface RawRunOptions extends RawStorageOptions {
   restartWindow: string;
   maxQueue: string;
   maxBody: string;
+  maxConnections: string;
+  headersTimeout: string;
+  requestTimeout: string;
   logLevel: string;
   logFormat?: string;
   token?: string;
@@ -89,6 +102,9 @@ export function registerRun(program: Command): void {
     .addOption(flag('--restart-window <s>', 'the window, in seconds, for --max-restarts', '60'))
     .addOption(flag('--max-queue <n>', 'messages that may wait their turn; beyond it POST / answers 503', '1024'))
     .addOption(flag('--max-body <bytes>', 'largest POST body accepted (after Content-Encoding is decoded)', String(2 ** 20)))
+    .addOption(flag('--max-connections <n>', 'HTTP connections served at once; beyond it a new connection is closed at once', String(DEFAULT_MAX_CONNECTIONS)))
+    .addOption(flag('--headers-timeout <ms>', "a client that has not sent a request's headers within this is answered 408 and dropped", String(DEFAULT_HEADERS_TIMEOUT_MS)))
+    .addOption(flag('--request-timeout <ms>', 'a client that has not sent a whole request (body included) within this is answered 408 and dropped', String(DEFAULT_REQUEST_TIMEOUT_MS)))
     .addOption(flag('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info'))
     .addOption(flag('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)'))
     .addOption(flag('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)'))
@@ -154,6 +170,9 @@ export function runConfig(
       o.check(() => integerOption(named('--restart-window', 'restartWindow'), raw.restartWindow, 1, MAX_TIMER_MS / 1000)) * 1000,
     maxQueue: o.check(() => integerOption(named('--max-queue', 'maxQueue'), raw.maxQueue, 0)),
     maxBodyBytes: o.check(() => integerOption(named('--max-body', 'maxBody'), raw.maxBody, 1)),
+    maxConnections: o.check(() => integerOption(named('--max-connections', 'maxConnections'), raw.maxConnections, 1)),
+    headersTimeoutMs: o.check(() => integerOption(named('--headers-timeout', 'headersTimeout'), raw.headersTimeout, 1, MAX_TIMER_MS)),
+    requestTimeoutMs: o.check(() => integerOption(named('--request-timeout', 'requestTimeout'), raw.requestTimeout, 1, MAX_TIMER_MS)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
     logFormat: o.check(() => (raw.logFormat === undefined ? defaultLogFormat() : logFormatOption(raw.logFormat))),
     storage: storageConfig(component, storage, o),
@@ -168,6 +187,11 @@ export function runConfig(
     allowedSendOrigins,
     sendTokens: sendTokens(raw.sendToken, allowedSendOrigins, named('--send-token', 'sendToken'), o),
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    o.check(() => {
+      throw new ActorchainError('INVALID_OPTION', `--headers-timeout (${config.headersTimeoutMs}) must not be longer than --request-timeout (${config.requestTimeoutMs})`);
+    });
+  }
   o.done();
   return Object.freeze(config);
 }
@@ -308,7 +332,16 @@ export async function run(config: RunConfig): Promise<void> {
     tokenReads: config.tokenReads,
     unready,
   };
-  const server = createServer(createApp(chain, actor, httpOptions, log));
+  const server = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // How often those timeouts are looked at (Node's default, 30 s, would let a slow client stay that much longer).
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
+    createApp(chain, actor, httpOptions, log),
+  );
+  server.maxConnections = config.maxConnections;
   let address: AddressInfo;
   try {
     address = await listen(server, config.listen);
@@ -326,7 +359,7 @@ export async function run(config: RunConfig): Promise<void> {
     // Held long polls answer 503 now: they must not hold the shutdown up.
     chain.endWaits();
     // Stop accepting, let the message in flight finish and be flushed, then close. A client
-    // still sending a request gets a short grace, not the 300 s request timeout.
+    // still sending a request gets a short grace, not the whole --request-timeout.
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
     await actor.close(reason);
