@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
@@ -22,6 +22,14 @@ test('a chain.ndjson that is a symbolic link is refused: two runtimes cannot wri
   assert.equal(second.code, 1);
   assert.match(second.stderr, /^actorchain: CHAIN_SOURCE_UNREADABLE: .*chain\.ndjson is a symbolic link/m);
   assert.equal((await getJson(`${first.url}/head`)).body.length, 2, 'the first runtime is untouched');
+
+  // Nor a second name for the file (a hard link).
+  const dirC = tempDir(t);
+  mkdirSync(dirC, { recursive: true });
+  linkSync(path.join(dirA, 'chain.ndjson'), path.join(dirC, 'chain.ndjson'));
+  const third = await runCli(['run', echo, '--listen', '127.0.0.1:0', '--data-dir', dirC]);
+  assert.equal(third.code, 1);
+  assert.match(third.stderr, /^actorchain: CHAIN_SOURCE_UNREADABLE: .*chain\.ndjson has another name \(a hard link\)/m);
 });
 
 test('a runtime killed with -9 that is still a zombie does not keep its lock', { skip: !existsSync('/proc/self/stat') }, async (t) => {
