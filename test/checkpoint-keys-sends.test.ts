@@ -13,14 +13,14 @@ test('lines covered by a checkpoint still count: their idempotency keys are refu
     return { message: `{"n":${n}}`, key: keyed ? `key-${n}` : undefined, sends: keyed ? [{ to: 'http://127.0.0.1:9/', message: { n } }] : [] };
   });
 
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--allow-send', 'http://127.0.0.1:9']);
   const resumed = runtime.logs.find((l) => String(l.msg).startsWith('chain resumed'))!;
   assert.equal(resumed.linesChecked, 0, 'the whole chain came from the checkpoint');
   const owed = runtime.logs.find((l) => String(l.msg).startsWith('sends committed before the restart'));
   assert.equal(owed?.sends, 6, 'the six sends in the checkpointed prefix are owed (no deliveries.ndjson)');
 
   const before = (await getJson(`${runtime.url}/head`)).body;
-  const repeat = await postJson(runtime.url, { n: 'again' }, { 'idempotency-key': 'key-3007' });
+  const repeat = await postJson(runtime.url, { n: 3007 }, { 'idempotency-key': 'key-3007' });
   assert.equal(repeat.status, 200);
   assert.equal(repeat.headers.get('idempotent-replayed'), 'true');
   assert.deepEqual(repeat.body.state, { n: 3007 });

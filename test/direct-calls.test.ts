@@ -5,7 +5,8 @@
  * bindings.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture, type FixtureName } from '../fixtures/build.js';
@@ -33,9 +34,13 @@ for (const fixture of ['relay', 'relay-bytes'] as const satisfies readonly Fixtu
     const messages = [{ a: 1 }, { text: 'naïve ✓ 𝄞', quote: '"\\' }, {}, { nested: { list: [true, null, 1.5, 1e21] } }];
     const chains: string[] = [];
     const dirs: string[] = [];
+    // One identity for both: a genesis records the runtime's key.
+    const keyFile = path.join(tempDir(t), 'identity.key');
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
     for (const env of [{}, BINDINGS]) {
       const dir = tempDir(t);
-      const runtime = await startRuntime(t, component, ['--data-dir', dir, '--fsync', 'always', '--allow-send', 'http://127.0.0.1:9'], undefined, undefined, env);
+      const args = ['--data-dir', dir, '--fsync', 'always', '--allow-send', 'http://127.0.0.1:9', '--key-file', keyFile];
+      const runtime = await startRuntime(t, component, args, undefined, undefined, env);
       for (const message of messages) {
         const reply = await postJson(runtime.url, message);
         assert.equal(reply.status, 200, JSON.stringify(reply.body));
