@@ -30,6 +30,8 @@ export interface RunConfig {
   restartWindowMs: number;
   maxQueue: number;
   maxBodyBytes: number;
+  /** The largest state, in bytes of its canonical text, a message may leave (--max-state). */
+  maxStateBytes: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   storage: StorageConfig;
@@ -51,6 +53,7 @@ interface RawRunOptions extends RawStorageOptions {
   restartWindow: string;
   maxQueue: string;
   maxBody: string;
+  maxState: string;
   logLevel: string;
   logFormat?: string;
   token?: string;
@@ -94,6 +97,7 @@ export function registerRun(program: Command): void {
     .addOption(flag('--restart-window <s>', 'the window, in seconds, for --max-restarts', '60'))
     .addOption(flag('--max-queue <n>', 'messages that may wait their turn; beyond it POST / answers 503', '1024'))
     .addOption(flag('--max-body <bytes>', 'largest POST body accepted (after Content-Encoding is decoded)', String(2 ** 20)))
+    .addOption(flag('--max-state <bytes>', 'largest state (its canonical JSON) a message may leave; a larger one is refused with 422 STATE_TOO_LARGE', String(16 * 2 ** 20)))
     .addOption(flag('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info'))
     .addOption(flag('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)'))
     .addOption(flag('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)'))
@@ -161,6 +165,7 @@ export function runConfig(
       o.check(() => integerOption(named('--restart-window', 'restartWindow'), raw.restartWindow, 1, MAX_TIMER_MS / 1000)) * 1000,
     maxQueue: o.check(() => integerOption(named('--max-queue', 'maxQueue'), raw.maxQueue, 0)),
     maxBodyBytes: o.check(() => integerOption(named('--max-body', 'maxBody'), raw.maxBody, 1)),
+    maxStateBytes: o.check(() => integerOption(named('--max-state', 'maxState'), raw.maxState, 1)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
     logFormat: o.check(() => (raw.logFormat === undefined ? defaultLogFormat() : logFormatOption(raw.logFormat))),
     storage: storageConfig(component, storage, o),
