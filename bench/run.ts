@@ -3,7 +3,7 @@
  * baseline in the same run, then their result lines (those starting with "= ") together.
  * A few minutes in all; not part of `npm test`.
  *
- *   node dist/bench/run.js [http|breakdown|restart|chain|big-state|durable ...]
+ *   node dist/bench/run.js [http|breakdown|restart|chain|big-state|durable|compact ...]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
   chain: { script: 'chain-verify.js', args: ['300000', '1000000'], question: 'reopen, start-up and verify of 300k and 1M entries' },
   'big-state': { script: 'big-state.js', args: ['200'], question: "the runtime's own work with a 128 KB state" },
   durable: { script: 'durable-throughput.js', args: ['3', '32', '1'], question: '--fsync always against --in-memory' },
+  compact: { script: 'compact.js', args: ['2000'], question: 'disk bytes, reads, reopen and appends of a compacted data dir (2,000 messages, not 10,000)' },
   receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with receipts against a build before them (ACTORCHAIN_BASELINE_CLI)' },
 };
 
