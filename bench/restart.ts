@@ -67,7 +67,7 @@ async function respawnTimes(loaded: LoadedComponent): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     const start = performance.now();
-    const worker = new ActorWorker(loaded, logger, [], () => {});
+    const worker = new ActorWorker(loaded, logger, { allowedOrigins: [] }, () => {});
     await worker.ready(10_000);
     times.push(performance.now() - start);
     await worker.terminate();

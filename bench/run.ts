@@ -3,7 +3,7 @@
  * baseline in the same run, then their result lines (those starting with "= ") together.
  * A few minutes in all; not part of `npm test`.
  *
- *   node dist/bench/run.js [http|breakdown|restart|chain|big-state|durable ...]
+ *   node dist/bench/run.js [http|breakdown|restart|chain|big-state|durable|compact ...]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
   'big-state': { script: 'big-state.js', args: ['200'], question: "the runtime's own work with a 128 KB state" },
   durable: { script: 'durable-throughput.js', args: ['3', '32', '1'], question: '--fsync always against --in-memory' },
   merkle: { script: 'merkle-proofs.js', args: ['1000000', '2000'], question: 'RFC 6962 tree: appends, proofs and reload at 1M leaves' },
+  compact: { script: 'compact.js', args: ['2000'], question: 'disk bytes, reads, reopen and appends of a compacted data dir (2,000 messages, not 10,000)' },
   receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with receipts against a build before them (ACTORCHAIN_BASELINE_CLI)' },
 };
 

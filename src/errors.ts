@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   INVALID_CONTENT_ENCODING: { status: 400, summary: 'The body is not what its Content-Encoding claims (corrupt gzip, deflate or br data).' },
   READ_ONLY_MIRROR: { status: 409, summary: 'This is a read-only mirror: it takes no messages. POST them to its primary (named in the message).' },
   MESSAGE_REJECTED: { status: 422, summary: "The component refused this message for the current state (its reason, if it gave one, is in reason)." },
+  STATE_TOO_LARGE: {
+    status: 422,
+    summary: 'The state this message would leave is larger than --max-state allows (size and limit named); nothing was committed.',
+  },
   SEND_NOT_ALLOWED: {
     status: 403,
     summary: 'handle called send to a target whose origin --allow-send does not list; nothing was committed.',

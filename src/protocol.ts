@@ -19,6 +19,8 @@ export interface WorkerData extends InstanceSpec {
   callClock: SharedArrayBuffer;
   /** Origins `send` may reach; absent: anywhere. */
   allowedOrigins?: string[];
+  /** The largest state that may be committed (--max-state); absent: any. */
+  maxStateBytes?: number;
 }
 
 /**

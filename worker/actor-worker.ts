@@ -20,6 +20,7 @@ const data = workerData as WorkerData;
 const post = (event: WorkerEvent) => parentPort!.postMessage(event);
 const clock = callClockViews(data.callClock);
 const allowedOrigins = data.allowedOrigins;
+const maxStateBytes = data.maxStateBytes;
 
 interface Live {
   instance: ActorInstance;
@@ -72,7 +73,7 @@ function settle(live: Live, verdict: Verdict): Verdict {
 }
 
 function inputs(live: Live, marker: boolean): TransitionInputs {
-  return { journal: () => live.recorder.take(marker && live.fresh), allowedOrigins };
+  return { journal: () => live.recorder.take(marker && live.fresh), allowedOrigins, maxStateBytes };
 }
 
 const api: ActorWorkerApi = {

@@ -17,6 +17,8 @@ export interface ActorOptions {
   restartWindowMs: number;
   /** Normalized origins `send` may reach (--allow-send); absent: anywhere. */
   allowedSendOrigins?: readonly string[];
+  /** The largest state, in bytes, that may be committed (--max-state); absent: any. */
+  maxStateBytes?: number;
   onRestart?: (cause: string) => void;
   /** Told of each message refused because a send is not allowed. */
   onSendRefused?: () => void;
@@ -25,7 +27,7 @@ export interface ActorOptions {
 }
 
 /** What starting the worker needs of the options. */
-export type SupervisorStartOptions = Pick<ActorOptions, 'initTimeoutMs' | 'maxRestarts' | 'restartWindowMs' | 'allowedSendOrigins' | 'onRestart'>;
+export type SupervisorStartOptions = Pick<ActorOptions, 'initTimeoutMs' | 'maxRestarts' | 'restartWindowMs' | 'allowedSendOrigins' | 'maxStateBytes' | 'onRestart'>;
 
 export interface Applied {
   head: string;
@@ -105,6 +107,7 @@ export class Actor {
         maxRestarts: options.maxRestarts,
         restartWindowMs: options.restartWindowMs,
         allowedOrigins: options.allowedSendOrigins,
+        maxStateBytes: options.maxStateBytes,
         onRestart: options.onRestart,
       },
       logger,

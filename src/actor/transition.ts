@@ -29,6 +29,8 @@ export type Verdict =
   | { verdict: 'state-rejected'; fn: 'init' | 'handle'; state: string; reason?: string }
   | { verdict: 'send-not-json'; to: string }
   | { verdict: 'send-not-allowed'; to: string }
+  /** `bytes`: the state's UTF-8 length; `limit`: --max-state. */
+  | { verdict: 'state-too-large'; fn: 'init' | 'handle'; bytes: number; limit: number }
   | { verdict: 'fault'; fault: Extract<Fault, 'trap' | 'out-of-memory'>; fn: ActorFunction; message: string; detail?: string };
 
 export interface TransitionInputs {
@@ -39,6 +41,11 @@ export interface TransitionInputs {
    * anywhere. A replay passes none: what the chain records was allowed when it ran.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * The largest state, in bytes of its canonical text, that may be committed (--max-state),
+   * or undefined for any. A replay passes none: what the chain records was allowed when it ran.
+   */
+  maxStateBytes?: number;
 }
 
 function faulted(outcome: Extract<CallOutcome<unknown>, { ok: false }>): Verdict {
@@ -58,18 +65,28 @@ function stateRejected(fn: 'init' | 'handle', state: string, reason: string | un
 }
 
 /** The state text as committed (canonical), or the verdict on it. */
-function settleState(fn: 'init' | 'handle', returned: string | null, canonical: boolean): { state: string } | { verdict: Verdict } {
-  if (canonical && returned !== null) return { state: returned };
-  const parsed = returned === null ? undefined : parseCanonical(returned);
-  if (!parsed) return { verdict: { verdict: 'state-not-json', fn, text: returned === null ? null : returned.slice(0, STATE_SHOWN_CHARS + 1) } };
-  return { state: parsed.canonical };
+function settleState(fn: 'init' | 'handle', returned: string | null, canonical: boolean, maxStateBytes?: number): { state: string } | { verdict: Verdict } {
+  let state: string;
+  if (canonical && returned !== null) state = returned;
+  else {
+    const parsed = returned === null ? undefined : parseCanonical(returned);
+    if (!parsed) return { verdict: { verdict: 'state-not-json', fn, text: returned === null ? null : returned.slice(0, STATE_SHOWN_CHARS + 1) } };
+    state = parsed.canonical;
+  }
+  // A UTF-8 text has at least as many bytes as UTF-16 units, and at most three per unit:
+  // only a state near the limit is measured.
+  if (maxStateBytes !== undefined && state.length * 3 > maxStateBytes) {
+    const bytes = Buffer.byteLength(state);
+    if (bytes > maxStateBytes) return { verdict: { verdict: 'state-too-large', fn, bytes, limit: maxStateBytes } };
+  }
+  return { state };
 }
 
 
 export function runInit(instance: ActorInstance, inputs: TransitionInputs): Verdict {
   const init = instance.init();
   if (!init.ok) return faulted(init);
-  const settled = settleState('init', init.value, init.canonical === true);
+  const settled = settleState('init', init.value, init.canonical === true, inputs.maxStateBytes);
   if ('verdict' in settled) return settled.verdict;
   const valid = instance.stateContract(settled.state);
   if (!valid.ok) return faulted(valid);
@@ -87,7 +104,7 @@ export function runMessage(instance: ActorInstance, message: string, state: stri
   const handled = instance.handle(message, state);
   if (!handled.ok) return faulted(handled);
   if (handled.refused !== undefined) return rejected('handle', handled.refused);
-  const settled = settleState('handle', handled.value, handled.canonical === true);
+  const settled = settleState('handle', handled.value, handled.canonical === true, inputs.maxStateBytes);
   if ('verdict' in settled) return settled.verdict;
   const sends: Send[] = [];
   for (const { to, message: sent } of handled.sends) {
@@ -127,6 +144,11 @@ export function refusal(verdict: Exclude<Verdict, { verdict: 'committable' | 'fa
         : new ActorchainError('STATE_REJECTED', `state-contract refused the state handle produced${why}; nothing was committed`, { reason: verdict.reason });
     case 'send-not-json':
       return new ActorchainError('SEND_NOT_JSON', `handle called send to ${verdict.to} with a message that is not JSON`);
+    case 'state-too-large':
+      return new ActorchainError(
+        'STATE_TOO_LARGE',
+        `${verdict.fn} produced a state of ${verdict.bytes} bytes, over the ${verdict.limit} byte limit (--max-state); nothing was committed`,
+      );
     case 'send-not-allowed': {
       const origin = httpOrigin(verdict.to);
       const fix = origin === undefined ? 'only http and https URLs can be reached' : `start the runtime with --allow-send ${origin} if the actor may reach it`;

@@ -6,12 +6,13 @@
  * line with no newline or that is not JSON (a write cut short), and entries after the last
  * whole group (a message without its state). Every other fault is CHAIN_CORRUPT.
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ActorchainError } from '../errors.js';
+import { ActorchainError, isActorchainError } from '../errors.js';
+import { CHAIN_FILE, openChainBytes } from './chain-bytes.js';
 import { ChainChecker, parseJson, type CheckedEntry, type EntryGroup } from './check.js';
 
-export const CHAIN_FILE = 'chain.ndjson';
+export { CHAIN_FILE };
 const CHUNK_BYTES = 1 << 20;
 /** Groups per batch: enough to spare the awaits, few enough that they die young. */
 const BATCH_GROUPS = 512;
@@ -103,6 +104,8 @@ export class ChainFileReader {
 
   /** An I/O failure (a directory where the file should be, a failing disk) as the CLI reports it. */
   readonly #unreadable = (err: unknown): never => {
+    // A damaged chain.sealed names its entry.
+    if (isActorchainError(err)) throw err;
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
   };
 
@@ -148,7 +151,7 @@ export class ChainFileReader {
 
   /** The read loop of both: `pick` makes what is yielded of each `limit` groups. */
   async *#read<T>(limit: number, pick: (batch: EntryGroup[]) => T): AsyncGenerator<T> {
-    const handle = await open(this.file, 'r').catch(this.#unreadable);
+    const handle = await openChainBytes(this.file).catch(this.#unreadable);
     let nextRead: Promise<{ chunk: Buffer; bytesRead: number }> | undefined;
     try {
       const size = Math.min((await handle.stat().catch(this.#unreadable)).size, this.#options.upTo ?? Infinity);

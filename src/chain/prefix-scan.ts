@@ -6,7 +6,7 @@
  * parsed. A name found inside a message's own content parses to an entry without that
  * member, and is passed over.
  */
-import type { FileHandle } from 'node:fs/promises';
+import type { ChainFileHandle } from './file-store.js';
 import type { ChainIndex } from './chain-index.js';
 import { isIdempotencyKey, type MessageData, type Send, type StateData } from './entry.js';
 
@@ -34,7 +34,7 @@ function positionAt(index: ChainIndex, offset: number, length: number): number {
   return low;
 }
 
-export async function scanPrefix(handle: FileHandle, bytes: number, index: ChainIndex): Promise<PrefixRecords> {
+export async function scanPrefix(handle: Pick<ChainFileHandle, 'read'>, bytes: number, index: ChainIndex): Promise<PrefixRecords> {
   const records: PrefixRecords = { keys: new Map(), sends: [] };
   const entries = index.length;
   let carry = Buffer.alloc(0);

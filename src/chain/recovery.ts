@@ -6,13 +6,13 @@
  * refused and left as it is: never start a new chain over data.
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { canonicalOfParsed } from '../json/canonical.js';
 import { checkPrefix, readCheckpoint, trimCheckpointHashes, CHECKPOINT_FILE, type CheckedPrefix } from './checkpoint.js';
 import type { CommittedState } from './chain.js';
+import { APPEND_FLAGS, openChainBytes, settleCompaction, syncDirectory, type ChainBytes } from './chain-bytes.js';
 import { ChainFileReader, CHAIN_FILE, type ChainFileOptions, type ChainTail } from './chain-file.js';
 import { checkLinks, hashLines } from './line-hasher.js';
 import { copyParentHex, entryByteLength, isBareEntry, type CheckedEntry } from './check.js';
@@ -52,7 +52,7 @@ export interface OpenedFileStore {
 }
 
 /** The prefix a checkpoint vouches for, when there is one that fits the file. */
-async function checkpointedPrefix(dir: string, handle: FileHandle, options: OpenFileStoreOptions): Promise<CheckedPrefix | undefined> {
+async function checkpointedPrefix(dir: string, handle: ChainBytes, options: OpenFileStoreOptions): Promise<CheckedPrefix | undefined> {
   const size = (await handle.stat()).size;
   const checkpoint = size > 0 ? await readCheckpoint(dir) : undefined;
   // Another component's chain: the line-by-line check names the mismatch.
@@ -64,17 +64,19 @@ async function checkpointedPrefix(dir: string, handle: FileHandle, options: Open
   return undefined;
 }
 
-async function openForAppend(file: string) {
-  let handle: FileHandle;
+async function openForAppend(dir: string, file: string): Promise<ChainBytes> {
+  let handle: ChainBytes;
   try {
-    handle = await open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT);
+    await settleCompaction(dir);
+    handle = await openChainBytes(file, APPEND_FLAGS);
   } catch (err) {
+    if (err instanceof ActorchainError) throw err;
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot open ${file}: ${(err as Error).message}`, { cause: err });
   }
   // A file reached through a symbolic link, or with another name (a hard link), is refused:
   // the lock holds this data dir, not the folder the other name is in, so two runtimes could
   // append to one file. (A link to a device, such as /dev/full, is no other runtime's chain.)
-  const [opened, named] = await Promise.all([handle.stat(), lstat(file)]);
+  const [opened, named] = await Promise.all([handle.plain.stat(), lstat(file)]);
   if (opened.isFile() && (named.isSymbolicLink() || named.ino !== opened.ino || named.dev !== opened.dev || opened.nlink > 1)) {
     await handle.close();
     const what = named.isSymbolicLink() ? 'is a symbolic link' : 'has another name (a hard link)';
@@ -95,9 +97,9 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
   }
   // Before anything is read or cut: another runtime may be appending.
   const lock = await lockDataDir(dir, options.onWarning);
-  let handle: FileHandle | undefined;
+  let handle: ChainBytes | undefined;
   try {
-    handle = await openForAppend(file);
+    handle = await openForAppend(dir, file);
     const prefix = await checkpointedPrefix(dir, handle, options);
     const index = prefix?.index ?? new ChainIndex();
     const prefixEntries = index.length;
@@ -118,7 +120,8 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       from: prefixBytes,
     };
     const toCheck = lines.size - prefixBytes;
-    const twoThreads = toCheck >= (options.twoThreadsFromBytes ?? TWO_THREADS_FROM_BYTES) && toCheck <= TWO_THREADS_UP_TO_BYTES;
+    // The hash thread reads chain.ndjson itself: a compacted chain is checked on one thread.
+    const twoThreads = handle.sealed === undefined && toCheck >= (options.twoThreadsFromBytes ?? TWO_THREADS_FROM_BYTES) && toCheck <= TWO_THREADS_UP_TO_BYTES;
     const onTwo = twoThreads ? await checkOnTwoThreads(lines) : undefined;
     const checked = onTwo ?? (await checkOnOneThread(lines));
     for (const { stateHash, sends } of checked.sends) options.onSends?.(stateHash, sends);
@@ -280,13 +283,4 @@ async function checkOnTwoThreads(lines: LinesToCheck): Promise<CheckedLines | un
   }
   index.addMany(hashes.hashes.subarray(0, count * 32), offsets.subarray(0, count));
   return { reader, ...read };
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

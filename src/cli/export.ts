@@ -1,6 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
+import { openChainBytes } from '../chain/chain-bytes.js';
 import { resolveChainFile } from '../chain/chain-file.js';
 import { ActorchainError } from '../errors.js';
 
@@ -19,12 +20,32 @@ async function* wholeLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer
   }
 }
 
+const CHUNK_BYTES = 1 << 20;
+
+/** The chain's canonical bytes (a compacted data dir's rebuilt), as they are now, in chunks. */
+async function* chainChunks(file: string): AsyncGenerator<Buffer> {
+  const chain = await openChainBytes(file);
+  try {
+    const { size } = await chain.stat();
+    for (let at = 0; at < size; ) {
+      const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size - at));
+      const { bytesRead } = await chain.read(chunk, 0, chunk.length, at);
+      if (bytesRead === 0) return;
+      at += bytesRead;
+      yield chunk.subarray(0, bytesRead);
+    }
+  } finally {
+    await chain.close();
+  }
+}
+
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description("write a data dir's chain to stdout as NDJSON: the same bytes as its chain.ndjson")
+    .description("write a data dir's chain as canonical NDJSON (a compacted one's too): one entry's canonical bytes a line, what a plain chain.ndjson holds")
     .argument('<data-dir>', 'the data dir (or a chain .ndjson file)')
-    .action(async (source: string) => {
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (source: string, options: { output?: string }) => {
       if (/^https?:\/\//i.test(source)) {
         throw new ActorchainError(
           'CHAIN_SOURCE_UNREADABLE',
@@ -33,8 +54,9 @@ export function registerExport(program: Command): void {
       }
       const file = await resolveChainFile(source);
       try {
-        await pipeline(createReadStream(file), wholeLines, process.stdout);
+        await pipeline(chainChunks(file), wholeLines, options.output === undefined ? process.stdout : createWriteStream(options.output));
       } catch (err) {
+        if (err instanceof ActorchainError) throw err;
         // A reader that stops early (| head) is not an error.
         if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
         throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot export ${file}: ${(err as Error).message}`, { cause: err });

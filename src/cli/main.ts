@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ActorchainError } from '../errors.js';
 import { registerBuild } from './build.js';
 import { registerDev } from './dev.js';
+import { registerCompact } from './compact.js';
 import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
 import { registerMirror } from './mirror.js';
@@ -24,6 +25,7 @@ const program = new Command('actorchain')
 registerRun(program);
 registerVerify(program);
 registerExport(program);
+registerCompact(program);
 registerInspect(program);
 registerMirror(program);
 registerBuild(program);

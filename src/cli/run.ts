@@ -40,6 +40,8 @@ export interface RunConfig {
   /** Bound on receiving a request's headers, and on receiving the whole request. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** The largest state, in bytes of its canonical text, a message may leave (--max-state). */
+  maxStateBytes: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   storage: StorageConfig;
@@ -64,6 +66,7 @@ interface RawRunOptions extends RawStorageOptions {
   maxConnections: string;
   headersTimeout: string;
   requestTimeout: string;
+  maxState: string;
   logLevel: string;
   logFormat?: string;
   token?: string;
@@ -110,6 +113,7 @@ export function registerRun(program: Command): void {
     .addOption(flag('--max-connections <n>', 'HTTP connections served at once; beyond it a new connection is closed at once', String(DEFAULT_MAX_CONNECTIONS)))
     .addOption(flag('--headers-timeout <ms>', "a client that has not sent a request's headers within this is answered 408 and dropped", String(DEFAULT_HEADERS_TIMEOUT_MS)))
     .addOption(flag('--request-timeout <ms>', 'a client that has not sent a whole request (body included) within this is answered 408 and dropped', String(DEFAULT_REQUEST_TIMEOUT_MS)))
+    .addOption(flag('--max-state <bytes>', 'largest state (its canonical JSON) a message may leave; a larger one is refused with 422 STATE_TOO_LARGE', String(16 * 2 ** 20)))
     .addOption(flag('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info'))
     .addOption(flag('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)'))
     .addOption(flag('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)'))
@@ -180,6 +184,7 @@ export function runConfig(
     maxConnections: o.check(() => integerOption(named('--max-connections', 'maxConnections'), raw.maxConnections, 1)),
     headersTimeoutMs: o.check(() => integerOption(named('--headers-timeout', 'headersTimeout'), raw.headersTimeout, 1, MAX_TIMER_MS)),
     requestTimeoutMs: o.check(() => integerOption(named('--request-timeout', 'requestTimeout'), raw.requestTimeout, 1, MAX_TIMER_MS)),
+    maxStateBytes: o.check(() => integerOption(named('--max-state', 'maxState'), raw.maxState, 1)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
     logFormat: o.check(() => (raw.logFormat === undefined ? defaultLogFormat() : logFormatOption(raw.logFormat))),
     storage: storageConfig(component, storage, o),

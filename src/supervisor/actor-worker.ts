@@ -96,13 +96,19 @@ export class ActorWorker {
    * `onCommittable` is told the state of each committable verdict as it is received (in
    * order, before the caller sees it): the state every message posted after it meets.
    */
-  constructor(component: LoadedComponent, logger: Logger, allowedOrigins: readonly string[] | undefined, onCommittable: (state: string) => void) {
+  constructor(
+    component: LoadedComponent,
+    logger: Logger,
+    limits: { allowedOrigins?: readonly string[]; maxStateBytes?: number },
+    onCommittable: (state: string) => void,
+  ) {
     this.#onCommittable = onCommittable;
     const { port1, port2 } = new MessageChannel();
     const apply = new MessageChannel();
     this.#applyPort = apply.port1;
     const data: WorkerData = { ...instanceSpec(component), port: port2, applyPort: apply.port2, callClock: this.#callClock };
-    if (allowedOrigins !== undefined) data.allowedOrigins = [...allowedOrigins];
+    if (limits.allowedOrigins !== undefined) data.allowedOrigins = [...limits.allowedOrigins];
+    if (limits.maxStateBytes !== undefined) data.maxStateBytes = limits.maxStateBytes;
     const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
     this.#worker = new Worker(WORKER_ENTRY, {
       workerData: data,

@@ -15,6 +15,8 @@ export interface SupervisorOptions {
   onRestart?: (cause: string) => void;
   /** Origins the component's sends may reach; absent: anywhere. */
   allowedOrigins?: readonly string[];
+  /** The largest state a verdict may carry to be committable (--max-state); absent: any. */
+  maxStateBytes?: number;
 }
 
 /** How long after a restart the next standby starts. */
@@ -139,7 +141,7 @@ export class Supervisor {
   }
 
   async #spawn(): Promise<ActorWorker> {
-    const worker = new ActorWorker(this.#component, this.#logger, this.#options.allowedOrigins, this.#received);
+    const worker = new ActorWorker(this.#component, this.#logger, this.#options, this.#received);
     try {
       await worker.ready(this.#options.instantiateTimeoutMs);
     } catch (err) {

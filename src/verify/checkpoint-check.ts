@@ -3,7 +3,8 @@
  * dir's tree.checkpoint) must be signed by the chain's key (the one its genesis records, or
  * --key) and sign the root of the entries verify has just replayed.
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { openChainBytes } from '../chain/chain-bytes.js';
 import { resolveChainFile } from '../chain/chain-file.js';
 import { readSignedCheckpoint } from '../chain/tree-file.js';
 import { ActorchainError } from '../errors.js';
@@ -58,7 +59,7 @@ export async function checkSourceCheckpoint(source: string, checkpoint: SourceCh
 async function genesisKey(source: string): Promise<string | undefined> {
   if (isUrl(source)) return (await openLogSource(source)).genesisKey();
   // The genesis is the file's first line, a few hundred bytes.
-  const handle = await open(await resolveChainFile(source), 'r');
+  const handle = await openChainBytes(await resolveChainFile(source));
   const head = Buffer.alloc(64 * 1024);
   const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
   const first = head.subarray(0, bytesRead).toString('utf8').split('\n', 1)[0];

@@ -6,7 +6,8 @@
  * signature, hash and proof.
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readChainBytes } from '../chain/chain-bytes.js';
 import path from 'node:path';
 import { CHAIN_FILE } from '../chain/chain-file.js';
 import type { ChainPage } from '../chain/chain.js';
@@ -100,7 +101,7 @@ class DirLogSource implements LogSource {
   static async open(dir: string): Promise<DirLogSource> {
     let bytes: Buffer;
     try {
-      bytes = await readFile(path.join(dir, CHAIN_FILE));
+      bytes = await readChainBytes(path.join(dir, CHAIN_FILE));
     } catch (err) {
       throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `there is no chain in ${dir}: ${(err as Error).message}`, { cause: err });
     }

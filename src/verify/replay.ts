@@ -106,6 +106,8 @@ export class Replayer {
         return this.#diverged(stateEntry, 'state-contract refuses this state, yet the chain records it');
       case 'send-not-json':
         return this.#diverged(stateEntry, `handle sends to ${verdict.to} a message that is not JSON, which the runtime never commits`);
+      case 'state-too-large': // never: a replay passes no limit
+        return this.#diverged(stateEntry, `${verdict.fn} returns a state of ${verdict.bytes} bytes, over ${verdict.limit}`);
       case 'send-not-allowed': // never: a replay passes no send policy
         return this.#diverged(stateEntry, `handle sends to ${verdict.to}, which is not allowed`);
       case 'fault':

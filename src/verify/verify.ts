@@ -4,7 +4,7 @@
  * second thread beside the replay (structure-thread.ts), which reads the file with them
  * deferred; the first problem in chain order is reported either way.
  */
-import { stat } from 'node:fs/promises';
+import { chainSize } from '../chain/chain-bytes.js';
 import { ChainFileReader, type ChainTail } from '../chain/chain-file.js';
 import type { CheckedEntry } from '../chain/check.js';
 import type { InstanceSpec } from '../component/calls.js';
@@ -40,7 +40,7 @@ export async function verifyChain(
   let groups = source;
   if (source instanceof ChainFileReader) {
     // Both readers stop at the size the file has now: a live runtime may be appending.
-    const upTo = (await stat(source.file).catch(() => undefined))?.size;
+    const upTo = await chainSize(source.file);
     structure = new StructureThread({ file: source.file, componentHash: source.options.componentHash, upTo, treeSize });
     groups = new ChainFileReader(source.file, { ...source.options, upTo, deferHashes: true, deferCanonical: true });
   }

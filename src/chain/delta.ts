@@ -1,0 +1,129 @@
+/**
+ * A byte-level delta of one text against another (an entry's canonical JSON against the one
+ * two positions before it, see sealed.ts), made for states that change in a few places:
+ *
+ *   delta = varint(target length) op*
+ *   op    = varint(length << 1 | 1) varint(offset in base)   copy `length` bytes of the base
+ *         | varint(length << 1)     <length bytes>           insert these bytes
+ *
+ * diffBytes walks the target keeping a position in the base in step with it, so a number
+ * changed in place costs its new digits; where the two fall out of step (an insertion, a
+ * deletion) it finds its place again through an index of the base's aligned 16-byte blocks,
+ * as rsync does.
+ */
+import { ActorchainError } from '../errors.js';
+
+const BLOCK = 16;
+/** A run shorter than this in step with the base is cheaper to insert than to copy. */
+const MIN_COPY = 12;
+
+function blockKey(bytes: Buffer, at: number): number {
+  return (Math.imul(bytes.readUInt32LE(at) ^ bytes.readUInt32LE(at + 8), 0x9e3779b1) ^ bytes.readUInt32LE(at + 4) ^ bytes.readUInt32LE(at + 12)) >>> 0;
+}
+
+class Writer {
+  bytes = Buffer.allocUnsafe(256);
+  length = 0;
+
+  #room(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + n));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
+
+  varint(value: number): void {
+    this.#room(10);
+    while (value >= 0x80) {
+      this.bytes[this.length++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    this.bytes[this.length++] = value;
+  }
+
+  raw(source: Buffer, from: number, to: number): void {
+    this.#room(to - from);
+    source.copy(this.bytes, this.length, from, to);
+    this.length += to - from;
+  }
+}
+
+/** The delta that turns `base` into `target`, or undefined once it would pass `limit` bytes. */
+export function diffBytes(base: Buffer, target: Buffer, limit = target.length / 4): Buffer | undefined {
+  const blocks = new Map<number, number>();
+  for (let at = 0; at + BLOCK <= base.length; at += BLOCK) {
+    const key = blockKey(base, at);
+    if (!blocks.has(key)) blocks.set(key, at);
+  }
+  const out = new Writer();
+  out.varint(target.length);
+  let literalFrom = 0;
+  const flushLiteral = (to: number) => {
+    if (to > literalFrom) {
+      out.varint((to - literalFrom) * 2);
+      out.raw(target, literalFrom, to);
+    }
+  };
+  let i = 0;
+  let j = 0;
+  while (i < target.length) {
+    if (out.length > limit) return undefined;
+    let run = 0;
+    while (i + run < target.length && j + run < base.length && target[i + run] === base[j + run]) run++;
+    if (run >= MIN_COPY || (run > 0 && i + run === target.length)) {
+      flushLiteral(i);
+      out.varint(run * 2 + 1);
+      out.varint(j);
+      i += run;
+      j += run;
+      literalFrom = i;
+      continue;
+    }
+    if (i + BLOCK <= target.length) {
+      const at = blocks.get(blockKey(target, i));
+      if (at !== undefined && at !== j && target.compare(base, at, at + BLOCK, i, i + BLOCK) === 0) {
+        j = at;
+        continue;
+      }
+    }
+    i++;
+    j++;
+  }
+  flushLiteral(i);
+  return out.length > limit ? undefined : out.bytes.subarray(0, out.length);
+}
+
+/** `base` with `delta` applied. Throws CHAIN_CORRUPT, naming `what`, when the delta does not fit the base. */
+export function applyDelta(base: Buffer, delta: Buffer, what: string): Buffer {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let scale = 1; ; scale *= 0x80) {
+      if (at >= delta.length) throw corrupt();
+      const byte = delta[at++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+    }
+  };
+  const corrupt = () => new ActorchainError('CHAIN_CORRUPT', `${what}: its delta does not fit the entry it applies to (the compacted file is damaged)`);
+  const length = varint();
+  const out = Buffer.allocUnsafe(length);
+  let written = 0;
+  while (at < delta.length) {
+    const tag = varint();
+    const n = Math.floor(tag / 2);
+    if (written + n > length) throw corrupt();
+    if (tag % 2 === 1) {
+      const from = varint();
+      if (from + n > base.length) throw corrupt();
+      base.copy(out, written, from, from + n);
+    } else {
+      if (at + n > delta.length) throw corrupt();
+      delta.copy(out, written, at, at + n);
+      at += n;
+    }
+    written += n;
+  }
+  if (written !== length) throw corrupt();
+  return out;
+}

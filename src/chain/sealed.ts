@@ -1,0 +1,308 @@
+/**
+ * chain.sealed: the older entries of a compacted data dir (`actorchain compact`), which
+ * chain.ndjson then continues. Together they hold exactly the canonical NDJSON a plain data
+ * dir holds, and every reader sees it as one file (ChainBytes, chain-bytes.ts).
+ *
+ *   "actorchain-sealed 1\n"
+ *   block*   u32 BE header length, u32 BE body length,
+ *            header: varint entries, then per entry varint line length (newline excluded),
+ *                    u8 form (0 full, 1 delta against the entry two before), 8 bytes of its hash
+ *            body:   brotli of, per entry, varint payload length and the payload
+ *                    (the canonical text, or a delta.ts delta against the entry two before)
+ *
+ * An entry is a delta when that saves three quarters of its bytes and the entry two before
+ * is fewer than DELTA_DEPTH deltas away from a full text: a state changed in a few places
+ * costs its change, and rebuilding any entry applies at most DELTA_DEPTH deltas. A block
+ * starts at a full entry once the one before has BLOCK_ENTRIES entries (or BLOCK_BYTES of
+ * text), so rebuilding an entry decompresses one block or two. Every rebuilt entry is held
+ * to its stored hash prefix: a damaged block is CHAIN_CORRUPT naming the entry.
+ */
+import { createHash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
+import { ActorchainError } from '../errors.js';
+import { applyDelta, diffBytes } from './delta.js';
+
+export const SEALED_FILE = 'chain.sealed';
+const MAGIC = Buffer.from('actorchain-sealed 1\n');
+/** Deltas at most between an entry and the full text it is rebuilt from. */
+export const DELTA_DEPTH = 128;
+const BLOCK_ENTRIES = 64;
+const BLOCK_BYTES = 4 << 20;
+const HASH_PREFIX = 8;
+/** Rebuilt entries kept: a sequential read rebuilds each from the one two before. */
+const TEXT_CACHE = 8;
+const BLOCK_CACHE = 8;
+
+function varint(out: number[], value: number): void {
+  while (value >= 0x80) {
+    out.push((value % 0x80) | 0x80);
+    value = Math.floor(value / 0x80);
+  }
+  out.push(value);
+}
+
+class VarintReader {
+  at = 0;
+  constructor(readonly bytes: Buffer, readonly onBad: () => Error) {}
+  next(): number {
+    let value = 0;
+    for (let scale = 1; ; scale *= 0x80) {
+      if (this.at >= this.bytes.length) throw this.onBad();
+      const byte = this.bytes[this.at++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+    }
+  }
+}
+
+/** Writes chain.sealed from entries given in chain order. */
+export class SealedWriter {
+  readonly #handle: FileHandle;
+  #header: number[] = [];
+  #body: Buffer[] = [];
+  #blockEntries = 0;
+  #blockBytes = 0;
+  /** The last two entries' texts and delta depths (0 for a full text). */
+  #previous: { text: Buffer; depth: number }[] = [];
+  entries = 0;
+  bytesWritten = MAGIC.length;
+
+  private constructor(handle: FileHandle) {
+    this.#handle = handle;
+  }
+
+  static async create(handle: FileHandle): Promise<SealedWriter> {
+    await handle.write(MAGIC, 0, MAGIC.length, 0);
+    return new SealedWriter(handle);
+  }
+
+  async add(text: string, hash: string): Promise<void> {
+    const bytes = Buffer.from(text);
+    const before = this.#previous.length === 2 ? this.#previous[0]! : undefined;
+    const delta = before && before.depth < DELTA_DEPTH ? diffBytes(before.text, bytes) : undefined;
+    const depth = delta ? before!.depth + 1 : 0;
+    if (!delta && (this.#blockEntries >= BLOCK_ENTRIES || this.#blockBytes >= BLOCK_BYTES)) await this.#flush();
+    const payload = delta ?? bytes;
+    varint(this.#header, bytes.length);
+    this.#header.push(delta ? 1 : 0, ...Buffer.from(hash.slice(0, HASH_PREFIX * 2), 'hex'));
+    const length: number[] = [];
+    varint(length, payload.length);
+    this.#body.push(Buffer.from(length), payload);
+    this.#blockEntries++;
+    this.#blockBytes += bytes.length;
+    this.#previous.push({ text: bytes, depth });
+    if (this.#previous.length > 2) this.#previous.shift();
+    this.entries++;
+  }
+
+  /** Write the last block and sync (the caller closes the handle). */
+  async finish(): Promise<void> {
+    await this.#flush();
+    await this.#handle.datasync();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#blockEntries === 0) return;
+    const count: number[] = [];
+    varint(count, this.#blockEntries);
+    const header = Buffer.from([...count, ...this.#header]);
+    const raw = Buffer.concat(this.#body);
+    const body = brotliCompressSync(raw, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length },
+    });
+    const lengths = Buffer.alloc(8);
+    lengths.writeUInt32BE(header.length, 0);
+    lengths.writeUInt32BE(body.length, 4);
+    const block = Buffer.concat([lengths, header, body]);
+    await this.#handle.write(block, 0, block.length, this.bytesWritten);
+    this.bytesWritten += block.length;
+    this.#header = [];
+    this.#body = [];
+    this.#blockEntries = 0;
+    this.#blockBytes = 0;
+  }
+}
+
+interface BlockInfo {
+  first: number;
+  count: number;
+  /** Where its compressed body lies in the file. */
+  bodyAt: number;
+  bodyBytes: number;
+}
+
+/** Random access to the entries of a chain.sealed, as canonical texts and as NDJSON bytes. */
+export class SealedReader {
+  readonly file: string;
+  readonly #handle: FileHandle;
+  /** offsets[p]: where entry p's line starts in the canonical NDJSON; offsets[entries]: its length. */
+  readonly #offsets: Float64Array;
+  readonly #delta: Uint8Array;
+  readonly #hashPrefixes: Buffer;
+  readonly #blockOf: Uint32Array;
+  readonly #blocks: BlockInfo[];
+  readonly #texts = new Map<number, Buffer>();
+  readonly #payloads = new Map<number, Buffer[]>();
+
+  private constructor(file: string, handle: FileHandle, offsets: Float64Array, delta: Uint8Array, hashPrefixes: Buffer, blockOf: Uint32Array, blocks: BlockInfo[]) {
+    this.file = file;
+    this.#handle = handle;
+    this.#offsets = offsets;
+    this.#delta = delta;
+    this.#hashPrefixes = hashPrefixes;
+    this.#blockOf = blockOf;
+    this.#blocks = blocks;
+  }
+
+  /** Read the block headers (not the bodies). A file cut short or damaged there is CHAIN_CORRUPT. */
+  static async open(file: string, handle: FileHandle): Promise<SealedReader> {
+    const size = (await handle.stat()).size;
+    const magic = Buffer.alloc(MAGIC.length);
+    await handle.read(magic, 0, magic.length, 0);
+    if (!magic.equals(MAGIC)) throw new ActorchainError('CHAIN_CORRUPT', `${file} is not a sealed chain file (it does not start with ${JSON.stringify(MAGIC.toString())})`);
+    const offsets: number[] = [0];
+    const delta: number[] = [];
+    const prefixes: Buffer[] = [];
+    const blockOf: number[] = [];
+    const blocks: BlockInfo[] = [];
+    const lengths = Buffer.alloc(8);
+    for (let at = MAGIC.length; at < size; ) {
+      const entry = offsets.length - 1;
+      const bad = () => new ActorchainError('CHAIN_CORRUPT', `${file}: the block that starts with entry ${entry} (line ${entry + 1}) is damaged or cut short`);
+      if ((await handle.read(lengths, 0, 8, at)).bytesRead !== 8) throw bad();
+      const headerBytes = lengths.readUInt32BE(0);
+      const bodyBytes = lengths.readUInt32BE(4);
+      if (at + 8 + headerBytes + bodyBytes > size) throw bad();
+      const header = Buffer.alloc(headerBytes);
+      await handle.read(header, 0, headerBytes, at + 8);
+      const reader = new VarintReader(header, bad);
+      const count = reader.next();
+      for (let k = 0; k < count; k++) {
+        offsets.push(offsets[offsets.length - 1]! + reader.next() + 1);
+        if (reader.at + 1 + HASH_PREFIX > header.length) throw bad();
+        delta.push(header[reader.at++]!);
+        prefixes.push(header.subarray(reader.at, reader.at + HASH_PREFIX));
+        reader.at += HASH_PREFIX;
+        blockOf.push(blocks.length);
+      }
+      blocks.push({ first: entry, count, bodyAt: at + 8 + headerBytes, bodyBytes });
+      at += 8 + headerBytes + bodyBytes;
+    }
+    return new SealedReader(file, handle, Float64Array.from(offsets), Uint8Array.from(delta), Buffer.concat(prefixes), Uint32Array.from(blockOf), blocks);
+  }
+
+  get entries(): number {
+    return this.#delta.length;
+  }
+
+  /** Bytes of canonical NDJSON the sealed entries make. */
+  get bytes(): number {
+    return this.#offsets[this.entries]!;
+  }
+
+  #corrupt(position: number, why: string): ActorchainError {
+    return new ActorchainError('CHAIN_CORRUPT', `${this.file}: entry ${position} (line ${position + 1}) ${why}; restore the data dir from a copy or an export`);
+  }
+
+  /**
+   * The canonical text of entry `position`, rebuilt and checked against its hash prefix.
+   * The entries it is rebuilt from are checked only when it fails (a sequential read checks
+   * each, since each is asked for in turn): then the first that fails is named.
+   */
+  async text(position: number): Promise<Buffer> {
+    const cached = this.#texts.get(position);
+    if (cached) return cached;
+    try {
+      return await this.#rebuild(position, false);
+    } catch (err) {
+      return this.#rebuild(position, true);
+    }
+  }
+
+  async #rebuild(position: number, checkEach: boolean): Promise<Buffer> {
+    // The chain of deltas back to a full text (or a text rebuilt already), rebuilt forwards.
+    const chain: number[] = [];
+    let base: Buffer | undefined;
+    for (let p = position; ; p -= 2) {
+      base = this.#texts.get(p);
+      if (base) break;
+      chain.push(p);
+      if (this.#delta[p] === 0) break;
+      if (p < 2) throw this.#corrupt(p, 'is a delta with no entry two before it');
+    }
+    for (let k = chain.length - 1; k >= 0; k--) {
+      const p = chain[k]!;
+      const payload = await this.#payload(p);
+      base = this.#delta[p] === 0 ? payload : applyDelta(base!, payload, `${this.file}: entry ${p} (line ${p + 1})`);
+      if (base.length !== this.#offsets[p + 1]! - this.#offsets[p]! - 1) throw this.#corrupt(p, 'has another length than recorded');
+      if (k === 0 || checkEach) {
+        const hash = createHash('sha256').update(base).digest();
+        if (hash.compare(this.#hashPrefixes, p * HASH_PREFIX, (p + 1) * HASH_PREFIX, 0, HASH_PREFIX) !== 0) {
+          throw this.#corrupt(p, `does not rebuild to the entry whose hash starts ${this.#hashPrefixes.toString('hex', p * HASH_PREFIX, (p + 1) * HASH_PREFIX)}`);
+        }
+        this.#remember(this.#texts, p, base, TEXT_CACHE);
+      }
+    }
+    return base!;
+  }
+
+  #remember<T>(cache: Map<number, T>, key: number, value: T, size: number): void {
+    cache.delete(key);
+    cache.set(key, value);
+    if (cache.size > size) cache.delete(cache.keys().next().value!);
+  }
+
+  async #payload(position: number): Promise<Buffer> {
+    const index = this.#blockOf[position]!;
+    let payloads = this.#payloads.get(index);
+    if (!payloads) {
+      const block = this.#blocks[index]!;
+      const body = Buffer.allocUnsafe(block.bodyBytes);
+      await this.#handle.read(body, 0, body.length, block.bodyAt);
+      let raw: Buffer;
+      try {
+        raw = brotliDecompressSync(body);
+      } catch (err) {
+        throw this.#corrupt(block.first, `cannot be decompressed (${(err as Error).message})`);
+      }
+      payloads = [];
+      const reader = new VarintReader(raw, () => this.#corrupt(block.first, 'lies in a damaged block'));
+      for (let k = 0; k < block.count; k++) {
+        const length = reader.next();
+        if (reader.at + length > raw.length) throw this.#corrupt(block.first + k, 'lies in a damaged block');
+        payloads.push(raw.subarray(reader.at, reader.at + length));
+        reader.at += length;
+      }
+      this.#remember(this.#payloads, index, payloads, BLOCK_CACHE);
+    }
+    return payloads[position - this.#blocks[index]!.first]!;
+  }
+
+  /** Copy the canonical NDJSON bytes [position, position + length) into `buffer` at `offset`. */
+  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    const end = Math.min(position + length, this.bytes);
+    let done = 0;
+    // The entry whose line holds `position`.
+    let lo = 0;
+    let hi = this.entries - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#offsets[mid]! <= position) lo = mid;
+      else hi = mid - 1;
+    }
+    for (let p = lo; position + done < end; p++) {
+      const lineStart = this.#offsets[p]!;
+      const text = await this.text(p);
+      const from = position + done - lineStart;
+      const upTo = Math.min(text.length + 1, end - lineStart);
+      if (from < text.length) done += text.copy(buffer, offset + done, from, Math.min(text.length, upTo));
+      if (upTo === text.length + 1) buffer[offset + done++] = 0x0a;
+    }
+    return done;
+  }
+
+  close(): Promise<void> {
+    return this.#handle.close();
+  }
+}
