@@ -22,10 +22,11 @@ test('a POSTed message is committed with its state and the chain checks out by h
 
   const { head: chainHead, entries } = await fetchChain(runtime.url);
   assert.deepEqual(chainProblems(chainHead, entries), []);
+  const { key } = (await getJson(`${runtime.url}/identity`)).body as { key: string };
   assert.deepEqual(
     entries.map((e) => e.data),
     [
-      { 'component-hash': sha256(await import('node:fs').then((fs) => fs.readFileSync(component))) },
+      { 'component-hash': sha256(await import('node:fs').then((fs) => fs.readFileSync(component))), key },
       { state: {} },
       { message: { greeting: 'hello', n: [1, 2, 3] } },
       { state: { greeting: 'hello', n: [1, 2, 3] } },
