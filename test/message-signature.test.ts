@@ -73,8 +73,11 @@ test('RFC 9530: the Content-Digest of {"hello": "world"} is the RFC\'s sha-256 e
   assert.equal(contentDigest('{"hello": "world"}'), 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:');
 });
 
+// A fixed clock, so the skew checks do not depend on when the test runs.
+const NOW_MS = 1_700_000_000_000;
+
 /** A delivery as a receiver sees it, signed by `identity` under `keyId` at `nowMs`. */
-function delivery(identity = generateIdentity(), { body = '{"n":1}', nowMs = Date.now() } = {}) {
+function delivery(identity = generateIdentity(), { body = '{"n":1}', nowMs = NOW_MS } = {}) {
   const keyId = verifierKey('actorchain/test', identity.publicKeyBytes);
   const targetUri = 'http://127.0.0.1:8080/';
   const fields: Record<string, string> = { 'idempotency-key': 'abc/0', ...deliverySignatureHeaders({ identity, keyId }, { targetUri, key: 'abc/0', body, nowMs }) };
@@ -88,23 +91,24 @@ function refusedWith(fn: () => unknown, pattern: RegExp): void {
 test('a delivery verifies for an accepted sender (as verifier key or bare public key), and is unsigned for a receiver that accepts others', () => {
   const { keyId, identity, request } = delivery();
   const body = Buffer.from('{"n":1}');
-  assert.equal(verifiedSender(request, body, acceptedSenders([keyId])), keyId);
+  assert.equal(verifiedSender(request, body, acceptedSenders([keyId]), NOW_MS), keyId);
   const bare = Buffer.from(identity.publicKeyBytes).toString('base64');
-  assert.equal(verifiedSender(request, body, acceptedSenders([bare])), verifierKey('sender', identity.publicKeyBytes));
-  assert.equal(verifiedSender(request, body, acceptedSenders([verifierKey('other', generateIdentity().publicKeyBytes)])), undefined);
-  assert.equal(verifiedSender(request, body, acceptedSenders([])), undefined);
+  assert.equal(verifiedSender(request, body, acceptedSenders([bare]), NOW_MS), verifierKey('sender', identity.publicKeyBytes));
+  assert.equal(verifiedSender(request, body, acceptedSenders([verifierKey('other', generateIdentity().publicKeyBytes)]), NOW_MS), undefined);
+  assert.equal(verifiedSender(request, body, acceptedSenders([]), NOW_MS), undefined);
 });
 
 test('a delivery from an accepted sender is refused when its body, key, target, time or signature was changed', () => {
   const { keyId, fields, request } = delivery();
   const accepted = acceptedSenders([keyId]);
-  refusedWith(() => verifiedSender(request, Buffer.from('{"n":2}'), accepted), /does not match its Content-Digest/);
+  refusedWith(() => verifiedSender(request, Buffer.from('{"n":2}'), accepted, NOW_MS), /does not match its Content-Digest/);
   const body = Buffer.from('{"n":1}');
-  refusedWith(() => verifiedSender({ ...request, field: (n) => (n === 'idempotency-key' ? 'abc/1' : fields[n]) }, body, accepted), /does not verify/);
-  refusedWith(() => verifiedSender({ ...request, targetUri: 'http://127.0.0.1:8081/' }, body, accepted), /does not verify/);
-  refusedWith(() => verifiedSender(request, body, accepted, Date.now() + 301_000), /created is 301 s from/);
+  refusedWith(() => verifiedSender({ ...request, field: (n) => (n === 'idempotency-key' ? 'abc/1' : fields[n]) }, body, accepted, NOW_MS), /does not verify/);
+  refusedWith(() => verifiedSender({ ...request, targetUri: 'http://127.0.0.1:8081/' }, body, accepted, NOW_MS), /does not verify/);
+  assert.equal(verifiedSender(request, body, accepted, NOW_MS - 299_000), keyId, 'within 5 minutes either way');
+  refusedWith(() => verifiedSender(request, body, accepted, NOW_MS + 301_000), /created is 301 s from/);
   const other = delivery(generateIdentity()).fields.signature!;
-  refusedWith(() => verifiedSender({ ...request, field: (n) => (n === 'signature' ? other : fields[n]) }, body, accepted), /does not verify/);
+  refusedWith(() => verifiedSender({ ...request, field: (n) => (n === 'signature' ? other : fields[n]) }, body, accepted, NOW_MS), /does not verify/);
   const narrow = fields['signature-input']!.replace(' "content-digest"', '');
-  refusedWith(() => verifiedSender({ ...request, field: (n) => (n === 'signature-input' ? narrow : fields[n]) }, body, accepted), /does not cover content-digest/);
+  refusedWith(() => verifiedSender({ ...request, field: (n) => (n === 'signature-input' ? narrow : fields[n]) }, body, accepted, NOW_MS), /does not cover content-digest/);
 });
