@@ -25,6 +25,10 @@ export const ERROR_CODES = {
     status: 422,
     summary: 'The Idempotency-Key was already used with another message; a repeat must carry the same message. Nothing was committed.',
   },
+  SIGNATURE_INVALID: {
+    status: 401,
+    summary: 'The request is signed (RFC 9421) by a sender --accept-sends-from names, but the signature does not hold: a bad signature, a body that does not match Content-Digest, a created time too far from now, or a required component not covered. Nothing was committed.',
+  },
   INVALID_PATH: { status: 400, summary: 'The request path cannot be decoded (a malformed percent escape).' },
   NOT_FOUND: { status: 404, summary: 'No such route or no entry with that hash in this chain.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this method; the Allow header lists those it takes.' },

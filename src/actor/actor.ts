@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Chain, type CommittedState } from '../chain/chain.js';
+import { scopedKey } from '../chain/entry.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { WorkerFaultError, type CallVerdict } from '../supervisor/actor-worker.js';
@@ -144,41 +145,44 @@ export class Actor {
    * unless the first failed, which recorded nothing. A repeat must be the same message (the
    * same canonical text): another message under a key already taken is refused with
    * IDEMPOTENCY_KEY_REUSED, so a client that takes a key first cannot pass its message off as
-   * the one a later sender meant.
+   * the one a later sender meant. `sender` is the verifier key of the runtime whose signature
+   * the request carried (none for an unsigned request): keys are unique per sender.
    */
-  async submit(canonical: string, key?: string): Promise<Submitted> {
+  async submit(canonical: string, key?: string, sender?: string): Promise<Submitted> {
     if (key === undefined) return { applied: await this.#submit(canonical), repeated: false };
+    // Keys are per sender: an unsigned key never meets a signed one (see scopedKey).
+    const scoped = scopedKey(key, sender);
     for (;;) {
-      const first = this.#keyed.get(key);
+      const first = this.#keyed.get(scoped);
       if (first !== undefined) {
         if (first.canonical !== canonical) throw keyReused(key);
         const applied = await first.attempt.catch(() => undefined);
         if (applied !== undefined) return { applied, repeated: true };
         continue;
       }
-      if (this.chain.hasKey(key)) {
-        const recorded = await this.chain.appliedWithKey(key);
+      if (this.chain.hasKey(key, sender)) {
+        const recorded = await this.chain.appliedWithKey(key, sender);
         // Recorded but never durable: the store failed, and applying again reports it.
         if (recorded !== undefined) {
           if (recorded.canonical !== canonical) throw keyReused(key);
           const { head, message, state, statePosition } = recorded;
           return { applied: { head, message, state, receipt: await this.#receipt(statePosition, head) }, repeated: true };
         }
-        if (this.#keyed.has(key)) continue;
+        if (this.#keyed.has(scoped)) continue;
       }
-      const attempt = this.#submit(canonical, key);
-      this.#keyed.set(key, { canonical, attempt });
+      const attempt = this.#submit(canonical, key, sender);
+      this.#keyed.set(scoped, { canonical, attempt });
       // Registered before any repeat waits, so a repeat that wakes on a failure finds the key free.
-      const forget = () => void (this.#keyed.get(key)?.attempt === attempt && this.#keyed.delete(key));
+      const forget = () => void (this.#keyed.get(scoped)?.attempt === attempt && this.#keyed.delete(scoped));
       attempt.then(forget, forget);
       return { applied: await attempt, repeated: false };
     }
   }
 
-  async #submit(canonical: string, key?: string): Promise<Applied> {
+  async #submit(canonical: string, key?: string, sender?: string): Promise<Applied> {
     const transition = await this.#mailbox.run(
       () => this.supervisor.apply(canonical, this.#committedState, this.#options.timeoutMs),
-      (verdict) => this.#commit(canonical, key, verdict),
+      (verdict) => this.#commit(canonical, key, sender, verdict),
     );
     await transition.durable;
     const receipt = await this.#receipt(transition.statePosition, transition.stateHash);
@@ -196,13 +200,13 @@ export class Actor {
   readonly #committedState = () => this.chain.state.canonical;
 
   /** Runs in arrival order: every earlier message's verdict is committed (or refused) already. */
-  #commit(canonical: string, key: string | undefined, verdict: CallVerdict) {
+  #commit(canonical: string, key: string | undefined, sender: string | undefined, verdict: CallVerdict) {
     if (verdict.verdict !== 'committable') {
       if (verdict.verdict === 'send-not-allowed') this.#options.onSendRefused?.();
       throw refusal(verdict);
     }
     const { sends } = verdict.content;
-    const transition = this.chain.commitTransition(canonical, verdict.content, key);
+    const transition = this.chain.commitTransition(canonical, verdict.content, key, sender);
     // Chained here, in commit order, so sends to one target are posted in chain order.
     if (sends.length > 0) transition.durable.then(() => this.#options.outbox.post(transition.stateHash, sends), () => {});
     this.#logger.debug({ head: transition.stateHash }, 'message applied');

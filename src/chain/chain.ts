@@ -1,6 +1,6 @@
 import { canonicalOfParsed } from '../json/canonical.js';
 import type { EntryGroup } from './check.js';
-import { sealCanonical, sealEntry, stateMembers, type EntryData, type SealedEntry, type StateContent } from './entry.js';
+import { scopedKey, sealCanonical, sealEntry, stateMembers, type EntryData, type SealedEntry, type StateContent } from './entry.js';
 import type { ChainStore } from './store.js';
 import type { Notary } from './notary.js';
 import { leafHash, MerkleTree } from '../tlog/merkle.js';
@@ -81,7 +81,7 @@ export interface ChainOptions {
  */
 export class Chain {
   readonly #store: ChainStore;
-  /** Idempotency key → position of the message entry that recorded it. */
+  /** Idempotency key, scoped by its sender (scopedKey) → position of the message entry that recorded it. */
   readonly #keys: Map<string, number>;
   #state: CommittedState | undefined;
   #durable: DurableView | undefined;
@@ -148,14 +148,16 @@ export class Chain {
 
   /**
    * A message and the state entry `handle` made from it, appended as one group. `message`
-   * is canonical JSON text; `key` its Idempotency-Key, which must not be in the chain yet.
+   * is canonical JSON text; `key` its Idempotency-Key, which must not be in the chain yet for
+   * `sender` (the verifier key that signed the request; none for an unsigned one).
    */
-  commitTransition(message: string, content: StateContent, key?: string): Transition {
+  commitTransition(message: string, content: StateContent, key?: string, sender?: string): Transition {
     const messageMembers: Record<string, string> = { message };
     if (key !== undefined) messageMembers['idempotency-key'] = JSON.stringify(key);
+    if (key !== undefined && sender !== undefined) messageMembers.sender = JSON.stringify(sender);
     const messageEntry = sealCanonical(this.#store.head, messageMembers);
     const stateEntry = sealCanonical(messageEntry.hash, stateMembers(content));
-    if (key !== undefined) this.#keys.set(key, this.#store.length);
+    if (key !== undefined) this.#keys.set(scopedKey(key, sender), this.#store.length);
     const statePosition = this.#store.length + 1;
     const appended = this.#append([messageEntry, stateEntry]);
     const next = committedState(content);
@@ -222,9 +224,9 @@ export class Chain {
     return text;
   }
 
-  /** Whether a message with this idempotency key was committed (durable or not yet). */
-  hasKey(key: string): boolean {
-    return this.#keys.has(key);
+  /** Whether a message with this idempotency key from this sender was committed (durable or not yet). */
+  hasKey(key: string, sender?: string): boolean {
+    return this.#keys.has(scopedKey(key, sender));
   }
 
   /**
@@ -233,8 +235,11 @@ export class Chain {
    * so a repeat can be told from another message under the same key. Undefined unless that
    * pair is durable.
    */
-  async appliedWithKey(key: string): Promise<{ head: string; message: string; statePosition: number; state: CommittedState; canonical: string } | undefined> {
-    const position = this.#keys.get(key);
+  async appliedWithKey(
+    key: string,
+    sender?: string,
+  ): Promise<{ head: string; message: string; statePosition: number; state: CommittedState; canonical: string } | undefined> {
+    const position = this.#keys.get(scopedKey(key, sender));
     if (position === undefined || position + 1 >= (this.#durable?.length ?? 0)) return undefined;
     const [messageText, stateText] = await this.#store.read(position, position + 2);
     const { data } = JSON.parse(stateText!) as { data: { state: unknown } };

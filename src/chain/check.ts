@@ -3,12 +3,12 @@
  * (recovery, verify, inspect all use this): each entry is canonical JSON of exactly
  * {data, parent}; its hash is the SHA-256 of that text; its parent is the hash of the entry
  * before; kinds go genesis, state, (message, state)*; the genesis names the expected
- * component; no idempotency key is recorded twice. Entries come out in whole groups, the
+ * component; no idempotency key is recorded twice by one sender. Entries come out in whole groups, the
  * units a crash cannot split.
  */
 import { ActorchainError } from '../errors.js';
 import { HASH_PATTERN, isCanonicalJsonBytes, isCanonicalJsonIn, isCanonicalJsonText, isCanonicalText, sha256Hex } from '../json/canonical.js';
-import { entryKind, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData } from './entry.js';
+import { entryKind, scopedKey, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData } from './entry.js';
 
 export interface CheckedEntry {
   /** 0-based position in chain order. */
@@ -67,11 +67,14 @@ const PARENT_SUFFIX_CHARS = '},"parent":"'.length + 64 + '"}'.length;
  */
 export function payloadText(entry: CheckedEntry): string | undefined {
   if (entry.position === 0) return undefined;
-  const key = entry.kind === 'message' ? (entry.data as MessageData)['idempotency-key'] : undefined;
+  const data = entry.kind === 'message' ? (entry.data as MessageData) : undefined;
+  const key = data?.['idempotency-key'];
   const prefix =
     key !== undefined ? `{"data":{"idempotency-key":${JSON.stringify(key)},"message":` : entry.kind === 'message' ? MESSAGE_PREFIX : STATE_PREFIX;
   if (!entry.text.startsWith(prefix)) return undefined;
-  return entry.text.slice(prefix.length, entry.text.length - PARENT_SUFFIX_CHARS);
+  // "sender" sorts after "message": it lies between the payload and the parent.
+  const sender = data?.sender === undefined ? '' : `,"sender":${JSON.stringify(data.sender)}`;
+  return entry.text.slice(prefix.length, entry.text.length - PARENT_SUFFIX_CHARS - sender.length);
 }
 
 /** JSON.parse that answers undefined instead of throwing: a torn line is expected input. */
@@ -281,10 +284,15 @@ export class ChainChecker {
     if (kind === 'genesis') this.#checkComponent(data as GenesisData, hash ?? sha256Hex(text));
     if (position === 1 && (data as StateData).sends !== undefined) throw corrupt('is the init state, which cannot record sends');
     const key = kind === 'message' ? (data as MessageData)['idempotency-key'] : undefined;
+    const sender = kind === 'message' ? (data as MessageData).sender : undefined;
+    if (sender !== undefined && key === undefined) throw corrupt('records a sender but no idempotency key: a runtime records the sender of a key only');
     if (key !== undefined) {
-      // A runtime applies a key at most once: a second entry with it was not made by one.
-      const first = this.#keys.get(key);
-      if (first !== undefined) throw corrupt(`records idempotency key ${JSON.stringify(key)}, which ${this.where(first)} already recorded`);
+      // A runtime applies a key at most once per sender: a second entry with it was not made by one.
+      const first = this.#keys.get(scopedKey(key, sender));
+      if (first !== undefined) {
+        const whose = sender === undefined ? '' : ` from ${sender}`;
+        throw corrupt(`records idempotency key ${JSON.stringify(key)}${whose}, which ${this.where(first)} already recorded`);
+      }
     }
 
     // The parent as recorded: checked above, or by the structure thread when hashes are deferred.
@@ -339,8 +347,8 @@ export class ChainChecker {
     this.#pending = undefined;
     // Only whole groups count: a torn message at the end of a file is cut, its key with it.
     if (group[0].kind === 'message' && !isBareEntry(group[0])) {
-      const recorded = (group[0].data as MessageData)['idempotency-key'];
-      if (recorded !== undefined) this.#keys.set(recorded, group[0].position);
+      const { 'idempotency-key': recorded, sender } = group[0].data as MessageData;
+      if (recorded !== undefined) this.#keys.set(scopedKey(recorded, sender), group[0].position);
     }
     return group;
   }

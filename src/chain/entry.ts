@@ -12,13 +12,16 @@
  *
  *   hN = lowercase hex SHA-256 of the RFC 8785 canonical JSON of {"data": ..., "parent": ...}
  *
- * A message entry also holds the `Idempotency-Key` it was POSTed with, if any: the key is
- * applied at most once, so no key appears twice in a chain.
+ * A message entry also holds the `Idempotency-Key` it was POSTed with, if any, and with it
+ * the `sender` whose RFC 9421 signature the runtime verified (the sender's verifier key),
+ * if the request was signed by one --accept-sends-from names. Keys are unique per sender:
+ * a (sender, key) pair, or an unsigned key, appears at most once in a chain.
  *
  * After genesis and the init state, entries come in pairs: the message and the state `handle`
  * produced from it. A pair is committed together or not at all.
  */
 import { canonicalJson, sha256Hex } from '../json/canonical.js';
+import { KEY_TYPE_ED25519, parseVerifierKey } from '../tlog/keys.js';
 
 export interface Send {
   /** URL of the actorchain runtime the message goes to. */
@@ -49,6 +52,8 @@ export interface StateData {
 export interface MessageData {
   'idempotency-key'?: string;
   message: Record<string, unknown>;
+  /** The verifier key of the runtime that signed the request (RFC 9421); only with a key. */
+  sender?: string;
 }
 export type EntryData = GenesisData | StateData | MessageData;
 
@@ -119,7 +124,11 @@ const KINDS: ReadonlyArray<{ kind: EntryKind; required: Record<string, MemberChe
     required: { state: () => true },
     optional: { sends: Array.isArray, journal: (v) => Array.isArray(v) && v.length > 0 },
   },
-  { kind: 'message', required: { message: (v) => isJsonObject(v) }, optional: { 'idempotency-key': (v) => isIdempotencyKey(v) } },
+  {
+    kind: 'message',
+    required: { message: (v) => isJsonObject(v) },
+    optional: { 'idempotency-key': (v) => isIdempotencyKey(v), sender: (v) => isSenderKey(v) },
+  },
 ];
 
 /** Which of the three kinds `data` is, or undefined when its members fit none. */
@@ -148,4 +157,25 @@ const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^[\\x20-\\x7e]{1,${IDEMPOTENCY_KEY_M
  */
 export function isIdempotencyKey(value: unknown): boolean {
   return typeof value === 'string' && IDEMPOTENCY_KEY_PATTERN.test(value);
+}
+
+/** A `sender` member: an Ed25519 signed-note verifier key (`<name>+<key id>+<base64 key>`). */
+export function isSenderKey(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    return parseVerifierKey(value).type === KEY_TYPE_ED25519;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The name an idempotency key is held under: the key itself when no sender signed it,
+ * `<sender's base64 public key>\n<key>` when one did. A key holds no newline, so the two
+ * namespaces never meet; a sender is its public key, whatever name its verifier key gives.
+ */
+export function scopedKey(key: string, sender?: string): string {
+  if (sender === undefined) return key;
+  const encoded = Buffer.from(sender.slice(sender.lastIndexOf('+') + 1), 'base64');
+  return `${encoded.subarray(1).toString('base64')}\n${key}`;
 }

@@ -8,7 +8,7 @@
  */
 import type { ChainFileHandle } from './file-store.js';
 import type { ChainIndex } from './chain-index.js';
-import { isIdempotencyKey, type MessageData, type Send, type StateData } from './entry.js';
+import { isIdempotencyKey, isSenderKey, scopedKey, type MessageData, type Send, type StateData } from './entry.js';
 
 const READ_BYTES = 4 << 20;
 const NEWLINE = 0x0a;
@@ -54,8 +54,8 @@ export async function scanPrefix(handle: Pick<ChainFileHandle, 'read'>, bytes: n
         const position = positionAt(index, base + start, entries);
         const { data: entryData } = JSON.parse(lines.toString('utf8', start, end)) as { data: Record<string, unknown> };
         if (member === KEY_MEMBER && 'message' in entryData) {
-          const key: unknown = (entryData as unknown as MessageData)['idempotency-key'];
-          if (isIdempotencyKey(key)) records.keys.set(key as string, position);
+          const { 'idempotency-key': key, sender } = entryData as unknown as MessageData;
+          if (isIdempotencyKey(key) && (sender === undefined || isSenderKey(sender))) records.keys.set(scopedKey(key!, sender), position);
         }
         if (member === SENDS_MEMBER && 'state' in entryData) {
           const sends = (entryData as unknown as StateData).sends;

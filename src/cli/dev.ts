@@ -43,10 +43,16 @@ interface DevConfig {
   logFormat: LogFormat;
 }
 
-/** A message of the history: its canonical text and its idempotency key, if it had one. */
+/** A message of the history: its canonical text, and its idempotency key and sender, if it had them. */
 interface HistoryMessage {
   canonical: string;
   key: string | undefined;
+  sender: string | undefined;
+}
+
+function historyMessage(data: { message?: unknown; 'idempotency-key'?: unknown; sender?: unknown }): HistoryMessage {
+  const { 'idempotency-key': key, sender } = data;
+  return { canonical: canonicalJson(data.message), key: typeof key === 'string' ? key : undefined, sender: typeof sender === 'string' ? sender : undefined };
 }
 
 /** Sends made while the history is replayed were delivered when it was first applied: held back. */
@@ -102,10 +108,7 @@ async function messagesOf(chain: Chain): Promise<HistoryMessage[]> {
   for (;;) {
     const page = await chain.page(after, 1000);
     for (const { data } of page.entries) {
-      if ('message' in data) {
-        const key = data['idempotency-key'];
-        messages.push({ canonical: canonicalJson(data.message), key: typeof key === 'string' ? key : undefined });
-      }
+      if ('message' in data) messages.push(historyMessage(data));
     }
     if (page.next === null) return messages;
     after = page.next;
@@ -165,9 +168,9 @@ export async function dev(config: DevConfig): Promise<void> {
     const outbox = new ReplayOutbox({ metrics, logger: actorLog, allowedOrigins: [] });
     const actor = await Actor.start(component, chain, { ...ACTOR_OPTIONS, outbox, allowedSendOrigins: [] }, actorLog);
     let applied = 0;
-    for (const [i, { canonical, key }] of history.entries()) {
+    for (const [i, { canonical, key, sender }] of history.entries()) {
       try {
-        await actor.submit(canonical, key);
+        await actor.submit(canonical, key, sender);
         applied += 1;
       } catch (err) {
         if (!(err instanceof ActorchainError)) throw err;
@@ -277,10 +280,7 @@ async function messagesFromFile(file: string): Promise<HistoryMessage[]> {
   for (const line of (await readFile(file, 'utf8')).split('\n')) {
     if (line === '') continue;
     const { data } = JSON.parse(line) as { data: Record<string, unknown> };
-    if ('message' in data) {
-      const key = data['idempotency-key'];
-      messages.push({ canonical: canonicalJson(data.message), key: typeof key === 'string' ? key : undefined });
-    }
+    if ('message' in data) messages.push(historyMessage(data));
   }
   return messages;
 }

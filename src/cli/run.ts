@@ -6,6 +6,7 @@ import { Actor } from '../actor/actor.js';
 import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { createApp, type NotReadyReason } from '../http/app.js';
+import { acceptedSenders, type AcceptedSenders } from '../http/message-signature.js';
 import { allowedOrigin } from '../actor/send-policy.js';
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
 import { Metrics } from '../metrics.js';
@@ -52,6 +53,8 @@ export interface RunConfig {
   allowedSendOrigins: string[];
   /** The bearer token each allowed origin's deliveries carry (--send-token), by origin. */
   sendTokens: ReadonlyMap<string, string>;
+  /** The runtimes whose signed deliveries get their own key namespace (--accept-sends-from). */
+  acceptedSenders: AcceptedSenders;
 }
 
 interface RawRunOptions extends RawStorageOptions {
@@ -73,6 +76,7 @@ interface RawRunOptions extends RawStorageOptions {
   tokenReads?: boolean;
   allowSend: string[];
   sendToken: string[];
+  acceptSendsFrom: string[];
 }
 
 /** `--max-queue` is also `ACTORCHAIN_MAX_QUEUE`; commander lets a flag win over it. */
@@ -132,6 +136,14 @@ export function registerRun(program: Command): void {
       flag(
         '--send-token <origin=secret>',
         'deliveries to an allowed origin carry Authorization: Bearer <secret> (its receiver runs with --token); repeatable or comma-separated (prefer the environment variable: flags show in ps)',
+      )
+        .argParser(collectOrigins)
+        .default([], 'none'),
+    )
+    .addOption(
+      flag(
+        '--accept-sends-from <key>',
+        "a runtime whose deliveries are taken as its own: its verifier key (GET /identity's key) or base64 Ed25519 public key. A delivery it signs (RFC 9421) keeps its Idempotency-Key in that runtime's namespace; repeatable or comma-separated",
       )
         .argParser(collectOrigins)
         .default([], 'none'),
@@ -198,6 +210,13 @@ export function runConfig(
     }),
     allowedSendOrigins,
     sendTokens: sendTokens(raw.sendToken, allowedSendOrigins, named('--send-token', 'sendToken'), o),
+    acceptedSenders: o.check(() => {
+      try {
+        return acceptedSenders(raw.acceptSendsFrom.map((key) => key.trim()));
+      } catch (err) {
+        throw new ActorchainError('INVALID_OPTION', `${named('--accept-sends-from', 'acceptSendsFrom')}: ${(err as Error).message} Give a verifier key (<name>+<key id>+<base64 key>, as GET /identity shows it) or a base64 Ed25519 public key.`);
+      }
+    }),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     o.check(() => {
@@ -334,7 +353,9 @@ export async function run(config: RunConfig): Promise<void> {
     }
     const record = dataDir === null ? undefined : await DeliveryRecord.open(dataDir, deliveryLog!, log);
     // Owed sends are checked against today's --allow-send: those it does not allow are held.
-    outbox = new Outbox({ record, metrics, logger: log, tokens: config.sendTokens, allowedOrigins: config.allowedSendOrigins });
+    // Deliveries are signed with the key that signs the chain's checkpoints: GET /identity names it.
+    const signer = chain.notary && { identity: chain.notary.identity, keyId: chain.notary.verifierKey };
+    outbox = new Outbox({ record, metrics, logger: log, tokens: config.sendTokens, signer, allowedOrigins: config.allowedSendOrigins });
     outbox.add(owedSends);
     if (outbox.pending > 0) log.info({ sends: outbox.pending }, 'sends committed before the restart and not yet delivered: delivering them');
     const options = {
@@ -352,7 +373,13 @@ export async function run(config: RunConfig): Promise<void> {
     throw err;
   }
   log.info(
-    { allowSend: config.allowedSendOrigins, sendTokens: [...config.sendTokens.keys()], token: config.token !== null, tokenReads: config.tokenReads },
+    {
+      allowSend: config.allowedSendOrigins,
+      sendTokens: [...config.sendTokens.keys()],
+      acceptSendsFrom: [...config.acceptedSenders.values()].map((sender) => sender.text),
+      token: config.token !== null,
+      tokenReads: config.tokenReads,
+    },
     config.allowedSendOrigins.length === 0 ? 'send may reach no other runtime (no --allow-send)' : `send may reach ${config.allowedSendOrigins.join(', ')}`,
   );
   let stopping = false;
@@ -369,6 +396,7 @@ export async function run(config: RunConfig): Promise<void> {
     metrics,
     token: config.token,
     tokenReads: config.tokenReads,
+    acceptedSenders: config.acceptedSenders,
     unready,
   };
   server.removeListener('request', starting);

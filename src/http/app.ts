@@ -10,6 +10,7 @@ import { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject } from '../ch
 import type { Metrics } from '../metrics.js';
 import { explorerRouter } from '../explorer/route.js';
 import { chainTreeService, treeRouter, type TreeService } from './tlog-routes.js';
+import { verifiedSender, type AcceptedSenders, type SignableRequest } from './message-signature.js';
 
 /** Why GET /readyz answers 503. */
 export type NotReadyReason = 'worker-starting' | 'restart-budget-exhausted' | 'chain-write-failed' | 'shutting-down';
@@ -32,6 +33,8 @@ export interface HttpOptions {
   tokenReads: boolean;
   /** Why the runtime cannot take a message now, or undefined when it can. */
   unready: () => NotReadyReason | undefined;
+  /** Runtimes whose signed deliveries keep their Idempotency-Key in their own namespace (--accept-sends-from). */
+  acceptedSenders?: AcceptedSenders;
   /** What /identity, /checkpoint and /proof/* serve (default: the chain's own notary and tree). */
   treeService?: TreeService;
 }
@@ -51,7 +54,7 @@ const FAULTS: ReadonlySet<ErrorCode> = new Set([
 
 /** Who applies `POST /` messages: the actor, or nobody (a mirror refuses them with `refusal()`). */
 export type MessageSink =
-  | { submit(canonical: string, key?: string): Promise<Submitted>; refusal?: never }
+  | { submit(canonical: string, key?: string, sender?: string): Promise<Submitted>; refusal?: never }
   | { refusal(): ActorchainError; submit?: never };
 
 export const DEFAULT_PAGE_LIMIT = 1000;
@@ -91,6 +94,18 @@ export function parseMessage(body: Buffer): string {
   } catch (err) {
     throw new ActorchainError('MESSAGE_NOT_CANONICALIZABLE', `the message has no canonical JSON form: ${(err as Error).message}`);
   }
+}
+
+/** A request as its RFC 9421 signature sees it: @target-uri is rebuilt from the scheme, Host and path. */
+function signable(req: Request): SignableRequest {
+  return {
+    method: req.method,
+    targetUri: `${req.protocol}://${req.headers.host ?? ''}${req.originalUrl}`,
+    field: (name) => {
+      const values = req.headersDistinct[name];
+      return values === undefined ? undefined : values.join(', ');
+    },
+  };
 }
 
 /** The Idempotency-Key header, if given: once, 1 to 255 printable ASCII characters. */
@@ -267,6 +282,7 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
   const writes = options.token === null ? open : requireToken(options.token);
   const reads = options.tokenReads ? writes : open;
 
+  const accepted: AcceptedSenders = options.acceptedSenders ?? new Map();
   // A mirror refuses before reading anything: messages go to its primary.
   const refuse: RequestHandler | undefined = sink.refusal
     ? (_req, _res, next) => {
@@ -284,10 +300,12 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
     async (req, res) => {
       const key = idempotencyKey(req);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      // Before the body is looked at: a signed request that does not hold is refused whatever it holds.
+      const sender = accepted.size === 0 ? undefined : verifiedSender(signable(req), body, accepted);
       const canonical = parseMessage(body);
       const timer = options.metrics.messageSeconds.startTimer();
       try {
-        const { applied, repeated } = await sink.submit!(canonical, key);
+        const { applied, repeated } = await sink.submit!(canonical, key, sender);
         if (repeated) res.set('Idempotent-Replayed', 'true');
         sendApplied(res, applied);
         options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });

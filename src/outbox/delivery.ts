@@ -7,6 +7,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Send } from '../chain/entry.js';
 import { canonicalJson } from '../json/canonical.js';
+import { deliverySignatureHeaders, type DeliverySigner } from '../http/message-signature.js';
 
 /** Bound on one attempt, answer included. */
 export const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -57,15 +58,23 @@ interface Answer {
   text: string;
 }
 
-function post(url: URL, delivery: Delivery, signal: AbortSignal, token: string | undefined): Promise<Answer> {
+/** The target URI a request to `url` has (RFC 9421 @target-uri): what the receiver rebuilds from Host and path, no fragment. */
+export function targetUriOf(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}${url.search}`;
+}
+
+function post(url: URL, delivery: Delivery, signal: AbortSignal, token: string | undefined, signer: DeliverySigner | undefined): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const key = idempotencyKeyOf(delivery);
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(delivery.body),
-      'idempotency-key': idempotencyKeyOf(delivery),
+      'idempotency-key': key,
     };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    // Signed at each attempt, so `created` is always fresh for the receiver's clock check.
+    if (signer !== undefined) Object.assign(headers, deliverySignatureHeaders(signer, { targetUri: targetUriOf(url), key, body: delivery.body }));
     const request = send(url, { method: 'POST', headers, agent: AGENTS[url.protocol as keyof typeof AGENTS], signal }, (response) => {
       let text = '';
       response.setEncoding('utf8');
@@ -80,8 +89,16 @@ function post(url: URL, delivery: Delivery, signal: AbortSignal, token: string |
   });
 }
 
-/** One attempt; `tokens` are the bearer tokens by target origin (--send-token). */
-export async function attemptDelivery(delivery: Delivery, stop: AbortSignal, tokens?: ReadonlyMap<string, string>): Promise<AttemptOutcome> {
+/**
+ * One attempt; `tokens` are the bearer tokens by target origin (--send-token); `signer`, the
+ * runtime's identity, signs the delivery (RFC 9421) so its receiver can tell it is this runtime's.
+ */
+export async function attemptDelivery(
+  delivery: Delivery,
+  stop: AbortSignal,
+  tokens?: ReadonlyMap<string, string>,
+  signer?: DeliverySigner,
+): Promise<AttemptOutcome> {
   let url: URL;
   try {
     url = new URL(delivery.to);
@@ -95,7 +112,7 @@ export async function attemptDelivery(delivery: Delivery, stop: AbortSignal, tok
   const timer = setTimeout(abort, ATTEMPT_TIMEOUT_MS);
   stop.addEventListener('abort', abort, { once: true });
   try {
-    const { status, text } = await post(url, delivery, attempt.signal, tokens?.get(url.origin));
+    const { status, text } = await post(url, delivery, attempt.signal, tokens?.get(url.origin), signer);
     if (status >= 200 && status < 300) return { kind: 'delivered', status };
     const answer = `the target answered ${status}${text ? `: ${text}` : ''}`;
     if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'give-up', reason: answer };

@@ -26,6 +26,7 @@ import type { Send } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
 import { attemptDelivery, deliveryOf, idempotencyKeyOf, type Delivery } from './delivery.js';
 import type { DeliveryRecord } from './delivery-record.js';
+import type { DeliverySigner } from '../http/message-signature.js';
 import { Slots } from './slots.js';
 
 /** Attempts in flight at once, all origins together (each is one connection). */
@@ -46,6 +47,8 @@ export interface OutboxOptions {
   logger: Logger;
   /** The bearer token to deliver with, by target origin (--send-token); none for the others. */
   tokens?: ReadonlyMap<string, string>;
+  /** Signs every delivery (RFC 9421): the runtime's identity and verifier key. */
+  signer?: DeliverySigner;
   /** Normalized origins deliveries may go to (--allow-send); a send to any other is held. */
   allowedOrigins: readonly string[];
 }
@@ -132,7 +135,7 @@ export class Outbox {
       if (!(await this.#slots.take(signal))) return;
       let outcome;
       try {
-        outcome = await attemptDelivery(delivery, signal, this.#options.tokens);
+        outcome = await attemptDelivery(delivery, signal, this.#options.tokens, this.#options.signer);
       } finally {
         this.#slots.release();
       }

@@ -64,10 +64,11 @@ export async function makeChain(t: TestContext, component: string, dataDir: stri
   await runtime.stop();
 }
 
-/** Pair n of writeEchoChain: the message's canonical text (the echo actor's state too), and a key and sends if any. */
+/** Pair n of writeEchoChain: the message's canonical text (the echo actor's state too), and a key (with its sender) and sends if any. */
 export interface EchoPair {
   message: string;
   key?: string;
+  sender?: string;
   sends?: Send[];
 }
 
@@ -88,8 +89,8 @@ export async function writeEchoChain(
   const chain = new Chain(store);
   await chain.commitStart(hash, { state: '{}', sends: [], journal: undefined });
   for (let n = 0; n < pairs; n++) {
-    const { message, key, sends = [] } = pair(n);
-    chain.commitTransition(message, { state: message, sends, journal: undefined }, key);
+    const { message, key, sender, sends = [] } = pair(n);
+    chain.commitTransition(message, { state: message, sends, journal: undefined }, key, sender);
   }
   await chain.close();
   return { component, hash, dataDir };
