@@ -15,7 +15,7 @@ import { checkPrefix, readCheckpoint, trimCheckpointHashes, CHECKPOINT_FILE, typ
 import type { CommittedState } from './chain.js';
 import { ChainFileReader, CHAIN_FILE, type ChainFileOptions, type ChainTail } from './chain-file.js';
 import { checkLinks, hashLines } from './line-hasher.js';
-import { copyParentHex, entryByteLength, isBareEntry, type CheckedEntry } from './check.js';
+import { componentMismatch, copyParentHex, entryByteLength, isBareEntry, type CheckedEntry } from './check.js';
 import { scanPrefix } from './prefix-scan.js';
 import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -95,10 +95,16 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       file,
       size: (await handle.stat()).size,
       readerOptions: {
-        componentHash: options.componentHash,
+        // The component in use is checked at the end (an upgrade may name it); a checkpoint
+        // that is used names the one given.
         knownKeys: prior?.keys,
         onProgress: options.onProgress,
-        resume: prefix && { offset: prefixBytes, position: prefixEntries, parent: index.hashAt(prefixEntries - 1) },
+        resume: prefix && {
+          offset: prefixBytes,
+          position: prefixEntries,
+          parent: index.hashAt(prefixEntries - 1),
+          componentHash: options.componentHash,
+        },
       },
       index,
       from: prefixBytes,
@@ -109,6 +115,10 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     const checked = onTwo ?? (await checkOnOneThread(lines));
     for (const { stateHash, sends } of checked.sends) options.onSends?.(stateHash, sends);
     const { reader, lastStateEntry } = checked;
+    const inUse = reader.component;
+    if (inUse !== undefined && inUse !== options.componentHash) {
+      throw componentMismatch(`${reader.where(reader.componentAt)} of ${file}`, inUse, options.componentHash, dir);
+    }
     const offset = checked.end;
     const lastState = lastStateEntry ? (lastStateEntry.data as StateData) : prefix && (JSON.parse(prefix.lastLine) as { data: StateData }).data;
     const tail = reader.tail;
