@@ -70,7 +70,16 @@ export const ERROR_CODES = {
     status: 500,
     summary: 'A stored chain has an entry that is not canonical, does not link to the one before, or breaks the kind order; it was left untouched.',
   },
-  CHAIN_COMPONENT_MISMATCH: { status: 500, summary: "The chain's genesis names another component than the one given." },
+  CHAIN_COMPONENT_MISMATCH: {
+    status: 500,
+    summary: "The chain runs another component (its last upgrade's, or its genesis') than the one given. Upgrade it (actorchain upgrade) or use another data dir.",
+  },
+  UPGRADE_REFUSED: { status: 409, summary: 'The upgrade cannot be made (the chain already runs that component, or has no state yet); nothing was changed.' },
+  UPGRADE_STATE_REJECTED: {
+    status: 422,
+    summary: "The new component's state-contract refused the state it would take over (migrated or carried over); nothing was changed.",
+  },
+  UPGRADE_MIGRATE_FAILED: { status: 422, summary: "The new component's migrate trapped or returned a state that is not JSON; nothing was changed." },
   CHAIN_DIVERGED: {
     status: 500,
     summary: 'Replaying the chain with the component did not give what the chain records (a state, the sends, or a contract).',

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
 import { loadComponent } from '../component/load.js';
+import { keepComponent } from '../actor/upgrade.js';
 import { ActorchainError } from '../errors.js';
 import { createApp, type NotReadyReason } from '../http/app.js';
 import { allowedOrigin } from '../actor/send-policy.js';
@@ -271,6 +272,8 @@ export async function run(config: RunConfig): Promise<void> {
     throw err;
   }
   const { chain, failed } = opened;
+  // Every component the chain has used stays in the data dir, named by its hash (see upgrade.ts).
+  if (dataDir !== null) await keepComponent(dataDir, component);
   chainLength = () => chain.durable.length;
   let chainFailed = false;
   void failed.then(() => (chainFailed = true));

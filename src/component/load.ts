@@ -5,7 +5,7 @@ import { ActorchainError } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
 import { ACTOR_INTERFACE, planImports, unversioned, type ImportPlan } from './imports.js';
 import type { DirectAbi, Encoding, InstanceSpec } from './calls.js';
-import { checkActorInterface, runtimeImports } from './interface.js';
+import { checkActorInterface, checkMigrationInterface, runtimeImports } from './interface.js';
 import { limitMemory, WASM_PAGE_BYTES } from './memory-limit.js';
 import { transpileCached } from './transpile.js';
 import { oneLine, readWorld, refuseNonComponent } from './world.js';
@@ -18,6 +18,8 @@ export interface LoadedComponent {
   encoding: Encoding;
   /** The actor interface's export name in the generated code. */
   actorExport: string;
+  /** The migration interface's, when the component exports one (src/wit/actor-migrate.wit). */
+  migrationExport: string | undefined;
   /** file: URL of the generated ES module exporting `instantiate`. */
   moduleUrl: string;
   /** Compiled core modules by the name the generated code asks for, memory-limited. */
@@ -33,6 +35,7 @@ export function instanceSpec(component: LoadedComponent): InstanceSpec {
   return {
     moduleUrl: component.moduleUrl,
     actorExport: component.actorExport,
+    migrationExport: component.migrationExport,
     modules: component.modules,
     encoding: component.encoding,
     wasiImports: component.imports.wasi,
@@ -95,6 +98,7 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
     }
   };
   const actor = attempt(() => checkActorInterface(transpiled.exports, transpiled.declarations, witExports));
+  const migrationExport = actor && attempt(() => checkMigrationInterface(transpiled.exports, transpiled.declarations, actor.encoding));
   const imports = attempt(() => planImports(transpiled.imports, runtimeImports(transpiled.declarations)));
   const refused = ActorchainError.combine(problems);
   if (refused || !actor || !imports) throw refused;
@@ -110,6 +114,7 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
     hash,
     encoding: actor.encoding,
     actorExport: actor.exportName,
+    migrationExport,
     moduleUrl: pathToFileURL(path.join(transpiled.dir, 'component.js')).href,
     modules,
     imports,

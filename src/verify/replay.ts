@@ -10,7 +10,7 @@
  * the calls; the whole replay runs in one watched worker instead, see run-verify.ts).
  */
 import { payloadText, type CheckedEntry, type EntryGroup, type PositionUnit } from '../chain/check.js';
-import { canonicalEntryText, stateMembers, type MessageData, type StateContent, type StateData } from '../chain/entry.js';
+import { canonicalEntryText, stateMembers, type MessageData, type StateContent, type StateData, type UpgradeData } from '../chain/entry.js';
 import { runInit, runMessage, type Verdict } from '../actor/transition.js';
 import type { ActorInstance, InstanceSpec } from '../component/calls.js';
 import { instantiateActor } from '../component/instance.js';
@@ -50,6 +50,14 @@ export class Replayer {
 
   /** One whole group: [genesis, init state] or [message, state]. */
   replayGroup([first, state]: EntryGroup): Promise<void> {
+    if (first.kind === 'upgrade') {
+      // Replaying across upgrades needs the components by hash (not built yet): say so plainly.
+      const named = (first.data as UpgradeData).upgrade['component-hash'];
+      throw new ActorchainError(
+        'CHAIN_COMPONENT_MISMATCH',
+        `${this.#unit} ${first.position + 1} (hash ${first.hash}): the chain upgrades to the component ${named} here; verify replays one component and does not follow upgrades yet`,
+      );
+    }
     return first.kind === 'genesis' ? this.init(state) : this.transition(first, state);
   }
 
