@@ -34,6 +34,7 @@ COPY src/wit src/wit
 COPY src/explorer/page/index.html src/explorer/page/explorer.css src/explorer/page/favicon.svg src/explorer/page/
 COPY src/scaffold/template src/scaffold/template
 COPY types types
+COPY README.md LICENSE CHANGELOG.md ./
 # The node image's unprivileged user (uid 1000) owns the data dir; transpiled components are
 # cached in its home (~/.cache/actorchain).
 RUN mkdir -p /data /component && chown node:node /data

@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
   chain: { script: 'chain-verify.js', args: ['300000', '1000000'], question: 'reopen, start-up and verify of 300k and 1M entries' },
   'big-state': { script: 'big-state.js', args: ['200'], question: "the runtime's own work with a 128 KB state" },
   durable: { script: 'durable-throughput.js', args: ['3', '32', '1'], question: '--fsync always against --in-memory' },
+  merkle: { script: 'merkle-proofs.js', args: ['1000000', '2000'], question: 'RFC 6962 tree: appends, proofs and reload at 1M leaves' },
   receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with receipts against a build before them (ACTORCHAIN_BASELINE_CLI)' },
 };
 

@@ -21,6 +21,10 @@ export const ERROR_CODES = {
     status: 400,
     summary: 'The Idempotency-Key header is not 1 to 255 printable ASCII characters, or is given more than once.',
   },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    summary: 'The Idempotency-Key was already used with another message; a repeat must carry the same message. Nothing was committed.',
+  },
   INVALID_PATH: { status: 400, summary: 'The request path cannot be decoded (a malformed percent escape).' },
   NOT_FOUND: { status: 404, summary: 'No such route or no entry with that hash in this chain.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this method; the Allow header lists those it takes.' },
@@ -92,6 +96,10 @@ export const ERROR_CODES = {
   DATA_DIR_LOCKED: {
     status: 500,
     summary: 'Another runtime holds the data dir (its pid is in <dir>/lock). Stop it, or remove the lock file if none runs.',
+  },
+  DELIVERY_RECORD_UNREADABLE: {
+    status: 500,
+    summary: "deliveries.ndjson in the data dir cannot be read (a directory, or not readable); move it aside and every send is delivered again (the receivers' keys make that harmless).",
   },
   IDENTITY_KEY_MISMATCH: {
     status: 500,

@@ -48,7 +48,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(gauges: { chainLength: () => number; queueDepth: () => number; sendsPending: () => number }) {
+  constructor(gauges: { chainLength: () => number; queueDepth: () => number; sendsPending: () => number; sendsHeld?: () => number }) {
     new Gauge({
       name: 'actorchain_chain_entries',
       help: 'Entries in the chain',
@@ -71,6 +71,14 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(gauges.sendsPending());
+      },
+    });
+    new Gauge({
+      name: 'actorchain_sends_held',
+      help: 'Sends owed from before the start to an origin --allow-send does not list: kept owed, not delivered',
+      registers: [this.registry],
+      collect() {
+        this.set(gauges.sendsHeld?.() ?? 0);
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'actorchain_' });

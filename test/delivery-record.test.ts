@@ -51,4 +51,8 @@ test('the sends owed are those after each target\'s cursor, in chain order; a ta
   );
   assert.deepEqual(owed.unmatched, []);
   assert.deepEqual(new OwedSends(new Map([[A, { entry: hash('9'), index: 0, outcome: 'delivered' as const }]])).unmatched, [A]);
+  // A cursor whose entry is in the chain but whose index is no send to its target there matches nothing.
+  const wrongIndex = new OwedSends(new Map([[A, { entry: hash('1'), index: 1, outcome: 'delivered' as const }]]));
+  wrongIndex.add(hash('1'), [send(A, 1), send(B, 1)]);
+  assert.deepEqual(wrongIndex.unmatched, [A]);
 });

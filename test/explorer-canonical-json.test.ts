@@ -46,3 +46,15 @@ test('the explorer names real entries as the runtime does, and refuses a broken 
   assert.deepEqual(await checkEntries(entries.slice(2), entries[0]!.hash), [false, true], 'the first must follow the entry named before it');
   assert.deepEqual(await checkEntries(entries.slice(2), entries[1]!.hash), [true, true]);
 });
+
+test('the explorer checks entries nested 3,000 levels deep (and deeper) that the runtime accepts', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const depth = 3000;
+  const deep = `{"deep":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)},"list":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+  assert.equal((await postJson(runtime.url, deep)).status, 200, 'the runtime accepts it');
+  const { entries } = await fetchChain(runtime.url);
+  assert.deepEqual(await checkEntries(entries, null), [true, true, true, true], 'every entry passes, as verify and sha256sum agree');
+  // Deeper than the runtime's own canonicalizer goes: the page has no depth limit of its own.
+  const deeper = JSON.parse(`${'['.repeat(20_000)}${']'.repeat(20_000)}`) as unknown;
+  assert.equal(canonicalJson(deeper).length, 40_000);
+});

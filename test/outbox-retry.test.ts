@@ -1,34 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { TestContext } from 'node:test';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildFixture } from '../fixtures/build.js';
-import { metric, startSender, waitFor } from './support/outbox.js';
+import { metric, startSender, target, waitFor } from './support/outbox.js';
 import { postJson } from './support/runtime.js';
-
-interface Received {
-  key: string | undefined;
-  body: string;
-}
-
-/** A plain HTTP server playing the target: `answer` picks each reply's status (and headers). */
-async function target(t: TestContext, answer: (n: number, req: IncomingMessage, res: ServerResponse) => number): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d));
-    req.on('end', () => {
-      received.push({ key: req.headers['idempotency-key'] as string | undefined, body });
-      res.statusCode = answer(received.length, req, res);
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((resolve) => server.close(resolve)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, received };
-}
 
 test('5xx, 408, 429 and no answer are retried with the same key and body until 2xx', async (t) => {
   const statuses = [500, 503, 408, 429, 200];

@@ -41,6 +41,13 @@ export interface Submitted {
   repeated: boolean;
 }
 
+function keyReused(key: string): ActorchainError {
+  return new ActorchainError(
+    'IDEMPOTENCY_KEY_REUSED',
+    `the Idempotency-Key ${JSON.stringify(key)} was already used with another message; a repeat must carry the same message (use a new key for a new message)`,
+  );
+}
+
 /**
  * One actor: its component (through the supervisor), its chain, and the mailbox that
  * applies messages one at a time. Nothing reaches the chain unless every check passed.
@@ -50,8 +57,8 @@ export class Actor {
   readonly component: LoadedComponent;
   readonly supervisor: Supervisor;
   readonly #mailbox: Mailbox;
-  /** Keyed messages accepted and not yet answered: a repeat waits for the first. */
-  readonly #keyed = new Map<string, Promise<Applied>>();
+  /** Keyed messages accepted and not yet answered (with their canonical text): a repeat waits for the first. */
+  readonly #keyed = new Map<string, { canonical: string; attempt: Promise<Applied> }>();
   readonly #options: ActorOptions;
   readonly #logger: Logger;
 
@@ -131,14 +138,18 @@ export class Actor {
    * once the message and its state are committed and durable; rejects with an
    * ActorchainError and commits nothing otherwise. A message with an idempotency `key` is
    * applied at most once: a repeat gets the first answer (waiting for it if need be),
-   * unless the first failed, which recorded nothing.
+   * unless the first failed, which recorded nothing. A repeat must be the same message (the
+   * same canonical text): another message under a key already taken is refused with
+   * IDEMPOTENCY_KEY_REUSED, so a client that takes a key first cannot pass its message off as
+   * the one a later sender meant.
    */
   async submit(canonical: string, key?: string): Promise<Submitted> {
     if (key === undefined) return { applied: await this.#submit(canonical), repeated: false };
     for (;;) {
       const first = this.#keyed.get(key);
       if (first !== undefined) {
-        const applied = await first.catch(() => undefined);
+        if (first.canonical !== canonical) throw keyReused(key);
+        const applied = await first.attempt.catch(() => undefined);
         if (applied !== undefined) return { applied, repeated: true };
         continue;
       }
@@ -146,15 +157,16 @@ export class Actor {
         const recorded = await this.chain.appliedWithKey(key);
         // Recorded but never durable: the store failed, and applying again reports it.
         if (recorded !== undefined) {
-          const { statePosition, ...applied } = recorded;
-          return { applied: { ...applied, receipt: await this.#receipt(statePosition, applied.head) }, repeated: true };
+          if (recorded.canonical !== canonical) throw keyReused(key);
+          const { head, message, state, statePosition } = recorded;
+          return { applied: { head, message, state, receipt: await this.#receipt(statePosition, head) }, repeated: true };
         }
         if (this.#keyed.has(key)) continue;
       }
       const attempt = this.#submit(canonical, key);
-      this.#keyed.set(key, attempt);
+      this.#keyed.set(key, { canonical, attempt });
       // Registered before any repeat waits, so a repeat that wakes on a failure finds the key free.
-      const forget = () => void (this.#keyed.get(key) === attempt && this.#keyed.delete(key));
+      const forget = () => void (this.#keyed.get(key)?.attempt === attempt && this.#keyed.delete(key));
       attempt.then(forget, forget);
       return { applied: await attempt, repeated: false };
     }

@@ -247,15 +247,24 @@ export class Chain {
 
   /**
    * What the message recorded with this idempotency key was answered with: its hash, and
-   * the hash and state of the entry after it. Undefined unless that pair is durable.
+   * the hash and state of the entry after it, with the message's canonical text (`canonical`),
+   * so a repeat can be told from another message under the same key. Undefined unless that
+   * pair is durable.
    */
-  async appliedWithKey(key: string): Promise<{ head: string; message: string; statePosition: number; state: CommittedState } | undefined> {
+  async appliedWithKey(key: string): Promise<{ head: string; message: string; statePosition: number; state: CommittedState; canonical: string } | undefined> {
     const position = this.#keys.get(key);
     if (position === undefined || position + 1 >= (this.#durable?.length ?? 0)) return undefined;
-    const [text] = await this.#store.read(position + 1, position + 2);
-    const { data } = JSON.parse(text!) as { data: { state: unknown } };
+    const [messageText, stateText] = await this.#store.read(position, position + 2);
+    const { data } = JSON.parse(stateText!) as { data: { state: unknown } };
+    const { data: messageData } = JSON.parse(messageText!) as { data: { message: unknown } };
     const state = { value: data.state, canonical: canonicalOfParsed(data.state) };
-    return { head: this.#store.hashAt(position + 1), message: this.#store.hashAt(position), statePosition: position + 1, state };
+    return {
+      head: this.#store.hashAt(position + 1),
+      message: this.#store.hashAt(position),
+      statePosition: position + 1,
+      state,
+      canonical: canonicalOfParsed(messageData.message),
+    };
   }
 
   /** The hash of the durable entry at `position`, or undefined past the durable view. */

@@ -97,6 +97,8 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | string |
     (entries as number) >= 2 &&
     (entries as number) % 2 === 0 &&
     Number.isSafeInteger(chainBytes) &&
+    // Every line takes a byte at least (its newline): fewer bytes than lines is impossible.
+    (chainBytes as number) >= (entries as number) &&
     typeof header['chain-sha256'] === 'string' &&
     HASH_PATTERN.test(header['chain-sha256']);
   if (!wellFormed) return 'its header is malformed';

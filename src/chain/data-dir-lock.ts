@@ -5,11 +5,12 @@
  * (verify, export, inspect) never take it: they only read, and stop at the last whole group.
  *
  * A runtime killed with -9 (or a machine that lost power) leaves its lock behind; its pid
- * no longer runs, so the next runtime takes the lock over with a warning, as it does when
+ * no longer runs (or is a zombie its parent has not reaped yet), so the next runtime takes the lock over with a warning, as it does when
  * the pid is its own (a restarted container's pid 1 is the same every time).
  * Two runtimes taking over the same stale lock in the same instant could both succeed (a
  * file system offers no compare-and-delete); that needs two starts racing after a crash.
  */
+import { readFileSync } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
@@ -24,11 +25,27 @@ export interface DataDirLock {
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: the process exists but belongs to another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
+}
+
+/**
+ * Whether the process has ended and only waits for its parent to reap it (state Z in
+ * /proc/<pid>/stat): a runtime killed with -9 is one until then, and holds nothing. Where
+ * there is no /proc, a process that answers signal 0 counts as running.
+ */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // "<pid> (<command, which may hold parentheses>) <state> ..."
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
 }
 
 /** The pid a lock file holds; null when it holds none, undefined when the file is gone. */

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { canonicalOfParsed } from '../json/canonical.js';
@@ -79,11 +79,25 @@ async function checkpointedPrefix(
 }
 
 async function openForAppend(file: string) {
+  let handle: FileHandle;
   try {
-    return await open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT);
+    handle = await open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT);
   } catch (err) {
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot open ${file}: ${(err as Error).message}`, { cause: err });
   }
+  // A file reached through a symbolic link, or with another name (a hard link), is refused:
+  // the lock holds this data dir, not the folder the other name is in, so two runtimes could
+  // append to one file. (A link to a device, such as /dev/full, is no other runtime's chain.)
+  const [opened, named] = await Promise.all([handle.stat(), lstat(file)]);
+  if (opened.isFile() && (named.isSymbolicLink() || named.ino !== opened.ino || named.dev !== opened.dev || opened.nlink > 1)) {
+    await handle.close();
+    const what = named.isSymbolicLink() ? 'is a symbolic link' : 'has another name (a hard link)';
+    throw new ActorchainError(
+      'CHAIN_SOURCE_UNREADABLE',
+      `${file} ${what}: the data dir's lock does not cover the file's other place, so two runtimes could write one file; keep the file itself, with one name, in the data dir (or give its folder as --data-dir)`,
+    );
+  }
+  return handle;
 }
 
 export async function openFileStore(dir: string, options: OpenFileStoreOptions): Promise<OpenedFileStore> {

@@ -162,7 +162,7 @@ export async function dev(config: DevConfig): Promise<void> {
     const actorLog = log.child({ actor: component.hash.slice(0, 12) });
     const metrics = new Metrics({ chainLength: () => 0, queueDepth: () => 0, sendsPending: () => 0 });
     const { chain } = await openChain({ dataDir: config.dataDir, fsync: 'always' }, component.hash, actorLog);
-    const outbox = new ReplayOutbox({ metrics, logger: actorLog });
+    const outbox = new ReplayOutbox({ metrics, logger: actorLog, allowedOrigins: [] });
     const actor = await Actor.start(component, chain, { ...ACTOR_OPTIONS, outbox, allowedSendOrigins: [] }, actorLog);
     let applied = 0;
     for (const [i, { canonical, key }] of history.entries()) {

@@ -26,7 +26,7 @@ import { Metrics } from '../metrics.js';
 import { FollowStatus } from '../verify/follow-status.js';
 import { startFollowing } from '../verify/run-follow.js';
 import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, readTokenOption, useReadToken, type ListenAddress } from './options.js';
-import { DEFAULT_LISTEN, listen, SHUTDOWN_GRACE_MS } from './run.js';
+import { DEFAULT_LISTEN, listen, SHUTDOWN_GRACE_MS, STOP_SIGNALS } from './run.js';
 import { IDENTITY_FILE, openChain, storageConfig, type StorageConfig } from './storage.js';
 import { createHash } from 'node:crypto';
 import type { TreeService } from '../http/tlog-routes.js';
@@ -254,8 +254,8 @@ export async function mirror(config: MirrorConfig): Promise<void> {
     log.info({ head: status.head, length: chain.length, verified: status.verified, reconnects: status.reconnects, exitCode }, 'actorchain mirror stopped');
     process.exit(exitCode);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+  for (const signal of STOP_SIGNALS) {
+    process.on(signal, () => {
       log.info({ signal }, 'shutting down');
       void stop(0);
     });

@@ -11,12 +11,17 @@ import { allowedOrigin } from '../actor/send-policy.js';
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
 import { Metrics } from '../metrics.js';
 import { DELIVERIES_FILE, DeliveryRecord, readDeliveryLog } from '../outbox/delivery-record.js';
-import { OwedSends } from '../outbox/owed.js';
+import { OwedSends, owedInChain } from '../outbox/owed.js';
 import { Outbox } from '../outbox/outbox.js';
 import { envSwitch, integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
 import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
+/** Well under the usual 1024 file descriptors, leaving room for the outbox's 256 and the files. */
+export const DEFAULT_MAX_CONNECTIONS = 512;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Room for a --max-body upload on a slow link; long polls are not bound by it (it covers the request, not the answer). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** How long, after the last message is answered, connections may take to finish at shutdown. */
 export const SHUTDOWN_GRACE_MS = 2000;
 const ENV_PREFIX = 'ACTORCHAIN_';
@@ -31,6 +36,11 @@ export interface RunConfig {
   restartWindowMs: number;
   maxQueue: number;
   maxBodyBytes: number;
+  /** Connections served at once; beyond it a new connection is closed at once. */
+  maxConnections: number;
+  /** Bound on receiving a request's headers, and on receiving the whole request. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   storage: StorageConfig;
@@ -52,6 +62,9 @@ interface RawRunOptions extends RawStorageOptions {
   restartWindow: string;
   maxQueue: string;
   maxBody: string;
+  maxConnections: string;
+  headersTimeout: string;
+  requestTimeout: string;
   logLevel: string;
   logFormat?: string;
   token?: string;
@@ -95,6 +108,9 @@ export function registerRun(program: Command): void {
     .addOption(flag('--restart-window <s>', 'the window, in seconds, for --max-restarts', '60'))
     .addOption(flag('--max-queue <n>', 'messages that may wait their turn; beyond it POST / answers 503', '1024'))
     .addOption(flag('--max-body <bytes>', 'largest POST body accepted (after Content-Encoding is decoded)', String(2 ** 20)))
+    .addOption(flag('--max-connections <n>', 'HTTP connections served at once; beyond it a new connection is closed at once', String(DEFAULT_MAX_CONNECTIONS)))
+    .addOption(flag('--headers-timeout <ms>', "a client that has not sent a request's headers within this is answered 408 and dropped", String(DEFAULT_HEADERS_TIMEOUT_MS)))
+    .addOption(flag('--request-timeout <ms>', 'a client that has not sent a whole request (body included) within this is answered 408 and dropped', String(DEFAULT_REQUEST_TIMEOUT_MS)))
     .addOption(flag('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info'))
     .addOption(flag('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)'))
     .addOption(flag('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)'))
@@ -162,6 +178,9 @@ export function runConfig(
       o.check(() => integerOption(named('--restart-window', 'restartWindow'), raw.restartWindow, 1, MAX_TIMER_MS / 1000)) * 1000,
     maxQueue: o.check(() => integerOption(named('--max-queue', 'maxQueue'), raw.maxQueue, 0)),
     maxBodyBytes: o.check(() => integerOption(named('--max-body', 'maxBody'), raw.maxBody, 1)),
+    maxConnections: o.check(() => integerOption(named('--max-connections', 'maxConnections'), raw.maxConnections, 1)),
+    headersTimeoutMs: o.check(() => integerOption(named('--headers-timeout', 'headersTimeout'), raw.headersTimeout, 1, MAX_TIMER_MS)),
+    requestTimeoutMs: o.check(() => integerOption(named('--request-timeout', 'requestTimeout'), raw.requestTimeout, 1, MAX_TIMER_MS)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
     logFormat: o.check(() => (raw.logFormat === undefined ? defaultLogFormat() : logFormatOption(raw.logFormat))),
     storage: storageConfig(component, storage, o),
@@ -176,6 +195,11 @@ export function runConfig(
     allowedSendOrigins,
     sendTokens: sendTokens(raw.sendToken, allowedSendOrigins, named('--send-token', 'sendToken'), o),
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    o.check(() => {
+      throw new ActorchainError('INVALID_OPTION', `--headers-timeout (${config.headersTimeoutMs}) must not be longer than --request-timeout (${config.requestTimeoutMs})`);
+    });
+  }
   o.done();
   return Object.freeze(config);
 }
@@ -228,7 +252,18 @@ export function isLoopback(address: string): boolean {
   return /^(127\.|::ffff:127\.)/.test(address) || address === '::1';
 }
 
+/**
+ * The signals that stop a runtime in order (the message in flight finished, the lock
+ * released): SIGHUP and SIGUSR2 too, whose default action would end it on the spot.
+ */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'] as const;
+
 export async function run(config: RunConfig): Promise<void> {
+  // Taken from the start: a signal during start-up stops the runtime as soon as it is up,
+  // rather than by the default action, which would leave the data dir's lock behind.
+  let stopOnSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  let signalled: NodeJS.Signals | undefined;
+  for (const signal of STOP_SIGNALS) process.on(signal, () => (stopOnSignal ? stopOnSignal(signal) : (signalled ??= signal)));
   const logger = createLogger(config.logLevel, 1, config.logFormat);
   const component = await loadComponent(config.component, { maxMemoryMiB: config.maxMemoryMiB });
   const log = logger.child({ actor: component.hash.slice(0, 12) });
@@ -236,7 +271,16 @@ export async function run(config: RunConfig): Promise<void> {
 
   // The port is held before anything is created (a data dir's chain, its genesis and init):
   // a port in use must leave nothing behind. Until the actor is up, every request is 503.
-  const server = createServer(starting);
+  const server = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // How often those timeouts are looked at (Node's default, 30 s, would let a slow client stay that much longer).
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
+    starting,
+  );
+  server.maxConnections = config.maxConnections;
   const address = await listen(server, config.listen);
 
   // The metrics exist before the chain (they time its syncs); the gauges read it once it is open.
@@ -247,6 +291,7 @@ export async function run(config: RunConfig): Promise<void> {
     chainLength: () => chainLength(),
     queueDepth: () => actor?.pending ?? 0,
     sendsPending: () => outbox?.pending ?? 0,
+    sendsHeld: () => outbox?.held ?? 0,
   });
   // The worker starts (its thread, the component instantiated, a spare) while the chain is
   // checked: it needs no state until the first message.
@@ -278,13 +323,18 @@ export async function run(config: RunConfig): Promise<void> {
   let chainFailed = false;
   void failed.then(() => (chainFailed = true));
   try {
-    const record = dataDir === null ? undefined : await DeliveryRecord.open(dataDir, deliveryLog!, log);
-    outbox = new Outbox({ record, metrics, logger: log, tokens: config.sendTokens });
+    let owedSends = owed.owed;
     if (owed.unmatched.length > 0) {
-      log.warn({ targets: owed.unmatched }, `${DELIVERIES_FILE} names deliveries this chain does not record: sends to these targets are taken as done`);
+      // Ignored, and dropped from the record: at worst a send goes out twice, never zero times.
+      log.warn({ targets: owed.unmatched }, `${DELIVERIES_FILE} names deliveries this chain does not record: those lines are ignored and every send to these targets is owed`);
+      for (const to of owed.unmatched) deliveryLog!.cursors.delete(to);
+      owedSends = await owedInChain(chain, deliveryLog!.cursors);
     }
-    if (owed.owed.length > 0) log.info({ sends: owed.owed.length }, 'sends committed before the restart and not yet delivered: delivering them');
-    outbox.add(owed.owed);
+    const record = dataDir === null ? undefined : await DeliveryRecord.open(dataDir, deliveryLog!, log);
+    // Owed sends are checked against today's --allow-send: those it does not allow are held.
+    outbox = new Outbox({ record, metrics, logger: log, tokens: config.sendTokens, allowedOrigins: config.allowedSendOrigins });
+    outbox.add(owedSends);
+    if (outbox.pending > 0) log.info({ sends: outbox.pending }, 'sends committed before the restart and not yet delivered: delivering them');
     const options = {
       ...config,
       outbox,
@@ -337,7 +387,7 @@ export async function run(config: RunConfig): Promise<void> {
     // Held long polls answer 503 now: they must not hold the shutdown up.
     chain.endWaits();
     // Stop accepting, let the message in flight finish and be flushed, then close. A client
-    // still sending a request gets a short grace, not the 300 s request timeout.
+    // still sending a request gets a short grace, not the whole --request-timeout.
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
     await actor.close(reason);
@@ -347,12 +397,11 @@ export async function run(config: RunConfig): Promise<void> {
     log.info({ head: chain.durable.head, length: chain.durable.length, exitCode }, 'actorchain stopped');
     process.exit(exitCode);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      log.info({ signal }, 'shutting down');
-      void stop(0);
-    });
-  }
+  stopOnSignal = (signal) => {
+    log.info({ signal }, 'shutting down');
+    void stop(0);
+  };
+  if (signalled !== undefined) stopOnSignal(signalled);
   void actor.supervisor.exhausted.then((reason) => {
     log.fatal({ code: reason.code }, `giving up: ${reason.message}`);
     void stop(1, reason);

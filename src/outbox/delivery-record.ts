@@ -12,6 +12,7 @@
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { ActorchainError } from '../errors.js';
 import type { Delivery } from './delivery.js';
 
 export const DELIVERIES_FILE = 'deliveries.ndjson';
@@ -39,7 +40,11 @@ export async function readDeliveryLog(dataDir: string): Promise<DeliveryLog> {
     text = await readFile(path.join(dataDir, DELIVERIES_FILE), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { cursors, lines: 0 };
-    throw err;
+    throw new ActorchainError(
+      'DELIVERY_RECORD_UNREADABLE',
+      `${path.join(dataDir, DELIVERIES_FILE)} cannot be read (${(err as Error).message}); move it aside: without it every send is delivered again, which the receivers' Idempotency-Keys make harmless`,
+      { cause: err },
+    );
   }
   let lines = 0;
   for (const line of text.split('\n')) {

@@ -38,10 +38,18 @@ export function idempotencyKeyOf(delivery: Delivery): string {
   return `${delivery.entry}/${delivery.index}`;
 }
 
-// Kept-alive connections: a backlog to one target goes over one socket. node:http rather
+/** Sockets one origin may hold (the outbox delivers to an origin one at a time: a bound, not a target). */
+export const MAX_SOCKETS_PER_ORIGIN = 16;
+/** Sockets all origins together may hold, idle ones included. */
+export const MAX_SOCKETS_TOTAL = 256;
+/** An idle kept-alive socket is closed after this long, so idle ones give way to other origins. */
+const IDLE_SOCKET_TIMEOUT_MS = 4_000;
+
+// Kept-alive connections: a backlog to one origin goes over one socket. node:http rather
 // than fetch: a delivery costs a quarter of the CPU (bench/outbox.ts), and it never follows
 // a redirect, which would send the message somewhere the chain does not name.
-const AGENTS = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) } as const;
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_ORIGIN, maxTotalSockets: MAX_SOCKETS_TOTAL, timeout: IDLE_SOCKET_TIMEOUT_MS };
+const AGENTS = { 'http:': new HttpAgent(AGENT_OPTIONS), 'https:': new HttpsAgent(AGENT_OPTIONS) } as const;
 
 interface Answer {
   status: number;

@@ -2,23 +2,34 @@
  * The durable outbox: every send recorded in a durable state entry is delivered at least
  * once, and the target applies it at most once (its Idempotency-Key), so exactly once.
  *
- *   committed state entry ──post──► queue per target ──one at a time──► POST to the target
- *                                     ▲                                   │ 2xx / final 4xx
- *   restart: chain + deliveries.ndjson┘                                   ▼
- *                                                               deliveries.ndjson line
+ *   committed state entry ──post──► queue per origin ──one at a time──► POST to the target
+ *                           │          ▲                  (a slot of    │ 2xx / final 4xx
+ *        origin not allowed ▼          │                   256 in all)  ▼
+ *            held (owed, counted)      │                      deliveries.ndjson line
+ *                                      │
+ *   restart: chain + deliveries.ndjson ┘
  *
- * One queue per target, delivered strictly in chain order: the head of a queue is retried
- * (exponential back-off with jitter, capped) until the target takes it or refuses it for
- * good, and only then does the next one go. Nothing lives here that is not in the chain:
- * after a restart the queues are rebuilt from the chain and the record of what is done.
+ * One queue per origin (scheme, host and port: not per `to` URL, so an actor that puts its
+ * input in the path cannot open a connection per path), delivered strictly in chain order:
+ * the head of a queue is retried (exponential back-off with jitter, capped) until the target
+ * takes it or refuses it for good, and only then does the next one go. An attempt holds one
+ * of MAX_DELIVERIES_IN_FLIGHT slots, so however many origins are owed, the process holds a
+ * bounded number of delivery connections; a queue waiting out its back-off holds none.
+ * Nothing lives here that is not in the chain: after a restart the queues are rebuilt from
+ * the chain and the record of what is done, and sends to an origin the current --allow-send
+ * does not list are held (still owed, never recorded as done) until a start that allows it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { httpOrigin } from '../actor/send-policy.js';
 import type { Send } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
 import { attemptDelivery, deliveryOf, idempotencyKeyOf, type Delivery } from './delivery.js';
 import type { DeliveryRecord } from './delivery-record.js';
+import { Slots } from './slots.js';
 
+/** Attempts in flight at once, all origins together (each is one connection). */
+export const MAX_DELIVERIES_IN_FLIGHT = 256;
 export const RETRY_BASE_MS = 100;
 export const RETRY_CAP_MS = 30_000;
 
@@ -35,14 +46,21 @@ export interface OutboxOptions {
   logger: Logger;
   /** The bearer token to deliver with, by target origin (--send-token); none for the others. */
   tokens?: ReadonlyMap<string, string>;
+  /** Normalized origins deliveries may go to (--allow-send); a send to any other is held. */
+  allowedOrigins: readonly string[];
 }
 
 export class Outbox {
+  /** Origin → its deliveries in chain order, the one being attempted first. */
   readonly #queues = new Map<string, Delivery[]>();
   readonly #drains = new Set<Promise<void>>();
   readonly #stop = new AbortController();
+  readonly #slots = new Slots(MAX_DELIVERIES_IN_FLIGHT);
   readonly #options: OutboxOptions;
   #pending = 0;
+  #held = 0;
+  /** Origins whose held sends were logged already: once each. */
+  readonly #heldOrigins = new Set<string>();
 
   constructor(options: OutboxOptions) {
     this.#options = options;
@@ -53,6 +71,11 @@ export class Outbox {
     return this.#pending;
   }
 
+  /** Sends owed to origins --allow-send does not list: not delivered, not given up, still owed. */
+  get held(): number {
+    return this.#held;
+  }
+
   /** The sends of a state entry that is durable (never before: nothing uncommitted is sent). */
   post(entry: string, sends: readonly Send[]): void {
     this.add(sends.map((send, index) => deliveryOf(entry, send, index)));
@@ -61,18 +84,34 @@ export class Outbox {
   /** Deliveries in chain order. */
   add(deliveries: readonly Delivery[]): void {
     if (this.#stop.signal.aborted) return;
+    const held = new Map<string, number>();
     for (const delivery of deliveries) {
+      const origin = httpOrigin(delivery.to);
+      if (origin === undefined || !this.#options.allowedOrigins.includes(origin)) {
+        const shown = origin ?? delivery.to;
+        held.set(shown, (held.get(shown) ?? 0) + 1);
+        continue;
+      }
       this.#pending += 1;
-      const queue = this.#queues.get(delivery.to);
+      const queue = this.#queues.get(origin);
       if (queue !== undefined) {
         queue.push(delivery);
         continue;
       }
       const started = [delivery];
-      this.#queues.set(delivery.to, started);
-      const drain = this.#drain(delivery.to, started);
+      this.#queues.set(origin, started);
+      const drain = this.#drain(origin, started);
       this.#drains.add(drain);
       void drain.finally(() => this.#drains.delete(drain));
+    }
+    for (const [origin, sends] of held) {
+      this.#held += sends;
+      if (this.#heldOrigins.has(origin)) continue;
+      this.#heldOrigins.add(origin);
+      this.#options.logger.warn(
+        { origin, sends },
+        `sends owed to ${origin}, which --allow-send does not list, are held: they stay owed and go out once a start allows that origin`,
+      );
     }
   }
 
@@ -83,14 +122,20 @@ export class Outbox {
     await this.#options.record?.close();
   }
 
-  async #drain(to: string, queue: Delivery[]): Promise<void> {
+  async #drain(origin: string, queue: Delivery[]): Promise<void> {
     const { metrics, logger, record } = this.#options;
     const signal = this.#stop.signal;
     let failures = 0;
     while (queue.length > 0 && !signal.aborted) {
       const delivery = queue[0]!;
-      const context = { to, entry: delivery.entry, index: delivery.index };
-      const outcome = await attemptDelivery(delivery, signal, this.#options.tokens);
+      const context = { to: delivery.to, entry: delivery.entry, index: delivery.index };
+      if (!(await this.#slots.take(signal))) return;
+      let outcome;
+      try {
+        outcome = await attemptDelivery(delivery, signal, this.#options.tokens);
+      } finally {
+        this.#slots.release();
+      }
       if (signal.aborted) return;
       if (outcome.kind === 'retry') {
         failures += 1;
@@ -114,6 +159,6 @@ export class Outbox {
       }
     }
     // Same tick as the loop's last check: a delivery added later starts a new drain.
-    if (queue.length === 0) this.#queues.delete(to);
+    if (queue.length === 0) this.#queues.delete(origin);
   }
 }

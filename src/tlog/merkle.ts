@@ -7,8 +7,8 @@
  *   MTH({})     SHA-256()                       (the empty tree)
  *   MTH(D[n])   node(MTH(D[0:k]), MTH(D[k:n]))  k = the largest power of two below n
  *
- * The tree keeps every complete, aligned subtree hash, level by level (level h holds the hashes of
- * the subtrees of 2^h leaves starting at multiples of 2^h; level 0 holds the leaf hashes):
+ * The tree keeps every complete, aligned subtree hash (height h: the subtrees of 2^h leaves
+ * starting at multiples of 2^h; height 0: the leaf hashes), in the stored form's order below:
  *
  *   level 2   [0..4)                                      5 leaves: 5 + 2 + 1 = 8 hashes kept
  *   level 1   [0..2)  [2..4)
@@ -64,68 +64,52 @@ export function storedHashesLength(size: number): number {
   return storedHashCount(size) * HASH_BYTES;
 }
 
-// 4096 hashes (128 KiB) a chunk: a level grows without copying what it holds.
-const CHUNK_SHIFT = 12;
-const CHUNK_HASHES = 1 << CHUNK_SHIFT;
-
-/** The hashes of one level, in chunks of CHUNK_HASHES. */
-class Level {
-  private readonly chunks: Buffer[] = [];
-  count = 0;
-
-  push(hash: Uint8Array): void {
-    const offset = this.count & (CHUNK_HASHES - 1);
-    if (offset === 0) this.chunks.push(Buffer.allocUnsafe(CHUNK_HASHES * HASH_BYTES));
-    this.chunks[this.chunks.length - 1]!.set(hash, offset * HASH_BYTES);
-    this.count++;
-  }
-
-  /** Appends the hash at source[offset .. offset + 32) without an intermediate view. */
-  pushFrom(source: Buffer, offset: number): void {
-    const at = this.count & (CHUNK_HASHES - 1);
-    if (at === 0) this.chunks.push(Buffer.allocUnsafe(CHUNK_HASHES * HASH_BYTES));
-    source.copy(this.chunks[this.chunks.length - 1]!, at * HASH_BYTES, offset, offset + HASH_BYTES);
-    this.count++;
-  }
-
-  get(index: number): Buffer {
-    const start = (index & (CHUNK_HASHES - 1)) * HASH_BYTES;
-    return this.chunks[Math.floor(index / CHUNK_HASHES)]!.subarray(start, start + HASH_BYTES);
-  }
-
-  copyTo(index: number, target: Buffer, offset: number): void {
-    const start = (index & (CHUNK_HASHES - 1)) * HASH_BYTES;
-    this.chunks[Math.floor(index / CHUNK_HASHES)]!.copy(target, offset, start, start + HASH_BYTES);
-  }
+/** Bits set in n (n may pass 2^31: no bitwise operators). */
+function popcount(n: number): number {
+  let ones = 0;
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 2)) ones += rest % 2;
+  return ones;
 }
 
-/** An append-only RFC 6962 tree that answers roots and proofs for every size up to its own. */
+/**
+ * An append-only RFC 6962 tree that answers roots and proofs for every size up to its own.
+ * Its hashes live in one buffer in the stored form's order, so the complete subtree of height
+ * h ending at leaf L is hash number 2L - popcount(L) + h: loading a stored tree is one copy.
+ */
 export class MerkleTree {
-  private readonly levels: Level[] = [new Level()];
+  private hashes: Buffer = Buffer.allocUnsafe(1024 * HASH_BYTES);
+  /** Hashes held (storedHashCount(size)). */
+  private count = 0;
+  private leaves = 0;
 
   /** The number of leaves. */
   get size(): number {
-    return this.levels[0]!.count;
+    return this.leaves;
   }
 
   /** Appends a leaf hash (leafHash(entry bytes)); returns its index. */
   append(leaf: Uint8Array): number {
     if (leaf.length !== HASH_BYTES) throw new TypeError(`A leaf hash is ${HASH_BYTES} bytes, not ${leaf.length}.`);
-    const index = this.size;
-    this.levels[0]!.push(leaf);
-    let hash: Uint8Array = leaf;
-    for (let level = 0, n = index; n % 2 === 1; level++, n = (n - 1) / 2) {
-      hash = nodeHash(this.levels[level]!.get(n - 1), hash);
-      if (this.levels.length === level + 1) this.levels.push(new Level());
-      this.levels[level + 1]!.push(hash);
+    const index = this.leaves;
+    this.reserve(1 + trailingOnes(index));
+    this.hashes.set(leaf, this.count * HASH_BYTES);
+    this.count++;
+    // One parent per trailing 1 bit of the index: each completes a subtree whose right child
+    // is the hash just written, and whose left child is the same height's subtree before it.
+    for (let height = 1, n = index; n % 2 === 1; height++, n = (n - 1) / 2) {
+      const leftLast = index - 2 ** (height - 1);
+      const parent = nodeHash(this.node(height - 1, leftLast), this.at(this.count - 1));
+      this.hashes.set(parent, this.count * HASH_BYTES);
+      this.count++;
     }
+    this.leaves = index + 1;
     return index;
   }
 
   /** The leaf hash at index. */
   leaf(index: number): Buffer {
     checkRange(0 <= index && index < this.size, `leaf ${index} of a tree of ${this.size}`);
-    return Buffer.from(this.levels[0]!.get(index));
+    return Buffer.from(this.node(0, index));
   }
 
   /** The root hash of the tree's first size leaves (size 0: EMPTY_ROOT). */
@@ -191,17 +175,7 @@ export class MerkleTree {
   /** The stored form of leaves [fromSize, toSize): the bytes to append to a file holding fromSize leaves. */
   storedHashes(fromSize = 0, toSize: number = this.size): Buffer {
     checkRange(0 <= fromSize && fromSize <= toSize && toSize <= this.size, `stored hashes of leaves ${fromSize} to ${toSize} of ${this.size}`);
-    const out = Buffer.allocUnsafe(storedHashesLength(toSize) - storedHashesLength(fromSize));
-    let offset = 0;
-    for (let index = fromSize; index < toSize; index++) {
-      this.levels[0]!.copyTo(index, out, offset);
-      offset += HASH_BYTES;
-      for (let level = 1, n = index; n % 2 === 1; level++, n = (n - 1) / 2) {
-        this.levels[level]!.copyTo((n - 1) / 2, out, offset);
-        offset += HASH_BYTES;
-      }
-    }
-    return out;
+    return Buffer.from(this.hashes.subarray(storedHashesLength(fromSize), storedHashesLength(toSize)));
   }
 
   /**
@@ -210,25 +184,28 @@ export class MerkleTree {
    * from its children (n hashes) and a mismatch throws CHAIN_CORRUPT; without, the bytes are trusted.
    */
   static fromStoredHashes(bytes: Uint8Array, options: { check?: boolean } = {}): MerkleTree {
+    const hashCount = Math.floor(bytes.length / HASH_BYTES);
+    // The most leaves whose stored form fits (storedHashCount only grows): a binary search.
+    let leaves = 0;
+    for (let high = hashCount; leaves < high; ) {
+      const mid = Math.ceil((leaves + high) / 2);
+      if (storedHashCount(mid) <= hashCount) leaves = mid;
+      else high = mid - 1;
+    }
     const tree = new MerkleTree();
-    const source = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const hashCount = Math.floor(source.length / HASH_BYTES);
-    for (let index = 0, offset = 0; ; index++) {
-      let completed = 0;
-      for (let n = index; n % 2 === 1; n = (n - 1) / 2) completed++;
-      if (offset / HASH_BYTES + 1 + completed > hashCount) break;
-      tree.levels[0]!.pushFrom(source, offset);
-      offset += HASH_BYTES;
-      for (let level = 0, n = index; level < completed; level++, n = (n - 1) / 2) {
-        if (tree.levels.length === level + 1) tree.levels.push(new Level());
-        if (options.check === true) {
-          const expected = nodeHash(tree.levels[level]!.get(n - 1), tree.levels[level]!.get(n));
-          if (expected.compare(source, offset, offset + HASH_BYTES) !== 0) {
-            throw new ActorchainError('CHAIN_CORRUPT', `The stored tree hashes are wrong at leaf ${index} (level ${level + 1}); delete the tree file to rebuild it from the chain.`);
+    const count = storedHashCount(leaves);
+    tree.hashes = Buffer.allocUnsafe(Math.max(1024, Math.ceil(count * 1.25)) * HASH_BYTES);
+    tree.hashes.set(bytes.subarray(0, count * HASH_BYTES));
+    tree.count = count;
+    tree.leaves = leaves;
+    if (options.check === true) {
+      for (let index = 0; index < leaves; index++) {
+        for (let height = 1, n = index; n % 2 === 1; height++, n = (n - 1) / 2) {
+          const expected = nodeHash(tree.node(height - 1, index - 2 ** (height - 1)), tree.node(height - 1, index));
+          if (!expected.equals(tree.node(height, index))) {
+            throw new ActorchainError('CHAIN_CORRUPT', `The stored tree hashes are wrong at leaf ${index} (level ${height}); delete the tree file to rebuild it from the chain.`);
           }
         }
-        tree.levels[level + 1]!.pushFrom(source, offset);
-        offset += HASH_BYTES;
       }
     }
     return tree;
@@ -242,15 +219,37 @@ export class MerkleTree {
   private rangeHash(lo: number, hi: number): Uint8Array {
     const parts: Uint8Array[] = [];
     for (let start = lo; start < hi; ) {
-      let level = 0;
-      while (2 ** (level + 1) <= hi - start) level++;
-      parts.push(this.levels[level]!.get(start / 2 ** level));
-      start += 2 ** level;
+      let height = 0;
+      while (2 ** (height + 1) <= hi - start) height++;
+      parts.push(this.node(height, start + 2 ** height - 1));
+      start += 2 ** height;
     }
     let hash = parts[parts.length - 1]!;
     for (let i = parts.length - 2; i >= 0; i--) hash = nodeHash(parts[i]!, hash);
     return hash;
   }
+
+  /** The complete subtree of `height` whose last leaf is `last`. */
+  private node(height: number, last: number): Buffer {
+    return this.at(2 * last - popcount(last) + height);
+  }
+
+  private at(position: number): Buffer {
+    return this.hashes.subarray(position * HASH_BYTES, (position + 1) * HASH_BYTES);
+  }
+
+  private reserve(more: number): void {
+    if ((this.count + more) * HASH_BYTES <= this.hashes.length) return;
+    const grown = Buffer.allocUnsafe(this.hashes.length * 2);
+    this.hashes.copy(grown, 0, 0, this.count * HASH_BYTES);
+    this.hashes = grown;
+  }
+}
+
+function trailingOnes(n: number): number {
+  let ones = 0;
+  for (let rest = n; rest % 2 === 1; rest = (rest - 1) / 2) ones++;
+  return ones;
 }
 
 /** Whether proof shows leaf at index in the tree of size with root (RFC 9162 section 2.1.3.2). */

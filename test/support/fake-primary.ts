@@ -14,6 +14,8 @@ export class FakePrimary {
   #waiters = new Set<() => void>();
   /** Answer this many more requests with 503, as a runtime that is down behind a proxy. */
   failNext = 0;
+  /** What GET /checkpoint answers (a signed note); undefined: 404, as a runtime from before checkpoints. */
+  checkpoint: string | undefined;
   readonly server: Server;
   url = '';
 
@@ -55,6 +57,10 @@ export class FakePrimary {
     const url = new URL(path, 'http://x');
     const hashes = () => this.#lines.map((line) => sha256(line));
     if (url.pathname === '/head') return json(200, { head: hashes().at(-1), length: this.#lines.length });
+    if (url.pathname === '/checkpoint' && this.checkpoint !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(this.checkpoint);
+      return;
+    }
     if (url.pathname !== '/chain') return json(404, { error: { code: 'NOT_FOUND', message: `no route ${url.pathname}` } });
     const after = url.searchParams.get('after');
     const limit = Number(url.searchParams.get('limit') ?? 1000);

@@ -2,7 +2,8 @@
  * Test support for sends between runtimes: ports chosen before a target exists (so a
  * sender can name a target that is down), runtimes that send, polling, metrics.
  */
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getJson, startRuntime, type Runtime } from './runtime.js';
@@ -63,4 +64,56 @@ export async function metric(url: string, name: string): Promise<number> {
 /** The ledger fixture's state. */
 export async function ledgerState(url: string): Promise<{ seen: unknown[]; sent: number }> {
   return (await getJson(`${url}/state`)).body.state;
+}
+
+export interface Received {
+  key: string | undefined;
+  /** The request's path. */
+  path: string;
+  body: string;
+}
+
+/** A plain HTTP server playing the target: `answer` picks each reply's status (and headers). */
+export async function target(
+  t: TestContext,
+  answer: (n: number, req: IncomingMessage, res: ServerResponse) => number,
+  /** Where to listen (a port from freePort, for a target that was down until now); any free port by default. */
+  port = 0,
+): Promise<{ url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d));
+    req.on('end', () => {
+      received.push({ key: req.headers['idempotency-key'] as string | undefined, path: req.url!, body });
+      res.statusCode = answer(received.length, req, res);
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, received };
+}
+
+/**
+ * A target that accepts connections and never answers: counts them, and tells when the
+ * sender first ended one (`onFirstEnd` resolves at once, within the event that reads its
+ * end, before any connection accepted after it is counted).
+ */
+export async function hangingTarget(t: TestContext): Promise<{ url: string; connections: () => number; onFirstEnd: Promise<number> }> {
+  let connections = 0;
+  let firstEnd!: (connections: number) => void;
+  const onFirstEnd = new Promise<number>((resolve) => (firstEnd = resolve));
+  const server = createServer((socket) => {
+    connections += 1;
+    socket.on('error', () => {});
+    socket.on('end', () => firstEnd(connections));
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.close();
+    server.unref();
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections, onFirstEnd };
 }
