@@ -55,7 +55,8 @@ export const ERROR_CODES = {
   NOT_READY: { status: 503, summary: 'GET /readyz: the runtime cannot serve a message right now (the reason is named).' },
   INTERNAL_ERROR: { status: 500, summary: 'An unexpected runtime error. The chain is unchanged; please report it.' },
   // Start-up and tool errors: reported by the CLI with a non-zero exit.
-  COMPONENT_NOT_FOUND: { status: 500, summary: 'The component file cannot be read.' },
+  COMPONENT_NOT_FOUND: { status: 500, summary: 'The component file cannot be read, or a component the chain names is neither given (--component), in the data dir, nor served by the runtime.' },
+  COMPONENT_HASH_MISMATCH: { status: 500, summary: 'The bytes found for a component the chain names (in the data dir or from the runtime) do not hash to that name; they are not run.' },
   NOT_A_COMPONENT: { status: 500, summary: 'The file is not a WebAssembly component (a core module or other bytes).' },
   MISSING_EXPORTS: { status: 500, summary: 'The component does not export ntwk:simple-actor/actor with all four functions.' },
   UNSUPPORTED_ENCODING: { status: 500, summary: 'state and message must both be string (JSON text) or list<u8> (JSON bytes).' },

@@ -7,9 +7,8 @@
  *   load (world, exports) ─► fresh instance ─► runMigrate ─► copy to components/<hash>.wasm
  *                                                         ─► append [upgrade, state]
  */
-import { copyFile, mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { Chain } from '../chain/chain.js';
+import { keepComponent } from '../chain/components-dir.js';
 import { openFileStore } from '../chain/recovery.js';
 import { TreeFile } from '../chain/tree-file.js';
 import type { StateContent } from '../chain/entry.js';
@@ -18,23 +17,6 @@ import { instantiateActor } from '../component/instance.js';
 import { Recorder } from '../component/journal.js';
 import { ActorchainError } from '../errors.js';
 import { runMigrate, type Verdict } from './transition.js';
-
-/** Where a data dir keeps every component its chain has used, by hash. */
-export const COMPONENTS_DIR = 'components';
-
-export function componentFile(dataDir: string, hash: string): string {
-  return path.join(dataDir, COMPONENTS_DIR, `${hash}.wasm`);
-}
-
-/** Keep a copy of the component in the data dir, named by its hash (once). */
-export async function keepComponent(dataDir: string, component: { path: string; hash: string }): Promise<void> {
-  const target = componentFile(dataDir, component.hash);
-  await mkdir(path.dirname(target), { recursive: true });
-  // COPYFILE_EXCL: a copy already there has the same bytes (its name is their hash).
-  await copyFile(component.path, target, 1).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
-}
 
 /** The state `component` takes over from `state` (canonical JSON text), or the refusal. */
 export async function migrateState(component: LoadedComponent, state: string): Promise<StateContent> {

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
 import { loadComponent } from '../component/load.js';
-import { keepComponent } from '../actor/upgrade.js';
+import { keepComponent } from '../chain/components-dir.js';
 import { ActorchainError } from '../errors.js';
 import { createApp, type NotReadyReason } from '../http/app.js';
 import { allowedOrigin } from '../actor/send-policy.js';

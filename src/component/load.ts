@@ -48,7 +48,7 @@ export interface LoadOptions {
   maxMemoryMiB: number;
 }
 
-const startsWithWasm = (bytes: Uint8Array) => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+export const startsWithWasm = (bytes: Uint8Array) => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
 
 export async function readComponentFile(file: string): Promise<Uint8Array> {
   try {
@@ -64,7 +64,11 @@ export async function readComponentFile(file: string): Promise<Uint8Array> {
  * them in one go.
  */
 export async function loadComponent(file: string, options: LoadOptions): Promise<LoadedComponent> {
-  const bytes = await readComponentFile(file);
+  return loadComponentBytes(await readComponentFile(file), file, options);
+}
+
+/** loadComponent for bytes already read (or fetched); `file` names them in messages. */
+export async function loadComponentBytes(bytes: Uint8Array, file: string, options: LoadOptions): Promise<LoadedComponent> {
   const name = path.basename(file);
   if (/\.(m?[jt]s|[cm]ts)$/.test(file) && !startsWithWasm(bytes)) {
     const out = file.replace(/\.[^.]+$/, '.wasm');
