@@ -3,7 +3,7 @@
  * `<data dir>/components/<sha256>.wasm`. run keeps the genesis' component there, upgrades
  * keep theirs, verify and GET /component/<hash> read them back.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const COMPONENTS_DIR = 'components';
@@ -20,4 +20,31 @@ export async function keepComponent(dataDir: string, component: { path: string; 
   await copyFile(component.path, target, 1).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EEXIST') throw err;
   });
+}
+
+/**
+ * The components a runtime serves by hash (GET /component/<hash>): the data dir's
+ * components/, or, with --in-memory, the bytes held here. Only components the chain has used
+ * are ever kept, so a hash not found is one it never used.
+ */
+export class KeptComponents {
+  readonly #dataDir: string | null;
+  readonly #memory = new Map<string, Uint8Array>();
+
+  constructor(dataDir: string | null) {
+    this.#dataDir = dataDir;
+  }
+
+  async keepFile(component: { path: string; hash: string }): Promise<void> {
+    if (this.#dataDir !== null) return keepComponent(this.#dataDir, component);
+    this.#memory.set(component.hash, await readFile(component.path));
+  }
+
+  async read(hash: string): Promise<Uint8Array | undefined> {
+    if (this.#dataDir === null) return this.#memory.get(hash);
+    return readFile(componentFile(this.#dataDir, hash)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+  }
 }

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
 import { loadComponent } from '../component/load.js';
-import { keepComponent } from '../chain/components-dir.js';
+import { KeptComponents } from '../chain/components-dir.js';
 import { ActorchainError } from '../errors.js';
 import { createApp, type NotReadyReason } from '../http/app.js';
 import { allowedOrigin } from '../actor/send-policy.js';
@@ -317,8 +317,9 @@ export async function run(config: RunConfig): Promise<void> {
     throw err;
   }
   const { chain, failed } = opened;
-  // Every component the chain has used stays in the data dir, named by its hash (see upgrade.ts).
-  if (dataDir !== null) await keepComponent(dataDir, component);
+  // Every component the chain has used stays in the data dir (or memory), named by its hash, and is served by it.
+  const kept = new KeptComponents(dataDir);
+  await kept.keepFile(component);
   chainLength = () => chain.durable.length;
   let chainFailed = false;
   void failed.then(() => (chainFailed = true));
@@ -368,6 +369,7 @@ export async function run(config: RunConfig): Promise<void> {
     token: config.token,
     tokenReads: config.tokenReads,
     unready,
+    componentService: { current: () => component.hash, read: (hash: string) => kept.read(hash) },
   };
   server.removeListener('request', starting);
   server.on('request', createApp(chain, actor, httpOptions, log));

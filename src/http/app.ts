@@ -9,6 +9,7 @@ import { findDuplicateKey } from '../json/duplicate-keys.js';
 import { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
 import { explorerRouter } from '../explorer/route.js';
+import { componentRouter, type ComponentService } from './component-routes.js';
 import { chainTreeService, treeRouter, type TreeService } from './tlog-routes.js';
 
 /** Why GET /readyz answers 503. */
@@ -34,6 +35,8 @@ export interface HttpOptions {
   unready: () => NotReadyReason | undefined;
   /** What /identity, /checkpoint and /proof/* serve (default: the chain's own notary and tree). */
   treeService?: TreeService;
+  /** What GET /component and /component/<hash> serve (a runtime's kept components; a mirror has none). */
+  componentService?: ComponentService;
 }
 
 /** Codes by which the component refused a message (logged at debug): the client can send another. */
@@ -368,6 +371,7 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
   });
 
   app.use(treeRouter(options.treeService ?? chainTreeService(chain), reads));
+  if (options.componentService) app.use(componentRouter(options.componentService, reads));
 
   app.use(explorerRouter());
 
@@ -385,9 +389,10 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
     '/checkpoint': 'GET, HEAD',
     '/proof/inclusion': 'GET, HEAD',
     '/proof/consistency': 'GET, HEAD',
+    '/component': 'GET, HEAD',
   };
   app.use((req) => {
-    const allow = allowed[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/chain\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);
+    const allow = allowed[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/(chain|component)\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);
     if (allow !== undefined) {
       const message = `${req.method} is not allowed on ${req.path}; use ${allow}`;
       throw new ActorchainError('METHOD_NOT_ALLOWED', message, { headers: { Allow: allow } });
