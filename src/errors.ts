@@ -84,6 +84,7 @@ export const ERROR_CODES = {
     status: 422,
     summary: "The new component's state-contract refused the state it would take over (migrated or carried over); nothing was changed.",
   },
+  UPGRADE_NOT_ALLOWED: { status: 403, summary: 'POST /upgrade needs a runtime started with --token (and that token); this one has none.' },
   UPGRADE_MIGRATE_FAILED: { status: 422, summary: "The new component's migrate trapped or returned a state that is not JSON; nothing was changed." },
   CHAIN_DIVERGED: {
     status: 500,

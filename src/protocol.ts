@@ -67,6 +67,8 @@ export interface ActorWorkerApi {
   ready(): Promise<{ ok: true } | { ok: false; message: string }>;
   /** init and state-contract on a fresh instance: the init state's content, or why not. */
   init(): Promise<Verdict>;
+  /** A live upgrade: migrate (or the state carried over) and state-contract, on this worker's instance. */
+  migrate(state: string): Promise<Verdict>;
 }
 
 export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;

@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { runInit, runMessage, type TransitionInputs, type Verdict } from '../src/actor/transition.js';
+import { runInit, runMessage, runMigrate, type TransitionInputs, type Verdict } from '../src/actor/transition.js';
 import { CALLED_FUNCTIONS, type ActorInstance } from '../src/component/calls.js';
 import { instantiateActor } from '../src/component/instance.js';
 import { Recorder } from '../src/component/journal.js';
@@ -89,6 +89,11 @@ const api: ActorWorkerApi = {
     const live = await current;
     live.recorder.hold();
     return settle(live, runInit(live.instance, inputs(live, false)));
+  },
+  async migrate(state) {
+    const live = await current;
+    live.recorder.hold();
+    return settle(live, runMigrate(live.instance, state, inputs(live, true)));
   },
 };
 

@@ -27,7 +27,7 @@ export async function migrateState(component: LoadedComponent, state: string): P
   throw upgradeRefusal(verdict, component.hash, instance.migrate !== undefined);
 }
 
-function upgradeRefusal(verdict: Exclude<Verdict, { verdict: 'committable' }>, hash: string, migrated: boolean): ActorchainError {
+export function upgradeRefusal(verdict: Exclude<Verdict, { verdict: 'committable' }>, hash: string, migrated: boolean): ActorchainError {
   const nothing = 'nothing was changed';
   switch (verdict.verdict) {
     case 'state-rejected': {

@@ -3,7 +3,7 @@
  * `<data dir>/components/<sha256>.wasm`. run keeps the genesis' component there, upgrades
  * keep theirs, verify and GET /component/<hash> read them back.
  */
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const COMPONENTS_DIR = 'components';
@@ -38,6 +38,20 @@ export class KeptComponents {
   async keepFile(component: { path: string; hash: string }): Promise<void> {
     if (this.#dataDir !== null) return keepComponent(this.#dataDir, component);
     this.#memory.set(component.hash, await readFile(component.path));
+  }
+
+  /** Bytes already checked to hash to `hash` (a live upgrade's body). */
+  async keepBytes(hash: string, bytes: Uint8Array): Promise<void> {
+    if (this.#dataDir === null) {
+      this.#memory.set(hash, bytes);
+      return;
+    }
+    const target = componentFile(this.#dataDir, hash);
+    await mkdir(path.dirname(target), { recursive: true });
+    // Written aside, then renamed: a file under a hash name always holds those bytes whole.
+    const aside = `${target}.${process.pid}.tmp`;
+    await writeFile(aside, bytes);
+    await rename(aside, target);
   }
 
   async read(hash: string): Promise<Uint8Array | undefined> {

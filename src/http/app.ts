@@ -54,8 +54,11 @@ const FAULTS: ReadonlySet<ErrorCode> = new Set([
 
 /** Who applies `POST /` messages: the actor, or nobody (a mirror refuses them with `refusal()`). */
 export type MessageSink =
-  | { submit(canonical: string, key?: string): Promise<Submitted>; refusal?: never }
-  | { refusal(): ActorchainError; submit?: never };
+  | { submit(canonical: string, key?: string): Promise<Submitted>; upgrade?(component: Buffer): Promise<Applied & { upgrade: string }>; refusal?: never }
+  | { refusal(): ActorchainError; submit?: never; upgrade?: never };
+
+/** The largest component POST /upgrade takes (a componentize-js actor is about 12 MB). */
+const MAX_COMPONENT_BYTES = 256 * 2 ** 20;
 
 export const DEFAULT_PAGE_LIMIT = 1000;
 export const MAX_PAGE_LIMIT = 10_000;
@@ -370,6 +373,30 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
     res.type('application/json').send(Buffer.from(text, 'utf8'));
   });
 
+  // A live upgrade replaces the code behind the chain: never open, so it needs a token to exist.
+  app.post(
+    '/upgrade',
+    ...(refuse ? [refuse] : []),
+    (_req, _res, next) => {
+      if (options.token === null || !sink.upgrade) {
+        return next(new ActorchainError('UPGRADE_NOT_ALLOWED', 'POST /upgrade needs a runtime started with --token; upgrade this one offline (stop it, then actorchain upgrade <data dir> <new.wasm>)'));
+      }
+      next();
+    },
+    writes,
+    (req, _res, next) => {
+      if (!req.is('application/wasm')) return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', 'send the component with Content-Type: application/wasm'));
+      next();
+    },
+    express.raw({ type: 'application/wasm', limit: MAX_COMPONENT_BYTES }),
+    async (req, res) => {
+      const applied = await sink.upgrade!(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      const body: Record<string, unknown> = { upgrade: applied.upgrade, head: applied.head, state: applied.state.value };
+      if (applied.receipt !== undefined) body.receipt = applied.receipt;
+      res.json(body);
+    },
+  );
+
   app.use(treeRouter(options.treeService ?? chainTreeService(chain), reads));
   if (options.componentService) app.use(componentRouter(options.componentService, reads));
 
@@ -378,6 +405,7 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
   // The routes above are the whole API: other methods on them are 405 with Allow, the rest 404.
   const allowed: Record<string, string> = {
     '/': 'POST',
+    '/upgrade': 'POST',
     '/head': 'GET, HEAD',
     '/state': 'GET, HEAD',
     '/chain': 'GET, HEAD',
