@@ -63,7 +63,8 @@ export const ERROR_CODES = {
   NOT_READY: { status: 503, summary: 'GET /readyz: the runtime cannot serve a message right now (the reason is named).' },
   INTERNAL_ERROR: { status: 500, summary: 'An unexpected runtime error. The chain is unchanged; please report it.' },
   // Start-up and tool errors: reported by the CLI with a non-zero exit.
-  COMPONENT_NOT_FOUND: { status: 500, summary: 'The component file cannot be read.' },
+  COMPONENT_NOT_FOUND: { status: 500, summary: 'The component file cannot be read, or a component the chain names is neither given (--component), in the data dir, nor served by the runtime.' },
+  COMPONENT_HASH_MISMATCH: { status: 500, summary: 'The bytes found for a component the chain names (in the data dir or from the runtime) do not hash to that name; they are not run.' },
   NOT_A_COMPONENT: { status: 500, summary: 'The file is not a WebAssembly component (a core module or other bytes).' },
   MISSING_EXPORTS: { status: 500, summary: 'The component does not export ntwk:simple-actor/actor with all four functions.' },
   UNSUPPORTED_ENCODING: { status: 500, summary: 'state and message must both be string (JSON text) or list<u8> (JSON bytes).' },
@@ -82,7 +83,17 @@ export const ERROR_CODES = {
     status: 500,
     summary: 'A stored chain has an entry that is not canonical, does not link to the one before, or breaks the kind order; it was left untouched.',
   },
-  CHAIN_COMPONENT_MISMATCH: { status: 500, summary: "The chain's genesis names another component than the one given." },
+  CHAIN_COMPONENT_MISMATCH: {
+    status: 500,
+    summary: "The chain runs another component (its last upgrade's, or its genesis') than the one given. Upgrade it (actorchain upgrade) or use another data dir.",
+  },
+  UPGRADE_REFUSED: { status: 409, summary: 'The upgrade cannot be made (the chain already runs that component, or has no state yet); nothing was changed.' },
+  UPGRADE_STATE_REJECTED: {
+    status: 422,
+    summary: "The new component's state-contract refused the state it would take over (migrated or carried over); nothing was changed.",
+  },
+  UPGRADE_NOT_ALLOWED: { status: 403, summary: 'POST /upgrade needs a runtime started with --token (and that token); this one has none.' },
+  UPGRADE_MIGRATE_FAILED: { status: 422, summary: "The new component's migrate trapped or returned a state that is not JSON; nothing was changed." },
   CHAIN_DIVERGED: {
     status: 500,
     summary: 'Replaying the chain with the component did not give what the chain records (a state, the sends, or a contract).',

@@ -8,6 +8,7 @@ import type { EntryGroup } from './chain/check.js';
 import type { Verdict } from './actor/transition.js';
 import type { InstanceSpec } from './component/calls.js';
 import type { ErrorCode } from './errors.js';
+import type { ComponentSources } from './verify/component-source.js';
 import type { VerifySummary } from './verify/verify.js';
 
 export interface WorkerData extends InstanceSpec {
@@ -68,6 +69,8 @@ export interface ActorWorkerApi {
   ready(): Promise<{ ok: true } | { ok: false; message: string }>;
   /** init and state-contract on a fresh instance: the init state's content, or why not. */
   init(): Promise<Verdict>;
+  /** A live upgrade: migrate (or the state carried over) and state-contract, on this worker's instance. */
+  migrate(state: string): Promise<Verdict>;
 }
 
 export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;
@@ -75,11 +78,14 @@ export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;
 /** Events a worker posts on its parentPort as they happen (not at the end of a call). */
 export type WorkerEvent = { kind: 'log'; message: string };
 
-/** What `verify` hands its worker: the component, where the chain is, and a heartbeat. */
+/** What `verify` hands its worker: the components, where the chain is, and a heartbeat. */
 export interface VerifyWorkerData {
-  spec: InstanceSpec;
+  /** The component given first (verify <component> <source>): the genesis must name it. */
+  spec?: InstanceSpec;
+  componentHash?: string;
+  /** Where the components the chain names (genesis, upgrades) are found by hash. */
+  components: ComponentSources;
   source: string;
-  componentHash: string;
   /**
    * Written by the worker as it goes: [0] a count bumped at every step (a group's replay
    * starting or ending, a read of the source), [1] the 0-based position of the group's
@@ -98,8 +104,10 @@ export type VerifyEvent =
 
 /** What `verify --follow` and `mirror` hand their worker (see verify/follow.ts). */
 export interface FollowWorkerData {
-  spec: InstanceSpec;
-  componentHash: string;
+  /** As in VerifyWorkerData. */
+  spec?: InstanceSpec;
+  componentHash?: string;
+  components: ComponentSources;
   /** The runtime followed. */
   url: string;
   /** A mirror's own chain.ndjson, replayed before following from its last entry. */

@@ -16,6 +16,18 @@ export interface Actor {
   messageContract(msg: string, state: string): boolean;
 }
 
+/**
+ * The optional migration: export it as `export const migration: Migration = { migrate }` and
+ * `actorchain build` gives the component the WIT's `migration` interface
+ * (src/wit/actor-migrate.wit). When a chain upgrades to this component (`actorchain upgrade`),
+ * the state it takes over is `migrate(the chain's current state)`, checked by `stateContract`;
+ * without it the state is carried over as it is.
+ */
+export interface Migration {
+  /** The state this version takes over, from the one the chain ends with (canonical JSON text). */
+  migrate(state: string): string;
+}
+
 /** A value that survives JSON: what states and messages are made of. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

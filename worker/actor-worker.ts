@@ -10,8 +10,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { runInit, runMessage, type TransitionInputs, type Verdict } from '../src/actor/transition.js';
-import { ACTOR_FUNCTIONS, type ActorInstance } from '../src/component/calls.js';
+import { runInit, runMessage, runMigrate, type TransitionInputs, type Verdict } from '../src/actor/transition.js';
+import { CALLED_FUNCTIONS, type ActorInstance } from '../src/component/calls.js';
 import { instantiateActor } from '../src/component/instance.js';
 import { Recorder } from '../src/component/journal.js';
 import { callClockViews, type ActorWorkerApi, type ApplyReply, type ApplyRequest, type WorkerData, type WorkerEvent } from '../src/protocol.js';
@@ -34,7 +34,7 @@ async function prepare(): Promise<Live> {
   const instance = await instantiateActor(data, {
     log: (message) => post({ kind: 'log', message }),
     onCall: (fn) => {
-      Atomics.store(clock.fn, 0, ACTOR_FUNCTIONS.indexOf(fn));
+      Atomics.store(clock.fn, 0, CALLED_FUNCTIONS.indexOf(fn));
       Atomics.store(clock.startedAtMs, 0, BigInt(Date.now()));
     },
     tape: recorder,
@@ -90,6 +90,11 @@ const api: ActorWorkerApi = {
     const live = await current;
     live.recorder.hold();
     return settle(live, runInit(live.instance, inputs(live, false)));
+  },
+  async migrate(state) {
+    const live = await current;
+    live.recorder.hold();
+    return settle(live, runMigrate(live.instance, state, inputs(live, true)));
   },
 };
 

@@ -1,6 +1,6 @@
 /**
- * verify's worker: reads the chain and replays it against one instance of the component,
- * all inside this thread, so the main thread can stop a component that never returns.
+ * verify's worker: reads the chain and replays it with the components it names, all inside
+ * this thread, so the main thread can stop a component that never returns.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ActorchainError } from '../src/errors.js';
@@ -19,7 +19,8 @@ try {
       post({ kind: 'progress', done, total });
     },
   });
-  const summary = await verifyChain(data.spec, source, (first, replaying) => {
+  const preloaded = data.spec && data.componentHash ? { hash: data.componentHash, spec: data.spec } : undefined;
+  const summary = await verifyChain(data.components, preloaded, source, (first, replaying) => {
     Atomics.store(data.heartbeat, 1, first.position);
     Atomics.store(data.heartbeat, 2, replaying ? 1 : 0);
     Atomics.add(data.heartbeat, 0, 1);

@@ -9,6 +9,7 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { Receipt } from '../chain/notary.js';
 import { Mailbox } from './mailbox.js';
 import { refusal } from './transition.js';
+import { upgradeRefusal } from './upgrade.js';
 
 export interface ActorOptions {
   timeoutMs: number;
@@ -57,8 +58,13 @@ function keyReused(key: string): ActorchainError {
  */
 export class Actor {
   readonly chain: Chain;
-  readonly component: LoadedComponent;
-  readonly supervisor: Supervisor;
+  #component: LoadedComponent;
+  #supervisor: Supervisor;
+  /** The last live upgrade queued, settled once it is committed or refused: messages after it start on its component. */
+  #upgrading: Promise<unknown> | undefined;
+  /** Settles when the current supervisor's restart budget is exhausted (see Supervisor.exhausted). */
+  readonly exhausted: Promise<ActorchainError>;
+  #giveUp!: (reason: ActorchainError) => void;
   readonly #mailbox: Mailbox;
   /** Keyed messages accepted and not yet answered (with their canonical text): a repeat waits for the first. */
   readonly #keyed = new Map<string, { canonical: string; attempt: Promise<Applied> }>();
@@ -66,12 +72,29 @@ export class Actor {
   readonly #logger: Logger;
 
   private constructor(component: LoadedComponent, chain: Chain, supervisor: Supervisor, options: ActorOptions, logger: Logger) {
-    this.component = component;
+    this.#component = component;
     this.chain = chain;
-    this.supervisor = supervisor;
+    this.#supervisor = supervisor;
     this.#options = options;
     this.#logger = logger;
     this.#mailbox = new Mailbox(options.maxQueue);
+    this.exhausted = new Promise((resolve) => (this.#giveUp = resolve));
+    this.#watch(supervisor);
+  }
+
+  /** The component in use (the last live upgrade's, or the one started with). */
+  get component(): LoadedComponent {
+    return this.#component;
+  }
+
+  get supervisor(): Supervisor {
+    return this.#supervisor;
+  }
+
+  #watch(supervisor: Supervisor): void {
+    void supervisor.exhausted.then((reason) => {
+      if (supervisor === this.#supervisor) this.#giveUp(reason);
+    });
   }
 
   /**
@@ -119,7 +142,7 @@ export class Actor {
     for (;;) {
       let verdict;
       try {
-        verdict = await this.supervisor.call('init', [], this.#options.initTimeoutMs);
+        verdict = await this.#supervisor.call('init', [], this.#options.initTimeoutMs);
       } catch (err) {
         if (!(err instanceof WorkerFaultError)) throw err;
         this.#logger.warn({ cause: err.code }, `init failed: ${err.message}`);
@@ -180,8 +203,11 @@ export class Actor {
   }
 
   async #submit(canonical: string, key?: string, sender?: string): Promise<Applied> {
+    const upgrading = this.#upgrading;
+    const apply = () => this.#supervisor.apply(canonical, this.#committedState, this.#options.timeoutMs);
     const transition = await this.#mailbox.run(
-      () => this.supervisor.apply(canonical, this.#committedState, this.#options.timeoutMs),
+      // Behind a live upgrade, a message is applied by the component the upgrade leaves in use.
+      () => (upgrading ? upgrading.then(apply) : apply()),
       (verdict) => this.#commit(canonical, key, sender, verdict),
     );
     await transition.durable;
@@ -213,6 +239,62 @@ export class Actor {
     return transition;
   }
 
+  /**
+   * A live upgrade, as one more step in the mailbox: the new component's supervisor starts at
+   * once (a standby), and between two messages (every earlier one committed) its worker runs
+   * migrate and state-contract on the state the chain has reached; the upgrade pair is
+   * committed, the actor switches to the new supervisor and the old one is closed. Messages
+   * accepted after this call are applied by the new component. A refusal changes nothing.
+   * `keep` stores the component by hash before the pair is committed.
+   */
+  async upgradeLive(component: LoadedComponent, keep: () => Promise<void>): Promise<Applied & { upgrade: string }> {
+    if (component.hash === this.#component.hash) {
+      throw new ActorchainError('UPGRADE_REFUSED', `the chain already runs the component ${component.hash}; nothing was changed`);
+    }
+    const standby = Actor.startSupervisor(component, this.#options, this.#logger);
+    standby.catch(() => {});
+    const upgraded = this.#mailbox.run(
+      () => standby,
+      async (supervisor) => {
+        try {
+          return await this.#switchTo(component, supervisor, keep);
+        } catch (err) {
+          await supervisor.close();
+          throw err;
+        }
+      },
+    );
+    this.#upgrading = upgraded.catch(() => {});
+    const transition = await upgraded;
+    await transition.durable;
+    const receipt = await this.#receipt(transition.statePosition, transition.stateHash);
+    return { upgrade: transition.messageHash, head: transition.stateHash, message: transition.messageHash, state: transition.state, receipt };
+  }
+
+  async #switchTo(component: LoadedComponent, supervisor: Supervisor, keep: () => Promise<void>) {
+    if (component.hash === this.#component.hash) {
+      throw new ActorchainError('UPGRADE_REFUSED', `the chain already runs the component ${component.hash}; nothing was changed`);
+    }
+    let verdict;
+    try {
+      verdict = await supervisor.call('migrate', [this.chain.state.canonical], this.#options.timeoutMs);
+    } catch (err) {
+      if (!(err instanceof WorkerFaultError)) throw err;
+      throw new ActorchainError('UPGRADE_MIGRATE_FAILED', `the component ${component.hash} failed during the upgrade (${err.message}); nothing was changed`, { cause: err });
+    }
+    if (verdict.verdict !== 'committable') throw upgradeRefusal(verdict, component.hash, component.migrationExport !== undefined);
+    await keep();
+    const transition = this.chain.commitUpgrade(component.hash, verdict.content);
+    const old = this.#supervisor;
+    this.#supervisor = supervisor;
+    this.#component = component;
+    this.#watch(supervisor);
+    old.drain();
+    void old.close();
+    this.#logger.info({ component: component.hash, upgrade: transition.messageHash, head: transition.stateHash }, 'upgraded live');
+    return transition;
+  }
+
   /** Messages accepted and not yet applied, the one in progress included. */
   get pending(): number {
     return this.#mailbox.pending;
@@ -223,9 +305,9 @@ export class Actor {
    * with `reason`), stop the worker and close the chain.
    */
   async close(reason = new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down')): Promise<void> {
-    this.supervisor.drain();
+    this.#supervisor.drain();
     await this.#mailbox.close(reason);
-    await this.supervisor.close();
+    await this.#supervisor.close();
     await this.chain.close();
   }
 }

@@ -6,13 +6,15 @@
  *   init:    init ─► UTF-8? JSON? ─► state-contract ─► content {state, journal}
  *   message: message-contract ─► handle ─► UTF-8? JSON? ─► sends JSON? allowed?
  *            ─► state-contract ─► content {state, sends, journal}
+ *   upgrade: migrate (or the state carried over) ─► UTF-8? JSON? ─► state-contract
+ *            ─► content {state, journal}   (on the new component's instance)
  *
  * Any other outcome is a verdict that commits nothing. The journal is what the instance's
  * tape holds once the content is settled: the recorder's on a run, the player's (checked to
  * be used up) on a replay.
  */
 import type { JournalRecord, Send, StateContent } from '../chain/entry.js';
-import type { ActorFunction, ActorInstance, CallOutcome, Fault } from '../component/calls.js';
+import type { ActorFunction, ActorInstance, CalledFunction, CallOutcome, Fault } from '../component/calls.js';
 import { ActorchainError } from '../errors.js';
 import { parseCanonical } from '../json/canonical.js';
 import { httpOrigin, sendAllowed } from './send-policy.js';
@@ -25,13 +27,16 @@ export type Verdict =
   /** `fn`: which call refused it; `reason`: what the component said (see REASON_PREFIX in calls.ts). */
   | { verdict: 'message-rejected'; fn: Exclude<ActorFunction, 'init'>; reason?: string }
   /** `text`: the start of what was returned; null when it was not UTF-8. */
-  | { verdict: 'state-not-json'; fn: 'init' | 'handle'; text: string | null }
-  | { verdict: 'state-rejected'; fn: 'init' | 'handle'; state: string; reason?: string }
+  | { verdict: 'state-not-json'; fn: StateFunction; text: string | null }
+  | { verdict: 'state-rejected'; fn: StateFunction; state: string; reason?: string }
   | { verdict: 'send-not-json'; to: string }
   | { verdict: 'send-not-allowed'; to: string }
   /** `bytes`: the state's UTF-8 length; `limit`: --max-state. */
-  | { verdict: 'state-too-large'; fn: 'init' | 'handle'; bytes: number; limit: number }
-  | { verdict: 'fault'; fault: Extract<Fault, 'trap' | 'out-of-memory'>; fn: ActorFunction; message: string; detail?: string };
+  | { verdict: 'state-too-large'; fn: StateFunction; bytes: number; limit: number }
+  | { verdict: 'fault'; fault: Extract<Fault, 'trap' | 'out-of-memory'>; fn: CalledFunction; message: string; detail?: string };
+
+/** The calls that produce a state. */
+type StateFunction = 'init' | 'handle' | 'migrate';
 
 export interface TransitionInputs {
   /** The entry's journal, taken once its content is settled (see Recorder.take, Player.finish). */
@@ -60,12 +65,12 @@ function rejected(fn: Exclude<ActorFunction, 'init'>, reason: string | undefined
 }
 
 /** The state refused, with the reason the component gave, if any. */
-function stateRejected(fn: 'init' | 'handle', state: string, reason: string | undefined): Verdict {
+function stateRejected(fn: StateFunction, state: string, reason: string | undefined): Verdict {
   return reason === undefined ? { verdict: 'state-rejected', fn, state } : { verdict: 'state-rejected', fn, state, reason };
 }
 
 /** The state text as committed (canonical), or the verdict on it. */
-function settleState(fn: 'init' | 'handle', returned: string | null, canonical: boolean, maxStateBytes?: number): { state: string } | { verdict: Verdict } {
+function settleState(fn: StateFunction, returned: string | null, canonical: boolean, maxStateBytes?: number): { state: string } | { verdict: Verdict } {
   let state: string;
   if (canonical && returned !== null) state = returned;
   else {
@@ -93,6 +98,26 @@ export function runInit(instance: ActorInstance, inputs: TransitionInputs): Verd
   if (valid.refused !== undefined) return stateRejected('init', settled.state, valid.refused);
   if (!valid.value) return stateRejected('init', settled.state, valid.reason);
   return { verdict: 'committable', content: { state: settled.state, sends: [], journal: inputs.journal() } };
+}
+
+/**
+ * The state a chain upgrading to `instance`'s component continues with: migrate(state) when
+ * the component has migrate, else `state` as it is; either way checked by its state-contract.
+ */
+export function runMigrate(instance: ActorInstance, state: string, inputs: TransitionInputs): Verdict {
+  let next = state;
+  if (instance.migrate !== undefined) {
+    const migrated = instance.migrate(state);
+    if (!migrated.ok) return faulted(migrated);
+    const settled = settleState('migrate', migrated.value, migrated.canonical === true);
+    if ('verdict' in settled) return settled.verdict;
+    next = settled.state;
+  }
+  const valid = instance.stateContract(next);
+  if (!valid.ok) return faulted(valid);
+  if (valid.refused !== undefined) return stateRejected('migrate', next, valid.refused);
+  if (!valid.value) return stateRejected('migrate', next, valid.reason);
+  return { verdict: 'committable', content: { state: next, sends: [], journal: inputs.journal() } };
 }
 
 export function runMessage(instance: ActorInstance, message: string, state: string, inputs: TransitionInputs): Verdict {

@@ -18,7 +18,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { bundle, toSourcePositions, type Bundle } from './bundle.js';
 import { displayPath } from './display-path.js';
-import { ACTOR_WIT, ACTOR_WORLD, componentizeVersion, DISABLED_FEATURES, runComponentize } from './componentize.js';
+import { ACTOR_WIT, ACTOR_WORLD, componentizeVersion, DISABLED_FEATURES, MIGRATE_WIT, MIGRATE_WORLD, runComponentize } from './componentize.js';
 import { probe } from './probe.js';
 import { actorchainVersion, type BuildInputs, readRecord, reusableOutput, sameInputs, sha256, writeRecord } from './record.js';
 import { isTypeScript, typecheck } from './typecheck.js';
@@ -57,6 +57,18 @@ interface Prepared {
   sourcePath: string;
   bundled: Bundle;
   inputs: BuildInputs;
+  /** The WIT file the world is in. */
+  wit: string;
+}
+
+/**
+ * Whether the bundle exports `migration` (esbuild ends an ES module with one `export { … }`):
+ * then the component is built for the world with the migration export. The probe checks
+ * that it holds `migrate`.
+ */
+function exportsMigration(code: string): boolean {
+  const exported = /\bexport\s*\{([^}]*)\}\s*;?\s*(?:\/\/[^\n]*\s*)*$/.exec(code);
+  return exported !== null && exported[1]!.split(',').some((item) => /(?:^|\sas\s)migration$/.test(item.trim()));
 }
 
 function defaultOutPath(sourcePath: string): string {
@@ -77,31 +89,35 @@ async function prepare(sourcePath: string, check: boolean, stage: (s: BuildStage
     stage('type-checking');
     await typecheck(sourcePath);
   }
+  const [wit, world] = exportsMigration(bundled.code) ? [MIGRATE_WIT, MIGRATE_WORLD] : [ACTOR_WIT, ACTOR_WORLD];
   const inputs: BuildInputs = {
     actorchain: actorchainVersion(),
     componentizeJs: componentizeVersion(),
     bundleSha256: sha256(bundled.code),
-    options: { world: ACTOR_WORLD, disableFeatures: DISABLED_FEATURES, witSha256: sha256(await readFile(ACTOR_WIT)) },
+    options: { world, disableFeatures: DISABLED_FEATURES, witSha256: sha256(await readFile(wit)) },
   };
-  return { sourcePath, bundled, inputs };
+  return { sourcePath, bundled, inputs, wit };
 }
 
 /** Load the bundle in Node, then componentize it into a file of its own (beside `near`); returns its bytes. */
-async function componentizeBundle({ sourcePath, bundled }: Prepared, near: string, stage: (s: BuildStage) => void): Promise<{ partial: string; component: Buffer }> {
+async function componentizeBundle({ sourcePath, bundled, inputs, wit }: Prepared, near: string, stage: (s: BuildStage) => void): Promise<{ partial: string; component: Buffer }> {
   const workDir = await mkdtemp(join(tmpdir(), 'actorchain-build-'));
   try {
     const modulePath = join(workDir, MODULE_NAME);
     await writeFile(modulePath, `${bundled.code}//# sourceMappingURL=${MODULE_NAME}.map\n`);
     await writeFile(join(workDir, `${MODULE_NAME}.map`), bundled.map);
     stage('loading');
-    await probe(modulePath, sourcePath);
+    const { migrate } = await probe(modulePath, sourcePath);
+    if (migrate !== (inputs.options.world === MIGRATE_WORLD)) {
+      throw new ActorchainError('BUILD_MISSING_EXPORTS', `${displayPath(sourcePath)}: export \`migration\` as \`export const migration = { migrate(state) { … } }\``);
+    }
 
     stage('componentizing');
     await mkdir(dirname(near), { recursive: true });
     // Written aside: a failed or interrupted build never leaves half a component.
     const partial = `${near}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await runComponentize({ sourcePath: modulePath, witPath: ACTOR_WIT, witIsDir: false, world: ACTOR_WORLD, disableFeatures: DISABLED_FEATURES, outPath: partial });
+      await runComponentize({ sourcePath: modulePath, witPath: wit, witIsDir: false, world: inputs.options.world, disableFeatures: DISABLED_FEATURES, outPath: partial });
       return { partial, component: await readFile(partial) };
     } catch (err) {
       await rm(partial, { force: true });

@@ -38,7 +38,10 @@ async function probe(bundlePath: string): Promise<ProbeReport> {
   if (!('actor' in module)) return { kind: 'no-actor', exports: Object.keys(module) };
   const actor = Object(module.actor) as Record<string, unknown>;
   const missing = ACTOR_FUNCTIONS.filter((name) => typeof actor[name] !== 'function');
-  return missing.length > 0 ? { kind: 'incomplete', missing } : { kind: 'ok' };
+  if (missing.length > 0) return { kind: 'incomplete', missing };
+  if (!('migration' in module)) return { kind: 'ok', migrate: false };
+  const migration = Object(module.migration) as Record<string, unknown>;
+  return typeof migration.migrate === 'function' ? { kind: 'ok', migrate: true } : { kind: 'incomplete', missing: ['migration.migrate'] };
 }
 
 const report = await probe(process.argv[2]!);

@@ -15,7 +15,8 @@ export const ACTOR_FUNCTIONS = ['init', 'handle', 'stateContract', 'messageContr
 const LOAD_TIMEOUT_MS = 15_000;
 
 export type ProbeReport =
-  | { kind: 'ok' }
+  /** `migrate`: the module exports `migration` with `migrate` (the component gets the migration export). */
+  | { kind: 'ok'; migrate: boolean }
   | { kind: 'threw'; message: string; at?: string }
   | { kind: 'no-actor'; exports: string[] }
   | { kind: 'incomplete'; missing: string[] };
@@ -41,13 +42,13 @@ function run(bundlePath: string): Promise<ProbeReport> {
   });
 }
 
-/** Throws BUILD_LOAD_FAILED or BUILD_MISSING_EXPORTS; returns if the module is a whole actor. */
-export async function probe(bundlePath: string, sourcePath: string): Promise<void> {
+/** Throws BUILD_LOAD_FAILED or BUILD_MISSING_EXPORTS; returns whether the whole actor also exports `migration.migrate`. */
+export async function probe(bundlePath: string, sourcePath: string): Promise<{ migrate: boolean }> {
   const report = await run(bundlePath);
   const source = displayPath(sourcePath);
   switch (report.kind) {
     case 'ok':
-      return;
+      return { migrate: report.migrate };
     case 'threw': {
       const at = report.at && displayPath(report.at.startsWith('file:') ? fileURLToPath(report.at) : report.at);
       throw new ActorchainError('BUILD_LOAD_FAILED', `${source} threw while loading${at ? ` (at ${at})` : ''}: ${report.message}. Move work that can fail into init or handle.`);

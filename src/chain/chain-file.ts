@@ -34,7 +34,7 @@ export interface ChainFileOptions {
    * Start after a prefix already checked (a checkpoint's): at byte `offset`, the start of
    * the group whose first entry is at `position` and names `parent`.
    */
-  resume?: { offset: number; position: number; parent: string };
+  resume?: { offset: number; position: number; parent: string; componentHash?: string };
   /** Idempotency keys recorded before `resume` (a key recorded again is refused). */
   knownKeys?: Map<string, number>;
   /** Read no further than this many bytes (what two readers of one growing file agree on). */
@@ -95,6 +95,21 @@ export class ChainFileReader {
 
   get options(): Readonly<ChainFileOptions> {
     return this.#options;
+  }
+
+  /** The component in use after the whole groups read so far (the last upgrade's, or the genesis'). */
+  get component(): string | undefined {
+    return this.#checker.component;
+  }
+
+  /** "line 7" for a 0-based position. */
+  where(position: number): string {
+    return this.#checker.where(position);
+  }
+
+  /** The position of the entry that named `component`. */
+  get componentAt(): number {
+    return this.#checker.componentAt;
   }
 
   /** Entries accepted so far: after a failure, the 0-based position of the entry that failed. */

@@ -1,6 +1,6 @@
 import { canonicalOfParsed } from '../json/canonical.js';
 import type { EntryGroup } from './check.js';
-import { scopedKey, sealCanonical, sealEntry, stateMembers, type EntryData, type SealedEntry, type StateContent } from './entry.js';
+import { scopedKey, sealCanonical, sealEntry, stateMembers, type EntryData, type SealedEntry, type StateContent, type UpgradeData } from './entry.js';
 import type { ChainStore } from './store.js';
 import type { Notary } from './notary.js';
 import { leafHash, MerkleTree } from '../tlog/merkle.js';
@@ -169,6 +169,23 @@ export class Chain {
   }
 
   /**
+   * An upgrade to the component with hash `componentHash` and the state it takes over (its
+   * migrate's result, or the state carried over), appended as one group.
+   */
+  commitUpgrade(componentHash: string, content: StateContent): Transition {
+    const upgradeEntry = sealEntry(this.#store.head, { upgrade: { 'component-hash': componentHash } });
+    const stateEntry = sealCanonical(upgradeEntry.hash, stateMembers(content));
+    const statePosition = this.#store.length + 1;
+    const appended = this.#append([upgradeEntry, stateEntry]);
+    this.#store.componentChanged?.(componentHash);
+    const next = committedState(content);
+    const view: DurableView = { head: stateEntry.hash, length: this.#store.length, state: next };
+    this.#state = next;
+    const durable = appended.then(() => this.#moveDurable(view));
+    return { messageHash: upgradeEntry.hash, stateHash: stateEntry.hash, statePosition, state: next, durable };
+  }
+
+  /**
    * A group another chain holds, appended byte for byte (a mirror's copy of what it verified).
    * The group must follow this chain's head (a ChainChecker that read up to it checked the link).
    * Resolves when it is durable and the durable view shows it.
@@ -176,6 +193,7 @@ export class Chain {
   async appendCopy(group: EntryGroup, state: CommittedState): Promise<void> {
     if (group[0].position !== this.#store.length) throw new Error(`appendCopy of a group at ${group[0].position} to a chain of ${this.#store.length} entries`);
     const appended = this.#append(group);
+    if (group[0].kind === 'upgrade') this.#store.componentChanged?.((group[0].data as UpgradeData).upgrade['component-hash']);
     const view: DurableView = { head: group[1].hash, length: this.#store.length, state };
     this.#state = state;
     await appended;

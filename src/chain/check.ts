@@ -2,13 +2,13 @@
  * The structural rules of a stored chain, checked one entry at a time as it streams by
  * (recovery, verify, inspect all use this): each entry is canonical JSON of exactly
  * {data, parent}; its hash is the SHA-256 of that text; its parent is the hash of the entry
- * before; kinds go genesis, state, (message, state)*; the genesis names the expected
- * component; no idempotency key is recorded twice by one sender. Entries come out in whole groups, the
+ * before; kinds go genesis, state, then pairs of (message, state) or (upgrade, state); the
+ * genesis names the expected component; no idempotency key is recorded twice by one sender. Entries come out in whole groups, the
  * units a crash cannot split.
  */
 import { ActorchainError } from '../errors.js';
 import { HASH_PATTERN, isCanonicalJsonBytes, isCanonicalJsonIn, isCanonicalJsonText, isCanonicalText, sha256Hex } from '../json/canonical.js';
-import { entryKind, scopedKey, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData } from './entry.js';
+import { entryKind, scopedKey, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData, type UpgradeData } from './entry.js';
 
 export interface CheckedEntry {
   /** 0-based position in chain order. */
@@ -22,14 +22,17 @@ export interface CheckedEntry {
   data: EntryData;
 }
 
-/** Genesis and the init state, or a message and the state handle made from it. */
+/** Genesis and the init state, a message and the state handle made from it, or an upgrade and the state the new component takes over. */
 export type EntryGroup = readonly [CheckedEntry, CheckedEntry];
 
 /** How a position is named in messages: "line 7" in a file, "entry 7" from a URL. */
 export type PositionUnit = 'line' | 'entry';
 
 export interface CheckerOptions {
-  /** Refuse a chain whose genesis names another component (CHAIN_COMPONENT_MISMATCH). */
+  /**
+   * Refuse a chain whose genesis names another component (CHAIN_COMPONENT_MISMATCH). A run
+   * checks the component in use at the end instead (see `component`, componentMismatch).
+   */
   componentHash?: string;
   unit: PositionUnit;
   /** Start after this entry (the last of a whole group already checked), not at genesis. */
@@ -38,7 +41,7 @@ export interface CheckerOptions {
    * Check from the middle of a chain whose earlier entries were checked before: the next
    * entry is at `position` (the start of a group) and its parent is `parent`.
    */
-  resume?: { position: number; parent: string };
+  resume?: { position: number; parent: string; componentHash?: string };
   /**
    * Leave hashes and parent links to a second pass over the same text that runs beside this
    * one (a reopen's hash thread, verify's structure thread): hash an entry only if its hash
@@ -197,12 +200,32 @@ function expectedKind(position: number): EntryKind {
   return position % 2 === 1 ? 'state' : 'message';
 }
 
+/** Whether an entry of `kind` may stand where the chain needs `expected` (an upgrade stands where a message may). */
+function fitsPosition(kind: EntryKind, expected: EntryKind): boolean {
+  return kind === expected || (kind === 'upgrade' && expected === 'message');
+}
+
+/**
+ * CHAIN_COMPONENT_MISMATCH for a chain whose component in use (`named`: the last upgrade's,
+ * or the genesis') is not the one given to run it.
+ */
+export function componentMismatch(where: string, named: string, given: string, dir = '<data dir>'): ActorchainError {
+  return new ActorchainError(
+    'CHAIN_COMPONENT_MISMATCH',
+    `${where}: this chain runs the component with hash ${named}, not the one given (hash ${given}); ` +
+      `to keep its history and switch to the new component, run \`actorchain upgrade ${dir} <new.wasm>\` (or POST /upgrade to a running runtime); ` +
+      `or start the new component on another data dir`,
+  );
+}
+
 export class ChainChecker {
   readonly #options: CheckerOptions;
   #position: number;
   #previousHash: string | null;
   #pending: CheckedEntry | undefined;
   readonly #keys: Map<string, number>;
+  #component: string | undefined;
+  #componentAt = 0;
 
   constructor(options: CheckerOptions) {
     this.#options = options;
@@ -210,6 +233,17 @@ export class ChainChecker {
     const resume = options.resume ?? (options.after && { position: options.after.position + 1, parent: options.after.hash });
     this.#position = resume?.position ?? 0;
     this.#previousHash = resume?.parent ?? null;
+    this.#component = options.resume?.componentHash;
+  }
+
+  /** The component in use after the entries accepted so far: the last upgrade's, or the genesis'. */
+  get component(): string | undefined {
+    return this.#component;
+  }
+
+  /** The position of the entry that named `component` (the genesis or an upgrade). */
+  get componentAt(): number {
+    return this.#componentAt;
   }
 
   /** Entries accepted so far (whole groups and a pending one). */
@@ -258,7 +292,7 @@ export class ChainChecker {
       throw corrupt('is not an entry: it must be a JSON object with exactly the keys "data" and "parent"');
     }
     const kind = entryKind(record.data);
-    if (kind === undefined) throw corrupt('has data that is neither a genesis, a state nor a message');
+    if (kind === undefined) throw corrupt('has data that is neither a genesis, a state, a message nor an upgrade');
     // The scan decides most texts without serialising anything; what it cannot decide (an
     // escaped key, deep nesting) is compared with the canonical text of the parse.
     const canonical =
@@ -277,12 +311,16 @@ export class ChainChecker {
               `${this.where(position - 1)} was altered, or an entry was removed or inserted`,
       );
     }
-    if (kind !== expectedKind(position)) {
-      throw corrupt(`is a ${kind} entry where the chain needs a ${expectedKind(position)} (genesis, state, then message/state pairs)`);
+    if (!fitsPosition(kind, expectedKind(position))) {
+      throw corrupt(`is a ${kind} entry where the chain needs a ${expectedKind(position)} (genesis, state, then message/state or upgrade/state pairs)`);
     }
     const data = record.data as EntryData;
     if (kind === 'genesis') this.#checkComponent(data as GenesisData, hash ?? sha256Hex(text));
     if (position === 1 && (data as StateData).sends !== undefined) throw corrupt('is the init state, which cannot record sends');
+    if (kind === 'state' && this.#pending?.kind === 'upgrade' && (data as StateData).sends !== undefined) {
+      throw corrupt('is the state an upgrade hands over, which cannot record sends');
+    }
+    if (kind === 'genesis') this.#component = (data as GenesisData)['component-hash'];
     const key = kind === 'message' ? (data as MessageData)['idempotency-key'] : undefined;
     const sender = kind === 'message' ? (data as MessageData).sender : undefined;
     if (sender !== undefined && key === undefined) throw corrupt('records a sender but no idempotency key: a runtime records the sender of a key only');
@@ -345,6 +383,11 @@ export class ChainChecker {
     }
     const group: EntryGroup = [this.#pending!, entry];
     this.#pending = undefined;
+    // An upgrade counts once its state is there too: a torn one is cut.
+    if (group[0].kind === 'upgrade') {
+      this.#component = (group[0].data as UpgradeData).upgrade['component-hash'];
+      this.#componentAt = group[0].position;
+    }
     // Only whole groups count: a torn message at the end of a file is cut, its key with it.
     if (group[0].kind === 'message' && !isBareEntry(group[0])) {
       const { 'idempotency-key': recorded, sender } = group[0].data as MessageData;
@@ -356,12 +399,6 @@ export class ChainChecker {
   #checkComponent(genesis: GenesisData, hash: string): void {
     const expected = this.#options.componentHash;
     const named = genesis['component-hash'];
-    if (expected !== undefined && named !== expected) {
-      throw new ActorchainError(
-        'CHAIN_COMPONENT_MISMATCH',
-        `${this.where(0)} (hash ${hash}): this chain was made by the component with hash ${named}, ` +
-          `not by the one given (hash ${expected}); use that component, or another data dir`,
-      );
-    }
+    if (expected !== undefined && named !== expected) throw componentMismatch(`${this.where(0)} (hash ${hash})`, named, expected);
   }
 }

@@ -18,9 +18,19 @@
  * a (sender, key) pair, or an unsigned key, appears at most once in a chain.
  *
  * After genesis and the init state, entries come in pairs: the message and the state `handle`
- * produced from it. A pair is committed together or not at all.
+ * produced from it, or an upgrade and the state the new component takes over. A pair is
+ * committed together or not at all.
+ *
+ *   … state                upgrade                    state
+ *   ┌──────────────┐   ┌────────────────────────┐   ┌──────────────────────────┐
+ *   │ data: state  │◄──┤ data: upgrade:         │◄──┤ data: state (migrated or │
+ *   │              │   │   {component-hash}     │   │   carried over), journal?│
+ *   └──────────────┘   └────────────────────────┘   └──────────────────────────┘
+ *
+ * From an upgrade on, messages are handled by the component it names: the component in use
+ * is the one the last upgrade (or else the genesis) names.
  */
-import { canonicalJson, sha256Hex } from '../json/canonical.js';
+import { canonicalJson, HASH_PATTERN, sha256Hex } from '../json/canonical.js';
 import { KEY_TYPE_ED25519, parseVerifierKey } from '../tlog/keys.js';
 
 export interface Send {
@@ -55,7 +65,10 @@ export interface MessageData {
   /** The verifier key of the runtime that signed the request (RFC 9421); only with a key. */
   sender?: string;
 }
-export type EntryData = GenesisData | StateData | MessageData;
+export interface UpgradeData {
+  upgrade: { 'component-hash': string };
+}
+export type EntryData = GenesisData | StateData | MessageData | UpgradeData;
 
 export interface Entry {
   parent: string | null;
@@ -109,7 +122,7 @@ export function stateMembers(content: StateContent): Record<string, string> {
   return members;
 }
 
-export type EntryKind = 'genesis' | 'state' | 'message';
+export type EntryKind = 'genesis' | 'state' | 'message' | 'upgrade';
 
 type MemberCheck = (value: unknown) => boolean;
 
@@ -129,9 +142,14 @@ const KINDS: ReadonlyArray<{ kind: EntryKind; required: Record<string, MemberChe
     required: { message: (v) => isJsonObject(v) },
     optional: { 'idempotency-key': (v) => isIdempotencyKey(v), sender: (v) => isSenderKey(v) },
   },
+  { kind: 'upgrade', required: { upgrade: (v) => isUpgradeMember(v) }, optional: {} },
 ];
 
-/** Which of the three kinds `data` is, or undefined when its members fit none. */
+function isUpgradeMember(value: unknown): boolean {
+  return isJsonObject(value) && Object.keys(value).join() === 'component-hash' && typeof value['component-hash'] === 'string' && HASH_PATTERN.test(value['component-hash']);
+}
+
+/** Which of the four kinds `data` is, or undefined when its members fit none. */
 export function entryKind(data: unknown): EntryKind | undefined {
   if (!isJsonObject(data)) return undefined;
   const keys = Object.keys(data);

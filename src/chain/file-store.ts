@@ -211,6 +211,10 @@ export class FileStore implements ChainStore {
     }
   }
 
+  componentChanged(componentHash: string): void {
+    if (this.#checkpoint) this.#checkpoint.componentHash = componentHash;
+  }
+
   #checkpointIfDue(): void {
     const covered = this.#checkpoint?.covered;
     if (covered === undefined || this.#checkpointBusy) return;

@@ -10,12 +10,12 @@ import { lstat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { canonicalOfParsed } from '../json/canonical.js';
-import { checkPrefix, readCheckpoint, trimCheckpointHashes, CHECKPOINT_FILE, type CheckedPrefix } from './checkpoint.js';
+import { checkPrefix, readCheckpoint, trimCheckpointHashes, CHECKPOINT_FILE, type CheckedPrefix, type Checkpoint } from './checkpoint.js';
 import type { CommittedState } from './chain.js';
 import { APPEND_FLAGS, openChainBytes, settleCompaction, syncDirectory, type ChainBytes } from './chain-bytes.js';
 import { ChainFileReader, CHAIN_FILE, type ChainFileOptions, type ChainTail } from './chain-file.js';
 import { checkLinks, hashLines } from './line-hasher.js';
-import { copyParentHex, entryByteLength, isBareEntry, type CheckedEntry } from './check.js';
+import { componentMismatch, copyParentHex, entryByteLength, isBareEntry, type CheckedEntry } from './check.js';
 import { scanPrefix } from './prefix-scan.js';
 import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -23,8 +23,11 @@ import type { Send, StateData } from './entry.js';
 import { CHECKPOINT_AFTER_LINES, FileStore, type FsyncMode } from './file-store.js';
 
 export interface OpenFileStoreOptions {
-  /** The component the chain must have been made by. */
-  componentHash: string;
+  /**
+   * The component the chain must run (the one its last upgrade, or else its genesis, names);
+   * undefined to open the chain whatever it runs (`actorchain upgrade`).
+   */
+  componentHash: string | undefined;
   fsync: FsyncMode;
   /** Told about a torn tail before it is cut, a stale lock before it is taken over, and a checkpoint it cannot use. */
   onWarning: (message: string, details: { tail: ChainTail } | { lock: string; stalePid: number } | { checkpoint: string }) => void;
@@ -49,16 +52,27 @@ export interface OpenedFileStore {
   checkedLines: number;
   /** The threads that checked them: 2 when a hash thread helped. */
   checkThreads: 1 | 2;
+  /** The component the chain runs (its last upgrade's, or its genesis'); undefined for a new chain. */
+  componentHash: string | undefined;
 }
 
 /** The prefix a checkpoint vouches for, when there is one that fits the file. */
-async function checkpointedPrefix(dir: string, handle: ChainBytes, options: OpenFileStoreOptions): Promise<CheckedPrefix | undefined> {
+async function checkpointedPrefix(
+  dir: string,
+  handle: ChainBytes,
+  options: OpenFileStoreOptions,
+): Promise<{ prefix: CheckedPrefix; componentHash: string } | undefined> {
   const size = (await handle.stat()).size;
   const checkpoint = size > 0 ? await readCheckpoint(dir) : undefined;
   // Another component's chain: the line-by-line check names the mismatch.
-  if (checkpoint === undefined || (typeof checkpoint !== 'string' && checkpoint.componentHash !== options.componentHash)) return undefined;
+  if (
+    checkpoint === undefined ||
+    (typeof checkpoint !== 'string' && options.componentHash !== undefined && checkpoint.componentHash !== options.componentHash)
+  ) {
+    return undefined;
+  }
   const prefix = typeof checkpoint === 'string' ? checkpoint : await checkPrefix(handle, size, checkpoint);
-  if (typeof prefix !== 'string') return prefix;
+  if (typeof prefix !== 'string') return { prefix, componentHash: (checkpoint as Checkpoint).componentHash };
   const where = path.join(dir, CHECKPOINT_FILE);
   options.onWarning(`not using ${where}: ${prefix}; checking every line of chain.ndjson instead`, { checkpoint: where });
   return undefined;
@@ -100,7 +114,8 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
   let handle: ChainBytes | undefined;
   try {
     handle = await openForAppend(dir, file);
-    const prefix = await checkpointedPrefix(dir, handle, options);
+    const checkpoint = await checkpointedPrefix(dir, handle, options);
+    const prefix = checkpoint?.prefix;
     const index = prefix?.index ?? new ChainIndex();
     const prefixEntries = index.length;
     const prefixBytes = prefix?.bytes ?? 0;
@@ -111,10 +126,16 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       file,
       size: (await handle.stat()).size,
       readerOptions: {
-        componentHash: options.componentHash,
+        // The component in use is checked at the end (an upgrade may name it); a checkpoint
+        // that is used names the one given.
         knownKeys: prior?.keys,
         onProgress: options.onProgress,
-        resume: prefix && { offset: prefixBytes, position: prefixEntries, parent: index.hashAt(prefixEntries - 1) },
+        resume: prefix && {
+          offset: prefixBytes,
+          position: prefixEntries,
+          parent: index.hashAt(prefixEntries - 1),
+          componentHash: checkpoint!.componentHash,
+        },
       },
       index,
       from: prefixBytes,
@@ -126,6 +147,10 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     const checked = onTwo ?? (await checkOnOneThread(lines));
     for (const { stateHash, sends } of checked.sends) options.onSends?.(stateHash, sends);
     const { reader, lastStateEntry } = checked;
+    const inUse = reader.component;
+    if (inUse !== undefined && options.componentHash !== undefined && inUse !== options.componentHash) {
+      throw componentMismatch(`${reader.where(reader.componentAt)} of ${file}`, inUse, options.componentHash, dir);
+    }
     const offset = checked.end;
     const lastState = lastStateEntry ? (lastStateEntry.data as StateData) : prefix && (JSON.parse(prefix.lastLine) as { data: StateData }).data;
     const tail = reader.tail;
@@ -146,9 +171,9 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     const hashesOnDisk = prefix?.appendable ? prefixEntries : 0;
     await trimCheckpointHashes(dir, hashesOnDisk, prefix === undefined);
     const hashesDigest = prefix?.appendable ? prefix.hashesDigest : createHash('sha256');
-    const checkpoint = {
+    const checkpointParts = {
       dir,
-      componentHash: options.componentHash,
+      componentHash: inUse ?? options.componentHash ?? '',
       // The digest of the bytes the checkpoint vouched for; the store catches it up with the rest.
       prefixHash: prefix?.prefixHash ?? createHash('sha256'),
       prefixHashBytes: prefixBytes,
@@ -159,8 +184,8 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       hashesOnDisk,
       hashesDigest,
     };
-    const store = new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, checkpoint, onSync: options.onSync });
-    return { store, state, recovered: index.length, checkedLines, checkThreads: onTwo ? 2 : 1, keys: reader.idempotencyKeys };
+    const store = new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, checkpoint: checkpointParts, onSync: options.onSync });
+    return { store, state, recovered: index.length, checkedLines, checkThreads: onTwo ? 2 : 1, keys: reader.idempotencyKeys, componentHash: inUse };
   } catch (err) {
     await handle?.close();
     await lock.release();

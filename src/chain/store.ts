@@ -21,5 +21,7 @@ export interface ChainStore {
    * each entry as its line in chain.ndjson, newline included), but always gives one entry.
    */
   read(from: number, to: number, maxBytes?: number): Promise<string[]>;
+  /** An upgrade was appended: the chain now runs this component (a data dir's checkpoint says so). */
+  componentChanged?(componentHash: string): void;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Registry } from 'prom-client';
-import type { LoadedComponent } from '../component/load.js';
+import type { ReplayComponents } from '../verify/component-source.js';
 import type { ActorchainError } from '../errors.js';
 import { FollowStatus } from '../verify/follow-status.js';
 import { startFollowing } from '../verify/run-follow.js';
@@ -27,11 +27,11 @@ async function serveMetrics(status: FollowStatus, address: ListenAddress): Promi
   return server;
 }
 
-export async function verifyFollow(component: LoadedComponent, url: string, timeoutMs: number, metrics?: ListenAddress, key?: string): Promise<void> {
+export async function verifyFollow(components: ReplayComponents, url: string, timeoutMs: number, metrics?: ListenAddress, key?: string): Promise<void> {
   const status = new FollowStatus();
   const metricsServer = metrics && (await serveMetrics(status, metrics));
   const live = process.stdout.isTTY;
-  const following = startFollowing(component, {
+  const following = startFollowing(components, {
     url,
     sendGroups: false,
     timeoutMs,

@@ -11,6 +11,7 @@ import { registerMirror } from './mirror.js';
 import { registerNew } from './new.js';
 import { registerReceipt } from './receipt.js';
 import { registerRun } from './run.js';
+import { registerUpgrade } from './upgrade.js';
 import { registerVerify } from './verify.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,6 +33,7 @@ registerBuild(program);
 registerNew(program);
 registerReceipt(program);
 registerDev(program);
+registerUpgrade(program);
 
 /** One line of usage for the command the user typed (or the list of commands), and where the rest is. */
 function usage(commandName: string | undefined): string {

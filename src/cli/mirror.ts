@@ -195,7 +195,9 @@ export async function mirror(config: MirrorConfig): Promise<void> {
   };
 
   let appended: Promise<void> = Promise.resolve();
-  const following = startFollowing(component, {
+  // The components the primary upgrades to are fetched from it by hash (and checked).
+  const sources = { files: {}, dataDir: config.storage.dataDir ?? undefined, url: config.primary, maxMemoryMiB: config.maxMemoryMiB };
+  const following = startFollowing({ given: component, sources }, {
     url: config.primary,
     localFile: chain.length > 0 ? path.join(config.storage.dataDir!, CHAIN_FILE) : undefined,
     sendGroups: true,

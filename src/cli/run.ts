@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
-import { loadComponent } from '../component/load.js';
+import { loadComponent, loadComponentBytes } from '../component/load.js';
+import { KeptComponents } from '../chain/components-dir.js';
 import { ActorchainError } from '../errors.js';
 import { createApp, type NotReadyReason } from '../http/app.js';
 import { acceptedSenders, type AcceptedSenders } from '../http/message-signature.js';
@@ -340,6 +341,9 @@ export async function run(config: RunConfig): Promise<void> {
     throw err;
   }
   const { chain, failed } = opened;
+  // Every component the chain has used stays in the data dir (or memory), named by its hash, and is served by it.
+  const kept = new KeptComponents(dataDir);
+  await kept.keepFile(component);
   chainLength = () => chain.durable.length;
   let chainFailed = false;
   void failed.then(() => (chainFailed = true));
@@ -383,8 +387,8 @@ export async function run(config: RunConfig): Promise<void> {
     config.allowedSendOrigins.length === 0 ? 'send may reach no other runtime (no --allow-send)' : `send may reach ${config.allowedSendOrigins.join(', ')}`,
   );
   let stopping = false;
-  const supervisor = actor.supervisor;
   const unready = (): NotReadyReason | undefined => {
+    const supervisor = actor!.supervisor;
     if (supervisor.gaveUp) return 'restart-budget-exhausted';
     if (chainFailed) return 'chain-write-failed';
     if (stopping) return 'shutting-down';
@@ -398,9 +402,19 @@ export async function run(config: RunConfig): Promise<void> {
     tokenReads: config.tokenReads,
     acceptedSenders: config.acceptedSenders,
     unready,
+    componentService: { current: () => actor!.component.hash, read: (hash: string) => kept.read(hash) },
   };
   server.removeListener('request', starting);
-  server.on('request', createApp(chain, actor, httpOptions, log));
+  const upgradingActor = actor;
+  const sink = {
+    submit: (canonical: string, key?: string) => upgradingActor.submit(canonical, key),
+    // Checked as run checks a component (world, exports), then applied between two messages.
+    upgrade: async (bytes: Buffer) => {
+      const next = await loadComponentBytes(bytes, 'upgrade.wasm', { maxMemoryMiB: config.maxMemoryMiB });
+      return upgradingActor.upgradeLive(next, () => kept.keepBytes(next.hash, bytes));
+    },
+  };
+  server.on('request', createApp(chain, sink, httpOptions, log));
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   if (config.token === null && !isLoopback(address.address)) {
     log.warn(
@@ -432,7 +446,7 @@ export async function run(config: RunConfig): Promise<void> {
     void stop(0);
   };
   if (signalled !== undefined) stopOnSignal(signalled);
-  void actor.supervisor.exhausted.then((reason) => {
+  void actor.exhausted.then((reason) => {
     log.fatal({ code: reason.code }, `giving up: ${reason.message}`);
     void stop(1, reason);
   });

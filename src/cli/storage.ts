@@ -141,7 +141,8 @@ export async function openChain(
     onSync,
   })
     .catch((err: unknown) => {
-      if (!(err instanceof ActorchainError) || (err.code !== 'CHAIN_CORRUPT' && err.code !== 'CHAIN_COMPONENT_MISMATCH')) throw err;
+      // A mismatch names the ways forward itself (upgrade, or another data dir).
+      if (!(err instanceof ActorchainError) || err.code !== 'CHAIN_CORRUPT') throw err;
       const advice = `${config.dataDir} was left untouched: restore its chain.ndjson from a copy, or give another --data-dir`;
       throw new ActorchainError(err.code, `${err.message}. ${advice}`);
     })

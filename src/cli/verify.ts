@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { loadComponent } from '../component/load.js';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { loadComponent, readComponentFile } from '../component/load.js';
+import { sha256Hex } from '../json/canonical.js';
+import type { ComponentSources, ReplayComponents } from '../verify/component-source.js';
 import { ActorchainError } from '../errors.js';
 import { runVerify } from '../verify/run-verify.js';
 import { isUrl } from '../verify/source.js';
@@ -8,24 +12,53 @@ import { integerOption, MAX_TIMER_MS, OptionChecker, parseListen, readTokenOptio
 import { Progress } from './progress.js';
 import { checkSourceCheckpoint, sourceCheckpoint } from '../verify/checkpoint-check.js';
 
+interface VerifyRawOptions {
+  maxMemory: string;
+  timeout: string;
+  follow?: boolean;
+  metrics?: string;
+  token?: string;
+  key?: string;
+  component: string[];
+}
+
+/** Where the replay looks for the components the chain names: the files given, then the data dir or the runtime. */
+async function componentSources(source: string, files: string[], maxMemoryMiB: number): Promise<ComponentSources> {
+  const byHash: Record<string, string> = {};
+  for (const file of files) byHash[sha256Hex(await readComponentFile(file))] = path.resolve(file);
+  if (isUrl(source)) return { files: byHash, url: source, maxMemoryMiB };
+  const info = await stat(source).catch(() => undefined);
+  // A chain file's data dir is the folder it is in.
+  const dataDir = info === undefined ? undefined : info.isDirectory() ? source : path.dirname(source);
+  return { files: byHash, dataDir, maxMemoryMiB };
+}
+
 export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('check every hash and link of a chain, then replay it with the component and compare every state and send')
-    .argument('<component>', 'the component the chain claims to come from (.wasm)')
-    .argument('<source>', 'a data dir, a chain .ndjson file, or the URL of a running runtime')
+    .argument('[component]', "the component the chain's genesis names (.wasm); without it, the components the chain names are taken by hash from --component, the data dir or the runtime")
+    .argument('[source]', 'a data dir, a chain .ndjson file, or the URL of a running runtime')
+    .option('--component <file>', 'a component the chain names (genesis or upgrade), matched by hash; repeatable', (file: string, files: string[]) => [...files, file], [] as string[])
     .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", '256')
     .option('--timeout <ms>', 'how long the replay may make no progress (a component stuck on an entry) before verify stops it', '5000')
     .option('--follow', 'with a runtime URL: after the chain, keep replaying every new entry until stopped (SIGINT or SIGTERM)')
     .option('--metrics <host:port>', 'with --follow: serve GET /metrics (entries verified, lag, reconnects) on this address')
     .option('--key <verifier key>', "the chain's verifier key, to check the checkpoints of a chain whose genesis records none (made before keys)")
     .addOption(readTokenOption())
-    .action(async (componentFile: string, source: string, raw: { maxMemory: string; timeout: string; follow?: boolean; metrics?: string; token?: string; key?: string }) => {
+    .action(async (first: string | undefined, second: string | undefined, raw: VerifyRawOptions) => {
       useReadToken(raw.token);
+      // verify <source>, or verify <component.wasm> <source> as before upgrades.
+      const [componentFile, source] = second === undefined ? [undefined, first] : [first, second];
       const o = new OptionChecker();
+      if (source === undefined) {
+        o.check(() => {
+          throw new ActorchainError('INVALID_OPTION', 'verify needs a source: a data dir, a chain .ndjson file, or the URL of a running runtime');
+        });
+      }
       const maxMemoryMiB = o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536));
       const timeoutMs = o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS));
-      if (raw.follow && !isUrl(source)) {
+      if (raw.follow && source !== undefined && !isUrl(source)) {
         o.check(() => {
           throw new ActorchainError('INVALID_OPTION', `--follow needs the URL of a running runtime (got ${source}); a file does not grow under verify`);
         });
@@ -37,12 +70,14 @@ export function registerVerify(program: Command): void {
         });
       }
       o.done();
-      const component = await loadComponent(componentFile, { maxMemoryMiB });
-      if (raw.follow) return verifyFollow(component, source, timeoutMs, metrics, raw.key);
+      if (source === undefined) return;
+      const given = componentFile === undefined ? undefined : await loadComponent(componentFile, { maxMemoryMiB });
+      const components: ReplayComponents = { given, sources: await componentSources(source, raw.component, maxMemoryMiB) };
+      if (raw.follow) return verifyFollow(components, source, timeoutMs, metrics, raw.key);
       // Read before the chain: a live runtime's chain then holds at least what it signs.
       const checkpoint = await sourceCheckpoint(source);
       const progress = new Progress('verifying', isUrl(source) ? 'entries' : 'bytes');
-      const summary = await runVerify(component, source, { timeoutMs, onProgress: progress.update, treeSize: checkpoint?.size }).finally(() => progress.done());
+      const summary = await runVerify(components, source, { timeoutMs, onProgress: progress.update, treeSize: checkpoint?.size }).finally(() => progress.done());
       if (summary.tail) {
         process.stderr.write(`actorchain: warning: not part of the chain, not verified: ${summary.tail.bytes} bytes from line ${summary.tail.line}: ${summary.tail.reason}\n`);
       }

@@ -10,14 +10,22 @@ export type Encoding = 'string' | 'bytes';
 /** The actor functions by their WIT names. */
 export type ActorFunction = 'init' | 'handle' | 'state-contract' | 'message-contract';
 
-/** Every actor function, in a fixed order (the call clock names a function by its index). */
+/** Every actor function, in a fixed order. */
 export const ACTOR_FUNCTIONS: readonly ActorFunction[] = ['init', 'handle', 'state-contract', 'message-contract'];
+
+/** A function the runtime calls: an actor function, or the optional `migrate` (the migration interface). */
+export type CalledFunction = ActorFunction | 'migrate';
+
+/** Every called function, in a fixed order (the call clock names a function by its index). */
+export const CALLED_FUNCTIONS: readonly CalledFunction[] = [...ACTOR_FUNCTIONS, 'migrate'];
 
 /** What a thread needs to instantiate the component (the compiled modules travel by structured clone). */
 export interface InstanceSpec {
   moduleUrl: string;
   /** The key the generated code exports the actor interface under. */
   actorExport: string;
+  /** The key it exports the migration interface under, when the component has one. */
+  migrationExport?: string;
   modules: Record<string, WebAssembly.Module>;
   encoding: Encoding;
   wasiImports: string[];
@@ -87,7 +95,7 @@ export type CallOutcome<T> =
   /** `canonical`: the returned text is known to be canonical JSON already (its bytes were scanned as they were read). */
   | ({ ok: true; value: T; sends: RawSend[]; canonical?: boolean } & CallWords)
   /** `detail`: what the component wrote to stderr during the call (a JavaScript exception's message and stack), trimmed. */
-  | { ok: false; fault: 'trap' | 'out-of-memory'; message: string; fn: ActorFunction; detail?: string };
+  | { ok: false; fault: 'trap' | 'out-of-memory'; message: string; fn: CalledFunction; detail?: string };
 
 /** The four functions of one instance, used one call at a time; none throws. */
 export interface ActorInstance {
@@ -95,4 +103,6 @@ export interface ActorInstance {
   handle(message: string, state: string): CallOutcome<string | null>;
   stateContract(state: string): CallOutcome<boolean>;
   messageContract(message: string, state: string): CallOutcome<boolean>;
+  /** The migration interface's migrate; undefined when the component has none. */
+  migrate: ((state: string) => CallOutcome<string | null>) | undefined;
 }

@@ -8,8 +8,8 @@ import {
   REASON_MAX_CHARS,
   REASON_PREFIX,
   REFUSE_PREFIX,
-  type ActorFunction,
   type ActorInstance,
+  type CalledFunction,
   type CallOutcome,
   type CallWords,
   type InstanceSpec,
@@ -51,7 +51,7 @@ export interface InstanceHooks {
   /** Where the component's stdout and stderr go (they are also kept for a trap's detail); the process's own by default. */
   output?: (stream: 'stdout' | 'stderr', bytes: Uint8Array) => void;
   /** Hears of each call into the component just before it starts (the worker's timeout clock). */
-  onCall?: (fn: ActorFunction) => void;
+  onCall?: (fn: CalledFunction) => void;
   /** Journals, or plays back, what the instance observes, from its instantiation on. */
   tape: Tape;
 }
@@ -83,7 +83,7 @@ export async function instantiateActor(
       getCoreModule: (name: string) => WebAssembly.Module,
       imports: Record<string, unknown>,
       instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>,
-    ): Promise<Record<string, ActorExports>>;
+    ): Promise<Record<string, unknown>>;
   };
   const keepOutput = (stream: 'stdout' | 'stderr', bytes: Uint8Array) => {
     // Only the end of a long stream is shown: keep a little over that much.
@@ -107,7 +107,8 @@ export async function instantiateActor(
       return instance;
     },
   );
-  const actor: ActorExports | DirectActor = link?.actor() ?? root[spec.actorExport]!;
+  const actor: ActorExports | DirectActor = link?.actor() ?? (root[spec.actorExport] as ActorExports);
+  const migration = spec.migrationExport === undefined ? undefined : (root[spec.migrationExport] as { migrate(state: string | Uint8Array): string | Uint8Array });
   const toComponent = spec.encoding === 'bytes' ? (text: string) => utf8Encoder.encode(text) : (text: string) => text;
 
   /** A trap with the memory nearly at its limit is reported as running out of memory. */
@@ -123,7 +124,7 @@ export async function instantiateActor(
     return text === '' ? undefined : text;
   };
 
-  function call<T>(fn: ActorFunction, body: () => T): CallOutcome<T> {
+  function call<T>(fn: CalledFunction, body: () => T): CallOutcome<T> {
     sends = [];
     words = {};
     stderr = [];
@@ -159,5 +160,6 @@ export async function instantiateActor(
     stateContract: (state) => call('state-contract', () => actor.stateContract(toComponent(state))),
     messageContract: (message, state) =>
       call('message-contract', () => actor.messageContract(toComponent(message), toComponent(state))),
+    migrate: migration && ((state) => call('migrate', () => fromComponent(migration.migrate(toComponent(state))))),
   };
 }

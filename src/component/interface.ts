@@ -123,6 +123,28 @@ export function checkActorInterface(
   return { exportName, encoding: [...found][0] as Encoding };
 }
 
+const MIGRATION_INTERFACE = 'ntwk:simple-actor/migration';
+const MIGRATION_DTS = 'interfaces/ntwk-simple-actor-migration.d.ts';
+
+/**
+ * The optional migration interface (src/wit/actor-migrate.wit): its export name, or undefined
+ * when the component has none. Its `migrate` must take and return the state in the actor's
+ * encoding.
+ */
+export function checkMigrationInterface(exportNames: readonly string[], declarations: Declarations, encoding: Encoding): string | undefined {
+  const exportName = exportNames.find((name) => unversioned(name) === MIGRATION_INTERFACE);
+  if (exportName === undefined) return undefined;
+  const migrate = parseFunctions(declarations[MIGRATION_DTS] ?? '').get('migrate');
+  const types = migrate && [...migrate.params, migrate.result].map((type) => encodingOf(resolveType(type, MIGRATION_DTS, declarations)));
+  if (!types || types.length !== 2 || types.some((type) => type !== encoding)) {
+    throw new ActorchainError(
+      'UNSUPPORTED_ENCODING',
+      `the component's ${MIGRATION_INTERFACE} interface must hold migrate: func(state: state) -> state, with state as the actor interface has it (${encoding === 'string' ? 'string' : 'list<u8>'})`,
+    );
+  }
+  return exportName;
+}
+
 /** Functions the component imports from ntwk:simple-actor/runtime. */
 export function runtimeImports(declarations: Declarations): string[] {
   return [...parseFunctions(declarations[RUNTIME_DTS] ?? '').keys()];

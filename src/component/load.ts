@@ -5,7 +5,7 @@ import { ActorchainError } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
 import { ACTOR_INTERFACE, planImports, unversioned, type ImportPlan } from './imports.js';
 import type { DirectAbi, Encoding, InstanceSpec } from './calls.js';
-import { checkActorInterface, runtimeImports } from './interface.js';
+import { checkActorInterface, checkMigrationInterface, runtimeImports } from './interface.js';
 import { limitMemory, WASM_PAGE_BYTES } from './memory-limit.js';
 import { transpileCached } from './transpile.js';
 import { oneLine, readWorld, refuseNonComponent } from './world.js';
@@ -18,6 +18,8 @@ export interface LoadedComponent {
   encoding: Encoding;
   /** The actor interface's export name in the generated code. */
   actorExport: string;
+  /** The migration interface's, when the component exports one (src/wit/actor-migrate.wit). */
+  migrationExport: string | undefined;
   /** file: URL of the generated ES module exporting `instantiate`. */
   moduleUrl: string;
   /** Compiled core modules by the name the generated code asks for, memory-limited. */
@@ -33,6 +35,7 @@ export function instanceSpec(component: LoadedComponent): InstanceSpec {
   return {
     moduleUrl: component.moduleUrl,
     actorExport: component.actorExport,
+    migrationExport: component.migrationExport,
     modules: component.modules,
     encoding: component.encoding,
     wasiImports: component.imports.wasi,
@@ -45,7 +48,7 @@ export interface LoadOptions {
   maxMemoryMiB: number;
 }
 
-const startsWithWasm = (bytes: Uint8Array) => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+export const startsWithWasm = (bytes: Uint8Array) => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
 
 export async function readComponentFile(file: string): Promise<Uint8Array> {
   try {
@@ -61,7 +64,11 @@ export async function readComponentFile(file: string): Promise<Uint8Array> {
  * them in one go.
  */
 export async function loadComponent(file: string, options: LoadOptions): Promise<LoadedComponent> {
-  const bytes = await readComponentFile(file);
+  return loadComponentBytes(await readComponentFile(file), file, options);
+}
+
+/** loadComponent for bytes already read (or fetched); `file` names them in messages. */
+export async function loadComponentBytes(bytes: Uint8Array, file: string, options: LoadOptions): Promise<LoadedComponent> {
   const name = path.basename(file);
   if (/\.(m?[jt]s|[cm]ts)$/.test(file) && !startsWithWasm(bytes)) {
     const out = file.replace(/\.[^.]+$/, '.wasm');
@@ -95,6 +102,7 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
     }
   };
   const actor = attempt(() => checkActorInterface(transpiled.exports, transpiled.declarations, witExports));
+  const migrationExport = actor && attempt(() => checkMigrationInterface(transpiled.exports, transpiled.declarations, actor.encoding));
   const imports = attempt(() => planImports(transpiled.imports, runtimeImports(transpiled.declarations)));
   const refused = ActorchainError.combine(problems);
   if (refused || !actor || !imports) throw refused;
@@ -110,6 +118,7 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
     hash,
     encoding: actor.encoding,
     actorExport: actor.exportName,
+    migrationExport,
     moduleUrl: pathToFileURL(path.join(transpiled.dir, 'component.js')).href,
     modules,
     imports,

@@ -9,6 +9,7 @@ import { findDuplicateKey } from '../json/duplicate-keys.js';
 import { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
 import { explorerRouter } from '../explorer/route.js';
+import { componentRouter, type ComponentService } from './component-routes.js';
 import { chainTreeService, treeRouter, type TreeService } from './tlog-routes.js';
 import { verifiedSender, type AcceptedSenders, type SignableRequest } from './message-signature.js';
 
@@ -37,6 +38,8 @@ export interface HttpOptions {
   acceptedSenders?: AcceptedSenders;
   /** What /identity, /checkpoint and /proof/* serve (default: the chain's own notary and tree). */
   treeService?: TreeService;
+  /** What GET /component and /component/<hash> serve (a runtime's kept components; a mirror has none). */
+  componentService?: ComponentService;
 }
 
 /** Codes by which the component refused a message (logged at debug): the client can send another. */
@@ -54,8 +57,11 @@ const FAULTS: ReadonlySet<ErrorCode> = new Set([
 
 /** Who applies `POST /` messages: the actor, or nobody (a mirror refuses them with `refusal()`). */
 export type MessageSink =
-  | { submit(canonical: string, key?: string, sender?: string): Promise<Submitted>; refusal?: never }
-  | { refusal(): ActorchainError; submit?: never };
+  | { submit(canonical: string, key?: string, sender?: string): Promise<Submitted>; upgrade?(component: Buffer): Promise<Applied & { upgrade: string }>; refusal?: never }
+  | { refusal(): ActorchainError; submit?: never; upgrade?: never };
+
+/** The largest component POST /upgrade takes (a componentize-js actor is about 12 MB). */
+const MAX_COMPONENT_BYTES = 256 * 2 ** 20;
 
 export const DEFAULT_PAGE_LIMIT = 1000;
 export const MAX_PAGE_LIMIT = 10_000;
@@ -385,13 +391,39 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
     res.type('application/json').send(Buffer.from(text, 'utf8'));
   });
 
+  // A live upgrade replaces the code behind the chain: never open, so it needs a token to exist.
+  app.post(
+    '/upgrade',
+    ...(refuse ? [refuse] : []),
+    (_req, _res, next) => {
+      if (options.token === null || !sink.upgrade) {
+        return next(new ActorchainError('UPGRADE_NOT_ALLOWED', 'POST /upgrade needs a runtime started with --token; upgrade this one offline (stop it, then actorchain upgrade <data dir> <new.wasm>)'));
+      }
+      next();
+    },
+    writes,
+    (req, _res, next) => {
+      if (!req.is('application/wasm')) return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', 'send the component with Content-Type: application/wasm'));
+      next();
+    },
+    express.raw({ type: 'application/wasm', limit: MAX_COMPONENT_BYTES }),
+    async (req, res) => {
+      const applied = await sink.upgrade!(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      const body: Record<string, unknown> = { upgrade: applied.upgrade, head: applied.head, state: applied.state.value };
+      if (applied.receipt !== undefined) body.receipt = applied.receipt;
+      res.json(body);
+    },
+  );
+
   app.use(treeRouter(options.treeService ?? chainTreeService(chain), reads));
+  if (options.componentService) app.use(componentRouter(options.componentService, reads));
 
   app.use(explorerRouter());
 
   // The routes above are the whole API: other methods on them are 405 with Allow, the rest 404.
   const allowed: Record<string, string> = {
     '/': 'POST',
+    '/upgrade': 'POST',
     '/head': 'GET, HEAD',
     '/state': 'GET, HEAD',
     '/chain': 'GET, HEAD',
@@ -403,9 +435,10 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
     '/checkpoint': 'GET, HEAD',
     '/proof/inclusion': 'GET, HEAD',
     '/proof/consistency': 'GET, HEAD',
+    '/component': 'GET, HEAD',
   };
   app.use((req) => {
-    const allow = allowed[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/chain\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);
+    const allow = allowed[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/(chain|component)\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);
     if (allow !== undefined) {
       const message = `${req.method} is not allowed on ${req.path}; use ${allow}`;
       throw new ActorchainError('METHOD_NOT_ALLOWED', message, { headers: { Allow: allow } });

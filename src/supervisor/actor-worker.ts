@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
 import type { Verdict } from '../actor/transition.js';
-import { ACTOR_FUNCTIONS, FAULT_CODES, type Fault } from '../component/calls.js';
+import { CALLED_FUNCTIONS, FAULT_CODES, type Fault } from '../component/calls.js';
 import { instanceSpec, type LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import {
@@ -254,7 +254,7 @@ export class ActorWorker {
       const callStartedAt = running === undefined ? 0 : Number(Atomics.load(this.#clock.startedAtMs, 0));
       const remainingMs = Math.max(callStartedAt, timed.headSinceMs) + timed.timeoutMs - Date.now();
       if (remainingMs > 0) return void (this.#watchdog = setTimeout(check, remainingMs));
-      const fn = running === undefined ? 'apply' : ACTOR_FUNCTIONS[Atomics.load(this.#clock.fn, 0)];
+      const fn = running === undefined ? 'apply' : CALLED_FUNCTIONS[Atomics.load(this.#clock.fn, 0)];
       this.#failPending(new WorkerFaultError('timeout', `${fn} ran longer than ${timed.timeoutMs} ms; the worker was terminated`), timed);
     };
     this.#watchdog = setTimeout(check, head.timeoutMs);
@@ -280,7 +280,7 @@ export class ActorWorker {
           timer = setTimeout(check, remainingMs);
           return;
         }
-        const running = callStartedAt >= armedAt ? ACTOR_FUNCTIONS[Atomics.load(this.#clock.fn, 0)] : what;
+        const running = callStartedAt >= armedAt ? CALLED_FUNCTIONS[Atomics.load(this.#clock.fn, 0)] : what;
         reject(new WorkerFaultError('timeout', `${running} ran longer than ${timeoutMs} ms; the worker was terminated`));
       };
       timer = setTimeout(check, timeoutMs);

@@ -71,7 +71,8 @@ async function getJson<T>(url: URL, timeoutMs: number): Promise<T> {
 
 /** Runs until the runtime's chain diverges, forks or breaks (thrown); a caller stops it by ending the worker. */
 export async function follow(options: FollowOptions): Promise<never> {
-  const replayGroup = await startGroupReplay(options.spec, 'entry');
+  const preloaded = options.spec && options.componentHash ? { hash: options.componentHash, spec: options.spec } : undefined;
+  const replayGroup = startGroupReplay(options.components, 'entry', preloaded);
   let last: CheckedEntry | undefined;
   // The tree of the entries verified here: every checkpoint the runtime signs must sign its root.
   const tree = new MerkleTree();

@@ -4,19 +4,25 @@
  * content the replay computes is sealed as `run` would have sealed it and must give the
  * entry's exact text; the first difference is thrown as CHAIN_DIVERGED.
  *
+ * Components: the genesis names the first, each upgrade the next (found by hash, see
+ * component-source.ts). An upgrade group replays the new component's migration (runMigrate,
+ * as `run` and `actorchain upgrade` made it) on a fresh instance of it, and the groups after
+ * it continue that instance. A divergence names the component in use.
+ *
  * Instances: the init group, and every group whose journal starts with the fresh-instance
  * marker, runs on a fresh instance, as it did live; every other group continues the
  * instance before it. Calls are direct (a message round trip per call would cost more than
  * the calls; the whole replay runs in one watched worker instead, see run-verify.ts).
  */
 import { payloadText, type CheckedEntry, type EntryGroup, type PositionUnit } from '../chain/check.js';
-import { canonicalEntryText, stateMembers, type MessageData, type StateContent, type StateData } from '../chain/entry.js';
-import { runInit, runMessage, type Verdict } from '../actor/transition.js';
+import { canonicalEntryText, stateMembers, type GenesisData, type MessageData, type StateContent, type StateData, type UpgradeData } from '../chain/entry.js';
+import { runInit, runMessage, runMigrate, type Verdict } from '../actor/transition.js';
 import type { ActorInstance, InstanceSpec } from '../component/calls.js';
 import { instantiateActor } from '../component/instance.js';
 import { Player } from '../component/journal.js';
 import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
+import type { ComponentResolver } from './component-source.js';
 
 const SHOWN_CHARS = 200;
 
@@ -25,8 +31,11 @@ function shorten(text: string): string {
 }
 
 export class Replayer {
-  readonly #spec: InstanceSpec;
+  readonly #resolve: ComponentResolver;
   readonly #unit: PositionUnit;
+  /** The component in use (the genesis', then each upgrade's) and its hash. */
+  #spec: InstanceSpec | undefined;
+  #component = '';
   readonly #player = new Player();
   #instance: ActorInstance | undefined;
   /**
@@ -38,19 +47,28 @@ export class Replayer {
   /** Canonical text of the state the replay has reached. */
   #state = '';
 
-  private constructor(spec: InstanceSpec, unit: PositionUnit) {
-    this.#spec = spec;
+  /** Components are found as the chain names them, the first by its genesis. */
+  constructor(resolve: ComponentResolver, unit: PositionUnit) {
+    this.#resolve = resolve;
     this.#unit = unit;
   }
 
-  /** Instances are started as the chain asks for them, the first one by the init group. */
-  static async start(spec: InstanceSpec, unit: PositionUnit): Promise<Replayer> {
-    return new Replayer(spec, unit);
+  /** One whole group: [genesis, init state], [message, state] or [upgrade, state]. */
+  async replayGroup([first, state]: EntryGroup): Promise<void> {
+    if (first.kind === 'genesis') {
+      await this.#use(first, (first.data as GenesisData)['component-hash']);
+      return this.init(state);
+    }
+    if (first.kind === 'upgrade') {
+      await this.#use(first, (first.data as UpgradeData).upgrade['component-hash']);
+      return this.upgrade(first, state);
+    }
+    return this.transition(first, state);
   }
 
-  /** One whole group: [genesis, init state] or [message, state]. */
-  replayGroup([first, state]: EntryGroup): Promise<void> {
-    return first.kind === 'genesis' ? this.init(state) : this.transition(first, state);
+  async #use(entry: CheckedEntry, hash: string): Promise<void> {
+    this.#spec = await this.#resolve(hash, `${this.#unit} ${entry.position + 1} (hash ${entry.hash})`);
+    this.#component = hash;
   }
 
   /** The init state entry (the genesis was checked by the source). */
@@ -72,10 +90,18 @@ export class Replayer {
     this.#expect(messageEntry, stateEntry, verdict, 'handle');
   }
 
+  /** The state an upgrade hands over: the new component's migration, on a fresh instance of it. */
+  async upgrade(upgradeEntry: CheckedEntry, stateEntry: CheckedEntry): Promise<void> {
+    this.#player.load((stateEntry.data as StateData).journal, false);
+    const instance = await this.#freshInstance(stateEntry);
+    const verdict = runMigrate(instance, this.#state, { journal: () => this.#player.finish() });
+    this.#expect(upgradeEntry, stateEntry, verdict, 'migrate');
+  }
+
   async #freshInstance(stateEntry: CheckedEntry): Promise<ActorInstance> {
     // What the component logs while replaying was logged when it ran.
     try {
-      this.#instance = await instantiateActor(this.#spec, { log: () => {}, tape: this.#player });
+      this.#instance = await instantiateActor(this.#spec!, { log: () => {}, tape: this.#player });
     } catch (err) {
       const divergence = this.#player.divergence;
       if (divergence) throw this.#diverged(stateEntry, `being instantiated, the component ${divergence.message}`);
@@ -85,7 +111,7 @@ export class Replayer {
   }
 
   /** The verdict must be the content the state entry holds, sealed the same way. */
-  #expect(first: CheckedEntry, stateEntry: CheckedEntry, verdict: Verdict, by: 'init' | 'handle'): void {
+  #expect(first: CheckedEntry, stateEntry: CheckedEntry, verdict: Verdict, by: 'init' | 'handle' | 'migrate'): void {
     const divergence = this.#player.divergence;
     if (divergence) throw this.#diverged(stateEntry, `the component ${divergence.message}`);
     if (verdict.verdict !== 'committable') throw this.#refused(first, stateEntry, verdict);
@@ -116,7 +142,7 @@ export class Replayer {
   }
 
   /** Which part of the content differs from the entry (the journal was played from the entry itself). */
-  #differs(stateEntry: CheckedEntry, content: StateContent, by: 'init' | 'handle'): ActorchainError {
+  #differs(stateEntry: CheckedEntry, content: StateContent, by: 'init' | 'handle' | 'migrate'): ActorchainError {
     const data = stateEntry.data as StateData;
     const recordedState = canonicalJson(data.state);
     if (content.state !== recordedState) {
@@ -137,6 +163,6 @@ export class Replayer {
   }
 
   #diverged(entry: CheckedEntry, what: string): ActorchainError {
-    return new ActorchainError('CHAIN_DIVERGED', `${this.#unit} ${entry.position + 1} (hash ${entry.hash}): ${what}`);
+    return new ActorchainError('CHAIN_DIVERGED', `${this.#unit} ${entry.position + 1} (hash ${entry.hash}): ${what} (replayed with the component ${this.#component})`);
   }
 }

@@ -2,7 +2,7 @@
  * The main thread's side of following a runtime (verify --follow, mirror): start the follow
  * worker under the watchdog, hand its events on, and say why it stopped.
  */
-import { instanceSpec, type LoadedComponent } from '../component/load.js';
+import { replayData, type ReplayComponents } from './component-source.js';
 import { ActorchainError } from '../errors.js';
 import type { FollowEvent, FollowWorkerData } from '../protocol.js';
 import { newHeartbeat, spawnReplayWorker, watchHeartbeat } from './watched-worker.js';
@@ -32,11 +32,10 @@ export interface Following {
   stop(): Promise<void>;
 }
 
-export function startFollowing(component: LoadedComponent, options: FollowRunOptions): Following {
+export function startFollowing(components: ReplayComponents, options: FollowRunOptions): Following {
   const heartbeat = newHeartbeat();
   const data: FollowWorkerData = {
-    spec: instanceSpec(component),
-    componentHash: component.hash,
+    ...replayData(components),
     url: options.url,
     localFile: options.localFile,
     sendGroups: options.sendGroups,
@@ -45,7 +44,7 @@ export function startFollowing(component: LoadedComponent, options: FollowRunOpt
     key: options.key,
     heartbeat,
   };
-  const worker = spawnReplayWorker(WORKER_ENTRY, data, component);
+  const worker = spawnReplayWorker(WORKER_ENTRY, data, components.sources.maxMemoryMiB);
   let settled = false;
   let report!: (err: ActorchainError) => void;
   const stopped = new Promise<ActorchainError>((resolve) => (report = resolve));

@@ -4,9 +4,9 @@
  * `timeoutMs`, the worker is terminated and the entry it was on named.
  */
 import type { PositionUnit } from '../chain/check.js';
-import { instanceSpec, type LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import type { VerifyEvent, VerifyWorkerData } from '../protocol.js';
+import { replayData, type ReplayComponents } from './component-source.js';
 import { isUrl } from './source.js';
 import type { VerifySummary } from './verify.js';
 import { newHeartbeat, spawnReplayWorker, watchHeartbeat } from './watched-worker.js';
@@ -21,10 +21,10 @@ export interface RunVerifyOptions {
   treeSize?: number;
 }
 
-export function runVerify(component: LoadedComponent, source: string, options: RunVerifyOptions): Promise<VerifySummary> {
+export function runVerify(components: ReplayComponents, source: string, options: RunVerifyOptions): Promise<VerifySummary> {
   const heartbeat = newHeartbeat();
-  const data: VerifyWorkerData = { spec: instanceSpec(component), source, componentHash: component.hash, heartbeat, treeSize: options.treeSize };
-  const worker = spawnReplayWorker(WORKER_ENTRY, data, component);
+  const data: VerifyWorkerData = { ...replayData(components), source, heartbeat, treeSize: options.treeSize };
+  const worker = spawnReplayWorker(WORKER_ENTRY, data, components.sources.maxMemoryMiB);
   const unit: PositionUnit = isUrl(source) ? 'entry' : 'line';
 
   return new Promise<VerifySummary>((resolve, reject) => {

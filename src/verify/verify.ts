@@ -7,9 +7,9 @@
 import { chainSize } from '../chain/chain-bytes.js';
 import { ChainFileReader, type ChainTail } from '../chain/chain-file.js';
 import type { CheckedEntry } from '../chain/check.js';
-import type { InstanceSpec } from '../component/calls.js';
 import { ActorchainError } from '../errors.js';
-import { startGroupReplay } from './replay-group.js';
+import type { ComponentSources } from './component-source.js';
+import { startGroupReplay, type PreloadedComponent } from './replay-group.js';
 import type { ChainSource } from './source.js';
 import { StructureThread } from './structure-thread.js';
 import { TreeRootBuilder } from './tree-root.js';
@@ -29,13 +29,14 @@ export interface VerifySummary {
  * `onReplay` hears when each group's replay starts and when it is done (the watchdog's heartbeat).
  */
 export async function verifyChain(
-  spec: InstanceSpec,
+  components: ComponentSources,
+  preloaded: PreloadedComponent | undefined,
   source: ChainSource,
   onReplay: (first: CheckedEntry, replaying: boolean) => void = () => {},
   treeSize?: number,
 ): Promise<VerifySummary> {
   const started = performance.now();
-  const replayGroup = await startGroupReplay(spec, source.unit);
+  const replayGroup = startGroupReplay(components, source.unit, preloaded);
   let structure: StructureThread | undefined;
   let groups = source;
   if (source instanceof ChainFileReader) {

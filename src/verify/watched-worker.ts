@@ -6,15 +6,14 @@
  * owner is told the entry it was on and terminates the worker.
  */
 import { Worker } from 'node:worker_threads';
-import type { LoadedComponent } from '../component/load.js';
 
 /** The heartbeat's layout: [0] bumped at every step, [1] the position of the group replayed, [2] 1 while replaying it. */
 export function newHeartbeat(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(12));
 }
 
-export function spawnReplayWorker(entry: URL, workerData: unknown, component: LoadedComponent): Worker {
-  const heapMiB = Math.max(64, Math.ceil(component.maxMemoryBytes / 2 ** 20));
+export function spawnReplayWorker(entry: URL, workerData: unknown, maxMemoryMiB: number): Worker {
+  const heapMiB = Math.max(64, maxMemoryMiB);
   // The component's stdout and stderr were logged when it ran; a replay discards them.
   const worker = new Worker(entry, { workerData, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: heapMiB } });
   worker.stdout.resume();

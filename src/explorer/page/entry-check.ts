@@ -11,10 +11,11 @@ export interface ChainEntry {
   data: Record<string, unknown>;
 }
 
-export type EntryKind = 'genesis' | 'state' | 'message';
+export type EntryKind = 'genesis' | 'state' | 'message' | 'upgrade';
 
 export function entryKind(entry: ChainEntry): EntryKind {
   if (entry.parent === null) return 'genesis';
+  if ('upgrade' in entry.data) return 'upgrade';
   return 'message' in entry.data ? 'message' : 'state';
 }
 

@@ -1,6 +1,7 @@
 /**
  * The history as the page shows it: entries grouped into steps (a message with the state it
- * produced; the start is genesis with the init state), newest step first. Every entry element
+ * produced, an upgrade with the state the new component took over; the start is genesis
+ * with the init state), newest step first. Every entry element
  * carries `data-hash` and `data-verified` for tests and tooling.
  */
 import { h, shortHash, type Child } from './dom.js';
@@ -19,6 +20,7 @@ export interface ShownEntry {
 const KNOWN_MEMBERS: Record<string, readonly string[]> = {
   genesis: ['component-hash'],
   message: ['message'],
+  upgrade: ['upgrade'],
   state: ['state', 'sends', 'journal'],
 };
 
@@ -174,6 +176,15 @@ export function renderSteps(shown: readonly ShownEntry[], previousState: unknown
         i++;
       }
       steps.push(h('article', { class: 'step' }, h('h3', {}, `Message ${current.position / 2}`), message, result));
+    } else if (kind === 'upgrade') {
+      const named = (current.entry.data.upgrade as Record<string, unknown> | null)?.['component-hash'];
+      const upgrade = entryElement(current, 'upgrade', [h('p', {}, 'to component ', h('code', { class: 'wrap' }, String(named)))]);
+      const result = followingIsState ? stateEntry(following, state, 'state taken over') : undefined;
+      if (result) {
+        state = following.entry.data.state;
+        i++;
+      }
+      steps.push(h('article', { class: 'step step-upgrade' }, h('h3', {}, 'Upgrade'), upgrade, result));
     } else {
       steps.push(h('article', { class: 'step' }, h('h3', {}, 'State'), stateEntry(current, state)));
       state = current.entry.data.state;

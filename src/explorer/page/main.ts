@@ -99,7 +99,7 @@ async function checkAndRender(entries: ChainEntry[], firstPosition: number, befo
  */
 async function withContext(entries: ChainEntry[]): Promise<{ context: ChainEntry | null; rest: ChainEntry[] }> {
   if (entryKind(entries[0]!) === 'genesis') return { context: null, rest: entries };
-  const message = entries.findIndex((entry) => entryKind(entry) === 'message');
+  const message = entries.findIndex((entry) => entryKind(entry) === 'message' || entryKind(entry) === 'upgrade');
   if (message > 0) return { context: entries[message - 1]!, rest: entries.slice(message) };
   const before = await api.pageUntil(entries[0]!.parent!, 1);
   return { context: before.entries[0]!, rest: entries };

@@ -1,0 +1,98 @@
+/**
+ * Switching a chain to another component (`actorchain upgrade`): the new component is
+ * loaded and checked like any other, instantiated fresh, given the state the chain ends with
+ * (migrate's result, or the state carried over, must pass its state-contract), and only then
+ * is the upgrade entry and the state it takes over appended. Any refusal changes nothing.
+ *
+ *   load (world, exports) ─► fresh instance ─► runMigrate ─► copy to components/<hash>.wasm
+ *                                                         ─► append [upgrade, state]
+ */
+import { Chain } from '../chain/chain.js';
+import { keepComponent } from '../chain/components-dir.js';
+import { openFileStore } from '../chain/recovery.js';
+import { TreeFile } from '../chain/tree-file.js';
+import type { StateContent } from '../chain/entry.js';
+import { instanceSpec, loadComponent, type LoadedComponent } from '../component/load.js';
+import { instantiateActor } from '../component/instance.js';
+import { Recorder } from '../component/journal.js';
+import { ActorchainError } from '../errors.js';
+import { runMigrate, type Verdict } from './transition.js';
+
+/** The state `component` takes over from `state` (canonical JSON text), or the refusal. */
+export async function migrateState(component: LoadedComponent, state: string): Promise<StateContent> {
+  const recorder = new Recorder();
+  const instance = await instantiateActor(instanceSpec(component), { log: () => {}, tape: recorder });
+  const verdict = runMigrate(instance, state, { journal: () => recorder.take(true) });
+  if (verdict.verdict === 'committable') return verdict.content;
+  throw upgradeRefusal(verdict, component.hash, instance.migrate !== undefined);
+}
+
+export function upgradeRefusal(verdict: Exclude<Verdict, { verdict: 'committable' }>, hash: string, migrated: boolean): ActorchainError {
+  const nothing = 'nothing was changed';
+  switch (verdict.verdict) {
+    case 'state-rejected': {
+      const why = verdict.reason === undefined ? '' : ` (${verdict.reason})`;
+      const what = migrated ? 'the state its migrate returned' : 'the current state, carried over (it has no migrate)';
+      return new ActorchainError(
+        'UPGRADE_STATE_REJECTED',
+        `the state-contract of the component ${hash} refuses ${what}${why}: ${verdict.state.slice(0, 200)}; ${nothing}. Give it a migrate that converts the state`,
+        { reason: verdict.reason },
+      );
+    }
+    case 'state-not-json':
+      return new ActorchainError('UPGRADE_MIGRATE_FAILED', `migrate of the component ${hash} returned a state that is not JSON; ${nothing}`);
+    case 'fault':
+      return new ActorchainError(
+        'UPGRADE_MIGRATE_FAILED',
+        `${verdict.fn} of the component ${hash} failed during the upgrade (${verdict.fault}: ${verdict.message}); ${nothing}`,
+        verdict.detail === undefined ? undefined : { detail: verdict.detail },
+      );
+    default:
+      return new ActorchainError('UPGRADE_REFUSED', `the component ${hash} refused the upgrade (${verdict.verdict}); ${nothing}`);
+  }
+}
+
+export interface UpgradeOptions {
+  maxMemoryMiB: number;
+  /** Check everything, append nothing. */
+  dryRun: boolean;
+  onWarning?: (message: string) => void;
+}
+
+export interface UpgradeResult {
+  /** The component the chain ran before, and the one it runs now (or would, on a dry run). */
+  from: string;
+  to: string;
+  /** The upgrade entry's hash and the state entry's (undefined on a dry run). */
+  upgrade: string | undefined;
+  head: string | undefined;
+  state: unknown;
+}
+
+/** `actorchain upgrade <data dir> <new.wasm>` on a stopped runtime's data dir. */
+export async function upgradeDataDir(dataDir: string, componentPath: string, options: UpgradeOptions): Promise<UpgradeResult> {
+  const component = await loadComponent(componentPath, { maxMemoryMiB: options.maxMemoryMiB });
+  const warn = options.onWarning ?? (() => {});
+  const opened = await openFileStore(dataDir, { componentHash: undefined, fsync: 'always', onWarning: (message) => warn(message) });
+  const { store, state, keys } = opened;
+  let chain: Chain | undefined;
+  try {
+    if (state === undefined || opened.componentHash === undefined) {
+      throw new ActorchainError('UPGRADE_REFUSED', `${dataDir} holds no chain yet: start the new component there with actorchain run instead`);
+    }
+    if (opened.componentHash === component.hash) {
+      throw new ActorchainError('UPGRADE_REFUSED', `the chain in ${dataDir} already runs the component ${component.hash}; nothing was changed`);
+    }
+    const content = await migrateState(component, state.canonical);
+    const result = { from: opened.componentHash, to: component.hash, upgrade: undefined, head: undefined, state: JSON.parse(content.state) as unknown };
+    if (options.dryRun) return result;
+    await keepComponent(dataDir, component);
+    const treeFile = await TreeFile.open(dataDir, store.length, (from, to) => store.read(from, to), warn);
+    chain = new Chain(store, state, keys, { tree: treeFile.tree, onDurable: (length) => treeFile.durable(length), onClose: () => treeFile.close() });
+    const committed = chain.commitUpgrade(component.hash, content);
+    await committed.durable;
+    return { ...result, upgrade: committed.messageHash, head: committed.stateHash };
+  } finally {
+    await (chain ? chain.close() : store.close());
+  }
+}
