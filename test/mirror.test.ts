@@ -4,6 +4,7 @@
  * its data dir is promoted to a primary with `run`.
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
@@ -88,7 +89,8 @@ test('a mirror catches up, follows within a second, stays byte-identical, refuse
   // Promotion: stop the primary for good, stop the mirror, run the component on its data dir.
   assert.equal(await primary.stop(), 0);
   assert.equal(await mirror.stop(), 0);
-  const promoted = await startRuntime(t, counter, ['--data-dir', mirrorDir]);
+  // The chain's checkpoints are signed with the primary's key: the promoted runtime is given it.
+  const promoted = await startRuntime(t, counter, ['--data-dir', mirrorDir, '--key-file', path.join(primaryDir, 'identity.key')]);
   assert.deepEqual((await getJson(`${promoted.url}/state`)).body, { head: last.head, state: { count: 51, forwarded: 1 } });
   const reply = await postJson(promoted.url, { add: 4 });
   assert.equal(reply.status, 200);
