@@ -130,6 +130,11 @@ export class Chain {
     return this.#state;
   }
 
+  /** Entries durable (0 before genesis and the init state are). */
+  get durableLength(): number {
+    return this.#durable?.length ?? 0;
+  }
+
   get durable(): DurableView {
     if (!this.#durable) throw new Error('the chain has no durable state yet: commit genesis and the init state first');
     return this.#durable;

@@ -160,7 +160,7 @@ export async function mirror(config: MirrorConfig): Promise<void> {
   // The probes above take the place of the runtime's: a mirror is ready when caught up.
   const treeService: TreeService = {
     tree: chain.tree,
-    durableSize: () => (chain.length === 0 ? 0 : chain.durable.length),
+    durableSize: () => chain.durableLength,
     identity: () => {
       const genesis = chain.hashAt(0);
       if (genesis === undefined) return undefined;
@@ -171,7 +171,7 @@ export async function mirror(config: MirrorConfig): Promise<void> {
       return identity;
     },
     checkpoint: () => {
-      const held = chain.length === 0 ? 0 : chain.durable.length;
+      const held = chain.durableLength;
       return checkpoints.findLast((checkpoint) => checkpoint.size <= held)?.note;
     },
   };

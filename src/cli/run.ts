@@ -407,7 +407,7 @@ export async function run(config: RunConfig): Promise<void> {
   server.removeListener('request', starting);
   const upgradingActor = actor;
   const sink = {
-    submit: (canonical: string, key?: string) => upgradingActor.submit(canonical, key),
+    submit: (canonical: string, key?: string, sender?: string) => upgradingActor.submit(canonical, key, sender),
     // Checked as run checks a component (world, exports), then applied between two messages.
     upgrade: async (bytes: Buffer) => {
       const next = await loadComponentBytes(bytes, 'upgrade.wasm', { maxMemoryMiB: config.maxMemoryMiB });

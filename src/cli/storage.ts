@@ -164,7 +164,7 @@ export async function openChain(
       // The newest checkpoint stays in the data dir, for verify and receipt check to read.
       onClose: async () => {
         await treeFile.close();
-        if (chain.length > 0 && chain.notary) await writeSignedCheckpoint(config.dataDir!, chain.notary.checkpoint(chain.durable.length).note).catch(() => {});
+        if (chain.durableLength > 0 && chain.notary) await writeSignedCheckpoint(config.dataDir!, chain.notary.checkpoint(chain.durableLength).note).catch(() => {});
       },
       notary: signer && ((tree) => new Notary(signer.identity, signer.origin, tree)),
     });

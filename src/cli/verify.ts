@@ -75,7 +75,7 @@ export function registerVerify(program: Command): void {
       const components: ReplayComponents = { given, sources: await componentSources(source, raw.component, maxMemoryMiB) };
       if (raw.follow) return verifyFollow(components, source, timeoutMs, metrics, raw.key);
       // Read before the chain: a live runtime's chain then holds at least what it signs.
-      const checkpoint = await sourceCheckpoint(source);
+      const checkpoint = await sourceCheckpoint(source, timeoutMs);
       const progress = new Progress('verifying', isUrl(source) ? 'entries' : 'bytes');
       const summary = await runVerify(components, source, { timeoutMs, onProgress: progress.update, treeSize: checkpoint?.size }).finally(() => progress.done());
       if (summary.tail) {

@@ -76,11 +76,10 @@ export function treeRouter(service: TreeService, reads: RequestHandler): express
 export function chainTreeService(chain: {
   readonly tree: MerkleTree;
   readonly notary: { checkpoint(size: number): { note: string }; origin: string; verifierKey: string } | undefined;
-  readonly durable: { length: number };
+  readonly durableLength: number;
   hashAt(position: number): string | undefined;
-  readonly length: number;
 }): TreeService {
-  const durableSize = () => (chain.length === 0 ? 0 : chain.durable.length);
+  const durableSize = () => chain.durableLength;
   return {
     tree: chain.tree,
     durableSize,

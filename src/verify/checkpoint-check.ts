@@ -22,11 +22,16 @@ export interface SourceCheckpoint {
 }
 
 /** The source's newest signed checkpoint, if it has one (a runtime from before checkpoints, a bare .ndjson file: none). */
-export async function sourceCheckpoint(source: string): Promise<SourceCheckpoint | undefined> {
+export async function sourceCheckpoint(source: string, timeoutMs: number): Promise<SourceCheckpoint | undefined> {
   let note: string | undefined;
   if (isUrl(source)) {
-    const response = await fetch(endpoint(source, 'checkpoint'), { headers: readHeaders() }).catch(() => undefined);
-    note = response?.ok ? await response.text() : undefined;
+    try {
+      const response = await fetch(endpoint(source, 'checkpoint'), { headers: readHeaders(), signal: AbortSignal.timeout(timeoutMs) });
+      note = response.ok ? await response.text() : undefined;
+    } catch (err) {
+      if ((err as Error).name !== 'TimeoutError') throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot reach ${source}: ${(err as Error).message}`, { cause: err });
+      throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${source} gave nothing for ${timeoutMs} ms (--timeout) when asked for GET /checkpoint`);
+    }
   } else if ((await stat(source).catch(() => undefined))?.isDirectory()) {
     note = await readSignedCheckpoint(source);
   }
