@@ -343,7 +343,7 @@ export class Chain {
   /** Append to the store and to the tree, which holds every appended entry's leaf at once. */
   #append(entries: readonly SealedEntry[]): Promise<void> {
     const appended = this.#store.append(entries);
-    for (const { text } of entries) this.tree.append(leafHash(Buffer.from(text)));
+    for (const { text } of entries) this.tree.append(leafHash(text));
     return appended;
   }
 

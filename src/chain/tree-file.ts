@@ -89,7 +89,7 @@ export class TreeFile {
         const candidate = createHash('sha256').update(bytes);
         const candidateTree = MerkleTree.fromStoredHashes(bytes);
         const [last] = await readEntries(head.leaves - 1, head.leaves);
-        if (candidate.copy().digest('hex') === head.sha256 && candidateTree.size === head.leaves && candidateTree.leaf(head.leaves - 1).equals(leafHash(Buffer.from(last!)))) {
+        if (candidate.copy().digest('hex') === head.sha256 && candidateTree.size === head.leaves && candidateTree.leaf(head.leaves - 1).equals(leafHash(last!))) {
           tree = candidateTree;
           digest = candidate;
         } else {
@@ -101,7 +101,7 @@ export class TreeFile {
       const trusted = tree.size;
       await handle.truncate(storedHashesLength(trusted));
       for (let from = trusted; from < length; from += READ_BATCH) {
-        for (const text of await readEntries(from, Math.min(length, from + READ_BATCH))) tree.append(leafHash(Buffer.from(text)));
+        for (const text of await readEntries(from, Math.min(length, from + READ_BATCH))) tree.append(leafHash(text));
       }
       const treeFile = new TreeFile(dir, handle, tree, trusted, digest, trusted);
       if (length - trusted >= HEAD_AFTER_LEAVES) await treeFile.#write(length, true);

@@ -37,8 +37,8 @@ const LEAF_PREFIX = Uint8Array.of(0x00);
 const scratch = Buffer.alloc(1 + 2 * HASH_BYTES);
 scratch[0] = 0x01;
 
-/** RFC 6962 leaf hash: SHA-256(0x00 || bytes). */
-export function leafHash(bytes: Uint8Array): Buffer {
+/** RFC 6962 leaf hash: SHA-256(0x00 || bytes); a string is hashed as its UTF-8 bytes (an entry's text, without a copy). */
+export function leafHash(bytes: Uint8Array | string): Buffer {
   return createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
 }
 

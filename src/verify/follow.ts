@@ -85,7 +85,7 @@ export async function follow(options: FollowOptions): Promise<never> {
     options.onReplay(group[0], false);
     for (const entry of group) {
       if (entry.position === 0) key ??= (entry.data as { key?: string }).key;
-      tree.append(leafHash(Buffer.from(entry.text)));
+      tree.append(leafHash(entry.text));
     }
     last = group[1];
   };

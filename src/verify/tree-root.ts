@@ -12,7 +12,7 @@ export class TreeRootBuilder {
   }
 
   add(group: EntryGroup): void {
-    for (const entry of group) if (this.#tree.size < this.#size) this.#tree.append(leafHash(Buffer.from(entry.text)));
+    for (const entry of group) if (this.#tree.size < this.#size) this.#tree.append(leafHash(entry.text));
   }
 
   /** The root (base64) once `size` entries were added; undefined before (or when none was asked for). */
