@@ -65,15 +65,25 @@ export interface ApplyReply {
  * (a spare, prepared between calls), so no effect of an uncommitted call can reach the chain.
  */
 export interface ActorWorkerApi {
-  /** Resolves once the component is instantiated, or with why it could not be. */
-  ready(): Promise<{ ok: true } | { ok: false; message: string }>;
+  /**
+   * Resolves once the component is instantiated, or with why it could not be. `thread`: the
+   * worker's kernel thread id where the OS tells it (Linux), so that a worker being terminated
+   * can be given the lowest CPU priority while it tears down.
+   */
+  ready(): Promise<{ ok: true; thread?: number } | { ok: false; message: string }>;
   /** init and state-contract on a fresh instance: the init state's content, or why not. */
   init(): Promise<Verdict>;
   /** A live upgrade: migrate (or the state carried over) and state-contract, on this worker's instance. */
   migrate(state: string): Promise<Verdict>;
+  /**
+   * Run a message the actor has committed through a throwaway instance and forget everything
+   * about it (verdict, sends, logs): it only makes this thread's code warm, so that a standby's
+   * first real message costs what any message costs. The instance that serves is not touched.
+   */
+  warm(message: string, state: string): Promise<void>;
 }
 
-export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready'>;
+export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready' | 'warm'>;
 
 /** Events a worker posts on its parentPort as they happen (not at the end of a call). */
 export type WorkerEvent = { kind: 'log'; message: string };

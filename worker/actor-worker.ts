@@ -7,6 +7,7 @@
  * entry it commits, which also carries the fresh-instance marker (the init entry does not:
  * replay always starts init on a fresh instance).
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -76,12 +77,25 @@ function inputs(live: Live, marker: boolean): TransitionInputs {
   return { journal: () => live.recorder.take(marker && live.fresh), allowedOrigins, maxStateBytes };
 }
 
+/** This thread's id in the kernel (Linux: /proc/thread-self is `<pid>/task/<tid>`), if the OS says. */
+function kernelThreadId(): number | undefined {
+  try {
+    const tid = Number(/\/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1]);
+    return Number.isSafeInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How often `warm` runs its message: enough for the code on the message's path to be compiled. */
+const WARM_RUNS = 3;
+
 const api: ActorWorkerApi = {
   async ready() {
     try {
       await current;
       prepareSpare();
-      return { ok: true };
+      return { ok: true, thread: kernelThreadId() };
     } catch (err) {
       return { ok: false, message: err instanceof Error ? err.message : String(err) };
     }
@@ -90,6 +104,15 @@ const api: ActorWorkerApi = {
     const live = await current;
     live.recorder.hold();
     return settle(live, runInit(live.instance, inputs(live, false)));
+  },
+  async warm(message, state) {
+    // Its own instance and journal, no clock (nothing is pending on a standby) and no log:
+    // nothing of it can reach the chain, the call clock, or the actor's log.
+    const instance = await instantiateActor(data, { log: () => {}, onCall: () => {}, tape: new Recorder() });
+    const throwaway = { journal: () => undefined, allowedOrigins, maxStateBytes };
+    for (let i = 0; i < WARM_RUNS; i++) {
+      if (runMessage(instance, message, state, throwaway).verdict === 'fault') return;
+    }
   },
   async migrate(state) {
     const live = await current;

@@ -64,6 +64,10 @@ export class Supervisor {
   readonly #received = (state: string) => {
     this.#lastCommittableState = state;
   };
+  /** A message the actor committed and the state it produced: what a standby warms its code with. */
+  #sample: { message: string; state: string; timeoutMs: number } | undefined;
+  /** Workers whose code has run a message (they served, or a standby warmed with #sample). */
+  readonly #warm = new WeakSet<ActorWorker>();
   /** A worker is instantiated and waiting for calls (not being replaced). */
   #workerUp = false;
 
@@ -124,7 +128,9 @@ export class Supervisor {
     standby.then(
       (worker) => {
         // Once taken (by a restart, or by close, which terminates it), it is no longer the standby.
-        if (this.#standby === standby) this.#standbyReady = worker;
+        if (this.#standby !== standby) return;
+        this.#standbyReady = worker;
+        this.#warmStandby();
       },
       () => {
         if (this.#standby === standby) this.#standby = undefined;
@@ -200,6 +206,11 @@ export class Supervisor {
         if (err instanceof WorkerFaultError) this.#replace(worker, err);
         throw err;
       }
+      this.#warm.add(worker);
+      if (verdict.verdict === 'committable') {
+        this.#sample ??= { message, state: verdict.content.state, timeoutMs };
+        this.#warmStandby();
+      }
       // A ready standby serves the next message, unless messages behind this one are in the worker already.
       const standby = this.#standbyReady;
       if (verdict.verdict !== 'committable' && standby && this.#currentReady === worker && worker.pendingCount === 0) {
@@ -211,6 +222,22 @@ export class Supervisor {
       this.#prepareStandby();
       return verdict;
     }
+  }
+
+  /**
+   * A standby's first message would otherwise pay for this thread's cold code (2-5 ms against
+   * 0.15 ms warm, measured): once a message has been committed, the ready standby runs it on a
+   * throwaway instance, off the path of any request. A standby that faults doing so is dropped
+   * like any idle standby that dies.
+   */
+  #warmStandby(): void {
+    const standby = this.#standbyReady;
+    const sample = this.#sample;
+    if (standby === undefined || sample === undefined || this.#warm.has(standby)) return;
+    this.#warm.add(standby);
+    standby.warm(sample.message, sample.state, sample.timeoutMs).catch((err: unknown) => {
+      if (err instanceof WorkerFaultError) this.#replace(standby, err);
+    });
   }
 
   async #readyWorker(): Promise<ActorWorker> {
