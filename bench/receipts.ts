@@ -1,11 +1,12 @@
 /**
- * What do accountable history's tree and receipts cost? POST / throughput and p99 of this
- * build (every 200 carries a receipt: a leaf hash and tree nodes per entry, a signed
- * checkpoint per group commit, an inclusion proof per answer) against the build given as
- * ACTORCHAIN_BASELINE_CLI (one from before them), the WAT echo actor, in memory and with
- * `--fsync always`, alternating within each round. Goal: >= 0.95x.
+ * What do accountable history's tree and receipts cost? POST / throughput and p99 of the
+ * runtime as it runs (every 200 carries a receipt: a leaf hash and tree nodes per entry, a
+ * signed checkpoint per group commit, an inclusion proof per answer) against the same build
+ * started with ACTORCHAIN_BENCH_WITHOUT_TREE=1 (no tree, no checkpoint, no receipt), or
+ * against the build given as ACTORCHAIN_BASELINE_CLI (one from before them): the WAT echo
+ * actor, in memory and with `--fsync always`, alternating within each round. Goal: >= 0.95x.
  *
- *   ACTORCHAIN_BASELINE_CLI=<other build>/dist/src/cli/main.js node dist/bench/receipts.js [seconds] [rounds] [connections]
+ *   [ACTORCHAIN_BASELINE_CLI=<other build>/dist/src/cli/main.js] node dist/bench/receipts.js [seconds] [rounds] [connections]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,10 @@ import { load, startRuntime } from './servers.js';
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 3);
 const connections = Number(process.argv[4] ?? 32);
-const BASELINE = process.env.ACTORCHAIN_BASELINE_CLI;
-if (BASELINE === undefined) {
-  console.log('= receipts: skipped (set ACTORCHAIN_BASELINE_CLI to a build from before receipts)');
-  process.exit(0);
-}
 const CURRENT = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const BASELINE = process.env.ACTORCHAIN_BASELINE_CLI ?? CURRENT;
+const BASELINE_ENV = process.env.ACTORCHAIN_BASELINE_CLI === undefined ? { ACTORCHAIN_BENCH_WITHOUT_TREE: '1' } : {};
+console.log(`baseline: ${process.env.ACTORCHAIN_BASELINE_CLI ?? 'this build without its tree (ACTORCHAIN_BENCH_WITHOUT_TREE=1)'}`);
 const echo = await buildFixture('echo');
 const scratch = mkdtempSync(path.join(tmpdir(), 'actorchain-bench-receipts-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
@@ -34,7 +33,8 @@ for (let round = 0; round < rounds; round++) {
   for (const storage of ['in-memory', 'fsync always'] as const) {
     for (const [name, cli] of [['receipts', CURRENT], ['baseline', BASELINE]] as const) {
       const args = storage === 'in-memory' ? ['--in-memory'] : ['--data-dir', path.join(scratch, String(dirs++)), '--fsync', 'always'];
-      const server = await startRuntime(echo, args, cli);
+      const server = await startRuntime(echo, args, cli, name === 'baseline' ? BASELINE_ENV : {});
+      await load(server.url, BODY, 1, connections); // warm-up: JIT, first worker calls
       const result = await load(server.url, BODY, seconds, connections).finally(() => server.stop());
       const key = `${storage} ${name}`;
       const row = results.get(key) ?? { rps: [], p99: [] };

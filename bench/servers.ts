@@ -21,9 +21,9 @@ export interface Server {
 }
 
 /** Spawn a server and wait for the stdout line `listening` matches. */
-async function spawnServer(args: readonly string[], listening: (line: string) => string | undefined): Promise<Server> {
+async function spawnServer(args: readonly string[], listening: (line: string) => string | undefined, env?: NodeJS.ProcessEnv): Promise<Server> {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: env ?? process.env });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   // The runtime logs at its default level, as a user runs it; the log is read (and dropped) as it comes.
   const lines = createInterface({ input: child.stdout });
@@ -44,12 +44,16 @@ async function spawnServer(args: readonly string[], listening: (line: string) =>
   };
 }
 
-/** `actorchain run <component> --listen 127.0.0.1:0 ...args` (of another build with `cli`). */
-export function startRuntime(component: string, args: readonly string[], cli = CLI): Promise<Server> {
-  return spawnServer([cli, 'run', component, '--listen', '127.0.0.1:0', ...args], (line) => {
-    const address = /"address":"([^"]+)"/.exec(line)?.[1];
-    return address && line.includes('actorchain listening') ? `${address}/` : undefined;
-  });
+/** `actorchain run <component> --listen 127.0.0.1:0 ...args` (of another build with `cli`; with more `env`). */
+export function startRuntime(component: string, args: readonly string[], cli = CLI, env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  return spawnServer(
+    [cli, 'run', component, '--listen', '127.0.0.1:0', ...args],
+    (line) => {
+      const address = /"address":"([^"]+)"/.exec(line)?.[1];
+      return address && line.includes('actorchain listening') ? `${address}/` : undefined;
+    },
+    { ...process.env, ...env },
+  );
 }
 
 export function startBareExpress(): Promise<Server> {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { defaultOrigin, Notary } from '../src/chain/notary.js';
+import { defaultOrigin, Notary, receiptJson } from '../src/chain/notary.js';
 import { openCheckpoint, signCheckpoint } from '../src/tlog/checkpoint.js';
 import { generateIdentity, verifierKey } from '../src/tlog/keys.js';
-import { leafHash, MerkleTree, verifyInclusion } from '../src/tlog/merkle.js';
+import { leafHash, MerkleTree, nodeHash, verifyInclusion } from '../src/tlog/merkle.js';
 
 test("the notary's fast signed checkpoint is byte for byte signCheckpoint's, and its receipts prove inclusion", () => {
   const identity = generateIdentity();
@@ -19,5 +20,18 @@ test("the notary's fast signed checkpoint is byte for byte signCheckpoint's, and
     const receipt = notary.receipt(size - 1, 'unused', size);
     const proof = receipt.proof.map((node) => Buffer.from(node, 'base64'));
     assert.ok(verifyInclusion(tree.leaf(size - 1), size - 1, size, proof, root));
+    // The JSON the notary writes by hand for an answer is JSON.stringify's, byte for byte.
+    assert.equal(receiptJson(receipt), JSON.stringify(receipt));
+    assert.deepEqual(JSON.parse(receiptJson(receipt)), { ...receipt });
   }
+});
+
+test('leaf and node hashes are RFC 6962 SHA-256 whichever way the bytes are given', () => {
+  for (const text of ['', 'entry', '{"é":"\u2028 ☃ 𝄞"}']) {
+    const expected = createHash('sha256').update(Buffer.concat([Buffer.of(0), Buffer.from(text, 'utf8')])).digest();
+    assert.deepEqual(leafHash(text), expected);
+    assert.deepEqual(leafHash(Buffer.from(text, 'utf8')), expected);
+  }
+  const [left, right] = [leafHash('a'), leafHash('b')];
+  assert.deepEqual(nodeHash(left, right), createHash('sha256').update(Buffer.concat([Buffer.of(1), left, right])).digest());
 });

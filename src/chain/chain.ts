@@ -67,6 +67,11 @@ export interface ChainOptions {
   onClose?: () => Promise<void>;
   /** Makes the notary that signs for this chain, from its tree. */
   notary?: (tree: MerkleTree) => Notary;
+  /**
+   * Keep no tree (no leaf hashes, no nodes): only the baseline that bench/receipts.ts measures
+   * the tree and receipts against (ACTORCHAIN_BENCH_WITHOUT_TREE). A runtime always keeps one.
+   */
+  withoutTree?: boolean;
 }
 
 /**
@@ -90,6 +95,7 @@ export class Chain {
   #waitsEnded = false;
   /** The RFC 6962 tree of the entries (durable or not yet): leaf i is entry i. */
   readonly tree: MerkleTree;
+  readonly #withoutTree: boolean;
   readonly #onDurable: (length: number) => void;
   readonly #onClose: () => Promise<void>;
   /** Who signs this chain's checkpoints; none for a mirror's copy (it serves its primary's). */
@@ -104,13 +110,14 @@ export class Chain {
     store: ChainStore,
     state?: CommittedState,
     keys = new Map<string, number>(),
-    { tree, onDurable, onClose, notary }: ChainOptions = {},
+    { tree, onDurable, onClose, notary, withoutTree = false }: ChainOptions = {},
   ) {
     this.#store = store;
     this.#keys = keys;
     this.#state = state;
     this.tree = tree ?? new MerkleTree();
-    if (this.tree.size !== store.length) throw new Error(`a tree of ${this.tree.size} leaves for a chain of ${store.length} entries`);
+    this.#withoutTree = withoutTree;
+    if (!withoutTree && this.tree.size !== store.length) throw new Error(`a tree of ${this.tree.size} leaves for a chain of ${store.length} entries`);
     this.#onDurable = onDurable ?? (() => {});
     this.#onClose = onClose ?? (() => Promise.resolve());
     this.notary = notary?.(this.tree);
@@ -343,7 +350,7 @@ export class Chain {
   /** Append to the store and to the tree, which holds every appended entry's leaf at once. */
   #append(entries: readonly SealedEntry[]): Promise<void> {
     const appended = this.#store.append(entries);
-    for (const { text } of entries) this.tree.append(leafHash(text));
+    if (!this.#withoutTree) for (const { text } of entries) this.tree.append(leafHash(text));
     return appended;
   }
 

@@ -36,6 +36,16 @@ export interface SignedCheckpoint {
   root: Buffer;
   /** The whole signed note. */
   note: string;
+  /** The note as a JSON string, made once for every receipt that carries it. */
+  noteJson: string;
+}
+
+/** A receipt's JSON text, as the notary wrote it (JSON.stringify does not see symbol keys). */
+const RECEIPT_JSON = Symbol('receipt JSON');
+
+/** The JSON text of a receipt: the one the notary made with it, or JSON.stringify's (the same text). */
+export function receiptJson(receipt: Receipt): string {
+  return (receipt as Receipt & { [RECEIPT_JSON]?: string })[RECEIPT_JSON] ?? JSON.stringify(receipt);
 }
 
 export class Notary {
@@ -84,14 +94,18 @@ export class Notary {
     const body = checkpointBody(this.origin, size, root);
     const signature = sign(null, Buffer.from(body), this.identity.privateKey);
     const note = `${body}\n${this.#linePrefix}${Buffer.concat([this.#keyId, signature]).toString('base64')}\n`;
-    const signed = { size, root, note };
+    const signed = { size, root, note, noteJson: JSON.stringify(note) };
     if (size >= (this.#latest?.size ?? 0)) this.#latest = signed;
     return signed;
   }
 
   /** A receipt for the entry at `index` (named `hash`) in the tree of `size` leaves. */
   receipt(index: number, hash: string, size: number): Receipt {
-    const { note } = this.checkpoint(size);
-    return { index, hash, checkpoint: note, proof: this.#tree.inclusionProof(index, size).map((node) => node.toString('base64')) };
+    const { note, noteJson } = this.checkpoint(size);
+    const proof = this.#tree.inclusionProof(index, size).map((node) => node.toString('base64'));
+    // Written here rather than by JSON.stringify at every answer: the note is escaped once per
+    // checkpoint, and a hex hash and base64 strings need no escaping.
+    const json = `{"index":${index},"hash":"${hash}","checkpoint":${noteJson},"proof":[${proof.length === 0 ? '' : `"${proof.join('","')}"`}]}`;
+    return Object.defineProperty({ index, hash, checkpoint: note, proof }, RECEIPT_JSON, { value: json });
   }
 }

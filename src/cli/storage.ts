@@ -117,6 +117,13 @@ export interface OpenChainHooks {
   copy?: boolean;
 }
 
+/**
+ * Benchmarks only: bench/receipts.ts starts the runtime with ACTORCHAIN_BENCH_WITHOUT_TREE=1 to
+ * measure, in the same run, what POST / costs without the tree, checkpoints and receipts. Not
+ * an option a runtime is meant to run with: such a chain serves no checkpoint and no proof.
+ */
+const WITHOUT_TREE = process.env.ACTORCHAIN_BENCH_WITHOUT_TREE === '1';
+
 /** Open (recovering it if need be) the chain the runtime will append to. */
 export async function openChain(
   config: StorageConfig,
@@ -128,6 +135,7 @@ export async function openChain(
     log.info({ store: 'memory' }, 'chain kept in memory: nothing is written, the history ends with the process');
     const { identity, origin } = await chainIdentity(config, undefined);
     log.info({ origin, key: verifierKey(origin, identity.publicKeyBytes) }, 'checkpoints signed with a key for this run only');
+    if (WITHOUT_TREE) return { chain: new Chain(new MemoryStore(), undefined, undefined, { withoutTree: true }), failed: new Promise(() => {}) };
     return { chain: new Chain(new MemoryStore(), undefined, undefined, { notary: (tree) => new Notary(identity, origin, tree) }), failed: new Promise(() => {}) };
   }
   const progress = new Progress('checking chain.ndjson', 'bytes');
@@ -154,6 +162,10 @@ export async function openChain(
   try {
     const [genesis] = store.length > 0 ? await store.read(0, 1) : [];
     const genesisKey = genesis === undefined ? undefined : (JSON.parse(genesis) as { data: GenesisData }).data.key;
+    if (WITHOUT_TREE) {
+      log.warn('ACTORCHAIN_BENCH_WITHOUT_TREE: no tree, no checkpoints, no receipts (a benchmark baseline)');
+      return { chain: new Chain(store, state, keys, { withoutTree: true }), failed: store.failed };
+    }
     const signer = copy ? undefined : await chainIdentity(config, genesisKey);
     if (signer?.created) log.info({ file: path.join(config.dataDir, IDENTITY_FILE) }, 'created the runtime identity key');
     const treeFile = await TreeFile.open(config.dataDir, store.length, (from, to) => store.read(from, to), (message) => log.warn(message));

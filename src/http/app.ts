@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { Logger } from 'pino';
 import type { Applied, Submitted } from '../actor/actor.js';
 import type { Chain } from '../chain/chain.js';
+import { receiptJson } from '../chain/notary.js';
 import { ActorchainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import { canonicalOfParsed, HASH_PATTERN, isCanonicalJsonBytes } from '../json/canonical.js';
 import { findDuplicateKey } from '../json/duplicate-keys.js';
@@ -172,7 +173,7 @@ function sendJsonText(res: Response, members: Record<string, string>): void {
  * cached, and Express would hash every body for it) and no content-type lookup.
  */
 function sendApplied(res: Response, { head, message, state, receipt }: Applied): void {
-  const tail = receipt === undefined ? '' : `,"receipt":${JSON.stringify(receipt)}`;
+  const tail = receipt === undefined ? '' : `,"receipt":${receiptJson(receipt)}`;
   const body = Buffer.from(`{"head":"${head}","message":"${message}","state":${state.canonical}${tail}}`);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', body.length);
