@@ -3,7 +3,7 @@
  * baseline in the same run, then their result lines (those starting with "= ") together.
  * A few minutes in all; not part of `npm test`.
  *
- *   node dist/bench/run.js [http|breakdown|restart|chain|big-state|durable|compact ...]
+ *   node dist/bench/run.js [http|breakdown|restart|respawn|chain|big-state|durable|merkle|compact|receipts ...]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +13,13 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
   http: { script: 'http.js', args: ['5', '2', '32'], question: 'POST / throughput and p99 against bare Express' },
   breakdown: { script: 'breakdown.js', args: ['2000'], question: "one message's cost, stage by stage" },
   restart: { script: 'restart.js', args: ['50'], question: 'time to serve again after a fault' },
+  respawn: { script: 'respawn-http.js', args: ['15'], question: '--timeout expiry to the next 200, through HTTP' },
   chain: { script: 'chain-verify.js', args: ['300000', '1000000'], question: 'reopen, start-up and verify of 300k and 1M entries' },
   'big-state': { script: 'big-state.js', args: ['200'], question: "the runtime's own work with a 128 KB state" },
   durable: { script: 'durable-throughput.js', args: ['3', '32', '1'], question: '--fsync always against --in-memory' },
   merkle: { script: 'merkle-proofs.js', args: ['1000000', '2000'], question: 'RFC 6962 tree: appends, proofs and reload at 1M leaves' },
   compact: { script: 'compact.js', args: ['2000'], question: 'disk bytes, reads, reopen and appends of a compacted data dir (2,000 messages, not 10,000)' },
-  receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with receipts against a build before them (ACTORCHAIN_BASELINE_CLI)' },
+  receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with the tree and receipts against this build without them' },
 };
 
 const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(BENCHMARKS);

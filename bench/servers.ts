@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const BARE_EXPRESS = fileURLToPath(new URL('./bare-express.js', import.meta.url));
+const FSYNC_FLOOR = fileURLToPath(new URL('./fsync-floor.js', import.meta.url));
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
 export interface Server {
@@ -58,6 +59,11 @@ export function startRuntime(component: string, args: readonly string[], cli = C
 
 export function startBareExpress(): Promise<Server> {
   return spawnServer([BARE_EXPRESS], (line) => /^listening (\S+)$/.exec(line)?.[1]);
+}
+
+/** Express that answers each body after the group-committed fdatasync that covers its line in `file`. */
+export function startFsyncFloor(file: string): Promise<Server> {
+  return spawnServer([FSYNC_FLOOR, file], (line) => /^listening (\S+)$/.exec(line)?.[1]);
 }
 
 export interface LoadResult {
