@@ -125,6 +125,16 @@ export class MerkleTree {
 
   /** The RFC 6962 audit path of leaf index in the tree of size leaves, leaf side first. */
   inclusionProof(index: number, size: number = this.size): Buffer[] {
+    return this.inclusionPath(index, size).map((hash) => Buffer.from(hash));
+  }
+
+  /** inclusionProof's hashes in base64, read where they lie (no copy per hash): what a receipt carries. */
+  inclusionProofBase64(index: number, size: number = this.size): string[] {
+    return this.inclusionPath(index, size).map((hash) => (hash as Buffer).toString('base64'));
+  }
+
+  /** The audit path as views into the tree's buffer (or fresh hashes for incomplete subtrees). */
+  private inclusionPath(index: number, size: number): Uint8Array[] {
     checkRange(
       Number.isSafeInteger(index) && Number.isSafeInteger(size) && 0 <= index && index < size && size <= this.size,
       `an inclusion proof of leaf ${index} in a tree of size ${size} (the tree has ${this.size})`,
@@ -142,7 +152,7 @@ export class MerkleTree {
         lo += k;
       }
     }
-    return proof.reverse().map((hash) => Buffer.from(hash));
+    return proof.reverse();
   }
 
   /** The RFC 6962 consistency proof from the tree of oldSize leaves to that of size (empty when oldSize is 0 or size). */
