@@ -54,6 +54,11 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   return oneShot ? oneShot('sha256', scratch, 'buffer') : crypto.createHash('sha256').update(scratch).digest();
 }
 
+/** 32 bytes from `from` at `at` to `to` at `into`: a loop, cheaper than a view and set() for so few. */
+function copyHash(from: Uint8Array, at: number, to: Uint8Array, into: number): void {
+  for (let i = 0; i < HASH_BYTES; i++) to[into + i] = from[at + i]!;
+}
+
 /** The root of the empty tree, SHA-256 of nothing. */
 export const EMPTY_ROOT: Buffer = crypto.createHash('sha256').digest();
 
@@ -71,9 +76,29 @@ export function storedHashesLength(size: number): number {
 
 /** Bits set in n (n may pass 2^31: no bitwise operators). */
 function popcount(n: number): number {
+  if (n <= 0xffffffff) {
+    // The usual case (fewer than 2^32 leaves), with 32-bit operations.
+    let v = n >>> 0;
+    v -= (v >>> 1) & 0x55555555;
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  }
   let ones = 0;
   for (let rest = n; rest > 0; rest = Math.floor(rest / 2)) ones += rest % 2;
   return ones;
+}
+
+/** The largest power of two <= n (n >= 1). */
+function powerOfTwoAtMost(n: number): number {
+  if (n <= 0xffffffff) return 2 ** (31 - Math.clz32(n));
+  let k = 1;
+  while (k * 2 <= n) k *= 2;
+  return k;
+}
+
+/** log2 of a power of two. */
+function log2(powerOfTwo: number): number {
+  return powerOfTwo <= 0xffffffff ? 31 - Math.clz32(powerOfTwo) : Math.round(Math.log2(powerOfTwo));
 }
 
 /**
@@ -103,7 +128,10 @@ export class MerkleTree {
     // is the hash just written, and whose left child is the same height's subtree before it.
     for (let height = 1, n = index; n % 2 === 1; height++, n = (n - 1) / 2) {
       const leftLast = index - 2 ** (height - 1);
-      const parent = nodeHash(this.node(height - 1, leftLast), this.at(this.count - 1));
+      // Children copied by offset into the node's input: no view made per child.
+      copyHash(this.hashes, (2 * leftLast - popcount(leftLast) + height - 1) * HASH_BYTES, scratch, 1);
+      copyHash(this.hashes, (this.count - 1) * HASH_BYTES, scratch, 1 + HASH_BYTES);
+      const parent = oneShot ? oneShot('sha256', scratch, 'buffer') : crypto.createHash('sha256').update(scratch).digest();
       this.hashes.set(parent, this.count * HASH_BYTES);
       this.count++;
     }
@@ -232,12 +260,14 @@ export class MerkleTree {
    * folded from the right.
    */
   private rangeHash(lo: number, hi: number): Uint8Array {
+    // The complete subtrees are the bits of hi - lo, largest first; one bit is one stored hash.
+    const first = powerOfTwoAtMost(hi - lo);
+    if (first === hi - lo) return this.node(log2(first), hi - 1);
     const parts: Uint8Array[] = [];
     for (let start = lo; start < hi; ) {
-      let height = 0;
-      while (2 ** (height + 1) <= hi - start) height++;
-      parts.push(this.node(height, start + 2 ** height - 1));
-      start += 2 ** height;
+      const size = powerOfTwoAtMost(hi - start);
+      parts.push(this.node(log2(size), start + size - 1));
+      start += size;
     }
     let hash = parts[parts.length - 1]!;
     for (let i = parts.length - 2; i >= 0; i--) hash = nodeHash(parts[i]!, hash);
@@ -336,9 +366,7 @@ export function verifyConsistency(
 }
 
 function largestPowerOfTwoBelow(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
+  return n <= 1 ? 1 : powerOfTwoAtMost(n - 1);
 }
 
 function isPowerOfTwo(n: number): boolean {
