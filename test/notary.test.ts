@@ -35,3 +35,22 @@ test('leaf and node hashes are RFC 6962 SHA-256 whichever way the bytes are give
   const [left, right] = [leafHash('a'), leafHash('b')];
   assert.deepEqual(nodeHash(left, right), createHash('sha256').update(Buffer.concat([Buffer.of(1), left, right])).digest());
 });
+
+test("a checkpoint prepared on the thread pool is the one signed in place, byte for byte, and receipts carry it", async () => {
+  const identity = generateIdentity();
+  const tree = new MerkleTree();
+  for (let i = 0; i < 12; i++) tree.append(leafHash(`entry ${i}`));
+  const origin = defaultOrigin(identity);
+  const notary = new Notary(identity, origin, tree);
+  notary.prepare(10);
+  notary.prepare(12);
+  notary.prepare(13); // beyond the tree: ignored
+  for (const size of [10, 12]) {
+    const receipt = await notary.receiptSoon(size - 1, 'unused', size);
+    assert.equal(receipt.checkpoint, signCheckpoint({ origin, size, rootHash: tree.root(size) }, identity.privateKey));
+    assert.equal(notary.checkpoint(size).note, receipt.checkpoint);
+    assert.ok(verifyInclusion(tree.leaf(size - 1), size - 1, size, receipt.proof.map((node) => Buffer.from(node, 'base64')), tree.root(size)));
+  }
+  // A smaller, durable size asked after a larger one was prepared is signed for that size.
+  assert.equal(openCheckpoint(notary.checkpoint(5).note, verifierKey(origin, identity.publicKeyBytes)).checkpoint.size, 5);
+});

@@ -220,7 +220,7 @@ export class Actor {
     const notary = this.chain.notary;
     if (notary === undefined) return undefined;
     await notary.endOfTurn();
-    return notary.receipt(position, hash, this.chain.durable.length);
+    return notary.receiptSoon(position, hash, this.chain.durable.length);
   }
 
   readonly #committedState = () => this.chain.state.canonical;

@@ -149,6 +149,8 @@ export class FileStore implements ChainStore {
     return this.#index.memoryBytes;
   }
 
+  onGroupWrite?: (lengthAfter: number) => void;
+
   append(entries: readonly SealedEntry[]): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new ActorchainError('ACTOR_UNAVAILABLE', 'the chain is closed'));
@@ -293,6 +295,7 @@ export class FileStore implements ChainStore {
         const batch = this.#queue;
         this.#queue = [];
         const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((g) => g.bytes));
+        this.onGroupWrite?.(this.#durableCount + batch.reduce((sum, g) => sum + g.entries, 0));
         try {
           await this.#writeFully(bytes);
           if (this.#fsync === 'always') {

@@ -21,6 +21,11 @@ export interface ChainStore {
    * each entry as its line in chain.ndjson, newline included), but always gives one entry.
    */
   read(from: number, to: number, maxBytes?: number): Promise<string[]>;
+  /**
+   * Told, as a group write starts, how many entries the store will hold once it is durable:
+   * the notary signs that tree's checkpoint while the write and its fdatasync run.
+   */
+  onGroupWrite?: (lengthAfter: number) => void;
   /** An upgrade was appended: the chain now runs this component (a data dir's checkpoint says so). */
   componentChanged?(componentHash: string): void;
   close(): Promise<void>;
