@@ -117,10 +117,14 @@ export interface OpenChainHooks {
   copy?: boolean;
 }
 
-/** Open (recovering it if need be) the chain the runtime will append to. */
+/**
+ * Open (recovering it if need be) the chain the runtime will append to. `componentHash`: the
+ * component the chain must be running (CHAIN_COMPONENT_MISMATCH otherwise), or undefined for
+ * a mirror's copy, which its replay checks against the components the chain names.
+ */
 export async function openChain(
   config: StorageConfig,
-  componentHash: string,
+  componentHash: string | undefined,
   log: Logger,
   { onSync, onSends, copy = false }: OpenChainHooks = {},
 ): Promise<OpenedChain> {
