@@ -216,7 +216,8 @@ export async function dev(config: DevConfig): Promise<void> {
         return;
       }
       watched = built.inputs.length > 0 ? built.inputs : watched;
-      const component = await loadComponent(built.outPath, { maxMemoryMiB: 256 });
+      // While a version serves, the new one is transpiled beside it, not in its way.
+      const component = await loadComponent(built.outPath, { maxMemoryMiB: 256, offThread: serving !== undefined });
       if (serving?.component.hash === component.hash) return void log.info('no change to the component');
       log.info({ ms: Math.round(performance.now() - started) }, `built ${displayPath(built.outPath)}`);
       if (serving) {

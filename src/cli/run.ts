@@ -410,7 +410,7 @@ export async function run(config: RunConfig): Promise<void> {
     submit: (canonical: string, key?: string, sender?: string) => upgradingActor.submit(canonical, key, sender),
     // Checked as run checks a component (world, exports), then applied between two messages.
     upgrade: async (bytes: Buffer) => {
-      const next = await loadComponentBytes(bytes, 'upgrade.wasm', { maxMemoryMiB: config.maxMemoryMiB });
+      const next = await loadComponentBytes(bytes, 'upgrade.wasm', { maxMemoryMiB: config.maxMemoryMiB, offThread: true });
       return upgradingActor.upgradeLive(next, () => kept.keepBytes(next.hash, bytes));
     },
   };
