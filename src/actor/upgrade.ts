@@ -41,6 +41,11 @@ export function upgradeRefusal(verdict: Exclude<Verdict, { verdict: 'committable
     }
     case 'state-not-json':
       return new ActorchainError('UPGRADE_MIGRATE_FAILED', `migrate of the component ${hash} returned a state that is not JSON; ${nothing}`);
+    case 'send-in-migrate':
+      return new ActorchainError(
+        'UPGRADE_MIGRATE_FAILED',
+        `migrate of the component ${hash} called send (to ${verdict.to}), and an upgrade sends nothing; ${nothing}. Send from handle instead`,
+      );
     case 'fault':
       return new ActorchainError(
         'UPGRADE_MIGRATE_FAILED',

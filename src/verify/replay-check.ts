@@ -104,6 +104,8 @@ function describe(verdict: Exclude<Verdict, { verdict: 'committable' }>): string
       return `${verdict.fn} returns a state that is not JSON${verdict.text === null ? ' (not UTF-8)' : `: ${shorten(verdict.text)}`}`;
     case 'send-not-json':
       return `handle sends to ${verdict.to} a message that is not JSON`;
+    case 'send-in-migrate':
+      return `migrate calls send (to ${verdict.to}), which an upgrade does not allow`;
     case 'state-too-large':
     case 'send-not-allowed':
       return verdict.verdict; // never: no limit and no send policy are given
