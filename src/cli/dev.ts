@@ -22,7 +22,7 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Actor } from '../actor/actor.js';
-import { upgradeDataDir } from '../actor/upgrade.js';
+import { recentTraffic, upgradeDataDir } from '../actor/upgrade.js';
 import { buildActor } from '../build/build-actor.js';
 import { displayPath } from '../build/display-path.js';
 import { KeptComponents } from '../chain/components-dir.js';
@@ -217,7 +217,8 @@ export async function dev(config: DevConfig): Promise<void> {
       }
       watched = built.inputs.length > 0 ? built.inputs : watched;
       // While a version serves, the new one is transpiled beside it, not in its way.
-      const component = await loadComponent(built.outPath, { maxMemoryMiB: 256, offThread: serving !== undefined });
+      const warmWith = serving === undefined ? undefined : await recentTraffic(serving.actor.chain);
+      const component = await loadComponent(built.outPath, { maxMemoryMiB: 256, offThread: serving !== undefined, warmWith });
       if (serving?.component.hash === component.hash) return void log.info('no change to the component');
       log.info({ ms: Math.round(performance.now() - started) }, `built ${displayPath(built.outPath)}`);
       if (serving) {

@@ -49,6 +49,17 @@ export interface LoadOptions {
   maxMemoryMiB: number;
   /** Hash, transpile and compile in a worker thread, leaving this one free: a runtime that serves while it loads (a live upgrade). */
   offThread?: boolean;
+  /**
+   * With offThread: what to warm the component's code with before it is handed back (see
+   * worker/load-worker.ts): the state it will take over and messages like those it will get.
+   */
+  warmWith?: WarmInputs;
+}
+
+/** Canonical JSON texts: a chain's current state and some of its recent messages. */
+export interface WarmInputs {
+  state: string;
+  messages: string[];
 }
 
 export const startsWithWasm = (bytes: Uint8Array) => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
@@ -66,6 +77,7 @@ export interface LoadWorkerData {
   bytes: Uint8Array;
   file: string;
   maxMemoryMiB: number;
+  warmWith: WarmInputs | undefined;
 }
 export type LoadWorkerResult =
   | { kind: 'loaded'; component: LoadedComponent }
@@ -76,8 +88,8 @@ export type LoadWorkerResult =
 /** How long a load off the thread waits for the component's code to be warmed before it goes on without. */
 const WARM_WAIT_MS = 2000;
 
-async function loadOffThread(bytes: Uint8Array, file: string, maxMemoryMiB: number): Promise<LoadedComponent> {
-  const data: LoadWorkerData = { bytes, file, maxMemoryMiB };
+async function loadOffThread(bytes: Uint8Array, file: string, maxMemoryMiB: number, warmWith: WarmInputs | undefined): Promise<LoadedComponent> {
+  const data: LoadWorkerData = { bytes, file, maxMemoryMiB, warmWith };
   const worker = new Worker(new URL('../../worker/load-worker.js', import.meta.url), { workerData: data });
   let loaded: LoadedComponent | undefined;
   return new Promise<LoadedComponent>((resolve, reject) => {
@@ -110,7 +122,7 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
 
 /** loadComponent for bytes already read (or fetched); `file` names them in messages. */
 export async function loadComponentBytes(bytes: Uint8Array, file: string, options: LoadOptions): Promise<LoadedComponent> {
-  if (options.offThread) return loadOffThread(bytes, file, options.maxMemoryMiB);
+  if (options.offThread) return loadOffThread(bytes, file, options.maxMemoryMiB, options.warmWith);
   const name = path.basename(file);
   if (/\.(m?[jt]s|[cm]ts)$/.test(file) && !startsWithWasm(bytes)) {
     const out = file.replace(/\.[^.]+$/, '.wasm');
