@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
+import { buildFixture } from '../fixtures/build.js';
 import { BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
 import { makeChain, NOWHERE, readLines, tempDir } from './support/chain-file.js';
 import { runCli, sha256, startRuntime } from './support/runtime.js';
@@ -109,4 +110,14 @@ test('bad input is a coded error: an unreadable source, a file that is not a com
 
   const last = await runCli(['replay-check', c.counter, dir, '--last', '0']);
   assert.match(last.stderr, /actorchain: INVALID_OPTION: --last must be an integer from 1/);
+});
+
+test('a new component that never returns on a recorded message is stopped after --timeout, the message named', async (t) => {
+  const [echo, faults] = await Promise.all([buildFixture('echo'), buildFixture('faults')]);
+  const dataDir = tempDir(t);
+  // echo records any object; faults loops for ever in handle on this one.
+  await makeChain(t, echo, dataDir, [{ n: 1 }, { fault: 'handle:spin' }]);
+  const stuck = await runCli(['replay-check', faults, dataDir, '--timeout', '300']);
+  assert.equal(stuck.code, 1);
+  assert.match(stuck.stderr, /actorchain: COMPONENT_TIMEOUT: the new component made no progress for 300 ms \(--timeout\) on the message at position 4; it was stopped/);
 });

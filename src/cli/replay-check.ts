@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
-import { instanceSpec, loadComponent } from '../component/load.js';
+import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { replayCheck, type ReplayCheckReport } from '../verify/replay-check.js';
+import type { ReplayCheckReport } from '../verify/replay-check.js';
+import { runReplayCheck } from '../verify/run-replay-check.js';
 import { isUrl } from '../verify/source.js';
-import { integerOption, OptionChecker, readTokenOption, useReadToken } from './options.js';
+import { integerOption, MAX_TIMER_MS, OptionChecker, readTokenOption, useReadToken } from './options.js';
 import { Progress } from './progress.js';
 
 interface ReplayCheckRawOptions {
   last?: string;
   json?: boolean;
   maxMemory: string;
+  timeout: string;
   token?: string;
 }
 
@@ -38,16 +40,18 @@ export function registerReplayCheck(program: Command): void {
     .option('--last <N>', 'run only the last N messages')
     .option('--json', 'print the report as JSON')
     .option('--max-memory <MiB>', "bound on the component's linear memory", '256')
+    .option('--timeout <ms>', 'how long the new component may run one message (or the source give nothing) before it is stopped', '5000')
     .addOption(readTokenOption())
     .action(async (componentFile: string, source: string, raw: ReplayCheckRawOptions) => {
       useReadToken(raw.token);
       const o = new OptionChecker();
       const last = raw.last === undefined ? undefined : o.check(() => integerOption('--last', raw.last!, 1));
       const maxMemoryMiB = o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536));
+      const timeoutMs = o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS));
       o.done();
       const component = await loadComponent(componentFile, { maxMemoryMiB });
       const progress = new Progress('replay-check', isUrl(source) ? 'entries' : 'bytes');
-      const report = await replayCheck(instanceSpec(component), component.hash, source, { last, onProgress: progress.update }).finally(() => progress.done());
+      const report = await runReplayCheck(component, source, { last, timeoutMs, maxMemoryMiB, onProgress: progress.update }).finally(() => progress.done());
       process.stdout.write(raw.json ? `${JSON.stringify(report, null, 2)}\n` : humanReport(report));
       if (report.differences.length > 0) {
         const first = report.differences[0]!;

@@ -25,6 +25,7 @@ import { runMessage, runMigrate, type Verdict } from '../actor/transition.js';
 import type { ActorInstance, InstanceSpec } from '../component/calls.js';
 import { instantiateActor } from '../component/instance.js';
 import { Prompter } from '../component/journal.js';
+import type { ErrorCode } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import { openSource } from './source.js';
 
@@ -73,7 +74,23 @@ export interface ReplayCheckOptions {
   /** Run only the last this many message entries. */
   last?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Hears when the new component starts running a message (at its position), and when it is done. */
+  onStep?: (position: number, running: boolean) => void;
 }
+
+/** What run-replay-check.ts hands worker/replay-check-worker.ts, and hears back. */
+export interface ReplayCheckWorkerData {
+  spec: InstanceSpec;
+  hash: string;
+  source: string;
+  last: number | undefined;
+  /** As in VerifyWorkerData (protocol.ts): [0] bumped at every step, [1] the position, [2] 1 while running it. */
+  heartbeat: Int32Array;
+}
+export type ReplayCheckEvent =
+  | { kind: 'progress'; done: number; total: number }
+  | { kind: 'done'; report: ReplayCheckReport }
+  | { kind: 'failed'; code: ErrorCode; message: string };
 
 /** One recorded message, with the states around it. */
 interface RecordedMessage {
@@ -201,7 +218,9 @@ export async function replayCheck(spec: InstanceSpec, hash: string, source: stri
   const run = async (recorded: RecordedMessage) => {
     from ??= recorded.message.position;
     checked += 1;
+    options.onStep?.(recorded.message.position, true);
     const difference = await code.check(recorded, hash);
+    options.onStep?.(recorded.message.position, false);
     if (difference) differences.push(difference);
   };
 
