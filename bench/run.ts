@@ -3,7 +3,7 @@
  * baseline in the same run, then their result lines (those starting with "= ") together.
  * A few minutes in all; not part of `npm test`.
  *
- *   node dist/bench/run.js [http|breakdown|restart|respawn|chain|big-state|durable|merkle|compact|receipts ...]
+ *   node dist/bench/run.js [http|breakdown|restart|respawn|chain|big-state|durable|merkle|compact|upgrade|receipts ...]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
   durable: { script: 'durable-throughput.js', args: ['3', '32', '1'], question: '--fsync always against --in-memory' },
   merkle: { script: 'merkle-proofs.js', args: ['1000000', '2000'], question: 'RFC 6962 tree: appends, proofs and reload at 1M leaves' },
   compact: { script: 'compact.js', args: ['2000'], question: 'disk bytes, reads, reopen and appends of a compacted data dir (2,000 messages, not 10,000)' },
+  upgrade: { script: 'upgrade-pause.js', args: ['4', '2', '32'], question: 'the pause a live POST /upgrade adds to requests under 32 connections (goal <= 50 ms)' },
   receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with the tree and receipts against this build without them' },
 };
 

@@ -93,7 +93,14 @@ export const ERROR_CODES = {
     summary: "The new component's state-contract refused the state it would take over (migrated or carried over); nothing was changed.",
   },
   UPGRADE_NOT_ALLOWED: { status: 403, summary: 'POST /upgrade needs a runtime started with --token (and that token); this one has none.' },
-  UPGRADE_MIGRATE_FAILED: { status: 422, summary: "The new component's migrate trapped or returned a state that is not JSON; nothing was changed." },
+  UPGRADE_MIGRATE_FAILED: {
+    status: 422,
+    summary: "The new component's migrate trapped, returned a state that is not JSON, or called send (an upgrade sends nothing); nothing was changed.",
+  },
+  REPLAY_DIFFERS: {
+    status: 500,
+    summary: 'replay-check: the new component answers some recorded messages differently from the chain (refused, trapped, another state or other sends); the report names each by position and entry hash.',
+  },
   CHAIN_DIVERGED: {
     status: 500,
     summary: 'Replaying the chain with the component did not give what the chain records (a state, the sends, or a contract).',

@@ -1,7 +1,8 @@
 /**
  * `actorchain dev` through the real CLI: it serves a temporary copy of an actor, takes
- * messages, rebuilds on a save and serves the new code with the old messages replayed through
- * it, and keeps the last good version serving when a save does not build.
+ * messages, rebuilds on a save and upgrades the running actor to the new code (one chain, an
+ * upgrade entry, migrate honoured), prints a refused upgrade and a save that does not build
+ * while the last good version keeps serving; the chain verifies from the URL at the end.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,9 +10,9 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { BUILD_TIMEOUT_MS, fileTempDir, REPO } from './support/build.js';
-import { CLI, getJson, postJson } from './support/runtime.js';
+import { CLI, getJson, postJson, runCli } from './support/runtime.js';
 
-test('dev serves the actor, and on a save serves the new code with the history replayed through it', { timeout: BUILD_TIMEOUT_MS * 3 }, async (t) => {
+test('dev serves the actor, and on a save upgrades it to the new code, its history going on', { timeout: BUILD_TIMEOUT_MS * 3 }, async (t) => {
   const dir = fileTempDir('actorchain-dev-test-');
   const source = path.join(dir, 'actor.ts');
   copyFileSync(path.join(REPO, 'fixtures/actors/reasons.ts'), source);
@@ -46,20 +47,42 @@ test('dev serves the actor, and on a save serves the new code with the history r
   assert.equal(refused.body.error.reason, 'add must be a positive integer');
   assert.ok(logs.some((l) => l.reason === 'add must be a positive integer'), 'the refusal is printed with its reason');
 
-  // A save: add now counts ten times. The old messages go on in the new code's chain.
+  // A save: add now counts ten times. The state is carried over (no migrate), the chain goes on.
+  const original = readFileSync(source, 'utf8');
+  const tenfold = original.replace('count: state.count + msg.add }', 'count: state.count + msg.add * 10 }');
   let mark = logs.length;
-  writeFileSync(source, readFileSync(source, 'utf8').replace('count: state.count + msg.add }', 'count: state.count + msg.add * 10 }'));
-  const replayed = await logLine(/^serving /, mark);
-  assert.ok(logs.slice(mark).some((l) => /2 of 2 messages applied/.test(String(l.msg))));
-  assert.equal(replayed.url, url, 'on the same address');
-  assert.deepEqual((await getJson(`${url}/state`)).body.state, { count: 50 }, 'the history replayed through the new code');
-  assert.deepEqual((await postJson(url, { add: 1 })).body.state, { count: 60 });
-  const chain = (await getJson(`${url}/chain`)).body.entries as Array<{ data: { message?: unknown } }>;
+  writeFileSync(source, tenfold);
+  await logLine(/^upgraded to the new code/, mark);
+  assert.equal(String((await logLine(/^serving /, mark)).url), url, 'on the same address');
+  assert.deepEqual((await getJson(`${url}/state`)).body.state, { count: 5 }, 'the state carried over');
+  assert.deepEqual((await postJson(url, { add: 1 })).body.state, { count: 15 });
+  const chain = (await getJson(`${url}/chain`)).body.entries as Array<{ data: { message?: unknown; upgrade?: unknown } }>;
   assert.deepEqual(chain.filter((e) => 'message' in e.data).map((e) => e.data.message), [{ add: 2 }, { add: 3 }, { add: 1 }]);
+  assert.equal(chain.filter((e) => 'upgrade' in e.data).length, 1, 'one upgrade entry');
+
+  // A save whose state-contract refuses the state it would take over: printed with the reason, the last good version serves on.
+  const strict = tenfold.replace('return (state.count as number) >= 0 ||', "if ((state.count as number) < 100) return 'count must be at least 100';\n    return (state.count as number) >= 0 ||");
+  assert.notEqual(strict, tenfold);
+  mark = logs.length;
+  writeFileSync(source, strict);
+  const refusedUpgrade = await logLine(/^upgrade refused: /, mark);
+  assert.equal(refusedUpgrade.code, 'UPGRADE_STATE_REJECTED');
+  assert.equal(refusedUpgrade.reason, 'count must be at least 100');
+  assert.deepEqual((await postJson(url, { add: 1 })).body.state, { count: 25 });
+
+  // The same with a migrate that makes the state fit: upgraded, the state migrated.
+  mark = logs.length;
+  writeFileSync(source, `${strict}\nexport const migration = { migrate: (state: string) => JSON.stringify({ count: JSON.parse(state).count * 10 }) };\n`);
+  await logLine(/^upgraded to the new code/, mark);
+  assert.deepEqual((await getJson(`${url}/state`)).body.state, { count: 250 });
 
   // A save that does not build: printed, and the last good version keeps serving.
   mark = logs.length;
   writeFileSync(source, `${readFileSync(source, 'utf8')}\nexport const broken = (;\n`);
   await logLine(/^build failed: BUILD_SYNTAX_ERROR|^build failed: .*actor\.ts:\d+:\d+/, mark);
-  assert.deepEqual((await postJson(url, { add: 1 })).body.state, { count: 70 });
+  assert.deepEqual((await postJson(url, { add: 1 })).body.state, { count: 260 });
+
+  // One chain through every version: verify takes the components from dev by hash.
+  const verified = await runCli(['verify', url]);
+  assert.equal(verified.code, 0, verified.stderr);
 });

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { Readable } from 'node:stream';
 import { before, test } from 'node:test';
 import { BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
 import { tempDir } from './support/chain-file.js';
@@ -80,6 +82,21 @@ test('refused upgrades change nothing: no token, a state-contract that refuses t
   assert.equal(((await v3.json()) as { error: { code: string } }).error.code, 'UPGRADE_STATE_REJECTED');
   const same = await postUpgrade(runtime.url, c.counter);
   assert.equal(same.status, 409);
+  // A body over the limit (256 MiB) is read to its end (as body-parser drains it), then refused.
+  const chunk = Buffer.alloc(2 ** 20);
+  const tooLarge = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const request = http.request(`${runtime.url}/upgrade`, { method: 'POST', headers: { 'content-type': 'application/wasm', ...auth } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    request.on('error', reject);
+    Readable.from((function* () {
+      for (let i = 0; i <= 256; i++) yield chunk;
+    })()).pipe(request);
+  });
+  assert.equal(tooLarge.status, 413);
+  assert.equal(JSON.parse(tooLarge.body).error.code, 'BODY_TOO_LARGE');
   assert.deepEqual((await getJson(`${runtime.url}/head`)).body, head);
   assert.deepEqual((await postJson(runtime.url, { add: 1 }, auth)).body.state, { count: 3 }, 'the counter still runs');
 });

@@ -15,12 +15,14 @@ import { postJson, runCli, sha256, startRuntime } from './support/runtime.js';
 const dir = fileTempDir();
 const v2 = path.join(dir, 'upgrade-counter-v2.wasm');
 const v3 = path.join(dir, 'upgrade-counter-v3.wasm');
+const sends = path.join(dir, 'upgrade-counter-sends.wasm');
 let counter: string;
 before(async () => {
   counter = await buildFixture('counter');
   await buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-v2.js'), v2);
   await buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-v3.js'), v3);
-}, { timeout: BUILD_TIMEOUT_MS * 2 });
+  await buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-sends.js'), sends);
+}, { timeout: BUILD_TIMEOUT_MS * 3 });
 
 const hashOf = (file: string) => sha256(readFileSync(file));
 
@@ -38,6 +40,12 @@ test('a refused upgrade, and a dry run, leave chain.ndjson byte for byte as it w
   const dry = await runCli(['upgrade', dataDir, v2, '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr);
   assert.deepEqual(JSON.parse(dry.stdout).state, { total: 5 });
+  assert.deepEqual(readFileSync(chainFile(dataDir)), before);
+
+  // A migrate that calls send: an upgrade sends nothing.
+  const sent = await runCli(['upgrade', dataDir, sends]);
+  assert.equal(sent.code, 1);
+  assert.match(sent.stderr, /UPGRADE_MIGRATE_FAILED: migrate of the component [0-9a-f]{64} called send \(to http:\/\/127\.0\.0\.1:9\/\), and an upgrade sends nothing; nothing was changed/);
   assert.deepEqual(readFileSync(chainFile(dataDir)), before);
 
   const same = await runCli(['upgrade', dataDir, counter]);

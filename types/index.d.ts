@@ -62,3 +62,17 @@ export interface TypedActor<State, Message> {
  * `actorchain:reason ` or `actorchain:refuse `, which the runtime takes as words, not log lines).
  */
 export function defineActor<State, Message>(typed: TypedActor<State, Message>): Actor;
+
+/**
+ * The plain `Migration` for a typed `migrate`: the state the chain ends with (in the shape the
+ * version before this one kept, `From`) parsed, and the state this version takes over (`To`)
+ * stringified. Export it as `migration`:
+ *
+ *   export const migration = defineMigration<OldState, State>((old) => ({ total: old.count }));
+ *
+ * An exception thrown by `migrate` fails the upgrade (UPGRADE_MIGRATE_FAILED, with the
+ * exception's message as the "detail"), and nothing is changed; its result must pass
+ * `stateContract` (UPGRADE_STATE_REJECTED otherwise). Calls to `send` during `migrate` are
+ * refused (UPGRADE_MIGRATE_FAILED): an upgrade sends nothing.
+ */
+export function defineMigration<From, To>(migrate: (state: From) => To): Migration;

@@ -240,21 +240,22 @@ export class Actor {
   }
 
   /**
-   * A live upgrade, as one more step in the mailbox: the new component's supervisor starts at
-   * once (a standby), and between two messages (every earlier one committed) its worker runs
+   * A live upgrade, as one more step in the mailbox: the new component's supervisor is started
+   * first (a standby, ready before the step is queued), and between two messages (every earlier one committed) its worker runs
    * migrate and state-contract on the state the chain has reached; the upgrade pair is
    * committed, the actor switches to the new supervisor and the old one is closed. Messages
-   * accepted after this call are applied by the new component. A refusal changes nothing.
+   * accepted once the standby is ready are applied by the new component. A refusal changes nothing.
    * `keep` stores the component by hash before the pair is committed.
    */
   async upgradeLive(component: LoadedComponent, keep: () => Promise<void>): Promise<Applied & { upgrade: string }> {
     if (component.hash === this.#component.hash) {
       throw new ActorchainError('UPGRADE_REFUSED', `the chain already runs the component ${component.hash}; nothing was changed`);
     }
-    const standby = Actor.startSupervisor(component, this.#options, this.#logger);
-    standby.catch(() => {});
+    // Ready before it is queued, so the messages behind the upgrade wait only for the switch
+    // (migrate and the commit), not for a worker to start: until then they go to the old one.
+    const standby = await Actor.startSupervisor(component, this.#options, this.#logger);
     const upgraded = this.#mailbox.run(
-      () => standby,
+      () => Promise.resolve(standby),
       async (supervisor) => {
         try {
           return await this.#switchTo(component, supervisor, keep);

@@ -6,7 +6,7 @@
  *   init:    init ─► UTF-8? JSON? ─► state-contract ─► content {state, journal}
  *   message: message-contract ─► handle ─► UTF-8? JSON? ─► sends JSON? allowed?
  *            ─► state-contract ─► content {state, sends, journal}
- *   upgrade: migrate (or the state carried over) ─► UTF-8? JSON? ─► state-contract
+ *   upgrade: migrate (or the state carried over) ─► no sends? UTF-8? JSON? ─► state-contract
  *            ─► content {state, journal}   (on the new component's instance)
  *
  * Any other outcome is a verdict that commits nothing. The journal is what the instance's
@@ -31,6 +31,8 @@ export type Verdict =
   | { verdict: 'state-rejected'; fn: StateFunction; state: string; reason?: string }
   | { verdict: 'send-not-json'; to: string }
   | { verdict: 'send-not-allowed'; to: string }
+  /** migrate called send: an upgrade sends nothing (its state entry records no sends). */
+  | { verdict: 'send-in-migrate'; to: string }
   /** `bytes`: the state's UTF-8 length; `limit`: --max-state. */
   | { verdict: 'state-too-large'; fn: StateFunction; bytes: number; limit: number }
   | { verdict: 'fault'; fault: Extract<Fault, 'trap' | 'out-of-memory'>; fn: CalledFunction; message: string; detail?: string };
@@ -109,6 +111,7 @@ export function runMigrate(instance: ActorInstance, state: string, inputs: Trans
   if (instance.migrate !== undefined) {
     const migrated = instance.migrate(state);
     if (!migrated.ok) return faulted(migrated);
+    if (migrated.sends.length > 0) return { verdict: 'send-in-migrate', to: migrated.sends[0]!.to };
     const settled = settleState('migrate', migrated.value, migrated.canonical === true);
     if ('verdict' in settled) return settled.verdict;
     next = settled.state;
@@ -174,6 +177,8 @@ export function refusal(verdict: Exclude<Verdict, { verdict: 'committable' | 'fa
         'STATE_TOO_LARGE',
         `${verdict.fn} produced a state of ${verdict.bytes} bytes, over the ${verdict.limit} byte limit (--max-state); nothing was committed`,
       );
+    case 'send-in-migrate': // never: only runMigrate gives it, and upgradeRefusal says it
+      return new ActorchainError('UPGRADE_MIGRATE_FAILED', `migrate called send (to ${verdict.to}); an upgrade sends nothing`);
     case 'send-not-allowed': {
       const origin = httpOrigin(verdict.to);
       const fix = origin === undefined ? 'only http and https URLs can be reached' : `start the runtime with --allow-send ${origin} if the actor may reach it`;

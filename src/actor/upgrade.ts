@@ -12,11 +12,31 @@ import { keepComponent } from '../chain/components-dir.js';
 import { openFileStore } from '../chain/recovery.js';
 import { TreeFile } from '../chain/tree-file.js';
 import type { StateContent } from '../chain/entry.js';
-import { instanceSpec, loadComponent, type LoadedComponent } from '../component/load.js';
+import { instanceSpec, loadComponent, type LoadedComponent, type WarmInputs } from '../component/load.js';
+import { canonicalJson } from '../json/canonical.js';
 import { instantiateActor } from '../component/instance.js';
 import { Recorder } from '../component/journal.js';
 import { ActorchainError } from '../errors.js';
 import { runMigrate, type Verdict } from './transition.js';
+
+/** How many of a live chain's latest messages warm a live upgrade's component (see load-worker.ts). */
+const WARM_MESSAGES = 8;
+
+/**
+ * What a live upgrade warms the new component's code with: the chain's state and its latest
+ * messages (upgrade entries skipped), read back from the end of the durable chain.
+ */
+export async function recentTraffic(chain: Chain): Promise<WarmInputs> {
+  const messages: string[] = [];
+  for (let position = chain.durable.length - 2; position >= 2 && messages.length < WARM_MESSAGES; position -= 2) {
+    const hash = chain.hashAt(position);
+    const text = hash === undefined ? undefined : await chain.entryText(hash);
+    if (text === undefined) break;
+    const data = (JSON.parse(text) as { data: { message?: unknown } }).data;
+    if ('message' in data) messages.push(canonicalJson(data.message));
+  }
+  return { state: chain.state.canonical, messages };
+}
 
 /** The state `component` takes over from `state` (canonical JSON text), or the refusal. */
 export async function migrateState(component: LoadedComponent, state: string): Promise<StateContent> {
@@ -41,6 +61,11 @@ export function upgradeRefusal(verdict: Exclude<Verdict, { verdict: 'committable
     }
     case 'state-not-json':
       return new ActorchainError('UPGRADE_MIGRATE_FAILED', `migrate of the component ${hash} returned a state that is not JSON; ${nothing}`);
+    case 'send-in-migrate':
+      return new ActorchainError(
+        'UPGRADE_MIGRATE_FAILED',
+        `migrate of the component ${hash} called send (to ${verdict.to}), and an upgrade sends nothing; ${nothing}. Send from handle instead`,
+      );
     case 'fault':
       return new ActorchainError(
         'UPGRADE_MIGRATE_FAILED',

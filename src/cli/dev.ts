@@ -1,16 +1,20 @@
 /**
  * `actorchain dev <actor.ts|js>`: the author's loop. Builds the actor, serves it, watches the
- * files it is bundled from, and on every save rebuilds and restarts it with the history
- * replayed through the new code:
+ * files it is bundled from, and on every save rebuilds it and upgrades the running actor live,
+ * as POST /upgrade does: one chain, whose history goes on through every version.
  *
  *   save ─► build ─┬─ error: printed; the last good version keeps serving
- *                  └─ ok: a fresh chain with the new component; each message of the old chain
- *                         applied to it in order (those the new code refuses are reported and
- *                         skipped); then the port serves the new actor, and the old one stops
+ *                  └─ ok: upgraded between two messages (an upgrade entry, then the state the
+ *                         new code takes over: its migrate's, or carried over, checked by its
+ *                         state-contract); messages after it are applied by the new code
+ *                         └─ refused (state-contract, migrate traps): printed with the reason;
+ *                            the last good version keeps serving
  *
- * Live upgrades do not exist yet: the new chain is a new history (a new genesis) that carries
- * the old one's messages on. In memory unless --data-dir is given; there, the chain replaced is
- * moved aside into <data-dir>/replaced/<time>/, never deleted.
+ * In memory unless --data-dir is given. There, a chain an earlier session left running another
+ * component is upgraded offline at the start (actorchain upgrade). Only when the new code cannot
+ * take its state over is the old way taken: the chain is moved aside into
+ * <data-dir>/replaced/<time>/ (never deleted) and its messages replayed through the new code into
+ * a new chain, those it refuses reported and skipped.
  */
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
@@ -18,9 +22,10 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Actor } from '../actor/actor.js';
+import { recentTraffic, upgradeDataDir } from '../actor/upgrade.js';
 import { buildActor } from '../build/build-actor.js';
 import { displayPath } from '../build/display-path.js';
-import type { Chain } from '../chain/chain.js';
+import { KeptComponents } from '../chain/components-dir.js';
 import type { Send } from '../chain/entry.js';
 import { loadComponent, type LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
@@ -77,12 +82,12 @@ const REBUILD_DEBOUNCE_MS = 100;
 export function registerDev(program: Command): void {
   program
     .command('dev')
-    .description('build an actor, serve it, and on every save rebuild it and restart it with its history replayed through the new code')
+    .description('build an actor, serve it, and on every save rebuild it and upgrade the running actor to the new code (its history goes on)')
     .argument('<source>', 'the module exporting `actor` (.js, .mjs, .ts, .mts)')
     .option('-o, --out <file>', "where to write the component (default: the source's name with .wasm, beside it)")
     .option('--no-check', 'skip the TypeScript type check')
     .option('--listen <host:port>', `address to listen on, as run takes it (default ${DEFAULT_LISTEN})`, DEFAULT_LISTEN)
-    .option('--data-dir <dir>', 'keep the chain in this data dir (default: in memory); a chain replaced is moved into <dir>/replaced/')
+    .option('--data-dir <dir>', 'keep the chain in this data dir (default: in memory); a chain the new code cannot take over is moved into <dir>/replaced/')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (debug shows every refusal with its reason)', 'debug')
     .option('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)')
     .action(async (source: string, raw: { out?: string; check: boolean; listen: string; dataDir?: string; logLevel: string; logFormat?: string }) => {
@@ -99,32 +104,6 @@ export function registerDev(program: Command): void {
       o.done();
       await dev(config);
     });
-}
-
-/** Every message of a chain, in order (the data dir's, or a serving actor's). */
-async function messagesOf(chain: Chain): Promise<HistoryMessage[]> {
-  const messages: HistoryMessage[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await chain.page(after, 1000);
-    for (const { data } of page.entries) {
-      if ('message' in data) messages.push(historyMessage(data));
-    }
-    if (page.next === null) return messages;
-    after = page.next;
-  }
-}
-
-/** The genesis of the chain in `dataDir`, if it has one: which component it names. */
-async function genesisComponent(dataDir: string): Promise<string | undefined> {
-  const file = path.join(dataDir, 'chain.ndjson');
-  if (!existsSync(file)) return undefined;
-  const first = (await readFile(file, 'utf8')).split('\n', 1)[0]!;
-  try {
-    return (JSON.parse(first) as { data: { 'component-hash'?: string } }).data['component-hash'];
-  } catch {
-    return undefined;
-  }
 }
 
 /** Move a data dir's files (not its lock, nor earlier replaced chains) into <dataDir>/replaced/<time>/. */
@@ -155,6 +134,7 @@ export async function dev(config: DevConfig): Promise<void> {
   server.on('request', (req, res) => handler(req, res));
 
   let serving: Serving | undefined;
+  const kept = new KeptComponents(config.dataDir);
   let watchers: FSWatcher[] = [];
   let watched: string[] = [path.resolve(config.source)];
   let building = false;
@@ -180,8 +160,37 @@ export async function dev(config: DevConfig): Promise<void> {
     }
     outbox.replaying = false;
     if (history.length > 0) actorLog.info({ applied, skipped: history.length - applied }, `history replayed through the new code: ${applied} of ${history.length} messages applied`);
-    const app = createApp(chain, actor, { maxBodyBytes: 2 ** 20, durable: config.dataDir !== null, metrics, token: null, tokenReads: false, unready: () => actor.supervisor.unready }, actorLog);
+    await kept.keepFile(component);
+    const componentService = { current: () => actor.component.hash, read: (hash: string) => kept.read(hash) };
+    const app = createApp(chain, actor, { maxBodyBytes: 2 ** 20, durable: config.dataDir !== null, metrics, token: null, tokenReads: false, unready: () => actor.supervisor.unready, componentService }, actorLog);
     return { component, actor, outbox, app };
+  };
+
+  /**
+   * The first version: a new chain, or the data dir's resumed. A chain that runs another
+   * component (an earlier session's) is upgraded to this one offline; only when the new code
+   * cannot take its state over is it replaced, its messages replayed through the new code.
+   */
+  const startFirst = async (component: LoadedComponent, file: string): Promise<Serving> => {
+    try {
+      return await start(component, []);
+    } catch (err) {
+      if (!(err instanceof ActorchainError) || err.code !== 'CHAIN_COMPONENT_MISMATCH' || config.dataDir === null) throw err;
+    }
+    try {
+      const upgraded = await upgradeDataDir(config.dataDir, file, { maxMemoryMiB: 256, dryRun: false, onWarning: (message) => log.warn(message) });
+      log.info({ upgrade: upgraded.upgrade, from: upgraded.from }, "the data dir's chain ran another component: upgraded to this one, its history kept");
+      return await start(component, []);
+    } catch (err) {
+      if (!(err instanceof ActorchainError) || !err.code.startsWith('UPGRADE_')) throw err;
+      const aside = await moveAside(config.dataDir);
+      const history = await messagesFromFile(path.join(aside, 'chain.ndjson'));
+      log.warn(
+        { code: err.code },
+        `${err.message}: so the chain is replaced instead; its ${history.length} messages are replayed through this code (the old chain is kept in ${displayPath(aside)})`,
+      );
+      return start(component, history);
+    }
   };
 
   const stop = async (version: Serving) => {
@@ -207,38 +216,27 @@ export async function dev(config: DevConfig): Promise<void> {
         return;
       }
       watched = built.inputs.length > 0 ? built.inputs : watched;
-      const component = await loadComponent(built.outPath, { maxMemoryMiB: 256 });
+      // While a version serves, the new one is transpiled beside it, not in its way.
+      const warmWith = serving === undefined ? undefined : await recentTraffic(serving.actor.chain);
+      const component = await loadComponent(built.outPath, { maxMemoryMiB: 256, offThread: serving !== undefined, warmWith });
       if (serving?.component.hash === component.hash) return void log.info('no change to the component');
       log.info({ ms: Math.round(performance.now() - started) }, `built ${displayPath(built.outPath)}`);
-      const previous = serving;
-      if (config.dataDir === null || previous !== undefined) {
-        const history = previous ? await messagesOf(previous.actor.chain) : [];
-        if (config.dataDir !== null && previous) {
-          // One runtime holds a data dir at a time: the old version stops before the new one starts.
-          handler = starting;
-          serving = undefined;
-          await stop(previous);
-          log.info(`the replaced chain is kept in ${displayPath(await moveAside(config.dataDir))}`);
-        }
+      if (serving) {
+        // Upgraded live, between two messages: the chain, the address and the actor stay.
+        const actorLog = log.child({ actor: component.hash.slice(0, 12) });
         try {
-          serving = await start(component, history);
+          const upgraded = await serving.actor.upgradeLive(component, () => kept.keepFile(component));
+          serving.component = component;
+          actorLog.info({ upgrade: upgraded.upgrade, head: upgraded.head, state: upgraded.state.value }, `upgraded to the new code: ${displayPath(built.outPath)} (${component.hash.slice(0, 12)})`);
         } catch (err) {
           if (!(err instanceof ActorchainError)) throw err;
-          log.error({ code: err.code }, `the new version could not start: ${err.message}`);
-          if (previous && config.dataDir === null) log.info('the last good version keeps serving');
+          const why = err.reason ?? err.detail;
+          actorLog.error({ code: err.code, ...(why === undefined ? {} : { reason: why }) }, `upgrade refused: ${err.message}`);
+          log.info('the last good version keeps serving; save again to retry');
           return;
         }
-        if (previous && config.dataDir === null) await stop(previous);
       } else {
-        // The first start on a data dir: resume its chain, or carry its history over to this component.
-        const named = await genesisComponent(config.dataDir);
-        let history: HistoryMessage[] = [];
-        if (named !== undefined && named !== component.hash) {
-          const aside = await moveAside(config.dataDir);
-          history = await messagesFromFile(path.join(aside, 'chain.ndjson'));
-          log.info(`the data dir's chain names another component: its ${history.length} messages are replayed through this one (the old chain is kept in ${displayPath(aside)})`);
-        }
-        serving = await start(component, history);
+        serving = await startFirst(component, built.outPath);
       }
       handler = serving.app;
       log.info({ url, head: serving.actor.chain.head, length: serving.actor.chain.length }, `serving ${displayPath(config.source)} on ${url} (watching ${watched.length} file${watched.length === 1 ? '' : 's'})`);

@@ -10,6 +10,7 @@ import { registerInspect } from './inspect.js';
 import { registerMirror } from './mirror.js';
 import { registerNew } from './new.js';
 import { registerReceipt } from './receipt.js';
+import { registerReplayCheck } from './replay-check.js';
 import { registerRun } from './run.js';
 import { registerUpgrade } from './upgrade.js';
 import { registerVerify } from './verify.js';
@@ -34,6 +35,7 @@ registerNew(program);
 registerReceipt(program);
 registerDev(program);
 registerUpgrade(program);
+registerReplayCheck(program);
 
 /** One line of usage for the command the user typed (or the list of commands), and where the rest is. */
 function usage(commandName: string | undefined): string {

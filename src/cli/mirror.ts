@@ -17,6 +17,7 @@ import type { CommittedState } from '../chain/chain.js';
 import { CHAIN_FILE } from '../chain/chain-file.js';
 import { payloadText, type EntryGroup } from '../chain/check.js';
 import type { StateData } from '../chain/entry.js';
+import { keepComponent } from '../chain/components-dir.js';
 import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { createApp } from '../http/app.js';
@@ -66,7 +67,7 @@ export function registerMirror(program: Command): void {
   program
     .command('mirror')
     .description('keep a verified, read-only copy of a running runtime\'s chain and serve its read API')
-    .argument('<component>', 'the component the primary runs (.wasm)')
+    .argument('<component>', "the component the primary's chain started with (.wasm; its genesis names it); those it upgrades to are fetched by hash and kept in the data dir")
     .argument('<url>', 'the primary runtime, e.g. http://10.0.0.5:8080')
     .option('--data-dir <dir>', 'where the verified copy (chain.ndjson) is kept; required')
     .option('--listen <host:port>', 'address to serve the read API on; port 0 picks a free port', DEFAULT_LISTEN)
@@ -135,7 +136,17 @@ export async function mirror(config: MirrorConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
   const component = await loadComponent(config.component, { maxMemoryMiB: config.maxMemoryMiB });
   const log = logger.child({ actor: component.hash.slice(0, 12), primary: config.primary });
-  const { chain, failed } = await openChain(config.storage, component.hash, log, { copy: true });
+  // The copy may have followed its primary through upgrades: the component given is checked
+  // against its genesis by the replay that resumes it, not against the one in use.
+  const { chain, failed } = await openChain(config.storage, undefined, log, { copy: true });
+  // Components are kept by hash like a runtime's: the one given once the replay has matched it
+  // to the genesis, every one fetched from the primary after an upgrade as it is fetched (see
+  // `keepIn`), so a restart, or verify <data dir>, finds them all here.
+  let kept: Promise<void> | undefined;
+  const keepGiven = () => {
+    if (kept !== undefined || config.storage.dataDir === null) return;
+    kept = keepComponent(config.storage.dataDir, component).catch((err: Error) => log.warn(`could not keep the component in ${config.storage.dataDir}: ${err.message}`));
+  };
   const witness = config.witness === undefined ? undefined : witnessOf(config);
   if (witness) log.info({ witness: witness.name, key: witness.verifierKey }, 'a witness: cosigning every checkpoint verified');
   /** The primary's checkpoints verified here (cosigned by a witness), oldest first; served once the copy holds what they sign. */
@@ -196,7 +207,8 @@ export async function mirror(config: MirrorConfig): Promise<void> {
 
   let appended: Promise<void> = Promise.resolve();
   // The components the primary upgrades to are fetched from it by hash (and checked).
-  const sources = { files: {}, dataDir: config.storage.dataDir ?? undefined, url: config.primary, maxMemoryMiB: config.maxMemoryMiB };
+  const dataDir = config.storage.dataDir ?? undefined;
+  const sources = { files: {}, dataDir, url: config.primary, keepIn: dataDir, maxMemoryMiB: config.maxMemoryMiB };
   const following = startFollowing({ given: component, sources }, {
     url: config.primary,
     localFile: chain.length > 0 ? path.join(config.storage.dataDir!, CHAIN_FILE) : undefined,
@@ -205,6 +217,7 @@ export async function mirror(config: MirrorConfig): Promise<void> {
     key: config.key,
     onEvent: (event) => {
       status.apply(event);
+      if (event.kind === 'resumed' || event.kind === 'verified') keepGiven();
       switch (event.kind) {
         case 'resumed':
           log.info({ head: event.head, length: event.length }, 'own chain replayed; following the primary from its head');
@@ -250,6 +263,7 @@ export async function mirror(config: MirrorConfig): Promise<void> {
     server.closeIdleConnections();
     // Groups verified before the stop are kept; nothing after a divergence ever reached the chain.
     await appended.catch(() => {});
+    await kept;
     await chain.close().catch(() => {});
     if (server.listening) await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
     server.closeAllConnections();

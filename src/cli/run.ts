@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Option, type Command } from 'commander';
 import { Actor } from '../actor/actor.js';
+import { recentTraffic } from '../actor/upgrade.js';
 import { loadComponent, loadComponentBytes } from '../component/load.js';
 import { KeptComponents } from '../chain/components-dir.js';
 import { ActorchainError } from '../errors.js';
@@ -410,7 +411,8 @@ export async function run(config: RunConfig): Promise<void> {
     submit: (canonical: string, key?: string, sender?: string) => upgradingActor.submit(canonical, key, sender),
     // Checked as run checks a component (world, exports), then applied between two messages.
     upgrade: async (bytes: Buffer) => {
-      const next = await loadComponentBytes(bytes, 'upgrade.wasm', { maxMemoryMiB: config.maxMemoryMiB });
+      const warmWith = await recentTraffic(chain);
+      const next = await loadComponentBytes(bytes, 'upgrade.wasm', { maxMemoryMiB: config.maxMemoryMiB, offThread: true, warmWith });
       return upgradingActor.upgradeLive(next, () => kept.keepBytes(next.hash, bytes));
     },
   };

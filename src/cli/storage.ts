@@ -124,10 +124,14 @@ export interface OpenChainHooks {
  */
 const WITHOUT_TREE = process.env.ACTORCHAIN_BENCH_WITHOUT_TREE === '1';
 
-/** Open (recovering it if need be) the chain the runtime will append to. */
+/**
+ * Open (recovering it if need be) the chain the runtime will append to. `componentHash`: the
+ * component the chain must be running (CHAIN_COMPONENT_MISMATCH otherwise), or undefined for
+ * a mirror's copy, which its replay checks against the components the chain names.
+ */
 export async function openChain(
   config: StorageConfig,
-  componentHash: string,
+  componentHash: string | undefined,
   log: Logger,
   { onSync, onSends, copy = false }: OpenChainHooks = {},
 ): Promise<OpenedChain> {

@@ -270,3 +270,38 @@ export class Player implements Tape {
     throw this.#divergence;
   }
 }
+
+/**
+ * replay-check: a component that is not the one that wrote the journal. It is served an
+ * entry's recorded values while it asks for the same kinds in the same order (so the same
+ * code reading clocks answers as it did), and the host's answers from the first difference
+ * on, never a divergence: what the new code observes is not what is checked.
+ */
+export class Prompter implements Tape {
+  #records: readonly unknown[] = [];
+  #next = 0;
+  #served = 0;
+
+  /** Serve this journal's values from the next read on (none: the host's). */
+  load(journal: readonly unknown[] | undefined): void {
+    this.#records = journal ?? [];
+    const fresh = Array.isArray(this.#records[0]) && this.#records[0].length === 1 && this.#records[0][0] === FRESH_INSTANCE;
+    this.#next = fresh ? 1 : 0;
+    this.#served = 0;
+  }
+
+  read<T>(kind: ReadKind<T>, live: () => T, length?: number): T {
+    const record = this.#records[this.#next];
+    const count = Array.isArray(record) && record[0] === kind.tag ? countOf(record, kind as ReadKind<unknown>) : undefined;
+    const value = count === undefined ? undefined : kind.decode((record as Value[]).slice(1, kind.repeats ? 2 : undefined));
+    if (value === undefined || (length !== undefined && (value as Uint8Array).length !== length)) {
+      this.#records = [];
+      return live();
+    }
+    if (++this.#served === count) {
+      this.#next += 1;
+      this.#served = 0;
+    }
+    return value;
+  }
+}

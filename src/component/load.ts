@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ActorchainError } from '../errors.js';
+import { Worker } from 'node:worker_threads';
+import { ActorchainError, type ErrorCode } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
 import { ACTOR_INTERFACE, planImports, unversioned, type ImportPlan } from './imports.js';
 import type { DirectAbi, Encoding, InstanceSpec } from './calls.js';
@@ -46,6 +47,19 @@ export function instanceSpec(component: LoadedComponent): InstanceSpec {
 
 export interface LoadOptions {
   maxMemoryMiB: number;
+  /** Hash, transpile and compile in a worker thread, leaving this one free: a runtime that serves while it loads (a live upgrade). */
+  offThread?: boolean;
+  /**
+   * With offThread: what to warm the component's code with before it is handed back (see
+   * worker/load-worker.ts): the state it will take over and messages like those it will get.
+   */
+  warmWith?: WarmInputs;
+}
+
+/** Canonical JSON texts: a chain's current state and some of its recent messages. */
+export interface WarmInputs {
+  state: string;
+  messages: string[];
 }
 
 export const startsWithWasm = (bytes: Uint8Array) => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
@@ -56,6 +70,45 @@ export async function readComponentFile(file: string): Promise<Uint8Array> {
   } catch (err) {
     throw new ActorchainError('COMPONENT_NOT_FOUND', `cannot read the component ${file}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** What crosses to worker/load-worker.ts, and back. */
+export interface LoadWorkerData {
+  bytes: Uint8Array;
+  file: string;
+  maxMemoryMiB: number;
+  warmWith: WarmInputs | undefined;
+}
+export type LoadWorkerResult =
+  | { kind: 'loaded'; component: LoadedComponent }
+  | { kind: 'refused'; problems: Array<{ code: ErrorCode; message: string }> }
+  /** Its code warmed (see the worker): sent after 'loaded'. */
+  | { kind: 'warmed' };
+
+/** How long a load off the thread waits for the component's code to be warmed before it goes on without. */
+const WARM_WAIT_MS = 2000;
+
+async function loadOffThread(bytes: Uint8Array, file: string, maxMemoryMiB: number, warmWith: WarmInputs | undefined): Promise<LoadedComponent> {
+  const data: LoadWorkerData = { bytes, file, maxMemoryMiB, warmWith };
+  const worker = new Worker(new URL('../../worker/load-worker.js', import.meta.url), { workerData: data });
+  let loaded: LoadedComponent | undefined;
+  return new Promise<LoadedComponent>((resolve, reject) => {
+    const warmed = () => {
+      clearTimeout(timer);
+      resolve(loaded!);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    worker.on('message', (result: LoadWorkerResult) => {
+      if (result.kind === 'refused') reject(ActorchainError.combine(result.problems.map(({ code, message }) => new ActorchainError(code, message))));
+      else if (result.kind === 'warmed') warmed();
+      else {
+        loaded = result.component;
+        timer = setTimeout(warmed, WARM_WAIT_MS);
+      }
+    });
+    worker.once('error', (err) => (loaded ? warmed() : reject(err)));
+    worker.once('exit', (code) => (loaded ? warmed() : reject(new Error(`the component loading worker exited with code ${code}`))));
+  }).finally(() => void worker.terminate());
 }
 
 /**
@@ -69,6 +122,7 @@ export async function loadComponent(file: string, options: LoadOptions): Promise
 
 /** loadComponent for bytes already read (or fetched); `file` names them in messages. */
 export async function loadComponentBytes(bytes: Uint8Array, file: string, options: LoadOptions): Promise<LoadedComponent> {
+  if (options.offThread) return loadOffThread(bytes, file, options.maxMemoryMiB, options.warmWith);
   const name = path.basename(file);
   if (/\.(m?[jt]s|[cm]ts)$/.test(file) && !startsWithWasm(bytes)) {
     const out = file.replace(/\.[^.]+$/, '.wasm');

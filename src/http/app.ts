@@ -63,6 +63,7 @@ export type MessageSink =
 
 /** The largest component POST /upgrade takes (a componentize-js actor is about 12 MB). */
 const MAX_COMPONENT_BYTES = 256 * 2 ** 20;
+const readComponent = express.raw({ type: 'application/wasm', limit: MAX_COMPONENT_BYTES });
 
 export const DEFAULT_PAGE_LIMIT = 1000;
 export const MAX_PAGE_LIMIT = 10_000;
@@ -407,7 +408,16 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
       if (!req.is('application/wasm')) return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', 'send the component with Content-Type: application/wasm'));
       next();
     },
-    express.raw({ type: 'application/wasm', limit: MAX_COMPONENT_BYTES }),
+    (req, res, next) =>
+      readComponent(req, res, (err?: unknown) => {
+        if (err === undefined) return next();
+        const tooLarge = (err as { type?: string }).type === 'entity.too.large';
+        next(
+          tooLarge
+            ? new ActorchainError('BODY_TOO_LARGE', `the component is over the ${MAX_COMPONENT_BYTES} byte limit of POST /upgrade; nothing was changed`)
+            : bodyError(err, req, MAX_COMPONENT_BYTES),
+        );
+      }),
     async (req, res) => {
       const applied = await sink.upgrade!(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
       const body: Record<string, unknown> = { upgrade: applied.upgrade, head: applied.head, state: applied.state.value };

@@ -7,7 +7,7 @@
  * src/component/calls.ts (REASON_PREFIX, REFUSE_PREFIX): the WIT's signatures stay as they are.
  */
 import { log } from 'ntwk:simple-actor/runtime';
-import type { Actor, ContractAnswer, TypedActor, defineActor as Declared } from '../../types/index.js';
+import type { Actor, ContractAnswer, Migration, TypedActor, defineActor as Declared, defineMigration as DeclaredMigration } from '../../types/index.js';
 
 const REASON = 'actorchain:reason ';
 const REFUSE = 'actorchain:refuse ';
@@ -47,4 +47,12 @@ export const defineActor: typeof Declared = <State, Message>(typed: TypedActor<S
     ),
   stateContract: (state) => guarded(() => answered(typed.stateContract(JSON.parse(state))), false),
   messageContract: (msg, state) => guarded(() => answered(typed.messageContract(JSON.parse(msg), JSON.parse(state) as State)), false),
+});
+
+export const defineMigration: typeof DeclaredMigration = <From, To>(migrate: (state: From) => To): Migration => ({
+  migrate: (state) => {
+    const next = JSON.stringify(migrate(JSON.parse(state) as From));
+    if (typeof next !== 'string') throw new Error('migrate returned no state (undefined or a function)');
+    return next;
+  },
 });

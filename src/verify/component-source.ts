@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { InstanceSpec } from '../component/calls.js';
 import { instanceSpec, loadComponentBytes, type LoadedComponent } from '../component/load.js';
-import { componentFile } from '../chain/components-dir.js';
+import { componentFile, KeptComponents } from '../chain/components-dir.js';
 import { ActorchainError } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
 import { endpoint, readHeaders } from './http-source.js';
@@ -20,6 +20,11 @@ export interface ComponentSources {
   dataDir?: string;
   /** A runtime serving GET /component/<hash>. */
   url?: string;
+  /**
+   * A data dir where what is fetched from `url` is kept by hash, once checked (a mirror's: after
+   * its primary upgrades, a restarted mirror finds the new component at home, as a runtime does).
+   */
+  keepIn?: string;
   maxMemoryMiB: number;
 }
 
@@ -85,7 +90,11 @@ export function componentResolver(sources: ComponentSources): ComponentResolver 
     if (actual !== hash) {
       throw new ActorchainError('COMPONENT_HASH_MISMATCH', `${where} names the component ${hash}, but the bytes from ${found.from} hash to ${actual}; they are not run`);
     }
-    return instanceSpec(await loadComponentBytes(found.bytes, found.from, { maxMemoryMiB: sources.maxMemoryMiB }));
+    const loadedComponent = await loadComponentBytes(found.bytes, found.from, { maxMemoryMiB: sources.maxMemoryMiB });
+    if (sources.keepIn !== undefined && sources.url !== undefined && found.from.startsWith(endpoint(sources.url, 'component/').href)) {
+      await new KeptComponents(sources.keepIn).keepBytes(hash, found.bytes);
+    }
+    return instanceSpec(loadedComponent);
   };
   return (hash, where) => {
     let spec = loaded.get(hash);

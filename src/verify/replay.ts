@@ -134,6 +134,8 @@ export class Replayer {
         return this.#diverged(stateEntry, `handle sends to ${verdict.to} a message that is not JSON, which the runtime never commits`);
       case 'state-too-large': // never: a replay passes no limit
         return this.#diverged(stateEntry, `${verdict.fn} returns a state of ${verdict.bytes} bytes, over ${verdict.limit}`);
+      case 'send-in-migrate':
+        return this.#diverged(stateEntry, `migrate calls send (to ${verdict.to}), which the runtime never commits`);
       case 'send-not-allowed': // never: a replay passes no send policy
         return this.#diverged(stateEntry, `handle sends to ${verdict.to}, which is not allowed`);
       case 'fault':

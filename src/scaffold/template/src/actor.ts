@@ -11,8 +11,12 @@
 //   handle(msg, state)           the next state; only ever sees messages the contract accepted
 //   stateContract(next)          the invariant every committed state keeps
 // Keep handle deterministic: `actorchain verify` replays it and expects the same states.
+//
+// Changing the code keeps the history: `actorchain dev` upgrades the running actor on every
+// save, and `actorchain upgrade` / POST /upgrade do it for a deployed one. The new version takes
+// over the state the chain ends with through `migration` (below), checked by stateContract.
 
-import { defineActor } from 'actorchain';
+import { defineActor, defineMigration } from 'actorchain';
 import { log } from 'ntwk:simple-actor/runtime';
 
 interface Item {
@@ -64,3 +68,8 @@ export const actor = defineActor<State, Message>({
     return previous < (state.nextId as number);
   },
 });
+
+// When State changes shape, convert the old shape here (type the old one as the first
+// parameter): `actorchain replay-check dist/actor.wasm <data dir | url>` then tells, message by
+// message, whether the new code would have answered the recorded history the same.
+export const migration = defineMigration<State, State>((state) => state);
