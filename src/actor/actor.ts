@@ -254,6 +254,10 @@ export class Actor {
     // Ready before it is queued, so the messages behind the upgrade wait only for the switch
     // (migrate and the commit), not for a worker to start: until then they go to the old one.
     const standby = await Actor.startSupervisor(component, this.#options, this.#logger);
+    // Its thread's code warmed with a message this actor committed, so that the messages
+    // queued behind the switch do not each pay for a cold thread.
+    const sample = this.#supervisor.sample;
+    if (sample !== undefined) await standby.warmWith(sample);
     const upgraded = this.#mailbox.run(
       () => Promise.resolve(standby),
       async (supervisor) => {
