@@ -3,7 +3,7 @@
  * `<data dir>/components/<sha256>.wasm`. run keeps the genesis' component there, upgrades
  * keep theirs, verify and GET /component/<hash> read them back.
  */
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 export const COMPONENTS_DIR = 'components';
@@ -42,16 +42,31 @@ export class KeptComponents {
 
   /** Bytes already checked to hash to `hash` (a live upgrade's body). */
   async keepBytes(hash: string, bytes: Uint8Array): Promise<void> {
-    if (this.#dataDir === null) {
-      this.#memory.set(hash, bytes);
-      return;
-    }
+    const staged = await this.stageBytes(hash, bytes);
+    await staged.keep();
+  }
+
+  /**
+   * Write the bytes (checked to hash to `hash`) aside and sync them, before a live upgrade is
+   * queued: `keep` (a rename, inside the upgrade's pause) then names them by hash, and
+   * `discard` removes them when the upgrade is refused, so only components the chain used are
+   * ever served. Synced before the upgrade entry can be: a chain never names a component its
+   * data dir could lose.
+   */
+  async stageBytes(hash: string, bytes: Uint8Array): Promise<{ keep: () => Promise<void>; discard: () => Promise<void> }> {
+    if (this.#dataDir === null) return { keep: async () => void this.#memory.set(hash, bytes), discard: async () => {} };
     const target = componentFile(this.#dataDir, hash);
     await mkdir(path.dirname(target), { recursive: true });
     // Written aside, then renamed: a file under a hash name always holds those bytes whole.
-    const aside = `${target}.${process.pid}.tmp`;
-    await writeFile(aside, bytes);
-    await rename(aside, target);
+    const aside = `${target}.${process.pid}.${Date.now()}.tmp`;
+    const file = await open(aside, 'w');
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    return { keep: () => rename(aside, target), discard: () => rm(aside, { force: true }) };
   }
 
   async read(hash: string): Promise<Uint8Array | undefined> {

@@ -413,7 +413,11 @@ export async function run(config: RunConfig): Promise<void> {
     upgrade: async (bytes: Buffer) => {
       const warmWith = await recentTraffic(chain);
       const next = await loadComponentBytes(bytes, 'upgrade.wasm', { maxMemoryMiB: config.maxMemoryMiB, offThread: true, warmWith });
-      return upgradingActor.upgradeLive(next, () => kept.keepBytes(next.hash, bytes));
+      const staged = await kept.stageBytes(next.hash, bytes);
+      return upgradingActor.upgradeLive(next, staged.keep).catch(async (err: unknown) => {
+        await staged.discard();
+        throw err;
+      });
     },
   };
   server.on('request', createApp(chain, sink, httpOptions, log));
