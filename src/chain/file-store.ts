@@ -53,8 +53,8 @@ const PREFIX_READ_BYTES = 1 << 20;
  */
 export interface StoreSealer {
   durable(offset: number, between: <T>(fn: () => Promise<T>) => Promise<T>): void;
-  /** Let what it does finish; called first by close. */
-  close(): Promise<void>;
+  /** Let what it does finish, then seal up to `offset` (the end of the last durable group), if given. */
+  close(offset: number | undefined): Promise<void>;
 }
 
 /** What the store needs of a FileHandle, so that a test can stand in a slow or failing disk. */
@@ -219,9 +219,10 @@ export class FileStore implements ChainStore {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      await this.#sealer?.close();
       await this.#drained;
       if (!this.#failure && this.#fsync === 'never') await this.#handle.datasync().catch(() => {});
+      // What chain.ndjson holds is sealed as well, so a stopped runtime's data dir is compact.
+      await this.#sealer?.close(this.#failure ? undefined : this.#durableOffset);
       await this.#checkpointWriting;
       if (!this.#failure) await this.#writeCheckpoint();
       await this.#handle.close();

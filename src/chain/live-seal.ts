@@ -9,7 +9,8 @@
  *   ─► chain.ndjson.next ← the lines after them (appends go on meanwhile)
  *   ─► between two group writes: the last lines copied, sync, rename, sync the dir, switch
  *
- * Appends wait only for that last step (a small copy and two syncs). A crash anywhere
+ * Appends wait only for that last step (a small copy and two syncs). A clean stop seals
+ * what chain.ndjson holds, so a stopped runtime's data dir is all but sealed. A crash anywhere
  * before the rename leaves the old chain.ndjson, which still starts where chain.sealed's
  * old blocks end; the next start drops the rest (settleCompaction).
  */
@@ -171,15 +172,22 @@ export class LiveSealer implements StoreSealer {
 
   durable(offset: number, between: <T>(fn: () => Promise<T>) => Promise<T>): void {
     if (this.#stopped || this.#sealing || offset - this.#chain.plainFrom < this.#afterBytes) return;
-    this.#sealing = seal(this.#dir, this.#chain, offset, between).then(this.#onSealed, (err: unknown) => {
-      this.#stopped = true;
-      this.#onWarning(`sealing chain.ndjson into ${SEALED_FILE} failed (${(err as Error).message}); the chain is left as it was and grows plain until the next start`);
-    }).finally(() => (this.#sealing = undefined));
+    this.#sealing = seal(this.#dir, this.#chain, offset, between)
+      .then(this.#onSealed, (err: unknown) => this.#failed(err))
+      .finally(() => (this.#sealing = undefined));
   }
 
-  /** Let a seal in flight finish; start no other. */
-  async close(): Promise<void> {
-    this.#stopped = true;
+  /** Let a seal in flight finish, then seal what chain.ndjson holds up to `offset` (the store is closing: no write is in flight). */
+  async close(offset: number | undefined): Promise<void> {
     await this.#sealing;
+    if (!this.#stopped && offset !== undefined && offset > this.#chain.plainFrom) {
+      await seal(this.#dir, this.#chain, offset, (fn) => fn()).then(this.#onSealed, (err: unknown) => this.#failed(err));
+    }
+    this.#stopped = true;
+  }
+
+  #failed(err: unknown): void {
+    this.#stopped = true;
+    this.#onWarning(`sealing chain.ndjson into ${SEALED_FILE} failed (${(err as Error).message}); the chain is left as it was and grows plain until the next start`);
   }
 }
