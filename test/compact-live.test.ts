@@ -138,7 +138,6 @@ test('kill -9 at many moments while load runs and seals happen: every acknowledg
   const component = await buildFixture('echo');
   const dataDir = tempDir(t);
   const acknowledged: string[] = [];
-  let sealsSeen = 0;
   for (let round = 0; round < 6; round++) {
     const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--seal-after', '8192', '--fsync', 'always']);
     // Killed once a number of messages (different each round) are acknowledged, with others in flight.
@@ -157,15 +156,14 @@ test('kill -9 at many moments while load runs and seals happen: every acknowledg
       ),
     );
     await Promise.race([kill, Promise.all(posts)]);
-    sealsSeen += seals(runtime);
     runtime.child.kill('SIGKILL');
     await runtime.exited;
     await Promise.all(posts);
   }
+  assert.ok(size(path.join(dataDir, 'chain.sealed')) > 'actorchain-sealed 1\n'.length, 'seals happened between the kills');
   const restarted = await startRuntime(t, component, ['--data-dir', dataDir]);
   for (const head of acknowledged) assert.equal((await fetch(`${restarted.url}/chain/${head}`)).status, 200, `acknowledged ${head} survived`);
   await restarted.stop();
-  assert.ok(sealsSeen > 0, 'seals happened between the kills');
   await assertVerifies(component, dataDir);
   const lines = (await exportLines(dataDir)).trimEnd().split('\n');
   for (const head of acknowledged) assert.ok(lines.some((line) => sha256(line) === head));

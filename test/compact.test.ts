@@ -144,10 +144,10 @@ test('a compaction cut short by a crash is dropped at the next start: blocks cha
   writeFileSync(chainFile(dataDir), plain);
   assert.equal((await runCli(['export', dataDir])).stdout, plain.toString(), 'a reader sees the chain chain.ndjson starts');
   const second = await startRuntime(t, component, ['--data-dir', dataDir]);
-  assert.equal((await postJson(second.url, { n: 'resumed' })).status, 200);
-  await second.stop();
   assert.ok(!existsSync(path.join(dataDir, 'chain.ndjson.next')));
   assert.equal(statSync(sealedFile).size, 'actorchain-sealed 1\n'.length, 'the blocks no chain.ndjson follows are cut');
+  assert.equal((await postJson(second.url, { n: 'resumed' })).status, 200);
+  await second.stop();
   const after = (await runCli(['export', dataDir])).stdout;
   assert.ok(after.startsWith(plain.toString()));
   assert.equal(lines(after).length, lines(plain.toString()).length + 2);

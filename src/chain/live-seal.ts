@@ -9,8 +9,9 @@
  *   ─► chain.ndjson.next ← the lines after them (appends go on meanwhile)
  *   ─► between two group writes: the last lines copied, sync, rename, sync the dir, switch
  *
- * Appends wait only for that last step (a small copy and two syncs). A clean stop seals
- * what chain.ndjson holds, so a stopped runtime's data dir is all but sealed. A crash anywhere
+ * Appends wait only for that last step (a small copy and two syncs). Once a chain has been
+ * sealed, a clean stop seals what chain.ndjson holds too, so a stopped runtime's data dir is all
+ * but sealed. A crash anywhere
  * before the rename leaves the old chain.ndjson, which still starts where chain.sealed's
  * old blocks end; the next start drops the rest (settleCompaction).
  */
@@ -177,10 +178,14 @@ export class LiveSealer implements StoreSealer {
       .finally(() => (this.#sealing = undefined));
   }
 
-  /** Let a seal in flight finish, then seal what chain.ndjson holds up to `offset` (the store is closing: no write is in flight). */
+  /**
+   * Let a seal in flight finish, then seal what chain.ndjson holds up to `offset` (the store
+   * is closing: no write is in flight), once the chain has been sealed before: a chain that
+   * never reached --seal-after stays whole in chain.ndjson.
+   */
   async close(offset: number | undefined): Promise<void> {
     await this.#sealing;
-    if (!this.#stopped && offset !== undefined && offset > this.#chain.plainFrom) {
+    if (!this.#stopped && offset !== undefined && this.#chain.plainFrom > 0 && offset > this.#chain.plainFrom) {
       await seal(this.#dir, this.#chain, offset, (fn) => fn()).then(this.#onSealed, (err: unknown) => this.#failed(err));
     }
     this.#stopped = true;

@@ -13,7 +13,8 @@
  *
  * Which blocks belong to the chain is decided by chain.ndjson, not by chain.sealed: they are
  * those up to the entry that chain.ndjson's first line names as its parent (none when that
- * line is the genesis; all of them when chain.ndjson holds no whole line). Blocks past it are
+ * line is the genesis or chain.sealed has no block; all of them when chain.ndjson holds no
+ * whole line). Blocks past it are
  * a seal that a crash cut short, dropped at the next start. So a seal appends its blocks,
  * syncs them, and only then replaces chain.ndjson by one that starts after them: that rename
  * is the one moment the chain changes layout (chain-bytes.ts).
@@ -215,8 +216,10 @@ export class SealedReader {
     await handle.read(magic, 0, magic.length, 0);
     if (!magic.equals(SEALED_MAGIC)) throw new ActorchainError('CHAIN_CORRUPT', `${file} is not a sealed chain file (it does not start with ${JSON.stringify(SEALED_MAGIC.toString())})`);
     const reader = new SealedReader(file, handle);
+    // With no block at all, chain.ndjson is the whole chain, whatever its first line says (the
+    // line-by-line check names what is wrong with it, as in a plain data dir).
     if (end === 'all') await reader.#scan(size, undefined);
-    else if (end.after !== null) await reader.#scan(size, Buffer.from(end.after.slice(0, HASH_PREFIX * 2), 'hex'));
+    else if (end.after !== null && size > SEALED_MAGIC.length) await reader.#scan(size, Buffer.from(end.after.slice(0, HASH_PREFIX * 2), 'hex'));
     return reader;
   }
 
