@@ -140,22 +140,21 @@ test('kill -9 at many moments while load runs and seals happen: every acknowledg
   const acknowledged: string[] = [];
   for (let round = 0; round < 6; round++) {
     const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--seal-after', '8192', '--fsync', 'always']);
-    // Killed once a number of messages (different each round) are acknowledged, with others in flight.
+    // Killed once a number of messages (different each round) are acknowledged and a seal has
+    // been made, with other messages in flight and, often, the next seal under way.
     const killAfter = 3 + Math.floor(Math.random() * 25);
     let acked = 0;
-    let killed!: () => void;
-    const kill = new Promise<void>((resolve) => (killed = resolve));
     const posts = Array.from({ length: 40 }, (_, n) =>
       postJson(runtime.url, ledgerMessage(round * 100 + n)).then(
         (reply) => {
           if (reply.status !== 200) return;
           acknowledged.push(reply.body.head);
-          if (++acked === killAfter) killed();
+          acked++;
         },
         () => {},
       ),
     );
-    await Promise.race([kill, Promise.all(posts)]);
+    await until(() => acked >= killAfter && seals(runtime) >= 1, 'acknowledged messages and a seal');
     runtime.child.kill('SIGKILL');
     await runtime.exited;
     await Promise.all(posts);
