@@ -35,9 +35,12 @@ const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENO
 /** How far chain.sealed goes, as the first line of chain.ndjson (open as `plain`) says. */
 async function sealedEnd(plain: FileHandle): Promise<SealedEnd> {
   const chunks: Buffer[] = [];
+  // (Not a file, such as a device a test stands in: read nothing.)
+  const info = await plain.stat();
+  const size = info.isFile() ? info.size : 0;
   for (let at = 0; ; ) {
-    const chunk = Buffer.allocUnsafe(64 << 10);
-    const { bytesRead } = await plain.read(chunk, 0, chunk.length, at);
+    const chunk = Buffer.allocUnsafe(Math.min(64 << 10, size - at));
+    const { bytesRead } = at < size ? await plain.read(chunk, 0, chunk.length, at) : { bytesRead: 0 };
     // No whole line: nothing can have been sealed after it.
     if (bytesRead === 0) return 'all';
     const newline = chunk.subarray(0, bytesRead).indexOf(0x0a);
