@@ -320,25 +320,23 @@ export class FileStore implements ChainStore {
         let written!: () => void;
         this.#writing = new Promise((resolve) => (written = resolve));
         try {
-          try {
-            await this.#writeFully(bytes);
-            if (this.#fsync === 'always') {
-              const started = performance.now();
-              await this.#handle.datasync();
-              this.#onSync((performance.now() - started) / 1000);
-            }
-          } catch (err) {
-            await this.#fail(err as Error, batch);
-            return;
+          await this.#writeFully(bytes);
+          if (this.#fsync === 'always') {
+            const started = performance.now();
+            await this.#handle.datasync();
+            this.#onSync((performance.now() - started) / 1000);
           }
-          this.#durableCount += batch.reduce((sum, g) => sum + g.entries, 0);
-          this.#durableOffset += bytes.length;
-          for (const group of batch) group.resolve();
-          this.#checkpointIfDue();
-          this.#sealer?.durable(this.#durableOffset, (fn) => this.#between(fn));
-        } finally {
+        } catch (err) {
+          await this.#fail(err as Error, batch);
           written();
+          return;
         }
+        this.#durableCount += batch.reduce((sum, g) => sum + g.entries, 0);
+        this.#durableOffset += bytes.length;
+        for (const group of batch) group.resolve();
+        this.#checkpointIfDue();
+        this.#sealer?.durable(this.#durableOffset, (fn) => this.#between(fn));
+        written();
       }
     } finally {
       // Cleared in the same tick the loop sees an empty queue, so no append is left unflushed.
