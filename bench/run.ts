@@ -18,7 +18,7 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
   'big-state': { script: 'big-state.js', args: ['200'], question: "the runtime's own work with a 128 KB state" },
   durable: { script: 'durable-throughput.js', args: ['3', '32', '1'], question: '--fsync always against --in-memory' },
   merkle: { script: 'merkle-proofs.js', args: ['1000000', '2000'], question: 'RFC 6962 tree: appends, proofs and reload at 1M leaves' },
-  compact: { script: 'compact.js', args: ['2000'], question: 'disk bytes, reads, reopen and appends of a compacted data dir (2,000 messages, not 10,000)' },
+  compact: { script: 'compact.js', args: [], question: 'disk bytes, throughput, reads, reopen of data dirs sealed as they run (200 ledger messages and 500 big-state pairs, not 10,000 and 100,000)' },
   upgrade: { script: 'upgrade-pause.js', args: ['4', '2', '32'], question: 'the pause a live POST /upgrade adds to requests under 32 connections (goal <= 50 ms)' },
   receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with the tree and receipts against this build without them' },
 };

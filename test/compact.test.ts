@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import path from 'node:path';
 import { test } from 'node:test';
 import { chainFile, tempDir, writeEchoChain } from './support/chain-file.js';
@@ -70,10 +71,60 @@ test('a damaged chain.sealed is refused at start-up with CHAIN_CORRUPT naming th
   assert.match(verified.stderr + verified.stdout, /CHAIN_CORRUPT/);
 });
 
-test('a compaction cut short by a crash is finished (after the switch) or dropped (before it) at the next start', async (t) => {
+/** A varint of chain.sealed (sealed.ts) at `at`: its value and where the next thing starts. */
+function varint(bytes: Buffer, at: number): [number, number] {
+  let value = 0;
+  for (let scale = 1; ; scale *= 0x80) {
+    const byte = bytes[at++]!;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return [value, at];
+  }
+}
+
+test('a damaged patch (a delta that decompresses fine but rebuilds another text) is refused at start-up with CHAIN_CORRUPT naming its entry', async (t) => {
+  const { component, dataDir } = await ledgerChain(t, 60);
+  assert.equal((await runCli(['compact', dataDir])).code, 0);
+  const sealed = path.join(dataDir, 'chain.sealed');
+  const file = readFileSync(sealed);
+  // The first block: its header says which entries are deltas, its body holds their payloads.
+  const at = 'actorchain-sealed 1\n'.length;
+  const headerBytes = file.readUInt32BE(at);
+  const bodyBytes = file.readUInt32BE(at + 4);
+  const header = file.subarray(at + 8, at + 8 + headerBytes);
+  const raw = Buffer.from(brotliDecompressSync(file.subarray(at + 8 + headerBytes, at + 8 + headerBytes + bodyBytes)));
+  let [count, h] = varint(header, 0);
+  let b = 0;
+  let damaged = -1;
+  for (let entry = 0; entry < count && damaged === -1; entry++) {
+    [, h] = varint(header, h);
+    const form = header[h]!;
+    h += 9;
+    const [length, payloadAt] = varint(raw, b);
+    // A delta ends with the bytes it inserts (the changed digits): change its last one.
+    if (form === 1) {
+      raw[payloadAt + length - 1] = raw[payloadAt + length - 1] === 0x31 ? 0x32 : 0x31;
+      damaged = entry;
+    }
+    b = payloadAt + length;
+  }
+  assert.ok(damaged > 0, 'the first block holds a delta');
+  const body = brotliCompressSync(raw);
+  const lengths = Buffer.alloc(8);
+  lengths.writeUInt32BE(headerBytes, 0);
+  lengths.writeUInt32BE(body.length, 4);
+  writeFileSync(sealed, Buffer.concat([file.subarray(0, at), lengths, header, body, file.subarray(at + 8 + headerBytes + bodyBytes)]));
+  const result = await runCli(['run', component, '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, new RegExp(`CHAIN_CORRUPT: .*chain\\.sealed: entry ${damaged} \\(line ${damaged + 1}\\)`));
+  const exported = await runCli(['export', dataDir]);
+  assert.notEqual(exported.code, 0);
+  assert.match(exported.stderr, /CHAIN_CORRUPT/);
+});
+
+test('a compaction cut short by a crash is dropped at the next start: blocks chain.ndjson does not follow, chain.ndjson.next, an earlier version\'s temporaries', async (t) => {
   const { component, dataDir } = await ledgerChain(t, 50);
   const plain = readFileSync(chainFile(dataDir));
-  // Before the switch: the temporaries are there, chain.ndjson is still the whole chain.
+  // An earlier version's compact, before its switch: its temporaries, chain.ndjson still the whole chain.
   const before = tempDir(t);
   copyFileSync(chainFile(dataDir), chainFile(before));
   writeFileSync(path.join(before, 'chain.sealed.tmp'), 'half a sealed file');
@@ -84,15 +135,19 @@ test('a compaction cut short by a crash is finished (after the switch) or droppe
   assert.ok(!existsSync(path.join(before, 'chain.sealed.tmp')) && !existsSync(path.join(before, 'chain.ndjson.next')));
   assert.equal((await runCli(['export', before])).stdout, plain.toString());
 
-  // After the switch, before the last rename: chain.sealed and chain.ndjson.next are the chain, chain.ndjson the old whole file.
+  // A compact stopped before its rename: the blocks are in chain.sealed (a last one torn),
+  // chain.ndjson.next is written, chain.ndjson is still the whole chain, from its genesis.
   assert.equal((await runCli(['compact', dataDir])).code, 0);
-  writeFileSync(path.join(dataDir, 'chain.ndjson.next'), readFileSync(chainFile(dataDir)));
+  const sealedFile = path.join(dataDir, 'chain.sealed');
+  writeFileSync(sealedFile, Buffer.concat([readFileSync(sealedFile), Buffer.from([0, 0, 0, 9, 0, 0])]));
+  writeFileSync(path.join(dataDir, 'chain.ndjson.next'), '');
   writeFileSync(chainFile(dataDir), plain);
-  assert.equal((await runCli(['export', dataDir])).stdout, plain.toString(), 'a reader sees the switched chain');
+  assert.equal((await runCli(['export', dataDir])).stdout, plain.toString(), 'a reader sees the chain chain.ndjson starts');
   const second = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.ok(!existsSync(path.join(dataDir, 'chain.ndjson.next')));
+  assert.equal(statSync(sealedFile).size, 'actorchain-sealed 1\n'.length, 'the blocks no chain.ndjson follows are cut');
   assert.equal((await postJson(second.url, { n: 'resumed' })).status, 200);
   await second.stop();
-  assert.ok(!existsSync(path.join(dataDir, 'chain.ndjson.next')));
   const after = (await runCli(['export', dataDir])).stdout;
   assert.ok(after.startsWith(plain.toString()));
   assert.equal(lines(after).length, lines(plain.toString()).length + 2);

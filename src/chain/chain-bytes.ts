@@ -4,49 +4,91 @@
  * offsets are those of the plain layout, so the index, checkpoints, exports and every reader
  * see the same bytes either way; appends and cuts go to chain.ndjson.
  *
- * `actorchain compact` switches layouts with two renames (compact.ts):
+ * chain.ndjson decides where chain.sealed ends: at the entry its first line names as parent
+ * (sealed.ts). Entries move from chain.ndjson into chain.sealed in three steps, by
+ * `actorchain compact` and by a running runtime's sealer (live-seal.ts) alike:
  *
- *   write chain.sealed.tmp, sync ─ write chain.ndjson.next (what follows), sync
- *   ─ rename chain.sealed.tmp → chain.sealed (the switch) ─ rename chain.ndjson.next → chain.ndjson
+ *   append their blocks to chain.sealed, sync ─ write chain.ndjson.next (the lines after
+ *   them), sync ─ rename chain.ndjson.next → chain.ndjson, sync the dir (the switch)
  *
- * so a dir with chain.ndjson.next and no chain.sealed.tmp has switched: .next is the part
- * that follows chain.sealed, and the next start (or compact) finishes the rename. With
- * chain.sealed.tmp still there, nothing has switched and the temporaries are dropped.
+ * Before the switch, the old chain.ndjson still starts where chain.sealed's old blocks end,
+ * so the new blocks are ignored (and cut by the next start, with chain.ndjson.next); after
+ * it, the new chain.ndjson starts after them. A reader opens chain.ndjson before
+ * chain.sealed, so it sees one layout or the other, never a mix: blocks are only appended,
+ * and a chain.ndjson it holds open keeps its bytes when it is replaced.
  */
 import { constants } from 'node:fs';
-import { access, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { access, open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import type { ChainFileHandle } from './file-store.js';
-import { SealedReader, SEALED_FILE } from './sealed.js';
+import { SealedReader, SEALED_FILE, type SealedEnd } from './sealed.js';
 
 export const CHAIN_FILE = 'chain.ndjson';
-export const SEALED_TEMP = `${SEALED_FILE}.tmp`;
 export const PLAIN_NEXT = `${CHAIN_FILE}.next`;
+/** What the first `actorchain compact` (before live sealing) wrote chain.sealed as before its switch. */
+const LEGACY_SEALED_TEMP = `${SEALED_FILE}.tmp`;
 
 const exists = (file: string) => access(file).then(() => true, () => false);
+const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
-/** Where the parts of the chain whose chain.ndjson is `file` are (no sealed part for a file outside a data dir). */
-export async function chainParts(file: string): Promise<{ plain: string; sealed: string | undefined }> {
-  if (path.basename(file) !== CHAIN_FILE) return { plain: file, sealed: undefined };
-  const dir = path.dirname(file);
-  const sealed = path.join(dir, SEALED_FILE);
-  if (!(await exists(sealed))) return { plain: file, sealed: undefined };
-  const next = path.join(dir, PLAIN_NEXT);
-  const switched = (await exists(next)) && !(await exists(path.join(dir, SEALED_TEMP)));
-  return { plain: switched ? next : file, sealed };
+/** How far chain.sealed goes, as the first line of chain.ndjson (open as `plain`) says. */
+async function sealedEnd(plain: FileHandle): Promise<SealedEnd> {
+  const chunks: Buffer[] = [];
+  // (Not a file, such as a device a test stands in: read nothing.)
+  const info = await plain.stat();
+  const size = info.isFile() ? info.size : 0;
+  for (let at = 0; ; ) {
+    const chunk = Buffer.allocUnsafe(Math.min(64 << 10, size - at));
+    const { bytesRead } = at < size ? await plain.read(chunk, 0, chunk.length, at) : { bytesRead: 0 };
+    // No whole line: nothing can have been sealed after it.
+    if (bytesRead === 0) return 'all';
+    const newline = chunk.subarray(0, bytesRead).indexOf(0x0a);
+    chunks.push(chunk.subarray(0, newline === -1 ? bytesRead : newline));
+    if (newline !== -1) break;
+    at += bytesRead;
+  }
+  const line = Buffer.concat(chunks);
+  // A canonical entry ends with its parent ("data" sorts before "parent").
+  const tail = /,"parent":(null|"([0-9a-f]{64})")\}$/.exec(line.toString('latin1', Math.max(0, line.length - 80)));
+  if (!tail) return 'all';
+  return { after: tail[2] ?? null };
 }
 
-/** Finish or drop a compaction a crash interrupted (the data dir's lock is held). */
+/**
+ * Drop what a seal cut short by a crash left (the data dir's lock is held): a
+ * chain.ndjson.next that was not renamed, and blocks past those chain.ndjson follows.
+ */
 export async function settleCompaction(dir: string): Promise<void> {
-  const next = path.join(dir, PLAIN_NEXT);
-  if (await exists(path.join(dir, SEALED_TEMP))) {
-    await rm(path.join(dir, SEALED_TEMP), { force: true });
-    await rm(next, { force: true });
-  } else if (await exists(next)) {
-    await rename(next, path.join(dir, CHAIN_FILE));
-  } else return;
-  await syncDirectory(dir);
+  let changed = false;
+  for (const leftover of [LEGACY_SEALED_TEMP, PLAIN_NEXT]) {
+    if (await exists(path.join(dir, leftover))) {
+      await rm(path.join(dir, leftover), { force: true });
+      changed = true;
+    }
+  }
+  const chain = await openChainBytes(path.join(dir, CHAIN_FILE)).catch((err: unknown) => {
+    if (isMissing(err)) return undefined;
+    throw err;
+  });
+  if (chain?.sealed) {
+    try {
+      const size = (await chain.sealed.handle.stat()).size;
+      if (size > chain.sealed.fileBytes) {
+        const handle = await open(chain.sealed.file, 'r+');
+        try {
+          await handle.truncate(chain.sealed.fileBytes);
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+        changed = true;
+      }
+    } finally {
+      await chain.close();
+    }
+  } else await chain?.close();
+  if (changed) await syncDirectory(dir);
 }
 
 export async function syncDirectory(dir: string): Promise<void> {
@@ -58,65 +100,120 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** chain.ndjson as one reader found it, and where it starts in the chain's bytes. */
+interface PlainView {
+  plain: FileHandle;
+  plainFrom: number;
+  /** Reads in flight through it. */
+  reads: number;
+  /** Set once it is replaced: closes the handle when the last read ends. */
+  retire?: () => void;
+}
+
 /** The chain as one file: the sealed entries' bytes, then chain.ndjson's. */
 export class ChainBytes implements ChainFileHandle {
-  readonly plain: FileHandle;
-  readonly sealed: SealedReader | undefined;
-  /** Where chain.ndjson starts in the chain's bytes. */
-  readonly plainFrom: number;
+  #view: PlainView;
+  #sealed: SealedReader | undefined;
+  readonly #retired: Promise<void>[] = [];
 
   constructor(plain: FileHandle, sealed: SealedReader | undefined) {
-    this.plain = plain;
-    this.sealed = sealed;
-    this.plainFrom = sealed?.bytes ?? 0;
+    this.#view = { plain, plainFrom: sealed?.bytes ?? 0, reads: 0 };
+    this.#sealed = sealed;
+  }
+
+  get plain(): FileHandle {
+    return this.#view.plain;
+  }
+
+  get sealed(): SealedReader | undefined {
+    return this.#sealed;
+  }
+
+  /** Where chain.ndjson starts in the chain's bytes. */
+  get plainFrom(): number {
+    return this.#view.plainFrom;
   }
 
   async stat(): Promise<{ size: number }> {
-    return { size: this.plainFrom + (await this.plain.stat()).size };
+    const view = this.#view;
+    return { size: view.plainFrom + (await view.plain.stat()).size };
   }
 
   write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }> {
-    return this.plain.write(buffer, offset, length);
+    return this.#view.plain.write(buffer, offset, length);
   }
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
-    let done = 0;
-    if (this.sealed && position < this.plainFrom) done = await this.sealed.read(buffer, offset, length, position);
-    if (done < length) {
-      const { bytesRead } = await this.plain.read(buffer, offset + done, length - done, position + done - this.plainFrom);
-      done += bytesRead;
+    // The layout this read began with, whatever a seal switches meanwhile.
+    const view = this.#view;
+    view.reads++;
+    try {
+      let done = 0;
+      if (this.#sealed && position < view.plainFrom) done = await this.#sealed.read(buffer, offset, Math.min(length, view.plainFrom - position), position);
+      if (done < length) {
+        const { bytesRead } = await view.plain.read(buffer, offset + done, length - done, position + done - view.plainFrom);
+        done += bytesRead;
+      }
+      return { bytesRead: done };
+    } finally {
+      if (--view.reads === 0) view.retire?.();
     }
-    return { bytesRead: done };
   }
 
   datasync(): Promise<void> {
-    return this.plain.datasync();
+    return this.#view.plain.datasync();
   }
 
   truncate(length: number): Promise<void> {
-    if (length < this.plainFrom) throw new Error(`cannot cut a compacted chain into its sealed part (at ${length} of ${this.plainFrom})`);
-    return this.plain.truncate(length - this.plainFrom);
+    const view = this.#view;
+    if (length < view.plainFrom) throw new Error(`cannot cut a compacted chain into its sealed part (at ${length} of ${view.plainFrom})`);
+    return view.plain.truncate(length - view.plainFrom);
+  }
+
+  /**
+   * After a seal's switch: chain.ndjson is now `plain` (opened for appending), which starts
+   * at byte `plainFrom`, after the entries `sealed` holds. The old chain.ndjson is closed
+   * once the reads that use it end.
+   */
+  switchPlain(plain: FileHandle, plainFrom: number, sealed: SealedReader): void {
+    const old = this.#view;
+    this.#view = { plain, plainFrom, reads: 0 };
+    this.#sealed = sealed;
+    this.#retired.push(
+      new Promise<void>((resolve) => {
+        old.retire = () => resolve(old.plain.close().catch(() => {}));
+        if (old.reads === 0) old.retire();
+      }),
+    );
   }
 
   async close(): Promise<void> {
-    await this.sealed?.close();
-    await this.plain.close();
+    await Promise.all(this.#retired);
+    await this.#sealed?.close();
+    await this.#view.plain.close();
   }
 }
 
 /**
  * Open the chain whose chain.ndjson is `file` (any other file is read as it is), with
- * `flags` for chain.ndjson. A damaged chain.sealed is CHAIN_CORRUPT; a missing file is
- * the error `open` gives.
+ * `flags` for chain.ndjson. A damaged chain.sealed is CHAIN_CORRUPT; a missing chain.ndjson
+ * is the error `open` gives.
  */
 export async function openChainBytes(file: string, flags: number | string = 'r'): Promise<ChainBytes> {
-  const parts = await chainParts(file);
-  const plain = await open(parts.plain, flags);
-  if (parts.sealed === undefined) return new ChainBytes(plain, undefined);
+  // chain.ndjson first: it says how far chain.sealed goes (see above).
+  const plain = await open(file, flags);
+  if (path.basename(file) !== CHAIN_FILE) return new ChainBytes(plain, undefined);
+  const sealedFile = path.join(path.dirname(file), SEALED_FILE);
   try {
-    const sealedHandle = await open(parts.sealed, 'r');
+    let sealedHandle: FileHandle;
     try {
-      return new ChainBytes(plain, await SealedReader.open(parts.sealed, sealedHandle));
+      sealedHandle = await open(sealedFile, 'r');
+    } catch (err) {
+      if (isMissing(err)) return new ChainBytes(plain, undefined);
+      throw err;
+    }
+    try {
+      return new ChainBytes(plain, await SealedReader.open(sealedFile, sealedHandle, await sealedEnd(plain)));
     } catch (err) {
       await sealedHandle.close();
       throw err;
@@ -124,7 +221,7 @@ export async function openChainBytes(file: string, flags: number | string = 'r')
   } catch (err) {
     await plain.close();
     if (err instanceof ActorchainError) throw err;
-    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot read ${parts.sealed}: ${(err as Error).message}`, { cause: err });
+    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot read ${sealedFile}: ${(err as Error).message}`, { cause: err });
   }
 }
 

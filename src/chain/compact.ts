@@ -1,22 +1,24 @@
 /**
- * `actorchain compact`: turn a stopped runtime's data dir into the compacted layout
- * (chain-bytes.ts, sealed.ts). Every whole group is sealed; what follows the last one (a
- * torn tail, which the next start cuts) stays in chain.ndjson. The chain is checked as a
- * start checks it, and the sealed file is read back against it before the switch, so a
- * compaction can lose nothing that was there.
+ * `actorchain compact`: seal a stopped runtime's data dir (chain-bytes.ts, sealed.ts), a
+ * plain one (turned into the compacted layout) or a compacted one (what chain.ndjson has
+ * gathered since). Every whole group is sealed; what follows the last one (a torn tail,
+ * which the next start cuts) stays in chain.ndjson. The chain is checked as a start checks
+ * it before anything is written, and the sealer checks each delta against its text before
+ * it writes it, so a compaction can lose nothing that was there.
  */
-import { constants } from 'node:fs';
-import { open, rename, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
+import { APPEND_FLAGS, CHAIN_FILE, openChainBytes, settleCompaction } from './chain-bytes.js';
 import { ChainFileReader } from './chain-file.js';
-import { CHAIN_FILE, openChainBytes, PLAIN_NEXT, SEALED_TEMP, settleCompaction, syncDirectory } from './chain-bytes.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { SealedReader, SealedWriter, SEALED_FILE } from './sealed.js';
+import { createSealedFile, seal } from './live-seal.js';
+import { SEALED_FILE } from './sealed.js';
 
 export interface Compacted {
+  /** Entries sealed now. */
   entries: number;
-  /** Canonical NDJSON bytes of the sealed entries. */
+  /** Canonical NDJSON bytes of the entries sealed now. */
   canonicalBytes: number;
   /** chain.sealed's size. */
   sealedBytes: number;
@@ -32,57 +34,19 @@ export async function compactDataDir(dir: string, onWarning: (message: string) =
   try {
     await settleCompaction(dir);
     const file = path.join(dir, CHAIN_FILE);
-    const temp = path.join(dir, SEALED_TEMP);
-    const sealedHandle = await open(temp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC);
-    let writer: SealedWriter;
     const reader = new ChainFileReader(file);
+    for await (const group of reader.groups()) void group;
+    if (!(await stat(path.join(dir, SEALED_FILE)).catch(() => undefined))) await createSealedFile(dir);
+    const chain = await openChainBytes(file, APPEND_FLAGS);
+    let sealed = { entries: 0, canonicalBytes: 0 };
     try {
-      writer = await SealedWriter.create(sealedHandle);
-      for await (const group of reader.groups()) {
-        for (const entry of group) await writer.add(entry.text, entry.hash);
-      }
-      await writer.finish();
+      if (reader.wholeBytes > chain.plainFrom) sealed = await seal(dir, chain, reader.wholeBytes, (fn) => fn());
     } finally {
-      await sealedHandle.close();
-    }
-    // Read back: every entry rebuilds to its bytes (the hash prefixes are checked as it goes).
-    const check = await SealedReader.open(temp, await open(temp, 'r'));
-    const chain = await openChainBytes(file);
-    try {
-      const whole = reader.wholeBytes;
-      if (check.bytes !== whole) throw new Error(`the sealed entries make ${check.bytes} bytes, the chain's whole groups ${whole}`);
-      const mine = Buffer.allocUnsafe(1 << 20);
-      const theirs = Buffer.allocUnsafe(1 << 20);
-      for (let at = 0; at < whole; at += mine.length) {
-        const length = Math.min(mine.length, whole - at);
-        await check.read(mine, 0, length, at);
-        await chain.read(theirs, 0, length, at);
-        if (mine.compare(theirs, 0, length, 0, length) !== 0) throw new Error(`the sealed entries differ from the chain within bytes ${at} to ${at + length}`);
-      }
-      // What follows the whole groups goes on in the new chain.ndjson.
-      const size = (await chain.stat()).size;
-      const next = await open(path.join(dir, PLAIN_NEXT), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
-      try {
-        for (let at = whole; at < size; at += mine.length) {
-          const { bytesRead } = await chain.read(mine, 0, Math.min(mine.length, size - at), at);
-          await next.write(mine, 0, bytesRead);
-        }
-        await next.datasync();
-      } finally {
-        await next.close();
-      }
-    } finally {
-      await check.close();
       await chain.close();
     }
-    await syncDirectory(dir);
-    // The switch; then the rename that a crash before it leaves to the next start.
-    await rename(temp, path.join(dir, SEALED_FILE));
-    await syncDirectory(dir);
-    await settleCompaction(dir);
     const sealedBytes = (await stat(path.join(dir, SEALED_FILE))).size;
     const plainBytes = (await stat(file)).size;
-    return { entries: writer.entries, canonicalBytes: reader.wholeBytes, sealedBytes, plainBytes };
+    return { ...sealed, sealedBytes, plainBytes };
   } finally {
     await lock.release();
   }

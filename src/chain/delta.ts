@@ -50,11 +50,16 @@ class Writer {
 
 /** The delta that turns `base` into `target`, or undefined once it would pass `limit` bytes. */
 export function diffBytes(base: Buffer, target: Buffer, limit = target.length / 4): Buffer | undefined {
-  const blocks = new Map<number, number>();
-  for (let at = 0; at + BLOCK <= base.length; at += BLOCK) {
-    const key = blockKey(base, at);
-    if (!blocks.has(key)) blocks.set(key, at);
-  }
+  // Built the first time the two stay out of step (a state changed in place never needs it).
+  let blocks: Map<number, number> | undefined;
+  const blockIndex = () => {
+    blocks = new Map<number, number>();
+    for (let at = 0; at + BLOCK <= base.length; at += BLOCK) {
+      const key = blockKey(base, at);
+      if (!blocks.has(key)) blocks.set(key, at);
+    }
+    return blocks;
+  };
   const out = new Writer();
   out.varint(target.length);
   let literalFrom = 0;
@@ -79,8 +84,9 @@ export function diffBytes(base: Buffer, target: Buffer, limit = target.length / 
       literalFrom = i;
       continue;
     }
-    if (i + BLOCK <= target.length) {
-      const at = blocks.get(blockKey(target, i));
+    // Out of step for a block's length: look for this place in the base.
+    if (i - literalFrom >= BLOCK && i + BLOCK <= target.length) {
+      const at = (blocks ?? blockIndex()).get(blockKey(target, i));
       if (at !== undefined && at !== j && target.compare(base, at, at + BLOCK, i, i + BLOCK) === 0) {
         j = at;
         continue;

@@ -47,6 +47,16 @@ export const CHECKPOINT_AFTER_LINES = 20_000;
 const PREFIX_READ_BYTES = 1 << 20;
 
 
+/**
+ * Told where each batch of durable groups ends; may take the file over between two group
+ * writes (`between`), to replace chain.ndjson (live-seal.ts).
+ */
+export interface StoreSealer {
+  durable(offset: number, between: <T>(fn: () => Promise<T>) => Promise<T>): void;
+  /** Let what it does finish, then seal up to `offset` (the end of the last durable group), if given. */
+  close(offset: number | undefined): Promise<void>;
+}
+
 /** What the store needs of a FileHandle, so that a test can stand in a slow or failing disk. */
 export interface ChainFileHandle {
   /** Opened for appending: every write lands at the end of the file. */
@@ -69,6 +79,8 @@ export interface FileStoreParts {
   lock: DataDirLock;
   /** Told how long each fdatasync of appended groups took (the fsync metric). */
   onSync?: (seconds: number) => void;
+  /** Seals the start of chain.ndjson as it grows (a data dir in the compacted layout). */
+  sealer?: StoreSealer;
   /** Where and for what to keep a checkpoint; none for a file that is not a data dir's. */
   checkpoint?: {
     dir: string;
@@ -103,6 +115,11 @@ export class FileStore implements ChainStore {
   readonly #fsync: FsyncMode;
   readonly #lock: DataDirLock;
   readonly #onSync: (seconds: number) => void;
+  readonly #sealer: StoreSealer | undefined;
+  /** Set while the sealer has the file: the flush loop waits. */
+  #paused: Promise<void> | undefined;
+  /** The flush loop's write and sync in flight (settled between two). */
+  #writing: Promise<void> = Promise.resolve();
   /** File length once every queued group is written. */
   #endOffset: number;
   /** Entries whose group resolved, and where they end in the file. */
@@ -128,6 +145,7 @@ export class FileStore implements ChainStore {
     this.#fsync = parts.fsync;
     this.#lock = parts.lock;
     this.#onSync = parts.onSync ?? (() => {});
+    this.#sealer = parts.sealer;
     this.#endOffset = parts.endOffset;
     this.#durableOffset = parts.endOffset;
     this.#durableCount = parts.index.length;
@@ -205,6 +223,8 @@ export class FileStore implements ChainStore {
     try {
       await this.#drained;
       if (!this.#failure && this.#fsync === 'never') await this.#handle.datasync().catch(() => {});
+      // What chain.ndjson holds is sealed as well, so a stopped runtime's data dir is compact.
+      await this.#sealer?.close(this.#failure ? undefined : this.#durableOffset);
       await this.#checkpointWriting;
       if (!this.#failure) await this.#writeCheckpoint();
       await this.#handle.close();
@@ -292,10 +312,16 @@ export class FileStore implements ChainStore {
       // No commit delay: groups that complete during a sync share the next one anyway, and
       // waiting for company (PostgreSQL's commit_delay) cost throughput and p99 here.
       while (this.#queue.length > 0) {
+        if (this.#paused) {
+          await this.#paused;
+          continue;
+        }
         const batch = this.#queue;
         this.#queue = [];
         const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((g) => g.bytes));
         this.onGroupWrite?.(this.#durableCount + batch.reduce((sum, g) => sum + g.entries, 0));
+        let written!: () => void;
+        this.#writing = new Promise((resolve) => (written = resolve));
         try {
           await this.#writeFully(bytes);
           if (this.#fsync === 'always') {
@@ -305,16 +331,34 @@ export class FileStore implements ChainStore {
           }
         } catch (err) {
           await this.#fail(err as Error, batch);
+          written();
           return;
         }
         this.#durableCount += batch.reduce((sum, g) => sum + g.entries, 0);
         this.#durableOffset += bytes.length;
         for (const group of batch) group.resolve();
         this.#checkpointIfDue();
+        this.#sealer?.durable(this.#durableOffset, (fn) => this.#between(fn));
+        written();
       }
     } finally {
       // Cleared in the same tick the loop sees an empty queue, so no append is left unflushed.
       this.#flushing = false;
+    }
+  }
+
+  /** Run `fn` with the file to itself: after the write in flight, before the next. */
+  async #between<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.#paused) await this.#paused;
+    let resume!: () => void;
+    this.#paused = new Promise((resolve) => (resume = resolve));
+    try {
+      await this.#writing;
+      if (this.#failure) throw this.#failure;
+      return await fn();
+    } finally {
+      this.#paused = undefined;
+      resume();
     }
   }
 

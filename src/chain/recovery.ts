@@ -6,7 +6,7 @@
  * refused and left as it is: never start a new chain over data.
  */
 import { createHash } from 'node:crypto';
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { canonicalOfParsed } from '../json/canonical.js';
@@ -21,6 +21,8 @@ import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { Send, StateData } from './entry.js';
 import { CHECKPOINT_AFTER_LINES, FileStore, type FsyncMode } from './file-store.js';
+import { createSealedFile, LiveSealer, type SealedRange } from './live-seal.js';
+import { SEALED_FILE } from './sealed.js';
 
 export interface OpenFileStoreOptions {
   /**
@@ -30,7 +32,7 @@ export interface OpenFileStoreOptions {
   componentHash: string | undefined;
   fsync: FsyncMode;
   /** Told about a torn tail before it is cut, a stale lock before it is taken over, and a checkpoint it cannot use. */
-  onWarning: (message: string, details: { tail: ChainTail } | { lock: string; stalePid: number } | { checkpoint: string }) => void;
+  onWarning: (message: string, details: { tail: ChainTail } | { lock: string; stalePid: number } | { checkpoint: string } | { seal: string }) => void;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
   /** Told how long each fdatasync of appended entries took. */
   onSync?: (seconds: number) => void;
@@ -38,6 +40,15 @@ export interface OpenFileStoreOptions {
   onSends?: (stateHash: string, sends: Send[]) => void;
   /** From how many bytes of lines to check a second thread hashes them (default 8 MiB; Infinity: never). */
   twoThreadsFromBytes?: number;
+  /**
+   * Seal the start of chain.ndjson into chain.sealed once it holds this many bytes, while the
+   * store runs (live-seal.ts); undefined or 0: never. Only a data dir in the compacted
+   * layout (one with chain.sealed) is sealed, or a new one (it is created in that layout): a
+   * plain one stays plain until `actorchain compact` converts it.
+   */
+  sealAfterBytes?: number;
+  /** Told of each seal (entries and canonical bytes moved into chain.sealed). */
+  onSealed?: (range: SealedRange) => void;
 }
 
 export interface OpenedFileStore {
@@ -78,10 +89,14 @@ async function checkpointedPrefix(
   return undefined;
 }
 
-async function openForAppend(dir: string, file: string): Promise<ChainBytes> {
+async function openForAppend(dir: string, file: string, sealing: boolean): Promise<ChainBytes> {
   let handle: ChainBytes;
   try {
     await settleCompaction(dir);
+    // A new chain (no chain.ndjson, or an empty one) is made in the compacted layout when it is to be sealed as it grows.
+    if (sealing && !(await stat(file).catch(() => undefined))?.size && !(await stat(path.join(dir, SEALED_FILE)).catch(() => undefined))) {
+      await createSealedFile(dir);
+    }
     handle = await openChainBytes(file, APPEND_FLAGS);
   } catch (err) {
     if (err instanceof ActorchainError) throw err;
@@ -113,7 +128,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
   const lock = await lockDataDir(dir, options.onWarning);
   let handle: ChainBytes | undefined;
   try {
-    handle = await openForAppend(dir, file);
+    handle = await openForAppend(dir, file, (options.sealAfterBytes ?? 0) > 0);
     const checkpoint = await checkpointedPrefix(dir, handle, options);
     const prefix = checkpoint?.prefix;
     const index = prefix?.index ?? new ChainIndex();
@@ -141,8 +156,8 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       from: prefixBytes,
     };
     const toCheck = lines.size - prefixBytes;
-    // The hash thread reads chain.ndjson itself: a compacted chain is checked on one thread.
-    const twoThreads = handle.sealed === undefined && toCheck >= (options.twoThreadsFromBytes ?? TWO_THREADS_FROM_BYTES) && toCheck <= TWO_THREADS_UP_TO_BYTES;
+    // The hash thread reads chain.ndjson itself: a chain with sealed entries is checked on one thread.
+    const twoThreads = handle.plainFrom === 0 && toCheck >= (options.twoThreadsFromBytes ?? TWO_THREADS_FROM_BYTES) && toCheck <= TWO_THREADS_UP_TO_BYTES;
     const onTwo = twoThreads ? await checkOnTwoThreads(lines) : undefined;
     const checked = onTwo ?? (await checkOnOneThread(lines));
     for (const { stateHash, sends } of checked.sends) options.onSends?.(stateHash, sends);
@@ -184,7 +199,11 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       hashesOnDisk,
       hashesDigest,
     };
-    const store = new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, checkpoint: checkpointParts, onSync: options.onSync });
+    const sealer =
+      handle.sealed && options.sealAfterBytes
+        ? new LiveSealer({ dir, chain: handle, afterBytes: options.sealAfterBytes, onWarning: (message) => options.onWarning(message, { seal: message }), onSealed: options.onSealed })
+        : undefined;
+    const store = new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, checkpoint: checkpointParts, onSync: options.onSync, sealer });
     return { store, state, recovered: index.length, checkedLines, checkThreads: onTwo ? 2 : 1, keys: reader.idempotencyKeys, componentHash: inUse };
   } catch (err) {
     await handle?.close();

@@ -1,7 +1,8 @@
 /**
- * chain.sealed: the older entries of a compacted data dir (`actorchain compact`), which
- * chain.ndjson then continues. Together they hold exactly the canonical NDJSON a plain data
- * dir holds, and every reader sees it as one file (ChainBytes, chain-bytes.ts).
+ * chain.sealed: the older entries of a compacted data dir, which chain.ndjson then
+ * continues. Together they hold exactly the canonical NDJSON a plain data dir holds, and
+ * every reader sees it as one file (ChainBytes, chain-bytes.ts). Blocks are appended to it
+ * by `actorchain compact` and, while a runtime runs, by its sealer (live-seal.ts).
  *
  *   "actorchain-sealed 1\n"
  *   block*   u32 BE header length, u32 BE body length,
@@ -10,21 +11,31 @@
  *            body:   brotli of, per entry, varint payload length and the payload
  *                    (the canonical text, or a delta.ts delta against the entry two before)
  *
+ * Which blocks belong to the chain is decided by chain.ndjson, not by chain.sealed: they are
+ * those up to the entry that chain.ndjson's first line names as its parent (none when that
+ * line is the genesis or chain.sealed has no block; all of them when chain.ndjson holds no
+ * whole line). Blocks past it are
+ * a seal that a crash cut short, dropped at the next start. So a seal appends its blocks,
+ * syncs them, and only then replaces chain.ndjson by one that starts after them: that rename
+ * is the one moment the chain changes layout (chain-bytes.ts).
+ *
  * An entry is a delta when that saves three quarters of its bytes and the entry two before
  * is fewer than DELTA_DEPTH deltas away from a full text: a state changed in a few places
  * costs its change, and rebuilding any entry applies at most DELTA_DEPTH deltas. A block
  * starts at a full entry once the one before has BLOCK_ENTRIES entries (or BLOCK_BYTES of
- * text), so rebuilding an entry decompresses one block or two. Every rebuilt entry is held
- * to its stored hash prefix: a damaged block is CHAIN_CORRUPT naming the entry.
+ * text), and ends where a seal ends, so rebuilding an entry decompresses a few blocks. Every
+ * rebuilt entry is held to its stored hash prefix: a damaged block is CHAIN_CORRUPT naming
+ * the entry.
  */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { ActorchainError } from '../errors.js';
 import { applyDelta, diffBytes } from './delta.js';
 
 export const SEALED_FILE = 'chain.sealed';
-const MAGIC = Buffer.from('actorchain-sealed 1\n');
+export const SEALED_MAGIC = Buffer.from('actorchain-sealed 1\n');
 /** Deltas at most between an entry and the full text it is rebuilt from. */
 export const DELTA_DEPTH = 128;
 const BLOCK_ENTRIES = 64;
@@ -33,6 +44,8 @@ const HASH_PREFIX = 8;
 /** Rebuilt entries kept: a sequential read rebuilds each from the one two before. */
 const TEXT_CACHE = 8;
 const BLOCK_CACHE = 8;
+/** In the zlib thread pool: a runtime's event loop keeps serving while a block is compressed. */
+const compress = promisify(brotliCompress);
 
 function varint(out: number[], value: number): void {
   while (value >= 0x80) {
@@ -56,7 +69,13 @@ class VarintReader {
   }
 }
 
-/** Writes chain.sealed from entries given in chain order. */
+/** An entry a writer deltas the next ones against: its text and how many deltas it is from a full text. */
+export interface SealedSeed {
+  text: Buffer;
+  depth: number;
+}
+
+/** Appends blocks to chain.sealed from entries given in chain order. */
 export class SealedWriter {
   readonly #handle: FileHandle;
   #header: number[] = [];
@@ -64,23 +83,34 @@ export class SealedWriter {
   #blockEntries = 0;
   #blockBytes = 0;
   /** The last two entries' texts and delta depths (0 for a full text). */
-  #previous: { text: Buffer; depth: number }[] = [];
+  #previous: SealedSeed[];
   entries = 0;
-  bytesWritten = MAGIC.length;
+  /** Where the next block goes in the file (its size once finished). */
+  bytesWritten: number;
 
-  private constructor(handle: FileHandle) {
+  private constructor(handle: FileHandle, at: number, seeds: SealedSeed[]) {
     this.#handle = handle;
+    this.bytesWritten = at;
+    this.#previous = seeds.slice(-2);
   }
 
+  /** A new chain.sealed (the handle's file is empty). */
   static async create(handle: FileHandle): Promise<SealedWriter> {
-    await handle.write(MAGIC, 0, MAGIC.length, 0);
-    return new SealedWriter(handle);
+    await handle.write(SEALED_MAGIC, 0, SEALED_MAGIC.length, 0);
+    return new SealedWriter(handle, SEALED_MAGIC.length, []);
   }
 
-  async add(text: string, hash: string): Promise<void> {
-    const bytes = Buffer.from(text);
+  /** Blocks written from byte `at` on, after the sealed entries whose last two are `seeds` (SealedReader.seeds). */
+  static append(handle: FileHandle, at: number, seeds: SealedSeed[]): SealedWriter {
+    return new SealedWriter(handle, at, seeds);
+  }
+
+  async add(text: string | Buffer, hash: string): Promise<void> {
+    const bytes = typeof text === 'string' ? Buffer.from(text) : text;
     const before = this.#previous.length === 2 ? this.#previous[0]! : undefined;
     const delta = before && before.depth < DELTA_DEPTH ? diffBytes(before.text, bytes) : undefined;
+    // A delta that would not rebuild the text must never reach the disk.
+    if (delta && !applyDelta(before!.text, delta, 'the entry being sealed').equals(bytes)) throw new Error(`the delta of entry ${hash} does not rebuild it`);
     const depth = delta ? before!.depth + 1 : 0;
     if (!delta && (this.#blockEntries >= BLOCK_ENTRIES || this.#blockBytes >= BLOCK_BYTES)) await this.#flush();
     const payload = delta ?? bytes;
@@ -108,21 +138,30 @@ export class SealedWriter {
     varint(count, this.#blockEntries);
     const header = Buffer.from([...count, ...this.#header]);
     const raw = Buffer.concat(this.#body);
-    const body = brotliCompressSync(raw, {
+    this.#header = [];
+    this.#body = [];
+    this.#blockEntries = 0;
+    this.#blockBytes = 0;
+    const body = await compress(raw, {
       params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length },
     });
     const lengths = Buffer.alloc(8);
     lengths.writeUInt32BE(header.length, 0);
     lengths.writeUInt32BE(body.length, 4);
     const block = Buffer.concat([lengths, header, body]);
-    await this.#handle.write(block, 0, block.length, this.bytesWritten);
+    for (let done = 0; done < block.length; ) {
+      const { bytesWritten } = await this.#handle.write(block, done, block.length - done, this.bytesWritten + done);
+      done += bytesWritten;
+    }
     this.bytesWritten += block.length;
-    this.#header = [];
-    this.#body = [];
-    this.#blockEntries = 0;
-    this.#blockBytes = 0;
   }
 }
+
+/**
+ * Which blocks of chain.sealed belong to the chain: those up to the entry whose hash is
+ * `after` (none for null: chain.ndjson starts at the genesis), or all of them.
+ */
+export type SealedEnd = { after: string | null } | 'all';
 
 interface BlockInfo {
   first: number;
@@ -132,64 +171,111 @@ interface BlockInfo {
   bodyBytes: number;
 }
 
+/** A typed array that doubles when full. */
+class Growable<T extends Float64Array | Uint8Array | Uint32Array> {
+  length = 0;
+  constructor(public array: T, readonly make: (size: number) => T) {}
+  push(value: number): void {
+    if (this.length === this.array.length) {
+      const grown = this.make(this.array.length * 2);
+      grown.set(this.array);
+      this.array = grown;
+    }
+    this.array[this.length++] = value;
+  }
+}
+
 /** Random access to the entries of a chain.sealed, as canonical texts and as NDJSON bytes. */
 export class SealedReader {
   readonly file: string;
   readonly #handle: FileHandle;
   /** offsets[p]: where entry p's line starts in the canonical NDJSON; offsets[entries]: its length. */
-  readonly #offsets: Float64Array;
-  readonly #delta: Uint8Array;
-  readonly #hashPrefixes: Buffer;
-  readonly #blockOf: Uint32Array;
-  readonly #blocks: BlockInfo[];
+  readonly #offsets = new Growable(new Float64Array(1024), (n) => new Float64Array(n));
+  readonly #delta = new Growable(new Uint8Array(1024), (n) => new Uint8Array(n));
+  #hashPrefixes = Buffer.alloc(1024 * HASH_PREFIX);
+  readonly #blockOf = new Growable(new Uint32Array(1024), (n) => new Uint32Array(n));
+  readonly #blocks: BlockInfo[] = [];
   readonly #texts = new Map<number, Buffer>();
   readonly #payloads = new Map<number, Buffer[]>();
+  /** Where the blocks that belong to the chain end in the file. */
+  #fileBytes = SEALED_MAGIC.length;
 
-  private constructor(file: string, handle: FileHandle, offsets: Float64Array, delta: Uint8Array, hashPrefixes: Buffer, blockOf: Uint32Array, blocks: BlockInfo[]) {
+  private constructor(file: string, handle: FileHandle) {
     this.file = file;
     this.#handle = handle;
-    this.#offsets = offsets;
-    this.#delta = delta;
-    this.#hashPrefixes = hashPrefixes;
-    this.#blockOf = blockOf;
-    this.#blocks = blocks;
+    this.#offsets.push(0);
   }
 
-  /** Read the block headers (not the bodies). A file cut short or damaged there is CHAIN_CORRUPT. */
-  static async open(file: string, handle: FileHandle): Promise<SealedReader> {
+  /**
+   * Read the headers (not the bodies) of the blocks that belong to the chain. A file cut
+   * short or damaged there, or without the entry `end` names, is CHAIN_CORRUPT.
+   */
+  static async open(file: string, handle: FileHandle, end: SealedEnd = 'all'): Promise<SealedReader> {
     const size = (await handle.stat()).size;
-    const magic = Buffer.alloc(MAGIC.length);
+    const magic = Buffer.alloc(SEALED_MAGIC.length);
     await handle.read(magic, 0, magic.length, 0);
-    if (!magic.equals(MAGIC)) throw new ActorchainError('CHAIN_CORRUPT', `${file} is not a sealed chain file (it does not start with ${JSON.stringify(MAGIC.toString())})`);
-    const offsets: number[] = [0];
-    const delta: number[] = [];
-    const prefixes: Buffer[] = [];
-    const blockOf: number[] = [];
-    const blocks: BlockInfo[] = [];
+    if (!magic.equals(SEALED_MAGIC)) throw new ActorchainError('CHAIN_CORRUPT', `${file} is not a sealed chain file (it does not start with ${JSON.stringify(SEALED_MAGIC.toString())})`);
+    const reader = new SealedReader(file, handle);
+    // With no block at all, chain.ndjson is the whole chain, whatever its first line says (the
+    // line-by-line check names what is wrong with it, as in a plain data dir).
+    if (end === 'all') await reader.#scan(size, undefined);
+    else if (end.after !== null && size > SEALED_MAGIC.length) await reader.#scan(size, Buffer.from(end.after.slice(0, HASH_PREFIX * 2), 'hex'));
+    return reader;
+  }
+
+  /** Take in the blocks a seal appended, up to byte `fileBytes` (chain.ndjson is about to start after them). */
+  async extend(fileBytes: number): Promise<void> {
+    await this.#scan(fileBytes, undefined);
+    if (this.#fileBytes !== fileBytes) throw new Error(`${this.file}: the blocks end at byte ${this.#fileBytes}, not ${fileBytes}`);
+  }
+
+  /**
+   * Scan block headers from #fileBytes up to `size`, or only until a block ending with the
+   * entry whose hash starts with `until`.
+   */
+  async #scan(size: number, until: Buffer | undefined): Promise<void> {
     const lengths = Buffer.alloc(8);
-    for (let at = MAGIC.length; at < size; ) {
-      const entry = offsets.length - 1;
+    const file = this.file;
+    for (let at = this.#fileBytes; at < size; ) {
+      const entry = this.entries;
       const bad = () => new ActorchainError('CHAIN_CORRUPT', `${file}: the block that starts with entry ${entry} (line ${entry + 1}) is damaged or cut short`);
-      if ((await handle.read(lengths, 0, 8, at)).bytesRead !== 8) throw bad();
+      if ((await this.#handle.read(lengths, 0, 8, at)).bytesRead !== 8) throw bad();
       const headerBytes = lengths.readUInt32BE(0);
       const bodyBytes = lengths.readUInt32BE(4);
       if (at + 8 + headerBytes + bodyBytes > size) throw bad();
       const header = Buffer.alloc(headerBytes);
-      await handle.read(header, 0, headerBytes, at + 8);
+      await this.#handle.read(header, 0, headerBytes, at + 8);
       const reader = new VarintReader(header, bad);
       const count = reader.next();
       for (let k = 0; k < count; k++) {
-        offsets.push(offsets[offsets.length - 1]! + reader.next() + 1);
+        const p = this.entries;
+        this.#offsets.push(this.#offsets.array[p]! + reader.next() + 1);
         if (reader.at + 1 + HASH_PREFIX > header.length) throw bad();
-        delta.push(header[reader.at++]!);
-        prefixes.push(header.subarray(reader.at, reader.at + HASH_PREFIX));
+        this.#delta.push(header[reader.at++]!);
+        if ((p + 1) * HASH_PREFIX > this.#hashPrefixes.length) {
+          const grown = Buffer.alloc(this.#hashPrefixes.length * 2);
+          this.#hashPrefixes.copy(grown);
+          this.#hashPrefixes = grown;
+        }
+        header.copy(this.#hashPrefixes, p * HASH_PREFIX, reader.at, reader.at + HASH_PREFIX);
         reader.at += HASH_PREFIX;
-        blockOf.push(blocks.length);
+        this.#blockOf.push(this.#blocks.length);
       }
-      blocks.push({ first: entry, count, bodyAt: at + 8 + headerBytes, bodyBytes });
+      this.#blocks.push({ first: entry, count, bodyAt: at + 8 + headerBytes, bodyBytes });
       at += 8 + headerBytes + bodyBytes;
+      this.#fileBytes = at;
+      if (until && count > 0 && until.compare(this.#hashPrefixes, (this.entries - 1) * HASH_PREFIX, this.entries * HASH_PREFIX) === 0) return;
     }
-    return new SealedReader(file, handle, Float64Array.from(offsets), Uint8Array.from(delta), Buffer.concat(prefixes), Uint32Array.from(blockOf), blocks);
+    if (until) {
+      throw new ActorchainError(
+        'CHAIN_CORRUPT',
+        `${file} does not hold the entry ${until.toString('hex')}… that the first line of chain.ndjson follows (after entry ${this.entries - 1}, line ${this.entries}); restore the data dir from a copy or an export`,
+      );
+    }
+  }
+
+  get handle(): FileHandle {
+    return this.#handle;
   }
 
   get entries(): number {
@@ -198,7 +284,23 @@ export class SealedReader {
 
   /** Bytes of canonical NDJSON the sealed entries make. */
   get bytes(): number {
-    return this.#offsets[this.entries]!;
+    return this.#offsets.array[this.entries]!;
+  }
+
+  /** Where the blocks that belong to the chain end in the file (what follows is a seal cut short). */
+  get fileBytes(): number {
+    return this.#fileBytes;
+  }
+
+  /** The last two entries, for a writer that appends after them. */
+  async seeds(): Promise<SealedSeed[]> {
+    const seeds: SealedSeed[] = [];
+    for (let p = Math.max(0, this.entries - 2); p < this.entries; p++) {
+      let depth = 0;
+      for (let q = p; q >= 0 && this.#delta.array[q] === 1; q -= 2) depth++;
+      seeds.push({ text: await this.text(p), depth });
+    }
+    return seeds;
   }
 
   #corrupt(position: number, why: string): ActorchainError {
@@ -221,6 +323,8 @@ export class SealedReader {
   }
 
   async #rebuild(position: number, checkEach: boolean): Promise<Buffer> {
+    const offsets = this.#offsets.array;
+    const delta = this.#delta.array;
     // The chain of deltas back to a full text (or a text rebuilt already), rebuilt forwards.
     const chain: number[] = [];
     let base: Buffer | undefined;
@@ -228,14 +332,14 @@ export class SealedReader {
       base = this.#texts.get(p);
       if (base) break;
       chain.push(p);
-      if (this.#delta[p] === 0) break;
+      if (delta[p] === 0) break;
       if (p < 2) throw this.#corrupt(p, 'is a delta with no entry two before it');
     }
     for (let k = chain.length - 1; k >= 0; k--) {
       const p = chain[k]!;
       const payload = await this.#payload(p);
-      base = this.#delta[p] === 0 ? payload : applyDelta(base!, payload, `${this.file}: entry ${p} (line ${p + 1})`);
-      if (base.length !== this.#offsets[p + 1]! - this.#offsets[p]! - 1) throw this.#corrupt(p, 'has another length than recorded');
+      base = delta[p] === 0 ? payload : applyDelta(base!, payload, `${this.file}: entry ${p} (line ${p + 1})`);
+      if (base.length !== offsets[p + 1]! - offsets[p]! - 1) throw this.#corrupt(p, 'has another length than recorded');
       if (k === 0 || checkEach) {
         const hash = createHash('sha256').update(base).digest();
         if (hash.compare(this.#hashPrefixes, p * HASH_PREFIX, (p + 1) * HASH_PREFIX, 0, HASH_PREFIX) !== 0) {
@@ -254,7 +358,7 @@ export class SealedReader {
   }
 
   async #payload(position: number): Promise<Buffer> {
-    const index = this.#blockOf[position]!;
+    const index = this.#blockOf.array[position]!;
     let payloads = this.#payloads.get(index);
     if (!payloads) {
       const block = this.#blocks[index]!;
@@ -281,6 +385,7 @@ export class SealedReader {
 
   /** Copy the canonical NDJSON bytes [position, position + length) into `buffer` at `offset`. */
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    const offsets = this.#offsets.array;
     const end = Math.min(position + length, this.bytes);
     let done = 0;
     // The entry whose line holds `position`.
@@ -288,11 +393,11 @@ export class SealedReader {
     let hi = this.entries - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.#offsets[mid]! <= position) lo = mid;
+      if (offsets[mid]! <= position) lo = mid;
       else hi = mid - 1;
     }
     for (let p = lo; position + done < end; p++) {
-      const lineStart = this.#offsets[p]!;
+      const lineStart = offsets[p]!;
       const text = await this.text(p);
       const from = position + done - lineStart;
       const upTo = Math.min(text.length + 1, end - lineStart);

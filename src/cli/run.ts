@@ -16,7 +16,7 @@ import { DELIVERIES_FILE, DeliveryRecord, readDeliveryLog } from '../outbox/deli
 import { OwedSends, owedInChain } from '../outbox/owed.js';
 import { Outbox } from '../outbox/outbox.js';
 import { envSwitch, integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from './options.js';
-import { openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
+import { DEFAULT_SEAL_AFTER_BYTES, openChain, storageConfig, type RawStorageOptions, type StorageConfig } from './storage.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 /** Well under the usual 1024 file descriptors, leaving room for the outbox's 256 and the files. */
@@ -125,6 +125,13 @@ export function registerRun(program: Command): void {
     .addOption(flag('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)'))
     .addOption(flag('--in-memory', 'keep the chain in memory only: nothing is written, the history ends with the process'))
     .addOption(flag('--fsync <mode>', 'always: a 200 means the message is on disk; never: leave syncing to the OS', 'always'))
+    .addOption(
+      flag(
+        '--seal-after <bytes>',
+        'once chain.ndjson holds this many bytes, seal them into chain.sealed in the background, each state stored as its change (a new data dir, or one compacted already; 0: never)',
+        String(DEFAULT_SEAL_AFTER_BYTES),
+      ),
+    )
     .addOption(flag('--key-file <path>', "the runtime's Ed25519 identity key (PKCS#8 PEM) that signs checkpoints (default: <data dir>/identity.key, created at the first start; a fresh key per run with --in-memory)"))
     .addOption(flag('--origin <name>', "a new chain's origin, the name its checkpoints are signed under (default: actorchain/<first 16 hex digits of the key's SHA-256>)"))
     .addOption(flag('--token <secret>', 'POST / needs Authorization: Bearer <secret> (prefer the environment variable: flags show in ps)'))

@@ -16,7 +16,7 @@ import type { FsyncMode } from '../chain/file-store.js';
 import { MemoryStore } from '../chain/memory-store.js';
 import { openFileStore } from '../chain/recovery.js';
 import { ActorchainError } from '../errors.js';
-import type { OptionChecker } from './options.js';
+import { integerOption, type OptionChecker } from './options.js';
 import { Progress } from './progress.js';
 
 export interface StorageConfig {
@@ -27,6 +27,8 @@ export interface StorageConfig {
   keyFile?: string;
   /** The origin a new chain gets (--origin); undefined: the key's default. */
   origin?: string;
+  /** Seal chain.ndjson's start into chain.sealed once it holds this many bytes (--seal-after); 0 or undefined: never. */
+  sealAfterBytes?: number;
 }
 
 export interface RawStorageOptions {
@@ -35,7 +37,12 @@ export interface RawStorageOptions {
   fsync: string;
   keyFile?: string;
   origin?: string;
+  /** --seal-after: given by `run` only. */
+  sealAfter?: string;
 }
+
+/** --seal-after's default: chain.ndjson holds at most about this much of a compacted data dir's chain. */
+export const DEFAULT_SEAL_AFTER_BYTES = 4 * 2 ** 20;
 
 /** `./<component name>.actorchain`: each component gets its own dir by default. */
 export function defaultDataDir(component: string): string {
@@ -61,7 +68,9 @@ export function storageConfig(component: string, raw: RawStorageOptions, o: Opti
     }
     return raw.origin;
   });
+  const sealAfterBytes = o.check(() => (raw.sealAfter === undefined ? undefined : integerOption('--seal-after', raw.sealAfter, 0)));
   return {
+    sealAfterBytes,
     dataDir: raw.inMemory ? null : path.resolve(raw.dataDir ?? defaultDataDir(component)),
     fsync,
     keyFile: raw.keyFile === undefined ? undefined : path.resolve(raw.keyFile),
@@ -151,6 +160,8 @@ export async function openChain(
     onWarning: (message, details) => log.warn(details, message),
     onProgress: progress.update,
     onSync,
+    sealAfterBytes: config.sealAfterBytes,
+    onSealed: (range) => log.info({ entries: range.entries, bytes: range.canonicalBytes }, 'sealed the start of chain.ndjson into chain.sealed'),
   })
     .catch((err: unknown) => {
       // A mismatch names the ways forward itself (upgrade, or another data dir).

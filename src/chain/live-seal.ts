@@ -1,0 +1,198 @@
+/**
+ * Sealing: moving the whole groups at the start of chain.ndjson into chain.sealed (the
+ * three steps in chain-bytes.ts). `actorchain compact` seals a stopped runtime's chain at
+ * once; a running runtime's LiveSealer seals once chain.ndjson holds --seal-after bytes,
+ * in the background:
+ *
+ *   durable group ─► chain.ndjson ≥ seal-after? ─► blocks appended to chain.sealed, synced
+ *        (brotli in the zlib thread pool; one entry's delta per turn of the event loop)
+ *   ─► chain.ndjson.next ← the lines after them (appends go on meanwhile)
+ *   ─► between two group writes: the last lines copied, sync, rename, sync the dir, switch
+ *
+ * Appends wait only for that last step (a small copy and two syncs). Once a chain has been
+ * sealed, a clean stop seals what chain.ndjson holds too, so a stopped runtime's data dir is all
+ * but sealed. A crash anywhere
+ * before the rename leaves the old chain.ndjson, which still starts where chain.sealed's
+ * old blocks end; the next start drops the rest (settleCompaction).
+ */
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { CHAIN_FILE, PLAIN_NEXT, syncDirectory, type ChainBytes } from './chain-bytes.js';
+import type { StoreSealer } from './file-store.js';
+import { SEALED_FILE, SEALED_MAGIC, SealedWriter } from './sealed.js';
+
+const CHUNK_BYTES = 1 << 20;
+const TURN_BYTES = 64 << 10;
+
+/** Create an empty chain.sealed, durably (its name too): the data dir is in the compacted layout from now on. */
+export async function createSealedFile(dir: string): Promise<void> {
+  const handle = await open(path.join(dir, SEALED_FILE), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+  try {
+    await handle.write(SEALED_MAGIC, 0, SEALED_MAGIC.length, 0);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await syncDirectory(dir);
+}
+
+/**
+ * A test's hook (ACTORCHAIN_TEST_SEAL_PAUSE=blocks|next): stop a seal for good at that
+ * step, so that a test can kill the process there. Says so on stderr.
+ */
+async function testPause(step: 'blocks' | 'next'): Promise<void> {
+  if (process.env.ACTORCHAIN_TEST_SEAL_PAUSE !== step) return;
+  process.stderr.write(`actorchain: test: seal paused at ${step}\n`);
+  await new Promise(() => {});
+}
+
+export interface SealedRange {
+  entries: number;
+  /** Canonical bytes of the entries sealed. */
+  canonicalBytes: number;
+}
+
+/**
+ * Seal the lines of `chain` from where chain.ndjson starts up to byte `to` of the chain (the
+ * end of a whole group): append their blocks to chain.sealed (which exists), sync, and
+ * copy the lines after them into chain.ndjson.next. Then `between` runs the switch at a
+ * moment no write is in flight.
+ */
+export async function seal(
+  dir: string,
+  chain: ChainBytes,
+  to: number,
+  between: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<SealedRange> {
+  const sealed = chain.sealed;
+  if (!sealed) throw new Error(`${dir} has no ${SEALED_FILE}`);
+  const from = chain.plainFrom;
+  const sealedFile = path.join(dir, SEALED_FILE);
+  const handle = await open(sealedFile, 'r+');
+  let entries: number;
+  let fileBytes: number;
+  try {
+    // Whatever a seal that failed in this process left after the blocks that count.
+    await handle.truncate(sealed.fileBytes);
+    const writer = SealedWriter.append(handle, sealed.fileBytes, await sealed.seeds());
+    let sinceTurn = 0;
+    for await (const line of lines(chain.plain, 0, to - from)) {
+      await writer.add(line, createHash('sha256').update(line).digest('hex'));
+      // One large entry's delta, or a few hundred small ones, per turn of the event loop.
+      if ((sinceTurn += line.length) >= TURN_BYTES) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
+    }
+    await writer.finish();
+    entries = writer.entries;
+    fileBytes = writer.bytesWritten;
+  } finally {
+    await handle.close();
+  }
+  await testPause('blocks');
+  const nextFile = path.join(dir, PLAIN_NEXT);
+  const next = await open(nextFile, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_TRUNC);
+  try {
+    let copied = await copy(chain.plain, to - from, next);
+    await between(async () => {
+      copied = await copy(chain.plain, copied, next);
+      await next.datasync();
+      await testPause('next');
+      await rename(nextFile, path.join(dir, CHAIN_FILE));
+      await syncDirectory(dir);
+      await sealed.extend(fileBytes);
+      if (sealed.bytes !== to) throw new Error(`the sealed entries end at byte ${sealed.bytes} of the chain, not ${to}`);
+      chain.switchPlain(next, to, sealed);
+    });
+  } catch (err) {
+    await next.close();
+    await rm(nextFile, { force: true });
+    throw err;
+  }
+  return { entries, canonicalBytes: to - from };
+}
+
+/** The lines of `file` in bytes [from, to) (whole lines, newline left out). */
+async function* lines(file: FileHandle, from: number, to: number): AsyncGenerator<Buffer> {
+  let carry = Buffer.alloc(0);
+  for (let at = from; at < to; ) {
+    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, to - at));
+    const { bytesRead } = await file.read(chunk, 0, chunk.length, at);
+    if (bytesRead === 0) throw new Error(`chain.ndjson ends at byte ${at}, before ${to}`);
+    at += bytesRead;
+    const bytes = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+    let start = 0;
+    for (let nl = bytes.indexOf(0x0a); nl !== -1; nl = bytes.indexOf(0x0a, start)) {
+      yield bytes.subarray(start, nl);
+      start = nl + 1;
+    }
+    carry = bytes.subarray(start);
+  }
+  if (carry.length > 0) throw new Error(`byte ${to} of chain.ndjson is not the end of a line`);
+}
+
+/** Append `file`'s bytes from `from` to its end to `to`; returns where they ended. */
+async function copy(file: FileHandle, from: number, to: FileHandle): Promise<number> {
+  const size = (await file.stat()).size;
+  const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(0, size - from)));
+  let at = from;
+  while (at < size) {
+    const { bytesRead } = await file.read(chunk, 0, Math.min(chunk.length, size - at), at);
+    if (bytesRead === 0) break;
+    for (let done = 0; done < bytesRead; ) done += (await to.write(chunk, done, bytesRead - done)).bytesWritten;
+    at += bytesRead;
+  }
+  return at;
+}
+
+/**
+ * A running runtime's sealer: once chain.ndjson holds `afterBytes` of durable whole groups,
+ * seal them in the background. A seal that fails is reported and sealing stops for this
+ * run (the chain stays as it was: the next start drops what the seal left).
+ */
+export class LiveSealer implements StoreSealer {
+  readonly #dir: string;
+  readonly #chain: ChainBytes;
+  readonly #afterBytes: number;
+  readonly #onWarning: (message: string) => void;
+  readonly #onSealed: (range: SealedRange) => void;
+  #sealing: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(options: { dir: string; chain: ChainBytes; afterBytes: number; onWarning: (message: string) => void; onSealed?: (range: SealedRange) => void }) {
+    this.#dir = options.dir;
+    this.#chain = options.chain;
+    this.#afterBytes = options.afterBytes;
+    this.#onWarning = options.onWarning;
+    this.#onSealed = options.onSealed ?? (() => {});
+  }
+
+  durable(offset: number, between: <T>(fn: () => Promise<T>) => Promise<T>): void {
+    if (this.#stopped || this.#sealing || offset - this.#chain.plainFrom < this.#afterBytes) return;
+    this.#sealing = seal(this.#dir, this.#chain, offset, between)
+      .then(this.#onSealed, (err: unknown) => this.#failed(err))
+      .finally(() => (this.#sealing = undefined));
+  }
+
+  /**
+   * Let a seal in flight finish, then seal what chain.ndjson holds up to `offset` (the store
+   * is closing: no write is in flight), once the chain has been sealed before: a chain that
+   * never reached --seal-after stays whole in chain.ndjson.
+   */
+  async close(offset: number | undefined): Promise<void> {
+    await this.#sealing;
+    if (!this.#stopped && offset !== undefined && this.#chain.plainFrom > 0 && offset > this.#chain.plainFrom) {
+      await seal(this.#dir, this.#chain, offset, (fn) => fn()).then(this.#onSealed, (err: unknown) => this.#failed(err));
+    }
+    this.#stopped = true;
+  }
+
+  #failed(err: unknown): void {
+    this.#stopped = true;
+    this.#onWarning(`sealing chain.ndjson into ${SEALED_FILE} failed (${(err as Error).message}); the chain is left as it was and grows plain until the next start`);
+  }
+}
