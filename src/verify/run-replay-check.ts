@@ -7,7 +7,7 @@ import type { LoadedComponent } from '../component/load.js';
 import { instanceSpec } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import type { ReplayCheckEvent, ReplayCheckReport, ReplayCheckWorkerData } from './replay-check.js';
-import { newHeartbeat, spawnReplayWorker, watchHeartbeat } from './watched-worker.js';
+import { newHeartbeat, runWatched, spawnReplayWorker } from './watched-worker.js';
 
 const WORKER_ENTRY = new URL('../../worker/replay-check-worker.js', import.meta.url);
 
@@ -23,30 +23,19 @@ export function runReplayCheck(component: LoadedComponent, source: string, optio
   const heartbeat = newHeartbeat();
   const data: ReplayCheckWorkerData = { spec: instanceSpec(component), hash: component.hash, source, last: options.last, heartbeat };
   const worker = spawnReplayWorker(WORKER_ENTRY, data, options.maxMemoryMiB);
-  return new Promise<ReplayCheckReport>((resolve, reject) => {
-    let settled = false;
-    const finish = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      stopWatching();
-      outcome();
-      void worker.terminate();
-    };
-    const stopWatching = watchHeartbeat(heartbeat, options.timeoutMs, true, (at, running) => {
-      const error = running
+  return runWatched<ReplayCheckReport, ReplayCheckEvent>(worker, {
+    heartbeat,
+    timeoutMs: options.timeoutMs,
+    stalled: (at, running) =>
+      running
         ? new ActorchainError(
             'COMPONENT_TIMEOUT',
             `the new component made no progress for ${options.timeoutMs} ms (--timeout) on the message at position ${at}; it was stopped`,
           )
-        : new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${source} gave nothing for ${options.timeoutMs} ms (--timeout)`);
-      finish(() => reject(error));
-    });
-    worker.on('message', (event: ReplayCheckEvent) => {
-      if (event.kind === 'progress') options.onProgress?.(event.done, event.total);
-      else if (event.kind === 'done') finish(() => resolve(event.report));
-      else finish(() => reject(new ActorchainError(event.code, event.message)));
-    });
-    worker.on('error', (err) => finish(() => reject(new ActorchainError('WORKER_CRASHED', `the replay-check worker died: ${err.message}`))));
-    worker.on('exit', (code) => finish(() => reject(new ActorchainError('WORKER_CRASHED', `the replay-check worker exited with code ${code}`))));
+        : new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${source} gave nothing for ${options.timeoutMs} ms (--timeout)`),
+    died: (err) => `the replay-check worker died: ${err.message}`,
+    name: 'replay-check',
+    event: (event) => (event.kind === 'done' ? { kind: 'done', result: event.report } : event),
+    onProgress: options.onProgress,
   });
 }

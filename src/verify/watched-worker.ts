@@ -6,6 +6,7 @@
  * owner is told the entry it was on and terminates the worker.
  */
 import { Worker } from 'node:worker_threads';
+import { ActorchainError, type ErrorCode } from '../errors.js';
 
 /** The heartbeat's layout: [0] bumped at every step, [1] the position of the group replayed, [2] 1 while replaying it. */
 export function newHeartbeat(): Int32Array {
@@ -51,4 +52,48 @@ export function watchHeartbeat(
     Math.max(10, Math.min(250, timeoutMs / 4)),
   );
   return () => clearInterval(timer);
+}
+
+/** What a checking worker posts: progress, its result, or why it failed. */
+export type CheckEvent<T> = { kind: 'progress'; done: number; total: number } | { kind: 'done'; result: T } | { kind: 'failed'; code: ErrorCode; message: string };
+
+export interface WatchedRun<E> {
+  heartbeat: Int32Array;
+  timeoutMs: number;
+  /** The error for a heartbeat that stood still: at the 0-based position, replaying or reading. */
+  stalled: (position: number, replaying: boolean) => ActorchainError;
+  /** Why the worker died, for WORKER_CRASHED. */
+  died: (err: Error) => string;
+  /** The worker's name in "the … worker exited with code n". */
+  name: string;
+  /** The worker's message as a CheckEvent. */
+  event: (message: E) => CheckEvent<unknown>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Run a checking worker to its end under the watchdog (reads timed too): resolves with its
+ * result, rejects with its coded failure, a stall, or its death; the worker is terminated
+ * either way. verify and replay-check share it.
+ */
+export function runWatched<T, E>(worker: Worker, run: WatchedRun<E>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      stopWatching();
+      outcome();
+      void worker.terminate();
+    };
+    const stopWatching = watchHeartbeat(run.heartbeat, run.timeoutMs, true, (at, replaying) => finish(() => reject(run.stalled(at, replaying))));
+    worker.on('message', (message: E) => {
+      const event = run.event(message);
+      if (event.kind === 'progress') run.onProgress?.(event.done, event.total);
+      else if (event.kind === 'done') finish(() => resolve(event.result as T));
+      else finish(() => reject(new ActorchainError(event.code, event.message)));
+    });
+    worker.on('error', (err) => finish(() => reject(new ActorchainError('WORKER_CRASHED', run.died(err)))));
+    worker.on('exit', (code) => finish(() => reject(new ActorchainError('WORKER_CRASHED', `the ${run.name} worker exited with code ${code}`))));
+  });
 }
