@@ -15,6 +15,7 @@
  *
  *   node dist/bench/compact.js
  *   COMPACT_LEDGER_MESSAGES=10000 COMPACT_BIG_PAIRS=100000 node dist/bench/compact.js   (the issue's scale: hours)
+ *   COMPACT_LEDGER_ROUNDS=5 ...   (the ledger's alternating rounds per layout; default 3)
  *
  * Defaults (about three minutes on a shared 2-core machine): 200 ledger messages, 20,000 echo
  * messages, 500 big-state pairs.
@@ -39,6 +40,7 @@ import { percentile } from './stats.js';
 const LEDGER_MESSAGES = Number(process.env.COMPACT_LEDGER_MESSAGES ?? 200);
 const ECHO_MESSAGES = Number(process.env.COMPACT_ECHO_MESSAGES ?? 20_000);
 const BIG_PAIRS = Number(process.env.COMPACT_BIG_PAIRS ?? 500);
+const LEDGER_ROUNDS = Number(process.env.COMPACT_LEDGER_ROUNDS ?? 3);
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), 'actorchain-bench-compact-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
@@ -87,8 +89,18 @@ async function ledgerRun(name: string, sealAfter: number): Promise<{ perSecond: 
   return { perSecond, running, stopped: diskBytes(dir) };
 }
 
-const plainLedger = await ledgerRun('ledger-plain', 0);
-const sealedLedger = await ledgerRun('ledger-sealed', DEFAULT_SEAL_AFTER_BYTES);
+// Rounds alternate between the layouts, so that the machine's drift falls on both alike;
+// throughput is each layout's median round.
+const plainRounds: Awaited<ReturnType<typeof ledgerRun>>[] = [];
+const sealedRounds: Awaited<ReturnType<typeof ledgerRun>>[] = [];
+for (let round = 0; round < LEDGER_ROUNDS; round++) {
+  plainRounds.push(await ledgerRun(`ledger-plain-${round}`, 0));
+  sealedRounds.push(await ledgerRun(`ledger-sealed-${round}`, DEFAULT_SEAL_AFTER_BYTES));
+}
+const medianRound = (rounds: typeof plainRounds) => ({ ...rounds[0]!, perSecond: percentile(rounds.map((r) => r.perSecond), 50) });
+const plainLedger = medianRound(plainRounds);
+const sealedLedger = medianRound(sealedRounds);
+console.log(`  rounds, messages/s: plain ${plainRounds.map((r) => r.perSecond.toFixed(1)).join(', ')}; sealed ${sealedRounds.map((r) => r.perSecond.toFixed(1)).join(', ')}`);
 const ledgerMessages = LEDGER_MESSAGES + 10;
 const stateKB = Math.round(plainLedger.stopped / ledgerMessages / 1000);
 console.log(`accounts ledger (10,000 accounts, a ${stateKB} KB state), ${ledgerMessages} transfers over HTTP, --fsync always:`);

@@ -130,6 +130,14 @@ export class ChainBytes implements ChainFileHandle {
   }
 
   /** Where chain.ndjson starts in the chain's bytes. */
+  /**
+   * The hash of entry `position` when it is sealed and was rebuilt (and held to its sealed
+   * hash prefix) by a read of this view lately; undefined otherwise.
+   */
+  sealedDigest(position: number): string | undefined {
+    return this.#sealed && position < this.#sealed.entries ? this.#sealed.digestOf(position) : undefined;
+  }
+
   get plainFrom(): number {
     return this.#view.plainFrom;
   }

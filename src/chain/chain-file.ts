@@ -43,6 +43,14 @@ export interface ChainFileOptions {
   deferHashes?: boolean;
   /** With deferHashes, leave canonical form to it as well. */
   deferCanonical?: boolean;
+  /**
+   * Take a sealed entry's canonical form as given: its text, rebuilt from chain.sealed,
+   * matched the hash prefix it was sealed with, and only lines this check (or the runtime
+   * that wrote them) passed are sealed. Its hash, the parent links and everything else are
+   * still checked. For a runtime's own data dir at start-up, never for a chain given to
+   * `verify`.
+   */
+  trustSealed?: boolean;
   /** Called after each chunk with the bytes read so far and the file's size. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
@@ -170,6 +178,7 @@ export class ChainFileReader {
     let nextRead: Promise<{ chunk: Buffer; bytesRead: number }> | undefined;
     try {
       const size = Math.min((await handle.stat().catch(this.#unreadable)).size, this.#options.upTo ?? Infinity);
+      const sealedDigest = this.#options.trustSealed && handle.plainFrom > 0 ? (position: number) => handle.sealedDigest(position) : undefined;
       const from = this.#options.resume?.offset ?? 0;
       let carry: Buffer = Buffer.alloc(0);
       let carryOffset = from;
@@ -202,7 +211,7 @@ export class ChainFileReader {
           const batch: EntryGroup[] = [];
           let lines: CheckedLines;
           try {
-            lines = this.#checkLines(buffer, start, carryOffset, size, line, batch, limit);
+            lines = this.#checkLines(buffer, start, carryOffset, size, line, batch, limit, sealedDigest);
           } catch (err) {
             // The groups before the problem go out first, as they would one at a time.
             if (batch.length > 0) yield pick(batch);
@@ -238,7 +247,16 @@ export class ChainFileReader {
    * `batch`. Stops at a torn last line, or after `limit` groups. Returns how far it got: the bytes consumed, the next line number, where the last
    * whole group ends (if one ended here), and why the file is torn (if it is).
    */
-  #checkLines(buffer: Buffer, from: number, bufferOffset: number, size: number, line: number, batch: EntryGroup[], limit: number): CheckedLines {
+  #checkLines(
+    buffer: Buffer,
+    from: number,
+    bufferOffset: number,
+    size: number,
+    line: number,
+    batch: EntryGroup[],
+    limit: number,
+    sealedDigest: ((position: number) => string | undefined) | undefined,
+  ): CheckedLines {
     let start = from;
     let groupEnd: number | undefined;
     let torn: string | undefined;
@@ -247,7 +265,7 @@ export class ChainFileReader {
       const end = bufferOffset + nl + 1;
       start = nl + 1;
       // Most lines are bare messages and states, checked without decoding; the rest are parsed.
-      let group = this.#checker.acceptBareLine(bytes, end === size);
+      let group = this.#checker.acceptBareLine(bytes, end === size, sealedDigest?.(line));
       if (group === null) {
         const text = bytes.toString('utf8');
         // Invalid UTF-8 decodes to U+FFFD, which would change the bytes that are hashed.

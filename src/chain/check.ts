@@ -348,9 +348,11 @@ export class ChainChecker {
    * shape, so nothing is parsed. `last`: the line is the file's last (so it may be torn).
    * Answers null, having changed nothing, for any other line
    * (a genesis, a key, sends, a journal, a wrong parent, text the scan cannot decide): pass
-   * it to accept(), which checks it in full and names what is wrong.
+   * it to accept(), which checks it in full and names what is wrong. `sealedHash`: the
+   * line is a sealed entry rebuilt and held to its sealed hash prefix (ChainFileOptions.
+   * trustSealed), with this hash: its canonical form is not scanned again, nor is it hashed.
    */
-  acceptBareLine(bytes: Buffer, last = false): EntryGroup | undefined | null {
+  acceptBareLine(bytes: Buffer, last = false, sealedHash?: string): EntryGroup | undefined | null {
     const position = this.#position;
     if (position === 0) return null;
     const deferred = this.#options.deferHashes === true;
@@ -369,6 +371,7 @@ export class ChainChecker {
       return null;
     }
     if (kind === 'message' && bytes[prefix.length] !== OPEN_OBJECT) return null;
+    if (sealedHash !== undefined && !deferred) return this.#advance(new BareLineEntry(position, sealedHash, parent, kind, bytes));
     if (!isCanonicalJsonIn(bytes, prefix.length, payloadEnd)) return null;
     return this.#advance(new BareLineEntry(position, deferred ? undefined : sha256Hex(bytes), parent, kind, bytes));
   }

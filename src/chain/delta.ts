@@ -16,6 +16,10 @@ import { ActorchainError } from '../errors.js';
 const BLOCK = 16;
 /** A run shorter than this in step with the base is cheaper to insert than to copy. */
 const MIN_COPY = 12;
+/** How far either side of the place in step a lost block is looked for first. */
+const NEAR = 8;
+/** Bytes out of step before the base's block index is built to find the place again. */
+const INDEX_AFTER = 256;
 
 function blockKey(bytes: Buffer, at: number): number {
   return (Math.imul(bytes.readUInt32LE(at) ^ bytes.readUInt32LE(at + 8), 0x9e3779b1) ^ bytes.readUInt32LE(at + 4) ^ bytes.readUInt32LE(at + 12)) >>> 0;
@@ -46,6 +50,16 @@ class Writer {
     source.copy(this.bytes, this.length, from, to);
     this.length += to - from;
   }
+}
+
+/** Where in the base, within NEAR bytes of `j`, the block of the target at `i` starts, if it does. */
+function nearby(base: Buffer, target: Buffer, i: number, j: number): number | undefined {
+  const fits = (at: number) => at >= 0 && at + BLOCK <= base.length && target[i] === base[at] && target.compare(base, at, at + BLOCK, i, i + BLOCK) === 0;
+  for (let shift = 1; shift <= NEAR; shift++) {
+    if (fits(j - shift)) return j - shift;
+    if (fits(j + shift)) return j + shift;
+  }
+  return undefined;
 }
 
 /** The delta that turns `base` into `target`, or undefined once it would pass `limit` bytes. */
@@ -84,12 +98,23 @@ export function diffBytes(base: Buffer, target: Buffer, limit = target.length / 
       literalFrom = i;
       continue;
     }
-    // Out of step for a block's length: look for this place in the base.
-    if (i - literalFrom >= BLOCK && i + BLOCK <= target.length) {
-      const at = (blocks ?? blockIndex()).get(blockKey(target, i));
-      if (at !== undefined && at !== j && target.compare(base, at, at + BLOCK, i, i + BLOCK) === 0) {
-        j = at;
+    // Out of step for a block's length: look for this place in the base, first a few bytes
+    // either side (a number that gained or lost digits), then, once that has not found it
+    // for a while, through the index of the base's blocks (built only then: a text whose
+    // only change is a hash or a few numbers never pays for it).
+    const literal = i - literalFrom;
+    if (literal >= BLOCK && i + BLOCK <= target.length) {
+      const near = nearby(base, target, i, j);
+      if (near !== undefined) {
+        j = near;
         continue;
+      }
+      if (literal >= INDEX_AFTER) {
+        const at = (blocks ?? blockIndex()).get(blockKey(target, i));
+        if (at !== undefined && at !== j && target.compare(base, at, at + BLOCK, i, i + BLOCK) === 0) {
+          j = at;
+          continue;
+        }
       }
     }
     i++;

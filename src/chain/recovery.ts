@@ -141,6 +141,8 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       file,
       size: (await handle.stat()).size,
       readerOptions: {
+        // Sealed entries were checked before they were sealed; their rebuilt texts are held to their hash prefixes.
+        trustSealed: true,
         // The component in use is checked at the end (an upgrade may name it); a checkpoint
         // that is used names the one given.
         knownKeys: prior?.keys,
