@@ -193,10 +193,15 @@ console.log(`GET /chain/<hash> of a random old entry: sealed median ${readSealed
 console.log(`= GET /chain/<hash>, old entry of a sealed big-state chain: median ${readSealed.toFixed(2)} ms over HTTP (${(readSealed / readPlain).toFixed(1)}x plain), ${storeSealed.toFixed(2)} ms of it the store read (goal <= 5 ms)`);
 
 // Reopen (every line checked: hashes, links, canonical form) and verify, against reading and hashing the canonical bytes.
-let started = performance.now();
-const hashPass = readFileSync(path.join(bigPlain, 'chain.ndjson'));
-for (let at = 0, nl = hashPass.indexOf(0x0a); nl !== -1; at = nl + 1, nl = hashPass.indexOf(0x0a, at)) createHash('sha256').update(hashPass.subarray(at, nl)).digest();
-const hashSeconds = (performance.now() - started) / 1000;
+// Each measured REOPEN_ROUNDS times, in turn, and the medians compared: a single pass of a
+// fraction of a second is at the mercy of a shared machine's moment.
+const REOPEN_ROUNDS = 5;
+function hashPassSeconds(): number {
+  const t0 = performance.now();
+  const bytes = readFileSync(path.join(bigPlain, 'chain.ndjson'));
+  for (let at = 0, nl = bytes.indexOf(0x0a); nl !== -1; at = nl + 1, nl = bytes.indexOf(0x0a, at)) createHash('sha256').update(bytes.subarray(at, nl)).digest();
+  return (performance.now() - t0) / 1000;
+}
 async function reopenSeconds(dir: string): Promise<number> {
   const t0 = performance.now();
   const { store } = await openFileStore(dir, { componentHash: ECHO_HASH, fsync: 'never', onWarning: () => {}, twoThreadsFromBytes: Infinity });
@@ -204,8 +209,17 @@ async function reopenSeconds(dir: string): Promise<number> {
   await store.close();
   return seconds;
 }
-const reopenSealed = await reopenSeconds(bigSealed);
-const reopenPlain = await reopenSeconds(bigPlain);
+const hashRounds: number[] = [];
+const sealedReopens: number[] = [];
+const plainReopens: number[] = [];
+for (let round = 0; round < REOPEN_ROUNDS; round++) {
+  hashRounds.push(hashPassSeconds());
+  sealedReopens.push(await reopenSeconds(bigSealed));
+  plainReopens.push(await reopenSeconds(bigPlain));
+}
+const hashSeconds = percentile(hashRounds, 50);
+const reopenSealed = percentile(sealedReopens, 50);
+const reopenPlain = percentile(plainReopens, 50);
 async function verifySeconds(dir: string): Promise<number> {
   const t0 = performance.now();
   await promisify(execFile)(process.execPath, [CLI, 'verify', echo, dir], { maxBuffer: 1 << 24 });
@@ -213,7 +227,7 @@ async function verifySeconds(dir: string): Promise<number> {
 }
 const verifySealed = await verifySeconds(bigSealed);
 const verifyPlain = await verifySeconds(bigPlain);
-console.log(`read-and-hash pass over the canonical bytes: ${hashSeconds.toFixed(2)} s; reopen sealed ${reopenSealed.toFixed(2)} s (plain ${reopenPlain.toFixed(2)} s); verify (replays the echo actor) sealed ${verifySealed.toFixed(2)} s (plain ${verifyPlain.toFixed(2)} s)`);
+console.log(`read-and-hash pass over the canonical bytes: median of ${REOPEN_ROUNDS} ${hashSeconds.toFixed(2)} s; reopen (medians) sealed ${reopenSealed.toFixed(2)} s (plain ${reopenPlain.toFixed(2)} s); verify (replays the echo actor) sealed ${verifySealed.toFixed(2)} s (plain ${verifyPlain.toFixed(2)} s)`);
 console.log(`= reopen of the sealed big-state chain: ${(reopenSealed / hashSeconds).toFixed(2)}x a read-and-hash pass (goal <= 2x); verify ${(verifySealed / verifyPlain).toFixed(2)}x the plain chain's`);
 
 // Appends of 128 KB states with fsync always, sealing as they go against plain (storage alone, no HTTP, no component).

@@ -39,6 +39,14 @@ test('a POSTed message is committed with its state and the chain checks out by h
     const response = await fetch(`${runtime.url}/chain/${entry.hash}`);
     assert.equal(response.status, 200);
     assert.equal(sha256(new Uint8Array(await response.arrayBuffer())), entry.hash);
+    // Named by its hash, an entry never changes: that is its ETag, and caches may keep it.
+    assert.equal(response.headers.get('etag'), `"${entry.hash}"`);
+    assert.match(response.headers.get('cache-control') ?? '', /immutable/);
+    const again = await fetch(`${runtime.url}/chain/${entry.hash}`, {
+      // (fetch itself would add Cache-Control: no-cache to a conditional request, which asks for the body.)
+      headers: { 'If-None-Match': `"${entry.hash}"`, 'Cache-Control': 'max-age=0' },
+    });
+    assert.equal(again.status, 304);
   }
 });
 

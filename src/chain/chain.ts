@@ -258,6 +258,12 @@ export class Chain {
     return text;
   }
 
+  /** The canonical bytes of one durable entry (whose SHA-256 is `hash`), or undefined for a hash not (yet) among them. */
+  async entryBytes(hash: string): Promise<Buffer | undefined> {
+    const position = this.positionOf(hash);
+    return position === undefined ? undefined : this.#store.readEntry(position);
+  }
+
   /** Whether a message with this idempotency key from this sender was committed (durable or not yet). */
   hasKey(key: string, sender?: string): boolean {
     return this.#keys.has(scopedKey(key, sender));

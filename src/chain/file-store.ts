@@ -216,6 +216,19 @@ export class FileStore implements ChainStore {
     return lines;
   }
 
+  async readEntry(position: number): Promise<Buffer> {
+    if (position >= this.#durableCount) throw new Error(`read of entry ${position}, but only ${this.#durableCount} are durable`);
+    const start = this.#offsetOf(position);
+    // The line, newline left out.
+    const buffer = Buffer.allocUnsafe(this.#offsetOf(position + 1) - start - 1);
+    for (let done = 0; done < buffer.length; ) {
+      const { bytesRead } = await this.#handle.read(buffer, done, buffer.length - done, start + done);
+      if (bytesRead === 0) throw new ActorchainError('INTERNAL_ERROR', `${this.file} is shorter than its index (was it truncated?)`);
+      done += bytesRead;
+    }
+    return buffer;
+  }
+
   /** Let the groups in flight finish, sync once more, close the file and release the lock. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -41,6 +41,10 @@ export class MemoryStore implements ChainStore {
     return Promise.resolve(this.#texts.slice(from, end));
   }
 
+  readEntry(position: number): Promise<Buffer> {
+    return Promise.resolve(Buffer.from(this.#texts[position]!));
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

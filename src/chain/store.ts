@@ -21,6 +21,8 @@ export interface ChainStore {
    * each entry as its line in chain.ndjson, newline included), but always gives one entry.
    */
   read(from: number, to: number, maxBytes?: number): Promise<string[]>;
+  /** The canonical bytes of the durable entry at `position` (what GET /chain/<hash> serves). */
+  readEntry(position: number): Promise<Buffer>;
   /**
    * Told, as a group write starts, how many entries the store will hold once it is durable:
    * the notary signs that tree's checkpoint while the write and its fdatasync run.
