@@ -66,6 +66,7 @@ export async function seal(
   chain: ChainBytes,
   to: number,
   between: <T>(fn: () => Promise<T>) => Promise<T>,
+  hashAt?: (position: number) => string,
 ): Promise<SealedRange> {
   const sealed = chain.sealed;
   if (!sealed) throw new Error(`${dir} has no ${SEALED_FILE}`);
@@ -79,8 +80,11 @@ export async function seal(
     await handle.truncate(sealed.fileBytes);
     const writer = SealedWriter.append(handle, sealed.fileBytes, await sealed.seeds());
     let sinceTurn = 0;
+    let position = sealed.entries;
     for await (const line of lines(chain.plain, 0, to - from)) {
-      await writer.add(line, createHash('sha256').update(line).digest('hex'));
+      // A running store knows every entry's hash (what it wrote): a line read back otherwise
+      // than written is then sealed under its true hash, and refused when it is read.
+      await writer.add(line, hashAt?.(position++) ?? createHash('sha256').update(line).digest('hex'));
       // One large entry's delta, or a few hundred small ones, per turn of the event loop.
       if ((sinceTurn += line.length) >= TURN_BYTES) {
         sinceTurn = 0;
@@ -160,10 +164,20 @@ export class LiveSealer implements StoreSealer {
   readonly #afterBytes: number;
   readonly #onWarning: (message: string) => void;
   readonly #onSealed: (range: SealedRange) => void;
+  readonly #hashAt: ((position: number) => string) | undefined;
   #sealing: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(options: { dir: string; chain: ChainBytes; afterBytes: number; onWarning: (message: string) => void; onSealed?: (range: SealedRange) => void }) {
+  constructor(options: {
+    dir: string;
+    chain: ChainBytes;
+    afterBytes: number;
+    onWarning: (message: string) => void;
+    onSealed?: (range: SealedRange) => void;
+    /** The hash of each entry (the store's index), so that sealing does not hash every line again. */
+    hashAt?: (position: number) => string;
+  }) {
+    this.#hashAt = options.hashAt;
     this.#dir = options.dir;
     this.#chain = options.chain;
     this.#afterBytes = options.afterBytes;
@@ -173,7 +187,7 @@ export class LiveSealer implements StoreSealer {
 
   durable(offset: number, between: <T>(fn: () => Promise<T>) => Promise<T>): void {
     if (this.#stopped || this.#sealing || offset - this.#chain.plainFrom < this.#afterBytes) return;
-    this.#sealing = seal(this.#dir, this.#chain, offset, between)
+    this.#sealing = seal(this.#dir, this.#chain, offset, between, this.#hashAt)
       .then(this.#onSealed, (err: unknown) => this.#failed(err))
       .finally(() => (this.#sealing = undefined));
   }
@@ -186,7 +200,7 @@ export class LiveSealer implements StoreSealer {
   async close(offset: number | undefined): Promise<void> {
     await this.#sealing;
     if (!this.#stopped && offset !== undefined && this.#chain.plainFrom > 0 && offset > this.#chain.plainFrom) {
-      await seal(this.#dir, this.#chain, offset, (fn) => fn()).then(this.#onSealed, (err: unknown) => this.#failed(err));
+      await seal(this.#dir, this.#chain, offset, (fn) => fn(), this.#hashAt).then(this.#onSealed, (err: unknown) => this.#failed(err));
     }
     this.#stopped = true;
   }

@@ -203,7 +203,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     };
     const sealer =
       handle.sealed && options.sealAfterBytes
-        ? new LiveSealer({ dir, chain: handle, afterBytes: options.sealAfterBytes, onWarning: (message) => options.onWarning(message, { seal: message }), onSealed: options.onSealed })
+        ? new LiveSealer({ dir, chain: handle, afterBytes: options.sealAfterBytes, onWarning: (message) => options.onWarning(message, { seal: message }), onSealed: options.onSealed, hashAt: (position) => index.hashAt(position) })
         : undefined;
     const store = new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, checkpoint: checkpointParts, onSync: options.onSync, sealer });
     return { store, state, recovered: index.length, checkedLines, checkThreads: onTwo ? 2 : 1, keys: reader.idempotencyKeys, componentHash: inUse };
