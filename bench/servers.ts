@@ -21,6 +21,8 @@ export interface Server {
   stop: () => Promise<void>;
 }
 
+const SHOW = process.env.ACTORCHAIN_BENCH_SHOW || undefined;
+
 /** Spawn a server and wait for the stdout line `listening` matches. */
 async function spawnServer(args: readonly string[], listening: (line: string) => string | undefined, env?: NodeJS.ProcessEnv): Promise<Server> {
   const started = performance.now();
@@ -30,6 +32,8 @@ async function spawnServer(args: readonly string[], listening: (line: string) =>
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise<string>((resolve, reject) => {
     lines.on('line', (line) => {
+      // ACTORCHAIN_BENCH_SHOW=<text>: pass the runtime's log lines that hold it through to stderr.
+      if (SHOW !== undefined && line.includes(SHOW)) process.stderr.write(`${line}\n`);
       const url = listening(line);
       if (url) resolve(url);
     });

@@ -280,6 +280,7 @@ export class Actor {
     if (component.hash === this.#component.hash) {
       throw new ActorchainError('UPGRADE_REFUSED', `the chain already runs the component ${component.hash}; nothing was changed`);
     }
+    const started = performance.now();
     let verdict;
     try {
       verdict = await supervisor.call('migrate', [this.chain.state.canonical], this.#options.timeoutMs);
@@ -288,7 +289,9 @@ export class Actor {
       throw new ActorchainError('UPGRADE_MIGRATE_FAILED', `the component ${component.hash} failed during the upgrade (${err.message}); nothing was changed`, { cause: err });
     }
     if (verdict.verdict !== 'committable') throw upgradeRefusal(verdict, component.hash, component.migrationExport !== undefined);
+    const migrated = performance.now();
     await keep();
+    const kept = performance.now();
     const transition = this.chain.commitUpgrade(component.hash, verdict.content);
     const old = this.#supervisor;
     this.#supervisor = supervisor;
@@ -296,7 +299,10 @@ export class Actor {
     this.#watch(supervisor);
     old.drain();
     void old.close();
-    this.#logger.info({ component: component.hash, upgrade: transition.messageHash, head: transition.stateHash }, 'upgraded live');
+    // How long the messages behind the upgrade waited for it: migrate (with the state-contract), storing the component, the rest of the switch.
+    const ms = (from: number, to: number) => Math.round((to - from) * 10) / 10;
+    const switchMs = { migrate: ms(started, migrated), keep: ms(migrated, kept), commit: ms(kept, performance.now()) };
+    this.#logger.info({ component: component.hash, upgrade: transition.messageHash, head: transition.stateHash, switchMs }, 'upgraded live');
     return transition;
   }
 
