@@ -24,7 +24,12 @@ export interface Server {
 const SHOW = process.env.ACTORCHAIN_BENCH_SHOW || undefined;
 
 /** Spawn a server and wait for the stdout line `listening` matches. */
-async function spawnServer(args: readonly string[], listening: (line: string) => string | undefined, env?: NodeJS.ProcessEnv): Promise<Server> {
+async function spawnServer(
+  args: readonly string[],
+  listening: (line: string) => string | undefined,
+  env?: NodeJS.ProcessEnv,
+  onLine?: (line: string) => void,
+): Promise<Server> {
   const started = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: env ?? process.env });
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -34,6 +39,7 @@ async function spawnServer(args: readonly string[], listening: (line: string) =>
     lines.on('line', (line) => {
       // ACTORCHAIN_BENCH_SHOW=<text>: pass the runtime's log lines that hold it through to stderr.
       if (SHOW !== undefined && line.includes(SHOW)) process.stderr.write(`${line}\n`);
+      onLine?.(line);
       const url = listening(line);
       if (url) resolve(url);
     });
@@ -50,7 +56,7 @@ async function spawnServer(args: readonly string[], listening: (line: string) =>
 }
 
 /** `actorchain run <component> --listen 127.0.0.1:0 ...args` (of another build with `cli`; with more `env`). */
-export function startRuntime(component: string, args: readonly string[], cli = CLI, env: NodeJS.ProcessEnv = {}): Promise<Server> {
+export function startRuntime(component: string, args: readonly string[], cli = CLI, env: NodeJS.ProcessEnv = {}, onLine?: (line: string) => void): Promise<Server> {
   return spawnServer(
     [cli, 'run', component, '--listen', '127.0.0.1:0', ...args],
     (line) => {
@@ -58,6 +64,7 @@ export function startRuntime(component: string, args: readonly string[], cli = C
       return address && line.includes('actorchain listening') ? `${address}/` : undefined;
     },
     { ...process.env, ...env },
+    onLine,
   );
 }
 
