@@ -111,6 +111,9 @@ export class MerkleTree {
   /** Hashes held (storedHashCount(size)). */
   private count = 0;
   private leaves = 0;
+  /** The incomplete ranges [lo, edgeSize) folded lately, by lo (see rangeHash). */
+  private edgeSize = -1;
+  private readonly edge = new Map<number, Uint8Array>();
 
   /** The number of leaves. */
   get size(): number {
@@ -263,6 +266,15 @@ export class MerkleTree {
     // The complete subtrees are the bits of hi - lo, largest first; one bit is one stored hash.
     const first = powerOfTwoAtMost(hi - lo);
     if (first === hi - lo) return this.node(log2(first), hi - 1);
+    // An incomplete range ends at the size of the tree asked about, and every receipt of one
+    // group asks about the same size: its ranges are folded once. (A range's hash never
+    // changes: the tree only grows.)
+    if (hi !== this.edgeSize) {
+      this.edgeSize = hi;
+      this.edge.clear();
+    }
+    const known = this.edge.get(lo);
+    if (known !== undefined) return known;
     const parts: Uint8Array[] = [];
     for (let start = lo; start < hi; ) {
       const size = powerOfTwoAtMost(hi - start);
@@ -271,6 +283,7 @@ export class MerkleTree {
     }
     let hash = parts[parts.length - 1]!;
     for (let i = parts.length - 2; i >= 0; i--) hash = nodeHash(parts[i]!, hash);
+    this.edge.set(lo, hash);
     return hash;
   }
 
