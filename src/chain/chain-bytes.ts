@@ -22,7 +22,8 @@ import { access, open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import type { ChainFileHandle } from './file-store.js';
-import { SealedReader, SEALED_FILE, type SealedEnd } from './sealed.js';
+import { SealedReader, type SealedEnd } from './sealed-reader.js';
+import { SEALED_FILE } from './sealed.js';
 
 export const CHAIN_FILE = 'chain.ndjson';
 export const PLAIN_NEXT = `${CHAIN_FILE}.next`;

@@ -22,7 +22,8 @@ import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CHAIN_FILE, PLAIN_NEXT, syncDirectory, type ChainBytes } from './chain-bytes.js';
 import type { StoreSealer } from './file-store.js';
-import { SEALED_FILE, SEALED_MAGIC, SealedWriter } from './sealed.js';
+import { SealedWriter } from './sealed-writer.js';
+import { SEALED_FILE, SEALED_MAGIC } from './sealed.js';
 
 const CHUNK_BYTES = 1 << 20;
 const TURN_BYTES = 64 << 10;

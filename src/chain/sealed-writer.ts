@@ -1,0 +1,91 @@
+/** Appends blocks to chain.sealed (the format: sealed.ts). */
+import type { FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib } from 'node:zlib';
+import { applyDelta, diffBytes } from './delta.js';
+import { BLOCK_BYTES, BLOCK_ENTRIES, DELTA_DEPTH, HASH_PREFIX, SEALED_MAGIC, varint, type SealedSeed } from './sealed.js';
+
+/** In the zlib thread pool: a runtime's event loop keeps serving while a block is compressed. */
+const compress = promisify(brotliCompress);
+
+/** Appends blocks to chain.sealed from entries given in chain order. */
+export class SealedWriter {
+  readonly #handle: FileHandle;
+  #header: number[] = [];
+  #body: Buffer[] = [];
+  #blockEntries = 0;
+  #blockBytes = 0;
+  /** The last two entries' texts and delta depths (0 for a full text). */
+  #previous: SealedSeed[];
+  entries = 0;
+  /** Where the next block goes in the file (its size once finished). */
+  bytesWritten: number;
+
+  private constructor(handle: FileHandle, at: number, seeds: SealedSeed[]) {
+    this.#handle = handle;
+    this.bytesWritten = at;
+    this.#previous = seeds.slice(-2);
+  }
+
+  /** A new chain.sealed (the handle's file is empty). */
+  static async create(handle: FileHandle): Promise<SealedWriter> {
+    await handle.write(SEALED_MAGIC, 0, SEALED_MAGIC.length, 0);
+    return new SealedWriter(handle, SEALED_MAGIC.length, []);
+  }
+
+  /** Blocks written from byte `at` on, after the sealed entries whose last two are `seeds` (SealedReader.seeds). */
+  static append(handle: FileHandle, at: number, seeds: SealedSeed[]): SealedWriter {
+    return new SealedWriter(handle, at, seeds);
+  }
+
+  async add(text: string | Buffer, hash: string): Promise<void> {
+    const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+    const before = this.#previous.length === 2 ? this.#previous[0]! : undefined;
+    const delta = before && before.depth < DELTA_DEPTH ? diffBytes(before.text, bytes) : undefined;
+    // A delta that would not rebuild the text must never reach the disk.
+    if (delta && !applyDelta(before!.text, delta, 'the entry being sealed').equals(bytes)) throw new Error(`the delta of entry ${hash} does not rebuild it`);
+    const depth = delta ? before!.depth + 1 : 0;
+    if (!delta && (this.#blockEntries >= BLOCK_ENTRIES || this.#blockBytes >= BLOCK_BYTES)) await this.#flush();
+    const payload = delta ?? bytes;
+    varint(this.#header, bytes.length);
+    this.#header.push(delta ? 1 : 0, ...Buffer.from(hash.slice(0, HASH_PREFIX * 2), 'hex'));
+    const length: number[] = [];
+    varint(length, payload.length);
+    this.#body.push(Buffer.from(length), payload);
+    this.#blockEntries++;
+    this.#blockBytes += bytes.length;
+    this.#previous.push({ text: bytes, depth });
+    if (this.#previous.length > 2) this.#previous.shift();
+    this.entries++;
+  }
+
+  /** Write the last block and sync (the caller closes the handle). */
+  async finish(): Promise<void> {
+    await this.#flush();
+    await this.#handle.datasync();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#blockEntries === 0) return;
+    const count: number[] = [];
+    varint(count, this.#blockEntries);
+    const header = Buffer.from([...count, ...this.#header]);
+    const raw = Buffer.concat(this.#body);
+    this.#header = [];
+    this.#body = [];
+    this.#blockEntries = 0;
+    this.#blockBytes = 0;
+    const body = await compress(raw, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length },
+    });
+    const lengths = Buffer.alloc(8);
+    lengths.writeUInt32BE(header.length, 0);
+    lengths.writeUInt32BE(body.length, 4);
+    const block = Buffer.concat([lengths, header, body]);
+    for (let done = 0; done < block.length; ) {
+      const { bytesWritten } = await this.#handle.write(block, done, block.length - done, this.bytesWritten + done);
+      done += bytesWritten;
+    }
+    this.bytesWritten += block.length;
+  }
+}
