@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { ActorchainError } from '../src/errors.js';
-import {
-  EMPTY_ROOT,
-  leafHash,
-  MerkleTree,
-  nodeHash,
-  storedHashesLength,
-  verifyConsistency,
-  verifyInclusion,
-} from '../src/tlog/merkle.js';
+import { EMPTY_ROOT, leafHash, MerkleTree, nodeHash, storedHashesLength } from '../src/tlog/merkle.js';
+import { verifyConsistency, verifyInclusion } from '../src/tlog/proof-check.js';
 
 // RFC 6962 as written (section 2.1), recursively over the list of leaf hashes: the reference the
 // tree's stored-subtree arithmetic is held to.

@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { ActorchainError } from '../errors.js';
 import { openCheckpoint } from '../tlog/checkpoint.js';
-import { leafHash, verifyConsistency, verifyInclusion } from '../tlog/merkle.js';
+import { leafHash } from '../tlog/merkle.js';
+import { verifyConsistency, verifyInclusion } from '../tlog/proof-check.js';
 import type { LogSource } from './log-source.js';
 
 export interface ReceiptInput {
