@@ -23,7 +23,7 @@ import { sealCanonical } from '../src/chain/entry.js';
 import type { FsyncMode } from '../src/chain/file-store.js';
 import { openFileStore } from '../src/chain/recovery.js';
 import { loadComponent } from '../src/component/load.js';
-import { parseMessage } from '../src/http/app.js';
+import { parseMessage } from '../src/http/request.js';
 import { parseCanonical } from '../src/json/canonical.js';
 import { componentCost } from './component-cost.js';
 import { sequentialLatencies, startBareExpress, startRuntime } from './servers.js';
