@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { buildFixture, type FixtureName } from '../fixtures/build.js';
 import type { LoadedComponent } from '../src/component/load.js';
 import { loadComponent } from '../src/component/load.js';
-import { ActorWorker } from '../src/supervisor/actor-worker.js';
+import { ActorWorker } from '../src/supervisor/actor-worker-host.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
 import { percentile, summary } from './stats.js';
 

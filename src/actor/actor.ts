@@ -3,7 +3,7 @@ import { Chain, type CommittedState } from '../chain/chain.js';
 import { scopedKey } from '../chain/entry.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { WorkerFaultError, type CallVerdict } from '../supervisor/actor-worker.js';
+import { WorkerFaultError, type CallVerdict } from '../supervisor/actor-worker-host.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Receipt } from '../chain/notary.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import type { ActorCall, ActorWorkerApi } from '../protocol.js';
-import { ActorWorker, NotAppliedError, WorkerFaultError, type CallVerdict } from './actor-worker.js';
+import { ActorWorker, NotAppliedError, WorkerFaultError, type CallVerdict } from './actor-worker-host.js';
 import { RestartBudget } from './restart-budget.js';
 
 export interface SupervisorOptions {

@@ -1,3 +1,7 @@
+/**
+ * The host side of an actor's thread: starts worker/actor-worker.ts (the thread body that
+ * runs the component) and talks to it (see protocol.ts), as the supervisor's ActorWorker.
+ */
 import { constants, setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
