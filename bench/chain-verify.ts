@@ -22,7 +22,7 @@ import { buildFixture } from '../fixtures/build.js';
 import { Chain } from '../src/chain/chain.js';
 import { CHAIN_FILE } from '../src/chain/chain-file.js';
 import { CHECKPOINT_FILE, CHECKPOINT_HASHES_FILE } from '../src/chain/checkpoint.js';
-import { CHECKPOINT_AFTER_LINES } from '../src/chain/file-store.js';
+import { CHECKPOINT_AFTER_LINES } from '../src/chain/checkpoint-keeper.js';
 import { openFileStore } from '../src/chain/recovery.js';
 import { loadComponent } from '../src/component/load.js';
 import { sha256Hex } from '../src/json/canonical.js';

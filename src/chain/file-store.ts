@@ -20,32 +20,20 @@
  * pair would stay). Then the groups in flight reject, every later append rejects with the
  * same CHAIN_WRITE_FAILED, and `failed` settles so the owner can exit.
  *
- * Checkpoint. When it closes, the store writes the data dir's checkpoint (checkpoint.ts) for
- * the durable bytes, so the next start re-hashes them as one stream instead of checking
- * every line. The digest of those bytes is kept running, but appends do not feed it: a
- * checkpoint reads back from the file what it has not seen (so a start that checked every
- * line need not hash the file a second time on its way to serving). While it runs it also writes one in
- * the background every CHECKPOINT_AFTER_LINES entries: a checkpoint appends only the hashes
- * of the entries since the last one (32 bytes each), so a runtime that is killed leaves at
- * most about that many lines to check one by one, however long its chain.
+ * Checkpoint. The store keeps the data dir's checkpoint (checkpoint.ts) through a
+ * CheckpointKeeper (checkpoint-keeper.ts): one when it closes, so the next start re-hashes
+ * the durable bytes as one stream instead of checking every line, and one in the background
+ * every CHECKPOINT_AFTER_LINES entries, so a runtime that is killed leaves at most about
+ * that many lines to check one by one, however long its chain.
  */
-import type { Hash } from 'node:crypto';
 import { ActorchainError } from '../errors.js';
 import type { ChainIndex } from './chain-index.js';
-import { appendCheckpoint } from './checkpoint.js';
+import { CheckpointKeeper, type CheckpointState } from './checkpoint-keeper.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import type { SealedEntry } from './entry.js';
 import type { ChainStore } from './store.js';
 
 export type FsyncMode = 'always' | 'never';
-
-/** Below this many entries a start checks every line in well under 0.1 s: no checkpoint is kept. */
-const CHECKPOINT_MIN_ENTRIES = 10_000;
-/** Fewer entries than this past the checkpoint are not worth a new one while running. */
-export const CHECKPOINT_AFTER_LINES = 20_000;
-/** A checkpoint reads back what its digest has not seen in slices of this size. */
-const PREFIX_READ_BYTES = 1 << 20;
-
 
 /**
  * Told where each batch of durable groups ends; may take the file over between two group
@@ -82,23 +70,7 @@ export interface FileStoreParts {
   /** Seals the start of chain.ndjson as it grows (a data dir in the compacted layout). */
   sealer?: StoreSealer;
   /** Where and for what to keep a checkpoint; none for a file that is not a data dir's. */
-  checkpoint?: {
-    dir: string;
-    componentHash: string;
-    /**
-     * A running digest of the file's first `prefixHashBytes` bytes. A checkpoint catches it
-     * up from the file (appends do not feed it), so a start need not hash what it checks.
-     */
-    prefixHash: Hash;
-    prefixHashBytes: number;
-    /** Entries the data dir's checkpoint covers already (0 for none). */
-    covered: number;
-    /** Write one for the entries already there at once (a start that checked many lines). */
-    writeNow: boolean;
-    /** How many hashes checkpoint.hashes holds (the covered entries', or none), and their running digest. */
-    hashesOnDisk: number;
-    hashesDigest: Hash;
-  };
+  checkpoint?: CheckpointState;
 }
 
 interface QueuedGroup {
@@ -131,9 +103,7 @@ export class FileStore implements ChainStore {
   #closed = false;
   #failure: ActorchainError | undefined;
   #reportFailure!: (err: ActorchainError) => void;
-  readonly #checkpoint: FileStoreParts['checkpoint'];
-  #checkpointWriting: Promise<void> = Promise.resolve();
-  #checkpointBusy = false;
+  readonly #checkpoint: CheckpointKeeper | undefined;
   /** Settles (never rejects) with the error when a write or sync fails. */
   readonly failed: Promise<ActorchainError>;
 
@@ -150,8 +120,8 @@ export class FileStore implements ChainStore {
     this.#durableOffset = parts.endOffset;
     this.#durableCount = parts.index.length;
     this.failed = new Promise((resolve) => (this.#reportFailure = resolve));
-    this.#checkpoint = parts.checkpoint;
-    if (parts.checkpoint?.writeNow) this.#startCheckpoint();
+    this.#checkpoint = parts.checkpoint && new CheckpointKeeper(parts.checkpoint, { file: this.file, handle: this.#handle, index: this.#index });
+    if (parts.checkpoint?.writeNow) this.#checkpoint!.start(this.#durableCount, this.#durableOffset);
   }
 
   get length(): number {
@@ -238,8 +208,8 @@ export class FileStore implements ChainStore {
       if (!this.#failure && this.#fsync === 'never') await this.#handle.datasync().catch(() => {});
       // What chain.ndjson holds is sealed as well, so a stopped runtime's data dir is compact.
       await this.#sealer?.close(this.#failure ? undefined : this.#durableOffset);
-      await this.#checkpointWriting;
-      if (!this.#failure) await this.#writeCheckpoint();
+      await this.#checkpoint?.settled();
+      if (!this.#failure) await this.#checkpoint?.write(this.#durableCount, this.#durableOffset);
       await this.#handle.close();
     } finally {
       await this.#lock.release();
@@ -247,72 +217,7 @@ export class FileStore implements ChainStore {
   }
 
   componentChanged(componentHash: string): void {
-    if (this.#checkpoint) this.#checkpoint.componentHash = componentHash;
-  }
-
-  #checkpointIfDue(): void {
-    const covered = this.#checkpoint?.covered;
-    if (covered === undefined || this.#checkpointBusy) return;
-    if (this.#durableCount - covered >= CHECKPOINT_AFTER_LINES) this.#startCheckpoint();
-  }
-
-  #startCheckpoint(): void {
-    this.#checkpointBusy = true;
-    this.#checkpointWriting = this.#writeCheckpoint().finally(() => (this.#checkpointBusy = false));
-  }
-
-  /**
-   * A checkpoint of the durable entries, taken now and written in the background. Best
-   * effort: without one the next start checks more lines, and that is all.
-   */
-  async #writeCheckpoint(): Promise<void> {
-    const checkpoint = this.#checkpoint;
-    const entries = this.#durableCount;
-    const bytes = this.#durableOffset;
-    if (!checkpoint || entries < CHECKPOINT_MIN_ENTRIES || entries === checkpoint.covered) return;
-    try {
-      await this.#catchUpPrefixHash(checkpoint, bytes);
-    } catch {
-      return;
-    }
-    const newHashes = this.#index.hashBytes(checkpoint.hashesOnDisk, entries);
-    // The digest of every hash once these are appended, without disturbing the running one
-    // until they are on disk.
-    const hashesDigest = checkpoint.hashesDigest.copy().update(newHashes);
-    const parts = {
-      componentHash: checkpoint.componentHash,
-      entries,
-      bytes,
-      chainSha256: checkpoint.prefixHash.copy().digest('hex'),
-      hashesFrom: checkpoint.hashesOnDisk,
-      newHashes,
-      hashesSha256: hashesDigest.copy().digest('hex'),
-    };
-    checkpoint.covered = entries;
-    return appendCheckpoint(checkpoint.dir, parts).then(
-      () => {
-        checkpoint.hashesOnDisk = entries;
-        checkpoint.hashesDigest = hashesDigest;
-      },
-      () => {},
-    );
-  }
-
-  /**
-   * Feed the running digest the durable bytes it has not seen, up to `bytes`, read back from
-   * the file (a few MB from the page cache between two checkpoints; the whole file, in the
-   * background, after a start that checked it line by line). Reads in slices, so the event
-   * loop keeps serving meanwhile.
-   */
-  async #catchUpPrefixHash(checkpoint: NonNullable<FileStoreParts['checkpoint']>, bytes: number): Promise<void> {
-    const slice = Buffer.allocUnsafe(Math.min(PREFIX_READ_BYTES, Math.max(0, bytes - checkpoint.prefixHashBytes)));
-    while (checkpoint.prefixHashBytes < bytes) {
-      const length = Math.min(slice.length, bytes - checkpoint.prefixHashBytes);
-      const { bytesRead } = await this.#handle.read(slice, 0, length, checkpoint.prefixHashBytes);
-      if (bytesRead === 0) throw new Error(`${this.file} ends before byte ${bytes}`);
-      checkpoint.prefixHash.update(slice.subarray(0, bytesRead));
-      checkpoint.prefixHashBytes += bytesRead;
-    }
+    this.#checkpoint?.componentChanged(componentHash);
   }
 
   /** Byte offset of the line at `position`; the end of the file for the position after the last. */
@@ -350,7 +255,7 @@ export class FileStore implements ChainStore {
         this.#durableCount += batch.reduce((sum, g) => sum + g.entries, 0);
         this.#durableOffset += bytes.length;
         for (const group of batch) group.resolve();
-        this.#checkpointIfDue();
+        this.#checkpoint?.startIfDue(this.#durableCount, this.#durableOffset);
         this.#sealer?.durable(this.#durableOffset, (fn) => this.#between(fn));
         written();
       }

@@ -20,7 +20,8 @@ import { scanPrefix } from './prefix-scan.js';
 import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { Send, StateData } from './entry.js';
-import { CHECKPOINT_AFTER_LINES, FileStore, type FsyncMode } from './file-store.js';
+import { CHECKPOINT_AFTER_LINES } from './checkpoint-keeper.js';
+import { FileStore, type FsyncMode } from './file-store.js';
 import { createSealedFile, LiveSealer, type SealedRange } from './live-seal.js';
 import { SEALED_FILE } from './sealed.js';
 
