@@ -197,13 +197,7 @@ export class Supervisor {
       if (err instanceof WorkerFaultError) this.#replace(worker, err);
       throw err;
     }
-    // A ready standby serves the next call; the refused worker prepares a fresh instance meanwhile.
-    const standby = this.#standbyReady;
-    if (verdict.verdict !== 'committable' && standby && (await this.#current.catch(() => undefined)) === worker) {
-      this.#setCurrent(Promise.resolve(standby));
-      this.#standby = Promise.resolve(worker);
-      this.#standbyReady = worker;
-    }
+    if (verdict.verdict !== 'committable' && (await this.#current.catch(() => undefined)) === worker) this.#swapAfterRefusal(worker);
     this.#prepareStandby();
     return verdict;
   }
@@ -233,17 +227,24 @@ export class Supervisor {
         this.#sample ??= { message, state: verdict.content.state, timeoutMs };
         this.#warmStandby();
       }
-      // A ready standby serves the next message, unless messages behind this one are in the worker already.
-      const standby = this.#standbyReady;
-      if (verdict.verdict !== 'committable' && standby && this.#currentReady === worker && worker.pendingCount === 0) {
-        this.#setCurrent(Promise.resolve(standby));
-        this.#currentReady = standby;
-        this.#standby = Promise.resolve(worker);
-        this.#standbyReady = worker;
-      }
+      // Unless messages behind this one are in the worker already.
+      if (verdict.verdict !== 'committable' && this.#currentReady === worker && worker.pendingCount === 0) this.#swapAfterRefusal(worker);
       this.#prepareStandby();
       return verdict;
     }
+  }
+
+  /**
+   * After `worker` (the current one) refused a call or a message, a ready standby serves the
+   * next; the refused worker becomes the standby and prepares a fresh instance meanwhile.
+   */
+  #swapAfterRefusal(worker: ActorWorker): void {
+    const standby = this.#standbyReady;
+    if (standby === undefined) return;
+    this.#setCurrent(Promise.resolve(standby));
+    this.#currentReady = standby;
+    this.#standby = Promise.resolve(worker);
+    this.#standbyReady = worker;
   }
 
   /**
