@@ -181,7 +181,7 @@ console.log(`GET /chain/<hash> of a random old entry: sealed median ${readSealed
 console.log(`= GET /chain/<hash>, old entry of a sealed big-state chain: median ${readSealed.toFixed(2)} ms over HTTP (${(readSealed / readPlain).toFixed(1)}x plain), ${storeSealed.toFixed(2)} ms of it the store read (goal <= 5 ms)`);
 
 // Reopen (every line checked: hashes, links, canonical form) and verify, against reading and hashing the canonical bytes.
-let started = performance.now();
+const started = performance.now();
 const hashPass = readFileSync(path.join(bigPlain, 'chain.ndjson'));
 for (let at = 0, nl = hashPass.indexOf(0x0a); nl !== -1; at = nl + 1, nl = hashPass.indexOf(0x0a, at)) createHash('sha256').update(hashPass.subarray(at, nl)).digest();
 const hashSeconds = (performance.now() - started) / 1000;

@@ -317,7 +317,7 @@ export class SealedReader {
     if (cached) return cached;
     try {
       return await this.#rebuild(position, false);
-    } catch (err) {
+    } catch {
       return this.#rebuild(position, true);
     }
   }
