@@ -1,5 +1,5 @@
 /**
- * An actor file on its own, outside any npm project, may import `actorchain` as the README
+ * An actor file on its own, outside any npm project, may import `actorchain` as docs/actors.md
  * shows: build finds this installation's defineActor and its types.
  */
 import assert from 'node:assert/strict';

@@ -30,7 +30,7 @@ test('a chain of 1 MiB entries is served in pages of at most 8 MiB, and verifies
 
   const entries: ChainEntry[] = [];
   let after: string | null = null;
-  let head = '';
+  let head: string;
   let pages = 0;
   do {
     const query: string = after === null ? '' : `&after=${after}`;

@@ -1,27 +1,34 @@
 /**
- * Every sample in the README must run as written: the actor samples (```ts blocks that
- * export `actor`) are extracted and built with `actorchain build` (type-checked, loaded in
- * Node, componentized), and the one in "Writing actors" is run and sent a message.
+ * Every sample in the documentation must run as written: the actor samples (```ts blocks that
+ * export `actor`, in README.md and docs/*.md) are extracted and built with `actorchain build`
+ * (type-checked, loaded in Node, componentized), and the first, in docs/actors.md's "Writing
+ * actors", is run and sent a message.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildOk, BUILD_TIMEOUT_MS, fileTempDir, REPO } from './support/build.js';
 import { postJson, startRuntime } from './support/runtime.js';
 
-const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
-const samples = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).filter((code) => /export const actor\b/.test(code));
+/** The documentation's pages, the README first and then docs/ in name order. */
+const PAGES = ['README.md', ...readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const samples = PAGES.flatMap((page) =>
+  [...readFileSync(path.join(REPO, page), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)]
+    .map((m) => ({ page, code: m[1]! }))
+    .filter(({ code }) => /export const actor\b/.test(code)),
+);
 
-test('the README has actor samples', () => {
+test('the documentation has actor samples, the first in docs/actors.md', () => {
   assert.ok(samples.length >= 1);
+  assert.equal(samples[0]!.page, 'docs/actors.md');
 });
 
-test("the README's actor samples build as written, and the first runs", { timeout: BUILD_TIMEOUT_MS }, async (t) => {
+test("the documentation's actor samples build as written, and the first runs", { timeout: BUILD_TIMEOUT_MS }, async (t) => {
   // An actor file outside any project imports 'actorchain' from the installation that builds it.
   const dir = fileTempDir();
   const wasms: string[] = [];
-  for (const [i, code] of samples.entries()) {
+  for (const [i, { code }] of samples.entries()) {
     const source = path.join(dir, `sample-${i}.ts`);
     writeFileSync(source, code);
     wasms.push(await buildOk(source, path.join(dir, `sample-${i}.wasm`)));

@@ -165,11 +165,12 @@ export function refusal(verdict: Exclude<Verdict, { verdict: 'committable' | 'fa
       const what = verdict.text === null ? 'a state that is not UTF-8' : `a state that is not JSON: ${shown(verdict.text)}`;
       return new ActorchainError(verdict.fn === 'init' ? 'INIT_STATE_INVALID' : 'STATE_NOT_JSON', `${verdict.fn} returned ${what}`);
     }
-    case 'state-rejected':
+    case 'state-rejected': {
       const why = verdict.reason === undefined ? '' : ` (${verdict.reason})`;
       return verdict.fn === 'init'
         ? new ActorchainError('INIT_STATE_INVALID', `state-contract refused the state init returned${why}: ${verdict.state}`, { reason: verdict.reason })
         : new ActorchainError('STATE_REJECTED', `state-contract refused the state handle produced${why}; nothing was committed`, { reason: verdict.reason });
+    }
     case 'send-not-json':
       return new ActorchainError('SEND_NOT_JSON', `handle called send to ${verdict.to} with a message that is not JSON`);
     case 'state-too-large':

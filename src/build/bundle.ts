@@ -23,7 +23,7 @@ const ASKING_AGAIN = Symbol('asking again');
 /**
  * An actor that imports `actorchain` gets the project's own copy when it has one (npm
  * install), and else this installation's: an actor file on its own, outside any project,
- * builds as the README shows it. Either copy is named `actorchain-sdk:actorchain` in the
+ * builds as docs/actors.md shows it. Either copy is named `actorchain-sdk:actorchain` in the
  * bundle, not by its path: a project's copy is a link to the installation (`file:`), whose
  * path differs from one machine to the next, and the bundle (and with it the component) must not.
  */

@@ -141,10 +141,20 @@ function layout(all: Section[]): Layout {
         reader.name();
         const kind = reader.byte();
         if (kind === KIND.func) reader.u32();
-        else if (kind === KIND.table) (reader.byte(), reader.limits());
-        else if (kind === KIND.memory) (found.importedMemories++, reader.limits());
-        else if (kind === KIND.global) (found.importedGlobals++, reader.byte(), reader.byte());
-        else if (kind === KIND.tag) (reader.byte(), reader.u32());
+        else if (kind === KIND.table) {
+          reader.byte();
+          reader.limits();
+        } else if (kind === KIND.memory) {
+          found.importedMemories++;
+          reader.limits();
+        } else if (kind === KIND.global) {
+          found.importedGlobals++;
+          reader.byte();
+          reader.byte();
+        } else if (kind === KIND.tag) {
+          reader.byte();
+          reader.u32();
+        }
       }
     } else if (id === SECTION.memory) {
       memories = reader.u32();

@@ -107,7 +107,7 @@ function journaled(tape: Tape): Record<string, (served: Interface) => Interface>
       resolution: () => tape.read(READS.wallResolution, HOST.wallResolution),
     }),
     // subscribe-duration and subscribe-instant stay the shim's: a pollable's readiness is not
-    // journaled (see the README), and a call into an actor cannot wait on one anyway.
+    // journaled (see docs/chain-format.md), and a call into an actor cannot wait on one anyway.
     'wasi:clocks/monotonic-clock': (served) => ({
       ...served,
       now: () => tape.read(READS.monotonicNow, HOST.monotonicNow),

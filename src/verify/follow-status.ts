@@ -65,22 +65,18 @@ export class FollowStatus {
       help: 'Times the followed runtime answered again after it had stopped answering',
       registers: [registry],
     });
-    const status = this;
-    new Gauge({
+    // Read when scraped: prom-client calls collect() on the gauge, which sets it from this status.
+    const lagEntries: Gauge = new Gauge({
       name: 'actorchain_follow_lag_entries',
       help: 'Entries the followed runtime held beyond those verified here, when last asked',
       registers: [registry],
-      collect() {
-        this.set(status.lagEntries);
-      },
+      collect: () => lagEntries.set(this.lagEntries),
     });
-    new Gauge({
+    const lagSeconds: Gauge = new Gauge({
       name: 'actorchain_follow_lag_seconds',
       help: 'Seconds since this process last held every entry of the followed runtime (0 while it does)',
       registers: [registry],
-      collect() {
-        this.set(status.lagSeconds);
-      },
+      collect: () => lagSeconds.set(this.lagSeconds),
     });
   }
 

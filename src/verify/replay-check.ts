@@ -148,7 +148,7 @@ class NewCode {
 
   /** The difference for this recorded message, or undefined when the new component answers as the chain records. */
   async check(recorded: RecordedMessage, newHash: string): Promise<ReplayDifference | undefined> {
-    let instance = this.#instance ?? (await this.#fresh());
+    const instance = this.#instance ?? (await this.#fresh());
     const { message, before, after, component } = recorded;
     const differs = (kind: DifferenceKind, detail: string, shown?: { expected: string; found: string }): ReplayDifference => ({
       position: message.position,

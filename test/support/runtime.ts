@@ -193,7 +193,7 @@ export interface ChainEntry {
 export async function fetchChain(url: string, limit = 1000): Promise<{ head: string; entries: ChainEntry[] }> {
   const entries: ChainEntry[] = [];
   let after: string | null = null;
-  let head = '';
+  let head: string;
   do {
     const query: string = after ? `?after=${after}&limit=${limit}` : `?limit=${limit}`;
     const { body } = await getJson(`${url}/chain${query}`);
