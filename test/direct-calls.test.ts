@@ -16,11 +16,19 @@ import { tempDir } from './support/chain-file.js';
 import { postJson, runCli, startRuntime } from './support/runtime.js';
 
 const BINDINGS = { ACTORCHAIN_BINDINGS: 'jco' };
+const JCO_VERSION = (JSON.parse(readFileSync(new URL('../../node_modules/@bytecodealliance/jco/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 test('components without WASI imports are called directly; componentize-js components keep the bindings', async () => {
+  // package.json pins jco exactly: direct-abi.ts reads the code it generates.
+  const pinned = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }).dependencies['@bytecodealliance/jco'];
+  assert.equal(pinned, JCO_VERSION, 'package.json pins jco to the exact version installed');
   for (const fixture of ['echo', 'echo-bytes', 'echo-versioned', 'relay', 'relay-bytes', 'faults'] as const) {
     const component = await loadComponent(await buildFixture(fixture), { maxMemoryMiB: 64 });
-    assert.ok(component.direct, `${fixture} is called directly`);
+    assert.ok(
+      component.direct,
+      `${fixture} is not called directly: the bindings of jco ${JCO_VERSION} no longer have the shape src/component/direct-abi.ts reads ` +
+        '(a jco upgrade changed its generated code); pin jco back or teach direct-abi.ts the new shape',
+    );
   }
   for (const fixture of ['counter', 'clock-random'] as const) {
     const component = await loadComponent(await buildFixture(fixture), { maxMemoryMiB: 64 });
