@@ -12,7 +12,7 @@ import { buildFixture } from '../fixtures/build.js';
 import { sealCanonical } from '../src/chain/entry.js';
 import { loadComponent } from '../src/component/load.js';
 import { parseMessage } from '../src/http/request.js';
-import { isCanonicalJsonBytes } from '../src/json/canonical.js';
+import { isCanonicalJsonBytes } from '../src/json/canonical-scan.js';
 import { componentCost } from './component-cost.js';
 import { sequentialLatencies, startBareExpress, startRuntime, type Server } from './servers.js';
 import { percentile } from './stats.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { canonicalJson, canonicalOfParsed, isCanonicalJsonBytes, isCanonicalJsonText, isCanonicalText } from '../src/json/canonical.js';
+import { canonicalJson, canonicalOfParsed, isCanonicalText } from '../src/json/canonical.js';
+import { isCanonicalJsonBytes, isCanonicalJsonText } from '../src/json/canonical-scan.js';
 
 // Texts whose parse takes every branch of the shortcut: sorted and unsorted keys, integer-like
 // keys (which V8 enumerates first), keys ordered differently by UTF-16 and by code point,

@@ -7,7 +7,8 @@
  * units a crash cannot split.
  */
 import { ActorchainError } from '../errors.js';
-import { HASH_PATTERN, isCanonicalJsonBytes, isCanonicalJsonIn, isCanonicalJsonText, isCanonicalText, sha256Hex } from '../json/canonical.js';
+import { HASH_PATTERN, isCanonicalText, sha256Hex } from '../json/canonical.js';
+import { isCanonicalJsonBytes, isCanonicalJsonIn, isCanonicalJsonText } from '../json/canonical-scan.js';
 import { entryKind, scopedKey, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData, type UpgradeData } from './entry.js';
 import {
   BareLineEntry,

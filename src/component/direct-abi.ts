@@ -26,7 +26,7 @@
  */
 import { ACTOR_FUNCTIONS, type ActorFunction, type DirectAbi, type Encoding } from './calls.js';
 import { RUNTIME_INTERFACE, TYPES_INTERFACE, unversioned } from './imports.js';
-import { isCanonicalJsonBytes } from '../json/canonical.js';
+import { isCanonicalJsonBytes } from '../json/canonical-scan.js';
 
 /** `name = exportsN.member;` or `name = exportsN['member'];` in the generated code. */
 const ASSIGNMENT = /^\s*(memory|realloc|postReturn)(\d+) = (exports\d+)(?:\.([\w$]+)|\['([^']+)'\]);$/gm;

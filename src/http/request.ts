@@ -7,7 +7,8 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject } from '../chain/entry.js';
 import { ActorchainError } from '../errors.js';
-import { canonicalOfParsed, isCanonicalJsonBytes } from '../json/canonical.js';
+import { canonicalOfParsed } from '../json/canonical.js';
+import { isCanonicalJsonBytes } from '../json/canonical-scan.js';
 import { findDuplicateKey } from '../json/duplicate-keys.js';
 
 /** The largest component POST /upgrade takes (a componentize-js actor is about 12 MB). */
