@@ -94,8 +94,8 @@ export class ActorWorker {
   #lastId = 0;
   /** A message cost this worker: it takes no more. */
   #faulted = false;
-  /** Watches the oldest pending message's time limit. */
-  #watchdog: NodeJS.Timeout | undefined;
+  /** Stops the watchdog over the oldest pending message's time limit. */
+  #stopWatch: (() => void) | undefined;
 
   readonly #onCommittable: (state: string) => void;
 
@@ -239,7 +239,7 @@ export class ActorWorker {
   /** After a fault: `cause` goes to `culprit`, the message that caused it; the others go elsewhere. */
   #failPending(cause?: WorkerFaultError, culprit?: Pending): void {
     this.#faulted = true;
-    clearTimeout(this.#watchdog);
+    this.#stopWatch?.();
     const pending = this.#pending.splice(0);
     this.#unsent = [];
     for (const p of pending) p.reject(p === culprit ? cause! : new NotAppliedError('another message cost the worker'));
@@ -258,19 +258,47 @@ export class ActorWorker {
    * message became the oldest, whichever is later.
    */
   #watch(): void {
-    clearTimeout(this.#watchdog);
+    this.#stopWatch?.();
+    this.#stopWatch = undefined;
     const head = this.#pending[0];
     if (head === undefined) return;
+    // What the last check found running (the worker moves on meanwhile): what `expired` blames.
+    let running: Pending | undefined;
+    let timed = head;
+    this.#stopWatch = this.#watchdog(
+      head.timeoutMs,
+      () => {
+        running = this.#running();
+        timed = running ?? this.#pending[0]!;
+        return Math.max(running === undefined ? 0 : this.#callStartedAt(), timed.headSinceMs) + timed.timeoutMs - Date.now();
+      },
+      () => {
+        const fn = running === undefined ? 'apply' : CALLED_FUNCTIONS[Atomics.load(this.#clock.fn, 0)];
+        this.#failPending(new WorkerFaultError('timeout', `${fn} ran longer than ${timed.timeoutMs} ms; the worker was terminated`), timed);
+      },
+    );
+  }
+
+  /** When the call into the component running now started (the worker writes it to the call clock). */
+  #callStartedAt(): number {
+    return Number(Atomics.load(this.#clock.startedAtMs, 0));
+  }
+
+  /**
+   * The one watchdog over the call clock, for messages (#watch) and single calls (#race)
+   * alike: first checked after `firstMs`, then whenever `remainingMs()` (read from the call
+   * clock each time: a new call restarts the count) says the time is up; then `expired`.
+   * Returns what stops it.
+   */
+  #watchdog(firstMs: number, remainingMs: () => number, expired: () => void): () => void {
+    let timer: NodeJS.Timeout;
     const check = () => {
-      const running = this.#running();
-      const timed = running ?? this.#pending[0]!;
-      const callStartedAt = running === undefined ? 0 : Number(Atomics.load(this.#clock.startedAtMs, 0));
-      const remainingMs = Math.max(callStartedAt, timed.headSinceMs) + timed.timeoutMs - Date.now();
-      if (remainingMs > 0) return void (this.#watchdog = setTimeout(check, remainingMs));
-      const fn = running === undefined ? 'apply' : CALLED_FUNCTIONS[Atomics.load(this.#clock.fn, 0)];
-      this.#failPending(new WorkerFaultError('timeout', `${fn} ran longer than ${timed.timeoutMs} ms; the worker was terminated`), timed);
+      const left = remainingMs();
+      if (left > 0) timer = setTimeout(check, left);
+      else expired();
     };
-    this.#watchdog = setTimeout(check, head.timeoutMs);
+    timer = setTimeout(check, firstMs);
+    return () => clearTimeout(timer);
   }
 
   /**
@@ -280,29 +308,26 @@ export class ActorWorker {
    */
   async #race<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
     if (this.#deathFault) throw this.#deathFault;
-    let timer: NodeJS.Timeout | undefined;
+    let stopWatch: (() => void) | undefined;
     let onDeath!: (fault: WorkerFaultError) => void;
     const armedAt = Date.now();
     const stopped = new Promise<never>((_, reject) => {
       onDeath = reject;
-      const check = () => {
-        const callStartedAt = Number(Atomics.load(this.#clock.startedAtMs, 0));
-        const from = Math.max(callStartedAt, armedAt);
-        const remainingMs = from + timeoutMs - Date.now();
-        if (remainingMs > 0) {
-          timer = setTimeout(check, remainingMs);
-          return;
-        }
-        const running = callStartedAt >= armedAt ? CALLED_FUNCTIONS[Atomics.load(this.#clock.fn, 0)] : what;
-        reject(new WorkerFaultError('timeout', `${running} ran longer than ${timeoutMs} ms; the worker was terminated`));
-      };
-      timer = setTimeout(check, timeoutMs);
+      let callStartedAt = 0;
+      stopWatch = this.#watchdog(
+        timeoutMs,
+        () => Math.max((callStartedAt = this.#callStartedAt()), armedAt) + timeoutMs - Date.now(),
+        () => {
+          const running = callStartedAt >= armedAt ? CALLED_FUNCTIONS[Atomics.load(this.#clock.fn, 0)] : what;
+          reject(new WorkerFaultError('timeout', `${running} ran longer than ${timeoutMs} ms; the worker was terminated`));
+        },
+      );
     });
     this.#inFlight.add(onDeath);
     try {
       return await Promise.race([work, stopped]);
     } finally {
-      clearTimeout(timer);
+      stopWatch?.();
       this.#inFlight.delete(onDeath);
     }
   }
