@@ -21,7 +21,7 @@ import { ChainChecker, type CheckedEntry, type EntryGroup } from '../chain/check
 import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import type { FollowEvent, FollowWorkerData } from '../protocol.js';
-import { endpoint, PAGE_LIMIT, readHeaders } from './http-source.js';
+import { endpoint, fetchJson, HttpGetError, PAGE_LIMIT, readHeaders } from './http-source.js';
 import { startGroupReplay } from './replay-group.js';
 import { openCheckpoint } from '../tlog/checkpoint.js';
 import { leafHash, MerkleTree } from '../tlog/merkle.js';
@@ -38,36 +38,8 @@ export interface FollowOptions extends Omit<FollowWorkerData, 'heartbeat'> {
   onReplay: (first: CheckedEntry, replaying: boolean) => void;
 }
 
-/** A failed request: `retry` when the runtime may answer later, else final. */
-class RequestFailure extends Error {
-  constructor(
-    message: string,
-    readonly retry: boolean,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
-
-async function getJson<T>(url: URL, timeoutMs: number): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: readHeaders() });
-  } catch (err) {
-    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
-    throw new RequestFailure(`cannot reach ${url.origin}: ${reason}`, true);
-  }
-  if (!response.ok) {
-    const body = await response.text().catch(() => '');
-    const retry = response.status >= 500 || response.status === 429;
-    throw new RequestFailure(`GET ${url.pathname}${url.search} answered ${response.status}: ${body}`, retry, response.status);
-  }
-  try {
-    return (await response.json()) as T;
-  } catch (err) {
-    throw new RequestFailure(`GET ${url.pathname}${url.search} did not answer JSON: ${(err as Error).message}`, true);
-  }
-}
+/** A GET with a time limit; a failure is an HttpGetError, whose `retry` says whether the runtime may answer later. */
+const getJson = <T>(url: URL, timeoutMs: number): Promise<T> => fetchJson<T>(url, timeoutMs);
 
 /** Runs until the runtime's chain diverges, forks or breaks (thrown); a caller stops it by ending the worker. */
 export async function follow(options: FollowOptions): Promise<never> {
@@ -162,7 +134,7 @@ export async function follow(options: FollowOptions): Promise<never> {
     try {
       page = await getJson<ChainPage>(url, wait * 1000 + options.requestTimeoutMs);
     } catch (err) {
-      if (!(err instanceof RequestFailure)) throw err;
+      if (!(err instanceof HttpGetError)) throw err;
       if (err.status === 404 && cursor) await forked(`entry ${cursor.position + 1} (hash ${cursor.hash}) is not in its chain`);
       if (!err.retry) throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', err.message);
       failures += 1;

@@ -24,25 +24,58 @@ export function readHeaders(): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-export async function getJson<T>(url: URL): Promise<T> {
+/** A GET of a runtime that failed: why, its status if the runtime answered, and whether asking again may help. */
+export class HttpGetError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retry: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * GET `url` as JSON, with the read token (readHeaders) and, given `timeoutMs`, a time limit:
+ * the one request every reader of a runtime makes (verify <url>, verify --follow, mirror,
+ * receipt check). Throws HttpGetError.
+ */
+export async function fetchJson<T>(url: URL, timeoutMs?: number): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: readHeaders() });
+    response = await fetch(url, { headers: readHeaders(), ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }) });
   } catch (err) {
     // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is its cause.
-    const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
-    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot reach ${url.origin}: ${reason}`, { cause: err });
-  }
-  if (response.status === 401) {
-    const fix = process.env.ACTORCHAIN_TOKEN
-      ? 'the token given (--token or ACTORCHAIN_TOKEN) is not the runtime\'s: give the one it was started with'
-      : "the runtime reads only with its token (--token-reads): give it with ACTORCHAIN_TOKEN=<token> (or --token <token>, which shows in ps)";
-    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `GET ${url.pathname}${url.search} answered 401: ${fix}`);
+    const reason =
+      (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
+    throw new HttpGetError(`cannot reach ${url.origin}: ${reason}`, undefined, true, { cause: err });
   }
   if (!response.ok) {
-    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `GET ${url.pathname}${url.search} answered ${response.status}: ${await response.text()}`);
+    const body = await response.text().catch(() => '');
+    throw new HttpGetError(`GET ${url.pathname}${url.search} answered ${response.status}: ${body}`, response.status, response.status >= 500 || response.status === 429);
   }
-  return (await response.json()) as T;
+  try {
+    return (await response.json()) as T;
+  } catch (err) {
+    throw new HttpGetError(`GET ${url.pathname}${url.search} did not answer JSON: ${(err as Error).message}`, response.status, true);
+  }
+}
+
+/** fetchJson for a one-off read (verify <url>, receipt check): a failure is CHAIN_SOURCE_UNREADABLE, a 401 says which token to give. */
+export async function getJson<T>(url: URL): Promise<T> {
+  try {
+    return await fetchJson<T>(url);
+  } catch (err) {
+    if (!(err instanceof HttpGetError)) throw err;
+    if (err.status === 401) {
+      const fix = process.env.ACTORCHAIN_TOKEN
+        ? 'the token given (--token or ACTORCHAIN_TOKEN) is not the runtime\'s: give the one it was started with'
+        : 'the runtime reads only with its token (--token-reads): give it with ACTORCHAIN_TOKEN=<token> (or --token <token>, which shows in ps)';
+      throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `GET ${url.pathname}${url.search} answered 401: ${fix}`);
+    }
+    throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', err.message, { cause: err.cause ?? err });
+  }
 }
 
 /** `path` resolved against the runtime's base URL (which may itself have a path). */
