@@ -10,13 +10,13 @@ import {
   acceptedSenders,
   contentDigest,
   deliverySignatureHeaders,
-  parseDictionary,
   signatureBase,
   signatureParamsText,
   signRequest,
   verifiedSender,
   type SignableRequest,
 } from '../src/http/message-signature.js';
+import { parseDictionary } from '../src/http/structured-fields.js';
 import { ActorchainError } from '../src/errors.js';
 import { generateIdentity, identityFromSeed, publicKeyObject, verifierKey } from '../src/tlog/keys.js';
 
