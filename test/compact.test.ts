@@ -180,3 +180,19 @@ test('kill -9 during group writes on a compacted dir: every acknowledged message
   const verified = await runCli(['verify', component, dataDir]);
   assert.equal(verified.code, 0, verified.stderr + verified.stdout);
 });
+
+test('a chain.sealed cut short within its first line (a kill while it was created) holds nothing: verify, export and run go on', async (t) => {
+  const { component, dataDir } = await ledgerChain(t, 3);
+  const plain = readFileSync(chainFile(dataDir));
+  for (const cut of [0, 7]) {
+    writeFileSync(path.join(dataDir, 'chain.sealed'), Buffer.from('actorchain-sealed 1\n').subarray(0, cut));
+    const verified = await runCli(['verify', component, dataDir]);
+    assert.equal(verified.code, 0, verified.stderr + verified.stdout);
+    assert.equal((await runCli(['export', dataDir])).stdout, plain.toString());
+  }
+  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.equal((await postJson(runtime.url, { n: 'after' })).status, 200);
+  await runtime.stop();
+  assert.equal(readFileSync(path.join(dataDir, 'chain.sealed'), 'latin1').slice(0, 20), 'actorchain-sealed 1\n', 'the start wrote its first line whole');
+  assert.equal((await runCli(['verify', component, dataDir])).code, 0);
+});

@@ -18,17 +18,19 @@
  * and a chain.ndjson it holds open keeps its bytes when it is replaced.
  */
 import { constants } from 'node:fs';
-import { access, open, rm, type FileHandle } from 'node:fs/promises';
+import { access, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import type { ChainFileHandle } from './file-store.js';
 import { SealedReader, type SealedEnd } from './sealed-reader.js';
-import { SEALED_FILE } from './sealed.js';
+import { SEALED_FILE, SEALED_MAGIC } from './sealed.js';
 
 export const CHAIN_FILE = 'chain.ndjson';
 export const PLAIN_NEXT = `${CHAIN_FILE}.next`;
 /** What the first `actorchain compact` (before live sealing) wrote chain.sealed as before its switch. */
 const LEGACY_SEALED_TEMP = `${SEALED_FILE}.tmp`;
+/** A new chain.sealed while its magic line is written (createSealedFile, live-seal.ts). */
+export const SEALED_NEW = `${SEALED_FILE}.new`;
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -62,10 +64,28 @@ async function sealedEnd(plain: FileHandle): Promise<SealedEnd> {
  */
 export async function settleCompaction(dir: string): Promise<void> {
   let changed = false;
-  for (const leftover of [LEGACY_SEALED_TEMP, PLAIN_NEXT]) {
+  for (const leftover of [LEGACY_SEALED_TEMP, PLAIN_NEXT, SEALED_NEW]) {
     if (await exists(path.join(dir, leftover))) {
       await rm(path.join(dir, leftover), { force: true });
       changed = true;
+    }
+  }
+  // A chain.sealed cut short within its magic line (created in place by an earlier version,
+  // which a kill could stop there) holds no block: it is made again whole.
+  const sealedFile = path.join(dir, SEALED_FILE);
+  const sealedSize = (await stat(sealedFile).catch(() => undefined))?.size;
+  if (sealedSize !== undefined && sealedSize < SEALED_MAGIC.length) {
+    const handle = await open(sealedFile, 'r+');
+    try {
+      const start = Buffer.alloc(sealedSize);
+      await handle.read(start, 0, sealedSize, 0);
+      if (SEALED_MAGIC.subarray(0, sealedSize).equals(start)) {
+        await handle.write(SEALED_MAGIC, 0, SEALED_MAGIC.length, 0);
+        await handle.datasync();
+        changed = true;
+      }
+    } finally {
+      await handle.close();
     }
   }
   const chain = await openChainBytes(path.join(dir, CHAIN_FILE)).catch((err: unknown) => {

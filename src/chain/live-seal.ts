@@ -20,7 +20,7 @@ import { constants } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { CHAIN_FILE, PLAIN_NEXT, syncDirectory, type ChainBytes } from './chain-bytes.js';
+import { CHAIN_FILE, PLAIN_NEXT, SEALED_NEW, syncDirectory, type ChainBytes } from './chain-bytes.js';
 import type { StoreSealer } from './file-store.js';
 import { SealedWriter } from './sealed-writer.js';
 import { SEALED_FILE, SEALED_MAGIC } from './sealed.js';
@@ -28,15 +28,22 @@ import { SEALED_FILE, SEALED_MAGIC } from './sealed.js';
 const CHUNK_BYTES = 1 << 20;
 const TURN_BYTES = 64 << 10;
 
-/** Create an empty chain.sealed, durably (its name too): the data dir is in the compacted layout from now on. */
+/**
+ * Create an empty chain.sealed, durably (its name too): the data dir is in the compacted
+ * layout from now on. Written whole under another name and renamed, so a kill at any moment
+ * leaves either no chain.sealed or one that holds its magic line (the caller holds the lock,
+ * and there is no chain.sealed yet).
+ */
 export async function createSealedFile(dir: string): Promise<void> {
-  const handle = await open(path.join(dir, SEALED_FILE), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+  const temp = path.join(dir, SEALED_NEW);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
   try {
     await handle.write(SEALED_MAGIC, 0, SEALED_MAGIC.length, 0);
     await handle.datasync();
   } finally {
     await handle.close();
   }
+  await rename(temp, path.join(dir, SEALED_FILE));
   await syncDirectory(dir);
 }
 
