@@ -6,11 +6,9 @@
  * started. Declared by hand in types/index.d.ts.
  */
 import { ActorchainError } from './errors.js';
-import type { Mirror } from './runtime/create-mirror.js';
-import type { Runtime } from './runtime/create-runtime.js';
-import type { MirrorOptions } from './runtime/mirror-config.js';
-import type { RuntimeOptions } from './runtime/run-config.js';
+import type { createMirror as DeclaredMirror, createRuntime as DeclaredRuntime } from '../types/index.js';
 
+export type { Mirror, MirrorOptions, Runtime, RuntimeOptions, StopOutcome } from '../types/index.js';
 
 function componentOnly(name: string): never {
   throw new ActorchainError(
@@ -22,14 +20,11 @@ function componentOnly(name: string): never {
 /** The SDK's names, for a module that imports them in Node (an actor's module run as it is). */
 export const defineActor = (_typed: unknown): never => componentOnly('defineActor');
 export const defineMigration = (_migrate: unknown): never => componentOnly('defineMigration');
-export type { Mirror, MirrorOptions, Runtime, RuntimeOptions };
 
 /** Start a runtime, as `actorchain run` does: see src/runtime/create-runtime.ts. */
-export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  return (await import('./runtime/create-runtime.js')).createRuntime(options);
-}
+export const createRuntime: typeof DeclaredRuntime = async (options) =>
+  (await import('./runtime/create-runtime.js')).createRuntime(options);
 
 /** Start a mirror, as `actorchain mirror` does: see src/runtime/create-mirror.ts. */
-export async function createMirror(options: MirrorOptions): Promise<Mirror> {
-  return (await import('./runtime/create-mirror.js')).createMirror(options);
-}
+export const createMirror: typeof DeclaredMirror = async (options) =>
+  (await import('./runtime/create-mirror.js')).createMirror(options);
