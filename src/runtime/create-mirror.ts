@@ -12,7 +12,7 @@ import type { CommittedState } from '../chain/chain.js';
 import { CHAIN_FILE } from '../chain/chain-file.js';
 import { payloadText, type EntryGroup } from '../chain/check.js';
 import type { StateData } from '../chain/entry.js';
-import { keepComponent } from '../chain/components-dir.js';
+import { keepComponent, KeptComponents } from '../chain/components-dir.js';
 import { loadComponent, loadComponentBytes } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { createApp } from '../http/app.js';
@@ -102,7 +102,10 @@ export async function startMirror(config: MirrorConfig): Promise<StartedMirror> 
   let kept: Promise<void> | undefined;
   const keepGiven = () => {
     if (kept !== undefined || config.storage.dataDir === null) return;
-    kept = keepComponent(config.storage.dataDir, component).catch((err: Error) => log.warn(`could not keep the component in ${config.storage.dataDir}: ${err.message}`));
+    const keeping = config.componentBytes
+      ? new KeptComponents(config.storage.dataDir).keepBytes(component.hash, config.componentBytes)
+      : keepComponent(config.storage.dataDir, component);
+    kept = keeping.catch((err: Error) => log.warn(`could not keep the component in ${config.storage.dataDir}: ${err.message}`));
   };
   const witness = config.witness === undefined ? undefined : witnessOf(config);
   if (witness) log.info({ witness: witness.name, key: witness.verifierKey }, 'a witness: cosigning every checkpoint verified');

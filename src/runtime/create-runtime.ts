@@ -108,11 +108,11 @@ export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
   const { chain, failed } = opened;
   // Every component the chain has used stays in the data dir (or memory), named by its hash, and is served by it.
   const kept = new KeptComponents(dataDir);
-  await kept.keepFile(component);
   chainLength = () => chain.durable.length;
   let chainFailed = false;
   void failed.then(() => (chainFailed = true));
   try {
+    await (config.componentBytes ? kept.keepBytes(component.hash, config.componentBytes) : kept.keepFile(component));
     let owedSends = owed.owed;
     if (owed.unmatched.length > 0) {
       // Ignored, and dropped from the record: at worst a send goes out twice, never zero times.
