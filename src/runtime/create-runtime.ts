@@ -18,7 +18,8 @@ import { OwedSends, owedInChain } from '../outbox/owed.js';
 import { Outbox } from '../outbox/outbox.js';
 import { openChain } from '../cli/storage.js';
 import { addressUrl, isLoopback, listen } from './listen.js';
-import { runtimeConfig, type RunConfig, type RuntimeOptions } from './run-config.js';
+import type { RunConfig } from './run-config.js';
+import { runtimeConfig, type RuntimeOptions } from './runtime-options.js';
 import { stopAccepting, stopOnce, type Service, type StopOutcome } from './shutdown.js';
 
 /** A started runtime, as createRuntime gives it. */

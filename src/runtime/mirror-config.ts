@@ -7,7 +7,7 @@ import type { LogLevel } from '../log.js';
 import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from '../cli/options.js';
 import { storageConfig, type StorageConfig } from '../cli/storage.js';
 import { DEFAULT_LISTEN } from './listen.js';
-import { checkOptionNames, COMPONENT_BYTES_NAME } from './run-config.js';
+import { checkOptionNames, COMPONENT_BYTES_NAME } from './runtime-options.js';
 
 export interface MirrorConfig {
   /** The component file, or its name in messages when `componentBytes` holds it. */
