@@ -107,7 +107,13 @@ export async function startMirror(config: MirrorConfig): Promise<StartedMirror> 
       : keepComponent(config.storage.dataDir, component);
     kept = keeping.catch((err: Error) => log.warn(`could not keep the component in ${config.storage.dataDir}: ${err.message}`));
   };
-  const witness = config.witness === undefined ? undefined : witnessOf(config);
+  let witness: Witness | undefined;
+  try {
+    witness = config.witness === undefined ? undefined : witnessOf(config);
+  } catch (err) {
+    await chain.close().catch(() => {});
+    throw err;
+  }
   if (witness) log.info({ witness: witness.name, key: witness.verifierKey }, 'a witness: cosigning every checkpoint verified');
   /** The primary's checkpoints verified here (cosigned by a witness), oldest first; served once the copy holds what they sign. */
   const checkpoints: Array<{ size: number; note: string }> = [];
