@@ -17,7 +17,9 @@ COPY src src
 COPY worker worker
 # src/sdk is checked against the declarations shipped in types/.
 COPY types types
-RUN npx tsc -p . && npm prune --omit=dev --ignore-scripts
+# npm run build: tsc, then the files read at run time (WIT, explorer page, template) copied into dist/.
+COPY scripts scripts
+RUN npx tsc -p . && node scripts/copy-assets.mjs && npm prune --omit=dev --ignore-scripts
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
@@ -26,13 +28,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
+# The compiled code with what it reads at run time (the WIT, the explorer page's HTML and
+# CSS, the template `new` writes), and what the package ships beside it (package.json "files").
 COPY --from=build /app/dist/src dist/src
 COPY --from=build /app/dist/worker dist/worker
-# What the package ships beside the compiled code (package.json "files"): the WIT, the
-# explorer page's HTML and CSS (GET /explorer), and what `build` and `new` read.
-COPY src/wit src/wit
-COPY src/explorer/page/index.html src/explorer/page/explorer.css src/explorer/page/favicon.svg src/explorer/page/
-COPY src/scaffold/template src/scaffold/template
 COPY types types
 COPY README.md LICENSE CHANGELOG.md ./
 # The node image's unprivileged user (uid 1000) owns the data dir; transpiled components are

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { PAGE_MAX_BYTES } from '../src/chain/chain.js';
 import { tempDir } from './support/chain-file.js';
-import { fetchChain, getJson, postJson, startRuntime, type ChainEntry } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
+import { fetchChain, getJson, postJson, type ChainEntry } from './support/runtime.js';
 
 const MiB = 2 ** 20;
 
@@ -26,7 +27,7 @@ async function walkBackwards(url: string, limit: number): Promise<{ entries: Cha
 }
 
 test('until pages end at the entry named and walk back to genesis; next points forward', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   for (let i = 0; i < 5; i++) assert.equal((await postJson(runtime.url, { i })).status, 200);
   const all = await fetchChain(runtime.url);
 
@@ -44,7 +45,7 @@ test('until pages end at the entry named and walk back to genesis; next points f
 });
 
 test('until with after, or with an unknown hash, is refused', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const { head } = (await getJson(`${runtime.url}/head`)).body;
   const both = await getJson(`${runtime.url}/chain?until=${head}&after=${head}`);
   assert.equal(both.status, 400);
@@ -57,7 +58,7 @@ test('until with after, or with an unknown hash, is refused', async (t) => {
 });
 
 test('an until page over the byte budget keeps the newest entries that fit', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-body', String(2 * MiB)]);
+  const runtime = await startInProcess(t, await buildFixture('echo'), { maxBody: 2 * MiB });
   for (let i = 0; i < 5; i++) assert.equal((await postJson(runtime.url, { i, text: String(i).repeat(MiB) })).status, 200);
   const all = await fetchChain(runtime.url);
   const { entries, pages } = await walkBackwards(runtime.url, 10_000);
@@ -72,8 +73,9 @@ test('an until page over the byte budget keeps the newest entries that fit', asy
 
 test('GET /head says whether the chain is written to disk', async (t) => {
   const echo = await buildFixture('echo');
-  const memory = await startRuntime(t, echo);
+  const memory = await startInProcess(t, echo);
   assert.equal((await getJson(`${memory.url}/head`)).body.durable, false);
-  const disk = await startRuntime(t, echo, ['--data-dir', tempDir(t)]);
+  const disk = await startInProcess(t, echo, { dataDir: tempDir(t) });
   assert.equal((await getJson(`${disk.url}/head`)).body.durable, true);
+  await disk.close();
 });

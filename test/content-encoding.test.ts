@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { fetchChain, getJson, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
+import { fetchChain, getJson } from './support/runtime.js';
 
 async function post(url: string, body: Uint8Array, encoding: string) {
   const response = await fetch(url, {
@@ -15,7 +16,7 @@ async function post(url: string, body: Uint8Array, encoding: string) {
 }
 
 test('gzip, deflate and br bodies are decoded, and the message committed is the decoded JSON', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const encoders = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync, identity: (b: Buffer) => b };
   for (const [encoding, encode] of Object.entries(encoders)) {
     const reply = await post(runtime.url, encode(Buffer.from(JSON.stringify({ encoding }))), encoding);
@@ -26,7 +27,7 @@ test('gzip, deflate and br bodies are decoded, and the message committed is the 
 });
 
 test('--max-body applies to the decoded body: a compression bomb is refused with 413', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-body', '65536']);
+  const runtime = await startInProcess(t, await buildFixture('echo'), { maxBody: 65536 });
   const bomb = gzipSync(Buffer.from(`{"pad":"${'0'.repeat(50 * 2 ** 20)}"}`));
   assert.ok(bomb.length < 65536, `the bomb is ${bomb.length} bytes on the wire`);
   const reply = await post(runtime.url, bomb, 'gzip');
@@ -37,7 +38,7 @@ test('--max-body applies to the decoded body: a compression bomb is refused with
 });
 
 test('a body that is not what its encoding claims is a 400 about the body; an unknown encoding is 415', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const json = Buffer.from('{"a":1}');
   const whole = gzipSync(Buffer.from(JSON.stringify({ pad: randomBytes(2000).toString('hex') })));
   const truncated = whole.subarray(0, whole.length / 2);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { buildFixture } from '../fixtures/build.js';
 import { parseListen } from '../src/cli/options.js';
-import { SHUTDOWN_GRACE_MS } from '../src/cli/run.js';
+import { SHUTDOWN_GRACE_MS } from '../src/runtime/shutdown.js';
 import { tempDir } from './support/chain-file.js';
 import { startRuntime } from './support/runtime.js';
 

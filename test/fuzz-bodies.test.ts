@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import canonicalize from 'canonicalize';
 import { buildFixture } from '../fixtures/build.js';
-import { chainProblems, fetchChain, startRuntime } from './support/runtime.js';
+import { hasStopped, startInProcess } from './support/in-process.js';
+import { chainProblems, fetchChain } from './support/runtime.js';
 
 const SEED = 0x5eed10;
 const BODIES = 3000;
@@ -84,7 +85,7 @@ function mutate(next: () => number, seed: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 test(`${BODIES} mutated bodies (seed ${SEED}): only 200 or 4xx, the runtime stays up, exactly the 200s are committed`, async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-body', String(MAX_BODY)]);
+  const runtime = await startInProcess(t, await buildFixture('echo'), { maxBody: MAX_BODY });
   const next = random(SEED);
   const bodies = Array.from({ length: BODIES }, () => mutate(next, Buffer.from(SEEDS[Math.floor(next() * SEEDS.length)]!)));
 
@@ -109,7 +110,7 @@ test(`${BODIES} mutated bodies (seed ${SEED}): only 200 or 4xx, the runtime stay
   t.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
   assert.ok(accepted.size > 100 && accepted.size < BODIES - 100, 'the mutations make both good and bad bodies');
 
-  assert.equal(runtime.child.exitCode, null, 'the runtime is still running');
+  assert.equal(await hasStopped(runtime), false, 'the runtime is still running');
   assert.equal((await fetch(`${runtime.url}/healthz`)).status, 200);
   const { head, entries } = await fetchChain(runtime.url);
   assert.deepEqual(chainProblems(head, entries), []);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { getJson, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
+import { getJson } from './support/runtime.js';
 
 /** Every bad request is answered with its status and code, and HEAD does not move. */
 const cases: Array<{ name: string; body: string | Uint8Array<ArrayBuffer>; type?: string; status: number; code: string }> = [
@@ -20,7 +21,7 @@ const cases: Array<{ name: string; body: string | Uint8Array<ArrayBuffer>; type?
 ];
 
 test('bad requests get a stable code and leave the chain as it was', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-body', '65536']);
+  const runtime = await startInProcess(t, await buildFixture('echo'), { maxBody: 65536 });
   const before = (await getJson(`${runtime.url}/head`)).body;
   for (const c of cases) {
     const headers: Record<string, string> = {};
@@ -38,7 +39,7 @@ test('bad requests get a stable code and leave the chain as it was', async (t) =
 });
 
 test('reading endpoints check their arguments', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const unknown = 'a'.repeat(64);
   const expectations: Array<[string, number, string]> = [
     [`/chain/${unknown}`, 404, 'NOT_FOUND'],
@@ -58,7 +59,7 @@ test('reading endpoints check their arguments', async (t) => {
 });
 
 test('GET /chain pages through the chain with after and limit', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   for (let i = 0; i < 5; i++) {
     await fetch(runtime.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ i }) });
   }
@@ -79,7 +80,7 @@ test('GET /chain pages through the chain with after and limit', async (t) => {
 });
 
 test('other methods get 405 with Allow; malformed paths and non-UTF-8 charsets are refused', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   for (const [method, path, allow] of [
     ['GET', '/', 'POST'],
     ['DELETE', '/', 'POST'],
@@ -105,7 +106,7 @@ test('other methods get 405 with Allow; malformed paths and non-UTF-8 charsets a
 });
 
 test('an empty POST / as curl sends it (-X POST, no -d: no Content-Length, no body) is 400 INVALID_JSON', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const { hostname, port } = new URL(runtime.url);
   const raw = await new Promise<string>((resolve, reject) => {
     const socket = connect(Number(port), hostname, () =>

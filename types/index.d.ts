@@ -2,6 +2,7 @@
 /**
  * Types for writing actorchain actors. An actor module exports `actor`, either in the plain
  * form the WIT describes (JSON text in and out) or made by `defineActor` from a typed one.
+ * At the end, the programmatic API (createRuntime, createMirror), for Node.
  */
 
 /** The plain form: exactly the WIT's `actor` interface, with state and message as JSON text. */
@@ -76,3 +77,115 @@ export function defineActor<State, Message>(typed: TypedActor<State, Message>): 
  * refused (UPGRADE_MIGRATE_FAILED): an upgrade sends nothing.
  */
 export function defineMigration<From, To>(migrate: (state: From) => To): Migration;
+
+// ---------------------------------------------------------------------------------------
+// The programmatic API (Node only): start a runtime or a mirror in this process, as
+// `actorchain run` and `actorchain mirror` do. Their options are the commands' flags under
+// camelCase names, in the same units; a bad value is refused as the flag would be
+// (ActorchainError INVALID_OPTION, naming the flag).
+// ---------------------------------------------------------------------------------------
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The options of createRuntime: those of `actorchain run`. */
+export interface RuntimeOptions {
+  /** The component: a .wasm file's path, or its bytes (then give dataDir or inMemory). */
+  component: string | Uint8Array;
+  /** HOST:PORT to listen on (default 127.0.0.1:8080); port 0 picks a free port. */
+  listen?: string;
+  /** Where the chain is kept (default ./<component name>.actorchain). */
+  dataDir?: string;
+  /** Keep the chain in memory only. */
+  inMemory?: boolean;
+  fsync?: 'always' | 'never';
+  /** Bytes of chain.ndjson after which its start is sealed (0: never). */
+  sealAfter?: number;
+  keyFile?: string;
+  origin?: string;
+  /** Milliseconds, as --timeout. */
+  timeout?: number;
+  /** Milliseconds, as --init-timeout. */
+  initTimeout?: number;
+  /** MiB, as --max-memory. */
+  maxMemory?: number;
+  maxRestarts?: number;
+  /** Seconds, as --restart-window. */
+  restartWindow?: number;
+  maxQueue?: number;
+  /** Bytes, as --max-body. */
+  maxBody?: number;
+  maxConnections?: number;
+  /** Milliseconds, as --headers-timeout. */
+  headersTimeout?: number;
+  /** Milliseconds, as --request-timeout. */
+  requestTimeout?: number;
+  /** Bytes, as --max-state. */
+  maxState?: number;
+  /** Default info; logs go to stdout as the CLI's do. */
+  logLevel?: LogLevel;
+  logFormat?: 'json' | 'pretty';
+  /** The bearer token POST / needs. */
+  token?: string;
+  tokenReads?: boolean;
+  /** Origins (http(s)://host[:port]) that send may reach. */
+  allowSend?: string[];
+  /** --send-token: the token deliveries to each allowed origin carry, by origin. */
+  sendTokens?: Record<string, string>;
+  acceptSendsFrom?: string[];
+}
+
+/** The options of createMirror: those of `actorchain mirror`. */
+export interface MirrorOptions {
+  /** The component the primary's chain started with: a .wasm file's path, or its bytes. */
+  component: string | Uint8Array;
+  /** The primary runtime's URL. */
+  primary: string;
+  /** Where the verified copy is kept (required). */
+  dataDir: string;
+  /** HOST:PORT to serve the read API on (default 127.0.0.1:8080); port 0 picks a free port. */
+  listen?: string;
+  fsync?: 'always' | 'never';
+  /** Milliseconds, as --timeout. */
+  timeout?: number;
+  /** MiB, as --max-memory. */
+  maxMemory?: number;
+  logLevel?: LogLevel;
+  /** The primary's token (set in this process's ACTORCHAIN_TOKEN, as --token does). */
+  token?: string;
+  witness?: boolean;
+  witnessName?: string;
+  keyFile?: string;
+  key?: string;
+}
+
+/** How a runtime or a mirror stopped: 0 when closed, 1 when it stopped by itself, with the reason. */
+export interface StopOutcome {
+  exitCode: 0 | 1;
+  reason?: Error & { code: string };
+}
+
+/** A runtime (or a mirror) serving in this process. */
+export interface Runtime {
+  /** The base URL it serves, such as http://127.0.0.1:43117/ (POST / is `url` itself; GET /head is `new URL('head', url)`). */
+  url: string;
+  /** The hash of the newest durable entry (in memory: the newest committed). */
+  head(): string;
+  /** Stop as SIGTERM stops the command: the message in flight finished and flushed, the data dir's lock released. */
+  close(): Promise<void>;
+  /** Settles once it has stopped, closed or by itself. */
+  stopped: Promise<StopOutcome>;
+}
+
+export type Mirror = Runtime;
+
+/**
+ * Start a runtime for one actor, as `actorchain run` does: resolves once it serves HTTP,
+ * rejects with the error the command would print (an ActorchainError with its `code`).
+ */
+export function createRuntime(options: RuntimeOptions): Promise<Runtime>;
+
+/**
+ * Start a mirror of a running runtime, as `actorchain mirror` does: resolves once it serves
+ * the read API (a new mirror: once it holds the primary's genesis and init).
+ */
+export function createMirror(options: MirrorOptions): Promise<Mirror>;

@@ -10,10 +10,10 @@ import { promisify } from 'node:util';
 import { ActorchainError } from '../errors.js';
 import type { ComponentizeJob } from './componentize-child.js';
 
-export const ACTOR_WIT = fileURLToPath(new URL('../../../src/wit/actor.wit', import.meta.url));
+export const ACTOR_WIT = fileURLToPath(new URL('../wit/actor.wit', import.meta.url));
 export const ACTOR_WORLD = 'first-actor';
 /** The world for an actor that also exports `migration` (see src/wit/actor-migrate.wit). */
-export const MIGRATE_WIT = fileURLToPath(new URL('../../../src/wit/actor-migrate.wit', import.meta.url));
+export const MIGRATE_WIT = fileURLToPath(new URL('../wit/actor-migrate.wit', import.meta.url));
 export const MIGRATE_WORLD = 'upgradable-actor';
 /**
  * What the sandbox serves stays in: clocks and random numbers (recorded in the chain for

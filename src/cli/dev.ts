@@ -35,7 +35,7 @@ import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '.
 import { Metrics } from '../metrics.js';
 import { Outbox } from '../outbox/outbox.js';
 import { logFormatOption, logLevelOption, OptionChecker, parseListen, type ListenAddress } from './options.js';
-import { DEFAULT_LISTEN, isLoopback, listen } from './run.js';
+import { DEFAULT_LISTEN, isLoopback, listen } from '../runtime/listen.js';
 import { openChain } from './storage.js';
 
 interface DevConfig {

@@ -9,7 +9,7 @@ import type { ActorchainError } from '../errors.js';
 import { FollowStatus } from '../verify/follow-status.js';
 import { startFollowing } from '../verify/run-follow.js';
 import type { ListenAddress } from './options.js';
-import { listen } from './run.js';
+import { listen } from '../runtime/listen.js';
 
 /** `GET /metrics` with the follower's status, for a scraper watching a long-running follow. */
 async function serveMetrics(status: FollowStatus, address: ListenAddress): Promise<Server> {

@@ -1,14 +1,14 @@
 /**
- * GET /explorer: the chain explorer page. The HTML, CSS and icon are served from
- * `src/explorer/page/` (shipped as they are); the scripts are the same folder's TypeScript
- * as tsc compiled it into `dist/src/explorer/page/` (plain ES modules, no bundle needed).
+ * GET /explorer: the chain explorer page, served from `dist/src/explorer/page/`: the scripts
+ * are src/explorer/page/'s TypeScript as tsc compiled it (plain ES modules, no bundle
+ * needed), the HTML, CSS and icon that folder's files as `npm run build` copied them beside
+ * (scripts/copy-assets.mjs).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Response } from 'express';
 
-const scripts = fileURLToPath(new URL('./page/', import.meta.url));
-const assets = fileURLToPath(new URL('../../../src/explorer/page/', import.meta.url));
+const page = fileURLToPath(new URL('./page/', import.meta.url));
 const ASSETS = ['explorer.css', 'favicon.svg'];
 
 /** The page loads nothing but itself and talks to nothing but its own runtime. */
@@ -29,10 +29,10 @@ export function explorerRouter(): express.Router {
     secure(res);
     next();
   });
-  router.get('/explorer', (_req, res) => res.sendFile(path.join(assets, 'index.html')));
+  router.get('/explorer', (_req, res) => res.sendFile(path.join(page, 'index.html')));
   // The page's relative links resolve against /explorer; from /explorer/ they would miss.
   router.get('/explorer/', (_req, res) => res.redirect(301, '../explorer'));
-  for (const asset of ASSETS) router.get(`/explorer/${asset}`, (_req, res) => res.sendFile(path.join(assets, asset)));
-  router.use('/explorer', express.static(scripts, { index: false, redirect: false, fallthrough: true }));
+  for (const asset of ASSETS) router.get(`/explorer/${asset}`, (_req, res) => res.sendFile(path.join(page, asset)));
+  router.use('/explorer', express.static(page, { index: false, redirect: false, fallthrough: true }));
   return router;
 }

@@ -11,7 +11,8 @@ import { ActorchainError } from '../errors.js';
 
 /** This installation's package root (dist/src/scaffold/ is three levels down). */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
-const TEMPLATE = join(PACKAGE_ROOT, 'src', 'scaffold', 'template');
+/** The template as `npm run build` copied it beside this module (scripts/copy-assets.mjs). */
+const TEMPLATE = fileURLToPath(new URL('./template', import.meta.url));
 
 /** npm publishes no .gitignore, so the template holds it under another name. */
 const RENAMED: Record<string, string> = { gitignore: '.gitignore' };

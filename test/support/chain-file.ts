@@ -12,7 +12,8 @@ import { Chain } from '../../src/chain/chain.js';
 import type { Send } from '../../src/chain/entry.js';
 import { openFileStore } from '../../src/chain/recovery.js';
 import { loadComponent } from '../../src/component/load.js';
-import { postJson, sha256, startRuntime } from './runtime.js';
+import { startInProcess } from './in-process.js';
+import { postJson, sha256 } from './runtime.js';
 
 /** A fresh directory under the system's temp dir, removed when the test ends. */
 export function tempDir(t: TestContext, prefix = 'actorchain-test-'): string {
@@ -54,14 +55,17 @@ export function forgeAndRelink(lines: readonly string[], index: number, data: un
 /** A target no runtime listens on: sends to it are recorded, then fail to deliver. */
 export const NOWHERE = 'http://127.0.0.1:9';
 
-/** Run the component on `dataDir` (sends to NOWHERE allowed), POST the messages one by one, stop it cleanly. */
+/**
+ * Run the component on `dataDir` (sends to NOWHERE allowed), POST the messages one by one,
+ * stop it cleanly. In process (createRuntime): the chain is what matters here, not the CLI.
+ */
 export async function makeChain(t: TestContext, component: string, dataDir: string, messages: readonly unknown[]): Promise<void> {
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--allow-send', NOWHERE]);
+  const runtime = await startInProcess(t, component, { dataDir, allowSend: [NOWHERE] });
   for (const message of messages) {
     const reply = await postJson(runtime.url, message);
     if (reply.status !== 200) throw new Error(`POST ${JSON.stringify(message)} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   }
-  await runtime.stop();
+  await runtime.close();
 }
 
 /** Pair n of writeEchoChain: the message's canonical text (the echo actor's state too), and a key (with its sender) and sends if any. */

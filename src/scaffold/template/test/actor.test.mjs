@@ -1,12 +1,14 @@
-// Builds the actor and drives it through the real runtime: messages, a refused message, and
-// `actorchain verify` replaying the chain. Run with `npm test`.
+// Builds the actor and drives it through the real runtime, started in this process with
+// createRuntime: messages, a refused message, and `actorchain verify` replaying the chain.
+// Run with `npm test`.
 
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createRuntime } from 'actorchain';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(dirname(fileURLToPath(import.meta.resolve('actorchain/package.json'))), 'dist/src/cli/main.js');
@@ -14,19 +16,11 @@ const COMPONENT = join(ROOT, 'dist/actor.wasm');
 
 const actorchain = (...args) => promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT });
 
-/** `actorchain run` on a free port, in memory; stopped when the test ends. */
+/** The runtime on a free port, in memory, quiet but for warnings; closed when the test ends. */
 async function startActor(t) {
-  const child = spawn(process.execPath, [CLI, 'run', COMPONENT, '--listen', '127.0.0.1:0', '--in-memory'], { cwd: ROOT });
-  t.after(() => child.kill());
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const listening = output.split('\n').find((line) => line.includes('actorchain listening'));
-      if (listening) resolve(JSON.parse(listening).address);
-    });
-    child.on('exit', (code) => reject(new Error(`actorchain run exited with ${code}:\n${output}`)));
-  });
+  const runtime = await createRuntime({ component: COMPONENT, listen: '127.0.0.1:0', inMemory: true, logLevel: 'warn' });
+  t.after(() => runtime.close());
+  return runtime;
 }
 
 async function post(url, message) {
@@ -37,7 +31,8 @@ async function post(url, message) {
 before(() => actorchain('build', 'src/actor.ts', '-o', COMPONENT), { timeout: 300_000 });
 
 test('items are added and done, a bad message is refused, and the chain verifies', { timeout: 120_000 }, async (t) => {
-  const url = await startActor(t);
+  const runtime = await startActor(t);
+  const url = runtime.url;
 
   assert.equal((await post(url, { add: 'write the first actor' })).status, 200);
   const done = await post(url, { done: 1 });
@@ -47,8 +42,9 @@ test('items are added and done, a bad message is refused, and the chain verifies
   const refused = await post(url, { done: 1 }); // already done
   assert.equal(refused.status, 422);
   assert.equal(refused.body.error.code, 'MESSAGE_REJECTED');
-  const head = await (await fetch(`${url}/head`)).json();
+  const head = await (await fetch(new URL('head', url))).json();
   assert.equal(head.head, done.body.head, 'a refused message commits nothing');
+  assert.equal(runtime.head(), done.body.head);
 
   const { stdout } = await actorchain('verify', COMPONENT, url);
   assert.match(stdout, /^verified 6 entries/);

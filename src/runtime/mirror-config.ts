@@ -1,0 +1,121 @@
+/**
+ * A mirror's configuration, checked once for `actorchain mirror`'s flags and createMirror's
+ * options object (the same options under the flags' camelCase names).
+ */
+import { ActorchainError } from '../errors.js';
+import type { LogLevel } from '../log.js';
+import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from '../cli/options.js';
+import { storageConfig, type StorageConfig } from '../cli/storage.js';
+import { DEFAULT_LISTEN } from './listen.js';
+import { checkOptionNames, COMPONENT_BYTES_NAME } from './runtime-options.js';
+
+export interface MirrorConfig {
+  /** The component file, or its name in messages when `componentBytes` holds it. */
+  component: string;
+  componentBytes?: Uint8Array;
+  primary: string;
+  listen: ListenAddress;
+  timeoutMs: number;
+  maxMemoryMiB: number;
+  logLevel: LogLevel;
+  storage: StorageConfig;
+  /** Cosign every checkpoint verified (C2SP tlog-cosignature), with this name. */
+  witness: string | undefined;
+  /** The primary's verifier key, for a chain whose genesis records none. */
+  key: string | undefined;
+}
+
+export interface RawMirrorOptions {
+  dataDir?: string;
+  listen: string;
+  fsync: string;
+  timeout: string;
+  maxMemory: string;
+  logLevel: string;
+  token?: string;
+  witness?: boolean;
+  witnessName?: string;
+  keyFile?: string;
+  key?: string;
+}
+
+/** Each option's default, as its flag would give it. */
+export const MIRROR_DEFAULTS = { listen: DEFAULT_LISTEN, fsync: 'always', timeout: '5000', maxMemory: '256', logLevel: 'info' } as const;
+
+export function mirrorConfig(component: string, primary: string, raw: RawMirrorOptions): MirrorConfig {
+  const o = new OptionChecker();
+  o.check(() => {
+    if (!/^https?:\/\//i.test(primary)) throw new ActorchainError('INVALID_OPTION', `the primary must be an http:// or https:// URL (got ${JSON.stringify(primary)})`);
+  });
+  o.check(() => {
+    if (raw.dataDir === undefined) throw new ActorchainError('INVALID_OPTION', '--data-dir is required: the mirror keeps its verified copy there');
+  });
+  const config: MirrorConfig = {
+    component,
+    primary,
+    listen: o.check(() => parseListen(raw.listen)),
+    timeoutMs: o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS)),
+    maxMemoryMiB: o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536)),
+    logLevel: o.check(() => logLevelOption(raw.logLevel)),
+    storage: storageConfig(component, { dataDir: raw.dataDir, fsync: raw.fsync, keyFile: raw.keyFile }, o),
+    witness: undefined,
+    key: raw.key,
+  };
+  if (raw.witness === true) config.witness = raw.witnessName ?? '';
+  else o.check(() => {
+    if (raw.witnessName !== undefined || raw.keyFile !== undefined) throw new ActorchainError('INVALID_OPTION', '--witness-name and --key-file are for a witness: add --witness');
+  });
+  o.done();
+  return Object.freeze(config);
+}
+
+/** createMirror's options: the flags of `actorchain mirror`, camelCased, in the same units. */
+export interface MirrorOptions {
+  /** The component the primary's chain started with: a .wasm file's path, or its bytes. */
+  component: string | Uint8Array;
+  /** The primary runtime's URL. */
+  primary: string;
+  /** Required: where the verified copy is kept. */
+  dataDir: string;
+  listen?: string;
+  fsync?: 'always' | 'never';
+  timeout?: number;
+  maxMemory?: number;
+  logLevel?: LogLevel;
+  /**
+   * The primary's token, to read one started with --token-reads. Like --token, it is put in
+   * this process's ACTORCHAIN_TOKEN, which every request to the primary (from any thread) carries.
+   */
+  token?: string;
+  witness?: boolean;
+  witnessName?: string;
+  keyFile?: string;
+  key?: string;
+}
+
+const MIRROR_OPTIONS = ['component', 'primary', 'dataDir', 'listen', 'fsync', 'timeout', 'maxMemory', 'logLevel', 'token', 'witness', 'witnessName', 'keyFile', 'key'];
+
+/** createMirror's options checked as the CLI's flags are, into a MirrorConfig. */
+export function mirrorOptionsConfig(options: MirrorOptions): MirrorConfig {
+  if (typeof options !== 'object' || options === null) throw new ActorchainError('INVALID_OPTION', 'createMirror takes an options object, such as { component, primary, dataDir }');
+  checkOptionNames(options, MIRROR_OPTIONS, 'createMirror');
+  const { component } = options;
+  const bytes = component instanceof Uint8Array ? component : undefined;
+  if (typeof component !== 'string' && bytes === undefined) throw new ActorchainError('INVALID_OPTION', 'component must be the path of a .wasm file or its bytes (a Uint8Array)');
+  const text = (value: number | undefined, fallback: string) => (value === undefined ? fallback : String(value));
+  const raw: RawMirrorOptions = {
+    dataDir: options.dataDir,
+    listen: options.listen ?? MIRROR_DEFAULTS.listen,
+    fsync: options.fsync ?? MIRROR_DEFAULTS.fsync,
+    timeout: text(options.timeout, MIRROR_DEFAULTS.timeout),
+    maxMemory: text(options.maxMemory, MIRROR_DEFAULTS.maxMemory),
+    logLevel: options.logLevel ?? MIRROR_DEFAULTS.logLevel,
+    token: options.token,
+    witness: options.witness,
+    witnessName: options.witnessName,
+    keyFile: options.keyFile,
+    key: options.key,
+  };
+  const config = mirrorConfig(bytes === undefined ? (component as string) : COMPONENT_BYTES_NAME, String(options.primary), raw);
+  return bytes === undefined ? config : Object.freeze({ ...config, componentBytes: bytes });
+}

@@ -1,0 +1,99 @@
+/**
+ * createRuntime's options object: `actorchain run`'s flags under their camelCase names, in
+ * the same units, turned into the flags' raw values and checked by runConfig, so that a bad
+ * value is refused with the flag's message.
+ */
+import { ActorchainError } from '../errors.js';
+import type { LogFormat, LogLevel } from '../log.js';
+import { DEFAULT_LISTEN } from './listen.js';
+import { RUN_DEFAULTS, runConfig, type RawRunOptions, type RunConfig } from './run-config.js';
+
+/** createRuntime's options: the flags of `actorchain run`, camelCased, in the same units. */
+export interface RuntimeOptions {
+  /** The component: a .wasm file's path, or its bytes (then give dataDir or inMemory). */
+  component: string | Uint8Array;
+  /** HOST:PORT; port 0 picks a free port. */
+  listen?: string;
+  dataDir?: string;
+  inMemory?: boolean;
+  fsync?: 'always' | 'never';
+  sealAfter?: number;
+  keyFile?: string;
+  origin?: string;
+  timeout?: number;
+  initTimeout?: number;
+  maxMemory?: number;
+  maxRestarts?: number;
+  /** Seconds, as --restart-window. */
+  restartWindow?: number;
+  maxQueue?: number;
+  maxBody?: number;
+  maxConnections?: number;
+  headersTimeout?: number;
+  requestTimeout?: number;
+  maxState?: number;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+  token?: string;
+  tokenReads?: boolean;
+  allowSend?: string[];
+  /** --send-token, as origin: secret. */
+  sendTokens?: Record<string, string>;
+  acceptSendsFrom?: string[];
+}
+
+const NUMBER_OPTIONS = [
+  'timeout',
+  'initTimeout',
+  'maxMemory',
+  'maxRestarts',
+  'restartWindow',
+  'maxQueue',
+  'maxBody',
+  'maxConnections',
+  'headersTimeout',
+  'requestTimeout',
+  'maxState',
+  'sealAfter',
+] as const;
+const OTHER_OPTIONS = ['component', 'listen', 'dataDir', 'inMemory', 'fsync', 'keyFile', 'origin', 'logLevel', 'logFormat', 'token', 'tokenReads', 'allowSend', 'sendTokens', 'acceptSendsFrom'];
+
+/** An options object's names checked: a misspelt option must not be quietly ignored. */
+export function checkOptionNames(options: object, known: readonly string[], what: string): void {
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  if (unknown.length > 0) throw new ActorchainError('INVALID_OPTION', `${what} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (it takes ${known.join(', ')})`);
+}
+
+/** A component given as bytes is named so in messages. */
+export const COMPONENT_BYTES_NAME = 'component.wasm';
+
+/** createRuntime's options checked as the CLI's flags are, into a RunConfig. */
+export function runtimeConfig(options: RuntimeOptions): RunConfig {
+  if (typeof options !== 'object' || options === null) throw new ActorchainError('INVALID_OPTION', 'createRuntime takes an options object, such as { component: "actor.wasm", listen: "127.0.0.1:0" }');
+  checkOptionNames(options, [...NUMBER_OPTIONS, ...OTHER_OPTIONS], 'createRuntime');
+  const { component } = options;
+  const bytes = component instanceof Uint8Array ? component : undefined;
+  if (typeof component !== 'string' && bytes === undefined) throw new ActorchainError('INVALID_OPTION', 'component must be the path of a .wasm file or its bytes (a Uint8Array)');
+  if (bytes !== undefined && options.dataDir === undefined && options.inMemory !== true) {
+    throw new ActorchainError('INVALID_OPTION', 'a component given as bytes has no file name to make a data dir of: give dataDir, or inMemory: true');
+  }
+  const numbers = Object.fromEntries(NUMBER_OPTIONS.map((key) => [key, options[key] === undefined ? RUN_DEFAULTS[key] : String(options[key])]));
+  const raw: RawRunOptions = {
+    ...(numbers as Record<(typeof NUMBER_OPTIONS)[number], string>),
+    listen: options.listen ?? DEFAULT_LISTEN,
+    logLevel: options.logLevel ?? RUN_DEFAULTS.logLevel,
+    logFormat: options.logFormat,
+    dataDir: options.dataDir,
+    inMemory: options.inMemory,
+    fsync: options.fsync ?? RUN_DEFAULTS.fsync,
+    keyFile: options.keyFile,
+    origin: options.origin,
+    token: options.token,
+    tokenReads: options.tokenReads,
+    allowSend: options.allowSend ?? [],
+    sendToken: Object.entries(options.sendTokens ?? {}).map(([origin, secret]) => `${origin}=${secret}`),
+    acceptSendsFrom: options.acceptSendsFrom ?? [],
+  };
+  const config = runConfig(bytes === undefined ? (component as string) : COMPONENT_BYTES_NAME, undefined, raw);
+  return bytes === undefined ? config : Object.freeze({ ...config, componentBytes: bytes });
+}

@@ -1,0 +1,24 @@
+/**
+ * Test support: a runtime started in this test's process through the package's API
+ * (createRuntime, as an embedding program would), on port 0 and in memory unless a data dir
+ * is given; closed when the test ends. For tests that need a running runtime, not the CLI.
+ */
+import type { TestContext } from 'node:test';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/index.js';
+
+export interface InProcessRuntime extends Runtime {
+  /** The base URL without its trailing slash, as support/runtime.ts's startRuntime gives it: `${url}/head`. */
+  url: string;
+}
+
+export async function startInProcess(t: TestContext, component: string, options: Omit<RuntimeOptions, 'component'> = {}): Promise<InProcessRuntime> {
+  const store = options.dataDir === undefined ? { inMemory: true } : {};
+  const runtime = await createRuntime({ listen: '127.0.0.1:0', logLevel: 'silent', ...store, ...options, component });
+  t.after(() => runtime.close());
+  return { ...runtime, url: runtime.url.replace(/\/$/, '') };
+}
+
+/** Has the runtime stopped (by itself) already? Asked of the promise as it stands, without waiting. */
+export async function hasStopped(runtime: Runtime): Promise<boolean> {
+  return (await Promise.race([runtime.stopped.then(() => true), false])) === true;
+}
