@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { getJson, postJson, runCli, startRuntime, type Runtime } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 
 const restartLogs = (runtime: Runtime) => runtime.logs.filter((l) => String(l.msg).startsWith("restarted the component's worker"));
 
-async function waitFor(predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !predicate(); i++) await sleep(25);
-  assert.ok(predicate(), what);
-}
 
 /** [function, fault, status, code, whether the worker is replaced] */
 const CELLS: Array<[string, string, number, string, boolean]> = [
@@ -45,7 +41,7 @@ test('every fault in handle and the contracts: its status and code, HEAD unchang
     assert.deepEqual(next.body.state, { good });
 
     if (replaced) {
-      await waitFor(() => restartLogs(runtime).length === restartsBefore + 1, `${cell}: one restart logged`);
+      await waitFor(`${cell}: one restart logged`, () => restartLogs(runtime).length === restartsBefore + 1);
       const log = restartLogs(runtime).at(-1)!;
       assert.equal(log.cause, code);
       assert.equal(log.restarts, restartsBefore + 1);

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { buildOk, BUILD_TIMEOUT_MS, fileTempDir, REPO } from './support/build.js';
-import { postJson, startRuntime } from './support/runtime.js';
+import { BUILD_TIMEOUT_MS, builtActor, fileTempDir, REPO } from './support/build.js';
+import { postJson, sha256, startRuntime } from './support/runtime.js';
 
 const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
 const samples = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).filter((code) => /export const actor\b/.test(code));
@@ -24,7 +24,7 @@ test("the README's actor samples build as written, and the first runs", { timeou
   for (const [i, code] of samples.entries()) {
     const source = path.join(dir, `sample-${i}.ts`);
     writeFileSync(source, code);
-    wasms.push(await buildOk(source, path.join(dir, `sample-${i}.wasm`)));
+    wasms.push(await builtActor(source, `readme-sample-${sha256(code).slice(0, 16)}`));
   }
   const runtime = await startRuntime(t, wasms[0]!);
   const added = await postJson(runtime.url, { add: 2 });

@@ -10,15 +10,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
+import { BUILD_TIMEOUT_MS } from './support/build.js';
 import { makeChain, NOWHERE, readLines, tempDir } from './support/chain-file.js';
 import { runCli, sha256, startRuntime } from './support/runtime.js';
 import { buildUpgradeComponents, makeUpgradedChain, type UpgradeComponents } from './support/upgraded-chain.js';
 
-const built = fileTempDir();
 let c: UpgradeComponents;
 before(async () => {
-  c = await buildUpgradeComponents(built);
+  c = await buildUpgradeComponents();
 }, { timeout: BUILD_TIMEOUT_MS * 2 });
 
 /** The counter's chain: positions 2 add, 4 forward, 6 add. */

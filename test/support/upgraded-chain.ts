@@ -5,10 +5,9 @@
  * v2, 7 its state, 8-9 a message, 10 upgrade to v3, 11 its state, 12-13 a message.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { buildOk, REPO } from './build.js';
+import { builtActor } from './build.js';
 import { makeChain } from './chain-file.js';
 import { runCli } from './runtime.js';
 
@@ -18,13 +17,11 @@ export interface UpgradeComponents {
   v3: string;
 }
 
-export async function buildUpgradeComponents(dir: string): Promise<UpgradeComponents> {
-  const v2 = path.join(dir, 'upgrade-counter-v2.wasm');
-  const v3 = path.join(dir, 'upgrade-counter-v3.wasm');
-  const [counter] = await Promise.all([
+export async function buildUpgradeComponents(): Promise<UpgradeComponents> {
+  const [counter, v2, v3] = await Promise.all([
     buildFixture('counter'),
-    buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-v2.js'), v2),
-    buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-v3.js'), v3),
+    builtActor('fixtures/actors/upgrade-counter-v2.js'),
+    builtActor('fixtures/actors/upgrade-counter-v3.js'),
   ]);
   return { counter, v2, v3 };
 }
