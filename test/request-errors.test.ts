@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { getJson, startRuntime } from './support/runtime.js';
+import { fileRuntime, getJson, startRuntime } from './support/runtime.js';
+
+// The tests that read, or commit what no other test reads, share one runtime.
+const shared = fileRuntime(() => buildFixture('echo'), ['--max-body', '65536']);
 
 /** Every bad request is answered with its status and code, and HEAD does not move. */
 const cases: Array<{ name: string; body: string | Uint8Array<ArrayBuffer>; type?: string; status: number; code: string }> = [
@@ -19,8 +22,8 @@ const cases: Array<{ name: string; body: string | Uint8Array<ArrayBuffer>; type?
   { name: 'over --max-body', body: JSON.stringify({ pad: 'x'.repeat(70_000) }), status: 413, code: 'BODY_TOO_LARGE' },
 ];
 
-test('bad requests get a stable code and leave the chain as it was', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-body', '65536']);
+test('bad requests get a stable code and leave the chain as it was', async () => {
+  const runtime = shared();
   const before = (await getJson(`${runtime.url}/head`)).body;
   for (const c of cases) {
     const headers: Record<string, string> = {};
@@ -37,8 +40,8 @@ test('bad requests get a stable code and leave the chain as it was', async (t) =
   assert.equal(ok.status, 200);
 });
 
-test('reading endpoints check their arguments', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+test('reading endpoints check their arguments', async () => {
+  const runtime = shared();
   const unknown = 'a'.repeat(64);
   const expectations: Array<[string, number, string]> = [
     [`/chain/${unknown}`, 404, 'NOT_FOUND'],
@@ -78,8 +81,8 @@ test('GET /chain pages through the chain with after and limit', async (t) => {
   assert.deepEqual(tail.entries.map((e: { hash: string }) => e.hash), seen.slice(10));
 });
 
-test('other methods get 405 with Allow; malformed paths and non-UTF-8 charsets are refused', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+test('other methods get 405 with Allow; malformed paths and non-UTF-8 charsets are refused', async () => {
+  const runtime = shared();
   for (const [method, path, allow] of [
     ['GET', '/', 'POST'],
     ['DELETE', '/', 'POST'],
@@ -104,8 +107,8 @@ test('other methods get 405 with Allow; malformed paths and non-UTF-8 charsets a
   assert.equal(utf8.status, 200);
 });
 
-test('an empty POST / as curl sends it (-X POST, no -d: no Content-Length, no body) is 400 INVALID_JSON', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+test('an empty POST / as curl sends it (-X POST, no -d: no Content-Length, no body) is 400 INVALID_JSON', async () => {
+  const runtime = shared();
   const { hostname, port } = new URL(runtime.url);
   const raw = await new Promise<string>((resolve, reject) => {
     const socket = connect(Number(port), hostname, () =>

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import canonicalize from 'canonicalize';
 import { waitFor } from './wait.js';
 
@@ -70,6 +70,25 @@ export function startRuntime(t: TestContext | undefined, component: string, args
   const choosesStore = ['--data-dir', '--in-memory'].some((flag) => args.includes(flag)) || options.env?.ACTORCHAIN_DATA_DIR !== undefined;
   const withStore = choosesStore ? args : ['--in-memory', ...args];
   return startServer(t, ['run', component, '--listen', '127.0.0.1:0', ...withStore], options);
+}
+
+/**
+ * One runtime shared by the tests of a file that do not interfere (none depends on what
+ * another committed): started before the first test, killed after the last. Returns the
+ * getter the tests call. Saves a CLI start (node, the component, the worker) per test.
+ */
+export function fileRuntime(component: () => Promise<string>, args: string[] = [], options: StartOptions = {}): () => Runtime {
+  let runtime: Runtime | undefined;
+  before(async () => {
+    runtime = await startRuntime(undefined, await component(), args, options);
+  });
+  after(() => {
+    if (runtime && runtime.child.exitCode === null && runtime.child.signalCode === null) runtime.child.kill('SIGKILL');
+  });
+  return () => {
+    if (runtime === undefined) throw new Error('the shared runtime did not start');
+    return runtime;
+  };
 }
 
 /** Start `actorchain mirror <component> <primary> --listen 127.0.0.1:0 --data-dir <dir>` and wait until it listens. */
