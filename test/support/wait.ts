@@ -9,7 +9,7 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Between two probes. Default 20 ms. */
   intervalMs?: number;
-  /** Called before each probe: throw to give up at once (a process that exited, say). */
+  /** Asked after each probe that found nothing: a reason to give up at once (a process that exited, say). */
   stopIf?: () => string | undefined;
 }
 
@@ -25,14 +25,14 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, opti
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
-    const stopped = stopIf?.();
-    if (stopped !== undefined) throw new Error(`gave up waiting for ${what}: ${stopped}`);
     try {
       const value = await probe();
       if (value !== undefined && value !== null && value !== false) return value as Found<T>;
     } catch (err) {
       lastError = err;
     }
+    const stopped = stopIf?.();
+    if (stopped !== undefined) throw new Error(`gave up waiting for ${what}: ${stopped}`);
     if (Date.now() > deadline) {
       const cause = lastError === undefined ? '' : ` (last probe failed: ${(lastError as Error).message ?? lastError})`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
