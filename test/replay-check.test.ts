@@ -116,7 +116,8 @@ test('a new component that never returns on a recorded message is stopped after 
   const dataDir = tempDir(t);
   // echo records any object; faults loops for ever in handle on this one.
   await makeChain(t, echo, dataDir, [{ n: 1 }, { fault: 'handle:spin' }]);
-  const stuck = await runCli(['replay-check', faults, dataDir, '--timeout', '300']);
+  // --timeout also bounds each read of the data dir: 300 ms was not always enough on a loaded machine.
+  const stuck = await runCli(['replay-check', faults, dataDir, '--timeout', '2000']);
   assert.equal(stuck.code, 1);
-  assert.match(stuck.stderr, /actorchain: COMPONENT_TIMEOUT: the new component made no progress for 300 ms \(--timeout\) on the message at position 4; it was stopped/);
+  assert.match(stuck.stderr, /actorchain: COMPONENT_TIMEOUT: the new component made no progress for 2000 ms \(--timeout\) on the message at position 4; it was stopped/);
 });
