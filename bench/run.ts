@@ -3,7 +3,7 @@
  * baseline in the same run, then their result lines (those starting with "= ") together.
  * A few minutes in all; not part of `npm test`.
  *
- *   node dist/bench/run.js [http|breakdown|restart|respawn|chain|big-state|durable|merkle|compact|upgrade|receipts ...]
+ *   node dist/bench/run.js [http|breakdown|restart|respawn|chain|big-state|durable|merkle|compact|upgrade|receipts|mirror-lag ...]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
   compact: { script: 'compact.js', args: [], question: 'disk bytes, throughput, reads, reopen of data dirs sealed as they run (200 ledger messages and 500 big-state pairs, not 10,000 and 100,000)' },
   upgrade: { script: 'upgrade-pause.js', args: ['4', '2', '32'], question: 'the pause a live POST /upgrade adds to requests under 32 connections (goal <= 50 ms)' },
   receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with the tree and receipts against this build without them' },
+  'mirror-lag': { script: 'mirror-lag.js', args: ['50'], question: "a pair on a mirror, and a held long poll's answer, after the primary's 200 (goal < 1 s)" },
 };
 
 const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(BENCHMARKS);

@@ -14,34 +14,42 @@ test('GET /chain?wait= answers as soon as an entry is committed, and with an emp
   const runtime = await startRuntime(t, echo, ['--data-dir', tempDir(t)]);
   const { head } = (await getJson(`${runtime.url}/head`)).body;
 
-  // Nothing follows HEAD: the request is held for the whole second, then ends the chain.
-  let started = performance.now();
+  // Nothing follows HEAD: the request is held for the whole second (a bound a timer cannot
+  // miss), then ends the chain.
+  const started = performance.now();
   const empty = await getJson(`${runtime.url}/chain?after=${head}&wait=1`);
   const heldMs = performance.now() - started;
   assert.equal(empty.status, 200);
   assert.deepEqual(empty.body, { head, entries: [], next: null });
-  assert.ok(heldMs >= 950 && heldMs < 5000, `held ${heldMs} ms for wait=1`);
+  assert.ok(heldMs >= 950, `held ${heldMs} ms for wait=1`);
 
-  // A message committed while the request waits is answered at once, not at the end of the wait.
-  started = performance.now();
+  /** Which of two requests is answered first. */
+  const first = (a: Promise<unknown>, b: Promise<unknown>) => Promise.race([a.then(() => 'a'), b.then(() => 'b')]);
+
+  // A message committed while the request waits is answered at once, not at the end of the
+  // wait: before a 1 s poll asked after the commit (nothing follows the new HEAD) ends.
   const polled = getJson(`${runtime.url}/chain?after=${head}&wait=30`);
   await new Promise((resolve) => setTimeout(resolve, 300));
   const posted = await postJson(runtime.url, { n: 1 });
   assert.equal(posted.status, 200);
+  const oneSecond = getJson(`${runtime.url}/chain?after=${posted.body.head}&wait=1`);
+  assert.equal(await first(polled, oneSecond), 'a', 'answered when the entry was committed, not when the 30 s wait ended');
   const page = await polled;
-  const answeredMs = performance.now() - started;
   assert.equal(page.status, 200);
   assert.deepEqual(
     page.body.entries.map((e: { hash: string }) => e.hash),
     [posted.body.message, posted.body.head],
   );
   assert.equal(page.body.next, null);
-  assert.ok(answeredMs < 10_000, `answered after ${answeredMs} ms, long before the 30 s wait`);
+  assert.deepEqual((await oneSecond).body.entries, []);
 
-  // Something already follows `after`: no waiting at all. No `wait`: today's answer.
-  started = performance.now();
-  assert.equal((await getJson(`${runtime.url}/chain?after=${head}&wait=30`)).body.entries.length, 2);
-  assert.ok(performance.now() - started < 5000);
+  // Something already follows `after`: no waiting at all (answered before a 1 s poll asked
+  // at the same time). No `wait`: today's answer.
+  const following = getJson(`${runtime.url}/chain?after=${head}&wait=30`);
+  const another = getJson(`${runtime.url}/chain?after=${posted.body.head}&wait=1`);
+  assert.equal(await first(following, another), 'a');
+  assert.equal((await following).body.entries.length, 2);
+  await another;
   assert.deepEqual((await getJson(`${runtime.url}/chain?after=${posted.body.head}`)).body.entries, []);
 
   for (const wait of ['61', '-1', '1.5', 'soon', '']) {
@@ -64,11 +72,10 @@ test('a waiting GET /chain does not hold up shutdown: it is answered 503 and the
   await new Promise((resolve) => setTimeout(resolve, 300));
   abandoned.destroy();
 
-  const started = performance.now();
+  // Answered 503 by the runtime (a request still held when the 2 s grace ran out would be
+  // cut off without an answer), and the runtime exits 0.
   assert.equal(await runtime.stop(), 0);
-  const stoppedMs = performance.now() - started;
   const answer = await waiting;
   assert.equal(answer.status, 503);
   assert.equal(answer.body.error.code, 'ACTOR_UNAVAILABLE');
-  assert.ok(stoppedMs < 1900, `stopped in ${stoppedMs} ms, within the 2 s grace and far from the 60 s wait`);
 });

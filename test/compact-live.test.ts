@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { chainFile, tempDir } from './support/chain-file.js';
 import { postJson, runCli, sha256, startRuntime, type Runtime } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 
 const SEAL_AFTER = 16_384;
 
@@ -18,15 +19,6 @@ function ledgerMessage(n: number): Record<string, unknown> {
   const balances = Array.from({ length: 1500 }, (_, i) => 1000 + ((i * 7919) % 9973));
   balances[(n * 31) % balances.length]! += n;
   return { balances, n };
-}
-
-/** Poll until `ready()` (an event the runtime reports: a log line, a line on stderr). */
-async function until(ready: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!ready()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const seals = (runtime: Runtime) => runtime.logs.filter((line) => line.msg === 'sealed the start of chain.ndjson into chain.sealed').length;
@@ -58,7 +50,7 @@ test('a new data dir is sealed while the runtime runs: old entries served as wri
     assert.equal(early.status, 200);
     assert.equal(sha256(await early.text()), heads[Math.floor(n / 2)]);
   }
-  await until(() => seals(runtime) >= 3, 'three seals');
+  await waitFor('three seals', () => seals(runtime) >= 3);
   const canonical = (await exportLines(dataDir)).length;
   const onDisk = size(path.join(dataDir, 'chain.sealed')) + size(chainFile(dataDir));
   assert.ok(size(chainFile(dataDir)) < SEAL_AFTER + 40_000, `chain.ndjson holds ${size(chainFile(dataDir))} bytes: about --seal-after at most`);
@@ -87,7 +79,7 @@ test('a new data dir is sealed while the runtime runs: old entries served as wri
   assert.equal((await runCli(['compact', plainDir])).code, 0);
   const resumed = await startRuntime(t, component, ['--data-dir', plainDir, '--seal-after', String(SEAL_AFTER), '--key-file', path.join(dataDir, 'identity.key')]);
   for (let n = 80; n < 100; n++) assert.equal((await postJson(resumed.url, ledgerMessage(n))).status, 200);
-  await until(() => seals(resumed) >= 1, 'a seal of the compacted dir');
+  await waitFor('a seal of the compacted dir', () => seals(resumed) >= 1);
   await resumed.stop();
   await assertVerifies(component, plainDir);
 });
@@ -96,14 +88,14 @@ for (const step of ['blocks', 'next'] as const) {
   test(`kill -9 while a seal is stopped ${step === 'blocks' ? 'after its blocks are written' : 'before the rename of chain.ndjson.next'}: nothing acknowledged is lost, the next start settles it`, async (t) => {
     const component = await buildFixture('echo');
     const dataDir = tempDir(t);
-    const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--seal-after', String(SEAL_AFTER)], undefined, undefined, {
-      ACTORCHAIN_TEST_SEAL_PAUSE: step,
+    const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--seal-after', String(SEAL_AFTER)], {
+      env: { ACTORCHAIN_TEST_SEAL_PAUSE: step },
     });
     const acknowledged: string[] = [];
     const paused = () => runtime.stderr().includes(`seal paused at ${step}`);
     // Posts go on (four at a time) until the seal has stopped at its step (past 'next', none is acknowledged).
     const inFlight = new Set<Promise<void>>();
-    const stopped = until(paused, `the seal to stop at ${step}`);
+    const stopped = waitFor(`the seal to stop at ${step}`, paused);
     for (let n = 0; n < 200 && !paused(); n++) {
       const post: Promise<void> = postJson(runtime.url, ledgerMessage(n)).then(
         (reply) => void (reply.status === 200 && acknowledged.push(reply.body.head)),
@@ -128,7 +120,7 @@ for (const step of ['blocks', 'next'] as const) {
     }
     // Sealing goes on from where the chain is.
     for (let n = 0; n < 20; n++) assert.equal((await postJson(restarted.url, ledgerMessage(1000 + n))).status, 200);
-    await until(() => seals(restarted) >= 1, 'a seal after the restart');
+    await waitFor('a seal after the restart', () => seals(restarted) >= 1);
     await restarted.stop();
     await assertVerifies(component, dataDir);
   });
@@ -154,7 +146,7 @@ test('kill -9 at many moments while load runs and seals happen: every acknowledg
         () => {},
       ),
     );
-    await until(() => acked >= killAfter && seals(runtime) >= 1, 'acknowledged messages and a seal');
+    await waitFor('acknowledged messages and a seal', () => acked >= killAfter && seals(runtime) >= 1);
     runtime.child.kill('SIGKILL');
     await runtime.exited;
     await Promise.all(posts);

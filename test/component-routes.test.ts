@@ -5,15 +5,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
-import { BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
+import { BUILD_TIMEOUT_MS } from './support/build.js';
 import { tempDir } from './support/chain-file.js';
 import { postJson, runCli, sha256, startRuntime } from './support/runtime.js';
 import { buildUpgradeComponents, makeUpgradedChain, type UpgradeComponents } from './support/upgraded-chain.js';
 
-const built = fileTempDir();
 let c: UpgradeComponents;
 before(async () => {
-  c = await buildUpgradeComponents(built);
+  c = await buildUpgradeComponents();
 }, { timeout: BUILD_TIMEOUT_MS * 2 });
 
 const hashOf = (file: string) => sha256(readFileSync(file));

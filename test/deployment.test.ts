@@ -68,9 +68,8 @@ test('the runtime, configured by the manifest\'s environment, answers 200 on the
   assert.deepEqual([...new Set(probes)].sort(), ['/healthz', '/readyz']);
   // The manifest's environment as it is, but for the data dir (a temporary one) and the
   // address (port 0 on loopback, given as a flag, which wins over ACTORCHAIN_LISTEN).
-  const runtime = await startRuntime(t, await buildFixture('echo'), [], undefined, undefined, {
-    ...env,
-    ACTORCHAIN_DATA_DIR: path.join(tempDir(t), 'data'),
+  const runtime = await startRuntime(t, await buildFixture('echo'), [], {
+    env: { ...env, ACTORCHAIN_DATA_DIR: path.join(tempDir(t), 'data') },
   });
   for (const probe of probes) assert.equal((await fetch(`${runtime.url}${probe}`)).status, 200, probe);
   assert.ok(runtime.logs.some((l) => Array.isArray(l.allowSend) && l.allowSend.length === env.ACTORCHAIN_ALLOW_SEND!.split(',').length));

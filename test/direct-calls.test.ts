@@ -48,7 +48,7 @@ for (const fixture of ['relay', 'relay-bytes'] as const satisfies readonly Fixtu
     for (const env of [{}, BINDINGS]) {
       const dir = tempDir(t);
       const args = ['--data-dir', dir, '--fsync', 'always', '--allow-send', 'http://127.0.0.1:9', '--key-file', keyFile];
-      const runtime = await startRuntime(t, component, args, undefined, undefined, env);
+      const runtime = await startRuntime(t, component, args, { env });
       for (const message of messages) {
         const reply = await postJson(runtime.url, message);
         assert.equal(reply.status, 200, JSON.stringify(reply.body));

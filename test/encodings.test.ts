@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { fetchChain, postJson, startRuntime } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 
 test('string and list<u8> components give the same chain apart from the component hash', async (t) => {
   const messages = [{ a: 1 }, { text: 'naïve ✓ 𝄞' }, { nested: { list: [true, null, 1.5] } }];
@@ -27,6 +27,6 @@ test('a component built against a versioned package (ntwk:simple-actor@0.1.0) is
   assert.deepEqual(reply.body.state, { v: 1 });
   // The component's log line travels apart from the reply (the worker's event port, then stdout).
   const logged = () => runtime.logs.some((l) => l.source === 'component' && l.msg === 'handled');
-  for (let i = 0; i < 80 && !logged(); i++) await sleep(25);
+  await waitFor('the component\'s log line', logged);
   assert.ok(logged(), 'its versioned runtime import is served');
 });

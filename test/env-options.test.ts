@@ -9,7 +9,7 @@ import { postJson, runCli, startRuntime } from './support/runtime.js';
 test('run takes its options from ACTORCHAIN_* variables', async (t) => {
   const dataDir = path.join(tempDir(t), 'from-env');
   const env = { ACTORCHAIN_DATA_DIR: dataDir, ACTORCHAIN_MAX_BODY: '100', ACTORCHAIN_FSYNC: 'never' };
-  const runtime = await startRuntime(t, await buildFixture('echo'), [], undefined, undefined, env);
+  const runtime = await startRuntime(t, await buildFixture('echo'), [], { env });
   assert.equal((await postJson(runtime.url, { pad: 'x'.repeat(200) })).body.error.code, 'BODY_TOO_LARGE');
   assert.equal((await postJson(runtime.url, { a: 1 })).status, 200);
   assert.ok(existsSync(path.join(dataDir, 'chain.ndjson')), 'the chain is in ACTORCHAIN_DATA_DIR');
@@ -18,7 +18,7 @@ test('run takes its options from ACTORCHAIN_* variables', async (t) => {
 
 test('a flag wins over its environment variable', async (t) => {
   const env = { ACTORCHAIN_MAX_BODY: '100', ACTORCHAIN_DATA_DIR: path.join(tempDir(t), 'unused') };
-  const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-body', '1000', '--in-memory'], undefined, undefined, env);
+  const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-body', '1000', '--in-memory'], { env });
   assert.equal((await postJson(runtime.url, { pad: 'x'.repeat(200) })).status, 200);
   assert.ok(runtime.logs.some((l) => l.store === 'memory'), '--in-memory wins over ACTORCHAIN_DATA_DIR');
   assert.ok(!existsSync(env.ACTORCHAIN_DATA_DIR));
@@ -51,7 +51,7 @@ test('run without arguments says what is missing in one line, with a short usage
 test('a switch variable is read by its value: ACTORCHAIN_IN_MEMORY=false keeps the chain on disk', async (t) => {
   const dataDir = path.join(tempDir(t), 'kept');
   const env = { ACTORCHAIN_IN_MEMORY: 'false', ACTORCHAIN_DATA_DIR: dataDir };
-  const runtime = await startRuntime(t, await buildFixture('echo'), [], undefined, undefined, env);
+  const runtime = await startRuntime(t, await buildFixture('echo'), [], { env });
   assert.equal((await postJson(runtime.url, { a: 1 })).status, 200);
   assert.ok(existsSync(path.join(dataDir, 'chain.ndjson')), 'ACTORCHAIN_IN_MEMORY=false is off');
   const wrong = await runCli(['run', await buildFixture('echo'), '--token', 't'], { env: { ACTORCHAIN_IN_MEMORY: 'maybe', ACTORCHAIN_TOKEN_READS: 'nope' } });

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { before, test } from 'node:test';
-import { buildOk, BUILD_TIMEOUT_MS, fileTempDir, REPO } from './support/build.js';
+import { BUILD_TIMEOUT_MS, builtActor } from './support/build.js';
 import { fetchChain, getJson, postJson, runCli, startRuntime } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 
 // examples/bank-audit: two actors built with `actorchain build`, talking through send.
-const dir = fileTempDir();
-const bank = path.join(dir, 'bank.wasm');
-const audit = path.join(dir, 'audit.wasm');
+let bank: string;
+let audit: string;
 /** `run --allow-send <origin>` where the runtime restricts sends (sends are open without it). */
 let allowSendFlag = false;
 
 before(async () => {
-  await Promise.all([buildOk(path.join(REPO, 'examples/bank-audit/bank.ts'), bank), buildOk(path.join(REPO, 'examples/bank-audit/audit.js'), audit)]);
+  [bank, audit] = await Promise.all([builtActor('examples/bank-audit/bank.ts'), builtActor('examples/bank-audit/audit.js')]);
   allowSendFlag = (await runCli(['run', '--help'])).stdout.includes('--allow-send');
 }, { timeout: BUILD_TIMEOUT_MS });
 
@@ -39,12 +37,10 @@ test('the bank reports each committed transfer to the audit log, and both chains
   const { entries } = await fetchChain(bankRuntime.url);
   assert.deepEqual(entries.at(-1)!.data.sends, [{ to: `${auditLog.url}/`, message: { record } }], 'the send is in the bank\'s chain');
 
-  let records: unknown;
-  for (let i = 0; i < 100; i++) {
-    records = (await getJson(`${auditLog.url}/state`)).body.state.records;
-    if (Array.isArray(records) && records.length > 0) break;
-    await sleep(50);
-  }
+  const records = await waitFor('the audit record', async () => {
+    const now: unknown = (await getJson(`${auditLog.url}/state`)).body.state.records;
+    return Array.isArray(now) && now.length > 0 && now;
+  });
   assert.deepEqual(records, [record]);
 
   for (const [component, runtime] of [[bank, bankRuntime], [audit, auditLog]] as const) {

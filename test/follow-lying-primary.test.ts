@@ -13,19 +13,12 @@ import { buildFixture } from '../fixtures/build.js';
 import { chainFile, forgeAndRelink, makeChain, readLines, tempDir } from './support/chain-file.js';
 import { FakePrimary } from './support/fake-primary.js';
 import { getJson, runCli, sha256, spawnCli, startMirror } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 
 async function honestLines(t: import('node:test').TestContext, component: string): Promise<string[]> {
   const dir = tempDir(t);
   await makeChain(t, component, dir, [{ add: 1 }, { add: 2 }, { add: 3 }, { add: 4 }]);
   return readLines(dir);
-}
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const fileText = (lines: readonly string[]) => lines.map((l) => `${l}\n`).join('');

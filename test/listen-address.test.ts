@@ -24,7 +24,7 @@ test('listening beyond loopback without --token is warned about at start-up; wit
   const warned = (logs: Array<Record<string, unknown>>) => logs.some((l) => l.level === 40 && /without --token/.test(String(l.msg)));
   const open = await startRuntime(t, echo, ['--listen', '0.0.0.0:0']);
   assert.ok(warned(open.logs), 'every interface, no token: warned');
-  const tokened = await startRuntime(t, echo, ['--listen', '0.0.0.0:0'], undefined, undefined, { ACTORCHAIN_TOKEN: 's3cret' });
+  const tokened = await startRuntime(t, echo, ['--listen', '0.0.0.0:0'], { env: { ACTORCHAIN_TOKEN: 's3cret' } });
   assert.ok(!warned(tokened.logs));
   const loopback = await startRuntime(t, echo);
   assert.ok(!warned(loopback.logs));

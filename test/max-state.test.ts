@@ -22,7 +22,7 @@ test('a message that would leave a state over --max-state is refused with 422 ST
 });
 
 test('ACTORCHAIN_MAX_STATE sets the limit; bytes are counted in UTF-8', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'), [], undefined, undefined, { ACTORCHAIN_MAX_STATE: '100' });
+  const runtime = await startRuntime(t, await buildFixture('echo'), [], { env: { ACTORCHAIN_MAX_STATE: '100' } });
   // 40 characters of 3 UTF-8 bytes each: 40 UTF-16 units, 130 bytes with the member around them.
   const reply = await postJson(runtime.url, { pad: '€'.repeat(40) });
   assert.equal(reply.status, 422);

@@ -8,32 +8,29 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
+import { BUILD_TIMEOUT_MS } from './support/build.js';
 import { chainFile, tempDir } from './support/chain-file.js';
 import { getJson, postJson, runCli, sha256, startMirror, startRuntime, type Runtime } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 import { buildUpgradeComponents, type UpgradeComponents } from './support/upgraded-chain.js';
 
-const built = fileTempDir();
 let c: UpgradeComponents;
 before(async () => {
-  c = await buildUpgradeComponents(built);
+  c = await buildUpgradeComponents();
 }, { timeout: BUILD_TIMEOUT_MS * 2 });
 
 const TOKEN = 'mirror-upgrade-secret';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 /** Wait for an event: the mirror's HEAD is `head`. */
-async function waitForHead(mirrorUrl: string, head: string): Promise<void> {
-  while ((await getJson(`${mirrorUrl}/head`)).body.head !== head) await new Promise((resolve) => setTimeout(resolve, 10));
-}
+const waitForHead = (mirrorUrl: string, head: string) =>
+  waitFor(`the mirror at ${head}`, async () => (await getJson(`${mirrorUrl}/head`)).body.head === head);
 
 /** Wait for an event: the mirror logs that its own chain was replayed. */
-async function waitForResumed(mirror: Runtime): Promise<void> {
-  while (!mirror.logs.some((line) => String(line.msg).startsWith('own chain replayed'))) {
-    if (mirror.child.exitCode !== null) throw new Error(`the mirror exited:\n${mirror.stderr()}\n${JSON.stringify(mirror.logs.slice(-3))}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const waitForResumed = (mirror: Runtime) =>
+  waitFor('the mirror to replay its own chain', () => mirror.logs.some((line) => String(line.msg).startsWith('own chain replayed')), {
+    stopIf: () => (mirror.child.exitCode === null ? undefined : `the mirror exited:\n${mirror.stderr()}\n${JSON.stringify(mirror.logs.slice(-3))}`),
+  });
 
 test('a mirror follows a live upgrade, keeps the new component, and resumes after a restart with or without its primary', async (t) => {
   const primaryDir = tempDir(t);

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { getJson, postJson, startRuntime, waitForQueueDepth } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 
-async function readyAgain(url: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await fetch(`${url}/readyz`)).status !== 200) {
-    if (Date.now() > deadline) throw new Error(`not ready again within ${timeoutMs} ms`);
-    await sleep(10);
-  }
-}
+const readyAgain = (url: string) => waitFor('ready again', async () => (await fetch(`${url}/readyz`)).status === 200, { intervalMs: 10 });
 
 /** Send a request's first bytes now and the rest later: the connection stays busy, so shutdown does not close it. */
 function heldRequest(url: string, path: string): { finish(): Promise<string> } {

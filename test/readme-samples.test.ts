@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { buildOk, BUILD_TIMEOUT_MS, fileTempDir, REPO } from './support/build.js';
-import { postJson, startRuntime } from './support/runtime.js';
+import { BUILD_TIMEOUT_MS, builtActor, fileTempDir, REPO } from './support/build.js';
+import { postJson, sha256, startRuntime } from './support/runtime.js';
 
 /** The documentation's pages, the README first and then docs/ in name order. */
 const PAGES = ['README.md', ...readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
@@ -31,7 +31,7 @@ test("the documentation's actor samples build as written, and the first runs", {
   for (const [i, { code }] of samples.entries()) {
     const source = path.join(dir, `sample-${i}.ts`);
     writeFileSync(source, code);
-    wasms.push(await buildOk(source, path.join(dir, `sample-${i}.wasm`)));
+    wasms.push(await builtActor(source, `readme-sample-${sha256(code).slice(0, 16)}`));
   }
   const runtime = await startRuntime(t, wasms[0]!);
   const added = await postJson(runtime.url, { add: 2 });

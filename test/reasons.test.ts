@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { before, test } from 'node:test';
-import { buildOk, BUILD_TIMEOUT_MS, fileTempDir, REPO } from './support/build.js';
+import { BUILD_TIMEOUT_MS, builtActor } from './support/build.js';
 import { getJson, postJson, runCli, sha256, startRuntime } from './support/runtime.js';
 
 // Two actors built by `actorchain build`: one written with defineActor, whose contracts give
 // reasons and whose handle throws on demand, and a plain one whose handle throws (a trap).
-const dir = fileTempDir();
-const reasons = path.join(dir, 'reasons.wasm');
-const thrower = path.join(dir, 'thrower.wasm');
+let reasons: string;
+let thrower: string;
 before(async () => {
-  await buildOk(path.join(REPO, 'fixtures/actors/reasons.ts'), reasons);
-  await buildOk(path.join(REPO, 'fixtures/actors/thrower.js'), thrower);
+  reasons = await builtActor('fixtures/actors/reasons.ts');
+  thrower = await builtActor('fixtures/actors/thrower.js');
 }, { timeout: BUILD_TIMEOUT_MS });
 
 const restarts = async (url: string) => {

@@ -9,6 +9,7 @@ import { openFileStore } from '../src/chain/recovery.js';
 import { loadComponent } from '../src/component/load.js';
 import { chainFile, readLines, tempDir, writeEchoChain, writeLines } from './support/chain-file.js';
 import { getJson, postJson, runCli, sha256, startRuntime } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 
 // A checkpoint is kept from 10,000 entries on: the chains here are made in process, as the
 // runtime would write them for the echo actor, then opened by the real CLI.
@@ -102,7 +103,7 @@ test('a runtime that keeps running keeps its checkpoint near the end, so a kill 
     await chain.commitTransition(canonical, { state: canonical, sends: [], journal: undefined }).durable;
   }
   // Still open, as a runtime killed now would leave it: a checkpoint was written on the way.
-  for (let waited = 0; !existsSync(checkpointFile(dataDir)) && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the checkpoint file', () => existsSync(checkpointFile(dataDir)));
   assert.equal(header(dataDir).entries, 20_000);
   assert.equal(header(dataDir).bytes, Buffer.byteLength(readLines(dataDir).slice(0, 20_000).map((l) => `${l}\n`).join('')));
   assert.equal(statSync(hashesFile(dataDir)).size, 20_000 * 32);
@@ -113,7 +114,7 @@ test('a runtime that keeps running keeps its checkpoint near the end, so a kill 
     const canonical = `{"n":${n}}`;
     await chain.commitTransition(canonical, { state: canonical, sends: [], journal: undefined }).durable;
   }
-  for (let waited = 0; header(dataDir).entries < 60_000 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the checkpoint to cover 60,000 entries', () => header(dataDir).entries >= 60_000);
   assert.equal(header(dataDir).entries, 60_000);
   assert.equal(statSync(hashesFile(dataDir)).size, 60_000 * 32);
   const lines = readLines(dataDir);

@@ -10,15 +10,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
+import { BUILD_TIMEOUT_MS } from './support/build.js';
 import { makeChain, NOWHERE, readLines, tempDir } from './support/chain-file.js';
 import { runCli, sha256, startRuntime } from './support/runtime.js';
 import { buildUpgradeComponents, makeUpgradedChain, type UpgradeComponents } from './support/upgraded-chain.js';
 
-const built = fileTempDir();
 let c: UpgradeComponents;
 before(async () => {
-  c = await buildUpgradeComponents(built);
+  c = await buildUpgradeComponents();
 }, { timeout: BUILD_TIMEOUT_MS * 2 });
 
 /** The counter's chain: positions 2 add, 4 forward, 6 add. */
@@ -117,7 +116,8 @@ test('a new component that never returns on a recorded message is stopped after 
   const dataDir = tempDir(t);
   // echo records any object; faults loops for ever in handle on this one.
   await makeChain(t, echo, dataDir, [{ n: 1 }, { fault: 'handle:spin' }]);
-  const stuck = await runCli(['replay-check', faults, dataDir, '--timeout', '300']);
+  // --timeout also bounds each read of the data dir: 300 ms was not always enough on a loaded machine.
+  const stuck = await runCli(['replay-check', faults, dataDir, '--timeout', '2000']);
   assert.equal(stuck.code, 1);
-  assert.match(stuck.stderr, /actorchain: COMPONENT_TIMEOUT: the new component made no progress for 300 ms \(--timeout\) on the message at position 4; it was stopped/);
+  assert.match(stuck.stderr, /actorchain: COMPONENT_TIMEOUT: the new component made no progress for 2000 ms \(--timeout\) on the message at position 4; it was stopped/);
 });

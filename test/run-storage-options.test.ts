@@ -45,7 +45,7 @@ test('by default the chain is kept in ./<component name>.actorchain, named in th
 test('--in-memory writes nothing', async (t) => {
   const echo = await buildFixture('echo');
   const cwd = tempDir(t);
-  const runtime = await startRuntime(t, echo, ['--in-memory'], cwd);
+  const runtime = await startRuntime(t, echo, ['--in-memory'], { cwd });
   assert.equal((await postJson(runtime.url, { n: 1 })).status, 200);
   await runtime.stop();
   assert.deepEqual(readdirSync(cwd), []);

@@ -11,11 +11,11 @@ import { getJson, postJson, runCli, startRuntime } from './support/runtime.js';
 const SECRET = 'receiver-secret-1';
 
 test('a sender with --send-token delivers to a --token receiver; without it the delivery is refused (401) and given up', async (t) => {
-  const receiver = await startRuntime(t, await buildFixture('echo'), [], undefined, undefined, { ACTORCHAIN_TOKEN: SECRET });
+  const receiver = await startRuntime(t, await buildFixture('echo'), [], { env: { ACTORCHAIN_TOKEN: SECRET } });
   const origin = new URL(receiver.url).origin;
   const ledger = await buildFixture('ledger');
 
-  const withToken = await startSender(t, ledger, [receiver.url], [], { ACTORCHAIN_SEND_TOKEN: `${origin}=${SECRET}` });
+  const withToken = await startSender(t, ledger, [receiver.url], [], { env: { ACTORCHAIN_SEND_TOKEN: `${origin}=${SECRET}` } });
   const sent = await postJson(withToken.url, { send: [{ to: `${receiver.url}/`, message: { from: 'with-token' } }] });
   assert.equal(sent.status, 200);
   await waitFor('the delivery', async () => ((await metric(withToken.url, 'actorchain_sends_total{outcome="delivered"}')) === 1 ? true : undefined));

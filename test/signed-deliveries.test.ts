@@ -72,7 +72,7 @@ test('a signed delivery whose body was changed is refused 401 SIGNATURE_INVALID 
   const identity = generateIdentity();
   const keyId = verifierKey('actorchain/peer', identity.publicKeyBytes);
   const bare = Buffer.from(identity.publicKeyBytes).toString('base64');
-  let receiver = await startRuntime(t, echo, ['--data-dir', dataDir], undefined, undefined, { ACTORCHAIN_ACCEPT_SENDS_FROM: keyId });
+  let receiver = await startRuntime(t, echo, ['--data-dir', dataDir], { env: { ACTORCHAIN_ACCEPT_SENDS_FROM: keyId } });
 
   const tampered = await signedPost(receiver.url, identity, keyId, 'd/0', { pay: 'alice' }, JSON.stringify({ pay: 'mallory' }));
   assert.equal(tampered.status, 401);

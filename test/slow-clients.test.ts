@@ -36,7 +36,7 @@ test('a client that never finishes its headers is answered 408 and dropped after
 });
 
 test('beyond --max-connections a new connection is closed at once; the runtime answers again once one ends', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'), [], undefined, undefined, { ACTORCHAIN_MAX_CONNECTIONS: '3' });
+  const runtime = await startRuntime(t, await buildFixture('echo'), [], { env: { ACTORCHAIN_MAX_CONNECTIONS: '3' } });
   const slow = [0, 1, 2].map(() => trickle(t, runtime.url, 1000));
   await Promise.all(slow.map(({ socket }) => new Promise((resolve) => (socket.readyState === 'open' ? resolve(undefined) : socket.once('connect', resolve)))));
   // The server counts a connection once it has accepted it: the fourth is refused when the three are counted.

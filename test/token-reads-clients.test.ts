@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { tempDir } from './support/chain-file.js';
 import { getJson, postJson, runCli, startMirror, startRuntime } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 
 const SECRET = 'reads-s3cret';
 
@@ -33,6 +33,6 @@ test('verify, inspect and mirror read a --token-reads runtime with its token', a
   // The mirror follows through the long poll, in its worker thread: the token goes there too.
   const mirror = await startMirror(t, echo, runtime.url, path.join(tempDir(t), 'mirror'), ['--token', SECRET]);
   const next = await postJson(runtime.url, { a: 2 }, { authorization: `Bearer ${SECRET}` });
-  for (let i = 0; i < 100 && (await getJson(`${mirror.url}/head`)).body.head !== next.body.head; i++) await sleep(100);
+  await waitFor('the mirror to reach the new HEAD', async () => (await getJson(`${mirror.url}/head`)).body.head === next.body.head);
   assert.equal((await getJson(`${mirror.url}/head`)).body.head, next.body.head, 'the mirror caught up');
 });

@@ -32,7 +32,7 @@ test('with --token, POST / needs the bearer token: missing or wrong is 401 with 
 });
 
 test('ACTORCHAIN_TOKEN sets the token, and --token-reads closes the GET routes too (not the probes)', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'), ['--token-reads'], undefined, undefined, { ACTORCHAIN_TOKEN: SECRET });
+  const runtime = await startRuntime(t, await buildFixture('echo'), ['--token-reads'], { env: { ACTORCHAIN_TOKEN: SECRET } });
   assert.equal((await postJson(runtime.url, { a: 1 })).status, 401);
   const reply = await postJson(runtime.url, { a: 1 }, { authorization: `Bearer ${SECRET}` });
   assert.equal(reply.status, 200);

@@ -8,15 +8,14 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { before, test } from 'node:test';
-import { BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
+import { BUILD_TIMEOUT_MS } from './support/build.js';
 import { tempDir } from './support/chain-file.js';
 import { getJson, postJson, runCli, sha256, startRuntime } from './support/runtime.js';
 import { buildUpgradeComponents, type UpgradeComponents } from './support/upgraded-chain.js';
 
-const built = fileTempDir();
 let c: UpgradeComponents;
 before(async () => {
-  c = await buildUpgradeComponents(built);
+  c = await buildUpgradeComponents();
 }, { timeout: BUILD_TIMEOUT_MS * 2 });
 
 const TOKEN = 'upgrade-secret';

@@ -8,20 +8,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { buildOk, BUILD_TIMEOUT_MS, fileTempDir, REPO } from './support/build.js';
+import { BUILD_TIMEOUT_MS, builtActor } from './support/build.js';
 import { chainFile, makeChain, readLines, tempDir } from './support/chain-file.js';
 import { postJson, runCli, sha256, startRuntime } from './support/runtime.js';
 
-const dir = fileTempDir();
-const v2 = path.join(dir, 'upgrade-counter-v2.wasm');
-const v3 = path.join(dir, 'upgrade-counter-v3.wasm');
-const sends = path.join(dir, 'upgrade-counter-sends.wasm');
 let counter: string;
+let v2: string;
+let v3: string;
+let sends: string;
 before(async () => {
   counter = await buildFixture('counter');
-  await buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-v2.js'), v2);
-  await buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-v3.js'), v3);
-  await buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-sends.js'), sends);
+  v2 = await builtActor('fixtures/actors/upgrade-counter-v2.js');
+  v3 = await builtActor('fixtures/actors/upgrade-counter-v3.js');
+  sends = await builtActor('fixtures/actors/upgrade-counter-sends.js');
 }, { timeout: BUILD_TIMEOUT_MS * 3 });
 
 const hashOf = (file: string) => sha256(readFileSync(file));

@@ -14,11 +14,10 @@ test('verify stops a component that never returns on a forged entry, naming wher
   const lines = forgeAndRelink(readLines(dataDir), 4, { message: { fault: 'handle:spin' } });
   writeLines(dataDir, forgeAndRelink(lines, 5, { state: { fault: 'handle:spin' } }));
 
-  const started = Date.now();
+  // Stopped by its watchdog (the message says so), not by runCli's guard against a hang.
   const result = await runCli(['verify', faults, dataDir, '--timeout', '500'], { timeoutMs: 30_000 });
   assert.equal(result.code, 1);
   assert.match(result.stderr, /COMPONENT_TIMEOUT: replaying from line 5, the component made no progress for 500 ms/);
-  assert.ok(Date.now() - started < 10_000, 'stopped promptly');
 });
 
 test('verify gives up on a runtime URL that stops answering, naming the source', async (t) => {

@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
+import { BUILD_TIMEOUT_MS } from './support/build.js';
 import { chainFile, forgeAndRelink, readLines, tempDir, writeLines } from './support/chain-file.js';
 import { runCli, sha256 } from './support/runtime.js';
 import { buildUpgradeComponents, makeUpgradedChain, type UpgradeComponents } from './support/upgraded-chain.js';
 
-const built = fileTempDir();
 let c: UpgradeComponents;
 before(async () => {
-  c = await buildUpgradeComponents(built);
+  c = await buildUpgradeComponents();
 }, { timeout: BUILD_TIMEOUT_MS * 2 });
 
 const hashOf = (file: string) => sha256(readFileSync(file));

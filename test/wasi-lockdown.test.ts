@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { fetchChain, postJson, startRuntime } from './support/runtime.js';
+import { waitFor } from './support/wait.js';
 
 test('a component that tries to reach the host gets nothing: no preopens, no environment, no stdin, no sockets, no HTTP', async (t) => {
   // A local server the component tries to reach; it must see nothing at all.
@@ -18,7 +19,7 @@ test('a component that tries to reach the host gets nothing: no preopens, no env
   t.after(() => server.close());
   const { port } = server.address() as AddressInfo;
 
-  const runtime = await startRuntime(t, await buildFixture('wasi-probe'), [], undefined, 'a secret on the host stdin\n');
+  const runtime = await startRuntime(t, await buildFixture('wasi-probe'), [], { stdin: 'a secret on the host stdin\n' });
 
   const preopens = await postJson(runtime.url, { probe: 'preopens' });
   assert.equal(preopens.status, 200);
@@ -77,7 +78,7 @@ test("the component's stdout and stderr go to the log, tagged with their stream"
   const runtime = await startRuntime(t, await buildFixture('wasi-probe'));
   assert.equal((await postJson(runtime.url, { probe: 'print' })).body.state.result, 'printed');
   const printed = () => runtime.logs.filter((l) => l.source === 'component' && typeof l.stream === 'string');
-  for (let i = 0; i < 100 && printed().length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor('two printed lines', () => printed().length >= 2);
   assert.deepEqual(
     printed()
       .map((l) => [l.stream, l.msg])

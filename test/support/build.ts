@@ -4,11 +4,13 @@
  * its tests and removed when the file ends.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CACHE_DIR } from '../../fixtures/build.js';
 import { runCli, type CliResult } from './runtime.js';
 
 /** The repository root (tests run from dist/test/). */
@@ -33,4 +35,29 @@ export async function buildOk(source: string, out: string): Promise<string> {
   const result = await build([source, '-o', out]);
   assert.equal(result.code, 0, `actorchain build ${source} failed:\n${result.stderr}`);
   return out;
+}
+
+/** A hash of the code that builds an actor (dist/src/build and the SDK it bundles). */
+function buildCodeKey(): string {
+  const hash = createHash('sha256');
+  for (const dir of ['build', 'sdk']) {
+    const abs = fileURLToPath(new URL(`../../src/${dir}/`, import.meta.url));
+    for (const file of readdirSync(abs).filter((f) => f.endsWith('.js')).sort()) hash.update(file).update(readFileSync(path.join(abs, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * `source` (a path relative to the repository, or absolute) built by `actorchain build`, for
+ * tests that need a built actor but do not test the build itself (those build into a
+ * fileTempDir). The CLI builds into fixtures/.cache/built-<hash of the build code>/<name>.wasm,
+ * where the next run is answered by the CLI's own reuse (the record beside the output: same
+ * bundle, versions and WIT) in about a second instead of a componentize run. Safe when test
+ * files run at once: the CLI renames a finished component into place, and equal inputs give
+ * equal bytes. `name` defaults to the source's path.
+ */
+export async function builtActor(source: string, name = source.replace(/[\\/]/g, '--')): Promise<string> {
+  const dir = path.join(CACHE_DIR, `built-${buildCodeKey()}`);
+  mkdirSync(dir, { recursive: true });
+  return buildOk(path.resolve(REPO, source), path.join(dir, `${name}.wasm`));
 }

@@ -5,8 +5,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { getJson, startRuntime, type Runtime } from './runtime.js';
+import { getJson, startRuntime, type Runtime, type StartOptions } from './runtime.js';
 
 /** A port that was free a moment ago, for a target started later. */
 export function freePort(): Promise<number> {
@@ -29,9 +28,9 @@ export function startSender(
   component: string,
   targets: readonly string[],
   args: string[] = [],
-  env?: Record<string, string>,
+  options: StartOptions = {},
 ): Promise<Runtime> {
-  return startRuntime(t, component, [...args, ...targets.flatMap((target) => ['--allow-send', new URL(target).origin])], undefined, undefined, env);
+  return startRuntime(t, component, [...args, ...targets.flatMap((target) => ['--allow-send', new URL(target).origin])], options);
 }
 
 /** A runtime listening on a given port (a target that comes back where senders expect it). */
@@ -39,16 +38,7 @@ export function startOnPort(t: TestContext, component: string, port: number, arg
   return startRuntime(t, component, [...args, '--listen', `127.0.0.1:${port}`]);
 }
 
-/** Poll `probe` until it returns a value other than undefined. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
+export { waitFor } from './wait.js';
 
 /** A counter or gauge without labels, from GET /metrics. */
 export async function metric(url: string, name: string): Promise<number> {

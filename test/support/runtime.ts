@@ -4,8 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import canonicalize from 'canonicalize';
+import { waitFor } from './wait.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -49,34 +50,54 @@ export function runCli(
   });
 }
 
+/** How a runtime is started, beyond its arguments. */
+export interface StartOptions {
+  /** The working directory (a default data dir is made there). */
+  cwd?: string;
+  /** Fed to the runtime's stdin (which is otherwise empty). */
+  stdin?: string;
+  /** Added to the runtime's environment (ACTORCHAIN_* options). */
+  env?: Record<string, string>;
+}
+
 /**
  * Start `actorchain run <component> --listen 127.0.0.1:0 ...args` and wait for its
  * "listening" log line. The process is killed when the test ends.
  */
-export function startRuntime(
-  t: TestContext | undefined,
-  component: string,
-  args: string[] = [],
-  cwd?: string,
-  /** Fed to the runtime's stdin (which is otherwise empty). */
-  stdin?: string,
-  /** Added to the runtime's environment (ACTORCHAIN_* options). */
-  env?: Record<string, string>,
-): Promise<Runtime> {
+export function startRuntime(t: TestContext | undefined, component: string, args: string[] = [], options: StartOptions = {}): Promise<Runtime> {
   // Runtimes are in memory unless the test chooses a store: a default data dir in the
   // working directory would carry one test's chain into the next.
-  const choosesStore = ['--data-dir', '--in-memory'].some((flag) => args.includes(flag)) || env?.ACTORCHAIN_DATA_DIR !== undefined;
+  const choosesStore = ['--data-dir', '--in-memory'].some((flag) => args.includes(flag)) || options.env?.ACTORCHAIN_DATA_DIR !== undefined;
   const withStore = choosesStore ? args : ['--in-memory', ...args];
-  return startServer(t, ['run', component, '--listen', '127.0.0.1:0', ...withStore], cwd, stdin, env);
+  return startServer(t, ['run', component, '--listen', '127.0.0.1:0', ...withStore], options);
+}
+
+/**
+ * One runtime shared by the tests of a file that do not interfere (none depends on what
+ * another committed): started before the first test, killed after the last. Returns the
+ * getter the tests call. Saves a CLI start (node, the component, the worker) per test.
+ */
+export function fileRuntime(component: () => Promise<string>, args: string[] = [], options: StartOptions = {}): () => Runtime {
+  let runtime: Runtime | undefined;
+  before(async () => {
+    runtime = await startRuntime(undefined, await component(), args, options);
+  });
+  after(() => {
+    if (runtime && runtime.child.exitCode === null && runtime.child.signalCode === null) runtime.child.kill('SIGKILL');
+  });
+  return () => {
+    if (runtime === undefined) throw new Error('the shared runtime did not start');
+    return runtime;
+  };
 }
 
 /** Start `actorchain mirror <component> <primary> --listen 127.0.0.1:0 --data-dir <dir>` and wait until it listens. */
 export function startMirror(t: TestContext | undefined, component: string, primary: string, dataDir: string, args: string[] = []): Promise<Runtime> {
-  return startServer(t, ['mirror', component, primary, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args]);
+  return startServer(t, ['mirror', component, primary, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {});
 }
 
 /** Run a CLI command that serves HTTP and wait for its "actorchain listening" log line. */
-async function startServer(t: TestContext | undefined, args: string[], cwd?: string, stdin?: string, env?: Record<string, string>): Promise<Runtime> {
+async function startServer(t: TestContext | undefined, args: string[], { cwd, stdin, env }: StartOptions): Promise<Runtime> {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
     env: { ...process.env, ...env },
@@ -148,13 +169,10 @@ export function spawnCli(t: TestContext, args: string[]): RunningCli {
     stderr: () => stderr,
     exited,
     async waitForStdout(pattern, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(stdout)) {
-        if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`actorchain ${args[0]} did not print ${pattern} (exit ${child.exitCode})\n${stdout}\n${stderr}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor(`actorchain ${args[0]} to print ${pattern}`, () => pattern.test(stdout), {
+        timeoutMs,
+        stopIf: () => (child.exitCode === null ? undefined : `it exited ${child.exitCode}\n${stdout}\n${stderr}`),
+      });
     },
   };
 }
@@ -228,10 +246,6 @@ export async function queueDepth(url: string): Promise<number> {
 }
 
 /** Wait until `depth` messages are accepted and not yet applied (the running one included). */
-export async function waitForQueueDepth(url: string, depth: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await queueDepth(url)) !== depth) {
-    if (Date.now() > deadline) throw new Error(`queue depth did not reach ${depth} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export async function waitForQueueDepth(url: string, depth: number): Promise<void> {
+  await waitFor(`queue depth ${depth}`, async () => (await queueDepth(url)) === depth, { intervalMs: 10 });
 }

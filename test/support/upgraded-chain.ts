@@ -5,10 +5,12 @@
  * v2, 7 its state, 8-9 a message, 10 upgrade to v3, 11 its state, 12-13 a message.
  */
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { buildOk, REPO } from './build.js';
+import { builtActor } from './build.js';
 import { makeChain } from './chain-file.js';
 import { runCli } from './runtime.js';
 
@@ -18,13 +20,11 @@ export interface UpgradeComponents {
   v3: string;
 }
 
-export async function buildUpgradeComponents(dir: string): Promise<UpgradeComponents> {
-  const v2 = path.join(dir, 'upgrade-counter-v2.wasm');
-  const v3 = path.join(dir, 'upgrade-counter-v3.wasm');
-  const [counter] = await Promise.all([
+export async function buildUpgradeComponents(): Promise<UpgradeComponents> {
+  const [counter, v2, v3] = await Promise.all([
     buildFixture('counter'),
-    buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-v2.js'), v2),
-    buildOk(path.join(REPO, 'fixtures/actors/upgrade-counter-v3.js'), v3),
+    builtActor('fixtures/actors/upgrade-counter-v2.js'),
+    builtActor('fixtures/actors/upgrade-counter-v3.js'),
   ]);
   return { counter, v2, v3 };
 }
@@ -34,11 +34,20 @@ export async function upgradeOffline(dataDir: string, component: string): Promis
   assert.equal(upgraded.code, 0, upgraded.stderr);
 }
 
-/** The chain described above in `dataDir`; the counter ends at {"total": 14}. */
+/** The data dir made once per test file (three runtimes and two upgrades: a dozen seconds), copied by each test. */
+let made: Promise<string> | undefined;
+
+/** The chain described above in `dataDir` (empty or not there yet); the counter ends at {"total": 14}. */
 export async function makeUpgradedChain(t: TestContext, c: UpgradeComponents, dataDir: string): Promise<void> {
-  await makeChain(t, c.counter, dataDir, [{ add: 2 }, { add: 3 }]);
-  await upgradeOffline(dataDir, c.v2);
-  await makeChain(t, c.v2, dataDir, [{ double: true }]);
-  await upgradeOffline(dataDir, c.v3);
-  await makeChain(t, c.v3, dataDir, [{ add: 4 }]);
+  made ??= (async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'actorchain-upgraded-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    await makeChain(t, c.counter, dir, [{ add: 2 }, { add: 3 }]);
+    await upgradeOffline(dir, c.v2);
+    await makeChain(t, c.v2, dir, [{ double: true }]);
+    await upgradeOffline(dir, c.v3);
+    await makeChain(t, c.v3, dir, [{ add: 4 }]);
+    return dir;
+  })();
+  cpSync(await made, dataDir, { recursive: true });
 }
