@@ -34,6 +34,7 @@ COPY --from=build /app/dist/src dist/src
 COPY --from=build /app/dist/worker dist/worker
 COPY types types
 COPY README.md LICENSE CHANGELOG.md ./
+COPY docs docs
 # The node image's unprivileged user (uid 1000) owns the data dir; transpiled components are
 # cached in its home (~/.cache/actorchain).
 RUN mkdir -p /data /component && chown node:node /data
