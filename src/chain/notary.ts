@@ -128,16 +128,9 @@ export class Notary {
     this.#prepared.set(size, signing);
   }
 
-  /**
-   * checkpoint(size), taking the one `prepare` signed for that size when there is one, and
-   * otherwise signing it on the thread pool (a store with no group write to sign beside,
-   * such as --in-memory's): the answers of one turn wait for one signature made off this
-   * thread, which meanwhile serves the next requests.
-   */
+  /** checkpoint(size), taking the one `prepare` signed for that size when there is one. */
   async checkpointSoon(size: number): Promise<SignedCheckpoint> {
     if (this.#latest?.size === size) return this.#latest;
-    if (this.#recent?.size === size) return this.#recent;
-    if (!this.#prepared.has(size)) this.prepare(size);
     const prepared = this.#prepared.get(size);
     if (prepared !== undefined) {
       const signed = await prepared.catch(() => undefined);
