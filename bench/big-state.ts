@@ -71,4 +71,6 @@ row('  the body made a canonical message', parse);
 row('  worker hop (message and state copied both ways; <= 0: lost in noise)', hop);
 row("  the new state's bytes found canonical (in the worker, as they are read)", stateCanonical);
 row('  both entries sealed (hashing)', seal);
-console.log(`= 128 KB state: runtime's own work ${own.toFixed(2)} ms per message (goal <= ${GOAL_MS} ms: ${own <= GOAL_MS ? 'met' : 'NOT met'}); POST / ${runtime.toFixed(2)} ms, ${(runtime / express).toFixed(2)}x bare Express's ${express.toFixed(2)} ms`);
+console.log(
+  `= 128 KB state: runtime's own work ${own.toFixed(2)} ms per message (goal <= ${GOAL_MS} ms: ${own <= GOAL_MS ? 'met' : 'NOT met'}); POST / ${runtime.toFixed(2)} ms, ${(runtime / express).toFixed(2)}x bare Express's ${express.toFixed(2)} ms`,
+);

@@ -63,7 +63,12 @@ const totalMemory = await overHttp(() => startRuntime(file, ['--in-memory']));
 const totalDurable = await overHttp(() => startRuntime(file, ['--data-dir', path.join(scratch, 'durable'), '--fsync', 'always']));
 
 const mailbox = new Mailbox(100);
-const queue = await median(() => mailbox.run(async () => {}, () => {}));
+const queue = await median(() =>
+  mailbox.run(
+    async () => {},
+    () => {},
+  ),
+);
 
 const canonical = parseMessage(Buffer.from(BODY));
 const { calls, hop } = await componentCost(component, canonical, median);

@@ -56,7 +56,7 @@ async function readAndHash(file: string): Promise<number> {
   const handle = await open(file, 'r');
   const chunk = Buffer.allocUnsafe(1 << 20);
   let carry = Buffer.alloc(0);
-  for (let position = 0; ; ) {
+  for (let position = 0; ;) {
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
     if (bytesRead === 0) break;
     position += bytesRead;

@@ -59,7 +59,9 @@ async function postTransfers(url: string, count: number, connections: number): P
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const post = (n: number) =>
     new Promise<void>((resolve, reject) => {
-      const body = Buffer.from(JSON.stringify({ from: `a${String((n * 7907) % 10_000).padStart(5, '0')}`, to: `a${String((n * 104_729 + 1) % 10_000).padStart(5, '0')}`, amount: 17 }));
+      const body = Buffer.from(
+        JSON.stringify({ from: `a${String((n * 7907) % 10_000).padStart(5, '0')}`, to: `a${String((n * 104_729 + 1) % 10_000).padStart(5, '0')}`, amount: 17 }),
+      );
       const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`POST answered ${res.statusCode}`))));
@@ -97,16 +99,28 @@ for (let round = 0; round < LEDGER_ROUNDS; round++) {
   plainRounds.push(await ledgerRun(`ledger-plain-${round}`, 0));
   sealedRounds.push(await ledgerRun(`ledger-sealed-${round}`, DEFAULT_SEAL_AFTER_BYTES));
 }
-const medianRound = (rounds: typeof plainRounds) => ({ ...rounds[0]!, perSecond: percentile(rounds.map((r) => r.perSecond), 50) });
+const medianRound = (rounds: typeof plainRounds) => ({
+  ...rounds[0]!,
+  perSecond: percentile(
+    rounds.map((r) => r.perSecond),
+    50,
+  ),
+});
 const plainLedger = medianRound(plainRounds);
 const sealedLedger = medianRound(sealedRounds);
-console.log(`  rounds, messages/s: plain ${plainRounds.map((r) => r.perSecond.toFixed(1)).join(', ')}; sealed ${sealedRounds.map((r) => r.perSecond.toFixed(1)).join(', ')}`);
+console.log(
+  `  rounds, messages/s: plain ${plainRounds.map((r) => r.perSecond.toFixed(1)).join(', ')}; sealed ${sealedRounds.map((r) => r.perSecond.toFixed(1)).join(', ')}`,
+);
 const ledgerMessages = LEDGER_MESSAGES + 10;
 const stateKB = Math.round(plainLedger.stopped / ledgerMessages / 1000);
 console.log(`accounts ledger (10,000 accounts, a ${stateKB} KB state), ${ledgerMessages} transfers over HTTP, --fsync always:`);
 console.log(`  plain: ${perMessage(plainLedger.stopped, ledgerMessages)}, ${plainLedger.perSecond.toFixed(1)} messages/s`);
-console.log(`  sealed as it runs (--seal-after ${DEFAULT_SEAL_AFTER_BYTES}): ${perMessage(sealedLedger.running, ledgerMessages)} while running (chain.ndjson holds up to --seal-after), ${perMessage(sealedLedger.stopped, ledgerMessages)} once stopped, ${sealedLedger.perSecond.toFixed(1)} messages/s`);
-console.log(`= ledger disk bytes: ${perMessage(sealedLedger.stopped, ledgerMessages)} once stopped, ${pct(sealedLedger.stopped, plainLedger.stopped)} of the canonical bytes (goal <= 1 %, <= 1.3 KB); ${perMessage(sealedLedger.running, ledgerMessages)} while running`);
+console.log(
+  `  sealed as it runs (--seal-after ${DEFAULT_SEAL_AFTER_BYTES}): ${perMessage(sealedLedger.running, ledgerMessages)} while running (chain.ndjson holds up to --seal-after), ${perMessage(sealedLedger.stopped, ledgerMessages)} once stopped, ${sealedLedger.perSecond.toFixed(1)} messages/s`,
+);
+console.log(
+  `= ledger disk bytes: ${perMessage(sealedLedger.stopped, ledgerMessages)} once stopped, ${pct(sealedLedger.stopped, plainLedger.stopped)} of the canonical bytes (goal <= 1 %, <= 1.3 KB); ${perMessage(sealedLedger.running, ledgerMessages)} while running`,
+);
 console.log(`= ledger POST / throughput, --fsync always: ${(sealedLedger.perSecond / plainLedger.perSecond).toFixed(2)}x the plain layout (goal >= 1x)`);
 
 // ── 2. and 3.: chains written in process as the runtime writes them ────────────────────
@@ -114,7 +128,13 @@ console.log(`= ledger POST / throughput, --fsync always: ${(sealedLedger.perSeco
 const echo = await buildFixture('echo');
 const { hash: ECHO_HASH } = await loadComponent(echo, { maxMemoryMiB: 64 });
 
-async function writeChain(name: string, stateOf: (n: number) => string, pairs: number, sealAfterBytes: number, fsync: 'always' | 'never' = 'never'): Promise<{ dir: string; perSecond: number }> {
+async function writeChain(
+  name: string,
+  stateOf: (n: number) => string,
+  pairs: number,
+  sealAfterBytes: number,
+  fsync: 'always' | 'never' = 'never',
+): Promise<{ dir: string; perSecond: number }> {
   const dir = path.join(scratch, name);
   const { store } = await openFileStore(dir, { componentHash: ECHO_HASH, fsync, onWarning: () => {}, sealAfterBytes });
   const chain = new Chain(store);
@@ -153,11 +173,14 @@ function bigState(): (n: number) => string {
 const bigPlain = (await writeChain('big-plain', bigState(), BIG_PAIRS, 0)).dir;
 const bigSealed = (await writeChain('big-sealed', bigState(), BIG_PAIRS, DEFAULT_SEAL_AFTER_BYTES)).dir;
 const canonical = readFileSync(path.join(bigPlain, 'chain.ndjson'));
-console.log(`big-state chain (the same state), ${BIG_PAIRS} pairs: ${canonical.length} canonical bytes, ${diskBytes(bigSealed)} on disk sealed (${pct(diskBytes(bigSealed), canonical.length)})`);
+console.log(
+  `big-state chain (the same state), ${BIG_PAIRS} pairs: ${canonical.length} canonical bytes, ${diskBytes(bigSealed)} on disk sealed (${pct(diskBytes(bigSealed), canonical.length)})`,
+);
 
 // GET /chain/<hash> of random old entries, sealed against plain.
 const hashes: string[] = [];
-for (let at = 0, nl = canonical.indexOf(0x0a); nl !== -1; at = nl + 1, nl = canonical.indexOf(0x0a, at)) hashes.push(createHash('sha256').update(canonical.subarray(at, nl)).digest('hex'));
+for (let at = 0, nl = canonical.indexOf(0x0a); nl !== -1; at = nl + 1, nl = canonical.indexOf(0x0a, at))
+  hashes.push(createHash('sha256').update(canonical.subarray(at, nl)).digest('hex'));
 async function entryReads(dir: string): Promise<number> {
   const runtime = await startRuntime(echo, ['--data-dir', dir]);
   const times: number[] = [];
@@ -190,7 +213,9 @@ console.log(`store read of a random old entry (what GET /chain/<hash> serves): s
 const readSealed = await entryReads(bigSealed);
 const readPlain = await entryReads(bigPlain);
 console.log(`GET /chain/<hash> of a random old entry: sealed median ${readSealed.toFixed(2)} ms, plain ${readPlain.toFixed(2)} ms`);
-console.log(`= GET /chain/<hash>, old entry of a sealed big-state chain: median ${readSealed.toFixed(2)} ms over HTTP (${(readSealed / readPlain).toFixed(1)}x plain), ${storeSealed.toFixed(2)} ms of it the store read (goal <= 5 ms)`);
+console.log(
+  `= GET /chain/<hash>, old entry of a sealed big-state chain: median ${readSealed.toFixed(2)} ms over HTTP (${(readSealed / readPlain).toFixed(1)}x plain), ${storeSealed.toFixed(2)} ms of it the store read (goal <= 5 ms)`,
+);
 
 // Reopen (every line checked: hashes, links, canonical form) and verify, against reading and hashing the canonical bytes.
 // Each measured REOPEN_ROUNDS times, in turn, and the medians compared: a single pass of a
@@ -227,8 +252,12 @@ async function verifySeconds(dir: string): Promise<number> {
 }
 const verifySealed = await verifySeconds(bigSealed);
 const verifyPlain = await verifySeconds(bigPlain);
-console.log(`read-and-hash pass over the canonical bytes: median of ${REOPEN_ROUNDS} ${hashSeconds.toFixed(2)} s; reopen (medians) sealed ${reopenSealed.toFixed(2)} s (plain ${reopenPlain.toFixed(2)} s); verify (replays the echo actor) sealed ${verifySealed.toFixed(2)} s (plain ${verifyPlain.toFixed(2)} s)`);
-console.log(`= reopen of the sealed big-state chain: ${(reopenSealed / hashSeconds).toFixed(2)}x a read-and-hash pass (goal <= 2x); verify ${(verifySealed / verifyPlain).toFixed(2)}x the plain chain's`);
+console.log(
+  `read-and-hash pass over the canonical bytes: median of ${REOPEN_ROUNDS} ${hashSeconds.toFixed(2)} s; reopen (medians) sealed ${reopenSealed.toFixed(2)} s (plain ${reopenPlain.toFixed(2)} s); verify (replays the echo actor) sealed ${verifySealed.toFixed(2)} s (plain ${verifyPlain.toFixed(2)} s)`,
+);
+console.log(
+  `= reopen of the sealed big-state chain: ${(reopenSealed / hashSeconds).toFixed(2)}x a read-and-hash pass (goal <= 2x); verify ${(verifySealed / verifyPlain).toFixed(2)}x the plain chain's`,
+);
 
 // Appends of 128 KB states with fsync always, sealing as they go against plain (storage alone, no HTTP, no component).
 const appendPairs = Math.min(BIG_PAIRS, 400);

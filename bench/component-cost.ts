@@ -20,11 +20,7 @@ export interface ComponentCost {
 }
 
 /** `median` times a function over the caller's number of runs, in ms. */
-export async function componentCost(
-  component: LoadedComponent,
-  canonical: string,
-  median: (run: () => unknown) => Promise<number>,
-): Promise<ComponentCost> {
+export async function componentCost(component: LoadedComponent, canonical: string, median: (run: () => unknown) => Promise<number>): Promise<ComponentCost> {
   const recorder = new Recorder();
   const instance = await instantiateActor(instanceSpec(component), { log: () => {}, tape: recorder });
   const calls = await median(() => {

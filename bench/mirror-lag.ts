@@ -46,7 +46,9 @@ try {
   }
   console.log(`mirror: pair on the mirror after the primary's 200: ${summary(lag)}`);
   console.log(`long poll: held GET /chain answered after the commit's 200: ${summary(poll)}`);
-  console.log(`= mirror lag p99 ${percentile(lag, 99).toFixed(1)} ms (goal < 1000 ms), long-poll answer p99 ${percentile(poll, 99).toFixed(1)} ms (goal: at once, far from the 30 s wait)`);
+  console.log(
+    `= mirror lag p99 ${percentile(lag, 99).toFixed(1)} ms (goal < 1000 ms), long-poll answer p99 ${percentile(poll, 99).toFixed(1)} ms (goal: at once, far from the 30 s wait)`,
+  );
 } finally {
   await Promise.all([mirror.stop(), primary.stop()]);
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

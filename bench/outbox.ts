@@ -51,7 +51,10 @@ async function start(listen: string): Promise<Started> {
   const url = `http://${listen}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error('the runtime exited before listening');
-    const up = await fetch(`${url}/head`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/head`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     await sleep(10);
   }
@@ -123,7 +126,9 @@ sink.close();
 const mean = (kind: Kind) => rates[kind].reduce((sum, r) => sum + r, 0) / rates[kind].length;
 console.log(`${connections} connections, ${seconds} s per run, ${rounds} rounds (means), --fsync always:`);
 console.log(`  no sends       ${mean('no sends').toFixed(0).padStart(6)} req/s`);
-console.log(`  one send each  ${mean('one send each').toFixed(0).padStart(6)} req/s  ${(mean('one send each') / mean('no sends')).toFixed(2)}x (${sunk} delivered to the sink)`);
+console.log(
+  `  one send each  ${mean('one send each').toFixed(0).padStart(6)} req/s  ${(mean('one send each') / mean('no sends')).toFixed(2)}x (${sunk} delivered to the sink)`,
+);
 
 // 2. A backlog of sends to a target that was down.
 const targetPort = await freePort();

@@ -31,7 +31,10 @@ const results = new Map<string, { rps: number[]; p99: number[] }>();
 let dirs = 0;
 for (let round = 0; round < rounds; round++) {
   for (const storage of ['in-memory', 'fsync always'] as const) {
-    for (const [name, cli] of [['receipts', CURRENT], ['baseline', BASELINE]] as const) {
+    for (const [name, cli] of [
+      ['receipts', CURRENT],
+      ['baseline', BASELINE],
+    ] as const) {
       const args = storage === 'in-memory' ? ['--in-memory'] : ['--data-dir', path.join(scratch, String(dirs++)), '--fsync', 'always'];
       const server = await startRuntime(echo, args, cli, name === 'baseline' ? BASELINE_ENV : {});
       await load(server.url, BODY, 1, connections); // warm-up: JIT, first worker calls

@@ -25,11 +25,7 @@ const logger = pino({ level: 'silent' });
 
 const load = async (fixture: FixtureName) => loadComponent(await buildFixture(fixture), { maxMemoryMiB: 64 });
 const component = await load('faults');
-const supervisor = await Supervisor.start(
-  component,
-  { instantiateTimeoutMs: 10_000, maxRestarts: repetitions * 2, restartWindowMs: 1, allowedOrigins: [] },
-  logger,
-);
+const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_000, maxRestarts: repetitions * 2, restartWindowMs: 1, allowedOrigins: [] }, logger);
 
 /** One message as the runtime applies it: one transition (both contracts and handle). */
 async function message(text: string): Promise<void> {
@@ -48,7 +44,7 @@ async function servingAgainAfterTimeouts(gapMs: number): Promise<number[]> {
   for (let i = 0; i < repetitions; i++) {
     await sleep(gapMs);
     await message('{"fault":"handle:spin"}').then(
-    () => Promise.reject(new Error('the spin did not time out')),
+      () => Promise.reject(new Error('the spin did not time out')),
       (err: Error & { code?: string }) => {
         if (err.code !== 'COMPONENT_TIMEOUT') throw err;
       },

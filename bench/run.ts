@@ -18,7 +18,11 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
   'big-state': { script: 'big-state.js', args: ['200'], question: "the runtime's own work with a 128 KB state" },
   durable: { script: 'durable-throughput.js', args: ['3', '32', '1'], question: '--fsync always against --in-memory' },
   merkle: { script: 'merkle-proofs.js', args: ['1000000', '2000'], question: 'RFC 6962 tree: appends, proofs and reload at 1M leaves' },
-  compact: { script: 'compact.js', args: [], question: 'disk bytes, throughput, reads, reopen of data dirs sealed as they run (200 ledger messages and 500 big-state pairs, not 10,000 and 100,000)' },
+  compact: {
+    script: 'compact.js',
+    args: [],
+    question: 'disk bytes, throughput, reads, reopen of data dirs sealed as they run (200 ledger messages and 500 big-state pairs, not 10,000 and 100,000)',
+  },
   upgrade: { script: 'upgrade-pause.js', args: ['4', '2', '32'], question: 'the pause a live POST /upgrade adds to requests under 32 connections (goal <= 50 ms)' },
   receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with the tree and receipts against this build without them' },
   'mirror-lag': { script: 'mirror-lag.js', args: ['50'], question: "a pair on a mirror, and a held long poll's answer, after the primary's 200 (goal < 1 s)" },
@@ -44,9 +48,7 @@ function run(name: string): Promise<string[]> {
     buffered = lines.pop()!;
     results.push(...lines.filter((line) => line.startsWith('= ')));
   });
-  return new Promise((resolve, reject) =>
-    child.on('exit', (code) => (code === 0 ? resolve(results) : reject(new Error(`benchmark ${name} exited with ${code}`)))),
-  );
+  return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(results) : reject(new Error(`benchmark ${name} exited with ${code}`)))));
 }
 
 const started = performance.now();

@@ -14,8 +14,7 @@ export const ERROR_CODES = {
   INVALID_HASH: { status: 400, summary: 'A hash must be 64 lowercase hex characters.' },
   INVALID_QUERY: {
     status: 400,
-    summary:
-      'A query parameter is malformed (limit must be an integer from 1 to 10000, wait an integer from 0 to 60; after and until exclude each other).',
+    summary: 'A query parameter is malformed (limit must be an integer from 1 to 10000, wait an integer from 0 to 60; after and until exclude each other).',
   },
   INVALID_IDEMPOTENCY_KEY: {
     status: 400,
@@ -27,7 +26,8 @@ export const ERROR_CODES = {
   },
   SIGNATURE_INVALID: {
     status: 401,
-    summary: 'The request is signed (RFC 9421) by a sender --accept-sends-from names, but the signature does not hold: a bad signature, a body that does not match Content-Digest, a created time too far from now, or a required component not covered. Nothing was committed.',
+    summary:
+      'The request is signed (RFC 9421) by a sender --accept-sends-from names, but the signature does not hold: a bad signature, a body that does not match Content-Digest, a created time too far from now, or a required component not covered. Nothing was committed.',
   },
   INVALID_PATH: { status: 400, summary: 'The request path cannot be decoded (a malformed percent escape).' },
   NOT_FOUND: { status: 404, summary: 'No such route or no entry with that hash in this chain.' },
@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   DUPLICATE_KEY: { status: 400, summary: 'An object in the body names the same member twice; JSON messages must have unique names (RFC 8785, I-JSON).' },
   INVALID_CONTENT_ENCODING: { status: 400, summary: 'The body is not what its Content-Encoding claims (corrupt gzip, deflate or br data).' },
   READ_ONLY_MIRROR: { status: 409, summary: 'This is a read-only mirror: it takes no messages. POST them to its primary (named in the message).' },
-  MESSAGE_REJECTED: { status: 422, summary: "The component refused this message for the current state (its reason, if it gave one, is in reason)." },
+  MESSAGE_REJECTED: { status: 422, summary: 'The component refused this message for the current state (its reason, if it gave one, is in reason).' },
   STATE_TOO_LARGE: {
     status: 422,
     summary: 'The state this message would leave is larger than --max-state allows (size and limit named); nothing was committed.',
@@ -63,8 +63,14 @@ export const ERROR_CODES = {
   NOT_READY: { status: 503, summary: 'GET /readyz: the runtime cannot serve a message right now (the reason is named).' },
   INTERNAL_ERROR: { status: 500, summary: 'An unexpected runtime error. The chain is unchanged; please report it.' },
   // Start-up and tool errors: reported by the CLI with a non-zero exit.
-  COMPONENT_NOT_FOUND: { status: 500, summary: 'The component file cannot be read, or a component the chain names is neither given (--component), in the data dir, nor served by the runtime.' },
-  COMPONENT_HASH_MISMATCH: { status: 500, summary: 'The bytes found for a component the chain names (in the data dir or from the runtime) do not hash to that name; they are not run.' },
+  COMPONENT_NOT_FOUND: {
+    status: 500,
+    summary: 'The component file cannot be read, or a component the chain names is neither given (--component), in the data dir, nor served by the runtime.',
+  },
+  COMPONENT_HASH_MISMATCH: {
+    status: 500,
+    summary: 'The bytes found for a component the chain names (in the data dir or from the runtime) do not hash to that name; they are not run.',
+  },
   NOT_A_COMPONENT: { status: 500, summary: 'The file is not a WebAssembly component (a core module or other bytes).' },
   MISSING_EXPORTS: { status: 500, summary: 'The component does not export ntwk:simple-actor/actor with all four functions.' },
   UNSUPPORTED_ENCODING: { status: 500, summary: 'state and message must both be string (JSON text) or list<u8> (JSON bytes).' },
@@ -99,7 +105,8 @@ export const ERROR_CODES = {
   },
   REPLAY_DIFFERS: {
     status: 500,
-    summary: 'replay-check: the new component answers some recorded messages differently from the chain (refused, trapped, another state or other sends); the report names each by position and entry hash.',
+    summary:
+      'replay-check: the new component answers some recorded messages differently from the chain (refused, trapped, another state or other sends); the report names each by position and entry hash.',
   },
   CHAIN_DIVERGED: {
     status: 500,
@@ -116,7 +123,8 @@ export const ERROR_CODES = {
   },
   DELIVERY_RECORD_UNREADABLE: {
     status: 500,
-    summary: "deliveries.ndjson in the data dir cannot be read (a directory, or not readable); move it aside and every send is delivered again (the receivers' keys make that harmless).",
+    summary:
+      "deliveries.ndjson in the data dir cannot be read (a directory, or not readable); move it aside and every send is delivered again (the receivers' keys make that harmless).",
   },
   IDENTITY_KEY_MISMATCH: {
     status: 500,
@@ -158,7 +166,10 @@ export const ERROR_CODES = {
   BUILD_LOAD_FAILED: { status: 500, summary: 'The module threw (or never finished) while it was loading, before any actor function was called.' },
   BUILD_COMPONENTIZE_FAILED: { status: 500, summary: 'componentize-js could not turn the bundled module into a component.' },
   BUILD_RECORD_NOT_FOUND: { status: 500, summary: 'build --check: the component has no build record (<component>.build.json) to rebuild from.' },
-  BUILD_NOT_REPRODUCED: { status: 500, summary: 'build --check: rebuilding from the recorded source gives another component; both hashes are named, with why where known.' },
+  BUILD_NOT_REPRODUCED: {
+    status: 500,
+    summary: 'build --check: rebuilding from the recorded source gives another component; both hashes are named, with why where known.',
+  },
   SCAFFOLD_DIR_NOT_EMPTY: { status: 500, summary: 'actorchain new writes only into a new or empty directory.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

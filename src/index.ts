@@ -22,9 +22,7 @@ export const defineActor = (_typed: unknown): never => componentOnly('defineActo
 export const defineMigration = (_migrate: unknown): never => componentOnly('defineMigration');
 
 /** Start a runtime, as `actorchain run` does: see src/runtime/create-runtime.ts. */
-export const createRuntime: typeof DeclaredRuntime = async (options) =>
-  (await import('./runtime/create-runtime.js')).createRuntime(options);
+export const createRuntime: typeof DeclaredRuntime = async (options) => (await import('./runtime/create-runtime.js')).createRuntime(options);
 
 /** Start a mirror, as `actorchain mirror` does: see src/runtime/create-mirror.ts. */
-export const createMirror: typeof DeclaredMirror = async (options) =>
-  (await import('./runtime/create-mirror.js')).createMirror(options);
+export const createMirror: typeof DeclaredMirror = async (options) => (await import('./runtime/create-mirror.js')).createMirror(options);

@@ -108,9 +108,7 @@ export interface VerifyWorkerData {
 }
 
 export type VerifyEvent =
-  | { kind: 'progress'; done: number; total: number }
-  | { kind: 'done'; summary: VerifySummary }
-  | { kind: 'failed'; code: ErrorCode; message: string };
+  { kind: 'progress'; done: number; total: number } | { kind: 'done'; summary: VerifySummary } | { kind: 'failed'; code: ErrorCode; message: string };
 
 /** What `verify --follow` and `mirror` hand their worker (see verify/follow.ts). */
 export interface FollowWorkerData {

@@ -11,10 +11,13 @@ const source = path.join(dir, 'counter.js');
 const component = path.join(dir, 'counter.wasm');
 let firstBuild: Awaited<ReturnType<typeof build>>;
 
-before(async () => {
-  copyFileSync(path.join(REPO, 'examples/counter/counter.js'), source);
-  firstBuild = await build(['counter.js'], dir);
-}, { timeout: BUILD_TIMEOUT_MS });
+before(
+  async () => {
+    copyFileSync(path.join(REPO, 'examples/counter/counter.js'), source);
+    firstBuild = await build(['counter.js'], dir);
+  },
+  { timeout: BUILD_TIMEOUT_MS },
+);
 
 test('build writes the component beside the source by default and prints its path and size', () => {
   assert.equal(firstBuild.code, 0, firstBuild.stderr);
@@ -32,7 +35,10 @@ test('the built actor runs: messages are applied, a refused one commits nothing,
   assert.equal(refused.body.error.code, 'MESSAGE_REJECTED');
   assert.deepEqual((await postJson(runtime.url, { add: 2 })).body.state, { count: 7 });
   assert.deepEqual((await getJson(`${runtime.url}/state`)).body.state, { count: 7 });
-  assert.ok(runtime.logs.some((l) => l.msg === 'count 5 -> 7' && l.source === 'component'), 'log() reaches the runtime log');
+  assert.ok(
+    runtime.logs.some((l) => l.msg === 'count 5 -> 7' && l.source === 'component'),
+    'log() reaches the runtime log',
+  );
 
   const verified = await runCli(['verify', component, runtime.url]);
   assert.equal(verified.code, 0, verified.stderr);

@@ -9,7 +9,7 @@ import { postJson, startRuntime } from './support/runtime.js';
 const component = path.join(fileTempDir(), 'guest-book.wasm');
 before(() => buildOk(path.join(REPO, 'fixtures/actors/multi-file/actor.ts'), component), { timeout: BUILD_TIMEOUT_MS });
 
-test("an actor made of several files and an npm package is bundled into one component that uses them all", async (t) => {
+test('an actor made of several files and an npm package is bundled into one component that uses them all', async (t) => {
   const runtime = await startRuntime(t, component);
   const signed = await postJson(runtime.url, { sign: '  ada   LOVELACE ' });
   assert.equal(signed.status, 200);

@@ -25,19 +25,22 @@ let secondBuild: CliResult;
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const record = (component: string) => JSON.parse(readFileSync(`${component}.build.json`, 'utf8')) as Record<string, unknown>;
 
-before(async () => {
-  const created = await runCli(['new', first]);
-  assert.equal(created.code, 0, created.stderr);
-  mkdirSync(path.join(first, 'node_modules'));
-  symlinkSync(REPO, path.join(first, 'node_modules', 'actorchain'), 'dir');
-  cpSync(first, second, { recursive: true, verbatimSymlinks: true });
-  mkdirSync(outside);
-  // From outside the project, by absolute path; and from inside the copy, by relative path.
-  [firstBuild, secondBuild] = await Promise.all([
-    build([path.join(first, 'src', 'actor.ts'), '-o', firstComponent], outside),
-    build(['src/actor.ts', '-o', 'out/actor.wasm'], second),
-  ]);
-}, { timeout: BUILD_TIMEOUT_MS });
+before(
+  async () => {
+    const created = await runCli(['new', first]);
+    assert.equal(created.code, 0, created.stderr);
+    mkdirSync(path.join(first, 'node_modules'));
+    symlinkSync(REPO, path.join(first, 'node_modules', 'actorchain'), 'dir');
+    cpSync(first, second, { recursive: true, verbatimSymlinks: true });
+    mkdirSync(outside);
+    // From outside the project, by absolute path; and from inside the copy, by relative path.
+    [firstBuild, secondBuild] = await Promise.all([
+      build([path.join(first, 'src', 'actor.ts'), '-o', firstComponent], outside),
+      build(['src/actor.ts', '-o', 'out/actor.wasm'], second),
+    ]);
+  },
+  { timeout: BUILD_TIMEOUT_MS },
+);
 
 test("a scaffolded project's actor builds (and type-checks) from outside its directory", () => {
   assert.equal(firstBuild.code, 0, firstBuild.stderr);
@@ -68,7 +71,10 @@ test('build --check after an edit of the source fails with both hashes, and leav
   writeFileSync(source, readFileSync(source, 'utf8').replace('const MAX_TEXT = 200;', 'const MAX_TEXT = 100;'));
   const checked = await runCli(['build', '--check', firstComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside });
   assert.equal(checked.code, 1);
-  const match = /^actorchain: BUILD_NOT_REPRODUCED: rebuilding \S+actor\.ts gives sha256 ([0-9a-f]{64}), but \S+actor\.wasm has sha256 ([0-9a-f]{64}): the sources \(or what they import\) changed since that build\n$/.exec(checked.stderr);
+  const match =
+    /^actorchain: BUILD_NOT_REPRODUCED: rebuilding \S+actor\.ts gives sha256 ([0-9a-f]{64}), but \S+actor\.wasm has sha256 ([0-9a-f]{64}): the sources \(or what they import\) changed since that build\n$/.exec(
+      checked.stderr,
+    );
   assert.ok(match, checked.stderr);
   assert.notEqual(match[1], built);
   assert.equal(match[2], built);

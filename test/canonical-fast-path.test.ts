@@ -78,7 +78,7 @@ function hasEscapedKey(value: unknown): boolean {
 
 test('isCanonicalJsonText is never wrong when it says true, and says it for canonical texts without escaped keys', () => {
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   let canonicalSeen = 0;
   for (let i = 0; i < 5000; i++) {
     const value = randomValue(random, 0);
@@ -93,7 +93,24 @@ test('isCanonicalJsonText is never wrong when it says true, and says it for cano
     }
   }
   assert.ok(canonicalSeen > 1000, `${canonicalSeen} canonical texts without escaped keys were tried`);
-  for (const text of ['{"a":1,"a":2}', '{"b":1,"a":2}', '"\\/"', '"\\u00E9"', '"\\u000a"', '"\\ud800"', '1.0', '-0', '1e400', '01', '1E+21', '{"a":1 }', '[1,]', '', 'nul', '"\u0001"']) {
+  for (const text of [
+    '{"a":1,"a":2}',
+    '{"b":1,"a":2}',
+    '"\\/"',
+    '"\\u00E9"',
+    '"\\u000a"',
+    '"\\ud800"',
+    '1.0',
+    '-0',
+    '1e400',
+    '01',
+    '1E+21',
+    '{"a":1 }',
+    '[1,]',
+    '',
+    'nul',
+    '"\u0001"',
+  ]) {
     assert.equal(isCanonicalJsonText(text), false, text);
   }
   for (const text of ['{"":1,"a":2}', '"\\u001f"', '"\\b"', '1e+21', '1e-7', '[]', '{}', '"\u2028"', '{"10":1,"9":2}']) {

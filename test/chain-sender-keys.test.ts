@@ -40,7 +40,10 @@ test('one key unsigned and from two senders verifies and reopens; twice from one
   await reopened.stop();
 
   const forgeries: Array<[unknown, RegExp]> = [
-    [{ 'idempotency-key': 'k', message: { n: 3 }, sender: senders[0]!.keyId }, new RegExp(`line 7 .*idempotency key "k" from ${senders[0]!.keyId.replace(/[+/]/g, '\\$&')}, which line 5 already recorded`)],
+    [
+      { 'idempotency-key': 'k', message: { n: 3 }, sender: senders[0]!.keyId },
+      new RegExp(`line 7 .*idempotency key "k" from ${senders[0]!.keyId.replace(/[+/]/g, '\\$&')}, which line 5 already recorded`),
+    ],
     [{ message: { n: 3 }, sender: senders[1]!.keyId }, /line 7 .*records a sender but no idempotency key/],
     [{ 'idempotency-key': 'k2', message: { n: 3 }, sender: 'not a verifier key' }, /line 7 .*neither a genesis, a state, a message nor an upgrade/],
   ];

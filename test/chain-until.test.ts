@@ -33,13 +33,19 @@ test('until pages end at the entry named and walk back to genesis; next points f
 
   const { entries, pages } = await walkBackwards(runtime.url, 4);
   assert.deepEqual(entries, all.entries);
-  assert.deepEqual(pages.map((page) => page.length), [4, 4, 4]);
+  assert.deepEqual(
+    pages.map((page) => page.length),
+    [4, 4, 4],
+  );
 
   const head = (await getJson(`${runtime.url}/chain?until=${all.head}`)).body;
   assert.equal(head.next, null, 'nothing follows the head');
   const middle = all.entries[5]!.hash;
   const page = (await getJson(`${runtime.url}/chain?until=${middle}&limit=2`)).body;
-  assert.deepEqual(page.entries.map((e: ChainEntry) => e.hash), [all.entries[4]!.hash, middle]);
+  assert.deepEqual(
+    page.entries.map((e: ChainEntry) => e.hash),
+    [all.entries[4]!.hash, middle],
+  );
   assert.equal(page.next, middle, 'after=next continues forward from the page');
   assert.equal(page.head, all.head);
 });

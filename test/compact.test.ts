@@ -121,7 +121,7 @@ test('a damaged patch (a delta that decompresses fine but rebuilds another text)
   assert.match(exported.stderr, /CHAIN_CORRUPT/);
 });
 
-test('a compaction cut short by a crash is dropped at the next start: blocks chain.ndjson does not follow, chain.ndjson.next, an earlier version\'s temporaries', async (t) => {
+test("a compaction cut short by a crash is dropped at the next start: blocks chain.ndjson does not follow, chain.ndjson.next, an earlier version's temporaries", async (t) => {
   const { component, dataDir } = await ledgerChain(t, 50);
   const plain = readFileSync(chainFile(dataDir));
   // An earlier version's compact, before its switch: its temporaries, chain.ndjson still the whole chain.

@@ -6,7 +6,10 @@ import { chainProblems, fetchChain, postJson, startRuntime } from './support/run
 test('50 concurrent POSTs are all applied, one at a time, in one line of history', async (t) => {
   const runtime = await startRuntime(t, await buildFixture('counter'));
   const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => postJson(runtime.url, { add: i + 1 })));
-  assert.deepEqual(replies.map((r) => r.status), Array(50).fill(200));
+  assert.deepEqual(
+    replies.map((r) => r.status),
+    Array(50).fill(200),
+  );
 
   const { head, entries } = await fetchChain(runtime.url);
   assert.deepEqual(chainProblems(head, entries), []);
@@ -15,7 +18,10 @@ test('50 concurrent POSTs are all applied, one at a time, in one line of history
 
   // Each reply names its own pair, and every message appears exactly once.
   const messages = entries.filter((e) => 'message' in e.data).map((e) => (e.data.message as { add: number }).add);
-  assert.deepEqual([...messages].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
+  assert.deepEqual(
+    [...messages].sort((a, b) => a - b),
+    Array.from({ length: 50 }, (_, i) => i + 1),
+  );
   const byHash = new Map(entries.map((e, i) => [e.hash, i]));
   for (const reply of replies) {
     const at = byHash.get(reply.body.message)!;

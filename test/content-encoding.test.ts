@@ -23,7 +23,10 @@ test('gzip, deflate and br bodies are decoded, and the message committed is the 
     assert.equal(reply.status, 200, encoding);
   }
   const messages = (await fetchChain(runtime.url)).entries.filter((e) => 'message' in e.data).map((e) => e.data.message);
-  assert.deepEqual(messages, Object.keys(encoders).map((encoding) => ({ encoding })));
+  assert.deepEqual(
+    messages,
+    Object.keys(encoders).map((encoding) => ({ encoding })),
+  );
 });
 
 test('--max-body applies to the decoded body: a compression bomb is refused with 413', async (t) => {
@@ -42,7 +45,12 @@ test('a body that is not what its encoding claims is a 400 about the body; an un
   const json = Buffer.from('{"a":1}');
   const whole = gzipSync(Buffer.from(JSON.stringify({ pad: randomBytes(2000).toString('hex') })));
   const truncated = whole.subarray(0, whole.length / 2);
-  for (const [body, encoding] of [[json, 'gzip'], [json, 'deflate'], [json, 'br'], [truncated, 'gzip']] as const) {
+  for (const [body, encoding] of [
+    [json, 'gzip'],
+    [json, 'deflate'],
+    [json, 'br'],
+    [truncated, 'gzip'],
+  ] as const) {
     const reply = await post(runtime.url, body, encoding);
     assert.equal(reply.status, 400, encoding);
     assert.equal(reply.body.error!.code, 'INVALID_CONTENT_ENCODING', encoding);

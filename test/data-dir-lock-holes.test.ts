@@ -36,9 +36,13 @@ test('a runtime killed with -9 that is still a zombie does not keep its lock', {
   const echo = await buildFixture('echo');
   const dataDir = tempDir(t);
   // The runtime's parent becomes `sleep`, which never reaps it: once killed, it stays a zombie.
-  const parent = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" run "${echo}" --listen 127.0.0.1:0 --data-dir "${dataDir}" --log-level silent & echo $!; exec sleep 600`], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const parent = spawn(
+    'sh',
+    ['-c', `"${process.execPath}" "${CLI}" run "${echo}" --listen 127.0.0.1:0 --data-dir "${dataDir}" --log-level silent & echo $!; exec sleep 600`],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   t.after(() => parent.kill('SIGKILL'));
   const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
   const lock = path.join(dataDir, 'lock');

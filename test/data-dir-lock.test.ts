@@ -20,7 +20,11 @@ test('a second run on a data dir in use exits with DATA_DIR_LOCKED; after kill -
   assert.equal((await postJson(first.url, { n: 1 })).status, 200, 'the first runtime still serves');
 
   // Readers neither need nor take the lock.
-  for (const args of [['verify', echo, dataDir], ['inspect', dataDir], ['export', dataDir]]) {
+  for (const args of [
+    ['verify', echo, dataDir],
+    ['inspect', dataDir],
+    ['export', dataDir],
+  ]) {
     const read = await runCli(args);
     assert.equal(read.code, 0, `${args[0]}: ${read.stderr}`);
   }

@@ -33,7 +33,7 @@ test('deliveries.ndjson: the last line per target is its cursor, a torn line is 
   assert.deepEqual((await readDeliveryLog(dir)).cursors.get(B), { entry: hash('3'), index: 0, outcome: 'given-up' });
 });
 
-test('the sends owed are those after each target\'s cursor, in chain order; a target with no cursor is owed all', () => {
+test("the sends owed are those after each target's cursor, in chain order; a target with no cursor is owed all", () => {
   const owed = new OwedSends(new Map([[A, { entry: hash('2'), index: 0, outcome: 'delivered' as const }]]));
   const send = (to: string, n: number) => ({ to, message: { n } });
   owed.add(hash('1'), [send(A, 1), send(B, 1)]);

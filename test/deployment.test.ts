@@ -63,7 +63,7 @@ test('the ports of the manifest, the Dockerfile and the listen address agree', (
   }
 });
 
-test('the runtime, configured by the manifest\'s environment, answers 200 on the probe paths', async (t) => {
+test("the runtime, configured by the manifest's environment, answers 200 on the probe paths", async (t) => {
   const probes = [container.livenessProbe, container.readinessProbe, container.startupProbe!].map((p) => p.httpGet.path);
   assert.deepEqual([...new Set(probes)].sort(), ['/healthz', '/readyz']);
   // The manifest's environment as it is, but for the data dir (a temporary one) and the
@@ -81,7 +81,10 @@ test('the Dockerfile copies what tsc needs and what the package ships beside the
   const copied = (stage: string) =>
     [...stage.matchAll(/^COPY (?:--from=\S+ )?(.+)$/gm)].flatMap((m) => {
       const parts = m[1]!.trim().split(/\s+/);
-      const dest = parts.at(-1)!.replace(/^(\/app\/|\.\/)/, '').replace(/\/$/, '');
+      const dest = parts
+        .at(-1)!
+        .replace(/^(\/app\/|\.\/)/, '')
+        .replace(/\/$/, '');
       // Into a directory (a trailing slash): each source lands inside it, under its own name.
       return parts.at(-1)!.endsWith('/') ? parts.slice(0, -1).map((src) => path.join(dest, path.basename(src))) : [dest];
     });

@@ -24,7 +24,9 @@ async function startDev(t: TestContext, fixture: string, dataDir: string): Promi
   const dir = fileTempDir('actorchain-dev-test-');
   const source = path.join(dir, 'actor.js');
   copyFileSync(path.join(REPO, 'fixtures/actors', fixture), source);
-  const child = spawn(process.execPath, [CLI, 'dev', source, '--listen', '127.0.0.1:0', '--log-format', 'json', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'dev', source, '--listen', '127.0.0.1:0', '--log-format', 'json', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   t.after(async () => {
     child.kill('SIGTERM');
@@ -50,7 +52,7 @@ async function startDev(t: TestContext, fixture: string, dataDir: string): Promi
   return { url, logs };
 }
 
-test("dev on a data dir of another component upgrades its chain at the start (migrate honoured), history kept", { timeout: BUILD_TIMEOUT_MS }, async (t) => {
+test('dev on a data dir of another component upgrades its chain at the start (migrate honoured), history kept', { timeout: BUILD_TIMEOUT_MS }, async (t) => {
   const dataDir = tempDir(t);
   await makeChain(t, counter, dataDir, [{ add: 2 }, { add: 3 }]);
   const before = readLines(dataDir);

@@ -45,7 +45,10 @@ test('dev serves the actor, and on a save upgrades it to the new code, its histo
   assert.deepEqual((await postJson(url, { add: 3 })).body.state, { count: 5 });
   const refused = await postJson(url, { add: -1 });
   assert.equal(refused.body.error.reason, 'add must be a positive integer');
-  assert.ok(logs.some((l) => l.reason === 'add must be a positive integer'), 'the refusal is printed with its reason');
+  assert.ok(
+    logs.some((l) => l.reason === 'add must be a positive integer'),
+    'the refusal is printed with its reason',
+  );
 
   // A save: add now counts ten times. The state is carried over (no migrate), the chain goes on.
   const original = readFileSync(source, 'utf8');
@@ -57,11 +60,17 @@ test('dev serves the actor, and on a save upgrades it to the new code, its histo
   assert.deepEqual((await getJson(`${url}/state`)).body.state, { count: 5 }, 'the state carried over');
   assert.deepEqual((await postJson(url, { add: 1 })).body.state, { count: 15 });
   const chain = (await getJson(`${url}/chain`)).body.entries as Array<{ data: { message?: unknown; upgrade?: unknown } }>;
-  assert.deepEqual(chain.filter((e) => 'message' in e.data).map((e) => e.data.message), [{ add: 2 }, { add: 3 }, { add: 1 }]);
+  assert.deepEqual(
+    chain.filter((e) => 'message' in e.data).map((e) => e.data.message),
+    [{ add: 2 }, { add: 3 }, { add: 1 }],
+  );
   assert.equal(chain.filter((e) => 'upgrade' in e.data).length, 1, 'one upgrade entry');
 
   // A save whose state-contract refuses the state it would take over: printed with the reason, the last good version serves on.
-  const strict = tenfold.replace('return (state.count as number) >= 0 ||', "if ((state.count as number) < 100) return 'count must be at least 100';\n    return (state.count as number) >= 0 ||");
+  const strict = tenfold.replace(
+    'return (state.count as number) >= 0 ||',
+    "if ((state.count as number) < 100) return 'count must be at least 100';\n    return (state.count as number) >= 0 ||",
+  );
   assert.notEqual(strict, tenfold);
   mark = logs.length;
   writeFileSync(source, strict);

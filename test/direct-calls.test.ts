@@ -20,7 +20,9 @@ const JCO_VERSION = (JSON.parse(readFileSync(new URL('../../node_modules/@byteco
 
 test('components without WASI imports are called directly; componentize-js components keep the bindings', async () => {
   // package.json pins jco exactly: direct-abi.ts reads the code it generates.
-  const pinned = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }).dependencies['@bytecodealliance/jco'];
+  const pinned = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }).dependencies[
+    '@bytecodealliance/jco'
+  ];
   assert.equal(pinned, JCO_VERSION, 'package.json pins jco to the exact version installed');
   for (const fixture of ['echo', 'echo-bytes', 'echo-versioned', 'relay', 'relay-bytes', 'faults'] as const) {
     const component = await loadComponent(await buildFixture(fixture), { maxMemoryMiB: 64 });
@@ -55,15 +57,24 @@ for (const fixture of ['relay', 'relay-bytes'] as const satisfies readonly Fixtu
         assert.deepEqual(reply.body.state, message);
       }
       await runtime.stop();
-      assert.ok(runtime.logs.some((l) => l.source === 'component' && l.msg === 'relaying'), 'log reaches the runtime');
+      assert.ok(
+        runtime.logs.some((l) => l.source === 'component' && l.msg === 'relaying'),
+        'log reaches the runtime',
+      );
       chains.push(readFileSync(path.join(dir, 'chain.ndjson'), 'utf8'));
       dirs.push(dir);
     }
     assert.equal(chains[0], chains[1], 'the same chain, byte for byte');
-    const lines = chains[0]!.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = chains[0]!
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     assert.deepEqual(lines[3].data.sends, [{ to: 'http://127.0.0.1:9/inbox', message: messages[0] }]);
     assert.deepEqual(lines[5].data.sends, [{ to: 'http://127.0.0.1:9/inbox', message: messages[1] }]);
-    for (const [dir, env] of [[dirs[0]!, BINDINGS], [dirs[1]!, {}]] as const) {
+    for (const [dir, env] of [
+      [dirs[0]!, BINDINGS],
+      [dirs[1]!, {}],
+    ] as const) {
       const verified = await runCli(['verify', component, dir], { env });
       assert.equal(verified.code, 0, verified.stderr);
       assert.match(verified.stdout, /verified 10 entries/);

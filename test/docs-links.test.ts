@@ -10,7 +10,13 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PAGES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 /** The text outside fenced code blocks and inline code spans, where links are links. */
 function prose(markdown: string): string {
@@ -24,7 +30,10 @@ function anchorsOf(markdown: string): Set<string> {
   const withoutCode = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[ \t]*$/gm, '');
   for (const [, heading] of withoutCode.matchAll(/^#{1,6}[ \t]+(.+?)[ \t#]*$/gm)) {
     const text = heading!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
-    const slug = text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     anchors.add(n === 0 ? slug : `${slug}-${n}`);
@@ -42,7 +51,9 @@ test('the pages of docs/ are found', () => {
 });
 
 test('the anchor of a heading is derived as GitHub derives it', () => {
-  const anchors = anchorsOf('# The component contract (WIT)\n## Following a live runtime: `verify --follow` and `mirror`\n## Errors\n## Errors\n```\n# not a heading\n```\n');
+  const anchors = anchorsOf(
+    '# The component contract (WIT)\n## Following a live runtime: `verify --follow` and `mirror`\n## Errors\n## Errors\n```\n# not a heading\n```\n',
+  );
   assert.deepEqual([...anchors], ['the-component-contract-wit', 'following-a-live-runtime-verify---follow-and-mirror', 'errors', 'errors-1']);
 });
 

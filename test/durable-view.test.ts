@@ -57,7 +57,10 @@ test('the GET routes show a pair only once it is durable, and a pair whose sync 
   await first.durable;
   assert.deepEqual((await getJson(`${url}/head`)).body, { head: first.stateHash, length: 4, durable: true });
   assert.deepEqual((await getJson(`${url}/state`)).body, { head: first.stateHash, state: { n: 1 } });
-  assert.deepEqual((await getJson(`${url}/chain?after=${initHead}`)).body.entries.map((e: { hash: string }) => e.hash), [first.messageHash, first.stateHash]);
+  assert.deepEqual(
+    (await getJson(`${url}/chain?after=${initHead}`)).body.entries.map((e: { hash: string }) => e.hash),
+    [first.messageHash, first.stateHash],
+  );
   assert.equal((await getJson(`${url}/chain/${first.stateHash}`)).status, 200);
   const durableBytes = readFileSync(disk.path);
 

@@ -27,6 +27,6 @@ test('a component built against a versioned package (ntwk:simple-actor@0.1.0) is
   assert.deepEqual(reply.body.state, { v: 1 });
   // The component's log line travels apart from the reply (the worker's event port, then stdout).
   const logged = () => runtime.logs.some((l) => l.source === 'component' && l.msg === 'handled');
-  await waitFor('the component\'s log line', logged);
+  await waitFor("the component's log line", logged);
   assert.ok(logged(), 'its versioned runtime import is served');
 });

@@ -5,7 +5,7 @@ import { canonicalJson } from '../src/json/canonical.js';
 
 test('sealing pre-canonical payload text gives the same text and hash as canonicalizing the whole entry', () => {
   const parent = 'ab'.repeat(32);
-  const payloads: unknown[] = [{}, { b: 2, a: [1, 'é', null] }, { 'é': { z: 1e21, y: -0.5 } }, 'text', 42, null, [{ x: '\u2028' }]];
+  const payloads: unknown[] = [{}, { b: 2, a: [1, 'é', null] }, { é: { z: 1e21, y: -0.5 } }, 'text', 42, null, [{ x: '\u2028' }]];
   const journal: JournalRecord[] = [['new'], ['wn', '1764102339', 123000000], ['rb', 'q83vEjRWeJA=']];
   for (const payload of payloads) {
     const canonical = canonicalJson(payload);
@@ -16,10 +16,7 @@ test('sealing pre-canonical payload text gives the same text and hash as canonic
       const message = payload as Record<string, unknown>;
       assert.deepEqual(sealCanonical(parent, { message: canonical }), sealEntry(parent, { message }));
       for (const key of ['a', `${'f'.repeat(64)}/0`, ' quote " and \\ backslash ~', '~'.repeat(255)]) {
-        assert.deepEqual(
-          sealCanonical(parent, { message: canonical, 'idempotency-key': JSON.stringify(key) }),
-          sealEntry(parent, { 'idempotency-key': key, message }),
-        );
+        assert.deepEqual(sealCanonical(parent, { message: canonical, 'idempotency-key': JSON.stringify(key) }), sealEntry(parent, { 'idempotency-key': key, message }));
       }
     }
     const sends = [{ to: 'http://127.0.0.1:1/', message: payload }];

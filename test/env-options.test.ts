@@ -20,7 +20,10 @@ test('a flag wins over its environment variable', async (t) => {
   const env = { ACTORCHAIN_MAX_BODY: '100', ACTORCHAIN_DATA_DIR: path.join(tempDir(t), 'unused') };
   const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-body', '1000', '--in-memory'], { env });
   assert.equal((await postJson(runtime.url, { pad: 'x'.repeat(200) })).status, 200);
-  assert.ok(runtime.logs.some((l) => l.store === 'memory'), '--in-memory wins over ACTORCHAIN_DATA_DIR');
+  assert.ok(
+    runtime.logs.some((l) => l.store === 'memory'),
+    '--in-memory wins over ACTORCHAIN_DATA_DIR',
+  );
   assert.ok(!existsSync(env.ACTORCHAIN_DATA_DIR));
 });
 

@@ -4,9 +4,7 @@ import { test } from 'node:test';
 import { ERROR_CODES } from '../src/errors.js';
 
 const page = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
-const rows = new Map(
-  [...page.matchAll(/^\| `([A-Z_]+)` \| (\d{3}|CLI) \|/gm)].map((m) => [m[1]!, m[2]!] as const),
-);
+const rows = new Map([...page.matchAll(/^\| `([A-Z_]+)` \| (\d{3}|CLI) \|/gm)].map((m) => [m[1]!, m[2]!] as const));
 
 test('every error code is documented in docs/errors.md with its status, and every documented code exists', () => {
   for (const [code, { status }] of Object.entries(ERROR_CODES)) {

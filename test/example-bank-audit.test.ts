@@ -10,10 +10,13 @@ let audit: string;
 /** `run --allow-send <origin>` where the runtime restricts sends (sends are open without it). */
 let allowSendFlag = false;
 
-before(async () => {
-  [bank, audit] = await Promise.all([builtActor('examples/bank-audit/bank.ts'), builtActor('examples/bank-audit/audit.js')]);
-  allowSendFlag = (await runCli(['run', '--help'])).stdout.includes('--allow-send');
-}, { timeout: BUILD_TIMEOUT_MS });
+before(
+  async () => {
+    [bank, audit] = await Promise.all([builtActor('examples/bank-audit/bank.ts'), builtActor('examples/bank-audit/audit.js')]);
+    allowSendFlag = (await runCli(['run', '--help'])).stdout.includes('--allow-send');
+  },
+  { timeout: BUILD_TIMEOUT_MS },
+);
 
 test('the bank reports each committed transfer to the audit log, and both chains verify', async (t) => {
   const auditLog = await startRuntime(t, audit);
@@ -35,7 +38,7 @@ test('the bank reports each committed transfer to the audit log, and both chains
 
   const record = { from: 'alice', to: 'bob', amount: 30 };
   const { entries } = await fetchChain(bankRuntime.url);
-  assert.deepEqual(entries.at(-1)!.data.sends, [{ to: `${auditLog.url}/`, message: { record } }], 'the send is in the bank\'s chain');
+  assert.deepEqual(entries.at(-1)!.data.sends, [{ to: `${auditLog.url}/`, message: { record } }], "the send is in the bank's chain");
 
   const records = await waitFor('the audit record', async () => {
     const now: unknown = (await getJson(`${auditLog.url}/state`)).body.state.records;
@@ -43,7 +46,10 @@ test('the bank reports each committed transfer to the audit log, and both chains
   });
   assert.deepEqual(records, [record]);
 
-  for (const [component, runtime] of [[bank, bankRuntime], [audit, auditLog]] as const) {
+  for (const [component, runtime] of [
+    [bank, bankRuntime],
+    [audit, auditLog],
+  ] as const) {
     const verified = await runCli(['verify', component, runtime.url]);
     assert.equal(verified.code, 0, verified.stderr);
   }

@@ -24,7 +24,7 @@ for (const name of readdirSync(new URL('input/', root))) {
 
 test('the explorer agrees with the canonicalize package on awkward values', () => {
   const values: unknown[] = [
-    { '\u20ac': 1, '\r': 2, '\ud83d\ude00': 3, 'ö': 4, a: [-0, 1e21, 1e-7, 5e-324, 0.1 + 0.2, 2 ** 53 + 2] },
+    { '\u20ac': 1, '\r': 2, '\ud83d\ude00': 3, ö: 4, a: [-0, 1e21, 1e-7, 5e-324, 0.1 + 0.2, 2 ** 53 + 2] },
     ['\u0000\u001f\u007f', 'line\nbreak', { '': null }],
     { nested: { deeper: { z: true, y: false, x: [[], {}] } } },
   ];
@@ -36,7 +36,7 @@ test('the explorer agrees with the canonicalize package on awkward values', () =
 
 test('the explorer names real entries as the runtime does, and refuses a broken link or content', async (t) => {
   const runtime = await startRuntime(t, await buildFixture('echo'));
-  assert.equal((await postJson(runtime.url, { 'ünïcode': '\u2028', n: 1.5e300, list: [3, 2, 1] })).status, 200);
+  assert.equal((await postJson(runtime.url, { ünïcode: '\u2028', n: 1.5e300, list: [3, 2, 1] })).status, 200);
   const { entries } = await fetchChain(runtime.url);
   for (const entry of entries) assert.equal(await entryHash(entry), entry.hash);
   assert.deepEqual(await checkEntries(entries, null), [true, true, true, true]);

@@ -44,7 +44,10 @@ test('the explorer shows the head, the state and every entry, each checked in th
     pageOrder(chain.entries),
     'every entry, newest step first',
   );
-  assert.ok(shown.every((entry) => entry.verified === 'true'), JSON.stringify(shown));
+  assert.ok(
+    shown.every((entry) => entry.verified === 'true'),
+    JSON.stringify(shown),
+  );
   assert.equal(await page.textContent('#check-summary'), '8 of 8 entries checked in this browser');
   assert.equal(await page.textContent('#verify-command'), `actorchain verify <component.wasm> ${runtime.url}`);
   assert.match((await page.textContent(`[data-hash="${head.head}"]`))!, /Sends.*http:\/\/127\.0\.0\.1:9\/.*"hello":"there"/s);
@@ -57,7 +60,11 @@ test('the explorer shows the head, the state and every entry, each checked in th
 
   const response = await fetch(`${runtime.url}/explorer`);
   assert.match(response.headers.get('content-security-policy')!, /^default-src 'self'/);
-  assert.deepEqual(requests.filter((url) => !url.startsWith(`${runtime.url}/`)), [], 'the page loads nothing from elsewhere');
+  assert.deepEqual(
+    requests.filter((url) => !url.startsWith(`${runtime.url}/`)),
+    [],
+    'the page loads nothing from elsewhere',
+  );
   await screenshot(page, 'loaded-wide-light');
   await page.click(`[data-hash="${head.head}"] .full-state summary`);
   await screenshot(page, 'loaded-full-state-open');
@@ -119,7 +126,10 @@ test('entries too large for one page are paged by bytes, and every one is still 
     shown.map((entry) => entry.hash),
     pageOrder(chain.entries),
   );
-  assert.ok(shown.every((entry) => entry.verified === 'true'), JSON.stringify(shown));
+  assert.ok(
+    shown.every((entry) => entry.verified === 'true'),
+    JSON.stringify(shown),
+  );
   assert.equal(await page.textContent('#check-summary'), '10 of 10 entries checked in this browser');
   assert.deepEqual(problems, []);
 });

@@ -11,8 +11,7 @@ import { startProxy } from './support/explorer-proxy.js';
 import { getJson, startRuntime } from './support/runtime.js';
 
 /** Chromium reports every 4xx answer to fetch on the console; those the test asks for are expected. */
-const expectedStatus = (statuses: number[]) => (problem: string) =>
-  !statuses.some((status) => problem.includes(`the server responded with a status of ${status}`));
+const expectedStatus = (statuses: number[]) => (problem: string) => !statuses.some((status) => problem.includes(`the server responded with a status of ${status}`));
 
 test('the form commits a message and shows the new head, or the error code and message', { skip: browserSkip }, async (t) => {
   const runtime = await startRuntime(t, await buildFixture('counter'));

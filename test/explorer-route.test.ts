@@ -20,7 +20,12 @@ test('the explorer page and its files are served with a self-only Content-Securi
 
   const files = [...new Set([...html.matchAll(/(?:src|href)="(explorer\/[^"]+)"/g)].map((match) => match[1]!))];
   assert.deepEqual(files.sort(), ['explorer/explorer.css', 'explorer/favicon.svg', 'explorer/main.js']);
-  for (const [file, type] of [['explorer.css', /^text\/css/], ['favicon.svg', /^image\/svg\+xml/], ['main.js', /javascript/], ['canonical-json.js', /javascript/]] as const) {
+  for (const [file, type] of [
+    ['explorer.css', /^text\/css/],
+    ['favicon.svg', /^image\/svg\+xml/],
+    ['main.js', /javascript/],
+    ['canonical-json.js', /javascript/],
+  ] as const) {
     const response = await fetch(`${runtime.url}/explorer/${file}`);
     assert.equal(response.status, 200, file);
     assert.match(response.headers.get('content-type')!, type, file);

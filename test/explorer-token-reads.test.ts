@@ -32,7 +32,10 @@ test('with --token-reads the page asks for the token, then shows and checks the 
   const entries = await shownEntries(page);
   assert.equal(entries.length, head.length);
   assert.ok(entries.every((e) => e.verified === 'true'));
-  assert.ok(entries.some((e) => e.hash === head.head), 'HEAD is shown');
+  assert.ok(
+    entries.some((e) => e.hash === head.head),
+    'HEAD is shown',
+  );
 
   // Posting uses the token given for reading.
   await page.fill('form#post textarea[name=message]', '{"add": 1}');

@@ -33,8 +33,15 @@ test('groups appended together are all durable, in order, HEAD moving at once', 
   assert.deepEqual(await store.read(501, 502), [groups[250]![1]!.text]);
 
   const lines = readFileSync(chainFile(dir), 'utf8').trimEnd().split('\n');
-  assert.deepEqual(lines, groups.flat().map((e) => e.text));
-  assert.deepEqual(lines.map((l) => sha256(l)), groups.flat().map((e) => e.hash), 'sha256 of each line is its hash');
+  assert.deepEqual(
+    lines,
+    groups.flat().map((e) => e.text),
+  );
+  assert.deepEqual(
+    lines.map((l) => sha256(l)),
+    groups.flat().map((e) => e.hash),
+    'sha256 of each line is its hash',
+  );
   await store.close();
 
   const reopened = await open(dir);
@@ -44,7 +51,10 @@ test('groups appended together are all durable, in order, HEAD moving at once', 
   assert.equal(reopened.store.indexOf(groups[123]![0]!.hash), 246);
   assert.equal(reopened.store.hashAt(999), groups[499]![1]!.hash);
   assert.equal(reopened.store.indexOf('0'.repeat(64)), undefined);
-  assert.deepEqual(await reopened.store.read(2, 4), groups[1]!.map((e) => e.text));
+  assert.deepEqual(
+    await reopened.store.read(2, 4),
+    groups[1]!.map((e) => e.text),
+  );
 });
 
 test('a failed write rejects its group and every later append, and reports the failure once', async (t) => {

@@ -14,7 +14,7 @@ import { makeChain, readLines, tempDir } from './support/chain-file.js';
 import { FakePrimary } from './support/fake-primary.js';
 import { spawnCli } from './support/runtime.js';
 
-test('a signed checkpoint whose root is not the chain\'s stops verify --follow and mirror with CHAIN_EQUIVOCATED', async (t) => {
+test("a signed checkpoint whose root is not the chain's stops verify --follow and mirror with CHAIN_EQUIVOCATED", async (t) => {
   const echo = await buildFixture('echo');
   const dir = tempDir(t);
   await makeChain(t, echo, dir, [{ pay: 1 }, { pay: 2 }]);

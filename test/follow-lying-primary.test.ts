@@ -95,7 +95,9 @@ test('a rewritten past stops verify --follow and mirror with CHAIN_FORKED naming
   assert.equal(await follower.exited, 1);
   assert.match(
     follower.stderr(),
-    new RegExp(`actorchain: CHAIN_FORKED: .*entry 10 \\(hash ${verifiedHead}\\) is not in its chain.*Verified head: ${verifiedHead} \\(10 entries\\); its head: ${theirHead} \\(10 entries\\)`),
+    new RegExp(
+      `actorchain: CHAIN_FORKED: .*entry 10 \\(hash ${verifiedHead}\\) is not in its chain.*Verified head: ${verifiedHead} \\(10 entries\\); its head: ${theirHead} \\(10 entries\\)`,
+    ),
   );
   assert.equal(await mirror.exited, 1);
   const fatal = mirror.logs.find((l) => l.level === 60);

@@ -46,7 +46,7 @@ test('a WIT package is recognised and named as such', async () => {
   assert.match(lines[0]!, /^actorchain: NOT_A_COMPONENT: wit-package-\w+\.wasm is a WIT package \(ntwk:simple-actor\), not a component/);
 });
 
-test('an unreadable component is one line, without the decoder\'s cause chain', async () => {
+test("an unreadable component is one line, without the decoder's cause chain", async () => {
   const echo = readFileSync(await fixture('echo'));
   const truncated = path.join(scratch, 'truncated.wasm');
   writeFileSync(truncated, echo.subarray(0, echo.length >> 1));

@@ -33,7 +33,7 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
-test("--fsync always: an append resolves only after the fdatasync that covers it, and groups that wait share the next one", async (t) => {
+test('--fsync always: an append resolves only after the fdatasync that covers it, and groups that wait share the next one', async (t) => {
   const disk = await GatedDisk.create(path.join(tempDir(t), 'chain.ndjson'));
   const store = disk.store('always');
   t.after(() => store.close());

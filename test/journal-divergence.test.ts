@@ -17,12 +17,18 @@ test('a component importing wasi:clocks and wasi:random directly: what it read i
   await makeChain(t, component, dataDir, [{ n: 1 }, { n: 2 }]);
   const [, init, , first] = readLines(dataDir).map((line) => JSON.parse(line).data as { state: Record<string, unknown>; journal: Journal });
 
-  assert.deepEqual(init!.journal.map(([tag]) => tag), ['wn']);
+  assert.deepEqual(
+    init!.journal.map(([tag]) => tag),
+    ['wn'],
+  );
   assert.equal(String(init!.state.t), init!.journal[0]![1]);
   assert.ok(Math.abs(Number(init!.state.t) - Date.now() / 1000) < 120, 'the host clock');
 
   const { state, journal } = first!;
-  assert.deepEqual(journal.map(([tag]) => tag), ['mn', 'wn', 'rb', 'mn', 'ru']);
+  assert.deepEqual(
+    journal.map(([tag]) => tag),
+    ['mn', 'wn', 'rb', 'mn', 'ru'],
+  );
   assert.equal(String(state.t), journal[1]![1]);
   assert.equal(state.b, Buffer.from(journal[2]![1] as string, 'base64').readUInt32LE(0));
   assert.equal(String(state.m), journal[3]![1]);
@@ -45,7 +51,11 @@ test('verify names the entry where the component asks for another value, for mor
     ['a value missing', [mn!, wn!, rb!, mn2!], /the component asks for a random u64, but the journal records no more values \(it holds 4\)/],
     ['a value too many', [mn!, wn!, rb!, mn2!, ru!, ['ru', '1']], /the component leaves 1 recorded value unused, from journal value 6: \["ru","1"\]/],
     ['two values swapped', [mn!, rb!, wn!, mn2!, ru!], /the component asks for the wall clock where the chain records \["rb",.*\] \(journal value 2\)/],
-    ['other bytes', [mn!, wn!, ['rb', Buffer.alloc(8).toString('base64')], mn2!, ru!], /the component asks for 4 random bytes where the chain records 8 \(journal value 3\)/],
+    [
+      'other bytes',
+      [mn!, wn!, ['rb', Buffer.alloc(8).toString('base64')], mn2!, ru!],
+      /the component asks for 4 random bytes where the chain records 8 \(journal value 3\)/,
+    ],
     ['a malformed value', [mn!, wn!, rb!, mn2!, ['ru', '-1']], /the component asks for a random u64, but journal value 5 \["ru","-1"\] is not a valid one/],
   ];
   for (const [what, journal, expected] of cases) {

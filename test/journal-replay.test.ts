@@ -89,7 +89,7 @@ test('an actor that reads clocks and random everywhere replays exactly, through 
   assert.equal(fromFile.code, 0, fromFile.stderr);
 });
 
-test("a journal value or a state altered and re-hashed is caught at that entry", async (t) => {
+test('a journal value or a state altered and re-hashed is caught at that entry', async (t) => {
   const component = await buildFixture('observer');
   const dataDir = tempDir(t);
   const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);

@@ -31,7 +31,10 @@ test('logs are JSON lines when stdout is not a terminal', async (t) => {
 });
 
 test('--log-format pretty (or ACTORCHAIN_LOG_FORMAT) writes human-readable lines', async (t) => {
-  for (const [args, env] of [[['--log-format', 'pretty'], {}], [[], { ACTORCHAIN_LOG_FORMAT: 'pretty' }]] as const) {
+  for (const [args, env] of [
+    [['--log-format', 'pretty'], {}],
+    [[], { ACTORCHAIN_LOG_FORMAT: 'pretty' }],
+  ] as const) {
     const out = await firstLines(t, [...args], env);
     const listening = out.split('\n').find((line) => line.includes('actorchain listening'))!;
     assert.throws(() => JSON.parse(listening), 'not JSON');

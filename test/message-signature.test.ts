@@ -48,7 +48,7 @@ const B26_PARAMS = [
   ['keyid', 'test-key-ed25519'],
 ] as const;
 
-test('RFC 9421 B.2.6: the signature base and the Ed25519 signature with test-key-ed25519 are the RFC\'s', () => {
+test("RFC 9421 B.2.6: the signature base and the Ed25519 signature with test-key-ed25519 are the RFC's", () => {
   const identity = identityFromSeed(TEST_KEY_SEED);
   assert.deepEqual(Buffer.from(identity.publicKeyBytes), TEST_KEY_PUBLIC);
   assert.equal(signatureBase(B2_REQUEST, B26_COMPONENTS, B26_PARAMS), B26_BASE);
@@ -110,5 +110,8 @@ test('a delivery from an accepted sender is refused when its body, key, target, 
   const other = delivery(generateIdentity()).fields.signature!;
   refusedWith(() => verifiedSender({ ...request, field: (n) => (n === 'signature' ? other : fields[n]) }, body, accepted, NOW_MS), /does not verify/);
   const narrow = fields['signature-input']!.replace(' "content-digest"', '');
-  refusedWith(() => verifiedSender({ ...request, field: (n) => (n === 'signature-input' ? narrow : fields[n]) }, body, accepted, NOW_MS), /does not cover content-digest/);
+  refusedWith(
+    () => verifiedSender({ ...request, field: (n) => (n === 'signature-input' ? narrow : fields[n]) }, body, accepted, NOW_MS),
+    /does not cover content-digest/,
+  );
 });

@@ -15,16 +15,18 @@ import { waitFor } from './support/wait.js';
 import { buildUpgradeComponents, type UpgradeComponents } from './support/upgraded-chain.js';
 
 let c: UpgradeComponents;
-before(async () => {
-  c = await buildUpgradeComponents();
-}, { timeout: BUILD_TIMEOUT_MS * 2 });
+before(
+  async () => {
+    c = await buildUpgradeComponents();
+  },
+  { timeout: BUILD_TIMEOUT_MS * 2 },
+);
 
 const TOKEN = 'mirror-upgrade-secret';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 /** Wait for an event: the mirror's HEAD is `head`. */
-const waitForHead = (mirrorUrl: string, head: string) =>
-  waitFor(`the mirror at ${head}`, async () => (await getJson(`${mirrorUrl}/head`)).body.head === head);
+const waitForHead = (mirrorUrl: string, head: string) => waitFor(`the mirror at ${head}`, async () => (await getJson(`${mirrorUrl}/head`)).body.head === head);
 
 /** Wait for an event: the mirror logs that its own chain was replayed. */
 const waitForResumed = (mirror: Runtime) =>

@@ -13,8 +13,7 @@ import { getJson, postJson, runCli, startMirror, startRuntime } from './support/
 import { waitFor } from './support/wait.js';
 
 /** Wait until the mirror's HEAD is `head`. */
-const waitForHead = (mirrorUrl: string, head: string) =>
-  waitFor(`the mirror at ${head}`, async () => (await getJson(`${mirrorUrl}/head`)).body.head === head);
+const waitForHead = (mirrorUrl: string, head: string) => waitFor(`the mirror at ${head}`, async () => (await getJson(`${mirrorUrl}/head`)).body.head === head);
 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();

@@ -29,15 +29,22 @@ test("the notary's fast signed checkpoint is byte for byte signCheckpoint's, and
 
 test('leaf and node hashes are RFC 6962 SHA-256 whichever way the bytes are given', () => {
   for (const text of ['', 'entry', '{"é":"\u2028 ☃ 𝄞"}']) {
-    const expected = createHash('sha256').update(Buffer.concat([Buffer.of(0), Buffer.from(text, 'utf8')])).digest();
+    const expected = createHash('sha256')
+      .update(Buffer.concat([Buffer.of(0), Buffer.from(text, 'utf8')]))
+      .digest();
     assert.deepEqual(leafHash(text), expected);
     assert.deepEqual(leafHash(Buffer.from(text, 'utf8')), expected);
   }
   const [left, right] = [leafHash('a'), leafHash('b')];
-  assert.deepEqual(nodeHash(left, right), createHash('sha256').update(Buffer.concat([Buffer.of(1), left, right])).digest());
+  assert.deepEqual(
+    nodeHash(left, right),
+    createHash('sha256')
+      .update(Buffer.concat([Buffer.of(1), left, right]))
+      .digest(),
+  );
 });
 
-test("a checkpoint prepared on the thread pool is the one signed in place, byte for byte, and receipts carry it", async () => {
+test('a checkpoint prepared on the thread pool is the one signed in place, byte for byte, and receipts carry it', async () => {
   const identity = generateIdentity();
   const tree = new MerkleTree();
   for (let i = 0; i < 12; i++) tree.append(leafHash(`entry ${i}`));
@@ -50,7 +57,15 @@ test("a checkpoint prepared on the thread pool is the one signed in place, byte 
     const receipt = await notary.receiptSoon(size - 1, 'unused', size);
     assert.equal(receipt.checkpoint, signCheckpoint({ origin, size, rootHash: tree.root(size) }, identity.privateKey));
     assert.equal(notary.checkpoint(size).note, receipt.checkpoint);
-    assert.ok(verifyInclusion(tree.leaf(size - 1), size - 1, size, receipt.proof.map((node) => Buffer.from(node, 'base64')), tree.root(size)));
+    assert.ok(
+      verifyInclusion(
+        tree.leaf(size - 1),
+        size - 1,
+        size,
+        receipt.proof.map((node) => Buffer.from(node, 'base64')),
+        tree.root(size),
+      ),
+    );
   }
   // A smaller, durable size asked after a larger one was prepared is signed for that size.
   assert.equal(openCheckpoint(notary.checkpoint(5).note, verifierKey(origin, identity.publicKeyBytes)).checkpoint.size, 5);

@@ -48,7 +48,12 @@ test('targets down while sends are made: each send arrives once, in order, when 
   const [senderDir, dirA, dirB] = [tempDir(t), tempDir(t), tempDir(t)];
   const sender = await startSender(t, ledger, [toA, toB], ['--data-dir', senderDir]);
   for (const i of range(15)) {
-    const reply = await postJson(sender.url, { send: [{ to: toA, message: { append: i } }, { to: toB, message: { append: 100 + i } }] });
+    const reply = await postJson(sender.url, {
+      send: [
+        { to: toA, message: { append: i } },
+        { to: toB, message: { append: 100 + i } },
+      ],
+    });
     assert.equal(reply.status, 200);
   }
   assert.equal(await metric(sender.url, 'actorchain_sends_pending'), 30);

@@ -10,8 +10,7 @@ import { MAX_DELIVERIES_IN_FLIGHT } from '../src/outbox/outbox.js';
 import { hangingTarget, metric, startSender, target, waitFor } from './support/outbox.js';
 import { postJson } from './support/runtime.js';
 
-const delivered = (url: string, n: number) => async () =>
-  ((await metric(url, 'actorchain_sends_total{outcome="delivered"}')) >= n ? true : undefined);
+const delivered = (url: string, n: number) => async () => ((await metric(url, 'actorchain_sends_total{outcome="delivered"}')) >= n ? true : undefined);
 
 test('sends to many paths of one hanging origin hold one connection, and other origins are not held up', async (t) => {
   const hanging = await hangingTarget(t);
@@ -53,7 +52,11 @@ test('sends to several paths of one origin go in chain order: a later path waits
 
 test(`deliveries to more origins than ${MAX_DELIVERIES_IN_FLIGHT} hold at most ${MAX_DELIVERIES_IN_FLIGHT} connections`, async (t) => {
   const origins = await Promise.all(Array.from({ length: MAX_DELIVERIES_IN_FLIGHT + 44 }, () => hangingTarget(t)));
-  const sender = await startSender(t, await buildFixture('ledger'), origins.map((o) => o.url));
+  const sender = await startSender(
+    t,
+    await buildFixture('ledger'),
+    origins.map((o) => o.url),
+  );
   const reply = await postJson(sender.url, { send: origins.map((o, i) => ({ to: `${o.url}/`, message: { append: i } })) });
   assert.equal(reply.status, 200);
   const connected = () => origins.reduce((sum, o) => sum + o.connections(), 0);

@@ -37,7 +37,11 @@ test('a 4xx other than 408 and 429 is given up at once: logged with target and e
   // was not (and will not be) tried again.
   const later = await postJson(sender.url, { send: [{ to: server.url, message: { append: 2 } }] });
   await waitFor('the later delivery', async () => ((await metric(sender.url, 'actorchain_sends_total{outcome="delivered"}')) === 1 ? true : undefined));
-  assert.deepEqual(server.received.map((r) => r.key), [`${reply.body.head}/0`, `${later.body.head}/0`], 'not retried');
+  assert.deepEqual(
+    server.received.map((r) => r.key),
+    [`${reply.body.head}/0`, `${later.body.head}/0`],
+    'not retried',
+  );
   assert.equal(await metric(sender.url, 'actorchain_sends_total{outcome="given-up"}'), 1);
   assert.equal(await metric(sender.url, 'actorchain_sends_total{outcome="retried"}'), 0);
   assert.equal(await metric(sender.url, 'actorchain_sends_pending'), 0);
@@ -65,7 +69,10 @@ test('sends to one target go in chain order: a later send waits while an earlier
     heads.push(reply.body.head);
   }
   await waitFor('every delivery', async () => (taken.length === 6 && other.received.length === 3 ? true : undefined));
-  assert.deepEqual(taken, heads.flatMap((head) => [`${head}/0`, `${head}/1`]));
+  assert.deepEqual(
+    taken,
+    heads.flatMap((head) => [`${head}/0`, `${head}/1`]),
+  );
   assert.deepEqual(
     other.received.map((r) => r.key),
     heads.map((head) => `${head}/2`),

@@ -110,42 +110,52 @@ function npxRun(t: TestContext, cwd: string, component: string): Promise<string>
   });
 }
 
-test('the packed package installs in an empty folder, where npx actorchain run, actorchain new and createRuntime work', { timeout: 2 * INSTALL_TIMEOUT_MS }, async (t) => {
-  const echo = await buildFixture('echo');
-  const installed = await installPacked(t);
-  if (installed === undefined) {
-    t.skip("the npm cache does not hold actorchain's dependencies (ENOTCACHED): run npm ci on this machine first, then this test installs offline");
-    return;
-  }
-  const { app, files } = installed;
-  assert.ok(!files.some((file) => file.startsWith('src/')), `the tarball ships no src/: ${files.filter((file) => file.startsWith('src/')).join(', ')}`);
-  for (const asset of ['dist/src/wit/actor.wit', 'dist/src/wit/actor-migrate.wit', 'dist/src/explorer/page/index.html', 'dist/src/explorer/page/explorer.css', 'dist/src/scaffold/template/gitignore', 'types/index.d.ts']) {
-    assert.ok(files.includes(asset), `the tarball holds ${asset}`);
-  }
+test(
+  'the packed package installs in an empty folder, where npx actorchain run, actorchain new and createRuntime work',
+  { timeout: 2 * INSTALL_TIMEOUT_MS },
+  async (t) => {
+    const echo = await buildFixture('echo');
+    const installed = await installPacked(t);
+    if (installed === undefined) {
+      t.skip("the npm cache does not hold actorchain's dependencies (ENOTCACHED): run npm ci on this machine first, then this test installs offline");
+      return;
+    }
+    const { app, files } = installed;
+    assert.ok(!files.some((file) => file.startsWith('src/')), `the tarball ships no src/: ${files.filter((file) => file.startsWith('src/')).join(', ')}`);
+    for (const asset of [
+      'dist/src/wit/actor.wit',
+      'dist/src/wit/actor-migrate.wit',
+      'dist/src/explorer/page/index.html',
+      'dist/src/explorer/page/explorer.css',
+      'dist/src/scaffold/template/gitignore',
+      'types/index.d.ts',
+    ]) {
+      assert.ok(files.includes(asset), `the tarball holds ${asset}`);
+    }
 
-  // The CLI, through npx: the read API, a message, the explorer page (its HTML and CSS from dist/).
-  const url = await npxRun(t, app, echo);
-  const head = await fetch(`${url}/head`);
-  assert.equal(head.status, 200);
-  assert.equal(((await head.json()) as { length: number }).length, 2, 'genesis and init');
-  const posted = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":"packed"}' });
-  assert.equal(posted.status, 200);
-  const reply = (await posted.json()) as { head: string; state: unknown };
-  assert.deepEqual(reply.state, { hello: 'packed' });
-  assert.equal(((await (await fetch(`${url}/head`)).json()) as { head: string }).head, reply.head);
-  for (const file of ['', '/explorer.css']) assert.equal((await fetch(`${url}/explorer${file}`)).status, 200, `/explorer${file}`);
+    // The CLI, through npx: the read API, a message, the explorer page (its HTML and CSS from dist/).
+    const url = await npxRun(t, app, echo);
+    const head = await fetch(`${url}/head`);
+    assert.equal(head.status, 200);
+    assert.equal(((await head.json()) as { length: number }).length, 2, 'genesis and init');
+    const posted = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":"packed"}' });
+    assert.equal(posted.status, 200);
+    const reply = (await posted.json()) as { head: string; state: unknown };
+    assert.deepEqual(reply.state, { hello: 'packed' });
+    assert.equal(((await (await fetch(`${url}/head`)).json()) as { head: string }).head, reply.head);
+    for (const file of ['', '/explorer.css']) assert.equal((await fetch(`${url}/explorer${file}`)).status, 200, `/explorer${file}`);
 
-  // `new` writes the template shipped in dist/; `build` finds the WIT there.
-  const created = await run('npx', ['--offline', 'actorchain', 'new', 'my-actor'], app);
-  assert.match(created.stdout, /src\/actor\.ts/);
-  assert.ok(existsSync(path.join(app, 'my-actor', 'test', 'actor.test.mjs')));
-  const script = "const { ACTOR_WIT } = await import('./node_modules/actorchain/dist/src/build/componentize.js'); console.log(ACTOR_WIT);";
-  const wit = await run(process.execPath, ['--input-type=module', '-e', script], app);
-  const witPath = wit.stdout.trim();
-  assert.ok(witPath.startsWith(path.join(app, 'node_modules', 'actorchain', 'dist')) && existsSync(witPath), `the WIT is read from the installed dist/: ${witPath}`);
+    // `new` writes the template shipped in dist/; `build` finds the WIT there.
+    const created = await run('npx', ['--offline', 'actorchain', 'new', 'my-actor'], app);
+    assert.match(created.stdout, /src\/actor\.ts/);
+    assert.ok(existsSync(path.join(app, 'my-actor', 'test', 'actor.test.mjs')));
+    const script = "const { ACTOR_WIT } = await import('./node_modules/actorchain/dist/src/build/componentize.js'); console.log(ACTOR_WIT);";
+    const wit = await run(process.execPath, ['--input-type=module', '-e', script], app);
+    const witPath = wit.stdout.trim();
+    assert.ok(witPath.startsWith(path.join(app, 'node_modules', 'actorchain', 'dist')) && existsSync(witPath), `the WIT is read from the installed dist/: ${witPath}`);
 
-  // The API, imported by its bare name from a module in the folder.
-  const apiScript = `
+    // The API, imported by its bare name from a module in the folder.
+    const apiScript = `
     import { createRuntime } from 'actorchain';
     const runtime = await createRuntime({ component: ${JSON.stringify(echo)}, listen: '127.0.0.1:0', inMemory: true, logLevel: 'silent' });
     const before = runtime.head();
@@ -155,14 +165,15 @@ test('the packed package installs in an empty folder, where npx actorchain run, 
     await runtime.close();
     console.log(JSON.stringify({ url: runtime.url, before, status: reply.status, posted: body.head, served: served.head, after: runtime.head(), stopped: await runtime.stopped }));
   `;
-  writeFileSync(path.join(app, 'api.mjs'), apiScript);
-  // The process must end by itself once the runtime is closed: nothing of it left running.
-  const api = await run(process.execPath, ['api.mjs'], app, 60_000);
-  const result = JSON.parse(api.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-  assert.match(String(result.url), /^http:\/\/127\.0\.0\.1:\d+\/$/);
-  assert.equal(result.status, 200);
-  assert.notEqual(result.before, result.posted);
-  assert.equal(result.served, result.posted);
-  assert.equal(result.after, result.posted);
-  assert.deepEqual(result.stopped, { exitCode: 0 });
-});
+    writeFileSync(path.join(app, 'api.mjs'), apiScript);
+    // The process must end by itself once the runtime is closed: nothing of it left running.
+    const api = await run(process.execPath, ['api.mjs'], app, 60_000);
+    const result = JSON.parse(api.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    assert.match(String(result.url), /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal(result.status, 200);
+    assert.notEqual(result.before, result.posted);
+    assert.equal(result.served, result.posted);
+    assert.equal(result.after, result.posted);
+    assert.deepEqual(result.stopped, { exitCode: 0 });
+  },
+);

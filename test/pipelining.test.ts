@@ -42,7 +42,10 @@ test('a refusal, a trap and a timeout among messages queued in the worker: the c
   assert.deepEqual(chainProblems(head, entries), []);
   const committed = burst.filter((b) => b.status === 200).map((b) => b.message);
   assert.deepEqual(
-    entries.slice(2).filter((_, i) => i % 2 === 0).map((e) => e.data.message),
+    entries
+      .slice(2)
+      .filter((_, i) => i % 2 === 0)
+      .map((e) => e.data.message),
     committed,
     'the committed messages, once each, in arrival order',
   );
@@ -79,7 +82,10 @@ test('a concurrent burst with refusals and a trap at a journaling actor replays 
   const { head, entries } = await fetchChain(runtime.url);
   assert.deepEqual(chainProblems(head, entries), []);
   assert.equal(entries.length, 2 + 2 * added.length);
-  assert.equal((entries.at(-1)!.data.state as { n: number }).n, added.reduce((sum, m) => sum + m.add, 0));
+  assert.equal(
+    (entries.at(-1)!.data.state as { n: number }).n,
+    added.reduce((sum, m) => sum + m.add, 0),
+  );
   await runtime.stop();
   const verified = await runCli(['verify', component, dataDir]);
   assert.equal(verified.code, 0, verified.stderr);

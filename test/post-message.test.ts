@@ -68,5 +68,8 @@ test('a JavaScript actor that imports WASI (componentize-js default features) ru
   assert.deepEqual((await getJson(`${runtime.url}/state`)).body.state, { count: 6 });
   const { head, entries } = await fetchChain(runtime.url);
   assert.deepEqual(chainProblems(head, entries), []);
-  assert.ok(runtime.logs.some((l) => l.source === 'component' && l.msg === 'add 3: count 3 -> 6'), 'runtime.log reaches the log');
+  assert.ok(
+    runtime.logs.some((l) => l.source === 'component' && l.msg === 'add 3: count 3 -> 6'),
+    'runtime.log reaches the log',
+  );
 });

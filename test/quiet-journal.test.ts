@@ -69,7 +69,10 @@ test('a chain in the old journal form (one record per read) still verifies and r
   const dataDir = tempDir(t);
   await makeChain(t, component, dataDir, [{ add: 1 }, { add: 2 }]);
   const old = rewrite(readLines(dataDir), oneRecordPerRead);
-  assert.ok(old.some((line) => /\["mn","\d+"\],\["mn","\d+"\]/.test(line)), 'the rewritten chain has one record per read');
+  assert.ok(
+    old.some((line) => /\["mn","\d+"\],\["mn","\d+"\]/.test(line)),
+    'the rewritten chain has one record per read',
+  );
   // The checkpoints (reopen and signed) describe the chain as it was written; the old chain goes without them.
   for (const name of ['checkpoint', 'checkpoint.hashes', 'tree.hashes', 'tree.head', 'tree.checkpoint']) rmSync(path.join(dataDir, name), { force: true });
   writeLines(dataDir, old);

@@ -12,7 +12,13 @@ import { BUILD_TIMEOUT_MS, builtActor, fileTempDir, REPO } from './support/build
 import { postJson, sha256, startRuntime } from './support/runtime.js';
 
 /** The documentation's pages, the README first and then docs/ in name order. */
-const PAGES = ['README.md', ...readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  ...readdirSync(path.join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const samples = PAGES.flatMap((page) =>
   [...readFileSync(path.join(REPO, page), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)]
     .map((m) => ({ page, code: m[1]! }))

@@ -7,10 +7,13 @@ import { getJson, postJson, runCli, sha256, startRuntime } from './support/runti
 // reasons and whose handle throws on demand, and a plain one whose handle throws (a trap).
 let reasons: string;
 let thrower: string;
-before(async () => {
-  reasons = await builtActor('fixtures/actors/reasons.ts');
-  thrower = await builtActor('fixtures/actors/thrower.js');
-}, { timeout: BUILD_TIMEOUT_MS });
+before(
+  async () => {
+    reasons = await builtActor('fixtures/actors/reasons.ts');
+    thrower = await builtActor('fixtures/actors/thrower.js');
+  },
+  { timeout: BUILD_TIMEOUT_MS },
+);
 
 const restarts = async (url: string) => {
   const text = await (await fetch(`${url}/metrics`)).text();

@@ -26,7 +26,12 @@ test('a file that is not a component gets a clear error, not a stack trace', asy
   writeFileSync(source, 'export const actor = {};\n');
   const cases: Array<[string, RegExp]> = [
     [garbage, /NOT_A_COMPONENT: garbage.wasm is not WebAssembly/],
-    [source, new RegExp(`NOT_A_COMPONENT: ${source} is the actor's source, not a component: build it first \\(actorchain build ${source} -o ${source.replace(/js$/, 'wasm')}\\)`)],
+    [
+      source,
+      new RegExp(
+        `NOT_A_COMPONENT: ${source} is the actor's source, not a component: build it first \\(actorchain build ${source} -o ${source.replace(/js$/, 'wasm')}\\)`,
+      ),
+    ],
     [core, /NOT_A_COMPONENT: core.wasm is a core WebAssembly module, not a component/],
     [path.join(scratch, 'missing.wasm'), /COMPONENT_NOT_FOUND: cannot read the component/],
   ];

@@ -49,7 +49,10 @@ test('a line changed inside the checkpointed prefix is refused, as without a che
   const run = await runCli(['run', component, '--listen', '127.0.0.1:0', '--data-dir', dataDir]);
   assert.equal(run.code, 1);
   assert.match(run.stdout, /not using .*checkpoint: the bytes it covers have changed since it was written/);
-  assert.match(run.stderr, new RegExp(`CHAIN_CORRUPT: line 7002 \\(hash ${sha256(lines[7001]!)}\\) names parent [0-9a-f]{64}, but line 7001 hashes to ${sha256(lines[7000]!)}`));
+  assert.match(
+    run.stderr,
+    new RegExp(`CHAIN_CORRUPT: line 7002 \\(hash ${sha256(lines[7001]!)}\\) names parent [0-9a-f]{64}, but line 7001 hashes to ${sha256(lines[7000]!)}`),
+  );
   assert.deepEqual(readFileSync(chainFile(dataDir)), forged, 'the refused chain is left as it was');
 });
 
@@ -105,7 +108,15 @@ test('a runtime that keeps running keeps its checkpoint near the end, so a kill 
   // Still open, as a runtime killed now would leave it: a checkpoint was written on the way.
   await waitFor('the checkpoint file', () => existsSync(checkpointFile(dataDir)));
   assert.equal(header(dataDir).entries, 20_000);
-  assert.equal(header(dataDir).bytes, Buffer.byteLength(readLines(dataDir).slice(0, 20_000).map((l) => `${l}\n`).join('')));
+  assert.equal(
+    header(dataDir).bytes,
+    Buffer.byteLength(
+      readLines(dataDir)
+        .slice(0, 20_000)
+        .map((l) => `${l}\n`)
+        .join(''),
+    ),
+  );
   assert.equal(statSync(hashesFile(dataDir)).size, 20_000 * 32);
 
   // Every 20,000 entries more, the hashes of those are appended: the checkpoint keeps up with a
@@ -132,9 +143,12 @@ test('a runtime that keeps running keeps its checkpoint near the end, so a kill 
 test('a checkpoint of the earlier format (hashes inside it) is still used, and the next one is written in this format', async (t) => {
   const { component, dataDir } = await writeEchoChain(t, PAIRS);
   // Rewrite the checkpoint as version 1 wrote it: the header, then the hashes, in one file.
-  const { entries, bytes, 'chain-sha256': chainSha256, 'component-hash': componentHash } = JSON.parse(
-    readFileSync(checkpointFile(dataDir), 'utf8').split('\n')[0]!,
-  ) as Record<string, unknown>;
+  const {
+    entries,
+    bytes,
+    'chain-sha256': chainSha256,
+    'component-hash': componentHash,
+  } = JSON.parse(readFileSync(checkpointFile(dataDir), 'utf8').split('\n')[0]!) as Record<string, unknown>;
   const hashes = readFileSync(hashesFile(dataDir)).subarray(0, (entries as number) * 32);
   const old = { format: 'actorchain-checkpoint 1', 'component-hash': componentHash, entries, bytes, 'chain-sha256': chainSha256, 'hashes-sha256': sha256(hashes) };
   writeFileSync(checkpointFile(dataDir), Buffer.concat([Buffer.from(`${JSON.stringify(old)}\n`), hashes]));
@@ -147,7 +161,7 @@ test('a checkpoint of the earlier format (hashes inside it) is still used, and t
   assert.equal((await getJson(`${first.url}/head`)).status, 200);
   assert.equal(await first.stop(), 0);
   assert.equal(header(dataDir).entries, ENTRIES);
-  assert.equal(statSync(hashesFile(dataDir)).size, ENTRIES * 32, 'the stop wrote this version\'s checkpoint');
+  assert.equal(statSync(hashesFile(dataDir)).size, ENTRIES * 32, "the stop wrote this version's checkpoint");
 
   const second = await startRuntime(t, component, ['--data-dir', dataDir]);
   assert.equal(resumed(second.logs).linesChecked, 0);

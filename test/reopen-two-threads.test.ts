@@ -79,8 +79,7 @@ async function bothWays(t: TestContext, made: Made, change: (lines: string[]) =>
     return dir;
   });
   // Messages name the file: the copies' names differ, nothing else may.
-  const named = (dir: string, found: Awaited<ReturnType<typeof outcome>>) =>
-    JSON.parse(JSON.stringify(found).replaceAll(dir, '<data dir>')) as typeof found;
+  const named = (dir: string, found: Awaited<ReturnType<typeof outcome>>) => JSON.parse(JSON.stringify(found).replaceAll(dir, '<data dir>')) as typeof found;
   const one = named(copies[0]!, await outcome(copies[0]!, made.hash, Infinity));
   const two = named(copies[1]!, await outcome(copies[1]!, made.hash, 0));
   assert.deepEqual(two.result, one.result, 'two threads found what one thread found');

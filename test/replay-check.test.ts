@@ -16,9 +16,12 @@ import { runCli, sha256, startRuntime } from './support/runtime.js';
 import { buildUpgradeComponents, makeUpgradedChain, type UpgradeComponents } from './support/upgraded-chain.js';
 
 let c: UpgradeComponents;
-before(async () => {
-  c = await buildUpgradeComponents();
-}, { timeout: BUILD_TIMEOUT_MS * 2 });
+before(
+  async () => {
+    c = await buildUpgradeComponents();
+  },
+  { timeout: BUILD_TIMEOUT_MS * 2 },
+);
 
 /** The counter's chain: positions 2 add, 4 forward, 6 add. */
 const MESSAGES = [{ add: 2 }, { forward: { to: NOWHERE, message: { hello: 1 } } }, { add: 3 }];
@@ -66,11 +69,21 @@ test('a changed component: exit 1 naming each message it answers differently by 
   assert.match(last1.stdout, /1 of 3 messages \(from position 6\)/);
   const last2 = await runCli(['replay-check', c.v2, dataDir, '--last', '2', '--json']);
   assert.equal(last2.code, 1);
-  assert.deepEqual(JSON.parse(last2.stdout).differences.map((d: { position: number }) => d.position), [4]);
+  assert.deepEqual(
+    JSON.parse(last2.stdout).differences.map((d: { position: number }) => d.position),
+    [4],
+  );
 
   // v3 has no migrate: its handle reads "total" from the counter's {"count": n} states.
   const v3 = JSON.parse((await runCli(['replay-check', c.v3, dataDir, '--json'])).stdout);
-  assert.deepEqual(v3.differences.map((d: { position: number; kind: string }) => [d.position, d.kind]), [[2, 'refused'], [4, 'refused'], [6, 'refused']]);
+  assert.deepEqual(
+    v3.differences.map((d: { position: number; kind: string }) => [d.position, d.kind]),
+    [
+      [2, 'refused'],
+      [4, 'refused'],
+      [6, 'refused'],
+    ],
+  );
   assert.match(v3.differences[0].detail, /state-contract refuses the state handle returns: \{"total":null\}/);
 });
 

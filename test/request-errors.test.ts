@@ -74,9 +74,15 @@ test('GET /chain pages through the chain with after and limit', async (t) => {
     seen.push(...page.entries.map((e) => e.hash));
     after = page.next;
   } while (after);
-  assert.deepEqual(seen, all.entries.map((e: { hash: string }) => e.hash));
+  assert.deepEqual(
+    seen,
+    all.entries.map((e: { hash: string }) => e.hash),
+  );
   const tail = (await getJson(`${runtime.url}/chain?after=${all.entries[9].hash}`)).body;
-  assert.deepEqual(tail.entries.map((e: { hash: string }) => e.hash), seen.slice(10));
+  assert.deepEqual(
+    tail.entries.map((e: { hash: string }) => e.hash),
+    seen.slice(10),
+  );
 });
 
 test('other methods get 405 with Allow; malformed paths and non-UTF-8 charsets are refused', async (t) => {

@@ -38,7 +38,10 @@ test('a full queue answers 503 with Retry-After at once, and the queued messages
   assert.equal(refused.headers.get('retry-after'), '1');
 
   assert.equal((await stuck).status, 504);
-  assert.deepEqual((await Promise.all(queued)).map((r) => r.status), [200, 200]);
+  assert.deepEqual(
+    (await Promise.all(queued)).map((r) => r.status),
+    [200, 200],
+  );
 });
 
 test('messages that arrive while the worker is re-spawned wait their turn and are applied exactly once', async (t) => {
@@ -49,8 +52,15 @@ test('messages that arrive while the worker is re-spawned wait their turn and ar
     postJson(runtime.url, { fault: 'handle:trap' }),
     ...Array.from({ length: 20 }, (_, i) => postJson(runtime.url, { i: i + 20 })),
   ]);
-  assert.deepEqual(replies.map((r) => r.status), [504, ...Array(20).fill(200), 500, ...Array(20).fill(200)]);
+  assert.deepEqual(
+    replies.map((r) => r.status),
+    [504, ...Array(20).fill(200), 500, ...Array(20).fill(200)],
+  );
   const { entries } = await fetchChain(runtime.url);
   const applied = entries.filter((e) => 'message' in e.data).map((e) => (e.data.message as { i: number }).i);
-  assert.deepEqual([...applied].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i), 'each applied once');
+  assert.deepEqual(
+    [...applied].sort((a, b) => a - b),
+    Array.from({ length: 40 }, (_, i) => i),
+    'each applied once',
+  );
 });

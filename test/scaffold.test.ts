@@ -11,10 +11,9 @@ import { runCli } from './support/runtime.js';
 // Without NODE_TEST_CONTEXT: set by the runner running this file, it would make the project's own
 // `node --test` report to this runner instead of printing its results.
 const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-const npm = (args: string[], cwd: string) =>
-  promisify(execFile)('npm', args, { cwd, timeout: BUILD_TIMEOUT_MS, env: { ...env, npm_config_update_notifier: 'false' } });
+const npm = (args: string[], cwd: string) => promisify(execFile)('npm', args, { cwd, timeout: BUILD_TIMEOUT_MS, env: { ...env, npm_config_update_notifier: 'false' } });
 
-test("`new` scaffolds a project whose own `npm test` builds the actor, drives it through the runtime and verifies it", { timeout: 2 * BUILD_TIMEOUT_MS }, async (t) => {
+test('`new` scaffolds a project whose own `npm test` builds the actor, drives it through the runtime and verifies it', { timeout: 2 * BUILD_TIMEOUT_MS }, async (t) => {
   const project = path.join(tempDir(t), 'my-todo');
   const created = await runCli(['new', project]);
   assert.equal(created.code, 0, created.stderr);

@@ -45,14 +45,21 @@ test('beyond --max-connections a new connection is closed at once; the runtime a
   slow[0]!.socket.destroy();
   await slow[0]!.closed;
   let answered = false;
-  for (let i = 0; i < 50 && !answered; i++) answered = await getJson(`${runtime.url}/head`).then((r) => r.status === 200, () => false);
+  for (let i = 0; i < 50 && !answered; i++)
+    answered = await getJson(`${runtime.url}/head`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
   assert.ok(answered);
 });
 
 /** GET /head on a new connection until the server closes one without an answer. */
 async function waitForRefusal(url: string): Promise<boolean> {
   for (let i = 0; i < 50; i++) {
-    const outcome = await fetch(`${url}/head`).then(() => 'answered', () => 'closed');
+    const outcome = await fetch(`${url}/head`).then(
+      () => 'answered',
+      () => 'closed',
+    );
     if (outcome === 'closed') return true;
   }
   return false;

@@ -103,7 +103,10 @@ test('note.Open verifies the notes we sign, with our verifier keys, and ignores 
     const answer = go({ op: 'open', note, keys: [logKey, secondKey] });
     assert.equal(answer.error, undefined, `${answer.error} for ${JSON.stringify(text)}`);
     assert.equal(answer.text, text);
-    assert.deepEqual(answer.sigs, ours.verified.map(({ name, keyId, base64 }) => ({ name, keyId, base64 })));
+    assert.deepEqual(
+      answer.sigs,
+      ours.verified.map(({ name, keyId, base64 }) => ({ name, keyId, base64 })),
+    );
     assert.match(go({ op: 'open', note: note.replace('e', 'E'), keys: [logKey] }).error ?? '', /invalid signature for key example\.com\/log\+/);
   }
   const body = texts[0]!;
@@ -113,8 +116,14 @@ test('note.Open verifies the notes we sign, with our verifier keys, and ignores 
   ]);
   const answer = go({ op: 'open', note: cosigned, keys: [logKey] });
   assert.equal(answer.error, undefined);
-  assert.deepEqual(answer.sigs?.map((s) => s.name), ['example.com/log']);
-  assert.deepEqual(answer.unverified?.map((s) => s.name), ['witness.example/w1']);
+  assert.deepEqual(
+    answer.sigs?.map((s) => s.name),
+    ['example.com/log'],
+  );
+  assert.deepEqual(
+    answer.unverified?.map((s) => s.name),
+    ['witness.example/w1'],
+  );
   assert.equal(openNote(cosigned, [logKey, witnessVerifierKey('witness.example/w1', witness.publicKeyBytes)]).verified[1]!.timestamp, 1700000000);
   // x/mod 0.7 knows no 0x04 keys: it refuses the witness's verifier key rather than misreading it.
   assert.match(go({ op: 'open', note: cosigned, keys: [witnessVerifierKey('witness.example/w1', witness.publicKeyBytes)] }).error ?? '', /NewVerifier/);
@@ -158,8 +167,14 @@ test('sumdb/tlog agrees: leaf hashes, roots, the stored hash file, and every inc
     inclusion: [...inclusion, badInclusion],
     consistency: [...consistency, badConsistency],
   });
-  assert.deepEqual(answer.leafHashes, records.map((r) => b64(leafHash(r))));
-  assert.deepEqual(answer.roots, records.map((_, i) => b64(tree.root(i + 1))));
+  assert.deepEqual(
+    answer.leafHashes,
+    records.map((r) => b64(leafHash(r))),
+  );
+  assert.deepEqual(
+    answer.roots,
+    records.map((_, i) => b64(tree.root(i + 1))),
+  );
   assert.equal(answer.storedEqual, true, 'our stored hash file is laid out as tlog.StoredHashIndex');
   inclusion.forEach((q, i) => {
     const result = answer.inclusion![i]!;

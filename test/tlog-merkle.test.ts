@@ -28,9 +28,7 @@ function subproof(m: number, leaves: readonly Buffer[], complete: boolean): Buff
   const n = leaves.length;
   if (m === n) return complete ? [] : [mth(leaves)];
   const k = split(n);
-  return m <= k
-    ? [...subproof(m, leaves.slice(0, k), complete), mth(leaves.slice(k))]
-    : [...subproof(m - k, leaves.slice(k), false), mth(leaves.slice(0, k))];
+  return m <= k ? [...subproof(m, leaves.slice(0, k), complete), mth(leaves.slice(k))] : [...subproof(m - k, leaves.slice(k), false), mth(leaves.slice(0, k))];
 }
 const hex = (list: readonly Uint8Array[]): string[] => list.map((b) => Buffer.from(b).toString('hex'));
 const flipped = (b: Uint8Array, byte: number): Buffer => {
@@ -172,7 +170,10 @@ test('the stored form is append-only: pieces concatenate to the whole, reload gi
   // A wrong parent hash is found when checked.
   const corrupt = Buffer.from(whole);
   corrupt[storedHashesLength(3) + 32 + 5]! ^= 1; // leaf 3's first parent
-  assert.throws(() => MerkleTree.fromStoredHashes(corrupt, { check: true }), (e: unknown) => (e as ActorchainError).code === 'CHAIN_CORRUPT');
+  assert.throws(
+    () => MerkleTree.fromStoredHashes(corrupt, { check: true }),
+    (e: unknown) => (e as ActorchainError).code === 'CHAIN_CORRUPT',
+  );
 });
 
 test('property: random trees up to 3000 leaves agree with the reference at random sizes and indices', () => {

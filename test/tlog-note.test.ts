@@ -115,8 +115,14 @@ test('signatures of unknown keys are ignored; a wrong signature of a known key, 
   const both = addSignatureLines(peterNote, [signNote(peterText, [{ name: 'other.example/log', privateKey: other.privateKey }]).slice(peterText.length + 1)]);
   assert.equal(parseNote(both).signatures.length, 2);
   const opened = openNote(both, [peterKey]);
-  assert.deepEqual(opened.verified.map((s) => s.name), ['PeterNeumann']);
-  assert.deepEqual(opened.unverified.map((s) => s.name), ['other.example/log']);
+  assert.deepEqual(
+    opened.verified.map((s) => s.name),
+    ['PeterNeumann'],
+  );
+  assert.deepEqual(
+    opened.unverified.map((s) => s.name),
+    ['other.example/log'],
+  );
   assert.equal(openNote(both, [peterKey, otherKey]).verified.length, 2);
   throwsCode(() => openNote(both, []), 'NOTE_UNVERIFIED', 'no keys');
   throwsCode(() => openNote(peterNote, [otherKey]), 'NOTE_UNVERIFIED', 'only an unknown signature');
@@ -124,7 +130,10 @@ test('signatures of unknown keys are ignored; a wrong signature of a known key, 
   throwsCode(() => openNote(peterNote, [verifierKey('PeterNeumann', other.publicKeyBytes)]), 'NOTE_UNVERIFIED');
   const altered = peterNote.replace('cryptography', 'cryptographY');
   throwsCode(() => openNote(altered, [peterKey]), 'NOTE_UNVERIFIED', 'the text altered');
-  throwsCode(() => openNote(`${altered}${signNote(peterText, [{ name: 'other.example/log', privateKey: other.privateKey }]).slice(peterText.length + 1)}`, [peterKey, otherKey]), 'NOTE_UNVERIFIED');
+  throwsCode(
+    () => openNote(`${altered}${signNote(peterText, [{ name: 'other.example/log', privateKey: other.privateKey }]).slice(peterText.length + 1)}`, [peterKey, otherKey]),
+    'NOTE_UNVERIFIED',
+  );
   // A repeated line of a known key counts once, as in note.Open.
   assert.equal(openNote(`${peterNote}${peterSig}`, [peterKey]).verified.length, 1);
 });
@@ -177,7 +186,12 @@ test('cosignature/v1: the line is key id, big-endian time and an Ed25519 signatu
   assert.ok(match, line);
   const bytes = Buffer.from(match[1]!, 'base64');
   assert.equal(bytes.length, 76);
-  const expectedId = createHash('sha256').update('witness.example/w1\n').update(Buffer.from([0x04])).update(witness.publicKeyBytes).digest().subarray(0, 4);
+  const expectedId = createHash('sha256')
+    .update('witness.example/w1\n')
+    .update(Buffer.from([0x04]))
+    .update(witness.publicKeyBytes)
+    .digest()
+    .subarray(0, 4);
   assert.ok(bytes.subarray(0, 4).equals(expectedId));
   assert.equal(bytes.readBigUInt64BE(4), 1679315147n);
   assert.ok(verify(null, Buffer.from(`cosignature/v1\ntime 1679315147\n${body}`), witness.publicKey, bytes.subarray(12)));
@@ -188,7 +202,10 @@ test('cosignature/v1: the line is key id, big-endian time and an Ed25519 signatu
   const opened = openCheckpoint(cosigned, logKey, [witnessKey]);
   assert.equal(opened.checkpoint.size, 7);
   assert.deepEqual(opened.cosignatures, [{ name: 'witness.example/w1', keyId: expectedId.readUInt32BE(0), timestamp: 1679315147 }]);
-  assert.deepEqual(openCheckpoint(cosigned, logKey).note.unverified.map((s) => s.name), ['witness.example/w1']);
+  assert.deepEqual(
+    openCheckpoint(cosigned, logKey).note.unverified.map((s) => s.name),
+    ['witness.example/w1'],
+  );
   assert.deepEqual(openCheckpoint(signed, logKey, [witnessKey]).cosignatures, [], 'no cosignature yet');
   assert.equal(verifyCosignature(body, line, witnessKey), 1679315147);
   throwsCode(() => verifyCosignature(checkpointBody('example.com/log', 8, root), line, witnessKey), 'NOTE_UNVERIFIED');

@@ -14,9 +14,12 @@ import { getJson, postJson, runCli, sha256, startRuntime } from './support/runti
 import { buildUpgradeComponents, type UpgradeComponents } from './support/upgraded-chain.js';
 
 let c: UpgradeComponents;
-before(async () => {
-  c = await buildUpgradeComponents();
-}, { timeout: BUILD_TIMEOUT_MS * 2 });
+before(
+  async () => {
+    c = await buildUpgradeComponents();
+  },
+  { timeout: BUILD_TIMEOUT_MS * 2 },
+);
 
 const TOKEN = 'upgrade-secret';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -54,7 +57,11 @@ test('a counter upgraded live under a loop of messages: none fails, the new comp
   assert.equal((await postJson(runtime.url, { double: true }, auth)).status, 200);
   stop = true;
   await Promise.all(loops);
-  assert.deepEqual(answers.filter((a) => a.status !== 200), [], 'no request failed');
+  assert.deepEqual(
+    answers.filter((a) => a.status !== 200),
+    [],
+    'no request failed',
+  );
   assert.ok(answers.some((a) => a.state.count !== undefined) && answers.some((a) => a.state.total !== undefined), 'both components answered');
   assert.deepEqual(Object.keys((await getJson(`${runtime.url}/state`)).body.state), ['total']);
   assert.deepEqual(Buffer.from(await (await fetch(`${runtime.url}/component`)).arrayBuffer()), readFileSync(c.v2));
@@ -90,9 +97,11 @@ test('refused upgrades change nothing: no token, a state-contract that refuses t
       res.on('end', () => resolve({ status: res.statusCode!, body }));
     });
     request.on('error', reject);
-    Readable.from((function* () {
-      for (let i = 0; i <= 256; i++) yield chunk;
-    })()).pipe(request);
+    Readable.from(
+      (function* () {
+        for (let i = 0; i <= 256; i++) yield chunk;
+      })(),
+    ).pipe(request);
   });
   assert.equal(tooLarge.status, 413);
   assert.equal(JSON.parse(tooLarge.body).error.code, 'BODY_TOO_LARGE');

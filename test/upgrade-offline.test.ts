@@ -16,12 +16,15 @@ let counter: string;
 let v2: string;
 let v3: string;
 let sends: string;
-before(async () => {
-  counter = await buildFixture('counter');
-  v2 = await builtActor('fixtures/actors/upgrade-counter-v2.js');
-  v3 = await builtActor('fixtures/actors/upgrade-counter-v3.js');
-  sends = await builtActor('fixtures/actors/upgrade-counter-sends.js');
-}, { timeout: BUILD_TIMEOUT_MS * 3 });
+before(
+  async () => {
+    counter = await buildFixture('counter');
+    v2 = await builtActor('fixtures/actors/upgrade-counter-v2.js');
+    v3 = await builtActor('fixtures/actors/upgrade-counter-v3.js');
+    sends = await builtActor('fixtures/actors/upgrade-counter-sends.js');
+  },
+  { timeout: BUILD_TIMEOUT_MS * 3 },
+);
 
 const hashOf = (file: string) => sha256(readFileSync(file));
 
@@ -44,7 +47,10 @@ test('a refused upgrade, and a dry run, leave chain.ndjson byte for byte as it w
   // A migrate that calls send: an upgrade sends nothing.
   const sent = await runCli(['upgrade', dataDir, sends]);
   assert.equal(sent.code, 1);
-  assert.match(sent.stderr, /UPGRADE_MIGRATE_FAILED: migrate of the component [0-9a-f]{64} called send \(to http:\/\/127\.0\.0\.1:9\/\), and an upgrade sends nothing; nothing was changed/);
+  assert.match(
+    sent.stderr,
+    /UPGRADE_MIGRATE_FAILED: migrate of the component [0-9a-f]{64} called send \(to http:\/\/127\.0\.0\.1:9\/\), and an upgrade sends nothing; nothing was changed/,
+  );
   assert.deepEqual(readFileSync(chainFile(dataDir)), before);
 
   const same = await runCli(['upgrade', dataDir, counter]);
@@ -92,6 +98,27 @@ test('upgrade twice: migrate renames the field, the new message kind works, run 
   const runtime = await startRuntime(t, v3, ['--data-dir', dataDir]);
   assert.deepEqual((await postJson(runtime.url, { add: 4 })).body.state, { total: 14 });
   assert.deepEqual((await postJson(runtime.url, { reset: true })).body.state, { total: 0 });
-  const kinds = readLines(dataDir).map((line) => Object.keys(JSON.parse(line).data).filter((k) => k !== 'journal').join());
-  assert.deepEqual(kinds, ['component-hash,key', 'state', 'message', 'state', 'message', 'state', 'upgrade', 'state', 'message', 'state', 'upgrade', 'state', 'message', 'state', 'message', 'state']);
+  const kinds = readLines(dataDir).map((line) =>
+    Object.keys(JSON.parse(line).data)
+      .filter((k) => k !== 'journal')
+      .join(),
+  );
+  assert.deepEqual(kinds, [
+    'component-hash,key',
+    'state',
+    'message',
+    'state',
+    'message',
+    'state',
+    'upgrade',
+    'state',
+    'message',
+    'state',
+    'upgrade',
+    'state',
+    'message',
+    'state',
+    'message',
+    'state',
+  ]);
 });

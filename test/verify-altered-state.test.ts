@@ -35,7 +35,10 @@ test('an init state altered and re-hashed is caught: init must give exactly the 
 
   const verified = await runCli(['verify', component, dataDir]);
   assert.equal(verified.code, 1);
-  assert.match(verified.stderr, /CHAIN_DIVERGED: line 2 \(hash [0-9a-f]{64}\): the state differs from the replay: expected \{\} \(what init returns\), found \{"admin":true\}/);
+  assert.match(
+    verified.stderr,
+    /CHAIN_DIVERGED: line 2 \(hash [0-9a-f]{64}\): the state differs from the replay: expected \{\} \(what init returns\), found \{"admin":true\}/,
+  );
 });
 
 test('recorded sends are replayed too: a send added to a state entry is caught', async (t) => {
@@ -48,5 +51,8 @@ test('recorded sends are replayed too: a send added to a state entry is caught',
 
   const verified = await runCli(['verify', component, dataDir]);
   assert.equal(verified.code, 1);
-  assert.match(verified.stderr, /CHAIN_DIVERGED: line 4 \(hash [0-9a-f]{64}\): the sends differ from the replay: expected \[\] \(what handle sends\), found \[\{"message":\{"steal":true\},"to":"http:\/\/127\.0\.0\.1:9\/"\}\]/);
+  assert.match(
+    verified.stderr,
+    /CHAIN_DIVERGED: line 4 \(hash [0-9a-f]{64}\): the sends differ from the replay: expected \[\] \(what handle sends\), found \[\{"message":\{"steal":true\},"to":"http:\/\/127\.0\.0\.1:9\/"\}\]/,
+  );
 });

@@ -17,7 +17,10 @@ async function chainBeforeJournals(t: Parameters<typeof tempDir>[0], component: 
   const { store } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
   const chain = new Chain(store);
   await chain.commitStart(hash, { state: '{"count":0}', sends: [], journal: undefined });
-  for (const [message, state] of [['{"add":2}', '{"count":2}'], ['{"add":5}', '{"count":7}']] as const) {
+  for (const [message, state] of [
+    ['{"add":2}', '{"count":2}'],
+    ['{"add":5}', '{"count":7}'],
+  ] as const) {
     await chain.commitTransition(message, { state, sends: [], journal: undefined }).durable;
   }
   await chain.close();

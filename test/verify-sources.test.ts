@@ -9,11 +9,7 @@ test('verify accepts a sound chain from a data dir, an .ndjson file and a runnin
   const counter = await buildFixture('counter');
   const dataDir = tempDir(t);
   // A JavaScript actor that sends: replay must reproduce the recorded sends as well.
-  await makeChain(t, counter, dataDir, [
-    { add: 2 },
-    { forward: { to: 'http://127.0.0.1:9/', message: { hello: 'there' } } },
-    { add: 3 },
-  ]);
+  await makeChain(t, counter, dataDir, [{ add: 2 }, { forward: { to: 'http://127.0.0.1:9/', message: { hello: 'there' } } }, { add: 3 }]);
   assert.ok(readLines(dataDir).some((line) => line.includes('"sends":[{"message":{"hello":"there"},"to":"http://127.0.0.1:9/"}]')));
 
   for (const source of [dataDir, chainFile(dataDir)]) {
@@ -46,7 +42,11 @@ test('verify, inspect and export name a chain.ndjson that is a directory, with n
   const echo = await buildFixture('echo');
   const dataDir = tempDir(t);
   mkdirSync(chainFile(dataDir));
-  for (const args of [['verify', echo, dataDir], ['inspect', dataDir], ['export', dataDir]]) {
+  for (const args of [
+    ['verify', echo, dataDir],
+    ['inspect', dataDir],
+    ['export', dataDir],
+  ]) {
     const result = await runCli(args);
     assert.equal(result.code, 1, args[0]);
     assert.match(result.stderr, /^actorchain: CHAIN_SOURCE_UNREADABLE: cannot (read|export) .*chain\.ndjson: EISDIR/, args[0]);

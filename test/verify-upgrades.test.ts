@@ -13,9 +13,12 @@ import { runCli, sha256 } from './support/runtime.js';
 import { buildUpgradeComponents, makeUpgradedChain, type UpgradeComponents } from './support/upgraded-chain.js';
 
 let c: UpgradeComponents;
-before(async () => {
-  c = await buildUpgradeComponents();
-}, { timeout: BUILD_TIMEOUT_MS * 2 });
+before(
+  async () => {
+    c = await buildUpgradeComponents();
+  },
+  { timeout: BUILD_TIMEOUT_MS * 2 },
+);
 
 const hashOf = (file: string) => sha256(readFileSync(file));
 

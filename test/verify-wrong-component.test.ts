@@ -5,7 +5,7 @@ import { buildFixture } from '../fixtures/build.js';
 import { chainFile, makeChain, tempDir } from './support/chain-file.js';
 import { runCli, sha256 } from './support/runtime.js';
 
-test("a chain is refused by another component: verify fails and run will not append to it", async (t) => {
+test('a chain is refused by another component: verify fails and run will not append to it', async (t) => {
   const [echo, other] = await Promise.all([buildFixture('echo'), buildFixture('echo-bytes')]);
   const dataDir = tempDir(t);
   await makeChain(t, echo, dataDir, [{ n: 1 }]);

@@ -47,7 +47,10 @@ test('a component that tries to reach the host gets nothing: no preopens, no env
 
 test('clocks and random are served from the host and journaled, with no start-up warning about replay', async (t) => {
   const runtime = await startRuntime(t, await buildFixture('wasi-probe'));
-  assert.equal(runtime.logs.find((l) => l.level === 40 && String(l.msg).includes('replay')), undefined);
+  assert.equal(
+    runtime.logs.find((l) => l.level === 40 && String(l.msg).includes('replay')),
+    undefined,
+  );
 
   const clock = await postJson(runtime.url, { probe: 'clock' });
   const { seconds } = clock.body.state.result;

@@ -28,8 +28,14 @@ test('a witness mirror replays, then cosigns the primary checkpoint; receipt che
   });
   assert.equal(identity['primary-key'], primaryIdentity.key);
   const lines = cosigned.split('\n');
-  assert.ok(lines.some((line) => line.startsWith(`— ${primaryIdentity.origin} `)), "the primary's signature is kept");
-  assert.ok(lines.some((line) => line.startsWith('— witness.example/w1 ')), "the witness's cosignature is added");
+  assert.ok(
+    lines.some((line) => line.startsWith(`— ${primaryIdentity.origin} `)),
+    "the primary's signature is kept",
+  );
+  assert.ok(
+    lines.some((line) => line.startsWith('— witness.example/w1 ')),
+    "the witness's cosignature is added",
+  );
 
   const dir = tempDir(t);
   const file = path.join(dir, 'receipt.json');

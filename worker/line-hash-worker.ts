@@ -36,14 +36,19 @@ function hashLine(line: Buffer): void {
     hex = grownHex;
   }
   if (oneShot) latin1Write(hashes, oneShot('sha256', line, 'latin1'), lines * 32);
-  else crypto.createHash('sha256').update(line).digest().copy(hashes, lines * 32);
+  else
+    crypto
+      .createHash('sha256')
+      .update(line)
+      .digest()
+      .copy(hashes, lines * 32);
   lines++;
 }
 
 const fd = openSync(file, 'r');
 try {
   let carry = Buffer.alloc(0);
-  for (let position = from; position < to; ) {
+  for (let position = from; position < to;) {
     const chunk = Buffer.allocUnsafe(carry.length + Math.min(Math.max(CHUNK_BYTES, carry.length), to - position));
     carry.copy(chunk, 0);
     const bytesRead = readSync(fd, chunk, carry.length, chunk.length - carry.length, position);

@@ -20,11 +20,17 @@ try {
     },
   });
   const preloaded = data.spec && data.componentHash ? { hash: data.componentHash, spec: data.spec } : undefined;
-  const summary = await verifyChain(data.components, preloaded, source, (first, replaying) => {
-    Atomics.store(data.heartbeat, 1, first.position);
-    Atomics.store(data.heartbeat, 2, replaying ? 1 : 0);
-    Atomics.add(data.heartbeat, 0, 1);
-  }, data.treeSize);
+  const summary = await verifyChain(
+    data.components,
+    preloaded,
+    source,
+    (first, replaying) => {
+      Atomics.store(data.heartbeat, 1, first.position);
+      Atomics.store(data.heartbeat, 2, replaying ? 1 : 0);
+      Atomics.add(data.heartbeat, 0, 1);
+    },
+    data.treeSize,
+  );
   post({ kind: 'done', summary });
 } catch (err) {
   if (err instanceof ActorchainError) post({ kind: 'failed', code: err.code, message: err.message });

@@ -7,8 +7,7 @@
 import { log } from 'ntwk:simple-actor/runtime';
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isRecord = (r) =>
-  isObject(r) && typeof r.from === 'string' && typeof r.to === 'string' && Number.isSafeInteger(r.amount) && r.amount > 0;
+const isRecord = (r) => isObject(r) && typeof r.from === 'string' && typeof r.to === 'string' && Number.isSafeInteger(r.amount) && r.amount > 0;
 
 export const actor = {
   init: () => JSON.stringify({ records: [] }),

@@ -20,11 +20,7 @@ interface State {
   audit: string | null;
 }
 
-type Message =
-  | { audit: string }
-  | { open: string }
-  | { deposit: { to: string; amount: number } }
-  | { transfer: { from: string; to: string; amount: number } };
+type Message = { audit: string } | { open: string } | { deposit: { to: string; amount: number } } | { transfer: { from: string; to: string; amount: number } };
 
 const isRecord = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isAmount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;

@@ -234,7 +234,11 @@ export class Actor {
     const { sends } = verdict.content;
     const transition = this.chain.commitTransition(canonical, verdict.content, key, sender);
     // Chained here, in commit order, so sends to one target are posted in chain order.
-    if (sends.length > 0) transition.durable.then(() => this.#options.outbox.post(transition.stateHash, sends), () => {});
+    if (sends.length > 0)
+      transition.durable.then(
+        () => this.#options.outbox.post(transition.stateHash, sends),
+        () => {},
+      );
     this.#logger.debug({ head: transition.stateHash }, 'message applied');
     return transition;
   }
@@ -286,7 +290,9 @@ export class Actor {
       verdict = await supervisor.call('migrate', [this.chain.state.canonical], this.#options.timeoutMs);
     } catch (err) {
       if (!(err instanceof WorkerFaultError)) throw err;
-      throw new ActorchainError('UPGRADE_MIGRATE_FAILED', `the component ${component.hash} failed during the upgrade (${err.message}); nothing was changed`, { cause: err });
+      throw new ActorchainError('UPGRADE_MIGRATE_FAILED', `the component ${component.hash} failed during the upgrade (${err.message}); nothing was changed`, {
+        cause: err,
+      });
     }
     if (verdict.verdict !== 'committable') throw upgradeRefusal(verdict, component.hash, component.migrationExport !== undefined);
     const migrated = performance.now();

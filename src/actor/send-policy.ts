@@ -25,10 +25,7 @@ export function allowedOrigin(raw: string): string {
   const origin = httpOrigin(raw.trim());
   const url = origin === undefined ? undefined : new URL(raw.trim());
   if (url === undefined || url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-    throw new ActorchainError(
-      'INVALID_OPTION',
-      `--allow-send takes an origin, http(s)://host[:port] with nothing after it (got ${JSON.stringify(raw)})`,
-    );
+    throw new ActorchainError('INVALID_OPTION', `--allow-send takes an origin, http(s)://host[:port] with nothing after it (got ${JSON.stringify(raw)})`);
   }
   return origin!;
 }

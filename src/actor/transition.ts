@@ -89,7 +89,6 @@ function settleState(fn: StateFunction, returned: string | null, canonical: bool
   return { state };
 }
 
-
 export function runInit(instance: ActorInstance, inputs: TransitionInputs): Verdict {
   const init = instance.init();
   if (!init.ok) return faulted(init);

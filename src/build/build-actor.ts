@@ -100,7 +100,11 @@ async function prepare(sourcePath: string, check: boolean, stage: (s: BuildStage
 }
 
 /** Load the bundle in Node, then componentize it into a file of its own (beside `near`); returns its bytes. */
-async function componentizeBundle({ sourcePath, bundled, inputs, wit }: Prepared, near: string, stage: (s: BuildStage) => void): Promise<{ partial: string; component: Buffer }> {
+async function componentizeBundle(
+  { sourcePath, bundled, inputs, wit }: Prepared,
+  near: string,
+  stage: (s: BuildStage) => void,
+): Promise<{ partial: string; component: Buffer }> {
   const workDir = await mkdtemp(join(tmpdir(), 'actorchain-build-'));
   try {
     const modulePath = join(workDir, MODULE_NAME);
@@ -180,10 +184,13 @@ export async function checkBuild(component: string, onStage?: (stage: BuildStage
   const actual = sha256(rebuilt);
   if (actual === expected) return { sourcePath, sha256: actual };
   const why: string[] = [];
-  if (record.componentSha256 !== expected) why.push(`${component} is not the component its record describes (sha256 ${record.componentSha256}): it changed after the build`);
+  if (record.componentSha256 !== expected)
+    why.push(`${component} is not the component its record describes (sha256 ${record.componentSha256}): it changed after the build`);
   if (record.bundleSha256 !== prepared.inputs.bundleSha256) why.push('the sources (or what they import) changed since that build');
   if (!sameInputs({ ...record, bundleSha256: prepared.inputs.bundleSha256 }, prepared.inputs)) {
-    why.push(`it was built by actorchain ${record.actorchain} with componentize-js ${record.componentizeJs}, rebuilt by ${prepared.inputs.actorchain} with ${prepared.inputs.componentizeJs}`);
+    why.push(
+      `it was built by actorchain ${record.actorchain} with componentize-js ${record.componentizeJs}, rebuilt by ${prepared.inputs.actorchain} with ${prepared.inputs.componentizeJs}`,
+    );
   }
   throw new ActorchainError(
     'BUILD_NOT_REPRODUCED',

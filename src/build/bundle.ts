@@ -52,15 +52,14 @@ export interface Bundle {
 }
 
 function describe(messages: Message[], baseDir: string): string {
-  return messages
-    .map((m) => (m.location ? located(join(baseDir, m.location.file), m.location.line, m.location.column + 1, m.text) : m.text))
-    .join('\n');
+  return messages.map((m) => (m.location ? located(join(baseDir, m.location.file), m.location.line, m.location.column + 1, m.text) : m.text)).join('\n');
 }
 
 // esbuild tells parse errors from resolution errors only by their wording.
 const UNRESOLVED = /^Could not resolve /;
 /** esbuild's words for an import of one of Node's own modules under platform neutral. */
-const NODE_BUILTIN = /^Could not resolve "(node:[^"]+|fs|path|crypto|os|http|https|net|child_process|worker_threads|url|util|stream|events|buffer|process|zlib)(\/[^"]*)?"/;
+const NODE_BUILTIN =
+  /^Could not resolve "(node:[^"]+|fs|path|crypto|os|http|https|net|child_process|worker_threads|url|util|stream|events|buffer|process|zlib)(\/[^"]*)?"/;
 
 /** Bundle the actor module at `sourcePath` (absolute). */
 export async function bundle(sourcePath: string): Promise<Bundle> {
@@ -113,7 +112,13 @@ export async function bundle(sourcePath: string): Promise<Bundle> {
     if (unresolved.length === errors.length) {
       throw new ActorchainError('BUILD_IMPORT_NOT_FOUND', `${describe(unresolved, baseDir)}\nInstall the package (npm install) or fix the path.`);
     }
-    throw new ActorchainError('BUILD_SYNTAX_ERROR', describe(errors.filter((m) => !UNRESOLVED.test(m.text)), baseDir));
+    throw new ActorchainError(
+      'BUILD_SYNTAX_ERROR',
+      describe(
+        errors.filter((m) => !UNRESOLVED.test(m.text)),
+        baseDir,
+      ),
+    );
   }
 }
 

@@ -51,7 +51,10 @@ export async function probe(bundlePath: string, sourcePath: string): Promise<{ m
       return { migrate: report.migrate };
     case 'threw': {
       const at = report.at && displayPath(report.at.startsWith('file:') ? fileURLToPath(report.at) : report.at);
-      throw new ActorchainError('BUILD_LOAD_FAILED', `${source} threw while loading${at ? ` (at ${at})` : ''}: ${report.message}. Move work that can fail into init or handle.`);
+      throw new ActorchainError(
+        'BUILD_LOAD_FAILED',
+        `${source} threw while loading${at ? ` (at ${at})` : ''}: ${report.message}. Move work that can fail into init or handle.`,
+      );
     }
     case 'no-actor':
       throw new ActorchainError(

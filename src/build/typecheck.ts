@@ -65,7 +65,10 @@ export async function typecheck(sourcePath: string): Promise<void> {
   if (!typescript.resolveModuleName('actorchain', sourcePath, options, host).resolvedModule) {
     options.paths = { ...options.paths, actorchain: [OWN_SDK_TYPES] };
   }
-  if (options.types?.includes('actorchain') && !typescript.resolveTypeReferenceDirective('actorchain', join(directory, 'tsconfig.json'), options, host).resolvedTypeReferenceDirective) {
+  if (
+    options.types?.includes('actorchain') &&
+    !typescript.resolveTypeReferenceDirective('actorchain', join(directory, 'tsconfig.json'), options, host).resolvedTypeReferenceDirective
+  ) {
     options.types = options.types.filter((name) => name !== 'actorchain');
     rootNames.push(OWN_SDK_TYPES);
   }

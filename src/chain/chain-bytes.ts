@@ -32,7 +32,11 @@ const LEGACY_SEALED_TEMP = `${SEALED_FILE}.tmp`;
 /** A new chain.sealed while its magic line is written (createSealedFile, live-seal.ts). */
 export const SEALED_NEW = `${SEALED_FILE}.new`;
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 /** How far chain.sealed goes, as the first line of chain.ndjson (open as `plain`) says. */
@@ -41,7 +45,7 @@ async function sealedEnd(plain: FileHandle): Promise<SealedEnd> {
   // (Not a file, such as a device a test stands in: read nothing.)
   const info = await plain.stat();
   const size = info.isFile() ? info.size : 0;
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const chunk = Buffer.allocUnsafe(Math.min(64 << 10, size - at));
     const { bytesRead } = at < size ? await plain.read(chunk, 0, chunk.length, at) : { bytesRead: 0 };
     // No whole line: nothing can have been sealed after it.

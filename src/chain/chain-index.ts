@@ -49,7 +49,7 @@ export class ChainIndex {
 
   /** Record many entries at once: `hashes` holds their raw 32-byte hashes back to back. */
   addMany(hashes: Buffer, offsets: Float64Array): void {
-    for (let done = 0; done < offsets.length; ) {
+    for (let done = 0; done < offsets.length;) {
       const position = this.#length;
       const at = position & CHUNK_MASK;
       if (at === 0) {
@@ -68,7 +68,7 @@ export class ChainIndex {
   /** The raw hashes of the entries at positions [from, to), back to back (what a checkpoint stores). */
   hashBytes(from: number, to: number): Buffer {
     const bytes = Buffer.allocUnsafe((to - from) * HASH_BYTES);
-    for (let position = from; position < to; ) {
+    for (let position = from; position < to;) {
       const chunk = position >>> CHUNK_BITS;
       const at = position - chunk * CHUNK_SIZE;
       const count = Math.min(CHUNK_SIZE - at, to - position);

@@ -106,12 +106,7 @@ export class Chain {
    * `keys`: the idempotency keys those entries record, with their message's position;
    * `tree`: the Merkle tree of those entries; `onDurable` hears the durable length move.
    */
-  constructor(
-    store: ChainStore,
-    state?: CommittedState,
-    keys = new Map<string, number>(),
-    { tree, onDurable, onClose, notary, withoutTree = false }: ChainOptions = {},
-  ) {
+  constructor(store: ChainStore, state?: CommittedState, keys = new Map<string, number>(), { tree, onDurable, onClose, notary, withoutTree = false }: ChainOptions = {}) {
     this.#store = store;
     this.#keys = keys;
     this.#state = state;

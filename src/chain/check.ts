@@ -156,14 +156,10 @@ export class ChainChecker {
     const position = this.#position;
     const deferred = this.#options.deferHashes === true;
     const hash = deferred ? undefined : sha256Hex(bytes ?? text);
-    const corrupt = (problem: string) =>
-      new ActorchainError('CHAIN_CORRUPT', `${this.where(position)} (hash ${hash ?? sha256Hex(text)}) ${problem}`);
+    const corrupt = (problem: string) => new ActorchainError('CHAIN_CORRUPT', `${this.where(position)} (hash ${hash ?? sha256Hex(text)}) ${problem}`);
 
     if (claimedHash !== undefined && claimedHash !== (hash ?? sha256Hex(text))) {
-      throw new ActorchainError(
-        'CHAIN_CORRUPT',
-        `${this.where(position)} is listed as ${claimedHash} but its {parent, data} hashes to ${hash ?? sha256Hex(text)}`,
-      );
+      throw new ActorchainError('CHAIN_CORRUPT', `${this.where(position)} is listed as ${claimedHash} but its {parent, data} hashes to ${hash ?? sha256Hex(text)}`);
     }
     const record = value as { parent?: unknown; data?: unknown } | null;
     if (typeof record !== 'object' || record === null || Array.isArray(record) || Object.keys(record).sort().join(',') !== 'data,parent') {
@@ -175,7 +171,9 @@ export class ChainChecker {
     // escaped key, deep nesting) is compared with the canonical text of the parse.
     const canonical =
       (deferred && this.#options.deferCanonical === true) ||
-      textIsCanonical || (bytes ? isCanonicalJsonBytes(bytes) : isCanonicalJsonText(text)) || isCanonicalText(record, text);
+      textIsCanonical ||
+      (bytes ? isCanonicalJsonBytes(bytes) : isCanonicalJsonText(text)) ||
+      isCanonicalText(record, text);
     if (!canonical) {
       throw corrupt('is not in canonical JSON form (RFC 8785), so its text is not what was hashed');
     }
@@ -213,8 +211,7 @@ export class ChainChecker {
 
     // The parent as recorded: checked above, or by the structure thread when hashes are deferred.
     const parent = record.parent as string | null;
-    const entry: CheckedEntry =
-      hash === undefined ? new LazilyHashedEntry(position, parent, text, kind, data) : { position, hash, parent, text, kind, data };
+    const entry: CheckedEntry = hash === undefined ? new LazilyHashedEntry(position, parent, text, kind, data) : { position, hash, parent, text, kind, data };
     return this.#advance(entry);
   }
 

@@ -39,8 +39,7 @@ export function payloadText(entry: CheckedEntry): string | undefined {
   if (entry.position === 0) return undefined;
   const data = entry.kind === 'message' ? (entry.data as MessageData) : undefined;
   const key = data?.['idempotency-key'];
-  const prefix =
-    key !== undefined ? `{"data":{"idempotency-key":${JSON.stringify(key)},"message":` : entry.kind === 'message' ? MESSAGE_PREFIX : STATE_PREFIX;
+  const prefix = key !== undefined ? `{"data":{"idempotency-key":${JSON.stringify(key)},"message":` : entry.kind === 'message' ? MESSAGE_PREFIX : STATE_PREFIX;
   if (!entry.text.startsWith(prefix)) return undefined;
   // "sender" sorts after "message": it lies between the payload and the parent.
   const sender = data?.sender === undefined ? '' : `,"sender":${JSON.stringify(data.sender)}`;

@@ -153,7 +153,7 @@ export async function appendCheckpoint(dir: string, checkpoint: CheckpointAppend
   const hashesFile = await open(path.join(dir, CHECKPOINT_HASHES_FILE), constants.O_WRONLY | constants.O_CREAT);
   try {
     const at = checkpoint.hashesFrom * HASH_BYTES;
-    for (let done = 0; done < checkpoint.newHashes.length; ) {
+    for (let done = 0; done < checkpoint.newHashes.length;) {
       done += (await hashesFile.write(checkpoint.newHashes, done, checkpoint.newHashes.length - done, at + done)).bytesWritten;
     }
     await hashesFile.truncate(at + checkpoint.newHashes.length);
@@ -210,7 +210,7 @@ export async function checkPrefix(handle: Readable, fileBytes: number, checkpoin
   const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, checkpoint.bytes));
   let lines = 0;
   let lineStart = 0;
-  for (let done = 0; done < checkpoint.bytes; ) {
+  for (let done = 0; done < checkpoint.bytes;) {
     const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, checkpoint.bytes - done), done);
     if (bytesRead === 0) return 'chain.ndjson ended while it was read';
     const chunk = buffer.subarray(0, bytesRead);

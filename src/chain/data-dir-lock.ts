@@ -89,10 +89,7 @@ async function create(file: string): Promise<boolean> {
  * Take the data dir's lock, taking over one whose runtime no longer runs (`onStaleLock` is
  * told). Throws DATA_DIR_LOCKED when a running process holds it.
  */
-export async function lockDataDir(
-  dir: string,
-  onStaleLock: (message: string, details: { lock: string; stalePid: number }) => void,
-): Promise<DataDirLock> {
+export async function lockDataDir(dir: string, onStaleLock: (message: string, details: { lock: string; stalePid: number }) => void): Promise<DataDirLock> {
   const file = path.join(dir, LOCK_FILE);
   while (!(await create(file))) {
     const pid = await holderOf(file);

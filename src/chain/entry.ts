@@ -146,7 +146,9 @@ const KINDS: ReadonlyArray<{ kind: EntryKind; required: Record<string, MemberChe
 ];
 
 function isUpgradeMember(value: unknown): boolean {
-  return isJsonObject(value) && Object.keys(value).join() === 'component-hash' && typeof value['component-hash'] === 'string' && HASH_PATTERN.test(value['component-hash']);
+  return (
+    isJsonObject(value) && Object.keys(value).join() === 'component-hash' && typeof value['component-hash'] === 'string' && HASH_PATTERN.test(value['component-hash'])
+  );
 }
 
 /** Which of the four kinds `data` is, or undefined when its members fit none. */
@@ -154,9 +156,7 @@ export function entryKind(data: unknown): EntryKind | undefined {
   if (!isJsonObject(data)) return undefined;
   const keys = Object.keys(data);
   for (const { kind, required, optional } of KINDS) {
-    const fits =
-      Object.keys(required).every((key) => Object.hasOwn(data, key)) &&
-      keys.every((key) => (required[key] ?? optional[key])?.(data[key]) === true);
+    const fits = Object.keys(required).every((key) => Object.hasOwn(data, key)) && keys.every((key) => (required[key] ?? optional[key])?.(data[key]) === true);
     if (fits) return kind;
   }
   return undefined;

@@ -173,7 +173,7 @@ export class FileStore implements ChainStore {
     let end = from + 1;
     while (end < to && this.#offsetOf(end + 1) - start <= maxBytes) end++;
     const buffer = Buffer.allocUnsafe(this.#offsetOf(end) - start);
-    for (let done = 0; done < buffer.length; ) {
+    for (let done = 0; done < buffer.length;) {
       const { bytesRead } = await this.#handle.read(buffer, done, buffer.length - done, start + done);
       if (bytesRead === 0) throw new ActorchainError('INTERNAL_ERROR', `${this.file} is shorter than its index (was it truncated?)`);
       done += bytesRead;
@@ -191,7 +191,7 @@ export class FileStore implements ChainStore {
     const start = this.#offsetOf(position);
     // The line, newline left out.
     const buffer = Buffer.allocUnsafe(this.#offsetOf(position + 1) - start - 1);
-    for (let done = 0; done < buffer.length; ) {
+    for (let done = 0; done < buffer.length;) {
       const { bytesRead } = await this.#handle.read(buffer, done, buffer.length - done, start + done);
       if (bytesRead === 0) throw new ActorchainError('INTERNAL_ERROR', `${this.file} is shorter than its index (was it truncated?)`);
       done += bytesRead;
@@ -281,7 +281,7 @@ export class FileStore implements ChainStore {
   }
 
   async #writeFully(bytes: Buffer): Promise<void> {
-    for (let done = 0; done < bytes.length; ) {
+    for (let done = 0; done < bytes.length;) {
       const { bytesWritten } = await this.#handle.write(bytes, done, bytes.length - done);
       done += bytesWritten;
     }
@@ -295,11 +295,9 @@ export class FileStore implements ChainStore {
     } catch (err) {
       uncut = `; cutting the unacknowledged entries from it failed too (${(err as Error).message}), so the next start may find them`;
     }
-    this.#failure = new ActorchainError(
-      'CHAIN_WRITE_FAILED',
-      `writing ${this.file} failed (${cause.message}); no further message will be acknowledged${uncut}`,
-      { cause },
-    );
+    this.#failure = new ActorchainError('CHAIN_WRITE_FAILED', `writing ${this.file} failed (${cause.message}); no further message will be acknowledged${uncut}`, {
+      cause,
+    });
     for (const group of [...batch, ...this.#queue]) group.reject(this.#failure);
     this.#queue = [];
     this.#reportFailure(this.#failure);

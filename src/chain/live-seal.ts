@@ -131,7 +131,7 @@ export async function seal(
 /** The lines of `file` in bytes [from, to) (whole lines, newline left out). */
 async function* lines(file: FileHandle, from: number, to: number): AsyncGenerator<Buffer> {
   let carry = Buffer.alloc(0);
-  for (let at = from; at < to; ) {
+  for (let at = from; at < to;) {
     const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, to - at));
     const { bytesRead } = await file.read(chunk, 0, chunk.length, at);
     if (bytesRead === 0) throw new Error(`chain.ndjson ends at byte ${at}, before ${to}`);
@@ -155,7 +155,7 @@ async function copy(file: FileHandle, from: number, to: FileHandle): Promise<num
   while (at < size) {
     const { bytesRead } = await file.read(chunk, 0, Math.min(chunk.length, size - at), at);
     if (bytesRead === 0) break;
-    for (let done = 0; done < bytesRead; ) done += (await to.write(chunk, done, bytesRead - done)).bytesWritten;
+    for (let done = 0; done < bytesRead;) done += (await to.write(chunk, done, bytesRead - done)).bytesWritten;
     at += bytesRead;
   }
   return at;

@@ -39,7 +39,7 @@ export async function scanPrefix(handle: Pick<ChainFileHandle, 'read'>, bytes: n
   const entries = index.length;
   let carry = Buffer.alloc(0);
   let base = 0;
-  for (let read = 0; read < bytes; ) {
+  for (let read = 0; read < bytes;) {
     const chunk = Buffer.allocUnsafe(Math.min(READ_BYTES, bytes - read));
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, read);
     if (bytesRead === 0) break;
@@ -48,7 +48,7 @@ export async function scanPrefix(handle: Pick<ChainFileHandle, 'read'>, bytes: n
     const whole = data.lastIndexOf(NEWLINE) + 1;
     const lines = data.subarray(0, whole);
     for (const member of [KEY_MEMBER, SENDS_MEMBER]) {
-      for (let at = lines.indexOf(member); at !== -1; ) {
+      for (let at = lines.indexOf(member); at !== -1;) {
         const start = lines.lastIndexOf(NEWLINE, at) + 1;
         const end = lines.indexOf(NEWLINE, at);
         const position = positionAt(index, base + start, entries);

@@ -69,18 +69,11 @@ export interface OpenedFileStore {
 }
 
 /** The prefix a checkpoint vouches for, when there is one that fits the file. */
-async function checkpointedPrefix(
-  dir: string,
-  handle: ChainBytes,
-  options: OpenFileStoreOptions,
-): Promise<{ prefix: CheckedPrefix; componentHash: string } | undefined> {
+async function checkpointedPrefix(dir: string, handle: ChainBytes, options: OpenFileStoreOptions): Promise<{ prefix: CheckedPrefix; componentHash: string } | undefined> {
   const size = (await handle.stat()).size;
   const checkpoint = size > 0 ? await readCheckpoint(dir) : undefined;
   // Another component's chain: the line-by-line check names the mismatch.
-  if (
-    checkpoint === undefined ||
-    (typeof checkpoint !== 'string' && options.componentHash !== undefined && checkpoint.componentHash !== options.componentHash)
-  ) {
+  if (checkpoint === undefined || (typeof checkpoint !== 'string' && options.componentHash !== undefined && checkpoint.componentHash !== options.componentHash)) {
     return undefined;
   }
   const prefix = typeof checkpoint === 'string' ? checkpoint : await checkPrefix(handle, size, checkpoint);
@@ -173,10 +166,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     const lastState = lastStateEntry ? (lastStateEntry.data as StateData) : prefix && (JSON.parse(prefix.lastLine) as { data: StateData }).data;
     const tail = reader.tail;
     if (tail) {
-      options.onWarning(
-        `cutting ${tail.bytes} bytes from line ${tail.line} of ${file} back to the last whole message/state pair: ${tail.reason}`,
-        { tail },
-      );
+      options.onWarning(`cutting ${tail.bytes} bytes from line ${tail.line} of ${file} back to the last whole message/state pair: ${tail.reason}`, { tail });
       await handle.truncate(tail.offset);
       await handle.datasync();
     }
@@ -204,7 +194,14 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     };
     const sealer =
       handle.sealed && options.sealAfterBytes
-        ? new LiveSealer({ dir, chain: handle, afterBytes: options.sealAfterBytes, onWarning: (message) => options.onWarning(message, { seal: message }), onSealed: options.onSealed, hashAt: (position) => index.hashAt(position) })
+        ? new LiveSealer({
+            dir,
+            chain: handle,
+            afterBytes: options.sealAfterBytes,
+            onWarning: (message) => options.onWarning(message, { seal: message }),
+            onSealed: options.onSealed,
+            hashAt: (position) => index.hashAt(position),
+          })
         : undefined;
     const store = new FileStore({ file, handle, index, endOffset: offset, fsync: options.fsync, lock, checkpoint: checkpointParts, onSync: options.onSync, sealer });
     return { store, state, recovered: index.length, checkedLines, checkThreads: onTwo ? 2 : 1, keys: reader.idempotencyKeys, componentHash: inUse };

@@ -32,7 +32,10 @@ interface BlockInfo {
 /** A typed array that doubles when full. */
 class Growable<T extends Float64Array | Uint8Array | Uint32Array> {
   length = 0;
-  constructor(public array: T, readonly make: (size: number) => T) {}
+  constructor(
+    public array: T,
+    readonly make: (size: number) => T,
+  ) {}
   push(value: number): void {
     if (this.length === this.array.length) {
       const grown = this.make(this.array.length * 2);
@@ -76,7 +79,8 @@ export class SealedReader {
     // Cut short within its magic line (a kill while an earlier version created it in place): no block, nothing sealed.
     const cutInMagic = size < SEALED_MAGIC.length && SEALED_MAGIC.subarray(0, size).equals(magic.subarray(0, size));
     if (cutInMagic) return new SealedReader(file, handle);
-    if (!magic.equals(SEALED_MAGIC)) throw new ActorchainError('CHAIN_CORRUPT', `${file} is not a sealed chain file (it does not start with ${JSON.stringify(SEALED_MAGIC.toString())})`);
+    if (!magic.equals(SEALED_MAGIC))
+      throw new ActorchainError('CHAIN_CORRUPT', `${file} is not a sealed chain file (it does not start with ${JSON.stringify(SEALED_MAGIC.toString())})`);
     const reader = new SealedReader(file, handle);
     // With no block at all, chain.ndjson is the whole chain, whatever its first line says (the
     // line-by-line check names what is wrong with it, as in a plain data dir).
@@ -98,7 +102,7 @@ export class SealedReader {
   async #scan(size: number, until: Buffer | undefined): Promise<void> {
     const lengths = Buffer.alloc(8);
     const file = this.file;
-    for (let at = this.#fileBytes; at < size; ) {
+    for (let at = this.#fileBytes; at < size;) {
       const entry = this.entries;
       const bad = () => new ActorchainError('CHAIN_CORRUPT', `${file}: the block that starts with entry ${entry} (line ${entry + 1}) is damaged or cut short`);
       if ((await this.#handle.read(lengths, 0, 8, at)).bytesRead !== 8) throw bad();

@@ -82,7 +82,7 @@ export class SealedWriter {
     lengths.writeUInt32BE(header.length, 0);
     lengths.writeUInt32BE(body.length, 4);
     const block = Buffer.concat([lengths, header, body]);
-    for (let done = 0; done < block.length; ) {
+    for (let done = 0; done < block.length;) {
       const { bytesWritten } = await this.#handle.write(block, done, block.length - done, this.bytesWritten + done);
       done += bytesWritten;
     }

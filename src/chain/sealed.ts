@@ -50,7 +50,10 @@ export function varint(out: number[], value: number): void {
 /** Reads LEB128 varints from `bytes`; one that runs past the end is `onBad()`. */
 export class VarintReader {
   at = 0;
-  constructor(readonly bytes: Buffer, readonly onBad: () => Error) {}
+  constructor(
+    readonly bytes: Buffer,
+    readonly onBad: () => Error,
+  ) {}
   next(): number {
     let value = 0;
     for (let scale = 1; ; scale *= 0x80) {

@@ -147,7 +147,7 @@ export class TreeFile {
   async #write(leaves: number, head: boolean): Promise<void> {
     if (leaves > this.#written) {
       const bytes = this.tree.storedHashes(this.#written, leaves);
-      for (let done = 0; done < bytes.length; ) done += (await this.#handle.write(bytes, done, bytes.length - done)).bytesWritten;
+      for (let done = 0; done < bytes.length;) done += (await this.#handle.write(bytes, done, bytes.length - done)).bytesWritten;
       this.#digest.update(bytes);
       this.#written = leaves;
     }

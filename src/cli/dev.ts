@@ -128,7 +128,8 @@ export async function dev(config: DevConfig): Promise<void> {
   const address = await listen(server, config.listen);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  if (!isLoopback(address.address)) log.warn({ address: address.address }, `listening on ${address.address}, beyond this machine: dev has no --token, anyone who reaches it can post messages`);
+  if (!isLoopback(address.address))
+    log.warn({ address: address.address }, `listening on ${address.address}, beyond this machine: dev has no --token, anyone who reaches it can post messages`);
   let handler: RequestListener = starting;
   server.removeAllListeners('request');
   server.on('request', (req, res) => handler(req, res));
@@ -155,14 +156,23 @@ export async function dev(config: DevConfig): Promise<void> {
       } catch (err) {
         if (!(err instanceof ActorchainError)) throw err;
         const why = err.reason ?? err.detail;
-        actorLog.warn({ code: err.code, ...(why === undefined ? {} : { reason: why }) }, `history: message ${i + 1} ${canonical} is refused by the new code and skipped: ${err.message}`);
+        actorLog.warn(
+          { code: err.code, ...(why === undefined ? {} : { reason: why }) },
+          `history: message ${i + 1} ${canonical} is refused by the new code and skipped: ${err.message}`,
+        );
       }
     }
     outbox.replaying = false;
-    if (history.length > 0) actorLog.info({ applied, skipped: history.length - applied }, `history replayed through the new code: ${applied} of ${history.length} messages applied`);
+    if (history.length > 0)
+      actorLog.info({ applied, skipped: history.length - applied }, `history replayed through the new code: ${applied} of ${history.length} messages applied`);
     await kept.keepFile(component);
     const componentService = { current: () => actor.component.hash, read: (hash: string) => kept.read(hash) };
-    const app = createApp(chain, actor, { maxBodyBytes: 2 ** 20, durable: config.dataDir !== null, metrics, token: null, tokenReads: false, unready: () => actor.supervisor.unready, componentService }, actorLog);
+    const app = createApp(
+      chain,
+      actor,
+      { maxBodyBytes: 2 ** 20, durable: config.dataDir !== null, metrics, token: null, tokenReads: false, unready: () => actor.supervisor.unready, componentService },
+      actorLog,
+    );
     return { component, actor, outbox, app };
   };
 
@@ -227,7 +237,10 @@ export async function dev(config: DevConfig): Promise<void> {
         try {
           const upgraded = await serving.actor.upgradeLive(component, () => kept.keepFile(component));
           serving.component = component;
-          actorLog.info({ upgrade: upgraded.upgrade, head: upgraded.head, state: upgraded.state.value }, `upgraded to the new code: ${displayPath(built.outPath)} (${component.hash.slice(0, 12)})`);
+          actorLog.info(
+            { upgrade: upgraded.upgrade, head: upgraded.head, state: upgraded.state.value },
+            `upgraded to the new code: ${displayPath(built.outPath)} (${component.hash.slice(0, 12)})`,
+          );
         } catch (err) {
           if (!(err instanceof ActorchainError)) throw err;
           const why = err.reason ?? err.detail;
@@ -239,7 +252,10 @@ export async function dev(config: DevConfig): Promise<void> {
         serving = await startFirst(component, built.outPath);
       }
       handler = serving.app;
-      log.info({ url, head: serving.actor.chain.head, length: serving.actor.chain.length }, `serving ${displayPath(config.source)} on ${url} (watching ${watched.length} file${watched.length === 1 ? '' : 's'})`);
+      log.info(
+        { url, head: serving.actor.chain.head, length: serving.actor.chain.length },
+        `serving ${displayPath(config.source)} on ${url} (watching ${watched.length} file${watched.length === 1 ? '' : 's'})`,
+      );
     } finally {
       building = false;
       watch_();

@@ -27,7 +27,7 @@ async function* chainChunks(file: string): AsyncGenerator<Buffer> {
   const chain = await openChainBytes(file);
   try {
     const { size } = await chain.stat();
-    for (let at = 0; at < size; ) {
+    for (let at = 0; at < size;) {
       const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size - at));
       const { bytesRead } = await chain.read(chunk, 0, chunk.length, at);
       if (bytesRead === 0) return;

@@ -62,7 +62,6 @@ export async function verifyFollow(components: ReplayComponents, url: string, ti
   if (live) process.stdout.write('\n');
   if (typeof outcome !== 'string') throw outcome satisfies ActorchainError;
   process.stdout.write(
-    `stopped following (${outcome}): verified ${status.verified} entries, head ${status.head ?? 'none'}, length ${status.length}, ` +
-      `${status.reconnects} reconnects\n`,
+    `stopped following (${outcome}): verified ${status.verified} entries, head ${status.head ?? 'none'}, length ${status.length}, ` + `${status.reconnects} reconnects\n`,
   );
 }

@@ -49,7 +49,10 @@ const CONSISTENT_READ_TRIES = 20;
 /** The runtime's own count, from GET /metrics. */
 async function pendingSends(base: string): Promise<number> {
   const url = endpoint(base, 'metrics');
-  const text = await fetch(url, { headers: readHeaders() }).then((response) => response.text(), () => '');
+  const text = await fetch(url, { headers: readHeaders() }).then(
+    (response) => response.text(),
+    () => '',
+  );
   const pending = /^actorchain_sends_pending (\d+)$/m.exec(text)?.[1];
   if (pending === undefined) throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${url.href} does not report actorchain_sends_pending`);
   return Number(pending);

@@ -19,8 +19,11 @@ import { readTokenOption, useReadToken } from './options.js';
 export function registerMirror(program: Command): void {
   program
     .command('mirror')
-    .description('keep a verified, read-only copy of a running runtime\'s chain and serve its read API')
-    .argument('<component>', "the component the primary's chain started with (.wasm; its genesis names it); those it upgrades to are fetched by hash and kept in the data dir")
+    .description("keep a verified, read-only copy of a running runtime's chain and serve its read API")
+    .argument(
+      '<component>',
+      "the component the primary's chain started with (.wasm; its genesis names it); those it upgrades to are fetched by hash and kept in the data dir",
+    )
     .argument('<url>', 'the primary runtime, e.g. http://10.0.0.5:8080')
     .option('--data-dir <dir>', 'where the verified copy (chain.ndjson) is kept; required')
     .option('--listen <host:port>', 'address to serve the read API on; port 0 picks a free port', MIRROR_DEFAULTS.listen)
@@ -28,7 +31,10 @@ export function registerMirror(program: Command): void {
     .option('--timeout <ms>', 'how long a replay may make no progress, and a request to the primary may take beyond its long poll', MIRROR_DEFAULTS.timeout)
     .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", MIRROR_DEFAULTS.maxMemory)
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', MIRROR_DEFAULTS.logLevel)
-    .option('--witness', "be a witness: cosign (C2SP tlog-cosignature/v1) each of the primary's checkpoints once every entry it signs is replayed here; GET /checkpoint serves it with the cosignature")
+    .option(
+      '--witness',
+      "be a witness: cosign (C2SP tlog-cosignature/v1) each of the primary's checkpoints once every entry it signs is replayed here; GET /checkpoint serves it with the cosignature",
+    )
     .option('--witness-name <name>', "the name the witness cosigns under (default: actorchain-witness/<first 16 hex digits of its key's SHA-256>)")
     .option('--key-file <path>', "the witness's Ed25519 key (PKCS#8 PEM; default: <data dir>/identity.key, created at the first start)")
     .option('--key <verifier key>', "the primary's verifier key, for a chain whose genesis records none")

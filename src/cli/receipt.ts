@@ -19,7 +19,7 @@ export function registerReceipt(program: Command): void {
     .argument('<receipt>', "a file holding the receipt, or the whole POST / answer that carries it ('-' for standard input)")
     .argument('[source]', 'the URL of the runtime (or of a mirror), or its data dir')
     .option('--key <verifier key>', "the chain's verifier key (default: the key its genesis records)")
-    .option('--witness <verifier key>', 'require a cosignature from this witness on a checkpoint at least as large as the receipt\'s; repeatable', collect, [])
+    .option('--witness <verifier key>', "require a cosignature from this witness on a checkpoint at least as large as the receipt's; repeatable", collect, [])
     .addOption(readTokenOption())
     .action(async (file: string, source: string | undefined, raw: { key?: string; witness: string[]; token?: string }) => {
       useReadToken(raw.token);

@@ -34,7 +34,9 @@ function humanReport(report: ReplayCheckReport): string {
 export function registerReplayCheck(program: Command): void {
   program
     .command('replay-check')
-    .description("run a chain's recorded messages through a new component, from the states they were applied to, and report each message it would answer differently (exit 1 if any)")
+    .description(
+      "run a chain's recorded messages through a new component, from the states they were applied to, and report each message it would answer differently (exit 1 if any)",
+    )
     .argument('<component>', 'the new component (.wasm)')
     .argument('<source>', 'a data dir, a chain .ndjson file, or the URL of a running runtime')
     .option('--last <N>', 'run only the last N messages')

@@ -41,8 +41,12 @@ export function registerRun(program: Command): void {
     .addOption(flag('--max-body <bytes>', 'largest POST body accepted (after Content-Encoding is decoded)', RUN_DEFAULTS.maxBody))
     .addOption(flag('--max-connections <n>', 'HTTP connections served at once; beyond it a new connection is closed at once', RUN_DEFAULTS.maxConnections))
     .addOption(flag('--headers-timeout <ms>', "a client that has not sent a request's headers within this is answered 408 and dropped", RUN_DEFAULTS.headersTimeout))
-    .addOption(flag('--request-timeout <ms>', 'a client that has not sent a whole request (body included) within this is answered 408 and dropped', RUN_DEFAULTS.requestTimeout))
-    .addOption(flag('--max-state <bytes>', 'largest state (its canonical JSON) a message may leave; a larger one is refused with 422 STATE_TOO_LARGE', RUN_DEFAULTS.maxState))
+    .addOption(
+      flag('--request-timeout <ms>', 'a client that has not sent a whole request (body included) within this is answered 408 and dropped', RUN_DEFAULTS.requestTimeout),
+    )
+    .addOption(
+      flag('--max-state <bytes>', 'largest state (its canonical JSON) a message may leave; a larger one is refused with 422 STATE_TOO_LARGE', RUN_DEFAULTS.maxState),
+    )
     .addOption(flag('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', RUN_DEFAULTS.logLevel))
     .addOption(flag('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)'))
     .addOption(flag('--data-dir <dir>', 'where the chain is kept (default ./<component name>.actorchain)'))
@@ -55,14 +59,19 @@ export function registerRun(program: Command): void {
         RUN_DEFAULTS.sealAfter,
       ),
     )
-    .addOption(flag('--key-file <path>', "the runtime's Ed25519 identity key (PKCS#8 PEM) that signs checkpoints (default: <data dir>/identity.key, created at the first start; a fresh key per run with --in-memory)"))
-    .addOption(flag('--origin <name>', "a new chain's origin, the name its checkpoints are signed under (default: actorchain/<first 16 hex digits of the key's SHA-256>)"))
+    .addOption(
+      flag(
+        '--key-file <path>',
+        "the runtime's Ed25519 identity key (PKCS#8 PEM) that signs checkpoints (default: <data dir>/identity.key, created at the first start; a fresh key per run with --in-memory)",
+      ),
+    )
+    .addOption(
+      flag('--origin <name>', "a new chain's origin, the name its checkpoints are signed under (default: actorchain/<first 16 hex digits of the key's SHA-256>)"),
+    )
     .addOption(flag('--token <secret>', 'POST / needs Authorization: Bearer <secret> (prefer the environment variable: flags show in ps)'))
     .addOption(flag('--token-reads', 'the GET routes need the token too'))
     .addOption(
-      flag('--allow-send <origin>', 'an origin (http(s)://host[:port]) that send may reach; repeatable or comma-separated')
-        .argParser(collectOrigins)
-        .default([], 'none'),
+      flag('--allow-send <origin>', 'an origin (http(s)://host[:port]) that send may reach; repeatable or comma-separated').argParser(collectOrigins).default([], 'none'),
     )
     .addOption(
       flag(
@@ -85,4 +94,3 @@ export function registerRun(program: Command): void {
       await serveUntilStopped(() => startRuntime(config));
     });
 }
-

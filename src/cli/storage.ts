@@ -64,7 +64,10 @@ export function storageConfig(component: string, raw: RawStorageOptions, o: Opti
   });
   const origin = o.check(() => {
     if (raw.origin !== undefined && !isOrigin(raw.origin)) {
-      throw new ActorchainError('INVALID_OPTION', `--origin must be printable ASCII without spaces or '+' (got ${JSON.stringify(raw.origin)}), such as example.com/my-actor`);
+      throw new ActorchainError(
+        'INVALID_OPTION',
+        `--origin must be printable ASCII without spaces or '+' (got ${JSON.stringify(raw.origin)}), such as example.com/my-actor`,
+      );
     }
     return raw.origin;
   });
@@ -183,7 +186,12 @@ export async function openChain(
     }
     const signer = copy ? undefined : await chainIdentity(config, genesisKey);
     if (signer?.created) log.info({ file: path.join(config.dataDir, IDENTITY_FILE) }, 'created the runtime identity key');
-    const treeFile = await TreeFile.open(config.dataDir, store.length, (from, to) => store.read(from, to), (message) => log.warn(message));
+    const treeFile = await TreeFile.open(
+      config.dataDir,
+      store.length,
+      (from, to) => store.read(from, to),
+      (message) => log.warn(message),
+    );
     if (signer) log.info({ origin: signer.origin, key: verifierKey(signer.origin, signer.identity.publicKeyBytes), treeSize: treeFile.tree.size }, 'checkpoints signed');
     const chain: Chain = new Chain(store, state, keys, {
       tree: treeFile.tree,

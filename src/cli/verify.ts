@@ -37,9 +37,17 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('check every hash and link of a chain, then replay it with the component and compare every state and send')
-    .argument('[component]', "the component the chain's genesis names (.wasm); without it, the components the chain names are taken by hash from --component, the data dir or the runtime")
+    .argument(
+      '[component]',
+      "the component the chain's genesis names (.wasm); without it, the components the chain names are taken by hash from --component, the data dir or the runtime",
+    )
     .argument('[source]', 'a data dir, a chain .ndjson file, or the URL of a running runtime')
-    .option('--component <file>', 'a component the chain names (genesis or upgrade), matched by hash; repeatable', (file: string, files: string[]) => [...files, file], [] as string[])
+    .option(
+      '--component <file>',
+      'a component the chain names (genesis or upgrade), matched by hash; repeatable',
+      (file: string, files: string[]) => [...files, file],
+      [] as string[],
+    )
     .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", '256')
     .option('--timeout <ms>', 'how long the replay may make no progress (a component stuck on an entry) before verify stops it', '5000')
     .option('--follow', 'with a runtime URL: after the chain, keep replaying every new entry until stopped (SIGINT or SIGTERM)')
@@ -79,13 +87,13 @@ export function registerVerify(program: Command): void {
       const progress = new Progress('verifying', isUrl(source) ? 'entries' : 'bytes');
       const summary = await runVerify(components, source, { timeoutMs, onProgress: progress.update, treeSize: checkpoint?.size }).finally(() => progress.done());
       if (summary.tail) {
-        process.stderr.write(`actorchain: warning: not part of the chain, not verified: ${summary.tail.bytes} bytes from line ${summary.tail.line}: ${summary.tail.reason}\n`);
+        process.stderr.write(
+          `actorchain: warning: not part of the chain, not verified: ${summary.tail.bytes} bytes from line ${summary.tail.line}: ${summary.tail.reason}\n`,
+        );
       }
       const seconds = summary.elapsedMs / 1000;
       const rate = Math.round(summary.entries / seconds).toLocaleString('en-US');
-      process.stdout.write(
-        `verified ${summary.entries} entries, head ${summary.head}, in ${seconds.toFixed(2)} s (${rate} entries/s)\n`,
-      );
+      process.stdout.write(`verified ${summary.entries} entries, head ${summary.head}, in ${seconds.toFixed(2)} s (${rate} entries/s)\n`);
       process.stdout.write(`${await checkSourceCheckpoint(source, checkpoint, summary, raw.key)}\n`);
     });
 }

@@ -162,10 +162,7 @@ export class DirectLink {
 
   readonly #send = (toPtr: number, toLen: number, messagePtr: number, messageLen: number): void => {
     const to = this.#text(toPtr, toLen);
-    const message =
-      this.#encoding === 'bytes'
-        ? new Uint8Array(this.#memory().buffer.slice(messagePtr, messagePtr + messageLen))
-        : this.#text(messagePtr, messageLen);
+    const message = this.#encoding === 'bytes' ? new Uint8Array(this.#memory().buffer.slice(messagePtr, messagePtr + messageLen)) : this.#text(messagePtr, messageLen);
     this.#host.send(to, message);
   };
 

@@ -58,10 +58,7 @@ export interface InstanceHooks {
 
 const toProcess = (stream: 'stdout' | 'stderr', bytes: Uint8Array) => void process[stream].write(bytes);
 
-export async function instantiateActor(
-  spec: InstanceSpec,
-  { log, output = toProcess, onCall = () => {}, tape }: InstanceHooks,
-): Promise<ActorInstance> {
+export async function instantiateActor(spec: InstanceSpec, { log, output = toProcess, onCall = () => {}, tape }: InstanceHooks): Promise<ActorInstance> {
   const memories: WebAssembly.Memory[] = [];
   let sends: RawSend[] = [];
   /** What the component said about the call in progress, and what it wrote to stderr during it. */
@@ -158,8 +155,7 @@ export async function instantiateActor(
     init: () => noted(call('init', () => fromComponent(actor.init()))),
     handle: (message, state) => noted(call('handle', () => fromComponent(actor.handle(toComponent(message), toComponent(state))))),
     stateContract: (state) => call('state-contract', () => actor.stateContract(toComponent(state))),
-    messageContract: (message, state) =>
-      call('message-contract', () => actor.messageContract(toComponent(message), toComponent(state))),
+    messageContract: (message, state) => call('message-contract', () => actor.messageContract(toComponent(message), toComponent(state))),
     migrate: migration && ((state) => call('migrate', () => fromComponent(migration.migrate(toComponent(state))))),
   };
 }

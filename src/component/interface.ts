@@ -2,7 +2,6 @@ import { ActorchainError } from '../errors.js';
 import type { Encoding } from './calls.js';
 import { ACTOR_INTERFACE, unversioned } from './imports.js';
 
-
 /** The generated TypeScript declarations of a transpiled component, by file name. */
 export type Declarations = Record<string, string>;
 
@@ -61,11 +60,7 @@ export interface ActorInterface {
  * `exportNames` are the keys of the generated code; `witExports` the same exports by their
  * WIT names, which is how the user knows them.
  */
-export function checkActorInterface(
-  exportNames: readonly string[],
-  declarations: Declarations,
-  witExports: readonly string[] = exportNames,
-): ActorInterface {
+export function checkActorInterface(exportNames: readonly string[], declarations: Declarations, witExports: readonly string[] = exportNames): ActorInterface {
   const dts = declarations[ACTOR_DTS];
   const exportName = exportNames.find((name) => unversioned(name) === ACTOR_INTERFACE);
   if (exportName === undefined || dts === undefined) {
@@ -84,8 +79,7 @@ export function checkActorInterface(
     problems.push(
       new ActorchainError(
         'MISSING_EXPORTS',
-        `the component's ntwk:simple-actor/actor interface lacks ${missing.join(', ')}. ` +
-          'An actor must export init, handle, state-contract and message-contract.',
+        `the component's ntwk:simple-actor/actor interface lacks ${missing.join(', ')}. ` + 'An actor must export init, handle, state-contract and message-contract.',
       ),
     );
   }

@@ -62,8 +62,7 @@ export function limitMemory(module: Uint8Array, maxPages: number): Uint8Array<Ar
         if (min > maxPages) {
           throw new ActorchainError(
             'MEMORY_LIMIT_TOO_LOW',
-            `the component needs at least ${Math.ceil((min * WASM_PAGE_BYTES) / 2 ** 20)} MiB of memory at start; ` +
-              `raise --max-memory above that`,
+            `the component needs at least ${Math.ceil((min * WASM_PAGE_BYTES) / 2 ** 20)} MiB of memory at start; ` + `raise --max-memory above that`,
           );
         }
         content.push(flags | 0x01, ...writeU32(min), ...writeU32(max));

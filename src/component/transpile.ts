@@ -38,9 +38,7 @@ function patchGeneratedModule(source: string): string {
     .replace(entry, `const JCO_DEBUG_ONCE = Boolean(globalThis?.process?.env?.JCO_DEBUG);\n${entry}`);
 }
 // jco's exports map hides its package.json; find it beside the resolved entry point.
-const JCO_VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco')), 'utf8')) as { version: string }
-).version;
+const JCO_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco')), 'utf8')) as { version: string }).version;
 
 /**
  * Where transpiled components are kept: `$ACTORCHAIN_CACHE_DIR`, else the user's cache dir
@@ -49,8 +47,7 @@ const JCO_VERSION = (
  * place can be made, a private temporary dir serves this process alone.
  */
 async function transpileCacheRoot(): Promise<string> {
-  const root =
-    process.env.ACTORCHAIN_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'actorchain', 'transpiled');
+  const root = process.env.ACTORCHAIN_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'actorchain', 'transpiled');
   try {
     await mkdir(root, { recursive: true, mode: 0o700 });
     await access(root, constants.W_OK);

@@ -97,8 +97,7 @@ const LOCKED_DOWN: Record<string, (served: Interface, all: Record<string, Interf
  */
 function journaled(tape: Tape): Record<string, (served: Interface) => Interface> {
   const u64 = (kind: typeof READS.randomU64) => () => tape.read(kind, HOST.u64);
-  const bytes = (kind: typeof READS.randomBytes) => (length: bigint) =>
-    tape.read(kind, () => HOST.bytes(length), Number(length));
+  const bytes = (kind: typeof READS.randomBytes) => (length: bigint) => tape.read(kind, () => HOST.bytes(length), Number(length));
   let seed: [bigint, bigint] | undefined;
   return {
     'wasi:clocks/wall-clock': (served) => ({

@@ -12,12 +12,7 @@ const page = fileURLToPath(new URL('./page/', import.meta.url));
 const ASSETS = ['explorer.css', 'favicon.svg'];
 
 /** The page loads nothing but itself and talks to nothing but its own runtime. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+const CONTENT_SECURITY_POLICY = ["default-src 'self'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"].join('; ');
 
 function secure(res: Response): void {
   res.set({ 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });

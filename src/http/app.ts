@@ -92,43 +92,36 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
         next(err);
       }
     : undefined;
-  app.post(
-    '/',
-    ...(refuse ? [refuse] : []),
-    ...(writes === open ? [] : [writes]),
-    checkContentType,
-    readBody(options.maxBodyBytes),
-    async (req, res) => {
-      const key = idempotencyKey(req);
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      // Before the body is looked at: a signed request that does not hold is refused whatever it holds.
-      const sender = accepted.size === 0 ? undefined : verifiedSender(signable(req), body, accepted);
-      const canonical = parseMessage(body);
-      const timer = options.metrics.messageSeconds.startTimer();
-      try {
-        const { applied, repeated } = await sink.submit!(canonical, key, sender);
-        if (repeated) res.set('Idempotent-Replayed', 'true');
-        sendApplied(res, applied);
-        options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
-      } catch (err) {
-        options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
-        if (err instanceof ActorchainError && (REFUSALS.has(err.code) || FAULTS.has(err.code))) {
-          const fields = {
-            code: err.code,
-            messageHash: createHash('sha256').update(canonical).digest('hex'),
-            client: req.socket.remoteAddress,
-            ...(err.reason === undefined ? {} : { reason: err.reason }),
-            ...(err.detail === undefined ? {} : { detail: err.detail }),
-          };
-          if (REFUSALS.has(err.code)) logger.debug(fields, `message refused: ${err.message}`);
-          else logger.warn(fields, `message failed: ${err.message}`);
-        }
-        throw err;
-      } finally {
-        timer();
+  app.post('/', ...(refuse ? [refuse] : []), ...(writes === open ? [] : [writes]), checkContentType, readBody(options.maxBodyBytes), async (req, res) => {
+    const key = idempotencyKey(req);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    // Before the body is looked at: a signed request that does not hold is refused whatever it holds.
+    const sender = accepted.size === 0 ? undefined : verifiedSender(signable(req), body, accepted);
+    const canonical = parseMessage(body);
+    const timer = options.metrics.messageSeconds.startTimer();
+    try {
+      const { applied, repeated } = await sink.submit!(canonical, key, sender);
+      if (repeated) res.set('Idempotent-Replayed', 'true');
+      sendApplied(res, applied);
+      options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
+    } catch (err) {
+      options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
+      if (err instanceof ActorchainError && (REFUSALS.has(err.code) || FAULTS.has(err.code))) {
+        const fields = {
+          code: err.code,
+          messageHash: createHash('sha256').update(canonical).digest('hex'),
+          client: req.socket.remoteAddress,
+          ...(err.reason === undefined ? {} : { reason: err.reason }),
+          ...(err.detail === undefined ? {} : { detail: err.detail }),
+        };
+        if (REFUSALS.has(err.code)) logger.debug(fields, `message refused: ${err.message}`);
+        else logger.warn(fields, `message failed: ${err.message}`);
       }
-    },
-  );
+      throw err;
+    } finally {
+      timer();
+    }
+  });
 
   app.get('/metrics', reads, async (_req, res) => {
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
@@ -142,7 +135,12 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
     ...(refuse ? [refuse] : []),
     (_req, _res, next) => {
       if (options.token === null || !sink.upgrade) {
-        return next(new ActorchainError('UPGRADE_NOT_ALLOWED', 'POST /upgrade needs a runtime started with --token; upgrade this one offline (stop it, then actorchain upgrade <data dir> <new.wasm>)'));
+        return next(
+          new ActorchainError(
+            'UPGRADE_NOT_ALLOWED',
+            'POST /upgrade needs a runtime started with --token; upgrade this one offline (stop it, then actorchain upgrade <data dir> <new.wasm>)',
+          ),
+        );
       }
       next();
     },

@@ -23,7 +23,10 @@ export function componentRouter(service: ComponentService, reads: RequestHandler
   const send = async (res: Response, hash: string): Promise<void> => {
     const bytes = await service.read(hash);
     if (bytes === undefined) throw new ActorchainError('NOT_FOUND', `this chain never used the component ${hash}`);
-    res.type('application/wasm').set('ETag', `"${hash}"`).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    res
+      .type('application/wasm')
+      .set('ETag', `"${hash}"`)
+      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   };
 
   router.get('/component', reads, async (_req, res) => {

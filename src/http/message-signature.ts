@@ -204,7 +204,11 @@ function checkSignature(
 
   let base: string;
   try {
-    base = signatureBase(request, components, [...input.params].map(([name, value]) => [name, sfParamValue(name, value)] as const));
+    base = signatureBase(
+      request,
+      components,
+      [...input.params].map(([name, value]) => [name, sfParamValue(name, value)] as const),
+    );
   } catch (err) {
     throw invalid((err as Error).message);
   }

@@ -93,12 +93,7 @@ function post(url: URL, delivery: Delivery, signal: AbortSignal, token: string |
  * One attempt; `tokens` are the bearer tokens by target origin (--send-token); `signer`, the
  * runtime's identity, signs the delivery (RFC 9421) so its receiver can tell it is this runtime's.
  */
-export async function attemptDelivery(
-  delivery: Delivery,
-  stop: AbortSignal,
-  tokens?: ReadonlyMap<string, string>,
-  signer?: DeliverySigner,
-): Promise<AttemptOutcome> {
+export async function attemptDelivery(delivery: Delivery, stop: AbortSignal, tokens?: ReadonlyMap<string, string>, signer?: DeliverySigner): Promise<AttemptOutcome> {
   let url: URL;
   try {
     url = new URL(delivery.to);

@@ -76,7 +76,8 @@ interface Witness {
 }
 
 function witnessOf(config: MirrorConfig): Witness {
-  const identity = config.storage.keyFile !== undefined ? loadIdentity(config.storage.keyFile) : loadOrCreateIdentity(path.join(config.storage.dataDir!, IDENTITY_FILE)).identity;
+  const identity =
+    config.storage.keyFile !== undefined ? loadIdentity(config.storage.keyFile) : loadOrCreateIdentity(path.join(config.storage.dataDir!, IDENTITY_FILE)).identity;
   const name = config.witness || `actorchain-witness/${createHash('sha256').update(identity.publicKeyBytes).digest('hex').slice(0, 16)}`;
   return { name, identity, verifierKey: witnessVerifierKey(name, identity.publicKeyBytes) };
 }
@@ -91,7 +92,9 @@ function stateOf(group: EntryGroup): CommittedState {
 export async function startMirror(config: MirrorConfig): Promise<StartedMirror> {
   const logger = createLogger(config.logLevel);
   const loadOptions = { maxMemoryMiB: config.maxMemoryMiB };
-  const component = await (config.componentBytes ? loadComponentBytes(config.componentBytes, config.component, loadOptions) : loadComponent(config.component, loadOptions));
+  const component = await (config.componentBytes
+    ? loadComponentBytes(config.componentBytes, config.component, loadOptions)
+    : loadComponent(config.component, loadOptions));
   const log = logger.child({ actor: component.hash.slice(0, 12), primary: config.primary });
   // The copy may have followed its primary through upgrades: the component given is checked
   // against its genesis by the replay that resumes it, not against the one in use.
@@ -123,8 +126,7 @@ export async function startMirror(config: MirrorConfig): Promise<StartedMirror> 
   const metrics = new Metrics({ chainLength: () => chain.length, queueDepth: () => 0, sendsPending: () => 0 });
   status.register(metrics.registry);
 
-  const refusal = () =>
-    new ActorchainError('READ_ONLY_MIRROR', `this is a read-only mirror of ${config.primary}: it takes no messages; POST them to ${config.primary}`);
+  const refusal = () => new ActorchainError('READ_ONLY_MIRROR', `this is a read-only mirror of ${config.primary}: it takes no messages; POST them to ${config.primary}`);
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -178,47 +180,52 @@ export async function startMirror(config: MirrorConfig): Promise<StartedMirror> 
   // The components the primary upgrades to are fetched from it by hash (and checked).
   const dataDir = config.storage.dataDir ?? undefined;
   const sources = { files: {}, dataDir, url: config.primary, keepIn: dataDir, maxMemoryMiB: config.maxMemoryMiB };
-  const following = startFollowing({ given: component, sources }, {
-    url: config.primary,
-    localFile: chain.length > 0 ? path.join(config.storage.dataDir!, CHAIN_FILE) : undefined,
-    sendGroups: true,
-    timeoutMs: config.timeoutMs,
-    key: config.key,
-    onEvent: (event) => {
-      status.apply(event);
-      if (event.kind === 'resumed' || event.kind === 'verified') keepGiven();
-      switch (event.kind) {
-        case 'resumed':
-          log.info({ head: event.head, length: event.length }, 'own chain replayed; following the primary from its head');
-          break;
-        case 'verified':
-          // Appended in order without waiting for each: the store shares syncs among them.
-          for (const group of event.groups!) {
-            appended = chain.appendCopy(group, stateOf(group));
-            // A failed write is reported once, through `failed`.
-            appended.catch(() => {});
+  const following = startFollowing(
+    { given: component, sources },
+    {
+      url: config.primary,
+      localFile: chain.length > 0 ? path.join(config.storage.dataDir!, CHAIN_FILE) : undefined,
+      sendGroups: true,
+      timeoutMs: config.timeoutMs,
+      key: config.key,
+      onEvent: (event) => {
+        status.apply(event);
+        if (event.kind === 'resumed' || event.kind === 'verified') keepGiven();
+        switch (event.kind) {
+          case 'resumed':
+            log.info({ head: event.head, length: event.length }, 'own chain replayed; following the primary from its head');
+            break;
+          case 'verified':
+            // Appended in order without waiting for each: the store shares syncs among them.
+            for (const group of event.groups!) {
+              appended = chain.appendCopy(group, stateOf(group));
+              // A failed write is reported once, through `failed`.
+              appended.catch(() => {});
+            }
+            void appended.then(serve, () => {});
+            log.debug({ head: event.head, length: event.length, lagEntries: event.lagEntries }, 'verified and kept');
+            break;
+          case 'checkpoint': {
+            const note = witness
+              ? addSignatureLines(event.note, [cosign(parseNote(event.note).text, witness.name, witness.identity, Math.floor(Date.now() / 1000))])
+              : event.note;
+            checkpoints.push({ size: event.size, note });
+            primaryKey = event.key;
+            // Only the newest few are worth keeping: each is consistent with the ones before.
+            if (checkpoints.length > 16) checkpoints.shift();
+            log.debug({ size: event.size }, witness ? 'checkpoint verified and cosigned' : 'checkpoint verified');
+            break;
           }
-          void appended.then(serve, () => {});
-          log.debug({ head: event.head, length: event.length, lagEntries: event.lagEntries }, 'verified and kept');
-          break;
-        case 'checkpoint': {
-          const note = witness ? addSignatureLines(event.note, [cosign(parseNote(event.note).text, witness.name, witness.identity, Math.floor(Date.now() / 1000))]) : event.note;
-          checkpoints.push({ size: event.size, note });
-          primaryKey = event.key;
-          // Only the newest few are worth keeping: each is consistent with the ones before.
-          if (checkpoints.length > 16) checkpoints.shift();
-          log.debug({ size: event.size }, witness ? 'checkpoint verified and cosigned' : 'checkpoint verified');
-          break;
+          case 'retry':
+            log.warn({ attempt: event.attempt, delayMs: event.delayMs }, `the primary does not answer (${event.reason}); retrying`);
+            break;
+          case 'reconnected':
+            log.info({ attempts: event.attempts }, 'the primary answers again');
+            break;
         }
-        case 'retry':
-          log.warn({ attempt: event.attempt, delayMs: event.delayMs }, `the primary does not answer (${event.reason}); retrying`);
-          break;
-        case 'reconnected':
-          log.info({ attempts: event.attempts }, 'the primary answers again');
-          break;
-      }
+      },
     },
-  });
+  );
   if (chain.length > 0) serve();
 
   const stopper = stopOnce(async (exitCode, reason) => {

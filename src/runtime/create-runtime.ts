@@ -55,7 +55,9 @@ export function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
   const logger = createLogger(config.logLevel, 1, config.logFormat);
   const loadOptions = { maxMemoryMiB: config.maxMemoryMiB };
-  const component = await (config.componentBytes ? loadComponentBytes(config.componentBytes, config.component, loadOptions) : loadComponent(config.component, loadOptions));
+  const component = await (config.componentBytes
+    ? loadComponentBytes(config.componentBytes, config.component, loadOptions)
+    : loadComponent(config.component, loadOptions));
   const log = logger.child({ actor: component.hash.slice(0, 12) });
   log.info({ component: config.component, hash: component.hash, encoding: component.encoding, wasi: component.imports.wasi.length }, 'component loaded');
 
@@ -88,7 +90,11 @@ export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
   const onRestart = (cause: string) => metrics.restarts.inc({ cause });
   const supervisorStarting = Actor.startSupervisor(component, { ...config, onRestart }, log);
   supervisorStarting.catch(() => {}); // (awaited below, or closed if the chain is refused)
-  const closeSupervisor = () => supervisorStarting.then((supervisor) => supervisor.close(), () => {});
+  const closeSupervisor = () =>
+    supervisorStarting.then(
+      (supervisor) => supervisor.close(),
+      () => {},
+    );
   // The sends still owed are found while the chain is checked: one pass over it.
   const dataDir = config.storage.dataDir;
   let opened;
@@ -117,7 +123,10 @@ export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
     let owedSends = owed.owed;
     if (owed.unmatched.length > 0) {
       // Ignored, and dropped from the record: at worst a send goes out twice, never zero times.
-      log.warn({ targets: owed.unmatched }, `${DELIVERIES_FILE} names deliveries this chain does not record: those lines are ignored and every send to these targets is owed`);
+      log.warn(
+        { targets: owed.unmatched },
+        `${DELIVERIES_FILE} names deliveries this chain does not record: those lines are ignored and every send to these targets is owed`,
+      );
       for (const to of owed.unmatched) deliveryLog!.cursors.delete(to);
       owedSends = await owedInChain(chain, deliveryLog!.cursors);
     }
@@ -201,8 +210,7 @@ export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
   if (config.token === null && !isLoopback(address.address)) {
     log.warn(
       { address: address.address },
-      `listening on ${address.address}, beyond this machine, without --token: anyone who reaches it can post messages. ` +
-        'Set ACTORCHAIN_TOKEN, or listen on 127.0.0.1',
+      `listening on ${address.address}, beyond this machine, without --token: anyone who reaches it can post messages. ` + 'Set ACTORCHAIN_TOKEN, or listen on 127.0.0.1',
     );
   }
   log.info({ address: url, head: chain.head, length: chain.length }, `actorchain listening on ${url}`);

@@ -62,9 +62,11 @@ export function mirrorConfig(component: string, primary: string, raw: RawMirrorO
     key: raw.key,
   };
   if (raw.witness === true) config.witness = raw.witnessName ?? '';
-  else o.check(() => {
-    if (raw.witnessName !== undefined || raw.keyFile !== undefined) throw new ActorchainError('INVALID_OPTION', '--witness-name and --key-file are for a witness: add --witness');
-  });
+  else
+    o.check(() => {
+      if (raw.witnessName !== undefined || raw.keyFile !== undefined)
+        throw new ActorchainError('INVALID_OPTION', '--witness-name and --key-file are for a witness: add --witness');
+    });
   o.done();
   return Object.freeze(config);
 }
@@ -97,11 +99,13 @@ const MIRROR_OPTIONS = ['component', 'primary', 'dataDir', 'listen', 'fsync', 't
 
 /** createMirror's options checked as the CLI's flags are, into a MirrorConfig. */
 export function mirrorOptionsConfig(options: MirrorOptions): MirrorConfig {
-  if (typeof options !== 'object' || options === null) throw new ActorchainError('INVALID_OPTION', 'createMirror takes an options object, such as { component, primary, dataDir }');
+  if (typeof options !== 'object' || options === null)
+    throw new ActorchainError('INVALID_OPTION', 'createMirror takes an options object, such as { component, primary, dataDir }');
   checkOptionNames(options, MIRROR_OPTIONS, 'createMirror');
   const { component } = options;
   const bytes = component instanceof Uint8Array ? component : undefined;
-  if (typeof component !== 'string' && bytes === undefined) throw new ActorchainError('INVALID_OPTION', 'component must be the path of a .wasm file or its bytes (a Uint8Array)');
+  if (typeof component !== 'string' && bytes === undefined)
+    throw new ActorchainError('INVALID_OPTION', 'component must be the path of a .wasm file or its bytes (a Uint8Array)');
   const text = (value: number | undefined, fallback: string) => (value === undefined ? fallback : String(value));
   const raw: RawMirrorOptions = {
     dataDir: options.dataDir,

@@ -102,12 +102,7 @@ export function envName(flag: string): string {
  * Check every option, reporting all problems together. `source` says where a value came
  * from, so a bad value from the environment is named by its variable.
  */
-export function runConfig(
-  component: string,
-  address: string | undefined,
-  raw: RawRunOptions,
-  source: (key: string) => string | undefined = () => undefined,
-): RunConfig {
+export function runConfig(component: string, address: string | undefined, raw: RawRunOptions, source: (key: string) => string | undefined = () => undefined): RunConfig {
   const o = new OptionChecker();
   const named = (flagName: string, key: string) => (source(key) === 'env' ? `${envName(flagName)} (${flagName})` : flagName);
   // A positional address is a flag given on the command line: it wins over ACTORCHAIN_LISTEN.
@@ -134,8 +129,7 @@ export function runConfig(
     initTimeoutMs: o.check(() => integerOption(named('--init-timeout', 'initTimeout'), raw.initTimeout, 1, MAX_TIMER_MS)),
     maxMemoryMiB: o.check(() => integerOption(named('--max-memory', 'maxMemory'), raw.maxMemory, 1, 65536)),
     maxRestarts: o.check(() => integerOption(named('--max-restarts', 'maxRestarts'), raw.maxRestarts, 0)),
-    restartWindowMs:
-      o.check(() => integerOption(named('--restart-window', 'restartWindow'), raw.restartWindow, 1, MAX_TIMER_MS / 1000)) * 1000,
+    restartWindowMs: o.check(() => integerOption(named('--restart-window', 'restartWindow'), raw.restartWindow, 1, MAX_TIMER_MS / 1000)) * 1000,
     maxQueue: o.check(() => integerOption(named('--max-queue', 'maxQueue'), raw.maxQueue, 0)),
     maxBodyBytes: o.check(() => integerOption(named('--max-body', 'maxBody'), raw.maxBody, 1)),
     maxConnections: o.check(() => integerOption(named('--max-connections', 'maxConnections'), raw.maxConnections, 1)),
@@ -159,13 +153,19 @@ export function runConfig(
       try {
         return acceptedSenders(raw.acceptSendsFrom.map((key) => key.trim()));
       } catch (err) {
-        throw new ActorchainError('INVALID_OPTION', `${named('--accept-sends-from', 'acceptSendsFrom')}: ${(err as Error).message} Give a verifier key (<name>+<key id>+<base64 key>, as GET /identity shows it) or a base64 Ed25519 public key.`);
+        throw new ActorchainError(
+          'INVALID_OPTION',
+          `${named('--accept-sends-from', 'acceptSendsFrom')}: ${(err as Error).message} Give a verifier key (<name>+<key id>+<base64 key>, as GET /identity shows it) or a base64 Ed25519 public key.`,
+        );
       }
     }),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     o.check(() => {
-      throw new ActorchainError('INVALID_OPTION', `--headers-timeout (${config.headersTimeoutMs}) must not be longer than --request-timeout (${config.requestTimeoutMs})`);
+      throw new ActorchainError(
+        'INVALID_OPTION',
+        `--headers-timeout (${config.headersTimeoutMs}) must not be longer than --request-timeout (${config.requestTimeoutMs})`,
+      );
     });
   }
   o.done();

@@ -56,12 +56,28 @@ const NUMBER_OPTIONS = [
   'maxState',
   'sealAfter',
 ] as const;
-const OTHER_OPTIONS = ['component', 'listen', 'dataDir', 'inMemory', 'fsync', 'keyFile', 'origin', 'logLevel', 'logFormat', 'token', 'tokenReads', 'allowSend', 'sendTokens', 'acceptSendsFrom'];
+const OTHER_OPTIONS = [
+  'component',
+  'listen',
+  'dataDir',
+  'inMemory',
+  'fsync',
+  'keyFile',
+  'origin',
+  'logLevel',
+  'logFormat',
+  'token',
+  'tokenReads',
+  'allowSend',
+  'sendTokens',
+  'acceptSendsFrom',
+];
 
 /** An options object's names checked: a misspelt option must not be quietly ignored. */
 export function checkOptionNames(options: object, known: readonly string[], what: string): void {
   const unknown = Object.keys(options).filter((key) => !known.includes(key));
-  if (unknown.length > 0) throw new ActorchainError('INVALID_OPTION', `${what} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (it takes ${known.join(', ')})`);
+  if (unknown.length > 0)
+    throw new ActorchainError('INVALID_OPTION', `${what} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (it takes ${known.join(', ')})`);
 }
 
 /** A component given as bytes is named so in messages. */
@@ -69,11 +85,13 @@ export const COMPONENT_BYTES_NAME = 'component.wasm';
 
 /** createRuntime's options checked as the CLI's flags are, into a RunConfig. */
 export function runtimeConfig(options: RuntimeOptions): RunConfig {
-  if (typeof options !== 'object' || options === null) throw new ActorchainError('INVALID_OPTION', 'createRuntime takes an options object, such as { component: "actor.wasm", listen: "127.0.0.1:0" }');
+  if (typeof options !== 'object' || options === null)
+    throw new ActorchainError('INVALID_OPTION', 'createRuntime takes an options object, such as { component: "actor.wasm", listen: "127.0.0.1:0" }');
   checkOptionNames(options, [...NUMBER_OPTIONS, ...OTHER_OPTIONS], 'createRuntime');
   const { component } = options;
   const bytes = component instanceof Uint8Array ? component : undefined;
-  if (typeof component !== 'string' && bytes === undefined) throw new ActorchainError('INVALID_OPTION', 'component must be the path of a .wasm file or its bytes (a Uint8Array)');
+  if (typeof component !== 'string' && bytes === undefined)
+    throw new ActorchainError('INVALID_OPTION', 'component must be the path of a .wasm file or its bytes (a Uint8Array)');
   if (bytes !== undefined && options.dataDir === undefined && options.inMemory !== true) {
     throw new ActorchainError('INVALID_OPTION', 'a component given as bytes has no file name to make a data dir of: give dataDir, or inMemory: true');
   }

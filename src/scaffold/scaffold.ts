@@ -19,7 +19,10 @@ const RENAMED: Record<string, string> = { gitignore: '.gitignore' };
 
 /** A valid npm package name from a directory name. */
 function packageName(dir: string): string {
-  const name = basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+/, '');
+  const name = basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[._-]+/, '');
   return name || 'actor';
 }
 

@@ -37,14 +37,11 @@ function guarded<T>(body: () => T, refused: T): T {
 export const defineActor: typeof Declared = <State, Message>(typed: TypedActor<State, Message>): Actor => ({
   init: () => JSON.stringify(typed.init()),
   handle: (msg, state) =>
-    guarded(
-      () => {
-        const next = JSON.stringify(typed.handle(JSON.parse(msg) as Message, JSON.parse(state) as State));
-        if (typeof next !== 'string') throw new Error('handle returned no state (undefined or a function)');
-        return next;
-      },
-      state,
-    ),
+    guarded(() => {
+      const next = JSON.stringify(typed.handle(JSON.parse(msg) as Message, JSON.parse(state) as State));
+      if (typeof next !== 'string') throw new Error('handle returned no state (undefined or a function)');
+      return next;
+    }, state),
   stateContract: (state) => guarded(() => answered(typed.stateContract(JSON.parse(state))), false),
   messageContract: (msg, state) => guarded(() => answered(typed.messageContract(JSON.parse(msg), JSON.parse(state) as State)), false),
 });

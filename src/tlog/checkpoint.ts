@@ -84,9 +84,7 @@ export function openCheckpoint(
     throw new ActorchainError('NOTE_UNVERIFIED', `The checkpoint has no signature from the log key ${log.text}.`);
   }
   const checkpoint = parseCheckpoint(opened.text);
-  const cosignatures = opened.verified
-    .filter((s) => s.type === KEY_TYPE_COSIGNATURE_V1)
-    .map((s) => ({ name: s.name, keyId: s.keyId, timestamp: s.timestamp! }));
+  const cosignatures = opened.verified.filter((s) => s.type === KEY_TYPE_COSIGNATURE_V1).map((s) => ({ name: s.name, keyId: s.keyId, timestamp: s.timestamp! }));
   return { checkpoint, note: opened, cosignatures };
 }
 
@@ -94,12 +92,7 @@ export function openCheckpoint(
  * A witness's cosignature/v1 line over a checkpoint body, `— <witness name> <base64(key id ||
  * timestamp || signature)>\n`, to add to the note with addSignatureLines.
  */
-export function cosign(
-  checkpointBodyText: string,
-  witnessName: string,
-  witnessKey: { privateKey: KeyObject; publicKeyBytes: Uint8Array },
-  timeSeconds: number,
-): string {
+export function cosign(checkpointBodyText: string, witnessName: string, witnessKey: { privateKey: KeyObject; publicKeyBytes: Uint8Array }, timeSeconds: number): string {
   parseCheckpoint(checkpointBodyText);
   return signatureLine(witnessName, cosignatureBytes(checkpointBodyText, witnessName, witnessKey, timeSeconds));
 }

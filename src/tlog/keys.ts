@@ -98,7 +98,9 @@ export function parseVerifierKey(text: string): NoteVerifier {
   const type = encoded[0]!;
   const publicKey = encoded.subarray(1);
   if (type !== KEY_TYPE_ED25519 && type !== KEY_TYPE_COSIGNATURE_V1) {
-    throw malformed(`the verifier key ${JSON.stringify(text)} has signature type 0x${type.toString(16).padStart(2, '0')}; 0x01 (Ed25519) and 0x04 (cosignature/v1) are known`);
+    throw malformed(
+      `the verifier key ${JSON.stringify(text)} has signature type 0x${type.toString(16).padStart(2, '0')}; 0x01 (Ed25519) and 0x04 (cosignature/v1) are known`,
+    );
   }
   const id = Number.parseInt(idHex, 16);
   if (id !== keyHashOf(name, encoded)) throw malformed(`the verifier key ${JSON.stringify(text)} has a key id that does not match its name and key`);

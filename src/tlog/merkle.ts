@@ -81,7 +81,7 @@ function popcount(n: number): number {
     let v = n >>> 0;
     v -= (v >>> 1) & 0x55555555;
     v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+    return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
   }
   let ones = 0;
   for (let rest = n; rest > 0; rest = Math.floor(rest / 2)) ones += rest % 2;
@@ -233,7 +233,7 @@ export class MerkleTree {
     const hashCount = Math.floor(bytes.length / HASH_BYTES);
     // The most leaves whose stored form fits (storedHashCount only grows): a binary search.
     let leaves = 0;
-    for (let high = hashCount; leaves < high; ) {
+    for (let high = hashCount; leaves < high;) {
       const mid = Math.ceil((leaves + high) / 2);
       if (storedHashCount(mid) <= hashCount) leaves = mid;
       else high = mid - 1;
@@ -249,7 +249,10 @@ export class MerkleTree {
         for (let height = 1, n = index; n % 2 === 1; height++, n = (n - 1) / 2) {
           const expected = nodeHash(tree.node(height - 1, index - 2 ** (height - 1)), tree.node(height - 1, index));
           if (!expected.equals(tree.node(height, index))) {
-            throw new ActorchainError('CHAIN_CORRUPT', `The stored tree hashes are wrong at leaf ${index} (level ${height}); delete the tree file to rebuild it from the chain.`);
+            throw new ActorchainError(
+              'CHAIN_CORRUPT',
+              `The stored tree hashes are wrong at leaf ${index} (level ${height}); delete the tree file to rebuild it from the chain.`,
+            );
           }
         }
       }
@@ -276,7 +279,7 @@ export class MerkleTree {
     const known = this.edge.get(lo);
     if (known !== undefined) return known;
     const parts: Uint8Array[] = [];
-    for (let start = lo; start < hi; ) {
+    for (let start = lo; start < hi;) {
       const size = powerOfTwoAtMost(hi - start);
       parts.push(this.node(log2(size), start + size - 1));
       start += size;

@@ -165,7 +165,10 @@ export function openNote(note: string | Uint8Array, verifiers: readonly (string 
       ok = timestamp !== undefined;
     }
     if (!ok) {
-      throw new ActorchainError('NOTE_UNVERIFIED', `The signature of ${signature.name}+${hex(signature.keyId)} on the note does not verify: the note was altered or not signed by that key.`);
+      throw new ActorchainError(
+        'NOTE_UNVERIFIED',
+        `The signature of ${signature.name}+${hex(signature.keyId)} on the note does not verify: the note was altered or not signed by that key.`,
+      );
     }
     verified.push({ ...signature, type: verifier.type, ...(timestamp === undefined ? {} : { timestamp }) });
   }

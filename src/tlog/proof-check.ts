@@ -34,13 +34,7 @@ export function verifyInclusion(leaf: Uint8Array, index: number, size: number, p
  * (RFC 9162 section 2.1.4.2). Equal sizes need an empty proof and equal roots; oldSize 0 needs an
  * empty proof and oldRoot EMPTY_ROOT.
  */
-export function verifyConsistency(
-  oldSize: number,
-  size: number,
-  oldRoot: Uint8Array,
-  root: Uint8Array,
-  proof: readonly Uint8Array[],
-): boolean {
+export function verifyConsistency(oldSize: number, size: number, oldRoot: Uint8Array, root: Uint8Array, proof: readonly Uint8Array[]): boolean {
   if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(size) || oldSize < 0 || oldSize > size) return false;
   if (oldRoot.length !== HASH_BYTES || root.length !== HASH_BYTES || proof.some((p) => p.length !== HASH_BYTES)) return false;
   if (oldSize === 0) return proof.length === 0 && Buffer.from(oldRoot).equals(EMPTY_ROOT);

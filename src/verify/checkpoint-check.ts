@@ -29,7 +29,8 @@ export async function sourceCheckpoint(source: string, timeoutMs: number): Promi
       const response = await fetch(endpoint(source, 'checkpoint'), { headers: readHeaders(), signal: AbortSignal.timeout(timeoutMs) });
       note = response.ok ? await response.text() : undefined;
     } catch (err) {
-      if ((err as Error).name !== 'TimeoutError') throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot reach ${source}: ${(err as Error).message}`, { cause: err });
+      if ((err as Error).name !== 'TimeoutError')
+        throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot reach ${source}: ${(err as Error).message}`, { cause: err });
       throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${source} gave nothing for ${timeoutMs} ms (--timeout) when asked for GET /checkpoint`);
     }
   } else if ((await stat(source).catch(() => undefined))?.isDirectory()) {
@@ -50,7 +51,10 @@ export async function checkSourceCheckpoint(source: string, checkpoint: SourceCh
   if (chainKey === undefined) return "checkpoint: not checked (the genesis records no key: give --key <the runtime's verifier key>)";
   const { checkpoint: signed } = openCheckpoint(checkpoint.note, chainKey);
   if (signed.size > summary.entries || summary.treeRoot === undefined) {
-    throw new ActorchainError('CHAIN_EQUIVOCATED', `${source} signed a checkpoint of ${signed.size} entries, but its chain holds ${summary.entries}:\n${checkpoint.note}`);
+    throw new ActorchainError(
+      'CHAIN_EQUIVOCATED',
+      `${source} signed a checkpoint of ${signed.size} entries, but its chain holds ${summary.entries}:\n${checkpoint.note}`,
+    );
   }
   if (signed.rootHash.toString('base64') !== summary.treeRoot) {
     throw new ActorchainError(

@@ -69,7 +69,9 @@ export async function follow(options: FollowOptions): Promise<never> {
    */
   const checkCheckpoint = async (): Promise<void> => {
     if (key === undefined) return;
-    const response = await fetch(endpoint(options.url, 'checkpoint'), { signal: AbortSignal.timeout(options.requestTimeoutMs), headers: readHeaders() }).catch(() => undefined);
+    const response = await fetch(endpoint(options.url, 'checkpoint'), { signal: AbortSignal.timeout(options.requestTimeoutMs), headers: readHeaders() }).catch(
+      () => undefined,
+    );
     // A runtime from before checkpoints, or one that does not answer now: asked again next time.
     if (response === undefined || !response.ok) return;
     const note = await response.text();

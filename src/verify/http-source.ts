@@ -70,7 +70,7 @@ export async function getJson<T>(url: URL): Promise<T> {
     if (!(err instanceof HttpGetError)) throw err;
     if (err.status === 401) {
       const fix = process.env.ACTORCHAIN_TOKEN
-        ? 'the token given (--token or ACTORCHAIN_TOKEN) is not the runtime\'s: give the one it was started with'
+        ? "the token given (--token or ACTORCHAIN_TOKEN) is not the runtime's: give the one it was started with"
         : 'the runtime reads only with its token (--token-reads): give it with ACTORCHAIN_TOKEN=<token> (or --token <token>, which shows in ps)';
       throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `GET ${url.pathname}${url.search} answered 401: ${fix}`);
     }

@@ -124,13 +124,17 @@ class DirLogSource implements LogSource {
   async checkpoint(): Promise<string> {
     const note = await readSignedCheckpoint(this.name);
     if (note === undefined) {
-      throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `${this.name} holds no signed checkpoint (tree.checkpoint is written when a runtime stops); ask the running runtime by its URL`);
+      throw new ActorchainError(
+        'CHAIN_SOURCE_UNREADABLE',
+        `${this.name} holds no signed checkpoint (tree.checkpoint is written when a runtime stops); ask the running runtime by its URL`,
+      );
     }
     return note;
   }
 
   async consistencyProof(old: number, size: number): Promise<Buffer[]> {
-    if (size > this.#tree.size) throw new ActorchainError('CHAIN_EQUIVOCATED', `the checkpoint in ${this.name} signs ${size} entries, but chain.ndjson holds ${this.#tree.size}`);
+    if (size > this.#tree.size)
+      throw new ActorchainError('CHAIN_EQUIVOCATED', `the checkpoint in ${this.name} signs ${size} entries, but chain.ndjson holds ${this.#tree.size}`);
     return this.#tree.consistencyProof(old, size);
   }
 }

@@ -75,7 +75,9 @@ export async function checkReceipt(receipt: ReceiptInput, options: ReceiptCheckO
   if (key === undefined) {
     throw new ActorchainError(
       'INVALID_OPTION',
-      source === undefined ? 'give the chain\'s verifier key (--key) or a source (its URL or data dir) whose genesis names it' : `${source.name}'s genesis records no key (a chain made before keys): give --key <verifier key>`,
+      source === undefined
+        ? "give the chain's verifier key (--key) or a source (its URL or data dir) whose genesis names it"
+        : `${source.name}'s genesis records no key (a chain made before keys): give --key <verifier key>`,
     );
   }
   const signed = open(receipt.checkpoint, key, [], "the receipt's checkpoint").checkpoint;
@@ -85,7 +87,7 @@ export async function checkReceipt(receipt: ReceiptInput, options: ReceiptCheckO
   const report = [`signature: the checkpoint of ${size} entries is signed by ${key}`];
   if (source === undefined) {
     if (options.witnesses.length > 0) throw new ActorchainError('INVALID_OPTION', '--witness needs a source to fetch the cosigned checkpoint from');
-    report.push('inclusion: not checked (give the runtime\'s URL or data dir to fetch the entry)');
+    report.push("inclusion: not checked (give the runtime's URL or data dir to fetch the entry)");
     return report;
   }
 
@@ -108,7 +110,10 @@ export async function checkReceipt(receipt: ReceiptInput, options: ReceiptCheckO
     throw new ActorchainError('RECEIPT_INVALID', `${source.name} served bytes for entry ${receipt.hash} that do not hash to it`);
   }
   if (!verifyInclusion(leafHash(entry), receipt.index, size, proof, signed.rootHash)) {
-    throw new ActorchainError('RECEIPT_INVALID', `the inclusion proof does not lead from entry ${receipt.hash} at leaf ${receipt.index} to the signed root of ${size} entries`);
+    throw new ActorchainError(
+      'RECEIPT_INVALID',
+      `the inclusion proof does not lead from entry ${receipt.hash} at leaf ${receipt.index} to the signed root of ${size} entries`,
+    );
   }
   report.push(`inclusion: entry ${receipt.hash} is leaf ${receipt.index} of the signed tree`);
 

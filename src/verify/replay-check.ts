@@ -88,9 +88,7 @@ export interface ReplayCheckWorkerData {
   heartbeat: Int32Array;
 }
 export type ReplayCheckEvent =
-  | { kind: 'progress'; done: number; total: number }
-  | { kind: 'done'; report: ReplayCheckReport }
-  | { kind: 'failed'; code: ErrorCode; message: string };
+  { kind: 'progress'; done: number; total: number } | { kind: 'done'; report: ReplayCheckReport } | { kind: 'failed'; code: ErrorCode; message: string };
 
 /** One recorded message, with the states around it. */
 interface RecordedMessage {
@@ -167,7 +165,10 @@ class NewCode {
     let expected = stateText(after);
     if (instance.migrate !== undefined && component !== newHash) {
       const taken: string[] = [];
-      for (const [which, state] of [['before', input], ['after', expected]] as const) {
+      for (const [which, state] of [
+        ['before', input],
+        ['after', expected],
+      ] as const) {
         this.#tape.load(undefined);
         const verdict = runMigrate(instance, state, { journal: () => undefined });
         faulted(verdict);

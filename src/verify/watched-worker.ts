@@ -28,12 +28,7 @@ export function spawnReplayWorker(entry: URL, workerData: unknown, maxMemoryMiB:
  * With `readsToo` false only a replay is timed (a follower waits on long polls at will).
  * Returns a function that stops watching.
  */
-export function watchHeartbeat(
-  heartbeat: Int32Array,
-  timeoutMs: number,
-  readsToo: boolean,
-  onStall: (position: number, replaying: boolean) => void,
-): () => void {
+export function watchHeartbeat(heartbeat: Int32Array, timeoutMs: number, readsToo: boolean, onStall: (position: number, replaying: boolean) => void): () => void {
   let beats = Atomics.load(heartbeat, 0);
   let lastBeatAt = performance.now();
   const timer = setInterval(

@@ -42,7 +42,10 @@ function buildCodeKey(): string {
   const hash = createHash('sha256');
   for (const dir of ['build', 'sdk']) {
     const abs = fileURLToPath(new URL(`../../src/${dir}/`, import.meta.url));
-    for (const file of readdirSync(abs).filter((f) => f.endsWith('.js')).sort()) hash.update(file).update(readFileSync(path.join(abs, file)));
+    for (const file of readdirSync(abs)
+      .filter((f) => f.endsWith('.js'))
+      .sort())
+      hash.update(file).update(readFileSync(path.join(abs, file)));
   }
   return hash.digest('hex').slice(0, 16);
 }

@@ -23,13 +23,7 @@ export function freePort(): Promise<number> {
  * Start a runtime whose component sends to `targets` (URLs). Every runtime that sends in
  * these tests starts here, so an option a sender needs for its targets goes in one place.
  */
-export function startSender(
-  t: TestContext,
-  component: string,
-  targets: readonly string[],
-  args: string[] = [],
-  options: StartOptions = {},
-): Promise<Runtime> {
+export function startSender(t: TestContext, component: string, targets: readonly string[], args: string[] = [], options: StartOptions = {}): Promise<Runtime> {
   return startRuntime(t, component, [...args, ...targets.flatMap((target) => ['--allow-send', new URL(target).origin])], options);
 }
 

@@ -28,10 +28,7 @@ export interface CliResult {
 }
 
 /** Run the CLI to completion (for commands that are expected to end). */
-export function runCli(
-  args: string[],
-  options: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {},
-): Promise<CliResult> {
+export function runCli(args: string[], options: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...options.env };
     const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -111,7 +111,8 @@ function journalLine(journal: unknown): HTMLElement {
   const details = h('details', { class: 'journal' }, h('summary', {}, text));
   details.addEventListener(
     'toggle',
-    () => details.append(h('ul', { class: 'journal-records' }, ...(Array.isArray(journal) ? journal : []).map((r: unknown) => h('li', {}, h('code', {}, jsonInline(r)))))),
+    () =>
+      details.append(h('ul', { class: 'journal-records' }, ...(Array.isArray(journal) ? journal : []).map((r: unknown) => h('li', {}, h('code', {}, jsonInline(r)))))),
     { once: true },
   );
   return details;
@@ -139,11 +140,18 @@ function entryElement(shown: ShownEntry, title: string, body: Child[], last?: HT
 /** A state entry, shown against `previousState` (undefined when that is not loaded). */
 function stateEntry(shown: ShownEntry, previousState: unknown, title = 'state'): HTMLElement {
   const { data } = shown.entry;
-  return entryElement(shown, title, [
-    previousState === undefined ? jsonView(data.state, { openDepth: 1 }) : h('div', { class: 'member' }, h('h4', {}, 'Changes'), changesList(previousState, data.state)),
-    'sends' in data && h('div', { class: 'member' }, h('h4', {}, 'Sends'), sendsList(data.sends)),
-    'journal' in data && journalLine(data.journal),
-  ], fullState(data.state));
+  return entryElement(
+    shown,
+    title,
+    [
+      previousState === undefined
+        ? jsonView(data.state, { openDepth: 1 })
+        : h('div', { class: 'member' }, h('h4', {}, 'Changes'), changesList(previousState, data.state)),
+      'sends' in data && h('div', { class: 'member' }, h('h4', {}, 'Sends'), sendsList(data.sends)),
+      'journal' in data && journalLine(data.journal),
+    ],
+    fullState(data.state),
+  );
 }
 
 /**
@@ -159,9 +167,7 @@ export function renderSteps(shown: readonly ShownEntry[], previousState: unknown
     const following = shown[i + 1];
     const followingIsState = following !== undefined && entryKind(following.entry) === 'state';
     if (kind === 'genesis') {
-      const genesis = entryElement(current, 'genesis', [
-        h('p', {}, 'component ', h('code', { class: 'wrap' }, String(current.entry.data['component-hash']))),
-      ]);
+      const genesis = entryElement(current, 'genesis', [h('p', {}, 'component ', h('code', { class: 'wrap' }, String(current.entry.data['component-hash'])))]);
       const init = followingIsState ? stateEntry(following, undefined, 'init state') : undefined;
       if (init) {
         state = following.entry.data.state;

@@ -171,7 +171,10 @@ async function post(event: SubmitEvent): Promise<void> {
   try {
     const answer = await api.post(view.message.value);
     view.postResult.className = 'ok';
-    view.postResult.replaceChildren('Committed. New head ', h('a', { class: 'hash', href: `chain/${answer.head}`, title: answer.head, 'data-head': answer.head }, shortHash(answer.head)));
+    view.postResult.replaceChildren(
+      'Committed. New head ',
+      h('a', { class: 'hash', href: `chain/${answer.head}`, title: answer.head, 'data-head': answer.head }, shortHash(answer.head)),
+    );
   } catch (err) {
     view.postResult.className = 'bad';
     const code = err instanceof ApiError ? err.code : 'ERROR';
