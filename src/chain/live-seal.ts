@@ -61,6 +61,8 @@ export interface SealedRange {
   entries: number;
   /** Canonical bytes of the entries sealed. */
   canonicalBytes: number;
+  /** How long appends waited for the switch at the end (ms). */
+  pauseMs: number;
 }
 
 /**
@@ -108,9 +110,12 @@ export async function seal(
   await testPause('blocks');
   const nextFile = path.join(dir, PLAIN_NEXT);
   const next = await open(nextFile, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_TRUNC);
+  let paused = 0;
+  let pauseMs = 0;
   try {
     let copied = await copy(chain.plain, to - from, next);
     await between(async () => {
+      paused = performance.now();
       copied = await copy(chain.plain, copied, next);
       await next.datasync();
       await testPause('next');
@@ -119,13 +124,14 @@ export async function seal(
       await sealed.extend(fileBytes);
       if (sealed.bytes !== to) throw new Error(`the sealed entries end at byte ${sealed.bytes} of the chain, not ${to}`);
       chain.switchPlain(next, to, sealed);
+      pauseMs = Math.round((performance.now() - paused) * 10) / 10;
     });
   } catch (err) {
     await next.close();
     await rm(nextFile, { force: true });
     throw err;
   }
-  return { entries, canonicalBytes: to - from };
+  return { entries, canonicalBytes: to - from, pauseMs };
 }
 
 /** The lines of `file` in bytes [from, to) (whole lines, newline left out). */

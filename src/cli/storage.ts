@@ -164,7 +164,7 @@ export async function openChain(
     onProgress: progress.update,
     onSync,
     sealAfterBytes: config.sealAfterBytes,
-    onSealed: (range) => log.info({ entries: range.entries, bytes: range.canonicalBytes }, 'sealed the start of chain.ndjson into chain.sealed'),
+    onSealed: (range) => log.info({ entries: range.entries, bytes: range.canonicalBytes, pauseMs: range.pauseMs }, 'sealed the start of chain.ndjson into chain.sealed'),
   })
     .catch((err: unknown) => {
       // A mismatch names the ways forward itself (upgrade, or another data dir).
