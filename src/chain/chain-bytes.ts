@@ -154,7 +154,6 @@ export class ChainBytes implements ChainFileHandle {
     return this.#sealed;
   }
 
-  /** Where chain.ndjson starts in the chain's bytes. */
   /**
    * The hash of entry `position` when it is sealed and was rebuilt (and held to its sealed
    * hash prefix) by a read of this view lately; undefined otherwise.
@@ -163,6 +162,7 @@ export class ChainBytes implements ChainFileHandle {
     return this.#sealed && position < this.#sealed.entries ? this.#sealed.digestOf(position) : undefined;
   }
 
+  /** Where chain.ndjson starts in the chain's bytes. */
   get plainFrom(): number {
     return this.#view.plainFrom;
   }
