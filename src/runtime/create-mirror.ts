@@ -29,7 +29,7 @@ import { useReadToken } from '../cli/options.js';
 import { IDENTITY_FILE, openChain } from '../cli/storage.js';
 import { addressUrl, listen } from './listen.js';
 import { mirrorOptionsConfig, type MirrorConfig, type MirrorOptions } from './mirror-config.js';
-import { stopAccepting, stopOnce, type Service, type StopOutcome } from './shutdown.js';
+import { stopAccepting, serviceHandle, stopOnce, type Service, type StopOutcome } from './shutdown.js';
 
 /** A started mirror, as createMirror gives it. */
 export interface Mirror {
@@ -244,12 +244,6 @@ export async function startMirror(config: MirrorConfig): Promise<StartedMirror> 
   void failed.then((reason) => stopper.stop(1, reason));
   return {
     listening,
-    head: () => chain.durable.head,
-    close: () => stopper.stop(0),
-    stopped: stopper.stopped,
-    onSignal(signal) {
-      log.info({ signal }, 'shutting down');
-      void stopper.stop(0);
-    },
+    ...serviceHandle(() => chain.durable.head, stopper, log),
   };
 }

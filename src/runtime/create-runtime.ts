@@ -20,7 +20,7 @@ import { openChain } from '../cli/storage.js';
 import { addressUrl, isLoopback, listen } from './listen.js';
 import type { RunConfig } from './run-config.js';
 import { runtimeConfig, type RuntimeOptions } from './runtime-options.js';
-import { stopAccepting, stopOnce, type Service, type StopOutcome } from './shutdown.js';
+import { stopAccepting, serviceHandle, stopOnce, type Service, type StopOutcome } from './shutdown.js';
 
 /** A started runtime, as createRuntime gives it. */
 export interface Runtime {
@@ -225,12 +225,6 @@ export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
   });
   return {
     url: `${url}/`,
-    head: () => chain.durable.head,
-    close: () => stopper.stop(0),
-    stopped: stopper.stopped,
-    onSignal(signal) {
-      log.info({ signal }, 'shutting down');
-      void stopper.stop(0);
-    },
+    ...serviceHandle(() => chain.durable.head, stopper, log),
   };
 }

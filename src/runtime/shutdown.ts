@@ -4,6 +4,7 @@
  * the signals that ask for it and the exit code it ends the process with.
  */
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import type { ActorchainError } from '../errors.js';
 
 /** How long, after the last message is answered, connections may take to finish at shutdown. */
@@ -84,4 +85,20 @@ export async function serveUntilStopped(start: () => Promise<Service>): Promise<
   if (signalled !== undefined) service.onSignal(signalled);
   const { exitCode } = await service.stopped;
   process.exit(exitCode);
+}
+
+/**
+ * What a started runtime and a started mirror both give: the durable head, close() (as a stop
+ * signal does), how it stopped, and the CLI's signal handler, which logs the signal first.
+ */
+export function serviceHandle<Head>(head: () => Head, stopper: Stop, log: Logger) {
+  return {
+    head,
+    close: () => stopper.stop(0),
+    stopped: stopper.stopped,
+    onSignal(signal: NodeJS.Signals) {
+      log.info({ signal }, 'shutting down');
+      void stopper.stop(0);
+    },
+  };
 }
