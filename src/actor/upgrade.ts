@@ -30,9 +30,9 @@ export async function recentTraffic(chain: Chain): Promise<WarmInputs> {
   const messages: string[] = [];
   for (let position = chain.durable.length - 2; position >= 2 && messages.length < WARM_MESSAGES; position -= 2) {
     const hash = chain.hashAt(position);
-    const text = hash === undefined ? undefined : await chain.entryText(hash);
-    if (text === undefined) break;
-    const data = (JSON.parse(text) as { data: { message?: unknown } }).data;
+    const bytes = hash === undefined ? undefined : await chain.entryBytes(hash);
+    if (bytes === undefined) break;
+    const data = (JSON.parse(bytes.toString('utf8')) as { data: { message?: unknown } }).data;
     if ('message' in data) messages.push(canonicalJson(data.message));
   }
   return { state: chain.state.canonical, messages };

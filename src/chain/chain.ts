@@ -80,7 +80,7 @@ export interface ChainOptions {
  *
  * Two views. The working view (`head`, `length`, `state`) moves as soon as a transition
  * is committed, so the mailbox can apply the next message while the store makes the last
- * one durable. The durable view (`durable`, and the reads `positionOf`, `entryText`, `page`)
+ * one durable. The durable view (`durable`, and the reads `positionOf`, `entryBytes`, `page`)
  * moves only once a transition's entries are durable: a client never sees an entry that a
  * crash could lose, or a state that was answered with an error.
  */
@@ -243,14 +243,6 @@ export class Chain {
   endWaits(): void {
     this.#waitsEnded = true;
     for (const check of [...this.#waiters]) check();
-  }
-
-  /** The canonical JSON text of one durable entry, or undefined for a hash not (yet) among them. */
-  async entryText(hash: string): Promise<string | undefined> {
-    const position = this.positionOf(hash);
-    if (position === undefined) return undefined;
-    const [text] = await this.#store.read(position, position + 1);
-    return text;
   }
 
   /** The canonical bytes of one durable entry (whose SHA-256 is `hash`), or undefined for a hash not (yet) among them. */
