@@ -15,17 +15,18 @@ test('a witness mirror replays, then cosigns the primary checkpoint; receipt che
   const mirrorDir = tempDir(t);
   const mirror = await startMirror(t, component, primary.url, mirrorDir, ['--witness', '--witness-name', 'witness.example/w1']);
 
-  const identity = (await (await fetch(`${mirror.url}/identity`)).json()) as { key: string; 'primary-key': string; origin: string };
   const primaryIdentity = (await (await fetch(`${primary.url}/identity`)).json()) as { key: string; origin: string };
-  assert.match(identity.key, /^witness\.example\/w1\+[0-9a-f]{8}\+/, "the witness's own verifier key");
-  // Its key is a cosignature/v1 key: type byte 0x04.
-  assert.equal(Buffer.from(identity.key.split('+')[2]!, 'base64')[0], 0x04);
-
   const cosigned = await waitFor('the cosigned checkpoint', async () => {
     const response = await fetch(`${mirror.url}/checkpoint`);
     const text = response.ok ? await response.text() : '';
     return text.startsWith(`${primaryIdentity.origin}\n8\n`) ? text : undefined;
   });
+  // Read once it has cosigned: by then the mirror has learned the primary's key from it.
+  const identity = (await (await fetch(`${mirror.url}/identity`)).json()) as { key: string; 'primary-key': string; origin: string };
+  assert.match(identity.key, /^witness\.example\/w1\+[0-9a-f]{8}\+/, "the witness's own verifier key");
+  // Its key is a cosignature/v1 key: type byte 0x04.
+  assert.equal(Buffer.from(identity.key.split('+')[2]!, 'base64')[0], 0x04);
+
   assert.equal(identity['primary-key'], primaryIdentity.key);
   const lines = cosigned.split('\n');
   assert.ok(
