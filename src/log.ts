@@ -37,11 +37,14 @@ export function prettyMessage(log: Record<string, unknown>): string {
 }
 
 /**
- * Logs through pino, written synchronously so nothing is lost when the process exits right
- * after logging (an exhausted restart budget, a refused chain). `fd` 1 for the runtime, 2 for
- * tools whose stdout is data (export). `pretty` formats each line with pino-pretty, in
- * process and just as synchronously, one line per entry: the level, the message, and the
- * fields a person needs as key=value (prettyMessage), so it still greps.
+ * Logs through pino. JSON lines go out asynchronously (sonic-boom gathers the lines logged
+ * while a write is under way into the next one), so a busy actor that logs every message pays
+ * no write system call per line on the thread that answers HTTP; pino flushes what is left
+ * synchronously when the process exits, so nothing is lost when it exits right after logging
+ * (an exhausted restart budget, a refused chain). `fd` 1 for the runtime, 2 for tools whose
+ * stdout is data (export). `pretty` formats each line with pino-pretty, in process and
+ * synchronously (a person at a terminal, not a load), one line per entry: the level, the
+ * message, and the fields a person needs as key=value (prettyMessage), so it still greps.
  */
 export function createLogger(level: LogLevel, fd: 1 | 2 = 1, format: LogFormat = defaultLogFormat(fd)): Logger {
   // pino-pretty is loaded only for a terminal: a runtime logging JSON lines starts without it.
@@ -57,6 +60,6 @@ export function createLogger(level: LogLevel, fd: 1 | 2 = 1, format: LogFormat =
           // Messages start in one column whatever the level's name ("INFO:  ", "DEBUG: ").
           messageFormat: (log, _key, levelLabel) => ' '.repeat(Math.max(0, 5 - levelLabel.length)) + prettyMessage(log),
         })
-      : pino.destination({ fd, sync: true });
+      : pino.destination({ fd, sync: false });
   return pino({ level, base: { pid: process.pid } }, destination);
 }

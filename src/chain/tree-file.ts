@@ -7,7 +7,8 @@
  *
  *   sha256: SHA-256 of the stored form of the first N leaves (2N - popcount(N) hashes)
  *
- * Nodes are appended (without a sync) as entries become durable; the head is replaced (whole
+ * Nodes are appended (without a sync) as entries become durable, about 64 KB at a time (see
+ * WRITE_AFTER_LEAVES); the head is replaced (whole
  * or not at all) after a sync, every HEAD_AFTER_LEAVES leaves and at close. A start trusts the
  * N leaves the head vouches for when their bytes still hash to its digest and leaf N-1 is the
  * leaf hash of chain entry N-1 (the chain's links make that entry stand for all before it);
@@ -26,6 +27,12 @@ export const SIGNED_CHECKPOINT_FILE = 'tree.checkpoint';
 const FORMAT = 'actorchain-tree 1';
 /** A new head after this many leaves: a killed runtime leaves at most this many to hash again. */
 const HEAD_AFTER_LEAVES = 20_000;
+/**
+ * Nodes are written once this many leaves' worth waits (about 64 KB), not at every group
+ * commit: a write of its own per group cost the durable path a thread-pool round trip per
+ * group, and nodes past the head are thrown away by a start after a crash anyway.
+ */
+const WRITE_AFTER_LEAVES = 1024;
 /** Entries read at a time when leaves are hashed from the chain. */
 const READ_BATCH = 4096;
 
@@ -115,11 +122,11 @@ export class TreeFile {
   /** The first `leaves` leaves are durable in the chain: write their nodes (in the background). */
   durable(leaves: number): void {
     this.#wanted = Math.max(this.#wanted, leaves);
-    if (this.#busy || this.#closed) return;
+    if (this.#busy || this.#closed || this.#wanted - this.#written < WRITE_AFTER_LEAVES) return;
     this.#busy = true;
     this.#writing = (async () => {
       try {
-        while (this.#wanted > this.#written) {
+        while (this.#wanted - this.#written >= WRITE_AFTER_LEAVES) {
           const leaves = this.#wanted;
           await this.#write(leaves, leaves - this.#headLeaves >= HEAD_AFTER_LEAVES);
         }
