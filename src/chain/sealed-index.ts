@@ -1,6 +1,6 @@
 /**
- * What the block headers of chain.sealed say (the format: sealed.ts), held in typed arrays for
- * SealedReader: per entry, where its line starts in the canonical NDJSON, whether it is a delta,
+ * What the block headers of chain.sealed say (the format: sealed.ts), held in typed arrays: the
+ * part of SealedReader that knows where everything is, without reading an entry. Per entry: per entry, where its line starts in the canonical NDJSON, whether it is a delta,
  * its hash prefix and its block; per block, where its compressed body lies. Read from the
  * headers alone: the bodies are read when an entry is asked for.
  */
@@ -52,46 +52,47 @@ export class SealedIndex {
     return this.#delta.length;
   }
 
-  /** Bytes of canonical NDJSON the entries make. */
+  /** Bytes of canonical NDJSON the sealed entries make. */
   get bytes(): number {
     return this.#offsets.array[this.entries]!;
   }
 
+  /** Where the blocks that belong to the chain end in the file (what follows is a seal cut short). */
   get fileBytes(): number {
     return this.#fileBytes;
   }
 
   /** offsets[p]: where entry p's line starts in the canonical NDJSON; offsets[entries]: its length. */
-  get offsets(): Float64Array {
+  protected get offsets(): Float64Array {
     return this.#offsets.array;
   }
 
   /** delta[p]: 1 when entry p is a delta against the entry two before, 0 when it is a full text. */
-  get delta(): Uint8Array {
+  protected get delta(): Uint8Array {
     return this.#delta.array;
   }
 
   /** The number of the block that holds entry `position`. */
-  blockOf(position: number): number {
+  protected blockOf(position: number): number {
     return this.#blockOf.array[position]!;
   }
 
-  block(index: number): BlockInfo {
+  protected block(index: number): BlockInfo {
     return this.#blocks[index]!;
   }
 
   /** Whether `hash` (a full SHA-256) starts with the prefix sealed with entry `position`. */
-  matchesPrefix(position: number, hash: Buffer): boolean {
+  protected matchesPrefix(position: number, hash: Buffer): boolean {
     return hash.compare(this.#hashPrefixes, position * HASH_PREFIX, (position + 1) * HASH_PREFIX, 0, HASH_PREFIX) === 0;
   }
 
   /** The hash prefix sealed with entry `position`, in hex. */
-  prefixHex(position: number): string {
+  protected prefixHex(position: number): string {
     return this.#hashPrefixes.toString('hex', position * HASH_PREFIX, (position + 1) * HASH_PREFIX);
   }
 
   /** The entry whose line holds byte `position` of the canonical NDJSON. */
-  entryAt(position: number): number {
+  protected entryAt(position: number): number {
     const offsets = this.#offsets.array;
     let lo = 0;
     let hi = this.entries - 1;
@@ -107,7 +108,7 @@ export class SealedIndex {
    * Scan the block headers of `file` (open as `handle`) from where the last scan ended up to
    * `size`, or only until a block ending with the entry whose hash starts with `until`.
    */
-  async scan(file: string, handle: FileHandle, size: number, until: Buffer | undefined): Promise<void> {
+  protected async scan(file: string, handle: FileHandle, size: number, until: Buffer | undefined): Promise<void> {
     const lengths = Buffer.alloc(8);
     for (let at = this.#fileBytes; at < size;) {
       const entry = this.entries;

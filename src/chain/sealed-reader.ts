@@ -22,16 +22,16 @@ const DIGEST_CACHE = 16_384;
  */
 export type SealedEnd = { after: string | null } | 'all';
 
-/** Random access to the entries of a chain.sealed, as canonical texts and as NDJSON bytes. */
-export class SealedReader {
+/** Random access to the entries of a chain.sealed, as canonical texts and as NDJSON bytes: the index of its headers, and the entries read from its blocks' bodies. */
+export class SealedReader extends SealedIndex {
   readonly file: string;
   readonly #handle: FileHandle;
-  readonly #index = new SealedIndex();
   readonly #texts = new Map<number, Buffer>();
   readonly #digests = new Map<number, string>();
   readonly #payloads = new Map<number, Buffer[]>();
 
   private constructor(file: string, handle: FileHandle) {
+    super();
     this.file = file;
     this.#handle = handle;
   }
@@ -64,25 +64,11 @@ export class SealedReader {
   }
 
   #scan(size: number, until: Buffer | undefined): Promise<void> {
-    return this.#index.scan(this.file, this.#handle, size, until);
+    return this.scan(this.file, this.#handle, size, until);
   }
 
   get handle(): FileHandle {
     return this.#handle;
-  }
-
-  get entries(): number {
-    return this.#index.entries;
-  }
-
-  /** Bytes of canonical NDJSON the sealed entries make. */
-  get bytes(): number {
-    return this.#index.bytes;
-  }
-
-  /** Where the blocks that belong to the chain end in the file (what follows is a seal cut short). */
-  get fileBytes(): number {
-    return this.#index.fileBytes;
   }
 
   /** The last two entries, for a writer that appends after them. */
@@ -90,7 +76,7 @@ export class SealedReader {
     const seeds: SealedSeed[] = [];
     for (let p = Math.max(0, this.entries - 2); p < this.entries; p++) {
       let depth = 0;
-      for (let q = p; q >= 0 && this.#index.delta[q] === 1; q -= 2) depth++;
+      for (let q = p; q >= 0 && this.delta[q] === 1; q -= 2) depth++;
       seeds.push({ text: await this.text(p), depth });
     }
     return seeds;
@@ -116,8 +102,8 @@ export class SealedReader {
   }
 
   async #rebuild(position: number, checkEach: boolean): Promise<Buffer> {
-    const offsets = this.#index.offsets;
-    const delta = this.#index.delta;
+    const offsets = this.offsets;
+    const delta = this.delta;
     // The chain of deltas back to a full text (or a text rebuilt already), rebuilt forwards.
     const chain: number[] = [];
     let base: Buffer | undefined;
@@ -135,7 +121,7 @@ export class SealedReader {
       if (base.length !== offsets[p + 1]! - offsets[p]! - 1) throw this.#corrupt(p, 'has another length than recorded');
       if (k === 0 || checkEach) {
         const hash = createHash('sha256').update(base).digest();
-        if (!this.#index.matchesPrefix(p, hash)) throw this.#corrupt(p, `does not rebuild to the entry whose hash starts ${this.#index.prefixHex(p)}`);
+        if (!this.matchesPrefix(p, hash)) throw this.#corrupt(p, `does not rebuild to the entry whose hash starts ${this.prefixHex(p)}`);
         this.#remember(this.#texts, p, base, TEXT_CACHE);
         this.#remember(this.#digests, p, hash.toString('hex'), DIGEST_CACHE);
       }
@@ -158,8 +144,8 @@ export class SealedReader {
   }
 
   async #payload(position: number): Promise<Buffer> {
-    const index = this.#index.blockOf(position);
-    const block = this.#index.block(index);
+    const index = this.blockOf(position);
+    const block = this.block(index);
     let payloads = this.#payloads.get(index);
     if (!payloads) {
       const body = Buffer.allocUnsafe(block.bodyBytes);
@@ -185,10 +171,10 @@ export class SealedReader {
 
   /** Copy the canonical NDJSON bytes [position, position + length) into `buffer` at `offset`. */
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    const offsets = this.#index.offsets;
+    const offsets = this.offsets;
     const end = Math.min(position + length, this.bytes);
     let done = 0;
-    for (let p = this.#index.entryAt(position); position + done < end; p++) {
+    for (let p = this.entryAt(position); position + done < end; p++) {
       const lineStart = offsets[p]!;
       const text = await this.text(p);
       const from = position + done - lineStart;
