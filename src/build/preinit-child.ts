@@ -10,7 +10,8 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GuestExit, preinitialize } from './preinit.js';
+import { preinitialize } from './preinit.js';
+import { GuestExit } from './preinit-wasi.js';
 
 interface WizerArgs {
   initFunc: string;

@@ -18,24 +18,30 @@
  *
  * Limits, as Wizer's: one memory, defined in the module; active data segments only.
  */
-import { createHash } from 'node:crypto';
 import { WASI } from 'node:wasi';
+import { fixedWasi } from './preinit-wasi.js';
+import {
+  exportsBody,
+  KIND,
+  layout,
+  module,
+  PreinitError,
+  section,
+  SECTION,
+  sections,
+  sleb,
+  u32,
+  VALTYPE,
+  type Export,
+  type Layout,
+  type Section,
+} from './wasm-module.js';
 
 const PAGE_BYTES = 65_536;
 /** Runs of zeros this short are kept inside a segment: a new segment costs about as much. */
 const MERGE_GAP_BYTES = 4;
 /** The segment count Wizer stays under; engines refuse modules with too many. */
 const MAX_SEGMENTS = 10_000;
-/** 2023-11-14T22:13:20Z, in nanoseconds: the clock's reading at the start of every snapshot. */
-const CLOCK_START_NS = 1_700_000_000_000_000_000n;
-/** How far the clock moves at each reading, so that a loop waiting for time to pass ends. */
-const CLOCK_STEP_NS = 1_000_000n;
-
-const SECTION = { custom: 0, import: 2, memory: 5, global: 6, export: 7, start: 8, code: 10, data: 11, dataCount: 12 } as const;
-const KIND = { func: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
-const VALTYPE = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c } as const;
-
-export class PreinitError extends Error {}
 
 export interface PreinitOptions {
   /** The export to run (componentize-js: `componentize.wizer`). */
@@ -46,178 +52,6 @@ export interface PreinitOptions {
   /** File descriptor the guest reads as stdin (componentize-js passes the engine's arguments there). */
   stdinFd?: number;
 }
-
-// --- reading ---------------------------------------------------------------------------------
-
-class Reader {
-  constructor(
-    readonly bytes: Uint8Array,
-    public at = 0,
-  ) {}
-  byte(): number {
-    if (this.at >= this.bytes.length) throw new PreinitError('unexpected end of the module');
-    return this.bytes[this.at++]!;
-  }
-  u32(): number {
-    let result = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-    }
-  }
-  skipLeb(): void {
-    while (this.byte() & 0x80);
-  }
-  name(): string {
-    const length = this.u32();
-    const text = Buffer.from(this.bytes.subarray(this.at, this.at + length)).toString('utf8');
-    this.at += length;
-    return text;
-  }
-  limits(): { flags: number; min: number; max?: number } {
-    const flags = this.byte();
-    const min = this.u32();
-    return flags & 1 ? { flags, min, max: this.u32() } : { flags, min };
-  }
-  /** A constant expression, up to and including its `end`. */
-  skipConstExpr(): void {
-    for (;;) {
-      const op = this.byte();
-      if (op === 0x0b) return;
-      if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) this.skipLeb();
-      else if (op === 0x43) this.at += 4;
-      else if (op === 0x44) this.at += 8;
-      else if (op === 0xd0) this.byte();
-      else if (![0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op)) throw new PreinitError(`unsupported instruction 0x${op.toString(16)} in a constant expression`);
-    }
-  }
-}
-
-interface Section {
-  id: number;
-  /** The section's contents, without its id and size. */
-  body: Uint8Array;
-}
-
-function sections(module: Uint8Array): Section[] {
-  if (module.length < 8 || Buffer.from(module.subarray(0, 8)).toString('hex') !== '0061736d01000000') {
-    throw new PreinitError('the input is not a WebAssembly core module');
-  }
-  const reader = new Reader(module, 8);
-  const found: Section[] = [];
-  while (reader.at < module.length) {
-    const id = reader.byte();
-    const size = reader.u32();
-    found.push({ id, body: module.subarray(reader.at, reader.at + size) });
-    reader.at += size;
-  }
-  return found;
-}
-
-interface Export {
-  name: string;
-  kind: number;
-  index: number;
-}
-
-interface Layout {
-  importedGlobals: number;
-  importedMemories: number;
-  /** The defined globals' value types and mutability. */
-  globals: Array<{ type: number; mutable: number }>;
-  memory: { flags: number; min: number; max?: number };
-  exports: Export[];
-}
-
-function layout(all: Section[]): Layout {
-  const found: Layout = { importedGlobals: 0, importedMemories: 0, globals: [], memory: { flags: 0, min: 0 }, exports: [] };
-  let memories = 0;
-  for (const { id, body } of all) {
-    const reader = new Reader(body);
-    if (id === SECTION.import) {
-      for (let n = reader.u32(); n > 0; n--) {
-        reader.name();
-        reader.name();
-        const kind = reader.byte();
-        if (kind === KIND.func) reader.u32();
-        else if (kind === KIND.table) {
-          reader.byte();
-          reader.limits();
-        } else if (kind === KIND.memory) {
-          found.importedMemories++;
-          reader.limits();
-        } else if (kind === KIND.global) {
-          found.importedGlobals++;
-          reader.byte();
-          reader.byte();
-        } else if (kind === KIND.tag) {
-          reader.byte();
-          reader.u32();
-        }
-      }
-    } else if (id === SECTION.memory) {
-      memories = reader.u32();
-      if (memories === 1) found.memory = reader.limits();
-    } else if (id === SECTION.global) {
-      for (let n = reader.u32(); n > 0; n--) {
-        const type = reader.byte();
-        if (!Object.values(VALTYPE).includes(type as never)) throw new PreinitError(`a global of type 0x${type.toString(16)} cannot be snapshotted`);
-        found.globals.push({ type, mutable: reader.byte() });
-        reader.skipConstExpr();
-      }
-    } else if (id === SECTION.export) {
-      for (let n = reader.u32(); n > 0; n--) found.exports.push({ name: reader.name(), kind: reader.byte(), index: reader.u32() });
-    } else if (id === SECTION.data) {
-      for (let n = reader.u32(); n > 0; n--) {
-        const flags = reader.u32();
-        if (flags === 1) throw new PreinitError('passive data segments cannot be snapshotted');
-        if (flags === 2) reader.u32();
-        reader.skipConstExpr();
-        const length = reader.u32();
-        reader.at += length;
-      }
-    }
-  }
-  if (found.importedMemories !== 0 || memories !== 1 || found.memory.flags > 1) {
-    throw new PreinitError('only a module that defines exactly one (32-bit, unshared) memory can be snapshotted');
-  }
-  return found;
-}
-
-// --- writing ---------------------------------------------------------------------------------
-
-const u32 = (value: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) b |= 0x80;
-    out.push(b);
-  } while (value > 0);
-  return out;
-};
-
-const sleb = (value: bigint): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = Number(value & 0x7fn);
-    value >>= 7n;
-    if ((value === 0n && (b & 0x40) === 0) || (value === -1n && (b & 0x40) !== 0)) return (out.push(b), out);
-    out.push(b | 0x80);
-  }
-};
-
-const nameBytes = (name: string): number[] => {
-  const utf8 = Buffer.from(name, 'utf8');
-  return [...u32(utf8.length), ...utf8];
-};
-
-const section = (id: number, body: ArrayLike<number>): Buffer => Buffer.concat([Buffer.from([id, ...u32(body.length)]), Buffer.from(body as Uint8Array)]);
-
-const exportsBody = (exports: Export[]): number[] => [...u32(exports.length), ...exports.flatMap((e) => [...nameBytes(e.name), e.kind, ...u32(e.index)])];
-
-const module = (parts: Buffer[]): Buffer => Buffer.concat([Buffer.from('0061736d01000000', 'hex'), ...parts]);
 
 const globalExport = (i: number) => `__preinit_global_${i}`;
 const MEMORY_EXPORT = '__preinit_memory';
@@ -284,66 +118,6 @@ function globalsBody(globals: Layout['globals'], values: Array<number | bigint>)
     out.push(0x0b);
   });
   return out;
-}
-
-// --- running ---------------------------------------------------------------------------------
-
-/** The exit status a guest asked for with proc_exit. */
-export class GuestExit extends Error {
-  constructor(readonly status: number) {
-    super(`the module exited with status ${status} during pre-initialization`);
-  }
-}
-
-type Wasi = Record<string, (...args: never[]) => unknown>;
-
-/**
- * A filestat call whose result (at its argument `outArg`) keeps only the file's type and size:
- * its device, inode, link count and times are the host's.
- */
-function withFixedFilestat(call: Wasi[string], outArg: number, view: () => DataView): Wasi[string] {
-  return (...args: never[]) => {
-    const status = call(...args);
-    if (status === 0) {
-      const out = args[outArg] as unknown as number;
-      const v = view();
-      for (const field of [0, 8, 40, 48, 56]) v.setBigUint64(out + field, 0n, true);
-      v.setBigUint64(out + 24, 1n, true);
-    }
-    return status;
-  };
-}
-
-/** WASI preview 1 as Node serves it, with what differs between hosts and runs made fixed. */
-function fixedWasi(wasi: WASI, memory: () => WebAssembly.Memory): Wasi {
-  const real = (wasi.getImportObject() as { wasi_snapshot_preview1: Wasi }).wasi_snapshot_preview1;
-  let clock = CLOCK_START_NS;
-  let randomCounter = 0;
-  let randomPool = Buffer.alloc(0);
-  const view = () => new DataView(memory().buffer);
-  return {
-    ...real,
-    clock_time_get: (_id: number, _precision: bigint, out: number) => {
-      view().setBigUint64(out, clock, true);
-      clock += CLOCK_STEP_NS;
-      return 0;
-    },
-    clock_res_get: (_id: number, out: number) => (view().setBigUint64(out, 1000n, true), 0),
-    random_get: (buf: number, length: number) => {
-      while (randomPool.length < length) {
-        const block = createHash('sha256').update(`actorchain preinit ${randomCounter++}`).digest();
-        randomPool = Buffer.concat([randomPool, block]);
-      }
-      new Uint8Array(memory().buffer, buf, length).set(randomPool.subarray(0, length));
-      randomPool = randomPool.subarray(length);
-      return 0;
-    },
-    path_filestat_get: withFixedFilestat(real.path_filestat_get!, 4, view),
-    fd_filestat_get: withFixedFilestat(real.fd_filestat_get!, 1, view),
-    proc_exit: (status: number) => {
-      throw new GuestExit(status);
-    },
-  };
 }
 
 /** Run the module's initialization and return the initialized module. */

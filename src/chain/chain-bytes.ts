@@ -21,9 +21,11 @@ import { constants } from 'node:fs';
 import { access, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
-import type { ChainFileHandle } from './file-store.js';
+import { ChainBytes } from './chain-bytes-view.js';
 import { SealedReader, type SealedEnd } from './sealed-reader.js';
 import { SEALED_FILE, SEALED_MAGIC } from './sealed.js';
+
+export { ChainBytes };
 
 export const CHAIN_FILE = 'chain.ndjson';
 export const PLAIN_NEXT = `${CHAIN_FILE}.next`;
@@ -122,108 +124,6 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-/** chain.ndjson as one reader found it, and where it starts in the chain's bytes. */
-interface PlainView {
-  plain: FileHandle;
-  plainFrom: number;
-  /** Reads in flight through it. */
-  reads: number;
-  /** Set once it is replaced: closes the handle when the last read ends. */
-  retire?: () => void;
-}
-
-/** The chain as one file: the sealed entries' bytes, then chain.ndjson's. */
-export class ChainBytes implements ChainFileHandle {
-  #view: PlainView;
-  #sealed: SealedReader | undefined;
-  readonly #retired: Promise<void>[] = [];
-
-  constructor(plain: FileHandle, sealed: SealedReader | undefined) {
-    this.#view = { plain, plainFrom: sealed?.bytes ?? 0, reads: 0 };
-    this.#sealed = sealed;
-  }
-
-  get plain(): FileHandle {
-    return this.#view.plain;
-  }
-
-  get sealed(): SealedReader | undefined {
-    return this.#sealed;
-  }
-
-  /**
-   * The hash of entry `position` when it is sealed and was rebuilt (and held to its sealed
-   * hash prefix) by a read of this view lately; undefined otherwise.
-   */
-  sealedDigest(position: number): string | undefined {
-    return this.#sealed && position < this.#sealed.entries ? this.#sealed.digestOf(position) : undefined;
-  }
-
-  /** Where chain.ndjson starts in the chain's bytes. */
-  get plainFrom(): number {
-    return this.#view.plainFrom;
-  }
-
-  async stat(): Promise<{ size: number }> {
-    const view = this.#view;
-    return { size: view.plainFrom + (await view.plain.stat()).size };
-  }
-
-  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }> {
-    return this.#view.plain.write(buffer, offset, length);
-  }
-
-  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
-    // The layout this read began with, whatever a seal switches meanwhile.
-    const view = this.#view;
-    view.reads++;
-    try {
-      let done = 0;
-      if (this.#sealed && position < view.plainFrom) done = await this.#sealed.read(buffer, offset, Math.min(length, view.plainFrom - position), position);
-      if (done < length) {
-        const { bytesRead } = await view.plain.read(buffer, offset + done, length - done, position + done - view.plainFrom);
-        done += bytesRead;
-      }
-      return { bytesRead: done };
-    } finally {
-      if (--view.reads === 0) view.retire?.();
-    }
-  }
-
-  datasync(): Promise<void> {
-    return this.#view.plain.datasync();
-  }
-
-  truncate(length: number): Promise<void> {
-    const view = this.#view;
-    if (length < view.plainFrom) throw new Error(`cannot cut a compacted chain into its sealed part (at ${length} of ${view.plainFrom})`);
-    return view.plain.truncate(length - view.plainFrom);
-  }
-
-  /**
-   * After a seal's switch: chain.ndjson is now `plain` (opened for appending), which starts
-   * at byte `plainFrom`, after the entries `sealed` holds. The old chain.ndjson is closed
-   * once the reads that use it end.
-   */
-  switchPlain(plain: FileHandle, plainFrom: number, sealed: SealedReader): void {
-    const old = this.#view;
-    this.#view = { plain, plainFrom, reads: 0 };
-    this.#sealed = sealed;
-    this.#retired.push(
-      new Promise<void>((resolve) => {
-        old.retire = () => resolve(old.plain.close().catch(() => {}));
-        if (old.reads === 0) old.retire();
-      }),
-    );
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#retired);
-    await this.#sealed?.close();
-    await this.#view.plain.close();
   }
 }
 

@@ -1,9 +1,10 @@
-/** Random access to the entries of chain.sealed (the format: sealed.ts). */
+/** Random access to the entries of chain.sealed (the format: sealed.ts; what its block headers say: sealed-index.ts). */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { brotliDecompressSync } from 'node:zlib';
 import { ActorchainError } from '../errors.js';
 import { applyDelta } from './delta.js';
+import { SealedIndex } from './sealed-index.js';
 import { HASH_PREFIX, SEALED_MAGIC, VarintReader, type SealedSeed } from './sealed.js';
 
 /** Rebuilt entries kept: a sequential read rebuilds each from the one two before. */
@@ -21,51 +22,18 @@ const DIGEST_CACHE = 16_384;
  */
 export type SealedEnd = { after: string | null } | 'all';
 
-interface BlockInfo {
-  first: number;
-  count: number;
-  /** Where its compressed body lies in the file. */
-  bodyAt: number;
-  bodyBytes: number;
-}
-
-/** A typed array that doubles when full. */
-class Growable<T extends Float64Array | Uint8Array | Uint32Array> {
-  length = 0;
-  constructor(
-    public array: T,
-    readonly make: (size: number) => T,
-  ) {}
-  push(value: number): void {
-    if (this.length === this.array.length) {
-      const grown = this.make(this.array.length * 2);
-      grown.set(this.array);
-      this.array = grown;
-    }
-    this.array[this.length++] = value;
-  }
-}
-
-/** Random access to the entries of a chain.sealed, as canonical texts and as NDJSON bytes. */
-export class SealedReader {
+/** Random access to the entries of a chain.sealed, as canonical texts and as NDJSON bytes: the index of its headers, and the entries read from its blocks' bodies. */
+export class SealedReader extends SealedIndex {
   readonly file: string;
   readonly #handle: FileHandle;
-  /** offsets[p]: where entry p's line starts in the canonical NDJSON; offsets[entries]: its length. */
-  readonly #offsets = new Growable(new Float64Array(1024), (n) => new Float64Array(n));
-  readonly #delta = new Growable(new Uint8Array(1024), (n) => new Uint8Array(n));
-  #hashPrefixes = Buffer.alloc(1024 * HASH_PREFIX);
-  readonly #blockOf = new Growable(new Uint32Array(1024), (n) => new Uint32Array(n));
-  readonly #blocks: BlockInfo[] = [];
   readonly #texts = new Map<number, Buffer>();
   readonly #digests = new Map<number, string>();
   readonly #payloads = new Map<number, Buffer[]>();
-  /** Where the blocks that belong to the chain end in the file. */
-  #fileBytes = SEALED_MAGIC.length;
 
   private constructor(file: string, handle: FileHandle) {
+    super();
     this.file = file;
     this.#handle = handle;
-    this.#offsets.push(0);
   }
 
   /**
@@ -92,70 +60,15 @@ export class SealedReader {
   /** Take in the blocks a seal appended, up to byte `fileBytes` (chain.ndjson is about to start after them). */
   async extend(fileBytes: number): Promise<void> {
     await this.#scan(fileBytes, undefined);
-    if (this.#fileBytes !== fileBytes) throw new Error(`${this.file}: the blocks end at byte ${this.#fileBytes}, not ${fileBytes}`);
+    if (this.fileBytes !== fileBytes) throw new Error(`${this.file}: the blocks end at byte ${this.fileBytes}, not ${fileBytes}`);
   }
 
-  /**
-   * Scan block headers from #fileBytes up to `size`, or only until a block ending with the
-   * entry whose hash starts with `until`.
-   */
-  async #scan(size: number, until: Buffer | undefined): Promise<void> {
-    const lengths = Buffer.alloc(8);
-    const file = this.file;
-    for (let at = this.#fileBytes; at < size;) {
-      const entry = this.entries;
-      const bad = () => new ActorchainError('CHAIN_CORRUPT', `${file}: the block that starts with entry ${entry} (line ${entry + 1}) is damaged or cut short`);
-      if ((await this.#handle.read(lengths, 0, 8, at)).bytesRead !== 8) throw bad();
-      const headerBytes = lengths.readUInt32BE(0);
-      const bodyBytes = lengths.readUInt32BE(4);
-      if (at + 8 + headerBytes + bodyBytes > size) throw bad();
-      const header = Buffer.alloc(headerBytes);
-      await this.#handle.read(header, 0, headerBytes, at + 8);
-      const reader = new VarintReader(header, bad);
-      const count = reader.next();
-      for (let k = 0; k < count; k++) {
-        const p = this.entries;
-        this.#offsets.push(this.#offsets.array[p]! + reader.next() + 1);
-        if (reader.at + 1 + HASH_PREFIX > header.length) throw bad();
-        this.#delta.push(header[reader.at++]!);
-        if ((p + 1) * HASH_PREFIX > this.#hashPrefixes.length) {
-          const grown = Buffer.alloc(this.#hashPrefixes.length * 2);
-          this.#hashPrefixes.copy(grown);
-          this.#hashPrefixes = grown;
-        }
-        header.copy(this.#hashPrefixes, p * HASH_PREFIX, reader.at, reader.at + HASH_PREFIX);
-        reader.at += HASH_PREFIX;
-        this.#blockOf.push(this.#blocks.length);
-      }
-      this.#blocks.push({ first: entry, count, bodyAt: at + 8 + headerBytes, bodyBytes });
-      at += 8 + headerBytes + bodyBytes;
-      this.#fileBytes = at;
-      if (until && count > 0 && until.compare(this.#hashPrefixes, (this.entries - 1) * HASH_PREFIX, this.entries * HASH_PREFIX) === 0) return;
-    }
-    if (until) {
-      throw new ActorchainError(
-        'CHAIN_CORRUPT',
-        `${file} does not hold the entry ${until.toString('hex')}… that the first line of chain.ndjson follows (after entry ${this.entries - 1}, line ${this.entries}); restore the data dir from a copy or an export`,
-      );
-    }
+  #scan(size: number, until: Buffer | undefined): Promise<void> {
+    return this.scan(this.file, this.#handle, size, until);
   }
 
   get handle(): FileHandle {
     return this.#handle;
-  }
-
-  get entries(): number {
-    return this.#delta.length;
-  }
-
-  /** Bytes of canonical NDJSON the sealed entries make. */
-  get bytes(): number {
-    return this.#offsets.array[this.entries]!;
-  }
-
-  /** Where the blocks that belong to the chain end in the file (what follows is a seal cut short). */
-  get fileBytes(): number {
-    return this.#fileBytes;
   }
 
   /** The last two entries, for a writer that appends after them. */
@@ -163,7 +76,7 @@ export class SealedReader {
     const seeds: SealedSeed[] = [];
     for (let p = Math.max(0, this.entries - 2); p < this.entries; p++) {
       let depth = 0;
-      for (let q = p; q >= 0 && this.#delta.array[q] === 1; q -= 2) depth++;
+      for (let q = p; q >= 0 && this.delta[q] === 1; q -= 2) depth++;
       seeds.push({ text: await this.text(p), depth });
     }
     return seeds;
@@ -189,8 +102,8 @@ export class SealedReader {
   }
 
   async #rebuild(position: number, checkEach: boolean): Promise<Buffer> {
-    const offsets = this.#offsets.array;
-    const delta = this.#delta.array;
+    const offsets = this.offsets;
+    const delta = this.delta;
     // The chain of deltas back to a full text (or a text rebuilt already), rebuilt forwards.
     const chain: number[] = [];
     let base: Buffer | undefined;
@@ -208,9 +121,7 @@ export class SealedReader {
       if (base.length !== offsets[p + 1]! - offsets[p]! - 1) throw this.#corrupt(p, 'has another length than recorded');
       if (k === 0 || checkEach) {
         const hash = createHash('sha256').update(base).digest();
-        if (hash.compare(this.#hashPrefixes, p * HASH_PREFIX, (p + 1) * HASH_PREFIX, 0, HASH_PREFIX) !== 0) {
-          throw this.#corrupt(p, `does not rebuild to the entry whose hash starts ${this.#hashPrefixes.toString('hex', p * HASH_PREFIX, (p + 1) * HASH_PREFIX)}`);
-        }
+        if (!this.matchesPrefix(p, hash)) throw this.#corrupt(p, `does not rebuild to the entry whose hash starts ${this.prefixHex(p)}`);
         this.#remember(this.#texts, p, base, TEXT_CACHE);
         this.#remember(this.#digests, p, hash.toString('hex'), DIGEST_CACHE);
       }
@@ -233,10 +144,10 @@ export class SealedReader {
   }
 
   async #payload(position: number): Promise<Buffer> {
-    const index = this.#blockOf.array[position]!;
+    const index = this.blockOf(position);
+    const block = this.block(index);
     let payloads = this.#payloads.get(index);
     if (!payloads) {
-      const block = this.#blocks[index]!;
       const body = Buffer.allocUnsafe(block.bodyBytes);
       await this.#handle.read(body, 0, body.length, block.bodyAt);
       let raw: Buffer;
@@ -255,23 +166,15 @@ export class SealedReader {
       }
       this.#remember(this.#payloads, index, payloads, BLOCK_CACHE);
     }
-    return payloads[position - this.#blocks[index]!.first]!;
+    return payloads[position - block.first]!;
   }
 
   /** Copy the canonical NDJSON bytes [position, position + length) into `buffer` at `offset`. */
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    const offsets = this.#offsets.array;
+    const offsets = this.offsets;
     const end = Math.min(position + length, this.bytes);
     let done = 0;
-    // The entry whose line holds `position`.
-    let lo = 0;
-    let hi = this.entries - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (offsets[mid]! <= position) lo = mid;
-      else hi = mid - 1;
-    }
-    for (let p = lo; position + done < end; p++) {
+    for (let p = this.entryAt(position); position + done < end; p++) {
       const lineStart = offsets[p]!;
       const text = await this.text(p);
       const from = position + done - lineStart;

@@ -17,26 +17,19 @@
  * a new chain, those it refuses reported and skipped.
  */
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { Actor } from '../actor/actor.js';
-import { recentTraffic, upgradeDataDir } from '../actor/upgrade.js';
+import { recentTraffic } from '../actor/upgrade.js';
 import { buildActor } from '../build/build-actor.js';
 import { displayPath } from '../build/display-path.js';
 import { KeptComponents } from '../chain/components-dir.js';
-import type { Send } from '../chain/entry.js';
-import { loadComponent, type LoadedComponent } from '../component/load.js';
+import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { createApp } from '../http/app.js';
-import { canonicalJson } from '../json/canonical.js';
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
-import { Metrics } from '../metrics.js';
-import { Outbox } from '../outbox/outbox.js';
-import { logFormatOption, logLevelOption, OptionChecker, parseListen, type ListenAddress } from './options.js';
 import { DEFAULT_LISTEN, isLoopback, listen } from '../runtime/listen.js';
-import { openChain } from './storage.js';
+import { startFirstVersion, stopVersion, type Serving, type VersionContext } from './dev-version.js';
+import { logFormatOption, logLevelOption, OptionChecker, parseListen, type ListenAddress } from './options.js';
 
 interface DevConfig {
   source: string;
@@ -48,35 +41,6 @@ interface DevConfig {
   logFormat: LogFormat;
 }
 
-/** A message of the history: its canonical text, and its idempotency key and sender, if it had them. */
-interface HistoryMessage {
-  canonical: string;
-  key: string | undefined;
-  sender: string | undefined;
-}
-
-function historyMessage(data: { message?: unknown; 'idempotency-key'?: unknown; sender?: unknown }): HistoryMessage {
-  const { 'idempotency-key': key, sender } = data;
-  return { canonical: canonicalJson(data.message), key: typeof key === 'string' ? key : undefined, sender: typeof sender === 'string' ? sender : undefined };
-}
-
-/** Sends made while the history is replayed were delivered when it was first applied: held back. */
-class ReplayOutbox extends Outbox {
-  replaying = true;
-  override post(entry: string, sends: readonly Send[]): void {
-    if (!this.replaying) super.post(entry, sends);
-  }
-}
-
-/** One version of the actor, serving. */
-interface Serving {
-  component: LoadedComponent;
-  actor: Actor;
-  outbox: ReplayOutbox;
-  app: RequestListener;
-}
-
-const ACTOR_OPTIONS = { timeoutMs: 5000, initTimeoutMs: 30_000, maxQueue: 1024, maxRestarts: 5, restartWindowMs: 60_000 };
 const REBUILD_DEBOUNCE_MS = 100;
 
 export function registerDev(program: Command): void {
@@ -106,17 +70,6 @@ export function registerDev(program: Command): void {
     });
 }
 
-/** Move a data dir's files (not its lock, nor earlier replaced chains) into <dataDir>/replaced/<time>/. */
-async function moveAside(dataDir: string): Promise<string> {
-  const aside = path.join(dataDir, 'replaced', new Date().toISOString().replace(/[:.]/g, '-'));
-  await mkdir(aside, { recursive: true });
-  for (const name of await readdir(dataDir)) {
-    if (name === 'replaced' || name === 'lock') continue;
-    await rename(path.join(dataDir, name), path.join(aside, name));
-  }
-  return aside;
-}
-
 function starting(_req: IncomingMessage, res: ServerResponse): void {
   const body = JSON.stringify(new ActorchainError('ACTOR_UNAVAILABLE', 'the actor is being built; retry in a moment').toJSON());
   res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '1' }).end(body);
@@ -136,77 +89,11 @@ export async function dev(config: DevConfig): Promise<void> {
 
   let serving: Serving | undefined;
   const kept = new KeptComponents(config.dataDir);
+  const context: VersionContext = { dataDir: config.dataDir, log, kept };
   let watchers: FSWatcher[] = [];
   let watched: string[] = [path.resolve(config.source)];
   let building = false;
   let again = false;
-
-  /** Start a version: a fresh chain for `component`, the history applied to it. */
-  const start = async (component: LoadedComponent, history: HistoryMessage[]): Promise<Serving> => {
-    const actorLog = log.child({ actor: component.hash.slice(0, 12) });
-    const metrics = new Metrics({ chainLength: () => 0, queueDepth: () => 0, sendsPending: () => 0 });
-    const { chain } = await openChain({ dataDir: config.dataDir, fsync: 'always' }, component.hash, actorLog);
-    const outbox = new ReplayOutbox({ metrics, logger: actorLog, allowedOrigins: [] });
-    const actor = await Actor.start(component, chain, { ...ACTOR_OPTIONS, outbox, allowedSendOrigins: [] }, actorLog);
-    let applied = 0;
-    for (const [i, { canonical, key, sender }] of history.entries()) {
-      try {
-        await actor.submit(canonical, key, sender);
-        applied += 1;
-      } catch (err) {
-        if (!(err instanceof ActorchainError)) throw err;
-        const why = err.reason ?? err.detail;
-        actorLog.warn(
-          { code: err.code, ...(why === undefined ? {} : { reason: why }) },
-          `history: message ${i + 1} ${canonical} is refused by the new code and skipped: ${err.message}`,
-        );
-      }
-    }
-    outbox.replaying = false;
-    if (history.length > 0)
-      actorLog.info({ applied, skipped: history.length - applied }, `history replayed through the new code: ${applied} of ${history.length} messages applied`);
-    await kept.keepFile(component);
-    const componentService = { current: () => actor.component.hash, read: (hash: string) => kept.read(hash) };
-    const app = createApp(
-      chain,
-      actor,
-      { maxBodyBytes: 2 ** 20, durable: config.dataDir !== null, metrics, token: null, tokenReads: false, unready: () => actor.supervisor.unready, componentService },
-      actorLog,
-    );
-    return { component, actor, outbox, app };
-  };
-
-  /**
-   * The first version: a new chain, or the data dir's resumed. A chain that runs another
-   * component (an earlier session's) is upgraded to this one offline; only when the new code
-   * cannot take its state over is it replaced, its messages replayed through the new code.
-   */
-  const startFirst = async (component: LoadedComponent, file: string): Promise<Serving> => {
-    try {
-      return await start(component, []);
-    } catch (err) {
-      if (!(err instanceof ActorchainError) || err.code !== 'CHAIN_COMPONENT_MISMATCH' || config.dataDir === null) throw err;
-    }
-    try {
-      const upgraded = await upgradeDataDir(config.dataDir, file, { maxMemoryMiB: 256, dryRun: false, onWarning: (message) => log.warn(message) });
-      log.info({ upgrade: upgraded.upgrade, from: upgraded.from }, "the data dir's chain ran another component: upgraded to this one, its history kept");
-      return await start(component, []);
-    } catch (err) {
-      if (!(err instanceof ActorchainError) || !err.code.startsWith('UPGRADE_')) throw err;
-      const aside = await moveAside(config.dataDir);
-      const history = await messagesFromFile(path.join(aside, 'chain.ndjson'));
-      log.warn(
-        { code: err.code },
-        `${err.message}: so the chain is replaced instead; its ${history.length} messages are replayed through this code (the old chain is kept in ${displayPath(aside)})`,
-      );
-      return start(component, history);
-    }
-  };
-
-  const stop = async (version: Serving) => {
-    await version.actor.close();
-    await version.outbox.close();
-  };
 
   const rebuild = async (): Promise<void> => {
     if (building) {
@@ -249,7 +136,7 @@ export async function dev(config: DevConfig): Promise<void> {
           return;
         }
       } else {
-        serving = await startFirst(component, built.outPath);
+        serving = await startFirstVersion(context, component, built.outPath);
       }
       handler = serving.app;
       log.info(
@@ -282,19 +169,8 @@ export async function dev(config: DevConfig): Promise<void> {
       for (const w of watchers) w.close();
       server.close();
       server.closeAllConnections();
-      void (serving ? stop(serving) : Promise.resolve()).finally(() => process.exit(0));
+      void (serving ? stopVersion(serving) : Promise.resolve()).finally(() => process.exit(0));
     });
   }
   await rebuild();
-}
-
-/** The messages of a chain.ndjson file, in order. */
-async function messagesFromFile(file: string): Promise<HistoryMessage[]> {
-  const messages: HistoryMessage[] = [];
-  for (const line of (await readFile(file, 'utf8')).split('\n')) {
-    if (line === '') continue;
-    const { data } = JSON.parse(line) as { data: Record<string, unknown> };
-    if ('message' in data) messages.push(historyMessage(data));
-  }
-  return messages;
 }

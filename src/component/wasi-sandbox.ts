@@ -5,7 +5,8 @@
  * from the host through a Tape, which journals them on a run and plays them back on a replay.
  */
 import { unversioned } from './imports.js';
-import { HOST, READS, type Tape } from './journal.js';
+import { HOST, type Tape } from './journal.js';
+import { READS } from './journal-reads.js';
 
 type Interface = Record<string, unknown>;
 type ResourceClass = { prototype: object };

@@ -3,7 +3,7 @@
  * 2.1.4.2): what `receipt check`, `verify` and the mirror use on proofs a runtime gave out.
  * Making them is merkle.ts's.
  */
-import { EMPTY_ROOT, HASH_BYTES, nodeHash } from './merkle.js';
+import { EMPTY_ROOT, HASH_BYTES, nodeHash } from './merkle-hash.js';
 
 /** Whether proof shows leaf at index in the tree of size with root (RFC 9162 section 2.1.3.2). */
 export function verifyInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {

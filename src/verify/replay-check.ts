@@ -24,7 +24,7 @@ import type { GenesisData, MessageData, StateData, UpgradeData } from '../chain/
 import { runMessage, runMigrate, type Verdict } from '../actor/transition.js';
 import type { ActorInstance, InstanceSpec } from '../component/calls.js';
 import { instantiateActor } from '../component/instance.js';
-import { Prompter } from '../component/journal.js';
+import { Prompter } from '../component/journal-player.js';
 import type { ErrorCode } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import { openSource } from './source.js';

@@ -19,7 +19,7 @@ import { canonicalEntryText, stateMembers, type GenesisData, type MessageData, t
 import { runInit, runMessage, runMigrate, type Verdict } from '../actor/transition.js';
 import type { ActorInstance, InstanceSpec } from '../component/calls.js';
 import { instantiateActor } from '../component/instance.js';
-import { Player } from '../component/journal.js';
+import { Player } from '../component/journal-player.js';
 import { ActorchainError } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import type { ComponentResolver } from './component-source.js';
