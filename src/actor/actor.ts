@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
-import type { Chain } from '../chain/chain.js';
+import type { Chain, Transition } from '../chain/chain.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { Supervisor } from '../supervisor/supervisor.js';
-import { WorkerFaultError, type CallVerdict } from '../supervisor/worker-fault.js';
+import type { CallVerdict } from '../supervisor/worker-fault.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Receipt } from '../chain/notary.js';
+import { commitInit } from './init.js';
 import { IdempotencyKeys, type Applied, type Submitted } from './idempotency.js';
 import { Mailbox } from './mailbox.js';
 import { refusal } from './transition.js';
-import { upgradeRefusal } from './upgrade.js';
+import { migrateLive, sameComponent } from './upgrade.js';
 
 export interface ActorOptions {
   timeoutMs: number;
@@ -92,7 +93,7 @@ export class Actor {
     const supervisor = await starting;
     const actor = new Actor(component, chain, supervisor, options, logger);
     try {
-      if (chain.length === 0) await actor.#commitInit();
+      if (chain.length === 0) await commitInit(supervisor, chain, component, options.initTimeoutMs, logger);
     } catch (err) {
       await supervisor.close();
       throw err;
@@ -119,28 +120,6 @@ export class Actor {
     );
   }
 
-  async #commitInit(): Promise<void> {
-    for (;;) {
-      let verdict;
-      try {
-        verdict = await this.#supervisor.call('init', [], this.#options.initTimeoutMs);
-      } catch (err) {
-        if (!(err instanceof WorkerFaultError)) throw err;
-        this.#logger.warn({ cause: err.code }, `init failed: ${err.message}`);
-        if (this.supervisor.gaveUp) {
-          const code = err.fault === 'timeout' ? 'INIT_TIMEOUT' : 'INIT_FAILED';
-          const what = err.fault === 'timeout' ? `init timed out (${err.message})` : `init failed (${err.message})`;
-          throw new ActorchainError(code, `${what} on every attempt until the restart budget ran out`, { cause: err });
-        }
-        continue;
-      }
-      // A state that is not JSON or is refused is a verdict on the component, not a fault to retry.
-      if (verdict.verdict !== 'committable') throw refusal(verdict);
-      await this.chain.commitStart(this.component.hash, verdict.content, this.chain.notary?.verifierKey);
-      return;
-    }
-  }
-
   /**
    * Apply one message (already checked to be a JSON object with canonical text). Resolves
    * once the message and its state are committed and durable; rejects with an
@@ -162,6 +141,11 @@ export class Actor {
       (earlier) => (upgrading ? upgrading.then(() => apply(earlier)) : apply(earlier)),
       (verdict) => this.#commit(canonical, key, sender, verdict),
     );
+    return this.#applied(transition);
+  }
+
+  /** What a committed transition answers, once it is durable. */
+  async #applied(transition: Transition): Promise<Applied> {
     await transition.durable;
     const receipt = await this.#receipt(transition.statePosition, transition.stateHash);
     return { head: transition.stateHash, message: transition.messageHash, state: transition.state, receipt };
@@ -204,9 +188,7 @@ export class Actor {
    * `keep` stores the component by hash before the pair is committed.
    */
   async upgradeLive(component: LoadedComponent, keep: () => Promise<void>): Promise<Applied & { upgrade: string }> {
-    if (component.hash === this.#component.hash) {
-      throw new ActorchainError('UPGRADE_REFUSED', `the chain already runs the component ${component.hash}; nothing was changed`);
-    }
+    if (component.hash === this.#component.hash) throw sameComponent(component.hash);
     // Ready before it is queued, so the messages behind the upgrade wait only for the switch
     // (migrate and the commit), not for a worker to start: until then they go to the old one.
     const standby = await Actor.startSupervisor(component, this.#options, this.#logger);
@@ -227,30 +209,17 @@ export class Actor {
     );
     this.#upgrading = upgraded.catch(() => {});
     const transition = await upgraded;
-    await transition.durable;
-    const receipt = await this.#receipt(transition.statePosition, transition.stateHash);
-    return { upgrade: transition.messageHash, head: transition.stateHash, message: transition.messageHash, state: transition.state, receipt };
+    return { upgrade: transition.messageHash, ...(await this.#applied(transition)) };
   }
 
   async #switchTo(component: LoadedComponent, supervisor: Supervisor, keep: () => Promise<void>) {
-    if (component.hash === this.#component.hash) {
-      throw new ActorchainError('UPGRADE_REFUSED', `the chain already runs the component ${component.hash}; nothing was changed`);
-    }
+    if (component.hash === this.#component.hash) throw sameComponent(component.hash);
     const started = performance.now();
-    let verdict;
-    try {
-      verdict = await supervisor.call('migrate', [this.chain.state.canonical], this.#options.timeoutMs);
-    } catch (err) {
-      if (!(err instanceof WorkerFaultError)) throw err;
-      throw new ActorchainError('UPGRADE_MIGRATE_FAILED', `the component ${component.hash} failed during the upgrade (${err.message}); nothing was changed`, {
-        cause: err,
-      });
-    }
-    if (verdict.verdict !== 'committable') throw upgradeRefusal(verdict, component.hash, component.migrationExport !== undefined);
+    const content = await migrateLive(supervisor, component, this.chain.state.canonical, this.#options.timeoutMs);
     const migrated = performance.now();
     await keep();
     const kept = performance.now();
-    const transition = this.chain.commitUpgrade(component.hash, verdict.content);
+    const transition = this.chain.commitUpgrade(component.hash, content);
     const old = this.#supervisor;
     this.#supervisor = supervisor;
     this.#component = component;

@@ -84,6 +84,23 @@ export class ActorWorker {
     });
   }
 
+  /** A worker with the component instantiated in it (see `ready`); `options.instantiateTimeoutMs` bounds the wait. */
+  static async start(
+    component: LoadedComponent,
+    logger: Logger,
+    options: { allowedOrigins?: readonly string[]; maxStateBytes?: number; instantiateTimeoutMs: number },
+    version: StateVersion,
+  ): Promise<ActorWorker> {
+    const worker = new ActorWorker(component, logger, options, version);
+    try {
+      await worker.ready(options.instantiateTimeoutMs);
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+    return worker;
+  }
+
   /** Settles when the worker is gone, with the fault that describes why. */
   get died(): Promise<WorkerFaultError> {
     return this.#died;

@@ -96,11 +96,6 @@ export class Supervisor {
     return this.#budget.exhausted;
   }
 
-  /** Restarts so far (all causes). */
-  get restarts(): number {
-    return this.#budget.restarts;
-  }
-
   /** A message this actor committed and the state it produced (what standbys warm with), if any yet. */
   get sample(): WarmSample | undefined {
     return this.#warmUp.sample;
@@ -125,13 +120,7 @@ export class Supervisor {
   }
 
   async #spawn(): Promise<ActorWorker> {
-    const worker = new ActorWorker(this.#component, this.#logger, this.#options, this.#version);
-    try {
-      await worker.ready(this.#options.instantiateTimeoutMs);
-    } catch (err) {
-      await worker.terminate();
-      throw err;
-    }
+    const worker = await ActorWorker.start(this.#component, this.#logger, this.#options, this.#version);
     this.#workerUp = true;
     // A worker that dies between calls is replaced at once, not at the next call.
     void worker.died.then((fault) => {
