@@ -1,12 +1,13 @@
 /**
  * The actor's thread (started by supervisor/actor-worker-host.ts; what crosses: protocol.ts):
  * the component's current instance and a spare one, behind comlink's control surface and
- * the data port's message queue. It owns the state the next message meets. An instance is kept only while everything it did was committed; after any
- * other verdict the spare takes over and a new spare is prepared once the answer is on
- * its way, so a refused message does not wait for an instantiation. Each instance has its
- * own journal Recorder: what it reads while it is instantiated waits there for the first
- * entry it commits, which also carries the fresh-instance marker (the init entry does not:
- * replay always starts init on a fresh instance).
+ * the data port's message queue. It owns the state the next message meets. An instance is
+ * kept only while everything it did was committed; after any other verdict the spare takes
+ * over and a new spare is prepared once the answer is on its way, so a refused message does
+ * not wait for an instantiation. Each instance has its own journal Recorder: what it reads
+ * while it is instantiated waits there for the first entry it commits, which also carries the
+ * fresh-instance marker (the init entry does not: replay always starts init on a fresh
+ * instance).
  */
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
