@@ -3,12 +3,12 @@
  * a stretch of chain.ndjson, in order, raw and in hex.
  */
 import crypto from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { openChainBytes } from '../src/chain/chain-bytes.js';
 import type { LineHashRequest } from '../src/chain/line-hasher.js';
+import { LineChunks } from '../src/chain/line-source.js';
 
 const { file, from, to } = workerData as LineHashRequest;
-const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 
 /** crypto.hash (Node 20.12+) with latin1 output: the raw digest, without a Hash object or a Buffer per line. */
@@ -45,27 +45,20 @@ function hashLine(line: Buffer): void {
   lines++;
 }
 
-const fd = openSync(file, 'r');
+// Through the same byte view as the checking thread (chain-bytes.ts), so both read one chain.
+const chain = await openChainBytes(file);
 try {
-  let carry = Buffer.alloc(0);
-  for (let position = from; position < to;) {
-    const chunk = Buffer.allocUnsafe(carry.length + Math.min(Math.max(CHUNK_BYTES, carry.length), to - position));
-    carry.copy(chunk, 0);
-    const bytesRead = readSync(fd, chunk, carry.length, chunk.length - carry.length, position);
-    if (bytesRead === 0) break;
-    position += bytesRead;
-    const buffer = chunk.subarray(0, carry.length + bytesRead);
+  for await (const { lines: chunk } of new LineChunks(chain, from, to)) {
     const first = lines;
     let start = 0;
-    for (let nl = buffer.indexOf(NEWLINE); nl !== -1; nl = buffer.indexOf(NEWLINE, start)) {
-      hashLine(buffer.subarray(start, nl));
+    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+      hashLine(chunk.subarray(start, nl));
       start = nl + 1;
     }
     // One conversion for the whole chunk: per line it would cost as much as the hash.
     raw(hex).latin1Write(raw(hashes).hexSlice(first * 32, lines * 32), first * 64, (lines - first) * 64);
-    carry = buffer.subarray(start);
   }
 } finally {
-  closeSync(fd);
+  await chain.close();
 }
 parentPort!.postMessage({ hashes: hashes.buffer, hex: hex.buffer, lines }, [hashes.buffer, hex.buffer]);

@@ -152,7 +152,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       from: prefixBytes,
     };
     const toCheck = lines.size - prefixBytes;
-    // The hash thread reads chain.ndjson itself: a chain with sealed entries is checked on one thread.
+    // A chain with sealed entries is checked on one thread: their hashes come from their rebuild (trustSealed), not a hash pass.
     const twoThreads = handle.plainFrom === 0 && toCheck >= (options.twoThreadsFromBytes ?? TWO_THREADS_FROM_BYTES) && toCheck <= TWO_THREADS_UP_TO_BYTES;
     const onTwo = twoThreads ? await checkOnTwoThreads(lines) : undefined;
     const checked = onTwo ?? (await checkOnOneThread(lines));
