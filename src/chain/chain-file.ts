@@ -41,8 +41,6 @@ export interface ChainFileOptions {
   upTo?: number;
   /** Leave hashes and links to another pass (see CheckerOptions.deferHashes). */
   deferHashes?: boolean;
-  /** With deferHashes, leave canonical form to it as well. */
-  deferCanonical?: boolean;
   /**
    * Take a sealed entry's canonical form as given: its text, rebuilt from chain.sealed,
    * matched the hash prefix it was sealed with, and only lines this check (or the runtime
@@ -97,7 +95,6 @@ export class ChainFileReader {
       resume: options.resume,
       knownKeys: options.knownKeys,
       deferHashes: options.deferHashes,
-      deferCanonical: options.deferCanonical,
     });
   }
 
