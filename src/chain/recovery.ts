@@ -215,9 +215,9 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
 /** Below this many bytes to check, a second thread costs more to start than it saves. */
 const TWO_THREADS_FROM_BYTES = 8 << 20;
 /**
- * Above this many, one thread checks them: until the end, the two-thread check holds the
- * parent each line names and each line's hash in raw and hex (160 bytes a line, 1.3 times
- * the bytes checked for the echo actor's lines), where one thread holds only the index.
+ * Above this many, one thread checks them: until the end, the two-thread check holds each
+ * line's offset and its hash in raw and hex (about 100 bytes a line, near the bytes checked
+ * for the echo actor's lines), where one thread holds only the index.
  */
 const TWO_THREADS_UP_TO_BYTES = 256 << 20;
 
