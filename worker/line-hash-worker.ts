@@ -4,11 +4,12 @@
  * RFC 6962 root of the first lines.
  */
 import crypto from 'node:crypto';
+import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openChainBytes } from '../src/chain/chain-bytes.js';
 import type { LineHashAnswer, LineHashRequest } from '../src/chain/line-hasher.js';
 import { LineChunks } from '../src/chain/line-source.js';
-import { leafHash, MerkleTree } from '../src/tlog/merkle.js';
+import type { MerkleTree } from '../src/tlog/merkle.js';
 
 const { file, from, to, firstParent, treeSize = 0 } = workerData as LineHashRequest;
 const NEWLINE = 0x0a;
@@ -31,7 +32,9 @@ let hashes = Buffer.allocUnsafeSlow(Math.max(1 << 16, Math.ceil((to - from) / 10
 let hex = Buffer.allocUnsafeSlow(hashes.length * 2);
 let lines = 0;
 let brokenLink: number | undefined;
-const tree = treeSize > 0 && from === 0 ? new MerkleTree() : undefined;
+// Only verify asks for a tree root: a reopen does not load the module.
+const merkle = treeSize > 0 && from === 0 ? await import('../src/tlog/merkle.js') : undefined;
+const tree: MerkleTree | undefined = merkle && new merkle.MerkleTree();
 
 function hashLine(line: Buffer): void {
   if (lines * 32 === hashes.length) {
@@ -49,7 +52,7 @@ function hashLine(line: Buffer): void {
       .update(line)
       .digest()
       .copy(hashes, lines * 32);
-  if (tree && lines < treeSize) tree.append(leafHash(line));
+  if (tree && lines < treeSize) tree.append(merkle!.leafHash(line));
   lines++;
 }
 
@@ -63,10 +66,16 @@ function linked(line: Buffer, index: number): boolean {
   return index === 0 ? line.toString('latin1', end - 64, end) === firstParent : line.compare(hex, (index - 1) * 64, index * 64, end - 64, end) === 0;
 }
 
-// Through the same byte view as the checking thread (chain-bytes.ts), so both read one chain.
+// Through the same byte view as the checking thread (chain-bytes.ts), so both read one chain;
+// with no sealed part, by synchronous reads of chain.ndjson (this thread has nothing else to do).
 const chain = await openChainBytes(file);
+const plainFd = chain.plainFrom === 0 ? chain.plain.fd : undefined;
+const reader =
+  plainFd === undefined
+    ? chain
+    : { read: (buffer: Buffer, offset: number, length: number, position: number) => Promise.resolve({ bytesRead: readSync(plainFd, buffer, offset, length, position) }) };
 try {
-  for await (const { lines: chunk } of new LineChunks(chain, from, to)) {
+  for await (const { lines: chunk } of new LineChunks(reader, from, to)) {
     const first = lines;
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
