@@ -1,15 +1,21 @@
 /**
- * The hash thread of a reopen (src/chain/line-hasher.ts): the SHA-256 of every whole line of
- * a stretch of chain.ndjson, in order, raw and in hex.
+ * The hash thread (src/chain/line-hasher.ts): the SHA-256 of every whole line of a stretch of
+ * a chain, in order, each line held to the hash of the one before; and, when asked, the
+ * RFC 6962 root of the first lines.
  */
 import crypto from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { LineHashRequest } from '../src/chain/line-hasher.js';
+import { openChainBytes } from '../src/chain/chain-bytes.js';
+import type { LineHashAnswer, LineHashRequest } from '../src/chain/line-hasher.js';
+import { LineChunks } from '../src/chain/line-source.js';
+import type { MerkleTree } from '../src/tlog/merkle.js';
 
-const { file, from, to } = workerData as LineHashRequest;
-const CHUNK_BYTES = 1 << 20;
+const { file, from, to, firstParent, treeSize = 0 } = workerData as LineHashRequest;
 const NEWLINE = 0x0a;
+/** How a canonical entry ends: its parent, the last member. */
+const PARENT_MEMBER = Buffer.from(',"parent":"');
+const GENESIS_END = Buffer.from(',"parent":null}');
 
 /** crypto.hash (Node 20.12+) with latin1 output: the raw digest, without a Hash object or a Buffer per line. */
 const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: Uint8Array, encoding: 'latin1') => string }).hash;
@@ -25,6 +31,10 @@ let hashes = Buffer.allocUnsafeSlow(Math.max(1 << 16, Math.ceil((to - from) / 10
 /** The same hashes in lowercase hex, 64 bytes each: what a line names as its parent. */
 let hex = Buffer.allocUnsafeSlow(hashes.length * 2);
 let lines = 0;
+let brokenLink: number | undefined;
+// Only verify asks for a tree root: a reopen does not load the module.
+const merkle = treeSize > 0 && from === 0 ? await import('../src/tlog/merkle.js') : undefined;
+const tree: MerkleTree | undefined = merkle && new merkle.MerkleTree();
 
 function hashLine(line: Buffer): void {
   if (lines * 32 === hashes.length) {
@@ -42,30 +52,51 @@ function hashLine(line: Buffer): void {
       .update(line)
       .digest()
       .copy(hashes, lines * 32);
+  if (tree && lines < treeSize) tree.append(merkle!.leafHash(line));
   lines++;
 }
 
-const fd = openSync(file, 'r');
+/** Whether line `index` ends naming the hash of the line before (the first: `firstParent`). */
+function linked(line: Buffer, index: number): boolean {
+  if (index === 0 && firstParent === null)
+    return line.length >= GENESIS_END.length && line.compare(GENESIS_END, 0, GENESIS_END.length, line.length - GENESIS_END.length) === 0;
+  const end = line.length - 2;
+  if (end - 64 - PARENT_MEMBER.length < 0 || line[end] !== 0x22 || line[end + 1] !== 0x7d) return false;
+  if (line.compare(PARENT_MEMBER, 0, PARENT_MEMBER.length, end - 64 - PARENT_MEMBER.length, end - 64) !== 0) return false;
+  return index === 0 ? line.toString('latin1', end - 64, end) === firstParent : line.compare(hex, (index - 1) * 64, index * 64, end - 64, end) === 0;
+}
+
+// Through the same byte view as the checking thread (chain-bytes.ts), so both read one chain;
+// with no sealed part, by synchronous reads of chain.ndjson (this thread has nothing else to do).
+const chain = await openChainBytes(file);
+const plainFd = chain.plainFrom === 0 ? chain.plain.fd : undefined;
+const reader =
+  plainFd === undefined
+    ? chain
+    : { read: (buffer: Buffer, offset: number, length: number, position: number) => Promise.resolve({ bytesRead: readSync(plainFd, buffer, offset, length, position) }) };
 try {
-  let carry = Buffer.alloc(0);
-  for (let position = from; position < to;) {
-    const chunk = Buffer.allocUnsafe(carry.length + Math.min(Math.max(CHUNK_BYTES, carry.length), to - position));
-    carry.copy(chunk, 0);
-    const bytesRead = readSync(fd, chunk, carry.length, chunk.length - carry.length, position);
-    if (bytesRead === 0) break;
-    position += bytesRead;
-    const buffer = chunk.subarray(0, carry.length + bytesRead);
+  for await (const { lines: chunk } of new LineChunks(reader, from, to)) {
     const first = lines;
     let start = 0;
-    for (let nl = buffer.indexOf(NEWLINE); nl !== -1; nl = buffer.indexOf(NEWLINE, start)) {
-      hashLine(buffer.subarray(start, nl));
+    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+      hashLine(chunk.subarray(start, nl));
       start = nl + 1;
     }
     // One conversion for the whole chunk: per line it would cost as much as the hash.
     raw(hex).latin1Write(raw(hashes).hexSlice(first * 32, lines * 32), first * 64, (lines - first) * 64);
-    carry = buffer.subarray(start);
+    if (brokenLink !== undefined) continue;
+    start = 0;
+    for (let index = first, nl = chunk.indexOf(NEWLINE); nl !== -1; index++, nl = chunk.indexOf(NEWLINE, start)) {
+      if (!linked(chunk.subarray(start, nl), index)) {
+        brokenLink = index;
+        break;
+      }
+      start = nl + 1;
+    }
   }
 } finally {
-  closeSync(fd);
+  await chain.close();
 }
-parentPort!.postMessage({ hashes: hashes.buffer, hex: hex.buffer, lines }, [hashes.buffer, hex.buffer]);
+const treeRoot = tree && tree.size === treeSize ? tree.root(treeSize).toString('base64') : undefined;
+const answer: LineHashAnswer = { hashes: hashes.buffer, lines, brokenLink, treeRoot };
+parentPort!.postMessage(answer, [hashes.buffer]);

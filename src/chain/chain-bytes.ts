@@ -22,6 +22,7 @@ import { access, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { ChainBytes } from './chain-bytes-view.js';
+import { eachLine, LineChunks } from './line-source.js';
 import { SealedReader, type SealedEnd } from './sealed-reader.js';
 import { SEALED_FILE, SEALED_MAGIC } from './sealed.js';
 
@@ -43,21 +44,15 @@ const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENO
 
 /** How far chain.sealed goes, as the first line of chain.ndjson (open as `plain`) says. */
 async function sealedEnd(plain: FileHandle): Promise<SealedEnd> {
-  const chunks: Buffer[] = [];
   // (Not a file, such as a device a test stands in: read nothing.)
   const info = await plain.stat();
-  const size = info.isFile() ? info.size : 0;
-  for (let at = 0; ;) {
-    const chunk = Buffer.allocUnsafe(Math.min(64 << 10, size - at));
-    const { bytesRead } = at < size ? await plain.read(chunk, 0, chunk.length, at) : { bytesRead: 0 };
-    // No whole line: nothing can have been sealed after it.
-    if (bytesRead === 0) return 'all';
-    const newline = chunk.subarray(0, bytesRead).indexOf(0x0a);
-    chunks.push(chunk.subarray(0, newline === -1 ? bytesRead : newline));
-    if (newline !== -1) break;
-    at += bytesRead;
+  let line: Buffer | undefined;
+  for await (const first of eachLine(new LineChunks(plain, 0, info.isFile() ? info.size : 0, 64 << 10))) {
+    line = first;
+    break;
   }
-  const line = Buffer.concat(chunks);
+  // No whole line: nothing can have been sealed after it.
+  if (line === undefined) return 'all';
   // A canonical entry ends with its parent ("data" sorts before "parent").
   const tail = /,"parent":(null|"([0-9a-f]{64})")\}$/.exec(line.toString('latin1', Math.max(0, line.length - 80)));
   if (!tail) return 'all';

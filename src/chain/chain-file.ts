@@ -11,9 +11,9 @@ import path from 'node:path';
 import { ActorchainError, isActorchainError } from '../errors.js';
 import { CHAIN_FILE, openChainBytes } from './chain-bytes.js';
 import { ChainChecker, parseJson, type CheckedEntry, type EntryGroup } from './check.js';
+import { LineChunks } from './line-source.js';
 
 export { CHAIN_FILE };
-const CHUNK_BYTES = 1 << 20;
 /** Groups per batch: enough to spare the awaits, few enough that they die young. */
 const BATCH_GROUPS = 512;
 const NEWLINE = 0x0a;
@@ -41,8 +41,6 @@ export interface ChainFileOptions {
   upTo?: number;
   /** Leave hashes and links to another pass (see CheckerOptions.deferHashes). */
   deferHashes?: boolean;
-  /** With deferHashes, leave canonical form to it as well. */
-  deferCanonical?: boolean;
   /**
    * Take a sealed entry's canonical form as given: its text, rebuilt from chain.sealed,
    * matched the hash prefix it was sealed with, and only lines this check (or the runtime
@@ -97,7 +95,6 @@ export class ChainFileReader {
       resume: options.resume,
       knownKeys: options.knownKeys,
       deferHashes: options.deferHashes,
-      deferCanonical: options.deferCanonical,
     });
   }
 
@@ -175,43 +172,21 @@ export class ChainFileReader {
   /** The read loop of both: `pick` makes what is yielded of each `limit` groups. */
   async *#read<T>(limit: number, pick: (batch: EntryGroup[]) => T): AsyncGenerator<T> {
     const handle = await openChainBytes(this.file).catch(this.#unreadable);
-    let nextRead: Promise<{ chunk: Buffer; bytesRead: number }> | undefined;
     try {
       const size = Math.min((await handle.stat().catch(this.#unreadable)).size, this.#options.upTo ?? Infinity);
       const sealedDigest = this.#options.trustSealed && handle.plainFrom > 0 ? (position: number) => handle.sealedDigest(position) : undefined;
       const from = this.#options.resume?.offset ?? 0;
-      let carry: Buffer = Buffer.alloc(0);
-      let carryOffset = from;
+      const source = new LineChunks({ read: (...args) => handle.read(...args).catch(this.#unreadable) }, from, size);
       let line = this.#options.resume?.position ?? 0;
       let groupEnd = from;
       let torn: string | undefined;
-      let read = from;
-      // The next chunk is read while this one is checked. It leaves room at its start for the
-      // partial line this one ends with, so that line is the only thing copied; chunks grow
-      // with a long line so that joining stays linear. A read that fails while the consumer
-      // is busy must not go unhandled: it is thrown when its turn comes (the catch below only
-      // marks it as looked after).
-      const prefetch = (carryBytes: number, position: number) => {
-        const chunk = Buffer.allocUnsafe(carryBytes + Math.min(Math.max(CHUNK_BYTES, carryBytes), size - position));
-        const pending = handle.read(chunk, carryBytes, chunk.length - carryBytes, position).then(({ bytesRead }) => ({ chunk, bytesRead }), this.#unreadable);
-        pending.catch(() => {});
-        return pending;
-      };
-      nextRead = read < size ? prefetch(0, read) : undefined;
-      while (nextRead !== undefined && torn === undefined) {
-        const { chunk, bytesRead } = await nextRead;
-        nextRead = undefined;
-        if (bytesRead === 0) break;
-        read += bytesRead;
-        carry.copy(chunk, 0);
-        const buffer = chunk.subarray(0, carry.length + bytesRead);
-        if (read < size) nextRead = prefetch(buffer.length - (buffer.lastIndexOf(NEWLINE) + 1), read);
+      for await (const chunk of source) {
         let start = 0;
         for (;;) {
           const batch: EntryGroup[] = [];
           let lines: CheckedLines;
           try {
-            lines = this.#checkLines(buffer, start, carryOffset, size, line, batch, limit, sealedDigest);
+            lines = this.#checkLines(chunk.lines, start, chunk.offset, size, line, batch, limit, sealedDigest);
           } catch (err) {
             // The groups before the problem go out first, as they would one at a time.
             if (batch.length > 0) yield pick(batch);
@@ -223,11 +198,10 @@ export class ChainFileReader {
           if (batch.length > 0) yield pick(batch);
           if (lines.atEnd) break;
         }
-        carryOffset += start;
-        carry = buffer.subarray(start);
-        this.#options.onProgress?.(read, size);
+        this.#options.onProgress?.(chunk.readTo, size);
+        if (torn !== undefined) break;
       }
-      if (torn === undefined && carry.length > 0) torn = `line ${line + 1} has no newline at its end (a write cut short)`;
+      if (torn === undefined && source.rest.length > 0) torn = `line ${line + 1} has no newline at its end (a write cut short)`;
       this.#wholeBytes = groupEnd;
       const pending = this.#checker.pending;
       if (pending || torn !== undefined) {
@@ -235,8 +209,6 @@ export class ChainFileReader {
         this.#tail = { line: (pending?.position ?? line) + 1, offset: groupEnd, bytes: size - groupEnd, reason: reasons.join('; ') };
       }
     } finally {
-      // A read still in flight (the loop stopped early) ends before the file is closed.
-      await nextRead?.catch(() => {});
       await handle.close();
     }
   }

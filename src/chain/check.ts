@@ -23,7 +23,7 @@ import {
 } from './checked-entry.js';
 
 // The entries the checker yields, for the readers that take them from here.
-export { copyParentHex, entryByteLength, isBareEntry, parseJson, payloadText, type CheckedEntry, type EntryGroup } from './checked-entry.js';
+export { entryByteLength, isBareEntry, parseJson, payloadText, type CheckedEntry, type EntryGroup } from './checked-entry.js';
 
 /** How a position is named in messages: "line 7" in a file, "entry 7" from a URL. */
 export type PositionUnit = 'line' | 'entry';
@@ -44,14 +44,12 @@ export interface CheckerOptions {
   resume?: { position: number; parent: string; componentHash?: string };
   /**
    * Leave hashes and parent links to a second pass over the same text that runs beside this
-   * one (a reopen's hash thread, verify's structure thread): hash an entry only if its hash
+   * one (the hash thread of a reopen or a verify, line-hasher.ts): hash an entry only if its hash
    * is asked for. That pass must check every line this one accepts, and its verdict must
    * come before the entries are trusted: a bare line's parent is taken to be the 64 hex
    * bytes before its closing `"}`, which only that pass proves are the hash before's.
    */
   deferHashes?: boolean;
-  /** With deferHashes, leave canonical form to that pass as well (verify's structure thread checks it). */
-  deferCanonical?: boolean;
   /** Idempotency keys recorded before where the check starts → their positions. */
   knownKeys?: Map<string, number>;
 }
@@ -169,11 +167,7 @@ export class ChainChecker {
     if (kind === undefined) throw corrupt('has data that is neither a genesis, a state, a message nor an upgrade');
     // The scan decides most texts without serialising anything; what it cannot decide (an
     // escaped key, deep nesting) is compared with the canonical text of the parse.
-    const canonical =
-      (deferred && this.#options.deferCanonical === true) ||
-      textIsCanonical ||
-      (bytes ? isCanonicalJsonBytes(bytes) : isCanonicalJsonText(text)) ||
-      isCanonicalText(record, text);
+    const canonical = textIsCanonical || (bytes ? isCanonicalJsonBytes(bytes) : isCanonicalJsonText(text)) || isCanonicalText(record, text);
     if (!canonical) {
       throw corrupt('is not in canonical JSON form (RFC 8785), so its text is not what was hashed');
     }
@@ -209,7 +203,7 @@ export class ChainChecker {
       }
     }
 
-    // The parent as recorded: checked above, or by the structure thread when hashes are deferred.
+    // The parent as recorded: checked above, or by the hash thread when hashes are deferred.
     const parent = record.parent as string | null;
     const entry: CheckedEntry = hash === undefined ? new LazilyHashedEntry(position, parent, text, kind, data) : { position, hash, parent, text, kind, data };
     return this.#advance(entry);

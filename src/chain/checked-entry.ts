@@ -5,7 +5,7 @@
  * the rest are parsed. Also how a bare entry's bytes are laid out, which lets the checker
  * accept one without parsing it, and replay cut a payload out without canonicalising again.
  */
-import { HASH_PATTERN, sha256Hex } from '../json/canonical.js';
+import { sha256Hex } from '../json/canonical.js';
 import type { EntryData, EntryKind, MessageData } from './entry.js';
 
 export interface CheckedEntry {
@@ -116,23 +116,6 @@ export class BareLineEntry implements CheckedEntry {
 /** The UTF-8 length of an entry's text, without encoding it again when its bytes are at hand. */
 export function entryByteLength(entry: CheckedEntry): number {
   return entry instanceof BareLineEntry ? entry.bytes.length : Buffer.byteLength(entry.text);
-}
-
-/**
- * Write the 64 bytes of hex an entry names as its parent into `into` at `at`, for a check
- * against the hash before (see line-hasher.ts); false if it names no hash at all.
- */
-export function copyParentHex(entry: CheckedEntry, into: Buffer, at: number): boolean {
-  if (entry instanceof BareLineEntry) {
-    const bytes = entry.bytes;
-    // Byte by byte: Buffer#copy costs more than this for 64 bytes.
-    for (let i = 0, from = bytes.length - 66; i < 64; i++) into[at + i] = bytes[from + i]!;
-    return true;
-  }
-  const parent: unknown = entry.parent;
-  if (typeof parent !== 'string' || !HASH_PATTERN.test(parent)) return false;
-  into.write(parent, at, 64, 'latin1');
-  return true;
 }
 
 /** Whether an entry is known to hold nothing but its message or state (no sends to look for). */

@@ -32,6 +32,7 @@ import path from 'node:path';
 import { isJsonObject } from './entry.js';
 import { sha256Hex, HASH_PATTERN } from '../json/canonical.js';
 import { ChainIndex } from './chain-index.js';
+import { LineChunks, type ByteReader } from './line-source.js';
 
 export const CHECKPOINT_FILE = 'checkpoint';
 export const CHECKPOINT_HASHES_FILE = 'checkpoint.hashes';
@@ -194,34 +195,26 @@ export async function trimCheckpointHashes(dir: string, entries: number, unusabl
   await truncate(path.join(dir, CHECKPOINT_HASHES_FILE), entries * HASH_BYTES).catch(ignoreMissing);
 }
 
-/** What a file handle must offer to be re-hashed. */
-interface Readable {
-  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
-}
-
 /**
  * Re-hash the prefix the checkpoint covers as one stream, noting where each line starts.
  * Resolves with the prefix, or a sentence saying why the checkpoint does not fit the file.
  */
-export async function checkPrefix(handle: Readable, fileBytes: number, checkpoint: Checkpoint): Promise<CheckedPrefix | string> {
+export async function checkPrefix(handle: ByteReader, fileBytes: number, checkpoint: Checkpoint): Promise<CheckedPrefix | string> {
   if (fileBytes < checkpoint.bytes) return `chain.ndjson is shorter (${fileBytes} bytes) than the ${checkpoint.bytes} bytes it covers`;
   const offsets = new Float64Array(checkpoint.entries);
   const prefixHash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, checkpoint.bytes));
+  const source = new LineChunks(handle, 0, checkpoint.bytes, READ_BYTES);
   let lines = 0;
   let lineStart = 0;
-  for (let done = 0; done < checkpoint.bytes;) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, checkpoint.bytes - done), done);
-    if (bytesRead === 0) return 'chain.ndjson ended while it was read';
-    const chunk = buffer.subarray(0, bytesRead);
+  for await (const { lines: chunk, offset } of source) {
     prefixHash.update(chunk);
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, nl + 1)) {
       if (lines === checkpoint.entries) return `the bytes it covers hold more than its ${checkpoint.entries} lines`;
       offsets[lines++] = lineStart;
-      lineStart = done + nl + 1;
+      lineStart = offset + nl + 1;
     }
-    done += bytesRead;
   }
+  if (source.readTo < checkpoint.bytes) return 'chain.ndjson ended while it was read';
   if (lines !== checkpoint.entries || lineStart !== checkpoint.bytes) return `the bytes it covers do not hold exactly its ${checkpoint.entries} lines`;
   if (prefixHash.copy().digest('hex') !== checkpoint.chainSha256) return 'the bytes it covers have changed since it was written';
   const lastStart = offsets[lines - 1]!;

@@ -30,8 +30,11 @@
  * From an upgrade on, messages are handled by the component it names: the component in use
  * is the one the last upgrade (or else the genesis) names.
  */
-import { canonicalJson, HASH_PATTERN, sha256Hex } from '../json/canonical.js';
+import { canonicalJson, sha256Hex } from '../json/canonical.js';
+import { entryKindRule } from '../isomorphic/entry-kind.js';
 import { KEY_TYPE_ED25519, parseVerifierKey } from '../tlog/keys.js';
+
+export { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject, type EntryKind } from '../isomorphic/entry-kind.js';
 
 export interface Send {
   /** URL of the actorchain runtime the message goes to. */
@@ -122,60 +125,8 @@ export function stateMembers(content: StateContent): Record<string, string> {
   return members;
 }
 
-export type EntryKind = 'genesis' | 'state' | 'message' | 'upgrade';
-
-type MemberCheck = (value: unknown) => boolean;
-
-/**
- * Each kind's data members: those it must have and those it may have, each with the check
- * its value must pass. Any other member makes the data none of the kinds.
- */
-const KINDS: ReadonlyArray<{ kind: EntryKind; required: Record<string, MemberCheck>; optional: Record<string, MemberCheck> }> = [
-  { kind: 'genesis', required: { 'component-hash': (v) => typeof v === 'string' }, optional: { key: (v) => typeof v === 'string' } },
-  {
-    kind: 'state',
-    required: { state: () => true },
-    optional: { sends: Array.isArray, journal: (v) => Array.isArray(v) && v.length > 0 },
-  },
-  {
-    kind: 'message',
-    required: { message: (v) => isJsonObject(v) },
-    optional: { 'idempotency-key': (v) => isIdempotencyKey(v), sender: (v) => isSenderKey(v) },
-  },
-  { kind: 'upgrade', required: { upgrade: (v) => isUpgradeMember(v) }, optional: {} },
-];
-
-function isUpgradeMember(value: unknown): boolean {
-  return (
-    isJsonObject(value) && Object.keys(value).join() === 'component-hash' && typeof value['component-hash'] === 'string' && HASH_PATTERN.test(value['component-hash'])
-  );
-}
-
-/** Which of the four kinds `data` is, or undefined when its members fit none. */
-export function entryKind(data: unknown): EntryKind | undefined {
-  if (!isJsonObject(data)) return undefined;
-  const keys = Object.keys(data);
-  for (const { kind, required, optional } of KINDS) {
-    const fits = Object.keys(required).every((key) => Object.hasOwn(data, key)) && keys.every((key) => (required[key] ?? optional[key])?.(data[key]) === true);
-    if (fits) return kind;
-  }
-  return undefined;
-}
-
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
-const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^[\\x20-\\x7e]{1,${IDEMPOTENCY_KEY_MAX_CHARS}}$`);
-
-/**
- * An Idempotency-Key: 1 to 255 printable ASCII characters. Within that range JSON.stringify
- * escapes exactly what RFC 8785 escapes (`"` and `\`), so the key's canonical text is cheap.
- */
-export function isIdempotencyKey(value: unknown): boolean {
-  return typeof value === 'string' && IDEMPOTENCY_KEY_PATTERN.test(value);
-}
+/** Which of the four kinds `data` is, or undefined when its members fit none (isomorphic/entry-kind.ts), a sender's key id checked too. */
+export const entryKind = entryKindRule(isSenderKey);
 
 /** A `sender` member: an Ed25519 signed-note verifier key (`<name>+<key id>+<base64 key>`). */
 export function isSenderKey(value: unknown): boolean {

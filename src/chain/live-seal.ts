@@ -23,6 +23,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CHAIN_FILE, PLAIN_NEXT, SEALED_NEW, syncDirectory } from './chain-bytes.js';
 import type { ChainBytes } from './chain-bytes-view.js';
 import type { StoreSealer } from './file-store.js';
+import { eachLine, LineChunks } from './line-source.js';
 import { SealedWriter } from './sealed-writer.js';
 import { SEALED_FILE, SEALED_MAGIC } from './sealed.js';
 
@@ -137,21 +138,10 @@ export async function seal(
 
 /** The lines of `file` in bytes [from, to) (whole lines, newline left out). */
 async function* lines(file: FileHandle, from: number, to: number): AsyncGenerator<Buffer> {
-  let carry = Buffer.alloc(0);
-  for (let at = from; at < to;) {
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, to - at));
-    const { bytesRead } = await file.read(chunk, 0, chunk.length, at);
-    if (bytesRead === 0) throw new Error(`chain.ndjson ends at byte ${at}, before ${to}`);
-    at += bytesRead;
-    const bytes = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-    let start = 0;
-    for (let nl = bytes.indexOf(0x0a); nl !== -1; nl = bytes.indexOf(0x0a, start)) {
-      yield bytes.subarray(start, nl);
-      start = nl + 1;
-    }
-    carry = bytes.subarray(start);
-  }
-  if (carry.length > 0) throw new Error(`byte ${to} of chain.ndjson is not the end of a line`);
+  const source = new LineChunks(file, from, to, CHUNK_BYTES);
+  yield* eachLine(source);
+  if (source.readTo < to) throw new Error(`chain.ndjson ends at byte ${source.readTo}, before ${to}`);
+  if (source.rest.length > 0) throw new Error(`byte ${to} of chain.ndjson is not the end of a line`);
 }
 
 /** Append `file`'s bytes from `from` to its end to `to`; returns where they ended. */

@@ -6,8 +6,8 @@
  * parsed. A name found inside a message's own content parses to an entry without that
  * member, and is passed over.
  */
-import type { ChainFileHandle } from './file-store.js';
 import type { ChainIndex } from './chain-index.js';
+import { LineChunks, type ByteReader } from './line-source.js';
 import { isIdempotencyKey, isSenderKey, scopedKey, type MessageData, type Send, type StateData } from './entry.js';
 
 const READ_BYTES = 4 << 20;
@@ -34,19 +34,10 @@ function positionAt(index: ChainIndex, offset: number, length: number): number {
   return low;
 }
 
-export async function scanPrefix(handle: Pick<ChainFileHandle, 'read'>, bytes: number, index: ChainIndex): Promise<PrefixRecords> {
+export async function scanPrefix(handle: ByteReader, bytes: number, index: ChainIndex): Promise<PrefixRecords> {
   const records: PrefixRecords = { keys: new Map(), sends: [] };
   const entries = index.length;
-  let carry = Buffer.alloc(0);
-  let base = 0;
-  for (let read = 0; read < bytes;) {
-    const chunk = Buffer.allocUnsafe(Math.min(READ_BYTES, bytes - read));
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, read);
-    if (bytesRead === 0) break;
-    read += bytesRead;
-    const data = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-    const whole = data.lastIndexOf(NEWLINE) + 1;
-    const lines = data.subarray(0, whole);
+  for await (const { lines, offset: base } of new LineChunks(handle, 0, bytes, READ_BYTES)) {
     for (const member of [KEY_MEMBER, SENDS_MEMBER]) {
       for (let at = lines.indexOf(member); at !== -1;) {
         const start = lines.lastIndexOf(NEWLINE, at) + 1;
@@ -64,8 +55,6 @@ export async function scanPrefix(handle: Pick<ChainFileHandle, 'read'>, bytes: n
         at = lines.indexOf(member, end + 1);
       }
     }
-    carry = Buffer.from(data.subarray(whole));
-    base += whole;
   }
   return records;
 }

@@ -14,8 +14,8 @@ import { checkPrefix, readCheckpoint, trimCheckpointHashes, CHECKPOINT_FILE, typ
 import type { CommittedState } from './chain.js';
 import { APPEND_FLAGS, openChainBytes, settleCompaction, syncDirectory, type ChainBytes } from './chain-bytes.js';
 import { ChainFileReader, CHAIN_FILE, type ChainFileOptions, type ChainTail } from './chain-file.js';
-import { checkLinks, hashLines } from './line-hasher.js';
-import { componentMismatch, copyParentHex, entryByteLength, isBareEntry, type CheckedEntry } from './check.js';
+import { hashLines, linksHold } from './line-hasher.js';
+import { componentMismatch, entryByteLength, isBareEntry, type CheckedEntry } from './check.js';
 import { scanPrefix } from './prefix-scan.js';
 import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -152,7 +152,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
       from: prefixBytes,
     };
     const toCheck = lines.size - prefixBytes;
-    // The hash thread reads chain.ndjson itself: a chain with sealed entries is checked on one thread.
+    // A chain with sealed entries is checked on one thread: their hashes come from their rebuild (trustSealed), not a hash pass.
     const twoThreads = handle.plainFrom === 0 && toCheck >= (options.twoThreadsFromBytes ?? TWO_THREADS_FROM_BYTES) && toCheck <= TWO_THREADS_UP_TO_BYTES;
     const onTwo = twoThreads ? await checkOnTwoThreads(lines) : undefined;
     const checked = onTwo ?? (await checkOnOneThread(lines));
@@ -215,9 +215,9 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
 /** Below this many bytes to check, a second thread costs more to start than it saves. */
 const TWO_THREADS_FROM_BYTES = 8 << 20;
 /**
- * Above this many, one thread checks them: until the end, the two-thread check holds the
- * parent each line names and each line's hash in raw and hex (160 bytes a line, 1.3 times
- * the bytes checked for the echo actor's lines), where one thread holds only the index.
+ * Above this many, one thread checks them: until the end, the two-thread check holds each
+ * line's offset and its hash in raw and hex (about 100 bytes a line, near the bytes checked
+ * for the echo actor's lines), where one thread holds only the index.
  */
 const TWO_THREADS_UP_TO_BYTES = 256 << 20;
 
@@ -272,39 +272,27 @@ async function checkOnOneThread(lines: LinesToCheck): Promise<CheckedLines> {
 }
 
 /**
- * The same checks on two threads: the hash thread (line-hasher.ts) hashes every line while
- * this one checks everything else and keeps the parent each entry names; then the parents
- * are compared with the hashes. Undefined, with nothing added to the index, unless every
- * check passed: then one thread checks the lines again, so a chain with a fault is reported
- * (or its torn tail cut) exactly as before.
+ * The same checks on two threads (line-hasher.ts): the hash thread hashes every line and
+ * holds it to the one before while this one checks everything else. Undefined, with nothing
+ * added to the index, unless every check passed: then one thread checks the lines again, so
+ * a chain with a fault is reported (or its torn tail cut) exactly as before.
  */
 async function checkOnTwoThreads(lines: LinesToCheck): Promise<CheckedLines | undefined> {
   const { index } = lines;
   const first = index.length;
-  const hashThread = hashLines({ file: lines.file, from: lines.from, to: lines.size });
+  const hashThread = hashLines({ file: lines.file, from: lines.from, to: lines.size, firstParent: first === 0 ? null : index.hashAt(first - 1) });
   const reader = new ChainFileReader(lines.file, { ...lines.readerOptions, upTo: lines.size, deferHashes: true });
   // Sized for the shortest line an entry can have (about 100 bytes), so they seldom grow.
   let offsets = new Float64Array(Math.ceil((lines.size - lines.from) / 96) + 16);
-  let parents = Buffer.allocUnsafe(offsets.length * 64);
   let count = 0;
-  let linked = true;
-  const keepParent = (entry: CheckedEntry) => {
-    if (count === offsets.length) {
-      const grownOffsets = new Float64Array(count * 2);
-      grownOffsets.set(offsets);
-      offsets = grownOffsets;
-      const grownParents = Buffer.allocUnsafe(count * 2 * 64);
-      parents.copy(grownParents, 0, 0, count * 64);
-      parents = grownParents;
-    }
-    // The genesis names none; the rest are compared with the hashes below.
-    if (entry.position === 0) linked &&= entry.parent === null;
-    else linked &&= copyParentHex(entry, parents, count * 64);
-  };
   let read;
   try {
-    read = await readGroups(reader, lines.from, (entry, offset) => {
-      keepParent(entry);
+    read = await readGroups(reader, lines.from, (_entry, offset) => {
+      if (count === offsets.length) {
+        const grown = new Float64Array(count * 2);
+        grown.set(offsets);
+        offsets = grown;
+      }
       offsets[count++] = offset;
     });
   } catch {
@@ -313,18 +301,8 @@ async function checkOnTwoThreads(lines: LinesToCheck): Promise<CheckedLines | un
     return undefined;
   }
   // A message left without its state is cut as a tail only if its link holds.
-  const pending = reader.pending;
-  if (pending) keepParent(pending);
-  const checkedLines = count + (pending ? 1 : 0);
-  if (!linked) {
-    await hashThread.stop();
-    return undefined;
-  }
   const hashes = await hashThread.hashed;
-  const firstParent = first === 0 ? null : index.hashAt(first - 1);
-  if (hashes === undefined || hashes.lines < checkedLines || !checkLinks(hashes, parents, checkedLines, firstParent)) {
-    return undefined;
-  }
+  if (!linksHold(hashes, reader.position - first)) return undefined;
   index.addMany(hashes.hashes.subarray(0, count * 32), offsets.subarray(0, count));
   return { reader, ...read };
 }

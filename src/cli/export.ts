@@ -3,37 +3,18 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { openChainBytes } from '../chain/chain-bytes.js';
 import { resolveChainFile } from '../chain/chain-file.js';
+import { LineChunks } from '../chain/line-source.js';
 import { ActorchainError } from '../errors.js';
 
-/** The bytes up to the last newline: a line still being written (or torn) is left out. */
-async function* wholeLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let held: Buffer[] = [];
-  for await (const chunk of chunks) {
-    const end = chunk.lastIndexOf(0x0a) + 1;
-    if (end === 0) {
-      held.push(chunk);
-      continue;
-    }
-    yield* held;
-    yield chunk.subarray(0, end);
-    held = [chunk.subarray(end)];
-  }
-}
-
-const CHUNK_BYTES = 1 << 20;
-
-/** The chain's canonical bytes (a compacted data dir's rebuilt), as they are now, in chunks. */
-async function* chainChunks(file: string): AsyncGenerator<Buffer> {
+/**
+ * The chain's canonical bytes (a compacted data dir's rebuilt), as they are now, in chunks of
+ * whole lines: a line still being written (or torn) is left out.
+ */
+async function* chainLines(file: string): AsyncGenerator<Buffer> {
   const chain = await openChainBytes(file);
   try {
     const { size } = await chain.stat();
-    for (let at = 0; at < size;) {
-      const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size - at));
-      const { bytesRead } = await chain.read(chunk, 0, chunk.length, at);
-      if (bytesRead === 0) return;
-      at += bytesRead;
-      yield chunk.subarray(0, bytesRead);
-    }
+    for await (const { lines } of new LineChunks(chain, 0, size)) if (lines.length > 0) yield lines;
   } finally {
     await chain.close();
   }
@@ -54,7 +35,7 @@ export function registerExport(program: Command): void {
       }
       const file = await resolveChainFile(source);
       try {
-        await pipeline(chainChunks(file), wholeLines, options.output === undefined ? process.stdout : createWriteStream(options.output));
+        await pipeline(chainLines(file), options.output === undefined ? process.stdout : createWriteStream(options.output));
       } catch (err) {
         if (err instanceof ActorchainError) throw err;
         // A reader that stops early (| head) is not an error.

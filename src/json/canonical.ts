@@ -1,17 +1,10 @@
 import crypto from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalJson } from '../isomorphic/canonical-json.js';
 import { isCanonicalJsonText } from './canonical-scan.js';
 
-/**
- * RFC 8785 canonical JSON text of a value. Throws a TypeError (or RangeError for
- * nesting deeper than the stack) when the value has no canonical form, such as
- * a non-finite number.
- */
-export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new TypeError('value has no JSON representation');
-  return text;
-}
+// RFC 8785 canonical JSON text of a value: the serializer the explorer's page runs too.
+export { canonicalJson };
+export { HASH_PATTERN } from '../isomorphic/entry-kind.js';
 
 /**
  * Whether JSON.stringify of a parsed JSON value is its canonical text: every object
@@ -94,5 +87,3 @@ export function parseCanonical(text: string): { value: unknown; canonical: strin
     return undefined;
   }
 }
-
-export const HASH_PATTERN = /^[0-9a-f]{64}$/;

@@ -17,11 +17,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChainFileReader } from '../chain/chain-file.js';
 import type { ChainPage } from '../chain/chain.js';
-import { ChainChecker, type CheckedEntry, type EntryGroup } from '../chain/check.js';
+import type { CheckedEntry, EntryGroup } from '../chain/check.js';
 import { ActorchainError } from '../errors.js';
-import { canonicalJson } from '../json/canonical.js';
 import type { FollowEvent, FollowWorkerData } from '../protocol.js';
-import { endpoint, fetchJson, HttpGetError, PAGE_LIMIT, readHeaders } from './http-source.js';
+import { ChainPages, endpoint, fetchJson, HttpGetError, readHeaders } from './http-source.js';
 import { startGroupReplay } from './replay-group.js';
 import { openCheckpoint } from '../tlog/checkpoint.js';
 import { leafHash, MerkleTree } from '../tlog/merkle.js';
@@ -37,9 +36,6 @@ export interface FollowOptions extends Omit<FollowWorkerData, 'heartbeat'> {
   /** Hears when each group's replay starts and ends (the watchdog's heartbeat). */
   onReplay: (first: CheckedEntry, replaying: boolean) => void;
 }
-
-/** A GET with a time limit; a failure is an HttpGetError, whose `retry` says whether the runtime may answer later. */
-const getJson = <T>(url: URL, timeoutMs: number): Promise<T> => fetchJson<T>(url, timeoutMs);
 
 /** Runs until the runtime's chain diverges, forks or breaks (thrown); a caller stops it by ending the worker. */
 export async function follow(options: FollowOptions): Promise<never> {
@@ -106,38 +102,20 @@ export async function follow(options: FollowOptions): Promise<never> {
     });
   };
 
-  const checker = new ChainChecker({ componentHash: options.componentHash, unit: 'entry', after: last });
-  /** The last entry accepted: the end of the last group, or a message whose state is on the next page. */
-  let cursor: CheckedEntry | undefined = last;
+  const pages = new ChainPages(options.url, { componentHash: options.componentHash, after: last });
   let caughtUp = false;
   let failures = 0;
 
-  const forked = async (why: string): Promise<never> => {
-    const head = await getJson<{ head: string; length: number }>(endpoint(options.url, 'head'), options.requestTimeoutMs).then(
-      ({ head, length }) => `${head} (${length} entries)`,
-      () => 'unknown (GET /head failed)',
-    );
-    throw new ActorchainError(
-      'CHAIN_FORKED',
-      `${options.url} no longer extends the chain verified here: ${why}. Verified head: ${last?.hash} (${(last?.position ?? -1) + 1} entries); ` +
-        `its head: ${head}. Its history was rewritten; keep the verified copy as evidence`,
-    );
-  };
-
   for (;;) {
-    const url = endpoint(options.url, 'chain');
-    url.searchParams.set('limit', String(PAGE_LIMIT));
-    if (cursor) url.searchParams.set('after', cursor.hash);
     const wait = caughtUp ? options.waitSeconds : 0;
-    if (wait > 0) url.searchParams.set('wait', String(wait));
-
     let page: ChainPage;
     const askedAt = performance.now();
     try {
-      page = await getJson<ChainPage>(url, wait * 1000 + options.requestTimeoutMs);
+      page = await fetchJson<ChainPage>(pages.url(pages.cursor?.hash, wait), wait * 1000 + options.requestTimeoutMs);
     } catch (err) {
       if (!(err instanceof HttpGetError)) throw err;
-      if (err.status === 404 && cursor) await forked(`entry ${cursor.position + 1} (hash ${cursor.hash}) is not in its chain`);
+      const fork = pages.forkIn(err);
+      if (fork !== undefined) throw await pages.forked(fork, options.requestTimeoutMs);
       if (!err.retry) throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', err.message);
       failures += 1;
       const delayMs = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1));
@@ -148,22 +126,13 @@ export async function follow(options: FollowOptions): Promise<never> {
     if (failures > 0) options.post({ kind: 'reconnected', attempts: failures });
     failures = 0;
 
-    const first = page.entries[0];
-    if (first && cursor && first.parent !== cursor.hash) {
-      await forked(`it lists ${first.hash} after entry ${cursor.position + 1} (hash ${cursor.hash}), but that entry names parent ${first.parent}`);
-    }
-    if (!first && last && page.next === null && page.head !== cursor?.hash) {
-      await forked(`nothing follows entry ${cursor!.position + 1} (hash ${cursor!.hash}) there, yet its head is another entry`);
-    }
+    const fork = pages.forkIn(page);
+    if (fork !== undefined) throw await pages.forked(fork, options.requestTimeoutMs);
     const groups: EntryGroup[] = [];
     try {
-      for (const { hash, parent, data } of page.entries) {
-        const entry = { data, parent };
-        const group = checker.accept(canonicalJson(entry), entry, hash, true);
-        if (group) {
-          await replay(group);
-          groups.push(group);
-        }
+      for (const group of pages.groups(page)) {
+        await replay(group);
+        groups.push(group);
       }
     } catch (err) {
       // The groups before the bad entry were sound: a mirror keeps them as evidence (how far
@@ -171,12 +140,7 @@ export async function follow(options: FollowOptions): Promise<never> {
       if (groups.length > 0) post(groups, 0);
       throw err;
     }
-    cursor = checker.pending ?? last;
-    const pending = checker.pending;
-    if (page.next === null && pending) {
-      // A runtime moves HEAD by whole groups, so its last page never ends inside one.
-      throw new ActorchainError('CHAIN_CORRUPT', `${checker.where(pending.position)} (hash ${pending.hash}) is a ${pending.kind} entry with no state after it`);
-    }
+    if (page.next === null) pages.finish();
     caughtUp = page.next === null;
     if (groups.length === 0) {
       if (caughtUp) await checkCheckpoint();
@@ -188,7 +152,7 @@ export async function follow(options: FollowOptions): Promise<never> {
     let lagEntries = 0;
     if (!caughtUp) {
       // Best effort: the next page says more in a moment anyway.
-      const head = await getJson<{ length: number }>(endpoint(options.url, 'head'), options.requestTimeoutMs).catch(() => undefined);
+      const head = await fetchJson<{ length: number }>(endpoint(options.url, 'head'), options.requestTimeoutMs).catch(() => undefined);
       lagEntries = Math.max(0, (head?.length ?? 0) - (last!.position + 1));
     }
     post(groups, lagEntries);

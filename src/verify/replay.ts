@@ -115,7 +115,7 @@ export class Replayer {
     const divergence = this.#player.divergence;
     if (divergence) throw this.#diverged(stateEntry, `the component ${divergence.message}`);
     if (verdict.verdict !== 'committable') throw this.#refused(first, stateEntry, verdict);
-    // The entry's text is checked against its hash apart (by the source, or verify's structure thread).
+    // The entry's text is checked against its hash apart (by the source, or the hash thread of verify's file check).
     if (canonicalEntryText(stateEntry.parent, stateMembers(verdict.content)) !== stateEntry.text) throw this.#differs(stateEntry, verdict.content, by);
     this.#state = verdict.content.state;
   }

@@ -4,6 +4,7 @@
  * checks the chain's integrity, not that the component would compute these states.
  */
 import { canonicalJson } from './canonical-json.js';
+import { entryKind as kindOfData, nearestKind, type EntryKind } from './entry-kind.js';
 
 export interface ChainEntry {
   hash: string;
@@ -11,12 +12,12 @@ export interface ChainEntry {
   data: Record<string, unknown>;
 }
 
-export type EntryKind = 'genesis' | 'state' | 'message' | 'upgrade';
-
+/**
+ * The kind the page shows an entry as: the runtime's rule (entry-kind.ts); data that fits
+ * no kind, which fails the page's check, is shown as the kind whose required members it has.
+ */
 export function entryKind(entry: ChainEntry): EntryKind {
-  if (entry.parent === null) return 'genesis';
-  if ('upgrade' in entry.data) return 'upgrade';
-  return 'message' in entry.data ? 'message' : 'state';
+  return kindOfData(entry.data) ?? nearestKind(entry.data) ?? (entry.parent === null ? 'genesis' : 'state');
 }
 
 /** Whether this browser can hash at all: WebCrypto exists only in secure contexts (https, localhost). */
@@ -41,7 +42,9 @@ export async function checkEntries(entries: readonly ChainEntry[], previous: str
   const hashes = await Promise.all(entries.map((entry) => entryHash(entry).catch(() => undefined)));
   return entries.map((entry, i) => {
     const expectedParent = i === 0 ? previous : entries[i - 1]!.hash;
-    const linked = entry.parent === expectedParent && (entry.parent !== null || typeof entry.data['component-hash'] === 'string');
+    const kind = kindOfData(entry.data);
+    // A genesis, and only a genesis, starts the chain.
+    const linked = entry.parent === expectedParent && kind !== undefined && (entry.parent === null) === (kind === 'genesis');
     return hashes[i] === entry.hash && linked;
   });
 }

@@ -1,6 +1,8 @@
 /**
- * RFC 8785 (JSON Canonicalization Scheme), written out for the browser so the explorer
- * checks hashes with nothing from the server but the entries. ECMAScript already holds
+ * RFC 8785 (JSON Canonicalization Scheme): the one canonical serializer of the runtime
+ * (json/canonical.ts) and of the explorer's page, which checks hashes in the browser with
+ * nothing from the server but the entries. It imports nothing (no Node module): `npm run
+ * build` copies it beside the page's modules (scripts/copy-assets.mjs). ECMAScript already holds
  * the pieces the RFC names: JSON.stringify formats numbers with Number.prototype.toString
  * (the RFC's number serialization) and escapes strings as the RFC asks, and the default
  * sort compares UTF-16 code units, the RFC's key order. Lone surrogates have no UTF-8 form,
@@ -23,7 +25,8 @@ function scalar(value: unknown): string {
       if (!Number.isFinite(value)) throw new TypeError(`${value} has no JSON form`);
       return JSON.stringify(value);
     default:
-      if (value === null) return 'null';
+      // An array's undefined is null, as in JSON.stringify (an object's is left out, below).
+      if (value === null || value === undefined) return 'null';
       throw new TypeError(`a ${typeof value} has no JSON form`);
   }
 }
@@ -37,14 +40,16 @@ interface Open {
 
 /**
  * The canonical text of `root`, written with an explicit stack rather than by recursion: a
- * browser's call stack gives out at a few thousand levels (3,000 nested objects fail in
- * Chromium and in Node), fewer than the runtime accepts, and an entry must not be shown as
- * failing its check because the page ran out of stack. Any depth JSON.parse gave is handled.
+ * call stack gives out at a few thousand levels (3,000 nested objects fail in Chromium and
+ * in Node), and an entry must not be shown as failing its check because the page ran out of
+ * stack. Any depth JSON.parse gave is handled. Throws a TypeError for a value with no
+ * canonical form (a non-finite number, a lone surrogate, undefined at the top).
  */
 export function canonicalJson(root: unknown): string {
+  if (root === undefined) throw new TypeError('value has no JSON representation');
   const out: string[] = [];
   const stack: Open[] = [];
-  let value = root;
+  let value: unknown = root;
   for (;;) {
     if (typeof value === 'object' && value !== null) {
       if (Array.isArray(value)) {
