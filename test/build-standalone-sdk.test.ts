@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { BUILD_TIMEOUT_MS, fileTempDir } from './support/build.js';
-import { postJson, runCli, startRuntime } from './support/runtime.js';
+import { postJson, runCli } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 const ACTOR = `import { defineActor } from 'actorchain';
 type State = { n: number };
@@ -31,7 +32,7 @@ test('a TypeScript actor outside any project builds against this installation of
 
   const built = await runCli(['build', path.join(dir, 'standalone.ts')], { timeoutMs: BUILD_TIMEOUT_MS });
   assert.equal(built.code, 0, built.stderr);
-  const runtime = await startRuntime(t, path.join(dir, 'standalone.wasm'));
+  const runtime = await startInProcess(t, path.join(dir, 'standalone.wasm'));
   const reply = await postJson(runtime.url, { inc: 2 });
   assert.equal(reply.status, 200);
   assert.deepEqual(reply.body.state, { n: 2 });

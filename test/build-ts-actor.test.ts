@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { before, test } from 'node:test';
-import { buildOk, BUILD_TIMEOUT_MS, fileTempDir, REPO } from './support/build.js';
-import { getJson, postJson, runCli, startRuntime } from './support/runtime.js';
+import { BUILD_TIMEOUT_MS, builtActor } from './support/build.js';
+import { getJson, postJson, runCli } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 // The kv-store example: TypeScript, type-checked against the shipped declarations, written
 // with defineActor (imported from the package by its own name).
-const component = path.join(fileTempDir(), 'kv-store.wasm');
-before(() => buildOk(path.join(REPO, 'examples/kv-store/kv-store.ts'), component), { timeout: BUILD_TIMEOUT_MS });
+// Built by the CLI into the test build cache (support/build.ts): bundled and type-checked on every
+// run, componentized again whenever the bundle, the versions or the WIT change.
+let component: string;
+before(async () => void (component = await builtActor('examples/kv-store/kv-store.ts')), { timeout: BUILD_TIMEOUT_MS });
 
 test('a TypeScript actor written with defineActor takes and returns objects through the runtime', async (t) => {
-  const runtime = await startRuntime(t, component);
+  const runtime = await startInProcess(t, component);
   const set = await postJson(runtime.url, { set: 'greeting', value: { text: 'hello', n: [1, 2] } });
   assert.equal(set.status, 200);
   assert.deepEqual(set.body.state, { entries: { greeting: { text: 'hello', n: [1, 2] } }, version: 1 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { chainProblems, fetchChain, postJson, startRuntime } from './support/runtime.js';
+import { chainProblems, fetchChain, postJson } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 test('50 concurrent POSTs are all applied, one at a time, in one line of history', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('counter'));
+  const runtime = await startInProcess(t, await buildFixture('counter'));
   const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => postJson(runtime.url, { add: i + 1 })));
   assert.deepEqual(
     replies.map((r) => r.status),

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { findDuplicateKey } from '../src/json/duplicate-keys.js';
-import { fetchChain, getJson, postJson, startRuntime } from './support/runtime.js';
+import { fetchChain, getJson, postJson } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 test('the scanner finds a repeated name at any depth, after unescaping, and nothing else', () => {
   assert.deepEqual(findDuplicateKey('{"a":1,"a":2}'), { name: 'a', pointer: '' });
@@ -25,7 +26,7 @@ test('the scanner finds a repeated name at any depth, after unescaping, and noth
 });
 
 test('POST / refuses a body with a duplicate member name with 400 DUPLICATE_KEY, and commits nothing', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const before = (await getJson(`${runtime.url}/head`)).body;
   for (const [body, where] of [
     ['{"amount":1,"amount":1000}', /the message has the member "amount" more than once/],

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { BUILD_TIMEOUT_MS, builtActor } from './support/build.js';
 import { fetchChain, getJson, postJson, runCli, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 import { waitFor } from './support/wait.js';
 
 // examples/bank-audit: two actors built with `actorchain build`, talking through send.
@@ -19,7 +20,7 @@ before(
 );
 
 test('the bank reports each committed transfer to the audit log, and both chains verify', async (t) => {
-  const auditLog = await startRuntime(t, audit);
+  const auditLog = await startInProcess(t, audit);
   const bankRuntime = await startRuntime(t, bank, allowSendFlag ? ['--allow-send', new URL(auditLog.url).origin] : []);
   const post = async (message: unknown, status = 200) => {
     const reply = await postJson(bankRuntime.url, message);

@@ -10,7 +10,8 @@ import canonicalize from 'canonicalize';
 import { buildFixture } from '../fixtures/build.js';
 import { canonicalJson } from '../src/explorer/page/canonical-json.js';
 import { checkEntries, entryHash } from '../src/explorer/page/entry-check.js';
-import { fetchChain, postJson, startRuntime } from './support/runtime.js';
+import { fetchChain, postJson } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 const root = new URL('../../fixtures/jcs/', import.meta.url);
 
@@ -35,7 +36,7 @@ test('the explorer agrees with the canonicalize package on awkward values', () =
 });
 
 test('the explorer names real entries as the runtime does, and refuses a broken link or content', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   assert.equal((await postJson(runtime.url, { ünïcode: '\u2028', n: 1.5e300, list: [3, 2, 1] })).status, 200);
   const { entries } = await fetchChain(runtime.url);
   for (const entry of entries) assert.equal(await entryHash(entry), entry.hash);
@@ -48,7 +49,7 @@ test('the explorer names real entries as the runtime does, and refuses a broken 
 });
 
 test('the explorer checks entries nested 3,000 levels deep (and deeper) that the runtime accepts', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const depth = 3000;
   const deep = `{"deep":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)},"list":${'['.repeat(depth)}${']'.repeat(depth)}}`;
   assert.equal((await postJson(runtime.url, deep)).status, 200, 'the runtime accepts it');

@@ -8,10 +8,11 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { browserSkip, launchBrowser, openExplorer, screenshot } from './support/browser.js';
 import { startProxy } from './support/explorer-proxy.js';
-import { postJson, startRuntime } from './support/runtime.js';
+import { postJson } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 test('a journal, an idempotency key and members the page does not know are shown', { skip: browserSkip }, async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const reply = await postJson(runtime.url, { pay: 10 });
   const proxy = await startProxy(t, runtime.url, {
     forge: (entry) => {

@@ -7,10 +7,11 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { browserSkip, launchBrowser, openExplorer, screenshot, shownEntries } from './support/browser.js';
 import { startProxy } from './support/explorer-proxy.js';
-import { fetchChain, postJson, startRuntime } from './support/runtime.js';
+import { fetchChain, postJson } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 test('an entry served with content that does not match its hash is marked data-verified="false"', { skip: browserSkip }, async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   for (let i = 1; i <= 3; i++) assert.equal((await postJson(runtime.url, { balance: i * 100 })).status, 200);
   const { entries } = await fetchChain(runtime.url);
   const forged = entries[5]!;
@@ -32,7 +33,7 @@ test('an entry served with content that does not match its hash is marked data-v
 });
 
 test('an entry served under a wrong hash fails, and so does the link of the entry after it', { skip: browserSkip }, async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   for (let i = 1; i <= 3; i++) assert.equal((await postJson(runtime.url, { balance: i * 100 })).status, 200);
   const { entries } = await fetchChain(runtime.url);
   const renamed = entries[3]!;

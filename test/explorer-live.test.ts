@@ -7,10 +7,11 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { browserSkip, launchBrowser, openExplorer, screenshot } from './support/browser.js';
 import { startProxy } from './support/explorer-proxy.js';
-import { postJson, startRuntime } from './support/runtime.js';
+import { postJson } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 test('entries committed from outside appear within two seconds', { skip: browserSkip }, async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const browser = await launchBrowser(t);
   const { page, problems } = await openExplorer(browser, runtime.url);
   await page.waitForFunction(() => document.querySelector('#live')?.textContent === 'live');
@@ -32,7 +33,7 @@ test('entries committed from outside appear within two seconds', { skip: browser
 });
 
 test('with a runtime that long-polls, the page waits on its answer instead of asking every second', { skip: browserSkip }, async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const proxy = await startProxy(t, runtime.url, { longPoll: true });
   const browser = await launchBrowser(t);
   const { page, problems, requests } = await openExplorer(browser, proxy);

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 test('the explorer page and its files are served with a self-only Content-Security-Policy', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const page = await fetch(`${runtime.url}/explorer`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type')!, /^text\/html/);
@@ -38,7 +38,7 @@ test('the explorer page and its files are served with a self-only Content-Securi
 });
 
 test('/explorer/ redirects to /explorer, other methods are 405 and unknown files 404', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const slash = await fetch(`${runtime.url}/explorer/`, { redirect: 'manual' });
   assert.equal(slash.status, 301);
   assert.equal(new URL(slash.headers.get('location')!, `${runtime.url}/explorer/`).href, `${runtime.url}/explorer`);

@@ -8,6 +8,7 @@ import { buildFixture } from '../fixtures/build.js';
 import { tempDir } from './support/chain-file.js';
 import { freePort, metric, startOnPort, startSender, waitFor } from './support/outbox.js';
 import { fetchChain, getJson, postJson, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 const length = async (url: string) => (await getJson(`${url}/head`)).body.length as number;
 
@@ -38,7 +39,7 @@ test('another message under a key already applied is refused with 422 IDEMPOTENC
 });
 
 test('another message under a key whose first message is still queued is refused at once', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'));
+  const runtime = await startInProcess(t, await buildFixture('faults'));
   // A slow message ahead keeps the keyed one queued.
   const slow = postJson(runtime.url, { x: 'handle:slow' });
   const first = postJson(runtime.url, { x: 'first' }, { 'idempotency-key': 'q' });

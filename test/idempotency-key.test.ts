@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { forgeAndRelink, readLines, tempDir, writeLines } from './support/chain-file.js';
 import { fetchChain, getJson, postJson, runCli, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 const length = async (url: string) => (await getJson(`${url}/head`)).body.length as number;
 
@@ -13,7 +14,7 @@ function answer({ head, message, state }: { head: string; message: string; state
 }
 
 test('a repeated Idempotency-Key gets the first answer and commits nothing; the key is in the message entry', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const first = await postJson(runtime.url, { n: 1 }, { 'idempotency-key': 'order-17' });
   assert.equal(first.status, 200);
   assert.equal(first.headers.get('idempotent-replayed'), null);
@@ -35,7 +36,8 @@ test('a repeated Idempotency-Key gets the first answer and commits nothing; the 
 });
 
 test('repeats that arrive while the first is queued wait for it and get its answer', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'));
+  // The slow message counts for about a second; the bound on a call leaves room for a loaded machine.
+  const runtime = await startInProcess(t, await buildFixture('faults'), { timeout: 60_000 });
   // A slow message ahead keeps the keyed ones queued.
   const slow = postJson(runtime.url, { x: 'handle:slow' });
   const replies = await Promise.all(Array.from({ length: 4 }, () => postJson(runtime.url, { i: 1 }, { 'idempotency-key': 'k' })));
@@ -49,7 +51,7 @@ test('repeats that arrive while the first is queued wait for it and get its answ
 });
 
 test('a key whose first attempt failed is applied normally the next time', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'));
+  const runtime = await startInProcess(t, await buildFixture('faults'));
   const failed = await postJson(runtime.url, { x: 'handle:trap' }, { 'idempotency-key': 'retry-me' });
   assert.equal(failed.status, 500);
   assert.equal(failed.body.error.code, 'COMPONENT_TRAP');
@@ -98,7 +100,7 @@ function postRaw(url: string, headers: Record<string, string | string[]>): Promi
 }
 
 test('an invalid Idempotency-Key is refused with 400 INVALID_IDEMPOTENCY_KEY and commits nothing', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const invalid: Array<string | string[]> = ['', 'x'.repeat(256), 'caf\u00e9', 'tab\there', ['one', 'two']];
   for (const key of invalid) {
     const reply = await postRaw(runtime.url, { 'idempotency-key': key });

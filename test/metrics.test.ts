@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
-import { postJson, startRuntime } from './support/runtime.js';
+import { postJson } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 test('GET /metrics counts messages by outcome, restarts by cause, and the chain', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'));
+  const runtime = await startInProcess(t, await buildFixture('faults'));
   assert.equal((await postJson(runtime.url, { ok: 1 })).status, 200);
   assert.equal((await postJson(runtime.url, { fault: 'message-contract:reject' })).status, 422);
   assert.equal((await postJson(runtime.url, { fault: 'handle:trap' })).status, 500);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { tempDir } from './support/chain-file.js';
 import { postJson, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 test('GET /metrics times every fsync and counts HTTP requests by route and status', async (t) => {
   const runtime = await startRuntime(t, await buildFixture('echo'), ['--data-dir', tempDir(t)]);
@@ -23,7 +24,7 @@ test('GET /metrics times every fsync and counts HTTP requests by route and statu
 });
 
 test('--in-memory syncs nothing: the fsync histogram stays empty', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   assert.equal((await postJson(runtime.url, { a: 1 })).status, 200);
   const text = await (await fetch(`${runtime.url}/metrics`)).text();
   assert.match(text, /^actorchain_fsync_duration_seconds_count 0$/m);

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { getJson, postJson, startRuntime, waitForQueueDepth } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 import { waitFor } from './support/wait.js';
 
 const readyAgain = (url: string) => waitFor('ready again', async () => (await fetch(`${url}/readyz`)).status === 200, { intervalMs: 10 });
@@ -25,7 +26,7 @@ function heldRequest(url: string, path: string): { finish(): Promise<string> } {
 }
 
 test('GET /healthz and /readyz answer 200 while the actor serves', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   assert.deepEqual(await getJson(`${runtime.url}/healthz`).then((r) => [r.status, r.body]), [200, { status: 'ok' }]);
   assert.deepEqual(await getJson(`${runtime.url}/readyz`).then((r) => [r.status, r.body]), [200, { ready: true }]);
 });

@@ -9,7 +9,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { BUILD_TIMEOUT_MS, builtActor, fileTempDir, REPO } from './support/build.js';
-import { postJson, sha256, startRuntime } from './support/runtime.js';
+import { postJson, sha256 } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 /** The documentation's pages, the README first and then docs/ in name order. */
 const PAGES = [
@@ -39,7 +40,7 @@ test("the documentation's actor samples build as written, and the first runs", {
     writeFileSync(source, code);
     wasms.push(await builtActor(source, `readme-sample-${sha256(code).slice(0, 16)}`));
   }
-  const runtime = await startRuntime(t, wasms[0]!);
+  const runtime = await startInProcess(t, wasms[0]!);
   const added = await postJson(runtime.url, { add: 2 });
   assert.equal(added.status, 200, JSON.stringify(added.body));
   assert.deepEqual(added.body.state, { count: 2 });

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { forgeAndRelink, readLines, tempDir, writeLines } from './support/chain-file.js';
 import { postJson, runCli, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 interface Receipt {
   index: number;
@@ -109,7 +110,7 @@ test('a runtime that rewrites its history and re-signs it with the same key is c
 
 test('receipt check without a source checks the signature with --key; a wrong key is RECEIPT_INVALID', async (t) => {
   const component = await buildFixture('echo');
-  const runtime = await startRuntime(t, component);
+  const runtime = await startInProcess(t, component);
   const reply = (await postJson(runtime.url, { a: 1 })).body as { receipt: Receipt };
   const { key } = (await (await fetch(`${runtime.url}/identity`)).json()) as { key: string };
   const dir = tempDir(t);
@@ -117,7 +118,7 @@ test('receipt check without a source checks the signature with --key; a wrong ke
   writeFileSync(file, JSON.stringify(reply.receipt));
   const ok = await runCli(['receipt', 'check', file, '--key', key]);
   assert.equal(ok.code, 0, ok.stderr);
-  const other = await startRuntime(t, component);
+  const other = await startInProcess(t, component);
   const { key: otherKey } = (await (await fetch(`${other.url}/identity`)).json()) as { key: string };
   const wrong = await runCli(['receipt', 'check', file, '--key', otherKey]);
   assert.equal(wrong.code, 1);

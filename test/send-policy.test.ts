@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { allowedOrigin, sendAllowed } from '../src/actor/send-policy.js';
 import { getJson, postJson, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 import { waitFor } from './support/wait.js';
 
 test('origins are compared after URL normalization: scheme, host and port, default ports folded', () => {
@@ -25,8 +26,8 @@ test('origins are compared after URL normalization: scheme, host and port, defau
 
 test('by default a send fails the message with 403 SEND_NOT_ALLOWED: nothing committed, nothing delivered', async (t) => {
   const counter = await buildFixture('counter');
-  const receiver = await startRuntime(t, counter);
-  const sender = await startRuntime(t, counter);
+  const receiver = await startInProcess(t, counter);
+  const sender = await startInProcess(t, counter);
   const before = (await getJson(`${sender.url}/head`)).body;
   const reply = await postJson(sender.url, { forward: { to: `${receiver.url}/`, message: { add: 1 } } });
   assert.equal(reply.status, 403);
@@ -44,7 +45,7 @@ test('by default a send fails the message with 403 SEND_NOT_ALLOWED: nothing com
 
 test('ACTORCHAIN_ALLOW_SEND lists origins, comma-separated; a send to another port of an allowed host is refused', async (t) => {
   const counter = await buildFixture('counter');
-  const receiver = await startRuntime(t, counter);
+  const receiver = await startInProcess(t, counter);
   const port = Number(new URL(receiver.url).port);
   const env = { ACTORCHAIN_ALLOW_SEND: `http://example.invalid,HTTP://127.0.0.1:${port}/` };
   const sender = await startRuntime(t, counter, [], { env });

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { fetchChain, getJson, postJson, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 import { waitFor } from './support/wait.js';
 
 test('a send is recorded in the state entry and delivered to another runtime after commit', async (t) => {
   const counter = await buildFixture('counter');
-  const receiver = await startRuntime(t, counter);
+  const receiver = await startInProcess(t, counter);
   const sender = await startRuntime(t, counter, ['--allow-send', receiver.url]);
 
   const reply = await postJson(sender.url, { forward: { to: receiver.url, message: { add: 7 } } });

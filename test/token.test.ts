@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { getJson, postJson, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 const SECRET = 's3cret-token';
 
 test('without --token, POST / is open', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   assert.equal((await postJson(runtime.url, { a: 1 })).status, 200);
 });
 
