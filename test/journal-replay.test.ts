@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { forgeAndRelink, readLines, tempDir, writeLines } from './support/chain-file.js';
 import { fetchChain, postJson, runCli, sha256, startRuntime } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 
 type Journal = Array<[string, ...Array<string | number>]>;
 interface Seen {
@@ -92,9 +93,9 @@ test('an actor that reads clocks and random everywhere replays exactly, through 
 test('a journal value or a state altered and re-hashed is caught at that entry', async (t) => {
   const component = await buildFixture('observer');
   const dataDir = tempDir(t);
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, component, { dataDir });
   for (const message of [{ add: 1 }, { refuse: true }, { add: 2 }]) await postJson(runtime.url, message);
-  await runtime.stop();
+  await runtime.close();
   const lines = readLines(dataDir);
   assert.equal(lines.length, 6);
   // Line 6: the state after {"add":2}, on a fresh instance.

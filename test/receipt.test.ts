@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { forgeAndRelink, readLines, tempDir, writeLines } from './support/chain-file.js';
-import { postJson, runCli, startRuntime } from './support/runtime.js';
+import { postJson, runCli } from './support/runtime.js';
 import { startInProcess } from './support/in-process.js';
 
 interface Receipt {
@@ -30,7 +30,7 @@ function merkleRoot(leaves: Buffer[]): Buffer {
 test('every 200 carries a receipt: a signed checkpoint of the durable tree and the inclusion proof of the state entry', async (t) => {
   const component = await buildFixture('echo');
   const dataDir = tempDir(t);
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--origin', 'example.com/receipts']);
+  const runtime = await startInProcess(t, component, { dataDir, origin: 'example.com/receipts' });
   const identity = (await (await fetch(`${runtime.url}/identity`)).json()) as { origin: string; key: string; genesis: string };
   assert.equal(identity.origin, 'example.com/receipts');
   assert.match(identity.key, /^example\.com\/receipts\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/);
@@ -82,10 +82,10 @@ test('every 200 carries a receipt: a signed checkpoint of the durable tree and t
 test('a runtime that rewrites its history and re-signs it with the same key is caught by receipt check (CHAIN_EQUIVOCATED)', async (t) => {
   const component = await buildFixture('echo');
   const dataDir = tempDir(t);
-  const honest = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const honest = await startInProcess(t, component, { dataDir });
   const replies = [];
   for (const pay of [100, 200, 300]) replies.push((await postJson(honest.url, { pay })).body as { receipt: Receipt });
-  await honest.stop();
+  await honest.close();
   const file = path.join(dataDir, 'receipt.json');
   writeFileSync(file, JSON.stringify(replies[1]));
   const fromDir = await runCli(['receipt', 'check', file, dataDir]);
@@ -96,7 +96,7 @@ test('a runtime that rewrites its history and re-signs it with the same key is c
   const lines = readLines(dataDir);
   writeLines(dataDir, forgeAndRelink(lines, 4, { message: { pay: 2 } }));
   for (const name of ['tree.hashes', 'tree.head', 'tree.checkpoint', 'checkpoint', 'checkpoint.hashes']) rmSync(path.join(dataDir, name), { force: true });
-  const liar = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const liar = await startInProcess(t, component, { dataDir });
   await postJson(liar.url, { pay: 400 });
 
   const caught = await runCli(['receipt', 'check', file, liar.url]);

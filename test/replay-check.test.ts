@@ -12,7 +12,8 @@ import { before, test } from 'node:test';
 import { buildFixture } from '../fixtures/build.js';
 import { BUILD_TIMEOUT_MS } from './support/build.js';
 import { makeChain, NOWHERE, readLines, tempDir } from './support/chain-file.js';
-import { runCli, sha256, startRuntime } from './support/runtime.js';
+import { runCli, sha256 } from './support/runtime.js';
+import { startInProcess } from './support/in-process.js';
 import { buildUpgradeComponents, makeUpgradedChain, type UpgradeComponents } from './support/upgraded-chain.js';
 
 let c: UpgradeComponents;
@@ -90,7 +91,7 @@ test('a changed component: exit 1 naming each message it answers differently by 
 test('from a runtime URL, across upgrades: each message from the state recorded before it', async (t) => {
   const dataDir = tempDir(t);
   await makeUpgradedChain(t, c, dataDir);
-  const runtime = await startRuntime(t, c.v3, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, c.v3, { dataDir });
   const lines = readLines(dataDir);
 
   // v3 answers v2's double and its own add as recorded; the counter's states it cannot read.
