@@ -1,7 +1,7 @@
 /**
  * How soon does a mirror (and a `GET /chain?wait=` long poll) see a pair after the primary's
- * 200? The figures the tests used to assert as wall-clock windows (test/mirror.test.ts: "each
- * pair on the mirror within a second"; test/chain-long-poll.test.ts: a held poll "answered at
+ * 200? The figures the tests used to assert as wall-clock windows (test/e2e/mirror.test.ts: "each
+ * pair on the mirror within a second"; test/e2e/chain-long-poll.test.ts: a held poll "answered at
  * once" on a commit): measured here instead, over many pairs, with the goal printed beside.
  *
  *   node dist/bench/mirror-lag.js [pairs]

@@ -1,7 +1,7 @@
 /**
  * Every failure actorchain reports has a stable `code`. The registry below is the single
  * place where a code gets its HTTP status and its meaning; the error table of docs/errors.md is
- * checked against it by test/error-codes.test.ts.
+ * checked against it by test/unit/error-codes.test.ts.
  */
 export const ERROR_CODES = {
   // Request errors: the caller can fix these.

@@ -1,5 +1,5 @@
 /**
- * A counter's chain upgraded twice offline (as test/upgrade-offline.test.ts does it): the
+ * A counter's chain upgraded twice offline (as test/e2e/upgrade-offline.test.ts does it): the
  * counter, then upgrade-counter-v2 (migrate renames count to total, a new message kind), then
  * upgrade-counter-v3 (no migrate). Lines: 0 genesis, 1 init, 2-5 two messages, 6 upgrade to
  * v2, 7 its state, 8-9 a message, 10 upgrade to v3, 11 its state, 12-13 a message.

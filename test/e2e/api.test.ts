@@ -1,0 +1,92 @@
+/**
+ * The programmatic API, in process: createRuntime and createMirror as the package exports
+ * them (src/index.ts), their options checked as the CLI's flags are, close() stopping as
+ * SIGTERM does (the data dir's lock released, the chain resumable).
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { buildFixture } from '../../fixtures/build.js';
+import { createMirror, createRuntime } from '../../src/index.js';
+import { tempDir } from '../support/chain-file.js';
+import { getJson, postJson } from '../support/runtime.js';
+
+const quiet = { listen: '127.0.0.1:0', logLevel: 'silent' } as const;
+
+test('createRuntime serves on its url, head() is the durable head, close() releases the data dir for the next start', async (t) => {
+  const echo = await buildFixture('echo');
+  const dataDir = tempDir(t);
+  const first = await createRuntime({ ...quiet, component: echo, dataDir });
+  t.after(() => first.close());
+  assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const reply = await postJson(first.url, { n: 1 });
+  assert.equal(reply.status, 200);
+  assert.equal(first.head(), reply.body.head);
+  assert.equal((await getJson(new URL('head', first.url).href)).body.head, reply.body.head);
+  await first.close();
+  assert.deepEqual(await first.stopped, { exitCode: 0 });
+  await assert.rejects(fetch(first.url), 'nothing listens after close()');
+
+  const second = await createRuntime({ ...quiet, component: echo, dataDir });
+  t.after(() => second.close());
+  assert.equal(second.head(), reply.body.head, 'the chain resumes where close() left it');
+  await second.close();
+});
+
+test('createRuntime takes the component as bytes, in memory or in a data dir', async (t) => {
+  const bytes = new Uint8Array(readFileSync(await buildFixture('echo')));
+  const runtime = await createRuntime({ ...quiet, component: bytes, inMemory: true });
+  t.after(() => runtime.close());
+  assert.equal((await postJson(runtime.url, { bytes: true })).status, 200);
+  assert.equal((await getJson(new URL('head', runtime.url).href)).body.durable, false);
+  await runtime.close();
+
+  const dataDir = tempDir(t);
+  const durable = await createRuntime({ ...quiet, component: bytes, dataDir });
+  t.after(() => durable.close());
+  assert.equal((await postJson(durable.url, { bytes: true })).status, 200);
+  await durable.close();
+  const kept = readdirSync(path.join(dataDir, 'components'));
+  assert.equal(kept.length, 1, 'the component is kept in the data dir, by its hash');
+  assert.deepEqual(new Uint8Array(readFileSync(path.join(dataDir, 'components', kept[0]!))), bytes);
+
+  await assert.rejects(createRuntime({ ...quiet, component: bytes }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'INVALID_OPTION');
+    assert.match(err.message, /give dataDir, or inMemory: true/);
+    return true;
+  });
+});
+
+test('createRuntime checks its options as run checks its flags, and refuses names it does not know', async () => {
+  const echo = await buildFixture('echo');
+  await assert.rejects(createRuntime({ ...quiet, component: echo, inMemory: true, timeout: 0, fsync: 'sometimes' as 'always' }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'INVALID_OPTION');
+    assert.match(err.message, /--timeout must be an integer from 1/);
+    assert.match(err.message, /--fsync must be always or never/);
+    return true;
+  });
+  await assert.rejects(createRuntime({ ...quiet, component: echo, inMemory: true, port: 0 } as never), /createRuntime has no option "port"/);
+  await assert.rejects(createRuntime({ ...quiet, component: 'nowhere.wasm', inMemory: true }), (err: Error & { code?: string }) => err.code === 'COMPONENT_NOT_FOUND');
+});
+
+test('createMirror follows a runtime started with createRuntime and serves the same head', async (t) => {
+  const echo = await buildFixture('echo');
+  const primary = await createRuntime({ ...quiet, component: echo, inMemory: true });
+  t.after(() => primary.close());
+  for (let n = 0; n < 3; n++) assert.equal((await postJson(primary.url, { n })).status, 200);
+  const mirror = await createMirror({ ...quiet, component: echo, primary: primary.url, dataDir: tempDir(t) });
+  t.after(() => mirror.close());
+  assert.match(mirror.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  // The mirror serves once it holds genesis and init; it then catches up with the primary's head.
+  const deadline = Date.now() + 30_000;
+  while (mirror.head() !== primary.head()) {
+    assert.ok(Date.now() < deadline, `the mirror did not reach ${primary.head()} (it holds ${mirror.head()})`);
+    await (await fetch(new URL(`chain?after=${mirror.head()}&wait=1`, mirror.url))).arrayBuffer();
+  }
+  assert.equal((await getJson(new URL('head', mirror.url).href)).body.head, primary.head());
+  const refused = await postJson(mirror.url, { n: 4 });
+  assert.equal(refused.body.error.code, 'READ_ONLY_MIRROR');
+  await mirror.close();
+  assert.deepEqual(await mirror.stopped, { exitCode: 0 });
+});

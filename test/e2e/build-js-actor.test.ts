@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { build, BUILD_TIMEOUT_MS, fileTempDir, REPO } from '../support/build.js';
+import { getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
+
+// The counter example, copied to a directory of its own so the default output lands there.
+const dir = fileTempDir();
+const source = path.join(dir, 'counter.js');
+const component = path.join(dir, 'counter.wasm');
+let firstBuild: Awaited<ReturnType<typeof build>>;
+
+before(
+  async () => {
+    copyFileSync(path.join(REPO, 'examples/counter/counter.js'), source);
+    firstBuild = await build(['counter.js'], dir);
+  },
+  { timeout: BUILD_TIMEOUT_MS },
+);
+
+test('build writes the component beside the source by default and prints its path and size', () => {
+  assert.equal(firstBuild.code, 0, firstBuild.stderr);
+  assert.ok(existsSync(component));
+  const mib = (statSync(component).size / 2 ** 20).toFixed(1);
+  assert.match(firstBuild.stdout, new RegExp(`^built counter\\.wasm \\(${mib.replace('.', '\\.')} MiB\\) in \\d+\\.\\d s\\n$`));
+  assert.equal(firstBuild.stderr, '', 'no progress display when stderr is not a terminal');
+});
+
+test('the built actor runs: messages are applied, a refused one commits nothing, and the chain verifies', async (t) => {
+  const runtime = await startRuntime(t, component);
+  assert.equal((await postJson(runtime.url, { add: 5 })).status, 200);
+  const refused = await postJson(runtime.url, { add: -9 });
+  assert.equal(refused.status, 422);
+  assert.equal(refused.body.error.code, 'MESSAGE_REJECTED');
+  assert.deepEqual((await postJson(runtime.url, { add: 2 })).body.state, { count: 7 });
+  assert.deepEqual((await getJson(`${runtime.url}/state`)).body.state, { count: 7 });
+  assert.ok(
+    runtime.logs.some((l) => l.msg === 'count 5 -> 7' && l.source === 'component'),
+    'log() reaches the runtime log',
+  );
+
+  const verified = await runCli(['verify', component, runtime.url]);
+  assert.equal(verified.code, 0, verified.stderr);
+  assert.match(verified.stdout, /^verified 6 entries/);
+});
+
+test('a second build of the same source reuses the output; a changed source is built again', { timeout: BUILD_TIMEOUT_MS }, async () => {
+  const built = readFileSync(component);
+  const again = await build(['counter.js'], dir);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^counter\.wasm \(\d+\.\d MiB\) is up to date: same bundle and options\n$/);
+  assert.deepEqual(readFileSync(component), built);
+
+  writeFileSync(source, readFileSync(source, 'utf8').replace('count ${count} -> ${next}', 'now ${next}'));
+  const changed = await build(['counter.js'], dir);
+  assert.equal(changed.code, 0, changed.stderr);
+  assert.match(changed.stdout, /^built counter\.wasm/);
+  assert.notDeepEqual(readFileSync(component), built);
+});

@@ -1,0 +1,82 @@
+/**
+ * Reproducible builds: a scaffolded project (`actorchain new`, its actorchain dependency linked
+ * as `npm install` links a `file:` dependency) and a copy of it elsewhere, each built from a
+ * different working directory. The two components must be the same bytes, and `build --check`
+ * must reproduce the first until its source is edited. Four componentize runs in all.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { build, BUILD_TIMEOUT_MS, fileTempDir, REPO } from '../support/build.js';
+import { runCli, type CliResult } from '../support/runtime.js';
+
+const root = fileTempDir();
+const first = path.join(root, 'first');
+// Deeper than the first, so that no path relative to the installation is the same in both.
+const second = path.join(root, 'elsewhere', 'deeper', 'second');
+const outside = path.join(root, 'outside');
+const firstComponent = path.join(first, 'dist', 'actor.wasm');
+const secondComponent = path.join(second, 'out', 'actor.wasm');
+let firstBuild: CliResult;
+let secondBuild: CliResult;
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const record = (component: string) => JSON.parse(readFileSync(`${component}.build.json`, 'utf8')) as Record<string, unknown>;
+
+before(
+  async () => {
+    const created = await runCli(['new', first]);
+    assert.equal(created.code, 0, created.stderr);
+    mkdirSync(path.join(first, 'node_modules'));
+    symlinkSync(REPO, path.join(first, 'node_modules', 'actorchain'), 'dir');
+    cpSync(first, second, { recursive: true, verbatimSymlinks: true });
+    mkdirSync(outside);
+    // From outside the project, by absolute path; and from inside the copy, by relative path.
+    [firstBuild, secondBuild] = await Promise.all([
+      build([path.join(first, 'src', 'actor.ts'), '-o', firstComponent], outside),
+      build(['src/actor.ts', '-o', 'out/actor.wasm'], second),
+    ]);
+  },
+  { timeout: BUILD_TIMEOUT_MS },
+);
+
+test("a scaffolded project's actor builds (and type-checks) from outside its directory", () => {
+  assert.equal(firstBuild.code, 0, firstBuild.stderr);
+  assert.match(firstBuild.stdout, /^built .*actor\.wasm \(/);
+  assert.equal(secondBuild.code, 0, secondBuild.stderr);
+});
+
+test('two builds of the same sources in two directories give the same bytes, and records that say so', () => {
+  assert.equal(sha256(firstComponent), sha256(secondComponent));
+  const [a, b] = [record(firstComponent), record(secondComponent)];
+  assert.equal(a.componentSha256, sha256(firstComponent));
+  assert.equal(a.source, '../src/actor.ts');
+  assert.equal(b.source, '../src/actor.ts');
+  assert.deepEqual({ ...a, source: undefined }, { ...b, source: undefined });
+  assert.equal(a.actorchain, JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version);
+  assert.match(String(a.bundleSha256), /^[0-9a-f]{64}$/);
+});
+
+test('build --check rebuilds from the recorded source and reports the match', { timeout: BUILD_TIMEOUT_MS }, async () => {
+  const checked = await runCli(['build', '--check', firstComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside });
+  assert.equal(checked.code, 0, checked.stderr);
+  assert.equal(checked.stdout, `reproduced ${firstComponent} from ${path.join(first, 'src', 'actor.ts')}: sha256 ${sha256(firstComponent)}\n`);
+});
+
+test('build --check after an edit of the source fails with both hashes, and leaves the component alone', { timeout: BUILD_TIMEOUT_MS }, async () => {
+  const built = sha256(firstComponent);
+  const source = path.join(first, 'src', 'actor.ts');
+  writeFileSync(source, readFileSync(source, 'utf8').replace('const MAX_TEXT = 200;', 'const MAX_TEXT = 100;'));
+  const checked = await runCli(['build', '--check', firstComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside });
+  assert.equal(checked.code, 1);
+  const match =
+    /^actorchain: BUILD_NOT_REPRODUCED: rebuilding \S+actor\.ts gives sha256 ([0-9a-f]{64}), but \S+actor\.wasm has sha256 ([0-9a-f]{64}): the sources \(or what they import\) changed since that build\n$/.exec(
+      checked.stderr,
+    );
+  assert.ok(match, checked.stderr);
+  assert.notEqual(match[1], built);
+  assert.equal(match[2], built);
+  assert.equal(sha256(firstComponent), built);
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildFixture } from '../../fixtures/build.js';
+import { getJson, postJson, runCli, startRuntime, type Runtime } from '../support/runtime.js';
+import { waitFor } from '../support/wait.js';
+
+const restartLogs = (runtime: Runtime) => runtime.logs.filter((l) => String(l.msg).startsWith("restarted the component's worker"));
+
+/** [function, fault, status, code, whether the worker is replaced] */
+const CELLS: Array<[string, string, number, string, boolean]> = [
+  ['handle', 'spin', 504, 'COMPONENT_TIMEOUT', true],
+  ['handle', 'trap', 500, 'COMPONENT_TRAP', true],
+  ['handle', 'grow', 500, 'COMPONENT_OUT_OF_MEMORY', true],
+  ['handle', 'nonjson', 500, 'STATE_NOT_JSON', false],
+  ['message-contract', 'spin', 504, 'COMPONENT_TIMEOUT', true],
+  ['message-contract', 'trap', 500, 'COMPONENT_TRAP', true],
+  ['message-contract', 'grow', 500, 'COMPONENT_OUT_OF_MEMORY', true],
+  ['message-contract', 'reject', 422, 'MESSAGE_REJECTED', false],
+  ['state-contract', 'spin', 504, 'COMPONENT_TIMEOUT', true],
+  ['state-contract', 'trap', 500, 'COMPONENT_TRAP', true],
+  ['state-contract', 'grow', 500, 'COMPONENT_OUT_OF_MEMORY', true],
+  ['state-contract', 'reject', 500, 'STATE_REJECTED', false],
+];
+
+test('every fault in handle and the contracts: its status and code, HEAD unchanged, next message served, restart counted', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '1000', '--max-memory', '32', '--max-restarts', '100']);
+  let good = 0;
+  for (const [fn, fault, status, code, replaced] of CELLS) {
+    const cell = `${fn}:${fault}`;
+    const before = (await getJson(`${runtime.url}/head`)).body;
+    const restartsBefore = restartLogs(runtime).length;
+
+    const reply = await postJson(runtime.url, { fault: cell });
+    assert.equal(reply.status, status, cell);
+    assert.equal(reply.body.error.code, code, cell);
+    assert.deepEqual((await getJson(`${runtime.url}/head`)).body, before, `${cell}: HEAD unchanged`);
+
+    const next = await postJson(runtime.url, { good: ++good });
+    assert.equal(next.status, 200, `${cell}: the next good message is served`);
+    assert.deepEqual(next.body.state, { good });
+
+    if (replaced) {
+      await waitFor(`${cell}: one restart logged`, () => restartLogs(runtime).length === restartsBefore + 1);
+      const log = restartLogs(runtime).at(-1)!;
+      assert.equal(log.cause, code);
+      assert.equal(log.restarts, restartsBefore + 1);
+      assert.equal(typeof log.servingAgainMs, 'number');
+    } else {
+      assert.equal(restartLogs(runtime).length, restartsBefore, `${cell}: no restart for a verdict`);
+    }
+  }
+  assert.equal((await getJson(`${runtime.url}/head`)).body.length, 2 + 2 * good);
+});
+
+/** [fixture, expected code, words the message must contain] */
+const INIT_CELLS: Array<[Parameters<typeof buildFixture>[0], string, RegExp]> = [
+  ['faults-init-spin', 'INIT_TIMEOUT', /init timed out/],
+  ['faults-init-trap', 'INIT_FAILED', /init failed/],
+  ['faults-init-grow', 'INIT_FAILED', /init failed .*memory/],
+  ['faults-init-nonjson', 'INIT_STATE_INVALID', /not JSON/],
+  ['faults-init-nonutf8', 'INIT_STATE_INVALID', /init returned a state that is not UTF-8/],
+  ['faults-init-reject', 'INIT_STATE_INVALID', /state-contract refused/],
+];
+
+for (const [fixture, code, words] of INIT_CELLS) {
+  test(`a component whose init misbehaves (${fixture}) ends the runtime with a non-zero exit`, async () => {
+    const args = ['run', await buildFixture(fixture), '--listen', '127.0.0.1:0', '--in-memory'];
+    // The spin runs until --init-timeout; for the others it only has to outlast instantiation
+    // on a loaded machine (a short one would end them with COMPONENT_TIMEOUT instead).
+    const initTimeout = fixture === 'faults-init-spin' ? '2000' : '60000';
+    const result = await runCli([...args, '--init-timeout', initTimeout, '--max-memory', '32', '--max-restarts', '1']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`${code}: `));
+    assert.match(result.stderr, words);
+  });
+}

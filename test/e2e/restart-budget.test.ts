@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildFixture } from '../../fixtures/build.js';
+import { fetchChain, postJson, startRuntime, waitForQueueDepth } from '../support/runtime.js';
+
+test('more restarts than --max-restarts within the window: waiting messages get 503 and the runtime exits non-zero', async (t) => {
+  const args = ['--max-restarts', '2', '--restart-window', '60', '--timeout', '1000'];
+  const runtime = await startRuntime(t, await buildFixture('faults'), args);
+  for (let i = 0; i < 2; i++) assert.equal((await postJson(runtime.url, { fault: 'handle:trap' })).status, 500);
+
+  // The third fault (a spin, so there is time to queue a message behind it) breaks the
+  // budget; the message waiting behind it is answered 503.
+  const third = postJson(runtime.url, { fault: 'handle:spin' });
+  await waitForQueueDepth(runtime.url, 1);
+  const waiting = await postJson(runtime.url, { fine: true });
+  assert.equal((await third).status, 504);
+  assert.equal((await third).body.error.code, 'COMPONENT_TIMEOUT');
+  assert.equal(waiting.status, 503);
+  assert.equal(waiting.body.error.code, 'ACTOR_UNAVAILABLE');
+
+  assert.equal(await runtime.exited, 1);
+  const fatal = runtime.logs.find((l) => l.level === 60);
+  assert.match(String(fatal?.msg), /giving up: the component faulted 3 times within 60 s/);
+});
+
+test('a full queue answers 503 with Retry-After at once, and the queued messages are still served', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '3000', '--max-queue', '2']);
+  let stuckAnswered = false;
+  const stuck = postJson(runtime.url, { fault: 'handle:spin' }).finally(() => (stuckAnswered = true));
+  await waitForQueueDepth(runtime.url, 1);
+  const queued = [postJson(runtime.url, { q: 1 }), postJson(runtime.url, { q: 2 })];
+  await waitForQueueDepth(runtime.url, 3);
+
+  const refused = await postJson(runtime.url, { q: 3 });
+  assert.equal(stuckAnswered, false, 'refused at once, not after the stuck call');
+  assert.equal(refused.status, 503);
+  assert.equal(refused.body.error.code, 'QUEUE_FULL');
+  assert.equal(refused.headers.get('retry-after'), '1');
+
+  assert.equal((await stuck).status, 504);
+  assert.deepEqual(
+    (await Promise.all(queued)).map((r) => r.status),
+    [200, 200],
+  );
+});
+
+test('messages that arrive while the worker is re-spawned wait their turn and are applied exactly once', async (t) => {
+  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '1000']);
+  const replies = await Promise.all([
+    postJson(runtime.url, { fault: 'handle:spin' }),
+    ...Array.from({ length: 20 }, (_, i) => postJson(runtime.url, { i })),
+    postJson(runtime.url, { fault: 'handle:trap' }),
+    ...Array.from({ length: 20 }, (_, i) => postJson(runtime.url, { i: i + 20 })),
+  ]);
+  assert.deepEqual(
+    replies.map((r) => r.status),
+    [504, ...Array(20).fill(200), 500, ...Array(20).fill(200)],
+  );
+  const { entries } = await fetchChain(runtime.url);
+  const applied = entries.filter((e) => 'message' in e.data).map((e) => (e.data.message as { i: number }).i);
+  assert.deepEqual(
+    [...applied].sort((a, b) => a - b),
+    Array.from({ length: 40 }, (_, i) => i),
+    'each applied once',
+  );
+});

@@ -1,0 +1,110 @@
+/**
+ * POST /upgrade: a counter upgraded live while a loop posts messages (none fails; those after
+ * the switch are applied by the new component), then verified from the URL with no component
+ * argument; refusals change nothing.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { Readable } from 'node:stream';
+import { before, test } from 'node:test';
+import { BUILD_TIMEOUT_MS } from '../support/build.js';
+import { tempDir } from '../support/chain-file.js';
+import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { buildUpgradeComponents, type UpgradeComponents } from '../support/upgraded-chain.js';
+
+let c: UpgradeComponents;
+before(
+  async () => {
+    c = await buildUpgradeComponents();
+  },
+  { timeout: BUILD_TIMEOUT_MS * 2 },
+);
+
+const TOKEN = 'upgrade-secret';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+function postUpgrade(url: string, file: string, headers: Record<string, string> = auth): Promise<Response> {
+  return fetch(`${url}/upgrade`, { method: 'POST', headers: { 'content-type': 'application/wasm', ...headers }, body: readFileSync(file) });
+}
+
+test('a counter upgraded live under a loop of messages: none fails, the new component applies those after it, verify passes', async (t) => {
+  const dataDir = tempDir(t);
+  const runtime = await startRuntime(t, c.counter, ['--data-dir', dataDir, '--token', TOKEN]);
+  let stop = false;
+  const answers: Array<{ status: number; state: any }> = [];
+  const loop = async () => {
+    while (!stop) {
+      const reply = await postJson(runtime.url, { add: 1 }, auth);
+      answers.push({ status: reply.status, state: reply.body.state });
+    }
+  };
+  const loops = [loop(), loop()];
+  while (answers.length < 5) await new Promise((resolve) => setImmediate(resolve));
+
+  const upgraded = await postUpgrade(runtime.url, c.v2);
+  const body = (await upgraded.json()) as { upgrade: string; head: string; state: { total: number }; receipt?: unknown };
+  assert.equal(upgraded.status, 200, JSON.stringify(body));
+  assert.match(body.upgrade, /^[0-9a-f]{64}$/);
+  assert.ok(Number.isInteger(body.state.total), 'migrate renamed count to total');
+  assert.ok(body.receipt !== undefined, 'a receipt, as for POST /');
+  const upgradeEntry = JSON.parse(await (await fetch(`${runtime.url}/chain/${body.upgrade}`)).text());
+  assert.deepEqual(upgradeEntry.data, { upgrade: { 'component-hash': sha256(readFileSync(c.v2)) } });
+
+  const before = answers.length;
+  while (answers.length < before + 5) await new Promise((resolve) => setImmediate(resolve));
+  // The new kind of message only v2 knows.
+  assert.equal((await postJson(runtime.url, { double: true }, auth)).status, 200);
+  stop = true;
+  await Promise.all(loops);
+  assert.deepEqual(
+    answers.filter((a) => a.status !== 200),
+    [],
+    'no request failed',
+  );
+  assert.ok(answers.some((a) => a.state.count !== undefined) && answers.some((a) => a.state.total !== undefined), 'both components answered');
+  assert.deepEqual(Object.keys((await getJson(`${runtime.url}/state`)).body.state), ['total']);
+  assert.deepEqual(Buffer.from(await (await fetch(`${runtime.url}/component`)).arrayBuffer()), readFileSync(c.v2));
+
+  const verified = await runCli(['verify', runtime.url]);
+  assert.equal(verified.code, 0, verified.stderr);
+  await runtime.stop();
+  const offline = await runCli(['verify', dataDir]);
+  assert.equal(offline.code, 0, offline.stderr);
+});
+
+test('refused upgrades change nothing: no token, a state-contract that refuses the state, the same component', async (t) => {
+  const open = await startRuntime(t, c.counter, ['--in-memory']);
+  const refused = await postUpgrade(open.url, c.v2, {});
+  assert.equal(refused.status, 403);
+  assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'UPGRADE_NOT_ALLOWED');
+
+  const runtime = await startRuntime(t, c.counter, ['--in-memory', '--token', TOKEN]);
+  assert.equal((await postJson(runtime.url, { add: 2 }, auth)).status, 200);
+  const head = (await getJson(`${runtime.url}/head`)).body;
+  assert.equal((await postUpgrade(runtime.url, c.v2, {})).status, 401);
+  const v3 = await postUpgrade(runtime.url, c.v3);
+  assert.equal(v3.status, 422);
+  assert.equal(((await v3.json()) as { error: { code: string } }).error.code, 'UPGRADE_STATE_REJECTED');
+  const same = await postUpgrade(runtime.url, c.counter);
+  assert.equal(same.status, 409);
+  // A body over the limit (256 MiB) is read to its end (as body-parser drains it), then refused.
+  const chunk = Buffer.alloc(2 ** 20);
+  const tooLarge = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const request = http.request(`${runtime.url}/upgrade`, { method: 'POST', headers: { 'content-type': 'application/wasm', ...auth } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    request.on('error', reject);
+    Readable.from(
+      (function* () {
+        for (let i = 0; i <= 256; i++) yield chunk;
+      })(),
+    ).pipe(request);
+  });
+  assert.equal(tooLarge.status, 413);
+  assert.equal(JSON.parse(tooLarge.body).error.code, 'BODY_TOO_LARGE');
+  assert.deepEqual((await getJson(`${runtime.url}/head`)).body, head);
+  assert.deepEqual((await postJson(runtime.url, { add: 1 }, auth)).body.state, { count: 3 }, 'the counter still runs');
+});

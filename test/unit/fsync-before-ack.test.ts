@@ -1,0 +1,68 @@
+/**
+ * The promise behind a 200 (FileStore.append) against a disk whose fdatasync the test
+ * controls: with --fsync always it resolves only once the sync covering its group has
+ * completed, and with --fsync never it does not wait for one. (A kill -9, as in
+ * crash-durability.test.ts, keeps the page cache, so only this can tell the two apart.)
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
+import { sealEntry } from '../../src/chain/entry.js';
+import { tempDir } from '../support/chain-file.js';
+import { GatedDisk } from '../support/gated-disk.js';
+
+/** `count` linked groups of two entries (the store does not check kinds). */
+function groups(count: number) {
+  const out = [];
+  let parent: string | null = null;
+  for (let n = 0; n < count; n++) {
+    const first = sealEntry(parent, { message: { n } });
+    const second = sealEntry(first.hash, { state: { n } });
+    out.push([first, second]);
+    parent = second.hash;
+  }
+  return out;
+}
+
+/** Whether a promise has settled, after letting every pending I/O callback run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  for (let i = 0; i < 10; i++) await tick();
+  return done;
+}
+
+test('--fsync always: an append resolves only after the fdatasync that covers it, and groups that wait share the next one', async (t) => {
+  const disk = await GatedDisk.create(path.join(tempDir(t), 'chain.ndjson'));
+  const store = disk.store('always');
+  t.after(() => store.close());
+  const [a, b, c] = groups(3);
+
+  const first = store.append(a!);
+  await disk.syncRequested();
+  assert.deepEqual(disk.calls, ['write', 'datasync'], 'written, then synced');
+  assert.equal(await settled(first), false, 'written but not synced: not yet durable');
+  const second = store.append(b!);
+  const third = store.append(c!);
+
+  await disk.completeSync();
+  await first;
+  await disk.syncRequested();
+  assert.deepEqual(disk.calls, ['write', 'datasync', 'write', 'datasync'], 'the two waiting groups share one write and one sync');
+  assert.equal(await settled(second), false, 'appended during the sync: waits for the next one');
+  await disk.completeSync();
+  await Promise.all([second, third]);
+});
+
+test('--fsync never: an append resolves once written, without waiting for any fdatasync', async (t) => {
+  const disk = await GatedDisk.create(path.join(tempDir(t), 'chain.ndjson'));
+  const store = disk.store('never');
+  const [a] = groups(1);
+  await store.append(a!);
+  assert.deepEqual(disk.calls, ['write']);
+  // Closing syncs once, best effort; let it through so the file closes.
+  const closed = store.close();
+  await disk.completeSync();
+  await closed;
+});

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import { defaultOrigin, Notary, receiptJson } from '../../src/chain/notary.js';
+import { openCheckpoint, signCheckpoint } from '../../src/tlog/checkpoint.js';
+import { generateIdentity, verifierKey } from '../../src/tlog/keys.js';
+import { leafHash, MerkleTree, nodeHash } from '../../src/tlog/merkle.js';
+import { verifyInclusion } from '../../src/tlog/proof-check.js';
+
+test("the notary's fast signed checkpoint is byte for byte signCheckpoint's, and its receipts prove inclusion", () => {
+  const identity = generateIdentity();
+  const tree = new MerkleTree();
+  for (let i = 0; i < 37; i++) tree.append(leafHash(Buffer.from(`entry ${i}`)));
+  const origin = defaultOrigin(identity);
+  assert.match(origin, /^actorchain\/[0-9a-f]{16}$/);
+  const notary = new Notary(identity, origin, tree);
+  for (const size of [1, 2, 20, 37]) {
+    const { note, root } = notary.checkpoint(size);
+    assert.equal(note, signCheckpoint({ origin, size, rootHash: tree.root(size) }, identity.privateKey));
+    assert.equal(openCheckpoint(note, verifierKey(origin, identity.publicKeyBytes)).checkpoint.size, size);
+    const receipt = notary.receipt(size - 1, 'unused', size);
+    const proof = receipt.proof.map((node) => Buffer.from(node, 'base64'));
+    assert.ok(verifyInclusion(tree.leaf(size - 1), size - 1, size, proof, root));
+    // The JSON the notary writes by hand for an answer is JSON.stringify's, byte for byte.
+    assert.equal(receiptJson(receipt), JSON.stringify(receipt));
+    assert.deepEqual(JSON.parse(receiptJson(receipt)), { ...receipt });
+  }
+});
+
+test('leaf and node hashes are RFC 6962 SHA-256 whichever way the bytes are given', () => {
+  for (const text of ['', 'entry', '{"é":"\u2028 ☃ 𝄞"}']) {
+    const expected = createHash('sha256')
+      .update(Buffer.concat([Buffer.of(0), Buffer.from(text, 'utf8')]))
+      .digest();
+    assert.deepEqual(leafHash(text), expected);
+    assert.deepEqual(leafHash(Buffer.from(text, 'utf8')), expected);
+  }
+  const [left, right] = [leafHash('a'), leafHash('b')];
+  assert.deepEqual(
+    nodeHash(left, right),
+    createHash('sha256')
+      .update(Buffer.concat([Buffer.of(1), left, right]))
+      .digest(),
+  );
+});
+
+test('a checkpoint prepared on the thread pool is the one signed in place, byte for byte, and receipts carry it', async () => {
+  const identity = generateIdentity();
+  const tree = new MerkleTree();
+  for (let i = 0; i < 12; i++) tree.append(leafHash(`entry ${i}`));
+  const origin = defaultOrigin(identity);
+  const notary = new Notary(identity, origin, tree);
+  notary.prepare(10);
+  notary.prepare(12);
+  notary.prepare(13); // beyond the tree: ignored
+  for (const size of [10, 12]) {
+    const receipt = await notary.receiptSoon(size - 1, 'unused', size);
+    assert.equal(receipt.checkpoint, signCheckpoint({ origin, size, rootHash: tree.root(size) }, identity.privateKey));
+    assert.equal(notary.checkpoint(size).note, receipt.checkpoint);
+    assert.ok(
+      verifyInclusion(
+        tree.leaf(size - 1),
+        size - 1,
+        size,
+        receipt.proof.map((node) => Buffer.from(node, 'base64')),
+        tree.root(size),
+      ),
+    );
+  }
+  // A smaller, durable size asked after a larger one was prepared is signed for that size.
+  assert.equal(openCheckpoint(notary.checkpoint(5).note, verifierKey(origin, identity.publicKeyBytes)).checkpoint.size, 5);
+});
