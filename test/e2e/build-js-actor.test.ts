@@ -4,6 +4,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { build, BUILD_TIMEOUT_MS, fileTempDir, REPO } from '../support/build.js';
 import { getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
+import { waitFor } from '../support/wait.js';
 
 // The counter example, copied to a directory of its own so the default output lands there.
 const dir = fileTempDir();
@@ -35,10 +36,8 @@ test('the built actor runs: messages are applied, a refused one commits nothing,
   assert.equal(refused.body.error.code, 'MESSAGE_REJECTED');
   assert.deepEqual((await postJson(runtime.url, { add: 2 })).body.state, { count: 7 });
   assert.deepEqual((await getJson(`${runtime.url}/state`)).body.state, { count: 7 });
-  assert.ok(
-    runtime.logs.some((l) => l.msg === 'count 5 -> 7' && l.source === 'component'),
-    'log() reaches the runtime log',
-  );
+  // log() reaches the runtime log (its lines travel apart from the answers).
+  await waitFor("the component's log line", () => runtime.logs.some((l) => l.msg === 'count 5 -> 7' && l.source === 'component'));
 
   const verified = await runCli(['verify', component, runtime.url]);
   assert.equal(verified.code, 0, verified.stderr);

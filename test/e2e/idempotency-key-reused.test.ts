@@ -70,7 +70,7 @@ test("a third client that claims a sender's delivery key first does not make the
   if (forged.status === 200) {
     await waitFor('the delivery refused', async () => ((await metric(sender.url, 'actorchain_sends_total{outcome="given-up"}')) === 1 ? true : undefined));
     assert.equal(await metric(sender.url, 'actorchain_sends_total{outcome="delivered"}'), 0);
-    const refused = sender.logs.find((l) => l.msg === 'send given up: the target refuses it for good');
+    const refused = await waitFor('the give-up logged', () => sender.logs.find((l) => l.msg === 'send given up: the target refuses it for good'));
     assert.match(String(refused?.err), /422.*IDEMPOTENCY_KEY_REUSED/);
   } else {
     // The sender's delivery got there first (a race the attacker lost): the forgery is refused.

@@ -43,6 +43,7 @@ test('sends owed to an origin no longer allowed are held, not delivered, until a
   assert.equal(a.received.length, 0, 'nothing went to the origin no longer allowed');
   assert.equal(await metric(sender.url, 'actorchain_sends_held'), 2);
   assert.equal(await metric(sender.url, 'actorchain_sends_pending'), 0);
+  await waitFor('the held sends logged', () => sender.logs.some((l) => HELD_LOG.test(String(l.msg))));
   const held = sender.logs.filter((l) => HELD_LOG.test(String(l.msg)));
   assert.deepEqual(
     held.map((l) => [l.origin, l.sends]),

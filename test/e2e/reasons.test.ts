@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { BUILD_TIMEOUT_MS, builtActor } from '../support/build.js';
 import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { waitFor } from '../support/wait.js';
 
 // Two actors built by `actorchain build`: one written with defineActor, whose contracts give
 // reasons and whose handle throws on demand, and a plain one whose handle throws (a trap).
@@ -37,12 +38,12 @@ test('defineActor: a contract that returns a string refuses with that reason; th
   assert.equal(negative.body.error.reason, 'count must not be negative (got -1)');
 
   assert.equal((await postJson(runtime.url, { add: 2 })).status, 200);
-  const logged = runtime.logs.find((l) => l.reason === 'add must be a positive integer');
-  assert.ok(logged, 'the refusal is logged');
+  // Log lines travel apart from the answers (stdout of the runtime's process).
+  const logged = await waitFor('the refusal logged', () => runtime.logs.find((l) => l.reason === 'add must be a positive integer'));
   assert.equal(logged.level, 20, 'at debug');
   assert.equal(logged.messageHash, sha256('{"add":-3}'));
   assert.match(String(logged.client), /127\.0\.0\.1/);
-  const fault = runtime.logs.find((l) => l.code === 'STATE_REJECTED');
+  const fault = await waitFor('the fault logged', () => runtime.logs.find((l) => l.code === 'STATE_REJECTED'));
   assert.equal(fault?.level, 40, 'a fault is logged at warn');
   assert.ok(!runtime.logs.some((l) => String(l.msg).startsWith('actorchain:')), 'the words to the runtime are not log lines');
 });
@@ -73,7 +74,7 @@ test("a plain actor's exception is a trap whose answer carries the component's o
   assert.equal(trapped.status, 500);
   assert.equal(trapped.body.error.code, 'COMPONENT_TRAP');
   assert.match(trapped.body.error.detail, /boom: bad input 42/);
-  const logged = runtime.logs.find((l) => l.code === 'COMPONENT_TRAP');
+  const logged = await waitFor('the trap logged', () => runtime.logs.find((l) => l.code === 'COMPONENT_TRAP'));
   assert.equal(logged?.level, 40, 'logged at warn');
   assert.match(String(logged?.detail), /boom: bad input 42/);
   assert.equal((await postJson(runtime.url, { any: 1 })).status, 200, 'a fresh worker serves on');
