@@ -95,6 +95,8 @@ function kernelThreadId(): number | undefined {
 
 /** How often `warm` runs its message: enough for the code on the message's path to be compiled. */
 const WARM_RUNS = 3;
+/** ...unless the runs so far took this long: a slow message is warm after one run (and the worker is not handed messages while it warms). */
+const WARM_BUDGET_MS = 20;
 
 const api: ActorWorkerApi = {
   async ready() {
@@ -116,7 +118,8 @@ const api: ActorWorkerApi = {
     // nothing of it can reach the chain, the call clock, or the actor's log.
     const instance = await instantiateActor(data, { log: () => {}, onCall: () => {}, tape: new Recorder() });
     const throwaway = { journal: () => undefined, allowedOrigins, maxStateBytes };
-    for (let i = 0; i < WARM_RUNS; i++) {
+    const started = performance.now();
+    for (let i = 0; i < WARM_RUNS && performance.now() - started < WARM_BUDGET_MS; i++) {
       if (runMessage(instance, message, state, throwaway).verdict === 'fault') return;
     }
   },

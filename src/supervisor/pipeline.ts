@@ -127,13 +127,19 @@ export class Pipeline {
     this.#fail(fault, this.#running() ?? this.#pending[0]);
   }
 
-  /** After a fault: `cause` goes to `culprit`, the message that caused it; the others go elsewhere. */
+  /**
+   * After a fault: `cause` goes to `culprit`, the message that caused it; the others go
+   * elsewhere. The culprit hears first, whatever its place: its caller replaces the worker,
+   * so the others, told in their order, all meet the next worker and reach it in that order
+   * (one told first would find this worker still in place, and come back behind the rest).
+   */
   #fail(cause?: WorkerFaultError, culprit?: Pending): void {
     this.#faulted = true;
     this.#stopWatch?.();
     const pending = this.#pending.splice(0);
     this.#unsent = [];
-    for (const p of pending) p.reject(p === culprit ? cause! : new NotAppliedError('another message cost the worker'));
+    if (culprit !== undefined) culprit.reject(cause!);
+    for (const p of pending) if (p !== culprit) p.reject(new NotAppliedError('another message cost the worker'));
   }
 
   /** The pending message the worker is applying now, if it is applying one. */

@@ -51,7 +51,8 @@ export class Supervisor {
   readonly #budget: RestartBudget;
   /** The worker that serves; a failure to start one stays here for every caller to meet. */
   readonly #current = new WorkerSlot();
-  readonly #standby = new WorkerSlot({ onReady: (worker) => void this.#warmUp.warm(worker), emptyOnFailure: true });
+  /** Ready once warm (see WarmUp): a standby that is still warming is not handed messages. */
+  readonly #standby = new WorkerSlot({ emptyOnFailure: true });
   #closed = false;
   #draining = false;
   #giveUp!: (reason: ActorchainError) => void;
@@ -59,7 +60,7 @@ export class Supervisor {
   readonly exhausted: Promise<ActorchainError>;
   /** Committable verdicts received from this supervisor's workers: which state each worker holds is told against it. */
   readonly #version: StateVersion = { current: 0 };
-  readonly #warmUp = new WarmUp((worker, fault) => this.#replace(worker, fault));
+  readonly #warmUp = new WarmUp();
   /** A worker is instantiated and waiting for calls (not being replaced). */
   #workerUp = false;
 
@@ -109,14 +110,36 @@ export class Supervisor {
    */
   async warmWith(sample: WarmSample): Promise<void> {
     this.#warmUp.committed(sample.message, sample.state, sample.timeoutMs);
-    await this.#warmUp.warm(await this.#current.worker?.catch(() => undefined));
-    void this.#warmUp.warm(this.#standby.ready);
+    const current = await this.#current.worker?.catch(() => undefined);
+    if (current !== undefined) await this.#warmUp.warm(current).catch((err: unknown) => this.#replaceAfterWarming(current, err));
+    this.#warmStandby();
   }
 
-  /** Start a standby, unless there is one or the supervisor is stopping or gave up. */
+  /** Start a standby, unless there is one or the supervisor is stopping or gave up; it is ready once warm. */
   #prepareStandby(): void {
     if (this.#standby.worker || this.#closed || this.#draining || this.#budget.exhausted) return;
-    this.#standby.fill(this.#spawn());
+    this.#standby.fill(this.#spawn().then((worker) => this.#warmed(worker)));
+  }
+
+  /** Warm the ready standby if it has not run a message yet; the slot holds it as starting meanwhile. */
+  #warmStandby(): void {
+    const standby = this.#standby.ready;
+    if (standby !== undefined && this.#warmUp.wants(standby)) this.#standby.fill(this.#warmed(standby));
+  }
+
+  /** `worker` once warm; a standby that faults while warming is terminated (its slot empties, nothing was asked of it). */
+  async #warmed(worker: ActorWorker): Promise<ActorWorker> {
+    try {
+      await this.#warmUp.warm(worker);
+    } catch (err) {
+      void worker.terminate();
+      throw err;
+    }
+    return worker;
+  }
+
+  #replaceAfterWarming(worker: ActorWorker, err: unknown): void {
+    this.#replace(worker, err instanceof WorkerFaultError ? err : new WorkerFaultError('crash', `warming the worker failed: ${String(err)}`));
   }
 
   async #spawn(): Promise<ActorWorker> {
@@ -169,7 +192,7 @@ export class Supervisor {
       this.#warmUp.served(worker);
       if (verdict.verdict === 'committable') {
         this.#warmUp.committed(message, verdict.content.state, timeoutMs);
-        void this.#warmUp.warm(this.#standby.ready);
+        this.#warmStandby();
       }
       // Unless messages behind this one are in the worker already.
       if (verdict.verdict !== 'committable' && this.#current.ready === worker && worker.pendingCount === 0) this.#swapAfterRefusal(worker);
@@ -216,6 +239,8 @@ export class Supervisor {
       this.#standby.take();
       return;
     }
+    // A standby that died warming: its slot empties as its warm-up fails.
+    if (worker !== this.#current.ready) return;
     this.#workerUp = false;
     if (this.#draining) this.#current.fill(Promise.reject(shuttingDown()));
     else this.#restart(fault, performance.now());
@@ -232,7 +257,10 @@ export class Supervisor {
       this.#giveUp(gaveUp);
       return;
     }
-    const next = this.#standby.take() ?? this.#spawn();
+    // A standby still warming is waited for (the messages wait in `apply`, not in its pipeline);
+    // one that failed to warm gives way to a fresh worker.
+    const standby = this.#standby.take();
+    const next = standby === undefined ? this.#spawn() : standby.catch(() => this.#spawn());
     next.catch(() => {});
     const serving = backoffMs === 0 ? next : sleep(backoffMs).then(() => next);
     this.#current.fill(serving);

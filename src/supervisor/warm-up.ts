@@ -1,5 +1,4 @@
 import type { ActorWorker } from './actor-worker-host.js';
-import { WorkerFaultError } from './worker-fault.js';
 
 /** A message the actor committed, the state it produced, and its time limit: what a worker warms its code with. */
 export interface WarmSample {
@@ -12,18 +11,14 @@ export interface WarmSample {
  * A worker's first message would otherwise pay for its thread's cold code (2-5 ms against
  * 0.15 ms warm, measured): once a message has been committed, each worker that has not run
  * one yet (a standby, a live upgrade's worker) runs it on a throwaway instance, off the path
- * of any request. Only the first committed message is kept, and only for that.
+ * of any request. Only the first committed message is kept, and only for that. A worker is
+ * not given messages while it warms (the supervisor sees to it): its thread is busy, and the
+ * wait would count against their time limits.
  */
 export class WarmUp {
   #sample: WarmSample | undefined;
   /** Workers whose code has run a message (they served, or were warmed). */
   readonly #warm = new WeakSet<ActorWorker>();
-  readonly #onFault: (worker: ActorWorker, fault: WorkerFaultError) => void;
-
-  /** `onFault`: a worker that faults while warming (a timeout) is replaced as for any fault. */
-  constructor(onFault: (worker: ActorWorker, fault: WorkerFaultError) => void) {
-    this.#onFault = onFault;
-  }
 
   get sample(): WarmSample | undefined {
     return this.#sample;
@@ -39,16 +34,20 @@ export class WarmUp {
     this.#sample ??= { message, state, timeoutMs };
   }
 
+  /** Whether `warm(worker)` would run the sample on it. */
+  wants(worker: ActorWorker): boolean {
+    return this.#sample !== undefined && !this.#warm.has(worker);
+  }
+
   /**
    * Warm `worker` with the sample unless it has run a message already (or there is no sample
-   * yet); resolves once it is warm, or at once when there is nothing to do.
+   * yet); resolves once it is warm, at once when there is nothing to do, and rejects with the
+   * fault when warming cost the worker (a timeout): the caller replaces it.
    */
-  warm(worker: ActorWorker | undefined): Promise<void> | undefined {
+  async warm(worker: ActorWorker): Promise<void> {
     const sample = this.#sample;
-    if (worker === undefined || sample === undefined || this.#warm.has(worker)) return undefined;
+    if (sample === undefined || this.#warm.has(worker)) return;
     this.#warm.add(worker);
-    return worker.warm(sample.message, sample.state, sample.timeoutMs).catch((err: unknown) => {
-      if (err instanceof WorkerFaultError) this.#onFault(worker, err);
-    });
+    await worker.warm(sample.message, sample.state, sample.timeoutMs);
   }
 }
