@@ -31,7 +31,9 @@ export async function componentCost(component: LoadedComponent, canonical: strin
   const inProcess = await median(() => runMessage(instance, canonical, canonical, { journal: () => recorder.take(false) }));
   const options = { instantiateTimeoutMs: 10_000, maxRestarts: 1, restartWindowMs: 1000, allowedOrigins: [] };
   const supervisor = await Supervisor.start(component, options, pino({ level: 'silent' }));
-  const hop = (await median(() => supervisor.apply(canonical, () => canonical, 5000))) - inProcess;
+  // The chain's state, asked only for the first message: the worker holds the state after that.
+  const committedState = () => Promise.resolve(canonical);
+  const hop = (await median(() => supervisor.apply(canonical, committedState, 5000))) - inProcess;
   await supervisor.close();
   return { calls, inProcess, hop };
 }

@@ -29,7 +29,7 @@ const supervisor = await Supervisor.start(component, { instantiateTimeoutMs: 10_
 
 /** One message as the runtime applies it: one transition (both contracts and handle). */
 async function message(text: string): Promise<void> {
-  await supervisor.apply(text, () => '{}', TIMEOUT_MS);
+  await supervisor.apply(text, () => Promise.resolve('{}'), TIMEOUT_MS);
 }
 
 const normal: number[] = [];
@@ -63,7 +63,7 @@ async function respawnTimes(loaded: LoadedComponent): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     const start = performance.now();
-    const worker = new ActorWorker(loaded, logger, { allowedOrigins: [] }, () => {});
+    const worker = new ActorWorker(loaded, logger, { allowedOrigins: [] }, { current: 0 });
     await worker.ready(10_000);
     times.push(performance.now() - start);
     await worker.terminate();

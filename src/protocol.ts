@@ -11,11 +11,15 @@ import type { ErrorCode } from './errors.js';
 import type { ComponentSources } from './verify/component-source.js';
 import type { VerifySummary } from './verify/verify.js';
 
+/**
+ * The actor's thread has two channels. Comlink, on the worker's parentPort, is the control
+ * surface (ActorWorkerApi: ready, init, migrate, warm). Everything else travels on one data
+ * port, in the order it happens: ApplyRequest batches to the worker, ThreadMessages (verdicts
+ * and the component's log lines) back.
+ */
 export interface WorkerData extends InstanceSpec {
-  /** The comlink channel (ready, init); the worker's parentPort carries only WorkerEvents. */
-  port: MessagePort;
-  /** The messages' channel: arrays of ApplyRequests in, arrays of ApplyReplies out, in order (see ApplyRequest). */
-  applyPort: MessagePort;
+  /** The data port (see above). */
+  dataPort: MessagePort;
   /** The call clock, written by the worker as each call into the component starts. */
   callClock: SharedArrayBuffer;
   /** Origins `send` may reach; absent: anywhere. */
@@ -39,13 +43,14 @@ export function callClockViews(buffer: SharedArrayBuffer): { startedAtMs: BigInt
 /**
  * A message for the worker to apply, posted as soon as it is accepted (the worker applies
  * them back to back, in order, while the main thread commits the verdicts in the same
- * order). Plain postMessage on `applyPort` rather than comlink: this is the hot path, and
+ * order). Plain postMessage on the data port rather than comlink: this is the hot path, and
  * comlink's proxy, UUID and wire wrapping cost as much as the component.
  *
- * `state` is null to apply the message to the state the worker holds: the state of its last
- * committable verdict. The main thread commits every committable verdict it receives, in
- * order, so that is the state the message would meet if messages ran one at a time; it sends
- * the committed state only to a worker with nothing in flight that holds another.
+ * The worker owns the state: `state` is null to apply the message to the state the worker
+ * holds, that of its last committable verdict. The main thread commits every committable
+ * verdict it receives, in order, so that is the state the message would meet if messages
+ * ran one at a time. Only a worker that holds another (a fresh one, a standby) is sent the
+ * chain's state, with the first message it gets.
  */
 export interface ApplyRequest {
   /** Increasing from 1 on each worker. */
@@ -58,6 +63,9 @@ export interface ApplyReply {
   id: number;
   verdict: Verdict;
 }
+
+/** What the worker posts on the data port: a batch of verdicts, in request order, or a line the component logged. */
+export type ThreadMessage = { kind: 'verdicts'; replies: ApplyReply[] } | { kind: 'log'; message: string };
 
 /**
  * What the worker exposes over comlink. The worker keeps its instance between calls only
@@ -84,9 +92,6 @@ export interface ActorWorkerApi {
 }
 
 export type ActorCall = Exclude<keyof ActorWorkerApi, 'ready' | 'warm'>;
-
-/** Events a worker posts on its parentPort as they happen (not at the end of a call). */
-export type WorkerEvent = { kind: 'log'; message: string };
 
 /** What `verify` hands its worker: the components, where the chain is, and a heartbeat. */
 export interface VerifyWorkerData {

@@ -1,11 +1,13 @@
 /**
- * The actor worker: a thin comlink shell around the component's current instance, and a
- * spare one. An instance is kept only while everything it did was committed; after any
- * other verdict the spare takes over and a new spare is prepared once the answer is on
- * its way, so a refused message does not wait for an instantiation. Each instance has its
- * own journal Recorder: what it reads while it is instantiated waits there for the first
- * entry it commits, which also carries the fresh-instance marker (the init entry does not:
- * replay always starts init on a fresh instance).
+ * The actor's thread (started by supervisor/actor-worker-host.ts; what crosses: protocol.ts):
+ * the component's current instance and a spare one, behind comlink's control surface and
+ * the data port's message queue. It owns the state the next message meets. An instance is
+ * kept only while everything it did was committed; after any other verdict the spare takes
+ * over and a new spare is prepared once the answer is on its way, so a refused message does
+ * not wait for an instantiation. Each instance has its own journal Recorder: what it reads
+ * while it is instantiated waits there for the first entry it commits, which also carries the
+ * fresh-instance marker (the init entry does not: replay always starts init on a fresh
+ * instance).
  */
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,10 +17,11 @@ import { runInit, runMessage, runMigrate, type TransitionInputs, type Verdict } 
 import { CALLED_FUNCTIONS, type ActorInstance } from '../src/component/calls.js';
 import { instantiateActor } from '../src/component/instance.js';
 import { Recorder } from '../src/component/journal.js';
-import { callClockViews, type ActorWorkerApi, type ApplyReply, type ApplyRequest, type WorkerData, type WorkerEvent } from '../src/protocol.js';
+import { callClockViews, type ActorWorkerApi, type ApplyReply, type ApplyRequest, type ThreadMessage, type WorkerData } from '../src/protocol.js';
 
 const data = workerData as WorkerData;
-const post = (event: WorkerEvent) => parentPort!.postMessage(event);
+/** The one data path to the host side (see WorkerData): verdicts and log lines, in the order they happen. */
+const post = (message: ThreadMessage) => data.dataPort.postMessage(message);
 const clock = callClockViews(data.callClock);
 const allowedOrigins = data.allowedOrigins;
 const maxStateBytes = data.maxStateBytes;
@@ -49,7 +52,10 @@ function quietly(live: Promise<Live>): Promise<Live> {
 }
 
 let current = quietly(prepare());
-/** The state of the last committable verdict: the committed state, unless the main thread sends another. */
+/**
+ * The state of the last committable verdict, or the one the host side sent: the state the
+ * next message meets. This thread owns it; the host side only knows whether it is the chain's.
+ */
 let committedState: string | undefined;
 let spare: Promise<Live> | undefined;
 
@@ -89,6 +95,8 @@ function kernelThreadId(): number | undefined {
 
 /** How often `warm` runs its message: enough for the code on the message's path to be compiled. */
 const WARM_RUNS = 3;
+/** ...unless the runs so far took this long: a slow message is warm after one run (and the worker is not handed messages while it warms). */
+const WARM_BUDGET_MS = 20;
 
 const api: ActorWorkerApi = {
   async ready() {
@@ -110,7 +118,8 @@ const api: ActorWorkerApi = {
     // nothing of it can reach the chain, the call clock, or the actor's log.
     const instance = await instantiateActor(data, { log: () => {}, onCall: () => {}, tape: new Recorder() });
     const throwaway = { journal: () => undefined, allowedOrigins, maxStateBytes };
-    for (let i = 0; i < WARM_RUNS; i++) {
+    const started = performance.now();
+    for (let i = 0; i < WARM_RUNS && performance.now() - started < WARM_BUDGET_MS; i++) {
       if (runMessage(instance, message, state, throwaway).verdict === 'fault') return;
     }
   },
@@ -121,7 +130,7 @@ const api: ActorWorkerApi = {
   },
 };
 
-Comlink.expose(api, nodeEndpoint(data.port));
+Comlink.expose(api, nodeEndpoint(parentPort!));
 
 /**
  * Messages queue here as they arrive and are applied back to back, each on the state the one
@@ -130,7 +139,7 @@ Comlink.expose(api, nodeEndpoint(data.port));
  * together when the queue is empty, every 8 answers (so the main thread commits and replies
  * while the worker goes on: measured, more throughput and a lower p99 than whole-queue
  * batches), or before the instance is swapped after a verdict that is not committable (the main thread times a message whose earlier answers are still here
- * as the one running, see ActorWorker).
+ * as the one running, see supervisor/pipeline.ts).
  */
 const REPLIES_PER_BATCH = 8;
 const requests: ApplyRequest[] = [];
@@ -148,14 +157,14 @@ async function applyQueued(): Promise<void> {
     const verdict = settle(live, runMessage(live.instance, request.message, committedState!, inputs(live, true)));
     replies.push({ id: request.id, verdict });
     if (verdict.verdict !== 'committable' || requests.length === 0 || replies.length >= REPLIES_PER_BATCH) {
-      data.applyPort.postMessage(replies);
+      post({ kind: 'verdicts', replies });
       replies = [];
     }
   }
   applying = false;
 }
 
-data.applyPort.on('message', (batch: ApplyRequest[]) => {
+data.dataPort.on('message', (batch: ApplyRequest[]) => {
   requests.push(...batch);
   if (!applying) void applyQueued();
 });

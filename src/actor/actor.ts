@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
-import { Chain, type CommittedState } from '../chain/chain.js';
-import { scopedKey } from '../chain/entry.js';
+import type { Chain, Transition } from '../chain/chain.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { WorkerFaultError, type CallVerdict } from '../supervisor/actor-worker-host.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+import type { CallVerdict } from '../supervisor/worker-fault.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Receipt } from '../chain/notary.js';
+import { commitInit } from './init.js';
+import { IdempotencyKeys, type Applied, type Submitted } from './idempotency.js';
 import { Mailbox } from './mailbox.js';
 import { refusal } from './transition.js';
-import { upgradeRefusal } from './upgrade.js';
+import { migrateLive, sameComponent } from './upgrade.js';
 
 export interface ActorOptions {
   timeoutMs: number;
@@ -31,26 +32,7 @@ export interface ActorOptions {
 /** What starting the worker needs of the options. */
 export type SupervisorStartOptions = Pick<ActorOptions, 'initTimeoutMs' | 'maxRestarts' | 'restartWindowMs' | 'allowedSendOrigins' | 'maxStateBytes' | 'onRestart'>;
 
-export interface Applied {
-  head: string;
-  message: string;
-  state: CommittedState;
-  /** Proof that the state entry is in the tree a signed checkpoint covers. */
-  receipt?: Receipt;
-}
-
-export interface Submitted {
-  applied: Applied;
-  /** The Idempotency-Key was applied before: `applied` is that first answer, nothing was committed. */
-  repeated: boolean;
-}
-
-function keyReused(key: string): ActorchainError {
-  return new ActorchainError(
-    'IDEMPOTENCY_KEY_REUSED',
-    `the Idempotency-Key ${JSON.stringify(key)} was already used with another message; a repeat must carry the same message (use a new key for a new message)`,
-  );
-}
+export type { Applied, Submitted } from './idempotency.js';
 
 /**
  * One actor: its component (through the supervisor), its chain, and the mailbox that
@@ -66,8 +48,7 @@ export class Actor {
   readonly exhausted: Promise<ActorchainError>;
   #giveUp!: (reason: ActorchainError) => void;
   readonly #mailbox: Mailbox;
-  /** Keyed messages accepted and not yet answered (with their canonical text): a repeat waits for the first. */
-  readonly #keyed = new Map<string, { canonical: string; attempt: Promise<Applied> }>();
+  readonly #keys: IdempotencyKeys;
   readonly #options: ActorOptions;
   readonly #logger: Logger;
 
@@ -78,6 +59,7 @@ export class Actor {
     this.#options = options;
     this.#logger = logger;
     this.#mailbox = new Mailbox(options.maxQueue);
+    this.#keys = new IdempotencyKeys(chain, (position, hash) => this.#receipt(position, hash));
     this.exhausted = new Promise((resolve) => (this.#giveUp = resolve));
     this.#watch(supervisor);
   }
@@ -111,7 +93,7 @@ export class Actor {
     const supervisor = await starting;
     const actor = new Actor(component, chain, supervisor, options, logger);
     try {
-      if (chain.length === 0) await actor.#commitInit();
+      if (chain.length === 0) await commitInit(supervisor, chain, component, options.initTimeoutMs, logger);
     } catch (err) {
       await supervisor.close();
       throw err;
@@ -138,78 +120,32 @@ export class Actor {
     );
   }
 
-  async #commitInit(): Promise<void> {
-    for (;;) {
-      let verdict;
-      try {
-        verdict = await this.#supervisor.call('init', [], this.#options.initTimeoutMs);
-      } catch (err) {
-        if (!(err instanceof WorkerFaultError)) throw err;
-        this.#logger.warn({ cause: err.code }, `init failed: ${err.message}`);
-        if (this.supervisor.gaveUp) {
-          const code = err.fault === 'timeout' ? 'INIT_TIMEOUT' : 'INIT_FAILED';
-          const what = err.fault === 'timeout' ? `init timed out (${err.message})` : `init failed (${err.message})`;
-          throw new ActorchainError(code, `${what} on every attempt until the restart budget ran out`, { cause: err });
-        }
-        continue;
-      }
-      // A state that is not JSON or is refused is a verdict on the component, not a fault to retry.
-      if (verdict.verdict !== 'committable') throw refusal(verdict);
-      await this.chain.commitStart(this.component.hash, verdict.content, this.chain.notary?.verifierKey);
-      return;
-    }
-  }
-
   /**
    * Apply one message (already checked to be a JSON object with canonical text). Resolves
    * once the message and its state are committed and durable; rejects with an
    * ActorchainError and commits nothing otherwise. A message with an idempotency `key` is
-   * applied at most once: a repeat gets the first answer (waiting for it if need be),
-   * unless the first failed, which recorded nothing. A repeat must be the same message (the
-   * same canonical text): another message under a key already taken is refused with
-   * IDEMPOTENCY_KEY_REUSED, so a client that takes a key first cannot pass its message off as
-   * the one a later sender meant. `sender` is the verifier key of the runtime whose signature
-   * the request carried (none for an unsigned request): keys are unique per sender.
+   * applied at most once (see IdempotencyKeys); `sender` is the verifier key of the runtime
+   * whose signature the request carried (none for an unsigned request).
    */
   async submit(canonical: string, key?: string, sender?: string): Promise<Submitted> {
     if (key === undefined) return { applied: await this.#submit(canonical), repeated: false };
-    // Keys are per sender: an unsigned key never meets a signed one (see scopedKey).
-    const scoped = scopedKey(key, sender);
-    for (;;) {
-      const first = this.#keyed.get(scoped);
-      if (first !== undefined) {
-        if (first.canonical !== canonical) throw keyReused(key);
-        const applied = await first.attempt.catch(() => undefined);
-        if (applied !== undefined) return { applied, repeated: true };
-        continue;
-      }
-      if (this.chain.hasKey(key, sender)) {
-        const recorded = await this.chain.appliedWithKey(key, sender);
-        // Recorded but never durable: the store failed, and applying again reports it.
-        if (recorded !== undefined) {
-          if (recorded.canonical !== canonical) throw keyReused(key);
-          const { head, message, state, statePosition } = recorded;
-          return { applied: { head, message, state, receipt: await this.#receipt(statePosition, head) }, repeated: true };
-        }
-        if (this.#keyed.has(scoped)) continue;
-      }
-      const attempt = this.#submit(canonical, key, sender);
-      this.#keyed.set(scoped, { canonical, attempt });
-      // Registered before any repeat waits, so a repeat that wakes on a failure finds the key free.
-      const forget = () => void (this.#keyed.get(scoped)?.attempt === attempt && this.#keyed.delete(scoped));
-      attempt.then(forget, forget);
-      return { applied: await attempt, repeated: false };
-    }
+    return this.#keys.submit(canonical, key, sender, () => this.#submit(canonical, key, sender));
   }
 
   async #submit(canonical: string, key?: string, sender?: string): Promise<Applied> {
     const upgrading = this.#upgrading;
-    const apply = () => this.#supervisor.apply(canonical, this.#committedState, this.#options.timeoutMs);
+    // The state it meets is the chain's once every earlier message is committed: asked only by a worker that does not hold it.
+    const apply = (earlier: Promise<unknown>) => this.#supervisor.apply(canonical, () => earlier.then(this.#committedState), this.#options.timeoutMs);
     const transition = await this.#mailbox.run(
       // Behind a live upgrade, a message is applied by the component the upgrade leaves in use.
-      () => (upgrading ? upgrading.then(apply) : apply()),
+      (earlier) => (upgrading ? upgrading.then(() => apply(earlier)) : apply(earlier)),
       (verdict) => this.#commit(canonical, key, sender, verdict),
     );
+    return this.#applied(transition);
+  }
+
+  /** What a committed transition answers, once it is durable. */
+  async #applied(transition: Transition): Promise<Applied> {
     await transition.durable;
     const receipt = await this.#receipt(transition.statePosition, transition.stateHash);
     return { head: transition.stateHash, message: transition.messageHash, state: transition.state, receipt };
@@ -252,9 +188,7 @@ export class Actor {
    * `keep` stores the component by hash before the pair is committed.
    */
   async upgradeLive(component: LoadedComponent, keep: () => Promise<void>): Promise<Applied & { upgrade: string }> {
-    if (component.hash === this.#component.hash) {
-      throw new ActorchainError('UPGRADE_REFUSED', `the chain already runs the component ${component.hash}; nothing was changed`);
-    }
+    if (component.hash === this.#component.hash) throw sameComponent(component.hash);
     // Ready before it is queued, so the messages behind the upgrade wait only for the switch
     // (migrate and the commit), not for a worker to start: until then they go to the old one.
     const standby = await Actor.startSupervisor(component, this.#options, this.#logger);
@@ -275,30 +209,17 @@ export class Actor {
     );
     this.#upgrading = upgraded.catch(() => {});
     const transition = await upgraded;
-    await transition.durable;
-    const receipt = await this.#receipt(transition.statePosition, transition.stateHash);
-    return { upgrade: transition.messageHash, head: transition.stateHash, message: transition.messageHash, state: transition.state, receipt };
+    return { upgrade: transition.messageHash, ...(await this.#applied(transition)) };
   }
 
   async #switchTo(component: LoadedComponent, supervisor: Supervisor, keep: () => Promise<void>) {
-    if (component.hash === this.#component.hash) {
-      throw new ActorchainError('UPGRADE_REFUSED', `the chain already runs the component ${component.hash}; nothing was changed`);
-    }
+    if (component.hash === this.#component.hash) throw sameComponent(component.hash);
     const started = performance.now();
-    let verdict;
-    try {
-      verdict = await supervisor.call('migrate', [this.chain.state.canonical], this.#options.timeoutMs);
-    } catch (err) {
-      if (!(err instanceof WorkerFaultError)) throw err;
-      throw new ActorchainError('UPGRADE_MIGRATE_FAILED', `the component ${component.hash} failed during the upgrade (${err.message}); nothing was changed`, {
-        cause: err,
-      });
-    }
-    if (verdict.verdict !== 'committable') throw upgradeRefusal(verdict, component.hash, component.migrationExport !== undefined);
+    const content = await migrateLive(supervisor, component, this.chain.state.canonical, this.#options.timeoutMs);
     const migrated = performance.now();
     await keep();
     const kept = performance.now();
-    const transition = this.chain.commitUpgrade(component.hash, verdict.content);
+    const transition = this.chain.commitUpgrade(component.hash, content);
     const old = this.#supervisor;
     this.#supervisor = supervisor;
     this.#component = component;

@@ -22,7 +22,8 @@ export class Mailbox {
     return this.#pending;
   }
 
-  run<S, T>(start: () => Promise<S>, finish: (started: S) => T): Promise<T> {
+  /** `start` is handed what settles once every earlier task is finished. */
+  run<S, T>(start: (earlierFinished: Promise<unknown>) => Promise<S>, finish: (started: S) => T): Promise<T> {
     if (this.#closedWith) return Promise.reject(this.#closedWith);
     if (this.#pending > this.#maxWaiting) {
       return Promise.reject(
@@ -32,7 +33,7 @@ export class Mailbox {
       );
     }
     this.#pending += 1;
-    const started = start();
+    const started = start(this.#tail);
     started.catch(() => {});
     const result = this.#tail.then(async () => {
       if (this.#closedWith) throw this.#closedWith;

@@ -17,6 +17,8 @@ import { canonicalJson } from '../json/canonical.js';
 import { instantiateActor } from '../component/instance.js';
 import { Recorder } from '../component/journal.js';
 import { ActorchainError } from '../errors.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { WorkerFaultError } from '../supervisor/worker-fault.js';
 import { runMigrate, type Verdict } from './transition.js';
 
 /** How many of a live chain's latest messages warm a live upgrade's component (see load-worker.ts). */
@@ -45,6 +47,29 @@ export async function migrateState(component: LoadedComponent, state: string): P
   const verdict = runMigrate(instance, state, { journal: () => recorder.take(true) });
   if (verdict.verdict === 'committable') return verdict.content;
   throw upgradeRefusal(verdict, component.hash, instance.migrate !== undefined);
+}
+
+/**
+ * A live upgrade's migrate and state-contract, on the new component's worker (`supervisor`):
+ * the state it takes over from `state`, or why not (nothing was changed).
+ */
+export async function migrateLive(supervisor: Supervisor, component: LoadedComponent, state: string, timeoutMs: number): Promise<StateContent> {
+  let verdict;
+  try {
+    verdict = await supervisor.call('migrate', [state], timeoutMs);
+  } catch (err) {
+    if (!(err instanceof WorkerFaultError)) throw err;
+    throw new ActorchainError('UPGRADE_MIGRATE_FAILED', `the component ${component.hash} failed during the upgrade (${err.message}); nothing was changed`, {
+      cause: err,
+    });
+  }
+  if (verdict.verdict !== 'committable') throw upgradeRefusal(verdict, component.hash, component.migrationExport !== undefined);
+  return verdict.content;
+}
+
+/** A live upgrade to the component the chain runs already. */
+export function sameComponent(hash: string): ActorchainError {
+  return new ActorchainError('UPGRADE_REFUSED', `the chain already runs the component ${hash}; nothing was changed`);
 }
 
 export function upgradeRefusal(verdict: Exclude<Verdict, { verdict: 'committable' }>, hash: string, migrated: boolean): ActorchainError {
