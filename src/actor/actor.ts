@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import type { Chain, Transition } from '../chain/chain.js';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import { Supervisor } from '../supervisor/supervisor.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
 import type { CallVerdict } from '../supervisor/worker-fault.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Receipt } from '../chain/notary.js';
 import { commitInit } from './init.js';
 import { IdempotencyKeys, type Applied, type Submitted } from './idempotency.js';
 import { Mailbox } from './mailbox.js';
+import { startSupervisor, type SupervisorStartOptions } from './start-supervisor.js';
 import { refusal } from './transition.js';
 import { migrateLive, sameComponent } from './upgrade.js';
 
@@ -29,9 +30,7 @@ export interface ActorOptions {
   outbox: Outbox;
 }
 
-/** What starting the worker needs of the options. */
-export type SupervisorStartOptions = Pick<ActorOptions, 'initTimeoutMs' | 'maxRestarts' | 'restartWindowMs' | 'allowedSendOrigins' | 'maxStateBytes' | 'onRestart'>;
-
+export type { SupervisorStartOptions } from './start-supervisor.js';
 export type { Applied, Submitted } from './idempotency.js';
 
 /**
@@ -106,18 +105,7 @@ export class Actor {
    * can start it while its chain is being checked (it needs no state until a message).
    */
   static startSupervisor(component: LoadedComponent, options: SupervisorStartOptions, logger: Logger): Promise<Supervisor> {
-    return Supervisor.start(
-      component,
-      {
-        instantiateTimeoutMs: options.initTimeoutMs,
-        maxRestarts: options.maxRestarts,
-        restartWindowMs: options.restartWindowMs,
-        allowedOrigins: options.allowedSendOrigins,
-        maxStateBytes: options.maxStateBytes,
-        onRestart: options.onRestart,
-      },
-      logger,
-    );
+    return startSupervisor(component, options, logger);
   }
 
   /**

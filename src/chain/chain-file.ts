@@ -10,13 +10,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError, isActorchainError } from '../errors.js';
 import { CHAIN_FILE, openChainBytes } from './chain-bytes.js';
-import { ChainChecker, parseJson, type CheckedEntry, type EntryGroup } from './check.js';
+import { ChainChecker, type CheckedEntry, type EntryGroup } from './check.js';
+import { checkLines, type CheckedLines } from './chunk-lines.js';
 import { LineChunks } from './line-source.js';
 
 export { CHAIN_FILE };
 /** Groups per batch: enough to spare the awaits, few enough that they die young. */
 const BATCH_GROUPS = 512;
-const NEWLINE = 0x0a;
 
 /** What lies after the last whole group, and why it cannot belong to the chain. */
 export interface ChainTail {
@@ -62,20 +62,6 @@ export async function resolveChainFile(source: string): Promise<string> {
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `there is no chain at ${source}: ${(err as Error).message}`, { cause: err });
   }
   return info.isDirectory() ? path.join(source, CHAIN_FILE) : source;
-}
-
-/** How far #checkLines got through a buffer. */
-interface CheckedLines {
-  /** Bytes of the buffer consumed: its whole lines, up to a torn one. */
-  consumed: number;
-  /** The line number after the last consumed. */
-  line: number;
-  /** Where the last group completed in the buffer ends in the file, if one did. */
-  groupEnd: number | undefined;
-  /** Why the file is torn, when its last line is. */
-  torn: string | undefined;
-  /** False when it stopped at its limit of groups, with lines left in the buffer. */
-  atEnd: boolean;
 }
 
 export class ChainFileReader {
@@ -186,7 +172,7 @@ export class ChainFileReader {
           const batch: EntryGroup[] = [];
           let lines: CheckedLines;
           try {
-            lines = this.#checkLines(chunk.lines, start, chunk.offset, size, line, batch, limit, sealedDigest);
+            lines = checkLines(this.#checker, chunk.lines, start, chunk.offset, size, line, batch, limit, sealedDigest);
           } catch (err) {
             // The groups before the problem go out first, as they would one at a time.
             if (batch.length > 0) yield pick(batch);
@@ -211,52 +197,5 @@ export class ChainFileReader {
     } finally {
       await handle.close();
     }
-  }
-
-  /**
-   * Check the whole lines of `buffer` from `from` (the buffer starts at byte `bufferOffset` of
-   * the file; the line there is number `line`), pushing the groups they complete onto
-   * `batch`. Stops at a torn last line, or after `limit` groups. Returns how far it got: the bytes consumed, the next line number, where the last
-   * whole group ends (if one ended here), and why the file is torn (if it is).
-   */
-  #checkLines(
-    buffer: Buffer,
-    from: number,
-    bufferOffset: number,
-    size: number,
-    line: number,
-    batch: EntryGroup[],
-    limit: number,
-    sealedDigest: ((position: number) => string | undefined) | undefined,
-  ): CheckedLines {
-    let start = from;
-    let groupEnd: number | undefined;
-    let torn: string | undefined;
-    for (let nl = buffer.indexOf(NEWLINE, start); nl !== -1; nl = buffer.indexOf(NEWLINE, start)) {
-      const bytes = buffer.subarray(start, nl);
-      const end = bufferOffset + nl + 1;
-      start = nl + 1;
-      // Most lines are bare messages and states, checked without decoding; the rest are parsed.
-      let group = this.#checker.acceptBareLine(bytes, end === size, sealedDigest?.(line));
-      if (group === null) {
-        const text = bytes.toString('utf8');
-        // Invalid UTF-8 decodes to U+FFFD, which would change the bytes that are hashed.
-        const value = Buffer.byteLength(text) === bytes.length ? parseJson(text) : undefined;
-        if (value === undefined) {
-          if (end === size) {
-            torn = `line ${line + 1} is not JSON (a write cut short)`;
-            break;
-          }
-          throw new ActorchainError('CHAIN_CORRUPT', `line ${line + 1} is not UTF-8 JSON, and lines follow it`);
-        }
-        group = this.#checker.accept(text, value, undefined, false, bytes);
-      }
-      line += 1;
-      if (group) {
-        groupEnd = end;
-        if (batch.push(group) === limit) return { consumed: start, line, groupEnd, torn, atEnd: false };
-      }
-    }
-    return { consumed: start, line, groupEnd, torn, atEnd: true };
   }
 }

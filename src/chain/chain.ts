@@ -1,78 +1,15 @@
-import { canonicalOfParsed } from '../json/canonical.js';
 import type { EntryGroup } from './check.js';
-import { scopedKey, sealCanonical, sealEntry, stateMembers, type EntryData, type SealedEntry, type StateContent, type UpgradeData } from './entry.js';
+import { committedState, type ChainOptions, type CommittedState, type DurableView, type Transition } from './chain-types.js';
+import { readApplied, readPage, readPageUntil, type ChainPage } from './durable-reads.js';
+import { DurableWaits } from './durable-waits.js';
+import { scopedKey, sealCanonical, sealEntry, stateMembers, type SealedEntry, type StateContent, type UpgradeData } from './entry.js';
 import type { ChainStore } from './store.js';
 import type { Notary } from './notary.js';
 import { leafHash, MerkleTree } from '../tlog/merkle.js';
 
-/** The most a GET /chain page carries, in bytes of canonical JSON (one entry at least). */
-export const PAGE_MAX_BYTES = 8 * 2 ** 20;
-
-/** The state the chain currently ends with, as a value and as the exact text the component sees. */
-export interface CommittedState {
-  value: unknown;
-  canonical: string;
-}
-
-/**
- * A committed state known by its canonical text, as the worker returns it: the value is
- * parsed only if someone asks for it (nothing on the hot path does: replies are built from
- * the text).
- */
-export function stateFromText(canonical: string): CommittedState {
-  let parsed: { value: unknown } | undefined;
-  return {
-    canonical,
-    get value() {
-      parsed ??= { value: JSON.parse(canonical) as unknown };
-      return parsed.value;
-    },
-  };
-}
-
-export interface Transition {
-  messageHash: string;
-  stateHash: string;
-  /** The state entry's position (its leaf in the tree). */
-  statePosition: number;
-  /** The state the chain now ends with. */
-  state: CommittedState;
-  /** Settles when both entries are durable and the durable view shows them; reply and dispatch only after it. */
-  durable: Promise<void>;
-}
-
-function committedState(content: StateContent): CommittedState {
-  return stateFromText(content.state);
-}
-
-/** The end of the chain as far as it is durable: all a client may be shown. */
-export interface DurableView {
-  readonly head: string;
-  readonly length: number;
-  readonly state: CommittedState;
-}
-
-export interface ChainPage {
-  head: string;
-  entries: Array<{ hash: string; parent: string | null; data: EntryData }>;
-  next: string | null;
-}
-
-export interface ChainOptions {
-  /** The Merkle tree of the entries the store opened with (default: an empty tree, for an empty store). */
-  tree?: MerkleTree;
-  /** Hears the durable length move (the tree file writes the nodes). */
-  onDurable?: (length: number) => void;
-  /** Runs when the chain is closed, after the store. */
-  onClose?: () => Promise<void>;
-  /** Makes the notary that signs for this chain, from its tree. */
-  notary?: (tree: MerkleTree) => Notary;
-  /**
-   * Keep no tree (no leaf hashes, no nodes): only the baseline that bench/receipts.ts measures
-   * the tree and receipts against (ACTORCHAIN_BENCH_WITHOUT_TREE). A runtime always keeps one.
-   */
-  withoutTree?: boolean;
-}
+// The options, states, views and pages of a Chain, for the modules that take them from here.
+export { stateFromText, type ChainOptions, type CommittedState, type DurableView, type Transition } from './chain-types.js';
+export { PAGE_MAX_BYTES, type ChainPage } from './durable-reads.js';
 
 /**
  * The actor's hash chain and the rules for what may be appended. Callers are expected to
@@ -91,8 +28,7 @@ export class Chain {
   #state: CommittedState | undefined;
   #durable: DurableView | undefined;
   /** Long polls waiting for the durable view to move (see waitForDurable). */
-  readonly #waiters = new Set<() => void>();
-  #waitsEnded = false;
+  readonly #waits = new DurableWaits(() => this.#durable?.length ?? 0);
   /** The RFC 6962 tree of the entries (durable or not yet): leaf i is entry i. */
   readonly tree: MerkleTree;
   readonly #withoutTree: boolean;
@@ -217,32 +153,17 @@ export class Chain {
    * The caller looks at the durable view again to see which.
    */
   waitForDurable(length: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (this.#waitsEnded || signal.aborted || (this.#durable?.length ?? 0) > length || timeoutMs <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#waiters.delete(check);
-        resolve();
-      };
-      const check = () => {
-        if (this.#waitsEnded || (this.#durable?.length ?? 0) > length) done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.#waiters.add(check);
-    });
+    return this.#waits.wait(length, timeoutMs, signal);
   }
 
   /** Whether endWaits was called: the server is shutting down. */
   get waitsEnded(): boolean {
-    return this.#waitsEnded;
+    return this.#waits.ended;
   }
 
   /** Answer every long poll now and every later one at once: the server is shutting down. */
   endWaits(): void {
-    this.#waitsEnded = true;
-    for (const check of [...this.#waiters]) check();
+    this.#waits.end();
   }
 
   /** The canonical bytes of one durable entry (whose SHA-256 is `hash`), or undefined for a hash not (yet) among them. */
@@ -268,17 +189,7 @@ export class Chain {
   ): Promise<{ head: string; message: string; statePosition: number; state: CommittedState; canonical: string } | undefined> {
     const position = this.#keys.get(scopedKey(key, sender));
     if (position === undefined || position + 1 >= (this.#durable?.length ?? 0)) return undefined;
-    const [messageText, stateText] = await this.#store.read(position, position + 2);
-    const { data } = JSON.parse(stateText!) as { data: { state: unknown } };
-    const { data: messageData } = JSON.parse(messageText!) as { data: { message: unknown } };
-    const state = { value: data.state, canonical: canonicalOfParsed(data.state) };
-    return {
-      head: this.#store.hashAt(position + 1),
-      message: this.#store.hashAt(position),
-      statePosition: position + 1,
-      state,
-      canonical: canonicalOfParsed(messageData.message),
-    };
+    return readApplied(this.#store, position);
   }
 
   /** The hash of the durable entry at `position`, or undefined past the durable view. */
@@ -297,15 +208,7 @@ export class Chain {
    * genesis: up to `limit` of them, fewer when they would pass PAGE_MAX_BYTES.
    */
   async page(after: string | undefined, limit: number): Promise<ChainPage> {
-    const { head, length } = this.durable;
-    const from = after === undefined ? 0 : this.#store.indexOf(after)! + 1;
-    const texts = await this.#store.read(from, Math.min(from + limit, length), PAGE_MAX_BYTES);
-    const entries = texts.map((text, i) => {
-      const { parent, data } = JSON.parse(text) as { parent: string | null; data: EntryData };
-      return { hash: this.#store.hashAt(from + i), parent, data };
-    });
-    const next = from + entries.length < length && entries.length > 0 ? entries.at(-1)!.hash : null;
-    return { head, entries, next };
+    return readPage(this.#store, this.durable, after, limit);
   }
 
   /**
@@ -314,28 +217,7 @@ export class Chain {
    * The page before it ends with the first entry's parent.
    */
   async pageUntil(until: string, limit: number): Promise<ChainPage> {
-    const { head, length } = this.durable;
-    const end = this.#store.indexOf(until)! + 1;
-    const from = Math.max(0, end - limit);
-    let texts = await this.#store.read(from, end, PAGE_MAX_BYTES);
-    if (texts.length < end - from) {
-      // The byte budget cut the page short at its new end; keep the newest entries instead,
-      // read one by one backwards (rare: it takes entries of hundreds of kilobytes).
-      const newestFirst: string[] = [];
-      for (let position = end - 1, bytes = 0; position >= from; position--) {
-        const [text] = await this.#store.read(position, position + 1);
-        bytes += Buffer.byteLength(text!) + 1;
-        if (bytes > PAGE_MAX_BYTES && newestFirst.length > 0) break;
-        newestFirst.push(text!);
-      }
-      texts = newestFirst.reverse();
-    }
-    const first = end - texts.length;
-    const entries = texts.map((text, i) => {
-      const { parent, data } = JSON.parse(text) as { parent: string | null; data: EntryData };
-      return { hash: this.#store.hashAt(first + i), parent, data };
-    });
-    return { head, entries, next: end < length ? until : null };
+    return readPageUntil(this.#store, this.durable, until, limit);
   }
 
   async close(): Promise<void> {
@@ -354,6 +236,6 @@ export class Chain {
   #moveDurable(view: DurableView): void {
     this.#durable = view;
     this.#onDurable(view.length);
-    for (const check of [...this.#waiters]) check();
+    this.#waits.moved();
   }
 }

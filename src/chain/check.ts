@@ -9,7 +9,9 @@
 import { ActorchainError } from '../errors.js';
 import { HASH_PATTERN, isCanonicalText, sha256Hex } from '../json/canonical.js';
 import { isCanonicalJsonBytes, isCanonicalJsonIn, isCanonicalJsonText } from '../json/canonical-scan.js';
-import { entryKind, scopedKey, type EntryData, type EntryKind, type GenesisData, type MessageData, type StateData, type UpgradeData } from './entry.js';
+import { CLOSE_OBJECT, hasAt, isLowerHex, OPEN_OBJECT, QUOTE } from './bare-line-bytes.js';
+import { componentMismatch, expectedKind, fitsPosition } from './chain-rules.js';
+import { entryKind, scopedKey, type EntryData, type GenesisData, type MessageData, type StateData, type UpgradeData } from './entry.js';
 import {
   BareLineEntry,
   isBareEntry,
@@ -22,7 +24,9 @@ import {
   type EntryGroup,
 } from './checked-entry.js';
 
-// The entries the checker yields, for the readers that take them from here.
+// The entries the checker yields, and the error for another component's chain, for the
+// readers that take them from here.
+export { componentMismatch } from './chain-rules.js';
 export { entryByteLength, isBareEntry, parseJson, payloadText, type CheckedEntry, type EntryGroup } from './checked-entry.js';
 
 /** How a position is named in messages: "line 7" in a file, "entry 7" from a URL. */
@@ -52,46 +56,6 @@ export interface CheckerOptions {
   deferHashes?: boolean;
   /** Idempotency keys recorded before where the check starts → their positions. */
   knownKeys?: Map<string, number>;
-}
-
-const QUOTE = 0x22;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-
-function isLowerHex(bytes: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = bytes[i]!;
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
-}
-
-function hasAt(bytes: Buffer, at: number, expected: Buffer): boolean {
-  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
-  return true;
-}
-
-function expectedKind(position: number): EntryKind {
-  if (position === 0) return 'genesis';
-  return position % 2 === 1 ? 'state' : 'message';
-}
-
-/** Whether an entry of `kind` may stand where the chain needs `expected` (an upgrade stands where a message may). */
-function fitsPosition(kind: EntryKind, expected: EntryKind): boolean {
-  return kind === expected || (kind === 'upgrade' && expected === 'message');
-}
-
-/**
- * CHAIN_COMPONENT_MISMATCH for a chain whose component in use (`named`: the last upgrade's,
- * or the genesis') is not the one given to run it.
- */
-export function componentMismatch(where: string, named: string, given: string, dir = '<data dir>'): ActorchainError {
-  return new ActorchainError(
-    'CHAIN_COMPONENT_MISMATCH',
-    `${where}: this chain runs the component with hash ${named}, not the one given (hash ${given}); ` +
-      `to keep its history and switch to the new component, run \`actorchain upgrade ${dir} <new.wasm>\` (or POST /upgrade to a running runtime); ` +
-      `or start the new component on another data dir`,
-  );
 }
 
 export class ChainChecker {

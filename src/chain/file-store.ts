@@ -4,21 +4,11 @@
  * holds a ChainIndex (hash and byte offset per entry), never the entries; reads go to the
  * file.
  *
- * Group commit. `append` moves HEAD at once and queues the group; one flush loop writes
- * every queued group in a single write, then, with fsync 'always', one fdatasync, and only
- * then settles those groups' promises. Groups appended while a write or fdatasync is in
- * flight wait and share the next one, so the cost of a sync is spread over every message
- * that completed during the previous one:
- *
- *   append A ─┐                     append C ─┐
- *   append B ─┴─ write(A+B) ─ fdatasync ─ resolve A, B ─ write(C+D) ─ fdatasync ─ resolve C, D
- *                            append D ─┘
- *
- * A failed write or sync is final. The file is cut back to the end of the last group that
- * resolved, so a pair that was answered with an error does not come back on the next
- * start (should the cut fail as well, that start's recovery cuts what is torn, but a whole
- * pair would stay). Then the groups in flight reject, every later append rejects with the
- * same CHAIN_WRITE_FAILED, and `failed` settles so the owner can exit.
+ * Group commit (group-commit.ts). `append` moves HEAD at once and queues the group; one
+ * flush loop writes every queued group in a single write and, with fsync 'always', one
+ * fdatasync, and only then settles their promises. A failed write or sync is final: every
+ * later append rejects with the same CHAIN_WRITE_FAILED, and `failed` settles so the owner
+ * can exit.
  *
  * Checkpoint. The store keeps the data dir's checkpoint (checkpoint.ts) through a
  * CheckpointKeeper (checkpoint-keeper.ts): one when it closes, so the next start re-hashes
@@ -31,6 +21,7 @@ import type { ChainIndex } from './chain-index.js';
 import { CheckpointKeeper, type CheckpointState } from './checkpoint-keeper.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import type { SealedEntry } from './entry.js';
+import { GroupCommit } from './group-commit.js';
 import type { ChainStore } from './store.js';
 
 export type FsyncMode = 'always' | 'never';
@@ -73,36 +64,17 @@ export interface FileStoreParts {
   checkpoint?: CheckpointState;
 }
 
-interface QueuedGroup {
-  bytes: Buffer;
-  entries: number;
-  resolve: () => void;
-  reject: (err: ActorchainError) => void;
-}
-
 export class FileStore implements ChainStore {
   readonly file: string;
   readonly #handle: ChainFileHandle;
   readonly #index: ChainIndex;
   readonly #fsync: FsyncMode;
   readonly #lock: DataDirLock;
-  readonly #onSync: (seconds: number) => void;
   readonly #sealer: StoreSealer | undefined;
-  /** Set while the sealer has the file: the flush loop waits. */
-  #paused: Promise<void> | undefined;
-  /** The flush loop's write and sync in flight (settled between two). */
-  #writing: Promise<void> = Promise.resolve();
   /** File length once every queued group is written. */
   #endOffset: number;
-  /** Entries whose group resolved, and where they end in the file. */
-  #durableCount: number;
-  #durableOffset: number;
-  #queue: QueuedGroup[] = [];
-  #flushing = false;
-  #drained: Promise<void> = Promise.resolve();
+  readonly #commit: GroupCommit;
   #closed = false;
-  #failure: ActorchainError | undefined;
-  #reportFailure!: (err: ActorchainError) => void;
   readonly #checkpoint: CheckpointKeeper | undefined;
   /** Settles (never rejects) with the error when a write or sync fails. */
   readonly failed: Promise<ActorchainError>;
@@ -114,14 +86,24 @@ export class FileStore implements ChainStore {
     this.#index = parts.index;
     this.#fsync = parts.fsync;
     this.#lock = parts.lock;
-    this.#onSync = parts.onSync ?? (() => {});
     this.#sealer = parts.sealer;
     this.#endOffset = parts.endOffset;
-    this.#durableOffset = parts.endOffset;
-    this.#durableCount = parts.index.length;
-    this.failed = new Promise((resolve) => (this.#reportFailure = resolve));
+    this.#commit = new GroupCommit({
+      file: parts.file,
+      handle: parts.handle,
+      fsync: parts.fsync,
+      durableCount: parts.index.length,
+      durableOffset: parts.endOffset,
+      onSync: parts.onSync ?? (() => {}),
+      onWrite: (lengthAfter) => this.onGroupWrite?.(lengthAfter),
+      onDurable: (count, offset) => {
+        this.#checkpoint?.startIfDue(count, offset);
+        this.#sealer?.durable(offset, (fn) => this.#commit.between(fn));
+      },
+    });
+    this.failed = this.#commit.failed;
     this.#checkpoint = parts.checkpoint && new CheckpointKeeper(parts.checkpoint, { file: this.file, handle: this.#handle, index: this.#index });
-    if (parts.checkpoint?.writeNow) this.#checkpoint!.start(this.#durableCount, this.#durableOffset);
+    if (parts.checkpoint?.writeNow) this.#checkpoint!.start(this.#commit.durableCount, this.#commit.durableOffset);
   }
 
   get length(): number {
@@ -140,7 +122,7 @@ export class FileStore implements ChainStore {
   onGroupWrite?: (lengthAfter: number) => void;
 
   append(entries: readonly SealedEntry[]): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#commit.failure) return Promise.reject(this.#commit.failure);
     if (this.#closed) return Promise.reject(new ActorchainError('ACTOR_UNAVAILABLE', 'the chain is closed'));
     let text = '';
     for (const { hash, text: line } of entries) {
@@ -148,14 +130,7 @@ export class FileStore implements ChainStore {
       this.#endOffset += Buffer.byteLength(line) + 1;
       text += `${line}\n`;
     }
-    const durable = new Promise<void>((resolve, reject) => {
-      this.#queue.push({ bytes: Buffer.from(text), entries: entries.length, resolve, reject });
-    });
-    if (!this.#flushing) {
-      this.#flushing = true;
-      this.#drained = this.#flush();
-    }
-    return durable;
+    return this.#commit.enqueue(Buffer.from(text), entries.length);
   }
 
   indexOf(hash: string): number | undefined {
@@ -167,7 +142,8 @@ export class FileStore implements ChainStore {
   }
 
   async read(from: number, to: number, maxBytes = Infinity): Promise<string[]> {
-    if (to > this.#durableCount) throw new Error(`read of entries up to ${to}, but only ${this.#durableCount} are durable`);
+    const durableCount = this.#commit.durableCount;
+    if (to > durableCount) throw new Error(`read of entries up to ${to}, but only ${durableCount} are durable`);
     if (from >= to) return [];
     const start = this.#offsetOf(from);
     let end = from + 1;
@@ -187,7 +163,8 @@ export class FileStore implements ChainStore {
   }
 
   async readEntry(position: number): Promise<Buffer> {
-    if (position >= this.#durableCount) throw new Error(`read of entry ${position}, but only ${this.#durableCount} are durable`);
+    const durableCount = this.#commit.durableCount;
+    if (position >= durableCount) throw new Error(`read of entry ${position}, but only ${durableCount} are durable`);
     const start = this.#offsetOf(position);
     // The line, newline left out.
     const buffer = Buffer.allocUnsafe(this.#offsetOf(position + 1) - start - 1);
@@ -203,13 +180,14 @@ export class FileStore implements ChainStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const commit = this.#commit;
     try {
-      await this.#drained;
-      if (!this.#failure && this.#fsync === 'never') await this.#handle.datasync().catch(() => {});
+      await commit.drained;
+      if (!commit.failure && this.#fsync === 'never') await this.#handle.datasync().catch(() => {});
       // What chain.ndjson holds is sealed as well, so a stopped runtime's data dir is compact.
-      await this.#sealer?.close(this.#failure ? undefined : this.#durableOffset);
+      await this.#sealer?.close(commit.failure ? undefined : commit.durableOffset);
       await this.#checkpoint?.settled();
-      if (!this.#failure) await this.#checkpoint?.write(this.#durableCount, this.#durableOffset);
+      if (!commit.failure) await this.#checkpoint?.write(commit.durableCount, commit.durableOffset);
       await this.#handle.close();
     } finally {
       await this.#lock.release();
@@ -223,83 +201,5 @@ export class FileStore implements ChainStore {
   /** Byte offset of the line at `position`; the end of the file for the position after the last. */
   #offsetOf(position: number): number {
     return position < this.#index.length ? this.#index.offsetAt(position) : this.#endOffset;
-  }
-
-  async #flush(): Promise<void> {
-    try {
-      // No commit delay: groups that complete during a sync share the next one anyway, and
-      // waiting for company (PostgreSQL's commit_delay) cost throughput and p99 here.
-      while (this.#queue.length > 0) {
-        if (this.#paused) {
-          await this.#paused;
-          continue;
-        }
-        const batch = this.#queue;
-        this.#queue = [];
-        const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((g) => g.bytes));
-        this.onGroupWrite?.(this.#durableCount + batch.reduce((sum, g) => sum + g.entries, 0));
-        let written!: () => void;
-        this.#writing = new Promise((resolve) => (written = resolve));
-        try {
-          await this.#writeFully(bytes);
-          if (this.#fsync === 'always') {
-            const started = performance.now();
-            await this.#handle.datasync();
-            this.#onSync((performance.now() - started) / 1000);
-          }
-        } catch (err) {
-          await this.#fail(err as Error, batch);
-          written();
-          return;
-        }
-        this.#durableCount += batch.reduce((sum, g) => sum + g.entries, 0);
-        this.#durableOffset += bytes.length;
-        for (const group of batch) group.resolve();
-        this.#checkpoint?.startIfDue(this.#durableCount, this.#durableOffset);
-        this.#sealer?.durable(this.#durableOffset, (fn) => this.#between(fn));
-        written();
-      }
-    } finally {
-      // Cleared in the same tick the loop sees an empty queue, so no append is left unflushed.
-      this.#flushing = false;
-    }
-  }
-
-  /** Run `fn` with the file to itself: after the write in flight, before the next. */
-  async #between<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.#paused) await this.#paused;
-    let resume!: () => void;
-    this.#paused = new Promise((resolve) => (resume = resolve));
-    try {
-      await this.#writing;
-      if (this.#failure) throw this.#failure;
-      return await fn();
-    } finally {
-      this.#paused = undefined;
-      resume();
-    }
-  }
-
-  async #writeFully(bytes: Buffer): Promise<void> {
-    for (let done = 0; done < bytes.length;) {
-      const { bytesWritten } = await this.#handle.write(bytes, done, bytes.length - done);
-      done += bytesWritten;
-    }
-  }
-
-  /** Cut the unacknowledged bytes, then reject every waiting group (those queued meanwhile too). */
-  async #fail(cause: Error, batch: QueuedGroup[]): Promise<void> {
-    let uncut = '';
-    try {
-      await this.#handle.truncate(this.#durableOffset);
-    } catch (err) {
-      uncut = `; cutting the unacknowledged entries from it failed too (${(err as Error).message}), so the next start may find them`;
-    }
-    this.#failure = new ActorchainError('CHAIN_WRITE_FAILED', `writing ${this.file} failed (${cause.message}); no further message will be acknowledged${uncut}`, {
-      cause,
-    });
-    for (const group of [...batch, ...this.#queue]) group.reject(this.#failure);
-    this.#queue = [];
-    this.#reportFailure(this.#failure);
   }
 }

@@ -6,6 +6,7 @@ import type { ActorCall, ActorWorkerApi } from '../protocol.js';
 import { ActorWorker } from './actor-worker-host.js';
 import type { StateVersion } from './pipeline.js';
 import { RestartBudget } from './restart-budget.js';
+import { Standby } from './standby.js';
 import { WarmUp, type WarmSample } from './warm-up.js';
 import { NotAppliedError, WorkerFaultError, type CallVerdict } from './worker-fault.js';
 import { WorkerSlot } from './worker-slot.js';
@@ -22,9 +23,6 @@ export interface SupervisorOptions {
   /** The largest state a verdict may carry to be committable (--max-state); absent: any. */
   maxStateBytes?: number;
 }
-
-/** How long after a restart the next standby starts. */
-const STANDBY_DELAY_MS = 20;
 
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
 
@@ -51,8 +49,13 @@ export class Supervisor {
   readonly #budget: RestartBudget;
   /** The worker that serves; a failure to start one stays here for every caller to meet. */
   readonly #current = new WorkerSlot();
-  /** Ready once warm (see WarmUp): a standby that is still warming is not handed messages. */
-  readonly #standby = new WorkerSlot({ emptyOnFailure: true });
+  readonly #warmUp = new WarmUp();
+  /** Ready once warm: a standby that is still warming is not handed messages. */
+  readonly #standby = new Standby(
+    this.#warmUp,
+    () => this.#spawn(),
+    () => this.#closed || this.#draining || this.#budget.exhausted,
+  );
   #closed = false;
   #draining = false;
   #giveUp!: (reason: ActorchainError) => void;
@@ -60,7 +63,6 @@ export class Supervisor {
   readonly exhausted: Promise<ActorchainError>;
   /** Committable verdicts received from this supervisor's workers: which state each worker holds is told against it. */
   readonly #version: StateVersion = { current: 0 };
-  readonly #warmUp = new WarmUp();
   /** A worker is instantiated and waiting for calls (not being replaced). */
   #workerUp = false;
 
@@ -112,30 +114,7 @@ export class Supervisor {
     this.#warmUp.committed(sample.message, sample.state, sample.timeoutMs);
     const current = await this.#current.worker?.catch(() => undefined);
     if (current !== undefined) await this.#warmUp.warm(current).catch((err: unknown) => this.#replaceAfterWarming(current, err));
-    this.#warmStandby();
-  }
-
-  /** Start a standby, unless there is one or the supervisor is stopping or gave up; it is ready once warm. */
-  #prepareStandby(): void {
-    if (this.#standby.worker || this.#closed || this.#draining || this.#budget.exhausted) return;
-    this.#standby.fill(this.#spawn().then((worker) => this.#warmed(worker)));
-  }
-
-  /** Warm the ready standby if it has not run a message yet; the slot holds it as starting meanwhile. */
-  #warmStandby(): void {
-    const standby = this.#standby.ready;
-    if (standby !== undefined && this.#warmUp.wants(standby)) this.#standby.fill(this.#warmed(standby));
-  }
-
-  /** `worker` once warm; a standby that faults while warming is terminated (its slot empties, nothing was asked of it). */
-  async #warmed(worker: ActorWorker): Promise<ActorWorker> {
-    try {
-      await this.#warmUp.warm(worker);
-    } catch (err) {
-      void worker.terminate();
-      throw err;
-    }
-    return worker;
+    this.#standby.warm();
   }
 
   #replaceAfterWarming(worker: ActorWorker, err: unknown): void {
@@ -165,8 +144,8 @@ export class Supervisor {
       if (err instanceof WorkerFaultError) this.#replace(worker, err);
       throw err;
     }
-    if (verdict.verdict !== 'committable' && (await this.#current.worker?.catch(() => undefined)) === worker) this.#swapAfterRefusal(worker);
-    this.#prepareStandby();
+    if (verdict.verdict !== 'committable' && (await this.#current.worker?.catch(() => undefined)) === worker) this.#standby.swapAfterRefusal(this.#current, worker);
+    this.#standby.prepare();
     return verdict;
   }
 
@@ -192,24 +171,13 @@ export class Supervisor {
       this.#warmUp.served(worker);
       if (verdict.verdict === 'committable') {
         this.#warmUp.committed(message, verdict.content.state, timeoutMs);
-        this.#warmStandby();
+        this.#standby.warm();
       }
       // Unless messages behind this one are in the worker already.
-      if (verdict.verdict !== 'committable' && this.#current.ready === worker && worker.pendingCount === 0) this.#swapAfterRefusal(worker);
-      this.#prepareStandby();
+      if (verdict.verdict !== 'committable' && this.#current.ready === worker && worker.pendingCount === 0) this.#standby.swapAfterRefusal(this.#current, worker);
+      this.#standby.prepare();
       return verdict;
     }
-  }
-
-  /**
-   * After `worker` (the current one) refused a call or a message, a ready standby serves the
-   * next; the refused worker becomes the standby and prepares a fresh instance meanwhile.
-   */
-  #swapAfterRefusal(worker: ActorWorker): void {
-    const standby = this.#standby.ready;
-    if (standby === undefined) return;
-    this.#current.put(standby);
-    this.#standby.put(worker);
   }
 
   async #readyWorker(): Promise<ActorWorker> {
@@ -234,11 +202,7 @@ export class Supervisor {
   #replace(worker: ActorWorker, fault: WorkerFaultError): void {
     if (this.#closed || worker.terminated) return;
     void worker.terminate();
-    if (worker === this.#standby.ready) {
-      // An idle standby died: nothing was asked of it; the next one starts after the next call.
-      this.#standby.take();
-      return;
-    }
+    if (this.#standby.dropIfIdle(worker)) return;
     // A standby that died warming: its slot empties as its warm-up fails.
     if (worker !== this.#current.ready) return;
     this.#workerUp = false;
@@ -257,10 +221,8 @@ export class Supervisor {
       this.#giveUp(gaveUp);
       return;
     }
-    // A standby still warming is waited for (the messages wait in `apply`, not in its pipeline);
-    // one that failed to warm gives way to a fresh worker.
-    const standby = this.#standby.take();
-    const next = standby === undefined ? this.#spawn() : standby.catch(() => this.#spawn());
+    // The standby, waited for if still warming; a fresh worker if there is none.
+    const next = this.#standby.takeOver();
     next.catch(() => {});
     const serving = backoffMs === 0 ? next : sleep(backoffMs).then(() => next);
     this.#current.fill(serving);
@@ -271,8 +233,7 @@ export class Supervisor {
           { cause: fault.code, restarts, inWindow, backoffMs, servingAgainMs: Math.round(performance.now() - faultAt) },
           `restarted the component's worker after ${fault.code}`,
         );
-        // Starting a worker costs the main thread a few ms: let the messages waiting go first.
-        setTimeout(() => this.#prepareStandby(), STANDBY_DELAY_MS).unref();
+        this.#standby.prepareSoon();
       },
       (err: Error) => this.#restart(new WorkerFaultError('crash', `re-spawn failed: ${err.message}`), faultAt),
     );

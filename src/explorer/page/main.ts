@@ -7,10 +7,12 @@
  *             "older" button: until=<entry before the oldest>    └─► check + render on top
  */
 import { api, ApiError, runtimeUrl, setToken } from './api.js';
-import { byId, h, shortHash } from './dom.js';
+import { h, shortHash } from './dom.js';
 import { canHash, checkEntries, entryKind, type ChainEntry } from './entry-check.js';
 import { renderSteps, type ShownEntry } from './history.js';
 import { jsonView } from './json-view.js';
+import { wirePostForm } from './post-form.js';
+import { describe, setLive, view } from './view.js';
 
 /** Entries shown per page. One more is fetched: the state the page's first message was applied to. */
 const PAGE_ENTRIES = 1000;
@@ -18,24 +20,6 @@ const PAGE_ENTRIES = 1000;
 const WAIT_SECONDS = 25;
 /** How often to ask when the runtime does not long-poll. */
 const POLL_MS = 1000;
-
-const view = {
-  live: byId('live'),
-  componentHash: byId('component-hash'),
-  head: byId<HTMLAnchorElement>('head'),
-  length: byId('length'),
-  storage: byId('storage'),
-  state: byId('state'),
-  summary: byId('check-summary'),
-  verifyCommand: byId('verify-command'),
-  history: byId('history'),
-  older: byId<HTMLButtonElement>('older'),
-  form: byId<HTMLFormElement>('post'),
-  message: byId<HTMLTextAreaElement>('message'),
-  tokenField: byId('token-field'),
-  token: byId<HTMLInputElement>('token'),
-  postResult: byId('post-result'),
-};
 
 /** What is shown: a contiguous run of the chain, from `oldest` to `newest`. */
 const shown = {
@@ -49,15 +33,6 @@ const shown = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function describe(err: unknown): string {
-  return err instanceof ApiError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
-}
-
-function setLive(text: string, ok: boolean): void {
-  view.live.textContent = text;
-  view.live.classList.toggle('down', !ok);
-}
 
 function showSummary(): void {
   const { checked, passed } = shown;
@@ -161,42 +136,10 @@ async function componentHash(): Promise<string> {
   return String(first.entries[0]?.data['component-hash']);
 }
 
-async function post(event: SubmitEvent): Promise<void> {
-  event.preventDefault();
-  if (!view.tokenField.hidden) setToken(view.token.value);
-  const button = view.form.querySelector('button')!;
-  button.disabled = true;
-  view.postResult.className = '';
-  view.postResult.textContent = 'posting…';
-  try {
-    const answer = await api.post(view.message.value);
-    view.postResult.className = 'ok';
-    view.postResult.replaceChildren(
-      'Committed. New head ',
-      h('a', { class: 'hash', href: `chain/${answer.head}`, title: answer.head, 'data-head': answer.head }, shortHash(answer.head)),
-    );
-  } catch (err) {
-    view.postResult.className = 'bad';
-    const code = err instanceof ApiError ? err.code : 'ERROR';
-    const message = err instanceof ApiError ? err.message : describe(err);
-    view.postResult.replaceChildren(h('strong', {}, code), ` ${message}`);
-    if (err instanceof ApiError && err.status === 401) {
-      view.tokenField.hidden = false;
-      view.postResult.append(h('br'), 'This runtime asks for a token: enter it and post again. It is kept in this tab’s memory only.');
-      view.token.focus();
-    }
-  } finally {
-    button.disabled = false;
-  }
-}
-
 /** The page's controls, wired once (a page that reloads the chain must not post twice). */
 function wire(): void {
   view.verifyCommand.textContent = `actorchain verify <component.wasm> ${runtimeUrl()}`;
-  view.form.addEventListener('submit', (event) => void post(event));
-  view.message.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) view.form.requestSubmit();
-  });
+  wirePostForm();
   view.older.addEventListener('click', () => {
     const before = shown.beforeOldest;
     if (before === null) return;
