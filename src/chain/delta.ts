@@ -12,6 +12,7 @@
  * as rsync does.
  */
 import { ActorchainError } from '../errors.js';
+import { PieceText } from './piece-text.js';
 
 const BLOCK = 16;
 /** A run shorter than this in step with the base is cheaper to insert than to copy. */
@@ -133,9 +134,14 @@ export function diffBytes(base: Buffer, target: Buffer, limit = target.length / 
   return out.length > limit ? undefined : out.bytes.subarray(0, out.length);
 }
 
-/** `base` with `delta` applied. Throws CHAIN_CORRUPT, naming `what`, when the delta does not fit the base. */
-export function applyDelta(base: Buffer, delta: Buffer, what: string): Buffer {
+/**
+ * Walk the operations of `delta` against a base of `baseLength` bytes: `copy(from, n)` for
+ * base bytes, `insert(at, n)` for bytes of the delta itself. Returns the target's length.
+ * Throws CHAIN_CORRUPT, naming `what`, when the delta does not fit the base.
+ */
+function eachOp(delta: Buffer, baseLength: number, what: string, copy: (from: number, n: number) => void, insert: (at: number, n: number) => void): number {
   let at = 0;
+  const corrupt = () => new ActorchainError('CHAIN_CORRUPT', `${what}: its delta does not fit the entry it applies to (the compacted file is damaged)`);
   const varint = (): number => {
     let value = 0;
     for (let scale = 1; ; scale *= 0x80) {
@@ -145,9 +151,7 @@ export function applyDelta(base: Buffer, delta: Buffer, what: string): Buffer {
       if (byte < 0x80) return value;
     }
   };
-  const corrupt = () => new ActorchainError('CHAIN_CORRUPT', `${what}: its delta does not fit the entry it applies to (the compacted file is damaged)`);
   const length = varint();
-  const out = Buffer.allocUnsafe(length);
   let written = 0;
   while (at < delta.length) {
     const tag = varint();
@@ -155,15 +159,44 @@ export function applyDelta(base: Buffer, delta: Buffer, what: string): Buffer {
     if (written + n > length) throw corrupt();
     if (tag % 2 === 1) {
       const from = varint();
-      if (from + n > base.length) throw corrupt();
-      base.copy(out, written, from, from + n);
+      if (from + n > baseLength) throw corrupt();
+      copy(from, n);
     } else {
       if (at + n > delta.length) throw corrupt();
-      delta.copy(out, written, at, at + n);
+      insert(at, n);
       at += n;
     }
     written += n;
   }
   if (written !== length) throw corrupt();
+  return length;
+}
+
+/** `base` with `delta` applied. Throws CHAIN_CORRUPT, naming `what`, when the delta does not fit the base. */
+export function applyDelta(base: Buffer, delta: Buffer, what: string): Buffer {
+  const pieces: Array<[Buffer, number, number]> = [];
+  const length = eachOp(
+    delta,
+    base.length,
+    what,
+    (from, n) => pieces.push([base, from, n]),
+    (at, n) => pieces.push([delta, at, n]),
+  );
+  const out = Buffer.allocUnsafe(length);
+  let written = 0;
+  for (const [source, from, n] of pieces) written += source.copy(out, written, from, from + n);
   return out;
+}
+
+/** `base` with `delta` applied, as pieces of the buffers it came from (nothing copied; see PieceText). */
+export function applyDeltaToPieces(base: PieceText, delta: Buffer, what: string): PieceText {
+  const out = PieceText.builder();
+  eachOp(
+    delta,
+    base.length,
+    what,
+    (from, n) => base.copyTo(out, from, n),
+    (at, n) => out.push(delta, at, n),
+  );
+  return out.build();
 }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { brotliDecompressSync } from 'node:zlib';
 import { ActorchainError } from '../errors.js';
-import { applyDelta } from './delta.js';
+import { applyDeltaToPieces } from './delta.js';
+import { PieceText } from './piece-text.js';
 import { SealedIndex } from './sealed-index.js';
 import { HASH_PREFIX, SEALED_MAGIC, VarintReader, type SealedSeed } from './sealed.js';
 
@@ -104,29 +105,35 @@ export class SealedReader extends SealedIndex {
   async #rebuild(position: number, checkEach: boolean): Promise<Buffer> {
     const offsets = this.offsets;
     const delta = this.delta;
-    // The chain of deltas back to a full text (or a text rebuilt already), rebuilt forwards.
+    // The chain of deltas back to a full text (or a text rebuilt already), rebuilt forwards,
+    // as pieces of the payloads: the text is copied out once, at the end (or at each entry
+    // checked on the way).
     const chain: number[] = [];
-    let base: Buffer | undefined;
+    let cached: Buffer | undefined;
     for (let p = position; ; p -= 2) {
-      base = this.#texts.get(p);
-      if (base) break;
+      cached = this.#texts.get(p);
+      if (cached) break;
       chain.push(p);
       if (delta[p] === 0) break;
       if (p < 2) throw this.#corrupt(p, 'is a delta with no entry two before it');
     }
+    let text = cached && PieceText.of(cached);
+    let bytes = cached;
     for (let k = chain.length - 1; k >= 0; k--) {
       const p = chain[k]!;
       const payload = await this.#payload(p);
-      base = delta[p] === 0 ? payload : applyDelta(base!, payload, `${this.file}: entry ${p} (line ${p + 1})`);
-      if (base.length !== offsets[p + 1]! - offsets[p]! - 1) throw this.#corrupt(p, 'has another length than recorded');
+      text = delta[p] === 0 ? PieceText.of(payload) : applyDeltaToPieces(text!, payload, `${this.file}: entry ${p} (line ${p + 1})`);
+      if (text.length !== offsets[p + 1]! - offsets[p]! - 1) throw this.#corrupt(p, 'has another length than recorded');
       if (k === 0 || checkEach) {
-        const hash = createHash('sha256').update(base).digest();
+        bytes = text.toBuffer();
+        const hash = createHash('sha256').update(bytes).digest();
         if (!this.matchesPrefix(p, hash)) throw this.#corrupt(p, `does not rebuild to the entry whose hash starts ${this.prefixHex(p)}`);
-        this.#remember(this.#texts, p, base, TEXT_CACHE);
+        this.#remember(this.#texts, p, bytes, TEXT_CACHE);
         this.#remember(this.#digests, p, hash.toString('hex'), DIGEST_CACHE);
+        text = PieceText.of(bytes);
       }
     }
-    return base!;
+    return bytes!;
   }
 
   /**

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import test from 'node:test';
-import { applyDelta, diffBytes } from '../../src/chain/delta.js';
+import { applyDelta, applyDeltaToPieces, diffBytes } from '../../src/chain/delta.js';
+import { PieceText } from '../../src/chain/piece-text.js';
 
 function ledger(balances: (number | [string, number])[], parent: string): Buffer {
   const accounts = balances.map((b, i) => (Array.isArray(b) ? `"${b[0]}":${b[1]}` : `"a${String(i).padStart(5, '0')}":${b}`)).join(',');
@@ -69,4 +70,36 @@ test('a delta over its limit is not made', () => {
   const base = Buffer.from('x'.repeat(1_000));
   const target = Buffer.from('y'.repeat(1_000));
   assert.equal(diffBytes(base, target), undefined);
+});
+
+test('a run of deltas applied as pieces rebuilds each text exactly, with a few pieces a delta, and refuses one that does not fit', () => {
+  // Sixty states, each a few balances moved, an account added or removed now and then, and a new parent.
+  const named = balances.map((b, i): [string, number] => [`a${String(i).padStart(5, '0')}`, b]);
+  const texts = [ledger(named, hashOf(0))];
+  for (let n = 1; n <= 60; n++) {
+    const at = (n * 7907) % named.length;
+    named[at] = [named[at]![0], named[at]![1] - n];
+    if (n % 10 === 0) named.splice((n * 104_729) % named.length, 0, [`b${n}`, n]);
+    if (n % 15 === 0) named.splice((n * 31) % named.length, 1);
+    texts.push(ledger(named, hashOf(n)));
+  }
+  let pieces = PieceText.of(texts[0]!);
+  for (let n = 1; n < texts.length; n++) {
+    const delta = diffBytes(texts[n - 1]!, texts[n]!, Infinity)!;
+    pieces = applyDeltaToPieces(pieces, delta, 'test');
+    assert.equal(pieces.length, texts[n]!.length);
+    assert.ok(pieces.toBuffer().equals(texts[n]!), `text ${n} rebuilt byte for byte from pieces`);
+    assert.ok(applyDelta(texts[n - 1]!, delta, 'test').equals(texts[n]!), `text ${n} rebuilt by applyDelta`);
+  }
+  assert.ok(pieces.pieces < 60 * 12, `${pieces.pieces} pieces after 60 deltas`);
+
+  const tooFar = diffBytes(texts[0]!, texts[1]!, Infinity)!;
+  assert.throws(
+    () => applyDeltaToPieces(PieceText.of(texts[0]!.subarray(0, 100)), tooFar, 'entry 7'),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'CHAIN_CORRUPT');
+      assert.match(err.message, /entry 7: its delta does not fit/);
+      return true;
+    },
+  );
 });
