@@ -14,7 +14,7 @@
  *    canonical bytes, and appends with fsync always with sealing on and off.
  *
  *   node dist/bench/compact.js
- *   COMPACT_LEDGER_MESSAGES=10000 COMPACT_BIG_PAIRS=100000 node dist/bench/compact.js   (the issue's scale: hours)
+ *   COMPACT_LEDGER_MESSAGES=10000 COMPACT_LEDGER_ROUNDS=1 COMPACT_BIG_PAIRS=50000 COMPACT_REOPEN_ROUNDS=3 node dist/bench/compact.js   (the issue's scale, a 100,000-entry big-state chain: about an hour)
  *   COMPACT_LEDGER_ROUNDS=5 ...   (the ledger's alternating rounds per layout; default 3)
  *
  * Defaults (about three minutes on a shared 2-core machine): 200 ledger messages, 20,000 echo
@@ -22,7 +22,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -172,15 +172,31 @@ function bigState(): (n: number) => string {
 }
 const bigPlain = (await writeChain('big-plain', bigState(), BIG_PAIRS, 0)).dir;
 const bigSealed = (await writeChain('big-sealed', bigState(), BIG_PAIRS, DEFAULT_SEAL_AFTER_BYTES)).dir;
-const canonical = readFileSync(path.join(bigPlain, 'chain.ndjson'));
+/**
+ * Read a file in 16 MiB chunks and hash each line (a read-and-hash pass; a file past the
+ * largest Buffer is read like any other). Returns the lines' SHA-256s when `keep`.
+ */
+async function hashLines(file: string, keep: boolean): Promise<string[]> {
+  const hashes: string[] = [];
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file, { highWaterMark: 16 << 20 }) as AsyncIterable<Buffer>) {
+    const bytes = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+    let at = 0;
+    for (let nl = bytes.indexOf(0x0a); nl !== -1; at = nl + 1, nl = bytes.indexOf(0x0a, at)) {
+      const digest = createHash('sha256').update(bytes.subarray(at, nl)).digest();
+      if (keep) hashes.push(digest.toString('hex'));
+    }
+    rest = bytes.subarray(at);
+  }
+  return hashes;
+}
+const canonicalBytes = fileSize(path.join(bigPlain, 'chain.ndjson'));
 console.log(
-  `big-state chain (the same state), ${BIG_PAIRS} pairs: ${canonical.length} canonical bytes, ${diskBytes(bigSealed)} on disk sealed (${pct(diskBytes(bigSealed), canonical.length)})`,
+  `big-state chain (the same state), ${BIG_PAIRS} pairs: ${canonicalBytes} canonical bytes, ${diskBytes(bigSealed)} on disk sealed (${pct(diskBytes(bigSealed), canonicalBytes)})`,
 );
 
 // GET /chain/<hash> of random old entries, sealed against plain.
-const hashes: string[] = [];
-for (let at = 0, nl = canonical.indexOf(0x0a); nl !== -1; at = nl + 1, nl = canonical.indexOf(0x0a, at))
-  hashes.push(createHash('sha256').update(canonical.subarray(at, nl)).digest('hex'));
+const hashes = await hashLines(path.join(bigPlain, 'chain.ndjson'), true);
 async function entryReads(dir: string): Promise<number> {
   const runtime = await startRuntime(echo, ['--data-dir', dir]);
   const times: number[] = [];
@@ -220,11 +236,10 @@ console.log(
 // Reopen (every line checked: hashes, links, canonical form) and verify, against reading and hashing the canonical bytes.
 // Each measured REOPEN_ROUNDS times, in turn, and the medians compared: a single pass of a
 // fraction of a second is at the mercy of a shared machine's moment.
-const REOPEN_ROUNDS = 5;
-function hashPassSeconds(): number {
+const REOPEN_ROUNDS = Number(process.env.COMPACT_REOPEN_ROUNDS ?? 5);
+async function hashPassSeconds(): Promise<number> {
   const t0 = performance.now();
-  const bytes = readFileSync(path.join(bigPlain, 'chain.ndjson'));
-  for (let at = 0, nl = bytes.indexOf(0x0a); nl !== -1; at = nl + 1, nl = bytes.indexOf(0x0a, at)) createHash('sha256').update(bytes.subarray(at, nl)).digest();
+  await hashLines(path.join(bigPlain, 'chain.ndjson'), false);
   return (performance.now() - t0) / 1000;
 }
 async function reopenSeconds(dir: string): Promise<number> {
@@ -238,7 +253,7 @@ const hashRounds: number[] = [];
 const sealedReopens: number[] = [];
 const plainReopens: number[] = [];
 for (let round = 0; round < REOPEN_ROUNDS; round++) {
-  hashRounds.push(hashPassSeconds());
+  hashRounds.push(await hashPassSeconds());
   sealedReopens.push(await reopenSeconds(bigSealed));
   plainReopens.push(await reopenSeconds(bigPlain));
 }
