@@ -2,19 +2,6 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ActorchainError } from '../errors.js';
-import { registerBuild } from './build.js';
-import { registerDev } from './dev.js';
-import { registerCompact } from './compact.js';
-import { registerExport } from './export.js';
-import { registerInspect } from './inspect.js';
-import { registerMirror } from './mirror.js';
-import { registerNew } from './new.js';
-import { registerReceipt } from './receipt.js';
-import { registerReplayCheck } from './replay-check.js';
-import { registerRun } from './run.js';
-import { registerUpgrade } from './upgrade.js';
-import { registerVerify } from './verify.js';
-
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('actorchain')
@@ -24,18 +11,27 @@ const program = new Command('actorchain')
   .configureOutput({ outputError: () => {} })
   .exitOverride();
 
-registerRun(program);
-registerVerify(program);
-registerExport(program);
-registerCompact(program);
-registerInspect(program);
-registerMirror(program);
-registerBuild(program);
-registerNew(program);
-registerReceipt(program);
-registerDev(program);
-registerUpgrade(program);
-registerReplayCheck(program);
+/** Each command's module, in the order `--help` lists them. */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  run: async () => (await import('./run.js')).registerRun,
+  verify: async () => (await import('./verify.js')).registerVerify,
+  export: async () => (await import('./export.js')).registerExport,
+  compact: async () => (await import('./compact.js')).registerCompact,
+  inspect: async () => (await import('./inspect.js')).registerInspect,
+  mirror: async () => (await import('./mirror.js')).registerMirror,
+  build: async () => (await import('./build.js')).registerBuild,
+  new: async () => (await import('./new.js')).registerNew,
+  receipt: async () => (await import('./receipt.js')).registerReceipt,
+  dev: async () => (await import('./dev.js')).registerDev,
+  upgrade: async () => (await import('./upgrade.js')).registerUpgrade,
+  'replay-check': async () => (await import('./replay-check.js')).registerReplayCheck,
+};
+
+// Only the command asked for is loaded (`actorchain verify` does not load the HTTP server's
+// modules: it starts in about half the time); help, --version and anything else load them all.
+const asked = process.argv[2];
+const names = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
+for (const register of await Promise.all(names.map((name) => COMMANDS[name]!()))) register(program);
 
 /** One line of usage for the command the user typed (or the list of commands), and where the rest is. */
 function usage(commandName: string | undefined): string {
