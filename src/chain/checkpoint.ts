@@ -30,17 +30,14 @@ import { constants } from 'node:fs';
 import { open, readFile, rename, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { isJsonObject } from './entry.js';
-import { sha256Hex, HASH_PATTERN } from '../json/canonical.js';
-import { ChainIndex } from './chain-index.js';
-import { LineChunks, type ByteReader } from './line-source.js';
+import { HASH_PATTERN } from '../json/canonical.js';
 
 export const CHECKPOINT_FILE = 'checkpoint';
 export const CHECKPOINT_HASHES_FILE = 'checkpoint.hashes';
 const FORMAT = 'actorchain-checkpoint 2';
 /** Header and hashes in one file, rewritten whole each time. */
 const FORMAT_1 = 'actorchain-checkpoint 1';
-const HASH_BYTES = 32;
-const READ_BYTES = 4 << 20;
+export const HASH_BYTES = 32;
 const NEWLINE = 0x0a;
 
 export interface Checkpoint {
@@ -57,20 +54,6 @@ export interface Checkpoint {
   hashesDigest: Hash;
   /** Whether checkpoint.hashes holds them (this version's format), so later checkpoints can append to it. */
   appendable: boolean;
-}
-
-/** A prefix of chain.ndjson the checkpoint vouches for, ready for the rest to be checked. */
-export interface CheckedPrefix {
-  index: ChainIndex;
-  /** Its length in bytes: where the lines still to check begin. */
-  bytes: number;
-  /** The running digest of the prefix, to be fed with what follows it. */
-  prefixHash: Hash;
-  /** The text of the prefix's last line (a state entry). */
-  lastLine: string;
-  /** Whether checkpoint.hashes holds the prefix's hashes (see Checkpoint.appendable), and their digest. */
-  appendable: boolean;
-  hashesDigest: Hash;
 }
 
 /** The checkpoint in `dir`; undefined when there is none, a sentence saying why when it is unusable. */
@@ -193,36 +176,4 @@ export async function trimCheckpointHashes(dir: string, entries: number, unusabl
   };
   if (unusable) await rm(path.join(dir, CHECKPOINT_FILE)).catch(ignoreMissing);
   await truncate(path.join(dir, CHECKPOINT_HASHES_FILE), entries * HASH_BYTES).catch(ignoreMissing);
-}
-
-/**
- * Re-hash the prefix the checkpoint covers as one stream, noting where each line starts.
- * Resolves with the prefix, or a sentence saying why the checkpoint does not fit the file.
- */
-export async function checkPrefix(handle: ByteReader, fileBytes: number, checkpoint: Checkpoint): Promise<CheckedPrefix | string> {
-  if (fileBytes < checkpoint.bytes) return `chain.ndjson is shorter (${fileBytes} bytes) than the ${checkpoint.bytes} bytes it covers`;
-  const offsets = new Float64Array(checkpoint.entries);
-  const prefixHash = createHash('sha256');
-  const source = new LineChunks(handle, 0, checkpoint.bytes, READ_BYTES);
-  let lines = 0;
-  let lineStart = 0;
-  for await (const { lines: chunk, offset } of source) {
-    prefixHash.update(chunk);
-    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, nl + 1)) {
-      if (lines === checkpoint.entries) return `the bytes it covers hold more than its ${checkpoint.entries} lines`;
-      offsets[lines++] = lineStart;
-      lineStart = offset + nl + 1;
-    }
-  }
-  if (source.readTo < checkpoint.bytes) return 'chain.ndjson ended while it was read';
-  if (lines !== checkpoint.entries || lineStart !== checkpoint.bytes) return `the bytes it covers do not hold exactly its ${checkpoint.entries} lines`;
-  if (prefixHash.copy().digest('hex') !== checkpoint.chainSha256) return 'the bytes it covers have changed since it was written';
-  const lastStart = offsets[lines - 1]!;
-  const last = Buffer.allocUnsafe(checkpoint.bytes - 1 - lastStart);
-  await handle.read(last, 0, last.length, lastStart);
-  const lastHash = checkpoint.hashes.toString('hex', (lines - 1) * HASH_BYTES, lines * HASH_BYTES);
-  if (sha256Hex(last) !== lastHash) return 'its last hash is not the hash of the last line it covers';
-  const index = new ChainIndex();
-  index.addMany(checkpoint.hashes, offsets);
-  return { index, bytes: checkpoint.bytes, prefixHash, lastLine: last.toString('utf8'), appendable: checkpoint.appendable, hashesDigest: checkpoint.hashesDigest };
 }

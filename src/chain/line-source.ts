@@ -1,9 +1,9 @@
 /**
  * The one way a chain's bytes are read as lines: recovery and verify (chain-file.ts), the
- * hash thread (worker/line-hash-worker.ts), the checkpoint's re-hash (checkpoint.ts), the
- * prefix scan (prefix-scan.ts), the live sealer, export and the end of chain.sealed
- * (chain-bytes.ts) all take their lines from here. What it reads is any positional reader:
- * a ChainBytes (chain.sealed's rebuilt entries, then chain.ndjson) or a plain file.
+ * hash thread (worker/line-hash-worker.ts), the pass over a checkpoint's plain prefix
+ * (prefix-check.ts), the live sealer, export and the end of chain.sealed (chain-bytes.ts)
+ * all take their lines from here. What it reads is any positional reader: a ChainBytes
+ * (chain.sealed's rebuilt entries, then chain.ndjson) or a plain file.
  *
  *   bytes [from, to):   line\n line\n line\n li│ne\n line\n …   line wi(thout newline)
  *                       └──── chunk 1 ─────────┘                 └ rest ┘

@@ -1,60 +1,58 @@
 /**
  * What a start needs from the lines a checkpoint vouches for, which it does not check one by
  * one: the idempotency keys their messages record (so a repeat is still refused) and the
- * sends their states record (so the outbox finds what is still owed). Both are rare, so the
- * prefix is searched for the two member names as bytes, and only the lines that hold one are
- * parsed. A name found inside a message's own content parses to an entry without that
- * member, and is passed over.
+ * sends their states record (so the outbox finds what is still owed). Both are rare, and the
+ * lines are canonical (members in order, RFC 8785), so each line's first bytes say whether
+ * it records one:
+ *
+ *   {"data":{"idempotency-key":…     a message with a key ("idempotency-key" < "message" < "sender")
+ *   {"data":{"sends":…               a state with sends ("journal" < "sends" < "state")
+ *   {"data":{"journal":…             a state with a journal: sends may follow it, so the line is searched
+ *
+ * Only those lines are parsed; a state with a journal is parsed only when `"sends":` is in it
+ * (a name found inside its state or journal parses to an entry without that member, and is
+ * passed over). Any other line records neither, whatever its size.
  */
-import type { ChainIndex } from './chain-index.js';
-import { LineChunks, type ByteReader } from './line-source.js';
 import { isIdempotencyKey, isSenderKey, scopedKey, type MessageData, type Send, type StateData } from './entry.js';
 
-const READ_BYTES = 4 << 20;
-const NEWLINE = 0x0a;
-const KEY_MEMBER = Buffer.from('"idempotency-key":');
+const KEY_HEAD = Buffer.from('{"data":{"idempotency-key":');
+const SENDS_HEAD = Buffer.from('{"data":{"sends":');
+const JOURNAL_HEAD = Buffer.from('{"data":{"journal":');
 const SENDS_MEMBER = Buffer.from('"sends":');
 
-export interface PrefixRecords {
+function startsWith(bytes: Buffer, start: number, end: number, head: Buffer): boolean {
+  return end - start >= head.length && bytes.compare(head, 0, head.length, start, start + head.length) === 0;
+}
+
+/** The keys and sends of the lines it is shown, in chain order. */
+export class PrefixRecords {
   /** Idempotency key → position of the message entry that records it. */
-  keys: Map<string, number>;
+  readonly keys = new Map<string, number>();
   /** State entries with sends, in chain order. */
-  sends: { stateHash: string; sends: Send[] }[];
-}
+  readonly sends: { stateHash: string; sends: Send[] }[] = [];
 
-/** The position of the entry whose line starts at `offset` (offsets grow with positions). */
-function positionAt(index: ChainIndex, offset: number, length: number): number {
-  let low = 0;
-  let high = length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >>> 1;
-    if (index.offsetAt(middle) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return low;
-}
-
-export async function scanPrefix(handle: ByteReader, bytes: number, index: ChainIndex): Promise<PrefixRecords> {
-  const records: PrefixRecords = { keys: new Map(), sends: [] };
-  const entries = index.length;
-  for await (const { lines, offset: base } of new LineChunks(handle, 0, bytes, READ_BYTES)) {
-    for (const member of [KEY_MEMBER, SENDS_MEMBER]) {
-      for (let at = lines.indexOf(member); at !== -1;) {
-        const start = lines.lastIndexOf(NEWLINE, at) + 1;
-        const end = lines.indexOf(NEWLINE, at);
-        const position = positionAt(index, base + start, entries);
-        const { data: entryData } = JSON.parse(lines.toString('utf8', start, end)) as { data: Record<string, unknown> };
-        if (member === KEY_MEMBER && 'message' in entryData) {
-          const { 'idempotency-key': key, sender } = entryData as unknown as MessageData;
-          if (isIdempotencyKey(key) && (sender === undefined || isSenderKey(sender))) records.keys.set(scopedKey(key!, sender), position);
-        }
-        if (member === SENDS_MEMBER && 'state' in entryData) {
-          const sends = (entryData as unknown as StateData).sends;
-          if (Array.isArray(sends)) records.sends.push({ stateHash: index.hashAt(position), sends });
-        }
-        at = lines.indexOf(member, end + 1);
-      }
+  /**
+   * Take what the line `bytes[start, end)` (an entry's canonical text, at `position`)
+   * records; `hashOf` gives its hash, asked for only when it has sends.
+   */
+  note(bytes: Buffer, start: number, end: number, position: number, hashOf: (position: number) => string): void {
+    if (startsWith(bytes, start, end, KEY_HEAD)) {
+      const { 'idempotency-key': key, sender } = this.#data(bytes, start, end) as unknown as MessageData;
+      if (isIdempotencyKey(key) && (sender === undefined || isSenderKey(sender))) this.keys.set(scopedKey(key!, sender), position);
+      return;
     }
+    const withSends = startsWith(bytes, start, end, SENDS_HEAD) || (startsWith(bytes, start, end, JOURNAL_HEAD) && this.#holds(bytes, start, end, SENDS_MEMBER));
+    if (!withSends) return;
+    const data = this.#data(bytes, start, end);
+    const sends = 'state' in data ? (data as unknown as StateData).sends : undefined;
+    if (Array.isArray(sends)) this.sends.push({ stateHash: hashOf(position), sends });
   }
-  return records;
+
+  #holds(bytes: Buffer, start: number, end: number, member: Buffer): boolean {
+    return bytes.subarray(start, end).indexOf(member) !== -1;
+  }
+
+  #data(bytes: Buffer, start: number, end: number): Record<string, unknown> {
+    return (JSON.parse(bytes.toString('utf8', start, end)) as { data: Record<string, unknown> }).data;
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * Opening a data dir: take its lock, check every line of an existing chain.ndjson (the
- * prefix a valid checkpoint covers as one stream, see checkpoint.ts), cut a torn tail,
+ * prefix a valid checkpoint covers as one stream, see prefix-check.ts), cut a torn tail,
  * build the index, and hand back the store with the state the chain ends with, so the actor
  * resumes where it stopped instead of calling init. A chain that fails any other check is
  * refused and left as it is: never start a new chain over data.
@@ -10,12 +10,12 @@ import { lstat, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { canonicalOfParsed } from '../json/canonical.js';
-import { checkPrefix, readCheckpoint, trimCheckpointHashes, CHECKPOINT_FILE, type CheckedPrefix, type Checkpoint } from './checkpoint.js';
+import { readCheckpoint, trimCheckpointHashes, CHECKPOINT_FILE, type Checkpoint } from './checkpoint.js';
+import { checkPrefix, type CheckedPrefix } from './prefix-check.js';
 import type { CommittedState } from './chain.js';
 import { APPEND_FLAGS, openChainBytes, settleCompaction, syncDirectory, type ChainBytes } from './chain-bytes.js';
 import { CHAIN_FILE, type ChainTail } from './chain-file.js';
 import { componentMismatch } from './check.js';
-import { scanPrefix } from './prefix-scan.js';
 import { ChainIndex } from './chain-index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { Send, StateData } from './entry.js';
@@ -129,7 +129,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     const prefixEntries = index.length;
     const prefixBytes = prefix?.bytes ?? 0;
     // The checkpoint's lines are not checked one by one, but their keys and sends still count.
-    const prior = prefix && (await scanPrefix(handle, prefix.bytes, index));
+    const prior = prefix?.records;
     for (const { stateHash, sends } of prior?.sends ?? []) options.onSends?.(stateHash, sends);
     const lines: LinesToCheck = {
       file,

@@ -102,7 +102,28 @@ export class SealedReader extends SealedIndex {
     }
   }
 
-  async #rebuild(position: number, checkEach: boolean): Promise<Buffer> {
+  /**
+   * The canonical text of entry `position`, rebuilt but not held to its hash prefix: for a
+   * sequential reader that checks the texts another way (a checkpoint's digest of them all,
+   * prefix-check.ts). It calls forget() when it is done, so that no text it was given is
+   * served unchecked from the cache afterwards.
+   */
+  async uncheckedText(position: number): Promise<Buffer> {
+    return this.#texts.get(position) ?? this.#rebuild(position, false, false);
+  }
+
+  /** Drop the rebuilt texts and hashes kept (after uncheckedText). */
+  forget(): void {
+    this.#texts.clear();
+    this.#digests.clear();
+  }
+
+  /** Where entry `position`'s line starts in the canonical NDJSON (`entries`: where the last ends). */
+  lineStart(position: number): number {
+    return this.offsets[position]!;
+  }
+
+  async #rebuild(position: number, checkEach: boolean, checkTarget = true): Promise<Buffer> {
     const offsets = this.offsets;
     const delta = this.delta;
     // The chain of deltas back to a full text (or a text rebuilt already), rebuilt forwards,
@@ -124,7 +145,10 @@ export class SealedReader extends SealedIndex {
       const payload = await this.#payload(p);
       text = delta[p] === 0 ? PieceText.of(payload) : applyDeltaToPieces(text!, payload, `${this.file}: entry ${p} (line ${p + 1})`);
       if (text.length !== offsets[p + 1]! - offsets[p]! - 1) throw this.#corrupt(p, 'has another length than recorded');
-      if (k === 0 || checkEach) {
+      if (k === 0 && !checkTarget) {
+        bytes = text.toBuffer();
+        this.#remember(this.#texts, p, bytes, TEXT_CACHE);
+      } else if (k === 0 || checkEach) {
         bytes = text.toBuffer();
         const hash = createHash('sha256').update(bytes).digest();
         if (!this.matchesPrefix(p, hash)) throw this.#corrupt(p, `does not rebuild to the entry whose hash starts ${this.prefixHex(p)}`);

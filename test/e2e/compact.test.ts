@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import path from 'node:path';
 import { test } from 'node:test';
 import { chainFile, tempDir, writeEchoChain } from '../support/chain-file.js';
+import { damageFirstDelta } from '../support/sealed-file.js';
 import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
 
 /** An echo chain whose states are a 2,000-number ledger with one number changed a message: what compaction is for. */
@@ -71,48 +71,10 @@ test('a damaged chain.sealed is refused at start-up with CHAIN_CORRUPT naming th
   assert.match(verified.stderr + verified.stdout, /CHAIN_CORRUPT/);
 });
 
-/** A varint of chain.sealed (sealed.ts) at `at`: its value and where the next thing starts. */
-function varint(bytes: Buffer, at: number): [number, number] {
-  let value = 0;
-  for (let scale = 1; ; scale *= 0x80) {
-    const byte = bytes[at++]!;
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return [value, at];
-  }
-}
-
 test('a damaged patch (a delta that decompresses fine but rebuilds another text) is refused at start-up with CHAIN_CORRUPT naming its entry', async (t) => {
   const { component, dataDir } = await ledgerChain(t, 60);
   assert.equal((await runCli(['compact', dataDir])).code, 0);
-  const sealed = path.join(dataDir, 'chain.sealed');
-  const file = readFileSync(sealed);
-  // The first block: its header says which entries are deltas, its body holds their payloads.
-  const at = 'actorchain-sealed 1\n'.length;
-  const headerBytes = file.readUInt32BE(at);
-  const bodyBytes = file.readUInt32BE(at + 4);
-  const header = file.subarray(at + 8, at + 8 + headerBytes);
-  const raw = Buffer.from(brotliDecompressSync(file.subarray(at + 8 + headerBytes, at + 8 + headerBytes + bodyBytes)));
-  let [count, h] = varint(header, 0);
-  let b = 0;
-  let damaged = -1;
-  for (let entry = 0; entry < count && damaged === -1; entry++) {
-    [, h] = varint(header, h);
-    const form = header[h]!;
-    h += 9;
-    const [length, payloadAt] = varint(raw, b);
-    // A delta ends with the bytes it inserts (the changed digits): change its last one.
-    if (form === 1) {
-      raw[payloadAt + length - 1] = raw[payloadAt + length - 1] === 0x31 ? 0x32 : 0x31;
-      damaged = entry;
-    }
-    b = payloadAt + length;
-  }
-  assert.ok(damaged > 0, 'the first block holds a delta');
-  const body = brotliCompressSync(raw);
-  const lengths = Buffer.alloc(8);
-  lengths.writeUInt32BE(headerBytes, 0);
-  lengths.writeUInt32BE(body.length, 4);
-  writeFileSync(sealed, Buffer.concat([file.subarray(0, at), lengths, header, body, file.subarray(at + 8 + headerBytes + bodyBytes)]));
+  const damaged = damageFirstDelta(path.join(dataDir, 'chain.sealed'));
   const result = await runCli(['run', component, '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`CHAIN_CORRUPT: .*chain\\.sealed: entry ${damaged} \\(line ${damaged + 1}\\)`));

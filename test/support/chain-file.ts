@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import canonicalize from 'canonicalize';
 import { buildFixture } from '../../fixtures/build.js';
 import { Chain } from '../../src/chain/chain.js';
-import type { Send } from '../../src/chain/entry.js';
+import type { JournalRecord, Send } from '../../src/chain/entry.js';
 import { openFileStore } from '../../src/chain/recovery.js';
 import { loadComponent } from '../../src/component/load.js';
 import { startInProcess } from './in-process.js';
@@ -74,6 +74,7 @@ export interface EchoPair {
   key?: string;
   sender?: string;
   sends?: Send[];
+  journal?: JournalRecord[];
 }
 
 /**
@@ -93,8 +94,8 @@ export async function writeEchoChain(
   const chain = new Chain(store);
   await chain.commitStart(hash, { state: '{}', sends: [], journal: undefined });
   for (let n = 0; n < pairs; n++) {
-    const { message, key, sender, sends = [] } = pair(n);
-    chain.commitTransition(message, { state: message, sends, journal: undefined }, key, sender);
+    const { message, key, sender, sends = [], journal } = pair(n);
+    chain.commitTransition(message, { state: message, sends, journal }, key, sender);
   }
   await chain.close();
   return { component, hash, dataDir };
