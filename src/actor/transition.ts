@@ -53,6 +53,11 @@ export interface TransitionInputs {
    * or undefined for any. A replay passes none: what the chain records was allowed when it ran.
    */
   maxStateBytes?: number;
+  /**
+   * A replay's test that a returned state text is the one the chain records (which is
+   * canonical): such a text is taken as it is, without a scan of its form.
+   */
+  isRecordedState?: (text: string) => boolean;
 }
 
 function faulted(outcome: Extract<CallOutcome<unknown>, { ok: false }>): Verdict {
@@ -72,9 +77,15 @@ function stateRejected(fn: StateFunction, state: string, reason: string | undefi
 }
 
 /** The state text as committed (canonical), or the verdict on it. */
-function settleState(fn: StateFunction, returned: string | null, canonical: boolean, maxStateBytes?: number): { state: string } | { verdict: Verdict } {
+function settleState(
+  fn: StateFunction,
+  returned: string | null,
+  canonical: boolean,
+  maxStateBytes?: number,
+  isRecordedState?: (text: string) => boolean,
+): { state: string } | { verdict: Verdict } {
   let state: string;
-  if (canonical && returned !== null) state = returned;
+  if (returned !== null && (canonical || isRecordedState?.(returned) === true)) state = returned;
   else {
     const parsed = returned === null ? undefined : parseCanonical(returned);
     if (!parsed) return { verdict: { verdict: 'state-not-json', fn, text: returned === null ? null : returned.slice(0, STATE_SHOWN_CHARS + 1) } };
@@ -131,7 +142,7 @@ export function runMessage(instance: ActorInstance, message: string, state: stri
   const handled = instance.handle(message, state);
   if (!handled.ok) return faulted(handled);
   if (handled.refused !== undefined) return rejected('handle', handled.refused);
-  const settled = settleState('handle', handled.value, handled.canonical === true, inputs.maxStateBytes);
+  const settled = settleState('handle', handled.value, handled.canonical === true, inputs.maxStateBytes, inputs.isRecordedState);
   if ('verdict' in settled) return settled.verdict;
   const sends: Send[] = [];
   for (const { to, message: sent } of handled.sends) {

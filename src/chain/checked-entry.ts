@@ -6,7 +6,7 @@
  * accept one without parsing it, and replay cut a payload out without canonicalising again.
  */
 import { sha256Hex } from '../json/canonical.js';
-import type { EntryData, EntryKind, MessageData } from './entry.js';
+import type { EntryData, EntryKind, JournalRecord, MessageData, StateData } from './entry.js';
 
 export interface CheckedEntry {
   /** 0-based position in chain order. */
@@ -37,7 +37,8 @@ export const PARENT_SUFFIX_CHARS = '},"parent":"'.length + 64 + '"}'.length;
  */
 export function payloadText(entry: CheckedEntry): string | undefined {
   if (entry.position === 0) return undefined;
-  const data = entry.kind === 'message' ? (entry.data as MessageData) : undefined;
+  // A bare message has no key and no sender: its data is not decoded to find out.
+  const data = entry.kind === 'message' && !isBareEntry(entry) ? (entry.data as MessageData) : undefined;
   const key = data?.['idempotency-key'];
   const prefix = key !== undefined ? `{"data":{"idempotency-key":${JSON.stringify(key)},"message":` : entry.kind === 'message' ? MESSAGE_PREFIX : STATE_PREFIX;
   if (!entry.text.startsWith(prefix)) return undefined;
@@ -121,6 +122,21 @@ export function entryByteLength(entry: CheckedEntry): number {
 /** Whether an entry is known to hold nothing but its message or state (no sends to look for). */
 export function isBareEntry(entry: CheckedEntry): boolean {
   return entry instanceof BareLineEntry;
+}
+
+/**
+ * Whether the entry is a bare state that holds exactly `state` (a canonical text), compared
+ * as bytes: replay checks its verdict so without decoding the entry's text.
+ */
+export function isBareStateOf(entry: CheckedEntry, state: string): boolean {
+  if (!(entry instanceof BareLineEntry) || entry.kind !== 'state') return false;
+  const { bytes } = entry;
+  return bytes.subarray(STATE_PREFIX_BYTES.length, bytes.length - PARENT_SUFFIX_CHARS).equals(Buffer.from(state));
+}
+
+/** A state entry's journal, without decoding a bare state (it has none) for it. */
+export function journalOf(stateEntry: CheckedEntry): JournalRecord[] | undefined {
+  return isBareEntry(stateEntry) ? undefined : (stateEntry.data as StateData).journal;
 }
 
 export const MESSAGE_PREFIX_BYTES = Buffer.from(MESSAGE_PREFIX);

@@ -19,7 +19,7 @@
  * The chain is read with the readers verify uses (a data dir, a file, a runtime's URL), so it
  * is checked as it streams by (hashes, links); it is not replayed with its own components.
  */
-import { payloadText, type CheckedEntry } from '../chain/check.js';
+import { isBareEntry, journalOf, payloadText, type CheckedEntry } from '../chain/check.js';
 import type { GenesisData, MessageData, StateData, UpgradeData } from '../chain/entry.js';
 import { runMessage, runMigrate, type Verdict } from '../actor/transition.js';
 import type { ActorInstance, InstanceSpec } from '../component/calls.js';
@@ -180,7 +180,7 @@ class NewCode {
       [input, expected] = taken as [string, string];
     }
 
-    this.#tape.load((after.data as StateData).journal);
+    this.#tape.load(journalOf(after));
     const text = payloadText(message) ?? canonicalJson((message.data as MessageData).message);
     const verdict = runMessage(instance, text, input, { journal: () => undefined });
     faulted(verdict);
@@ -191,7 +191,7 @@ class NewCode {
       return differs('state', 'accepted with another state', { expected: verdict.content.state, found: expected });
     }
     const sends = canonicalJson(verdict.content.sends);
-    const recordedSends = canonicalJson((after.data as StateData).sends ?? []);
+    const recordedSends = isBareEntry(after) ? '[]' : canonicalJson((after.data as StateData).sends ?? []);
     if (sends !== recordedSends) return differs('sends', 'accepted with the same state but other sends', { expected: sends, found: recordedSends });
     return undefined;
   }
