@@ -271,7 +271,7 @@ console.log(
   `read-and-hash pass over the canonical bytes: median of ${REOPEN_ROUNDS} ${hashSeconds.toFixed(2)} s; reopen (medians) sealed ${reopenSealed.toFixed(2)} s (plain ${reopenPlain.toFixed(2)} s); verify (replays the echo actor) sealed ${verifySealed.toFixed(2)} s (plain ${verifyPlain.toFixed(2)} s)`,
 );
 console.log(
-  `= reopen of the sealed big-state chain: ${(reopenSealed / hashSeconds).toFixed(2)}x a read-and-hash pass (goal <= 2x); verify ${(verifySealed / verifyPlain).toFixed(2)}x the plain chain's`,
+  `= reopen of the sealed big-state chain: ${(reopenSealed / hashSeconds).toFixed(2)}x a read-and-hash pass (goal <= 2x); verify ${(verifySealed / hashSeconds).toFixed(2)}x (goal <= 2x), ${(verifySealed / verifyPlain).toFixed(2)}x the plain chain's`,
 );
 
 // Appends of 128 KB states with fsync always, sealing as they go against plain (storage alone, no HTTP, no component).

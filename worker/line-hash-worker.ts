@@ -69,6 +69,11 @@ function linked(line: Buffer, index: number): boolean {
 // Through the same byte view as the checking thread (chain-bytes.ts), so both read one chain;
 // with no sealed part, by synchronous reads of chain.ndjson (this thread has nothing else to do).
 const chain = await openChainBytes(file);
+// Sealed entries are rebuilt without a hash of their own: each line's hash is held to its
+// sealed prefix here instead (a line that fails it counts as a broken link, which the
+// checking thread then names).
+const sealed = from === 0 ? chain.sealed : undefined;
+if (chain.sealed) chain.sealed.checkTexts = sealed === undefined;
 const plainFd = chain.plainFrom === 0 ? chain.plain.fd : undefined;
 const reader =
   plainFd === undefined
@@ -92,6 +97,12 @@ try {
         break;
       }
       start = nl + 1;
+    }
+    for (let index = first; index < (brokenLink ?? lines) && sealed !== undefined && index < sealed.entries; index++) {
+      if (!sealed.hasHashPrefix(index, hashes.subarray(index * 32, index * 32 + 32))) {
+        brokenLink = index;
+        break;
+      }
     }
   }
 } finally {

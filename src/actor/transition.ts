@@ -14,7 +14,7 @@
  * be used up) on a replay.
  */
 import type { JournalRecord, Send, StateContent } from '../chain/entry.js';
-import type { ActorFunction, ActorInstance, CalledFunction, CallOutcome, Fault } from '../component/calls.js';
+import { SAME_AS_RECORDED, type ActorFunction, type ActorInstance, type CalledFunction, type CallOutcome, type Fault, type ReplayCalls } from '../component/calls.js';
 import { ActorchainError } from '../errors.js';
 import { parseCanonical } from '../json/canonical.js';
 import { httpOrigin, sendAllowed } from './send-policy.js';
@@ -133,14 +133,28 @@ export function runMigrate(instance: ActorInstance, state: string, inputs: Trans
   return { verdict: 'committable', content: { state: next, sends: [], journal: inputs.journal() } };
 }
 
-export function runMessage(instance: ActorInstance, message: string, state: string, inputs: TransitionInputs): Verdict {
-  const allowed = instance.messageContract(message, state);
+/** message-contract's verdict when it does not allow the message; undefined when it does. */
+function notAllowed(allowed: CallOutcome<boolean>): Verdict | undefined {
   if (!allowed.ok) return faulted(allowed);
   if (allowed.refused !== undefined) return rejected('message-contract', allowed.refused);
   if (!allowed.value) return rejected('message-contract', allowed.reason);
+  return undefined;
+}
 
-  const handled = instance.handle(message, state);
-  if (!handled.ok) return faulted(handled);
+/** state-contract's verdict on the state handle made when it does not accept it; undefined when it does. */
+function stateRefused(valid: CallOutcome<boolean>, state: () => string): Verdict | undefined {
+  if (!valid.ok) return faulted(valid);
+  if (valid.refused !== undefined) return rejected('state-contract', valid.refused);
+  if (!valid.value) return stateRejected('handle', state(), valid.reason);
+  return undefined;
+}
+
+/** From handle's result on: the state settled, the sends checked, state-contract asked. */
+function afterHandle(
+  handled: Extract<CallOutcome<string | null>, { ok: true }>,
+  inputs: TransitionInputs,
+  stateContract: (state: string) => CallOutcome<boolean>,
+): Verdict {
   if (handled.refused !== undefined) return rejected('handle', handled.refused);
   const settled = settleState('handle', handled.value, handled.canonical === true, inputs.maxStateBytes, inputs.isRecordedState);
   if ('verdict' in settled) return settled.verdict;
@@ -151,12 +165,42 @@ export function runMessage(instance: ActorInstance, message: string, state: stri
     if (inputs.allowedOrigins !== undefined && !sendAllowed(to, inputs.allowedOrigins)) return { verdict: 'send-not-allowed', to };
     sends.push({ to, message: parsed.value });
   }
-
-  const valid = instance.stateContract(settled.state);
-  if (!valid.ok) return faulted(valid);
-  if (valid.refused !== undefined) return rejected('state-contract', valid.refused);
-  if (!valid.value) return stateRejected('handle', settled.state, valid.reason);
+  const refused = stateRefused(stateContract(settled.state), () => settled.state);
+  if (refused) return refused;
   return { verdict: 'committable', content: { state: settled.state, sends, journal: inputs.journal() } };
+}
+
+export function runMessage(instance: ActorInstance, message: string, state: string, inputs: TransitionInputs): Verdict {
+  const refusal = notAllowed(instance.messageContract(message, state));
+  if (refusal) return refusal;
+  const handled = instance.handle(message, state);
+  if (!handled.ok) return faulted(handled);
+  return afterHandle(handled, inputs, (next) => instance.stateContract(next));
+}
+
+/**
+ * runMessage for a replay that holds the message, the state before it and the state the
+ * chain records as UTF-8 bytes (bare entries, see verify/replay.ts): the same calls in the
+ * same order, given those bytes. SAME_AS_RECORDED when handle returns exactly the recorded
+ * state, sends nothing and state-contract accepts it (the journal is the caller's to settle);
+ * any other outcome is the verdict runMessage gives.
+ */
+export function runMessageRecorded(
+  calls: ReplayCalls,
+  message: Uint8Array,
+  state: Uint8Array,
+  recorded: Uint8Array,
+  inputs: TransitionInputs,
+): Verdict | typeof SAME_AS_RECORDED {
+  const refusal = notAllowed(calls.messageContract(message, state));
+  if (refusal) return refusal;
+  const handled = calls.handle(message, state, recorded);
+  if (!handled.ok) return faulted(handled);
+  const stateContract = (next: string) => calls.stateContract(Buffer.from(next));
+  if (handled.value !== SAME_AS_RECORDED) return afterHandle({ ...handled, value: handled.value }, inputs, stateContract);
+  const text = () => Buffer.from(recorded.buffer, recorded.byteOffset, recorded.length).toString('utf8');
+  if (handled.refused !== undefined || handled.sends.length > 0) return afterHandle({ ...handled, value: text(), canonical: true }, inputs, stateContract);
+  return stateRefused(calls.stateContract(recorded), text) ?? SAME_AS_RECORDED;
 }
 
 function shown(text: string): string {

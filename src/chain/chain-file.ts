@@ -158,6 +158,9 @@ export class ChainFileReader {
   /** The read loop of both: `pick` makes what is yielded of each `limit` groups. */
   async *#read<T>(limit: number, pick: (batch: EntryGroup[]) => T): AsyncGenerator<T> {
     const handle = await openChainBytes(this.file).catch(this.#unreadable);
+    // With hashes deferred, the hash thread holds each sealed entry's rebuilt text to its hash
+    // prefix (line-hash-worker.ts) and a reader that checks names what fails: not done twice.
+    if (this.#options.deferHashes && handle.sealed) handle.sealed.checkTexts = false;
     try {
       const size = Math.min((await handle.stat().catch(this.#unreadable)).size, this.#options.upTo ?? Infinity);
       const sealedDigest = this.#options.trustSealed && handle.plainFrom > 0 ? (position: number) => handle.sealedDigest(position) : undefined;

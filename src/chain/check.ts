@@ -27,7 +27,7 @@ import {
 // The entries the checker yields, and the error for another component's chain, for the
 // readers that take them from here.
 export { componentMismatch } from './chain-rules.js';
-export { entryByteLength, isBareEntry, isBareStateOf, journalOf, parseJson, payloadText, type CheckedEntry, type EntryGroup } from './checked-entry.js';
+export { barePayload, entryByteLength, isBareEntry, isBareStateOf, journalOf, parseJson, payloadText, type CheckedEntry, type EntryGroup } from './checked-entry.js';
 
 /** How a position is named in messages: "line 7" in a file, "entry 7" from a URL. */
 export type PositionUnit = 'line' | 'entry';

@@ -124,14 +124,19 @@ export function isBareEntry(entry: CheckedEntry): boolean {
   return entry instanceof BareLineEntry;
 }
 
+/** A bare entry's message or state, as the bytes it was read as (a view, not a copy); undefined for any other entry. */
+export function barePayload(entry: CheckedEntry): Buffer | undefined {
+  if (!(entry instanceof BareLineEntry)) return undefined;
+  const { bytes } = entry;
+  return bytes.subarray((entry.kind === 'message' ? MESSAGE_PREFIX_BYTES : STATE_PREFIX_BYTES).length, bytes.length - PARENT_SUFFIX_CHARS);
+}
+
 /**
  * Whether the entry is a bare state that holds exactly `state` (a canonical text), compared
  * as bytes: replay checks its verdict so without decoding the entry's text.
  */
 export function isBareStateOf(entry: CheckedEntry, state: string): boolean {
-  if (!(entry instanceof BareLineEntry) || entry.kind !== 'state') return false;
-  const { bytes } = entry;
-  return bytes.subarray(STATE_PREFIX_BYTES.length, bytes.length - PARENT_SUFFIX_CHARS).equals(Buffer.from(state));
+  return entry.kind === 'state' && barePayload(entry)?.equals(Buffer.from(state)) === true;
 }
 
 /** A state entry's journal, without decoding a bare state (it has none) for it. */

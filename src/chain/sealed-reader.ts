@@ -30,6 +30,11 @@ export class SealedReader extends SealedIndex {
   readonly #texts = new Map<number, Buffer>();
   readonly #digests = new Map<number, string>();
   readonly #payloads = new Map<number, Buffer[]>();
+  /**
+   * Whether text() holds each rebuilt text to its hash prefix; false for a reader whose texts
+   * are hashed and held to them elsewhere (verify's hash thread, see hasHashPrefix).
+   */
+  checkTexts = true;
 
   private constructor(file: string, handle: FileHandle) {
     super();
@@ -95,6 +100,7 @@ export class SealedReader extends SealedIndex {
   async text(position: number): Promise<Buffer> {
     const cached = this.#texts.get(position);
     if (cached) return cached;
+    if (!this.checkTexts) return this.uncheckedText(position);
     try {
       return await this.#rebuild(position, false);
     } catch {
@@ -110,6 +116,11 @@ export class SealedReader extends SealedIndex {
    */
   async uncheckedText(position: number): Promise<Buffer> {
     return this.#texts.get(position) ?? this.#rebuild(position, false, false);
+  }
+
+  /** Whether `hash` (an entry's full SHA-256) starts with the prefix sealed with entry `position`. */
+  hasHashPrefix(position: number, hash: Buffer): boolean {
+    return this.matchesPrefix(position, hash);
   }
 
   /** Drop the rebuilt texts and hashes kept (after uncheckedText). */

@@ -98,6 +98,20 @@ export type CallOutcome<T> =
   | { ok: false; fault: 'trap' | 'out-of-memory'; message: string; fn: CalledFunction; detail?: string };
 
 /** The four functions of one instance, used one call at a time; none throws. */
+/** What a replay's handle answers when the result is byte for byte the state the chain records. */
+export const SAME_AS_RECORDED = Symbol('same as recorded');
+
+/**
+ * The calls a replay makes with UTF-8 bytes it already holds (an entry's message and states,
+ * as read), where the instance is called directly (direct-abi.ts): no text is made of them
+ * on the way in, nor of a result that is the recorded state on the way out.
+ */
+export interface ReplayCalls {
+  handle(message: Uint8Array, state: Uint8Array, recorded: Uint8Array): CallOutcome<string | null | typeof SAME_AS_RECORDED>;
+  stateContract(state: Uint8Array): CallOutcome<boolean>;
+  messageContract(message: Uint8Array, state: Uint8Array): CallOutcome<boolean>;
+}
+
 export interface ActorInstance {
   init(): CallOutcome<string | null>;
   handle(message: string, state: string): CallOutcome<string | null>;
@@ -105,4 +119,6 @@ export interface ActorInstance {
   messageContract(message: string, state: string): CallOutcome<boolean>;
   /** The migration interface's migrate; undefined when the component has none. */
   migrate: ((state: string) => CallOutcome<string | null>) | undefined;
+  /** The same calls on bytes, for a replay; undefined unless the instance is called directly. */
+  replay?: ReplayCalls;
 }

@@ -24,7 +24,7 @@
  * length 0 is passed as pointer 1 without calling realloc; a list<u8> always calls it), so a
  * component cannot tell the two apart and a chain written with one replays with the other.
  */
-import { ACTOR_FUNCTIONS, type ActorFunction, type DirectAbi, type Encoding } from './calls.js';
+import { ACTOR_FUNCTIONS, SAME_AS_RECORDED, type ActorFunction, type DirectAbi, type Encoding } from './calls.js';
 import { RUNTIME_INTERFACE, TYPES_INTERFACE, unversioned } from './imports.js';
 import { isCanonicalJsonBytes } from '../json/canonical-scan.js';
 
@@ -90,6 +90,11 @@ export interface DirectActor {
   readonly resultCanonical: boolean;
   init(): string | Uint8Array;
   handle(message: string | Uint8Array, state: string | Uint8Array): string | Uint8Array;
+  /**
+   * handle, for a replay that knows the state the chain records: SAME_AS_RECORDED when the
+   * result is byte for byte `recorded` (then it is neither copied nor decoded).
+   */
+  handleRecorded(message: Uint8Array, state: Uint8Array, recorded: Uint8Array): string | Uint8Array | typeof SAME_AS_RECORDED;
   stateContract(state: string | Uint8Array): boolean;
   messageContract(message: string | Uint8Array, state: string | Uint8Array): boolean;
 }
@@ -194,11 +199,12 @@ export class DirectLink {
     };
     let resultCanonical = false;
     /** Reads a string or list<u8> result (a state) from its return area. */
-    const lift = (area: number): string | Uint8Array => {
+    const lift = (area: number, recorded?: Uint8Array): string | Uint8Array | typeof SAME_AS_RECORDED => {
       const view = new DataView(memory.buffer);
       const ptr = view.getUint32(area, true);
       const len = view.getUint32(area + 4, true);
       const result = new Uint8Array(memory.buffer, ptr, len);
+      if (recorded !== undefined && len === recorded.length && Buffer.from(memory.buffer, ptr, len).equals(recorded)) return SAME_AS_RECORDED;
       resultCanonical = isCanonicalJsonBytes(result);
       return bytes ? result.slice() : textDecoder.decode(result);
     };
@@ -207,8 +213,8 @@ export class DirectLink {
       if (value === 1) return true;
       throw new TypeError('invalid variant discriminant for bool');
     };
-    const returning = (fn: ActorFunction, area: number): string | Uint8Array => {
-      const value = lift(area);
+    const returning = (fn: ActorFunction, area: number, recorded?: Uint8Array): string | Uint8Array | typeof SAME_AS_RECORDED => {
+      const value = lift(area, recorded);
       post(fn)?.(area);
       return value;
     };
@@ -225,11 +231,16 @@ export class DirectLink {
       get resultCanonical() {
         return resultCanonical;
       },
-      init: () => returning('init', init()),
+      init: () => returning('init', init()) as string | Uint8Array,
       handle: (message, state) => {
         const [mp, ml] = lower(message);
         const [sp, sl] = lower(state);
-        return returning('handle', handle(mp, ml, sp, sl));
+        return returning('handle', handle(mp, ml, sp, sl)) as string | Uint8Array;
+      },
+      handleRecorded: (message, state, recorded) => {
+        const [mp, ml] = lower(message);
+        const [sp, sl] = lower(state);
+        return returning('handle', handle(mp, ml, sp, sl), recorded);
       },
       stateContract: (state) => {
         const [sp, sl] = lower(state);

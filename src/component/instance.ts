@@ -8,6 +8,7 @@ import {
   REASON_MAX_CHARS,
   REASON_PREFIX,
   REFUSE_PREFIX,
+  SAME_AS_RECORDED,
   type ActorInstance,
   type CalledFunction,
   type CallOutcome,
@@ -146,7 +147,7 @@ export async function instantiateActor(spec: InstanceSpec, { log, output = toPro
 
   /** A state read by the direct path comes with whether its bytes were canonical. */
   const direct = link && actor !== root[spec.actorExport] ? (actor as DirectActor) : undefined;
-  const noted = (outcome: CallOutcome<string | null>): CallOutcome<string | null> => {
+  const noted = <T>(outcome: CallOutcome<T>): CallOutcome<T> => {
     if (outcome.ok && direct?.resultCanonical) outcome.canonical = true;
     return outcome;
   };
@@ -157,5 +158,17 @@ export async function instantiateActor(spec: InstanceSpec, { log, output = toPro
     stateContract: (state) => call('state-contract', () => actor.stateContract(toComponent(state))),
     messageContract: (message, state) => call('message-contract', () => actor.messageContract(toComponent(message), toComponent(state))),
     migrate: migration && ((state) => call('migrate', () => fromComponent(migration.migrate(toComponent(state))))),
+    // UTF-8 bytes are what the direct path writes for a text in either encoding.
+    replay: direct && {
+      handle: (message, state, recorded) =>
+        noted(
+          call('handle', () => {
+            const value = direct.handleRecorded(message, state, recorded);
+            return value === SAME_AS_RECORDED ? value : fromComponent(value);
+          }),
+        ),
+      stateContract: (state) => call('state-contract', () => direct.stateContract(state)),
+      messageContract: (message, state) => call('message-contract', () => direct.messageContract(message, state)),
+    },
   };
 }

@@ -14,10 +14,10 @@
  * instance before it. Calls are direct (a message round trip per call would cost more than
  * the calls; the whole replay runs in one watched worker instead, see run-verify.ts).
  */
-import { isBareStateOf, journalOf, payloadText, type CheckedEntry, type EntryGroup, type PositionUnit } from '../chain/check.js';
+import { barePayload, isBareStateOf, journalOf, payloadText, type CheckedEntry, type EntryGroup, type PositionUnit } from '../chain/check.js';
 import { canonicalEntryText, stateMembers, type GenesisData, type MessageData, type StateContent, type StateData, type UpgradeData } from '../chain/entry.js';
-import { runInit, runMessage, runMigrate, type Verdict } from '../actor/transition.js';
-import type { ActorInstance, InstanceSpec } from '../component/calls.js';
+import { runInit, runMessage, runMessageRecorded, runMigrate, type Verdict } from '../actor/transition.js';
+import { SAME_AS_RECORDED, type ActorInstance, type InstanceSpec } from '../component/calls.js';
 import { instantiateActor } from '../component/instance.js';
 import { Player } from '../component/journal-player.js';
 import { ActorchainError } from '../errors.js';
@@ -44,8 +44,8 @@ export class Replayer {
    * with one is always played strictly.
    */
   #beforeJournals = false;
-  /** Canonical text of the state the replay has reached. */
-  #state = '';
+  /** The state the replay has reached: its canonical text, or its UTF-8 bytes as a bare entry holds them. */
+  #state: string | Buffer = '';
 
   /** Components are found as the chain names them, the first by its genesis. */
   constructor(resolve: ComponentResolver, unit: PositionUnit) {
@@ -81,15 +81,42 @@ export class Replayer {
     this.#expect(stateEntry, stateEntry, verdict, 'init');
   }
 
+  /** The state reached, as text (decoded once when it is held as bytes). */
+  #stateText(): string {
+    if (typeof this.#state !== 'string') this.#state = this.#state.toString('utf8');
+    return this.#state;
+  }
+
   async transition(messageEntry: CheckedEntry, stateEntry: CheckedEntry): Promise<void> {
     const fresh = this.#player.load(journalOf(stateEntry), this.#beforeJournals);
     // A chain made before journals has no markers: it replays on one instance, as it did then.
     const instance = fresh || this.#instance === undefined ? await this.#freshInstance(stateEntry) : this.#instance;
+    // Two bare entries, on an instance called directly: their bytes go in as they were read,
+    // and a result that is the recorded state is compared where it lies, not decoded.
+    const message = instance.replay && barePayload(messageEntry);
+    const recorded = message && barePayload(stateEntry);
+    if (recorded) {
+      const state = typeof this.#state === 'string' ? Buffer.from(this.#state) : this.#state;
+      let verdict = runMessageRecorded(instance.replay!, message, state, recorded, { journal: () => this.#player.finish() });
+      if (verdict === SAME_AS_RECORDED) {
+        const journal = this.#player.finish();
+        if (journal === undefined && !this.#player.divergence) {
+          this.#state = recorded;
+          return;
+        }
+        verdict = { verdict: 'committable', content: { state: recorded.toString('utf8'), sends: [], journal } };
+      }
+      return this.#expect(messageEntry, stateEntry, verdict, 'handle');
+    }
+    return this.#transitionText(instance, messageEntry, stateEntry);
+  }
+
+  #transitionText(instance: ActorInstance, messageEntry: CheckedEntry, stateEntry: CheckedEntry): void {
     const message = payloadText(messageEntry) ?? canonicalJson((messageEntry.data as MessageData).message);
     // A bare state entry that is byte for byte the state handle returns needs no other check.
     let recorded = false;
     const isRecordedState = (text: string) => (recorded = isBareStateOf(stateEntry, text));
-    const verdict = runMessage(instance, message, this.#state, { journal: () => this.#player.finish(), isRecordedState });
+    const verdict = runMessage(instance, message, this.#stateText(), { journal: () => this.#player.finish(), isRecordedState });
     this.#expect(messageEntry, stateEntry, verdict, 'handle', recorded);
   }
 
@@ -97,7 +124,7 @@ export class Replayer {
   async upgrade(upgradeEntry: CheckedEntry, stateEntry: CheckedEntry): Promise<void> {
     this.#player.load(journalOf(stateEntry), false);
     const instance = await this.#freshInstance(stateEntry);
-    const verdict = runMigrate(instance, this.#state, { journal: () => this.#player.finish() });
+    const verdict = runMigrate(instance, this.#stateText(), { journal: () => this.#player.finish() });
     this.#expect(upgradeEntry, stateEntry, verdict, 'migrate');
   }
 

@@ -81,6 +81,10 @@ test('a damaged patch (a delta that decompresses fine but rebuilds another text)
   const exported = await runCli(['export', dataDir]);
   assert.notEqual(exported.code, 0);
   assert.match(exported.stderr, /CHAIN_CORRUPT/);
+  // verify's hash thread holds each rebuilt entry to its sealed hash prefix; the entry is named.
+  const verified = await runCli(['verify', component, dataDir]);
+  assert.notEqual(verified.code, 0);
+  assert.match(verified.stderr, new RegExp(`CHAIN_CORRUPT: .*chain\\.sealed: entry ${damaged} \\(line ${damaged + 1}\\)`));
 });
 
 test("a compaction cut short by a crash is dropped at the next start: blocks chain.ndjson does not follow, chain.ndjson.next, an earlier version's temporaries", async (t) => {
