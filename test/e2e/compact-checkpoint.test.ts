@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { Chain } from '../../src/chain/chain.js';
+import { openFileStore } from '../../src/chain/recovery.js';
 import { NOWHERE, readLines, writeEchoChain } from '../support/chain-file.js';
 import { damageFirstDelta } from '../support/sealed-file.js';
 import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
@@ -67,4 +70,43 @@ test('a damaged patch under a checkpoint: the checkpoint is not used, and the st
   assert.equal(result.code, 1);
   assert.match(result.stdout + result.stderr, /not using .*checkpoint: the bytes it covers have changed since it was written; checking every line/);
   assert.match(result.stderr, new RegExp(`CHAIN_CORRUPT: .*chain\\.sealed: entry ${damaged} \\(line ${damaged + 1}\\)`));
+});
+
+/** Append `pairs` echo pairs (messages `{"m":n}`, the fourth with the key `key`) to a data dir, in process, as the runtime writes them, without sealing. */
+async function appendPairs(dataDir: string, hash: string, pairs: number, key: string): Promise<void> {
+  const { store, state, keys } = await openFileStore(dataDir, { componentHash: hash, fsync: 'never', onWarning: () => {} });
+  const chain = new Chain(store, state, keys, { withoutTree: true });
+  for (let n = 0; n < pairs; n++) {
+    const message = JSON.stringify({ m: n });
+    chain.commitTransition(message, { state: message, sends: [], journal: undefined }, n === 3 ? key : undefined);
+  }
+  await chain.close();
+}
+
+const checkpointFiles = ['checkpoint', 'checkpoint.hashes'];
+
+test('a checkpoint that covers sealed entries and plain lines after them, or fewer entries than are sealed: both start from it and check the rest', async (t) => {
+  const { component, hash, dataDir, plain } = await compactedLedger(t);
+  // Sealed, then plain lines a checkpoint covers too (the runtime closed without sealing them).
+  await appendPairs(dataDir, hash, 50, 'key-appended');
+  assert.ok(statSync(path.join(dataDir, 'chain.ndjson')).size > 0, 'chain.ndjson holds the new lines');
+  const mixed = await startRuntime(t, component, ['--data-dir', dataDir, '--seal-after', '0']);
+  assert.equal(mixed.logs.find((l) => String(l.msg).startsWith('chain resumed'))!.linesChecked, 0, 'the checkpoint covered sealed and plain lines');
+  const replayed = await postJson(mixed.url, { m: 3 }, { 'idempotency-key': 'key-appended' });
+  assert.equal(replayed.headers.get('idempotent-replayed'), 'true', 'a key in a covered plain line is found');
+  await mixed.stop();
+
+  // An older checkpoint (kept from before 30 more pairs), then everything compacted: it covers fewer entries than are sealed.
+  const saved = checkpointFiles.map((name) => readFileSync(path.join(dataDir, name)));
+  await appendPairs(dataDir, hash, 30, 'key-later');
+  checkpointFiles.forEach((name, k) => writeFileSync(path.join(dataDir, name), saved[k]!));
+  const compacted = await runCli(['compact', dataDir]);
+  assert.equal(compacted.code, 0, compacted.stderr);
+  const older = await startRuntime(t, component, ['--data-dir', dataDir]);
+  assert.equal(older.logs.find((l) => String(l.msg).startsWith('chain resumed'))!.linesChecked, 60, 'the 30 pairs after the older checkpoint are checked');
+  const head = (await getJson(`${older.url}/head`)).body;
+  assert.equal(head.length, plain.length + 2 * 50 + 2 * 30);
+  const later = await postJson(older.url, { m: 3 }, { 'idempotency-key': 'key-later' });
+  assert.equal(later.headers.get('idempotent-replayed'), 'true', 'a key in a line checked one by one is found');
+  await older.stop();
 });
