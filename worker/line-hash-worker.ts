@@ -27,7 +27,13 @@ interface RawCodecs {
 const raw = (buffer: Buffer) => buffer as unknown as RawCodecs;
 const latin1Write = (buffer: Buffer, text: string, offset: number) => raw(buffer).latin1Write(text, offset, 32);
 
-let hashes = Buffer.allocUnsafeSlow(Math.max(1 << 16, Math.ceil((to - from) / 100) * 32));
+/**
+ * Sized for lines of about 100 bytes (the echo actor's), so they seldom grow; at most for a
+ * million lines at first (a chain of 128 KB states would otherwise ask for more than the
+ * largest Buffer, and this thread would die before reading a line), grown as needed.
+ */
+const FIRST_LINES = Math.min(Math.max(1 << 11, Math.ceil((to - from) / 100)), 1 << 20);
+let hashes = Buffer.allocUnsafeSlow(FIRST_LINES * 32);
 /** The same hashes in lowercase hex, 64 bytes each: what a line names as its parent. */
 let hex = Buffer.allocUnsafeSlow(hashes.length * 2);
 let lines = 0;
