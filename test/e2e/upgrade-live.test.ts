@@ -1,6 +1,6 @@
 /**
- * POST /upgrade: a counter upgraded live while a loop posts messages (none fails; those after
- * the switch are applied by the new component), then verified from the URL with no component
+ * POST /upgrade: a counter upgraded live twice while loops post messages (none fails; those after
+ * each switch are applied by the new component), then verified from the URL with no component
  * argument; refusals change nothing.
  */
 import assert from 'node:assert/strict';
@@ -28,7 +28,7 @@ function postUpgrade(url: string, file: string, headers: Record<string, string> 
   return fetch(`${url}/upgrade`, { method: 'POST', headers: { 'content-type': 'application/wasm', ...headers }, body: readFileSync(file) });
 }
 
-test('a counter upgraded live under a loop of messages: none fails, the new component applies those after it, verify passes', async (t) => {
+test('a counter upgraded live twice under 8 loops of messages: none fails, each component applies those after its switch, verify <url> passes with no component', async (t) => {
   const dataDir = tempDir(t);
   const runtime = await startRuntime(t, c.counter, ['--data-dir', dataDir, '--token', TOKEN]);
   let stop = false;
@@ -39,8 +39,12 @@ test('a counter upgraded live under a loop of messages: none fails, the new comp
       answers.push({ status: reply.status, state: reply.body.state });
     }
   };
-  const loops = [loop(), loop()];
-  while (answers.length < 5) await new Promise((resolve) => setImmediate(resolve));
+  const loops = Array.from({ length: 8 }, loop);
+  const moreAnswers = async (n: number) => {
+    const before = answers.length;
+    while (answers.length < before + n) await new Promise((resolve) => setImmediate(resolve));
+  };
+  await moreAnswers(5);
 
   const upgraded = await postUpgrade(runtime.url, c.v2);
   const body = (await upgraded.json()) as { upgrade: string; head: string; state: { total: number }; receipt?: unknown };
@@ -51,10 +55,20 @@ test('a counter upgraded live under a loop of messages: none fails, the new comp
   const upgradeEntry = JSON.parse(await (await fetch(`${runtime.url}/chain/${body.upgrade}`)).text());
   assert.deepEqual(upgradeEntry.data, { upgrade: { 'component-hash': sha256(readFileSync(c.v2)) } });
 
-  const before = answers.length;
-  while (answers.length < before + 5) await new Promise((resolve) => setImmediate(resolve));
+  await moreAnswers(5);
   // The new kind of message only v2 knows.
   assert.equal((await postJson(runtime.url, { double: true }, auth)).status, 200);
+  await moreAnswers(5);
+
+  // Again, under the same load: v3 has no migrate, so v2's state is carried over as it is.
+  const again = await postUpgrade(runtime.url, c.v3);
+  const againBody = (await again.json()) as { upgrade: string; state: { total: number } };
+  assert.equal(again.status, 200, JSON.stringify(againBody));
+  assert.ok(Number.isInteger(againBody.state.total), 'the state carried over');
+  await moreAnswers(5);
+  // The kind of message only v3 knows.
+  assert.deepEqual((await postJson(runtime.url, { reset: true }, auth)).body.state, { total: 0 });
+  await moreAnswers(5);
   stop = true;
   await Promise.all(loops);
   assert.deepEqual(
@@ -62,10 +76,15 @@ test('a counter upgraded live under a loop of messages: none fails, the new comp
     [],
     'no request failed',
   );
-  assert.ok(answers.some((a) => a.state.count !== undefined) && answers.some((a) => a.state.total !== undefined), 'both components answered');
+  assert.ok(answers.some((a) => a.state.count !== undefined) && answers.some((a) => a.state.total !== undefined), 'both shapes of state were answered');
   assert.deepEqual(Object.keys((await getJson(`${runtime.url}/state`)).body.state), ['total']);
-  assert.deepEqual(Buffer.from(await (await fetch(`${runtime.url}/component`)).arrayBuffer()), readFileSync(c.v2));
+  assert.deepEqual(Buffer.from(await (await fetch(`${runtime.url}/component`)).arrayBuffer()), readFileSync(c.v3));
+  for (const file of [c.counter, c.v2, c.v3]) {
+    const served = await fetch(`${runtime.url}/component/${sha256(readFileSync(file))}`);
+    assert.deepEqual(Buffer.from(await served.arrayBuffer()), readFileSync(file), 'every component the chain used is served by its hash');
+  }
 
+  // Across both upgrades, with the components fetched by hash from the runtime.
   const verified = await runCli(['verify', runtime.url]);
   assert.equal(verified.code, 0, verified.stderr);
   await runtime.stop();
