@@ -2,6 +2,16 @@
  * Where a Merkle tree's kept hashes lie in its stored form (merkle.ts): how many a tree of n
  * leaves keeps, and the bit arithmetic of leaf indexes and subtree sizes it is computed with.
  * Sizes may pass 2^31 (no bitwise operators there); below 2^32 the 32-bit ones are used.
+ *
+ * Stored form (MerkleTree's storedHashes / fromStoredHashes): the kept hashes, 32 bytes each, in
+ * the order they are completed, which is the "stored hash index" order of
+ * golang.org/x/mod/sumdb/tlog. Leaf i is followed by the parents it completes, one per trailing 1
+ * bit of i:
+ *
+ *   leaf 0 | leaf 1, node [0..2) | leaf 2 | leaf 3, node [2..4), node [0..4) | leaf 4 | ...
+ *
+ * The file only grows: appending leaves [m, n) appends storedHashes(m, n). Its length says how many
+ * leaves it holds (storedHashesLength(n) bytes for n leaves); a torn tail is a shorter whole prefix.
  */
 import { HASH_BYTES } from './merkle-hash.js';
 
@@ -52,4 +62,25 @@ export function trailingOnes(n: number): number {
 /** The largest power of two < n (n >= 2; 1 for n <= 1): where RFC 6962 splits a range of n leaves. */
 export function largestPowerOfTwoBelow(n: number): number {
   return n <= 1 ? 1 : powerOfTwoAtMost(n - 1);
+}
+
+/**
+ * The leaf ranges whose hashes make leaf index's RFC 6962 audit path in the tree of size leaves
+ * (index < size), leaf side first, each as `hash(lo, hi)` makes it.
+ */
+export function auditPath<T>(index: number, size: number, hash: (lo: number, hi: number) => T): T[] {
+  const proof: T[] = [];
+  let lo = 0;
+  let hi = size;
+  while (hi - lo > 1) {
+    const k = largestPowerOfTwoBelow(hi - lo);
+    if (index < lo + k) {
+      proof.push(hash(lo + k, hi));
+      hi = lo + k;
+    } else {
+      proof.push(hash(lo, lo + k));
+      lo += k;
+    }
+  }
+  return proof.reverse();
 }

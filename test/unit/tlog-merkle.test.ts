@@ -107,6 +107,31 @@ test('every inclusion proof of every leaf in every size 1 to 70 is the RFC 6962 
   }
 });
 
+test('the base64 proofs receipts carry are the audit paths, asked in receipt order and in any order, while the tree grows past its kept strings', () => {
+  const growing = new MerkleTree();
+  const reference = new MerkleTree();
+  for (let n = 0; n < 5000; n++) {
+    const leaf = leafHash(`entry ${n}`);
+    growing.append(leaf);
+    reference.append(leaf);
+    // A group's receipts (the last few leaves in the tree of the current size), then an old leaf.
+    for (let index = Math.max(0, n - 3); index <= n; index++) {
+      assert.deepEqual(
+        growing.inclusionProofBase64(index, n + 1),
+        reference.inclusionProof(index, n + 1).map((h) => h.toString('base64')),
+        `leaf ${index} of ${n + 1}`,
+      );
+    }
+    const old = (n * 7919) % (n + 1);
+    const smaller = old + 1 + ((n * 31) % (n + 1 - old));
+    assert.deepEqual(
+      growing.inclusionProofBase64(old, smaller),
+      reference.inclusionProof(old, smaller).map((h) => h.toString('base64')),
+      `leaf ${old} of ${smaller}`,
+    );
+  }
+});
+
 test('every consistency proof between sizes 1 to 70 is the RFC 6962 PROOF and verifies; altered ones do not', () => {
   for (let size = 1; size <= MAX; size++) {
     const root = tree.root(size);
