@@ -137,8 +137,8 @@ export interface FollowWorkerData {
 }
 
 export type FollowEvent =
-  /** The mirror's own chain replayed: following starts from here. */
-  | { kind: 'resumed'; head: string; length: number }
+  /** The mirror's own chain replayed: following starts from here; `component` is the one its last upgrade (or its genesis) names. */
+  | { kind: 'resumed'; head: string; length: number; component: string }
   /** New groups replayed. `lagEntries`: how many the runtime holds beyond them (0 when caught up). */
   | { kind: 'verified'; entries: number; head: string; length: number; lagEntries: number; groups?: EntryGroup[] }
   /** A long poll ended with nothing new: caught up. */

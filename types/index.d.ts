@@ -136,9 +136,14 @@ export interface RuntimeOptions {
 
 /** The options of createMirror: those of `actorchain mirror`. */
 export interface MirrorOptions {
-  /** The component the primary's chain started with: a .wasm file's path, or its bytes. */
-  component: string | Uint8Array;
-  /** The primary runtime's URL. */
+  /**
+   * The component the primary's chain started with: a .wasm file's path, or its bytes. Left
+   * out, it is fetched from the primary by hash (checked against the hash its genesis names).
+   */
+  component?: string | Uint8Array;
+  /** Component files the chain names (genesis or upgrades), matched by hash: as --component. */
+  components?: string[];
+  /** The primary runtime's URL (or another mirror's). */
   primary: string;
   /** Where the verified copy is kept (required). */
   dataDir: string;

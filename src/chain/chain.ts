@@ -2,7 +2,8 @@ import type { EntryGroup } from './check.js';
 import { committedState, type ChainOptions, type CommittedState, type DurableView, type Transition } from './chain-types.js';
 import { readApplied, readPage, readPageUntil, type ChainPage } from './durable-reads.js';
 import { DurableWaits } from './durable-waits.js';
-import { scopedKey, sealCanonical, sealEntry, stateMembers, type SealedEntry, type StateContent, type UpgradeData } from './entry.js';
+import { scopedKey, sealCanonical, sealEntry, stateMembers, type SealedEntry, type StateContent } from './entry.js';
+import { componentNamed } from './checked-entry.js';
 import type { ChainStore } from './store.js';
 import type { Notary } from './notary.js';
 import { leafHash, MerkleTree } from '../tlog/merkle.js';
@@ -140,7 +141,9 @@ export class Chain {
   async appendCopy(group: EntryGroup, state: CommittedState): Promise<void> {
     if (group[0].position !== this.#store.length) throw new Error(`appendCopy of a group at ${group[0].position} to a chain of ${this.#store.length} entries`);
     const appended = this.#append(group);
-    if (group[0].kind === 'upgrade') this.#store.componentChanged?.((group[0].data as UpgradeData).upgrade['component-hash']);
+    // The store's next checkpoint names the component in use (a new copy's too, from its genesis).
+    const named = componentNamed(group);
+    if (named !== undefined) this.#store.componentChanged?.(named);
     const view: DurableView = { head: group[1].hash, length: this.#store.length, state };
     this.#state = state;
     await appended;

@@ -6,7 +6,7 @@
  * accept one without parsing it, and replay cut a payload out without canonicalising again.
  */
 import { sha256Hex } from '../json/canonical.js';
-import type { EntryData, EntryKind, JournalRecord, MessageData, StateData } from './entry.js';
+import type { EntryData, EntryKind, GenesisData, JournalRecord, MessageData, StateData, UpgradeData } from './entry.js';
 
 export interface CheckedEntry {
   /** 0-based position in chain order. */
@@ -22,6 +22,13 @@ export interface CheckedEntry {
 
 /** Genesis and the init state, a message and the state handle made from it, or an upgrade and the state the new component takes over. */
 export type EntryGroup = readonly [CheckedEntry, CheckedEntry];
+
+/** The component a group puts in use: its genesis' or its upgrade's; undefined for a message and its state. */
+export function componentNamed([first]: EntryGroup): string | undefined {
+  if (first.kind === 'genesis') return (first.data as GenesisData)['component-hash'];
+  if (first.kind === 'upgrade') return (first.data as UpgradeData).upgrade['component-hash'];
+  return undefined;
+}
 
 export const MESSAGE_PREFIX = '{"data":{"message":';
 export const STATE_PREFIX = '{"data":{"state":';

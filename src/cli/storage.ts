@@ -116,6 +116,8 @@ async function chainIdentity(config: StorageConfig, genesisKey: string | undefin
 
 export interface OpenedChain {
   chain: Chain;
+  /** The component the chain runs (its last upgrade's, or its genesis'); undefined for a new chain or one in memory. */
+  componentHash?: string;
   /** Settles when the store can no longer make entries durable (never, in memory). */
   failed: Promise<ActorchainError>;
 }
@@ -156,7 +158,15 @@ export async function openChain(
   }
   const progress = new Progress('checking chain.ndjson', 'bytes');
   const started = performance.now();
-  const { store, state, recovered, checkedLines, checkThreads, keys } = await openFileStore(config.dataDir, {
+  const {
+    store,
+    state,
+    recovered,
+    checkedLines,
+    checkThreads,
+    keys,
+    componentHash: inUse,
+  } = await openFileStore(config.dataDir, {
     componentHash,
     onSends,
     fsync: config.fsync,
@@ -182,7 +192,7 @@ export async function openChain(
     const genesisKey = genesis === undefined ? undefined : (JSON.parse(genesis) as { data: GenesisData }).data.key;
     if (WITHOUT_TREE) {
       log.warn('ACTORCHAIN_BENCH_WITHOUT_TREE: no tree, no checkpoints, no receipts (a benchmark baseline)');
-      return { chain: new Chain(store, state, keys, { withoutTree: true }), failed: store.failed };
+      return { chain: new Chain(store, state, keys, { withoutTree: true }), failed: store.failed, componentHash: inUse };
     }
     const signer = copy ? undefined : await chainIdentity(config, genesisKey);
     if (signer?.created) log.info({ file: path.join(config.dataDir, IDENTITY_FILE) }, 'created the runtime identity key');
@@ -203,7 +213,7 @@ export async function openChain(
       },
       notary: signer && ((tree) => new Notary(signer.identity, signer.origin, tree)),
     });
-    return { chain, failed: store.failed };
+    return { chain, failed: store.failed, componentHash: inUse };
   } catch (err) {
     await store.close();
     throw err;

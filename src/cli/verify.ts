@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
-import { loadComponent, readComponentFile } from '../component/load.js';
-import { sha256Hex } from '../json/canonical.js';
-import type { ComponentSources, ReplayComponents } from '../verify/component-source.js';
+import { loadComponent } from '../component/load.js';
+import { componentSources, type ReplayComponents } from '../verify/component-source.js';
 import { ActorchainError } from '../errors.js';
 import { runVerify } from '../verify/run-verify.js';
 import { isUrl } from '../verify/source.js';
@@ -20,17 +17,6 @@ interface VerifyRawOptions {
   token?: string;
   key?: string;
   component: string[];
-}
-
-/** Where the replay looks for the components the chain names: the files given, then the data dir or the runtime. */
-async function componentSources(source: string, files: string[], maxMemoryMiB: number): Promise<ComponentSources> {
-  const byHash: Record<string, string> = {};
-  for (const file of files) byHash[sha256Hex(await readComponentFile(file))] = path.resolve(file);
-  if (isUrl(source)) return { files: byHash, url: source, maxMemoryMiB };
-  const info = await stat(source).catch(() => undefined);
-  // A chain file's data dir is the folder it is in.
-  const dataDir = info === undefined ? undefined : info.isDirectory() ? source : path.dirname(source);
-  return { files: byHash, dataDir, maxMemoryMiB };
 }
 
 export function registerVerify(program: Command): void {

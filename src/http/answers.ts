@@ -71,6 +71,8 @@ const ALLOWED: Record<string, string> = {
 export function notInApi(): RequestHandler {
   return (req) => {
     const allow = ALLOWED[req.path.replace(/(.)\/$/, '$1')] ?? (/^\/(chain|component)\/[^/]+\/?$/.test(req.path) ? 'GET, HEAD' : undefined);
+    // A method the API allows there, on a route this server does not serve (one it does would have answered).
+    if (allow?.split(', ').includes(req.method)) throw new ActorchainError('NOT_FOUND', `${req.method} ${req.path} is not served here`);
     if (allow !== undefined) {
       const message = `${req.method} is not allowed on ${req.path}; use ${allow}`;
       throw new ActorchainError('METHOD_NOT_ALLOWED', message, { headers: { Allow: allow } });

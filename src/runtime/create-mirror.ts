@@ -12,8 +12,6 @@ import type { CommittedState } from '../chain/chain.js';
 import { CHAIN_FILE } from '../chain/chain-file.js';
 import { payloadText, type EntryGroup } from '../chain/check.js';
 import type { StateData } from '../chain/entry.js';
-import { keepComponent, KeptComponents } from '../chain/components-dir.js';
-import { loadComponent, loadComponentBytes } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import { createApp } from '../http/app.js';
 import type { TreeService } from '../http/tlog-routes.js';
@@ -28,6 +26,7 @@ import { startFollowing } from '../verify/run-follow.js';
 import { useReadToken } from '../cli/options.js';
 import { IDENTITY_FILE, openChain } from '../cli/storage.js';
 import { addressUrl, listen } from './listen.js';
+import { MirrorComponents } from './mirror-components.js';
 import { mirrorOptionsConfig, type MirrorConfig, type MirrorOptions } from './mirror-config.js';
 import { stopAccepting, serviceHandle, stopOnce, type Service, type StopOutcome } from './shutdown.js';
 
@@ -91,25 +90,14 @@ function stateOf(group: EntryGroup): CommittedState {
 
 export async function startMirror(config: MirrorConfig): Promise<StartedMirror> {
   const logger = createLogger(config.logLevel);
-  const loadOptions = { maxMemoryMiB: config.maxMemoryMiB };
-  const component = await (config.componentBytes
-    ? loadComponentBytes(config.componentBytes, config.component, loadOptions)
-    : loadComponent(config.component, loadOptions));
-  const log = logger.child({ actor: component.hash.slice(0, 12), primary: config.primary });
+  // Kept by hash in the data dir and served as a runtime's are (mirror-components.ts).
+  const components = await MirrorComponents.load(config);
+  const given = components.replay.given;
+  const log = logger.child({ ...(given ? { actor: given.hash.slice(0, 12) } : {}), primary: config.primary });
   // The copy may have followed its primary through upgrades: the component given is checked
   // against its genesis by the replay that resumes it, not against the one in use.
-  const { chain, failed } = await openChain(config.storage, undefined, log, { copy: true });
-  // Components are kept by hash like a runtime's: the one given once the replay has matched it
-  // to the genesis, every one fetched from the primary after an upgrade as it is fetched (see
-  // `keepIn`), so a restart, or verify <data dir>, finds them all here.
-  let kept: Promise<void> | undefined;
-  const keepGiven = () => {
-    if (kept !== undefined || config.storage.dataDir === null) return;
-    const keeping = config.componentBytes
-      ? new KeptComponents(config.storage.dataDir).keepBytes(component.hash, config.componentBytes)
-      : keepComponent(config.storage.dataDir, component);
-    kept = keeping.catch((err: Error) => log.warn(`could not keep the component in ${config.storage.dataDir}: ${err.message}`));
-  };
+  const { chain, failed, componentHash } = await openChain(config.storage, undefined, log, { copy: true });
+  components.opened(componentHash);
   let witness: Witness | undefined;
   try {
     witness = config.witness === undefined ? undefined : witnessOf(config);
@@ -154,7 +142,7 @@ export async function startMirror(config: MirrorConfig): Promise<StartedMirror> 
       return checkpoints.findLast((checkpoint) => checkpoint.size <= held)?.note;
     },
   };
-  const httpOptions = { maxBodyBytes: 0, durable: true, metrics, token: null, tokenReads: false, unready: () => undefined, treeService };
+  const httpOptions = { maxBodyBytes: 0, durable: true, metrics, token: null, tokenReads: false, unready: () => undefined, treeService, componentService: components };
   app.use(createApp(chain, { refusal }, httpOptions, log));
   const server = createServer(app);
 
@@ -177,55 +165,51 @@ export async function startMirror(config: MirrorConfig): Promise<StartedMirror> 
   };
 
   let appended: Promise<void> = Promise.resolve();
-  // The components the primary upgrades to are fetched from it by hash (and checked).
-  const dataDir = config.storage.dataDir ?? undefined;
-  const sources = { files: {}, dataDir, url: config.primary, keepIn: dataDir, maxMemoryMiB: config.maxMemoryMiB };
-  const following = startFollowing(
-    { given: component, sources },
-    {
-      url: config.primary,
-      localFile: chain.length > 0 ? path.join(config.storage.dataDir!, CHAIN_FILE) : undefined,
-      sendGroups: true,
-      timeoutMs: config.timeoutMs,
-      key: config.key,
-      onEvent: (event) => {
-        status.apply(event);
-        if (event.kind === 'resumed' || event.kind === 'verified') keepGiven();
-        switch (event.kind) {
-          case 'resumed':
-            log.info({ head: event.head, length: event.length }, 'own chain replayed; following the primary from its head');
-            break;
-          case 'verified':
-            // Appended in order without waiting for each: the store shares syncs among them.
-            for (const group of event.groups!) {
-              appended = chain.appendCopy(group, stateOf(group));
-              // A failed write is reported once, through `failed`.
-              appended.catch(() => {});
-            }
-            void appended.then(serve, () => {});
-            log.debug({ head: event.head, length: event.length, lagEntries: event.lagEntries }, 'verified and kept');
-            break;
-          case 'checkpoint': {
-            const note = witness
-              ? addSignatureLines(event.note, [cosign(parseNote(event.note).text, witness.name, witness.identity, Math.floor(Date.now() / 1000))])
-              : event.note;
-            checkpoints.push({ size: event.size, note });
-            primaryKey = event.key;
-            // Only the newest few are worth keeping: each is consistent with the ones before.
-            if (checkpoints.length > 16) checkpoints.shift();
-            log.debug({ size: event.size }, witness ? 'checkpoint verified and cosigned' : 'checkpoint verified');
-            break;
+  const following = startFollowing(components.replay, {
+    url: config.primary,
+    localFile: chain.length > 0 ? path.join(config.storage.dataDir!, CHAIN_FILE) : undefined,
+    sendGroups: true,
+    timeoutMs: config.timeoutMs,
+    key: config.key,
+    onEvent: (event) => {
+      status.apply(event);
+      if (event.kind === 'resumed' || event.kind === 'verified') components.keepGiven(log);
+      switch (event.kind) {
+        case 'resumed':
+          components.resumed(event.component);
+          log.info({ head: event.head, length: event.length }, 'own chain replayed; following the primary from its head');
+          break;
+        case 'verified':
+          // Appended in order without waiting for each: the store shares syncs among them.
+          for (const group of event.groups!) {
+            appended = chain.appendCopy(group, stateOf(group));
+            // A failed write is reported once, through `failed`.
+            appended.catch(() => {});
+            components.appending(group, appended);
           }
-          case 'retry':
-            log.warn({ attempt: event.attempt, delayMs: event.delayMs }, `the primary does not answer (${event.reason}); retrying`);
-            break;
-          case 'reconnected':
-            log.info({ attempts: event.attempts }, 'the primary answers again');
-            break;
+          void appended.then(serve, () => {});
+          log.debug({ head: event.head, length: event.length, lagEntries: event.lagEntries }, 'verified and kept');
+          break;
+        case 'checkpoint': {
+          const note = witness
+            ? addSignatureLines(event.note, [cosign(parseNote(event.note).text, witness.name, witness.identity, Math.floor(Date.now() / 1000))])
+            : event.note;
+          checkpoints.push({ size: event.size, note });
+          primaryKey = event.key;
+          // Only the newest few are worth keeping: each is consistent with the ones before.
+          if (checkpoints.length > 16) checkpoints.shift();
+          log.debug({ size: event.size }, witness ? 'checkpoint verified and cosigned' : 'checkpoint verified');
+          break;
         }
-      },
+        case 'retry':
+          log.warn({ attempt: event.attempt, delayMs: event.delayMs }, `the primary does not answer (${event.reason}); retrying`);
+          break;
+        case 'reconnected':
+          log.info({ attempts: event.attempts }, 'the primary answers again');
+          break;
+      }
     },
-  );
+  });
   if (chain.length > 0) serve();
 
   const stopper = stopOnce(async (exitCode, reason) => {
@@ -235,7 +219,7 @@ export async function startMirror(config: MirrorConfig): Promise<StartedMirror> 
     const accepting = stopAccepting(server);
     // Groups verified before the stop are kept; nothing after a divergence ever reached the chain.
     await appended.catch(() => {});
-    await kept;
+    await components.settled();
     await chain.close().catch(() => {});
     await accepting.drained(server.listening);
     log.info({ head: status.head, length: chain.length, verified: status.verified, reconnects: status.reconnects, exitCode }, 'actorchain mirror stopped');

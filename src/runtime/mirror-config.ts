@@ -10,9 +10,15 @@ import { DEFAULT_LISTEN } from './listen.js';
 import { checkOptionNames, COMPONENT_BYTES_NAME } from './runtime-options.js';
 
 export interface MirrorConfig {
-  /** The component file, or its name in messages when `componentBytes` holds it. */
-  component: string;
+  /**
+   * The component the primary's chain started with: its file, or its name in messages when
+   * `componentBytes` holds it; undefined to take the genesis' component by hash, as every
+   * later one is (from `componentFiles`, the data dir, or the primary).
+   */
+  component: string | undefined;
   componentBytes?: Uint8Array;
+  /** Component files given with --component, matched by hash to those the chain names. */
+  componentFiles: string[];
   primary: string;
   listen: ListenAddress;
   timeoutMs: number;
@@ -27,6 +33,8 @@ export interface MirrorConfig {
 
 export interface RawMirrorOptions {
   dataDir?: string;
+  /** --component, repeatable. */
+  component?: string[];
   listen: string;
   fsync: string;
   timeout: string;
@@ -42,9 +50,12 @@ export interface RawMirrorOptions {
 /** Each option's default, as its flag would give it. */
 export const MIRROR_DEFAULTS = { listen: DEFAULT_LISTEN, fsync: 'always', timeout: '5000', maxMemory: '256', logLevel: 'info' } as const;
 
-export function mirrorConfig(component: string, primary: string, raw: RawMirrorOptions): MirrorConfig {
+/** `primary` undefined: none was given (`actorchain mirror` with no argument). */
+export function mirrorConfig(component: string | undefined, primary: string | undefined, raw: RawMirrorOptions): MirrorConfig {
   const o = new OptionChecker();
   o.check(() => {
+    if (primary === undefined)
+      throw new ActorchainError('INVALID_OPTION', 'mirror needs the URL of its primary, such as actorchain mirror http://10.0.0.5:8080 --data-dir <dir>');
     if (!/^https?:\/\//i.test(primary)) throw new ActorchainError('INVALID_OPTION', `the primary must be an http:// or https:// URL (got ${JSON.stringify(primary)})`);
   });
   o.check(() => {
@@ -52,12 +63,13 @@ export function mirrorConfig(component: string, primary: string, raw: RawMirrorO
   });
   const config: MirrorConfig = {
     component,
-    primary,
+    componentFiles: raw.component ?? [],
+    primary: primary ?? '',
     listen: o.check(() => parseListen(raw.listen)),
     timeoutMs: o.check(() => integerOption('--timeout', raw.timeout, 1, MAX_TIMER_MS)),
     maxMemoryMiB: o.check(() => integerOption('--max-memory', raw.maxMemory, 1, 65536)),
     logLevel: o.check(() => logLevelOption(raw.logLevel)),
-    storage: storageConfig(component, { dataDir: raw.dataDir, fsync: raw.fsync, keyFile: raw.keyFile }, o),
+    storage: storageConfig(component ?? '', { dataDir: raw.dataDir, fsync: raw.fsync, keyFile: raw.keyFile }, o),
     witness: undefined,
     key: raw.key,
   };
@@ -73,8 +85,13 @@ export function mirrorConfig(component: string, primary: string, raw: RawMirrorO
 
 /** createMirror's options: the flags of `actorchain mirror`, camelCased, in the same units. */
 export interface MirrorOptions {
-  /** The component the primary's chain started with: a .wasm file's path, or its bytes. */
-  component: string | Uint8Array;
+  /**
+   * The component the primary's chain started with: a .wasm file's path, or its bytes; left out,
+   * it is fetched from the primary by hash (checked against the one its genesis names).
+   */
+  component?: string | Uint8Array;
+  /** Component files the chain names (genesis or upgrades), matched by hash: as --component. */
+  components?: string[];
   /** The primary runtime's URL. */
   primary: string;
   /** Required: where the verified copy is kept. */
@@ -95,20 +112,38 @@ export interface MirrorOptions {
   key?: string;
 }
 
-const MIRROR_OPTIONS = ['component', 'primary', 'dataDir', 'listen', 'fsync', 'timeout', 'maxMemory', 'logLevel', 'token', 'witness', 'witnessName', 'keyFile', 'key'];
+const MIRROR_OPTIONS = [
+  'component',
+  'components',
+  'primary',
+  'dataDir',
+  'listen',
+  'fsync',
+  'timeout',
+  'maxMemory',
+  'logLevel',
+  'token',
+  'witness',
+  'witnessName',
+  'keyFile',
+  'key',
+];
 
 /** createMirror's options checked as the CLI's flags are, into a MirrorConfig. */
 export function mirrorOptionsConfig(options: MirrorOptions): MirrorConfig {
-  if (typeof options !== 'object' || options === null)
-    throw new ActorchainError('INVALID_OPTION', 'createMirror takes an options object, such as { component, primary, dataDir }');
+  if (typeof options !== 'object' || options === null) throw new ActorchainError('INVALID_OPTION', 'createMirror takes an options object, such as { primary, dataDir }');
   checkOptionNames(options, MIRROR_OPTIONS, 'createMirror');
   const { component } = options;
   const bytes = component instanceof Uint8Array ? component : undefined;
-  if (typeof component !== 'string' && bytes === undefined)
+  if (component !== undefined && typeof component !== 'string' && bytes === undefined)
     throw new ActorchainError('INVALID_OPTION', 'component must be the path of a .wasm file or its bytes (a Uint8Array)');
+  const { components } = options;
+  if (components !== undefined && (!Array.isArray(components) || components.some((file) => typeof file !== 'string')))
+    throw new ActorchainError('INVALID_OPTION', 'components must be an array of .wasm file paths');
   const text = (value: number | undefined, fallback: string) => (value === undefined ? fallback : String(value));
   const raw: RawMirrorOptions = {
     dataDir: options.dataDir,
+    component: components,
     listen: options.listen ?? MIRROR_DEFAULTS.listen,
     fsync: options.fsync ?? MIRROR_DEFAULTS.fsync,
     timeout: text(options.timeout, MIRROR_DEFAULTS.timeout),
@@ -120,6 +155,6 @@ export function mirrorOptionsConfig(options: MirrorOptions): MirrorConfig {
     keyFile: options.keyFile,
     key: options.key,
   };
-  const config = mirrorConfig(bytes === undefined ? (component as string) : COMPONENT_BYTES_NAME, String(options.primary), raw);
+  const config = mirrorConfig(bytes === undefined ? (component as string | undefined) : COMPONENT_BYTES_NAME, String(options.primary), raw);
   return bytes === undefined ? config : Object.freeze({ ...config, componentBytes: bytes });
 }

@@ -4,13 +4,15 @@
  * data dir's components/<hash>.wasm, or the runtime's GET /component/<hash>, in that order.
  * Whatever the place, the bytes must hash to the name: a runtime's word is not taken.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { InstanceSpec } from '../component/calls.js';
-import { instanceSpec, loadComponentBytes, type LoadedComponent } from '../component/load.js';
+import { instanceSpec, loadComponentBytes, readComponentFile, type LoadedComponent } from '../component/load.js';
 import { componentFile, KeptComponents } from '../chain/components-dir.js';
 import { ActorchainError } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
 import { endpoint, readHeaders } from './http-source.js';
+import { isUrl } from './source.js';
 
 /** Crosses to the replay worker as it is (plain data). */
 export interface ComponentSources {
@@ -21,11 +23,29 @@ export interface ComponentSources {
   /** A runtime serving GET /component/<hash>. */
   url?: string;
   /**
-   * A data dir where what is fetched from `url` is kept by hash, once checked (a mirror's: after
-   * its primary upgrades, a restarted mirror finds the new component at home, as a runtime does).
+   * A data dir where what is found elsewhere (fetched from `url`, or among `files`) is kept by
+   * hash, once checked (a mirror's: after its primary upgrades, a restarted mirror finds the new
+   * component at home, as a runtime does, and serves it at GET /component/<hash>).
    */
   keepIn?: string;
   maxMemoryMiB: number;
+}
+
+/** The component files given (--component), by the hash of their bytes. */
+export async function componentFilesByHash(files: string[]): Promise<Record<string, string>> {
+  const byHash: Record<string, string> = {};
+  for (const file of files) byHash[sha256Hex(await readComponentFile(file))] = path.resolve(file);
+  return byHash;
+}
+
+/** Where verify looks for the components the chain names: the files given, then the data dir or the runtime. */
+export async function componentSources(source: string, files: string[], maxMemoryMiB: number): Promise<ComponentSources> {
+  const byHash = await componentFilesByHash(files);
+  if (isUrl(source)) return { files: byHash, url: source, maxMemoryMiB };
+  const info = await stat(source).catch(() => undefined);
+  // A chain file's data dir is the folder it is in.
+  const dataDir = info === undefined ? undefined : info.isDirectory() ? source : path.dirname(source);
+  return { files: byHash, dataDir, maxMemoryMiB };
 }
 
 /** What a replay is handed: the component given first, if any, and where to find the others. */
@@ -91,7 +111,7 @@ export function componentResolver(sources: ComponentSources): ComponentResolver 
       throw new ActorchainError('COMPONENT_HASH_MISMATCH', `${where} names the component ${hash}, but the bytes from ${found.from} hash to ${actual}; they are not run`);
     }
     const loadedComponent = await loadComponentBytes(found.bytes, found.from, { maxMemoryMiB: sources.maxMemoryMiB });
-    if (sources.keepIn !== undefined && sources.url !== undefined && found.from.startsWith(endpoint(sources.url, 'component/').href)) {
+    if (sources.keepIn !== undefined && found.from !== componentFile(sources.keepIn, hash)) {
       await new KeptComponents(sources.keepIn).keepBytes(hash, found.bytes);
     }
     return instanceSpec(loadedComponent);

@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ChainFileReader } from '../chain/chain-file.js';
 import type { ChainPage } from '../chain/chain.js';
 import type { CheckedEntry, EntryGroup } from '../chain/check.js';
+import { componentNamed } from '../chain/checked-entry.js';
 import { ActorchainError } from '../errors.js';
 import type { FollowEvent, FollowWorkerData } from '../protocol.js';
 import { ChainPages, endpoint, fetchJson, HttpGetError, readHeaders } from './http-source.js';
@@ -46,6 +47,8 @@ export async function follow(options: FollowOptions): Promise<never> {
   const tree = new MerkleTree();
   let key = options.key;
   let checkpointSize = 0;
+  /** The component the entries verified here have put in use. */
+  let inUse: string | undefined;
 
   const replay = async (group: EntryGroup) => {
     options.onReplay(group[0], true);
@@ -56,6 +59,7 @@ export async function follow(options: FollowOptions): Promise<never> {
       tree.append(leafHash(entry.text));
     }
     last = group[1];
+    inUse = componentNamed(group) ?? inUse;
   };
 
   /**
@@ -87,7 +91,7 @@ export async function follow(options: FollowOptions): Promise<never> {
     // The mirror's own copy, re-checked and replayed so the replay stands where it ends.
     const reader = new ChainFileReader(options.localFile, { componentHash: options.componentHash });
     for await (const group of reader.groups()) await replay(group);
-    if (last) options.post({ kind: 'resumed', head: last.hash, length: last.position + 1 });
+    if (last) options.post({ kind: 'resumed', head: last.hash, length: last.position + 1, component: inUse! });
   }
 
   const post = (groups: EntryGroup[], lagEntries: number) => {

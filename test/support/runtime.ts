@@ -89,9 +89,11 @@ export function fileRuntime(component: () => Promise<string>, args: string[] = [
   };
 }
 
-/** Start `actorchain mirror <component> <primary> --listen 127.0.0.1:0 --data-dir <dir>` and wait until it listens. */
-export function startMirror(t: TestContext | undefined, component: string, primary: string, dataDir: string, args: string[] = []): Promise<Runtime> {
-  return startServer(t, ['mirror', component, primary, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {});
+/** Start `actorchain mirror [<component>] <primary> --listen 127.0.0.1:0 --data-dir <dir>` and wait until it listens. */
+export function startMirror(t: TestContext | undefined, component: string | undefined, primary: string, dataDir: string, args: string[] = []): Promise<Runtime> {
+  // No component: the mirror fetches the genesis' from its primary by hash.
+  const given = component === undefined ? [] : [component];
+  return startServer(t, ['mirror', ...given, primary, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {});
 }
 
 /** Run a CLI command that serves HTTP and wait for its "actorchain listening" log line. */
