@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { sha256Hex } from '../json/canonical.js';
 import type { DirectAbi } from './calls.js';
-import { analyzeBindings } from './direct-abi.js';
+import { analyzeBindings } from './bindings-analysis.js';
 
 export interface Transpiled {
   /** Directory holding the generated ES module `component.js` (and a package.json making it ESM). */

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture, type FixtureName } from '../../fixtures/build.js';
-import { analyzeBindings } from '../../src/component/direct-abi.js';
+import { analyzeBindings } from '../../src/component/bindings-analysis.js';
 import { loadComponent } from '../../src/component/load.js';
 import { tempDir } from '../support/chain-file.js';
 import { postJson, runCli, startRuntime } from '../support/runtime.js';
