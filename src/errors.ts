@@ -190,12 +190,20 @@ export class ActorchainError extends Error {
   constructor(
     code: ErrorCode,
     message?: string,
-    options?: { cause?: unknown; headers?: Record<string, string>; related?: readonly ActorchainError[]; reason?: string; detail?: string },
+    options?: {
+      cause?: unknown;
+      headers?: Record<string, string>;
+      related?: readonly ActorchainError[];
+      reason?: string;
+      detail?: string;
+      /** Another status than the code's own, where a route answers it otherwise (POST /upgrade's unfit components). */
+      status?: number;
+    },
   ) {
     super(message ?? ERROR_CODES[code].summary, { cause: options?.cause });
     this.name = 'ActorchainError';
     this.code = code;
-    this.status = ERROR_CODES[code].status;
+    this.status = options?.status ?? ERROR_CODES[code].status;
     this.headers = options?.headers ?? {};
     this.related = options?.related ?? [];
     this.reason = options?.reason;
