@@ -165,10 +165,13 @@ export const ERROR_CODES = {
   BUILD_MISSING_EXPORTS: { status: 500, summary: 'The module does not export `actor`, or `actor` lacks one of init, handle, stateContract, messageContract (named).' },
   BUILD_LOAD_FAILED: { status: 500, summary: 'The module threw (or never finished) while it was loading, before any actor function was called.' },
   BUILD_COMPONENTIZE_FAILED: { status: 500, summary: 'componentize-js could not turn the bundled module into a component.' },
-  BUILD_RECORD_NOT_FOUND: { status: 500, summary: 'build --check: the component has no build record (<component>.build.json) to rebuild from.' },
+  BUILD_RECORD_NOT_FOUND: {
+    status: 500,
+    summary: 'build --check: the component has no build record (<component>.build.json) to rebuild from; give the source (build <source> --check <component>).',
+  },
   BUILD_NOT_REPRODUCED: {
     status: 500,
-    summary: 'build --check: rebuilding from the recorded source gives another component; both hashes are named, with why where known.',
+    summary: 'build --check: rebuilding from the recorded (or given) source gives another component; both hashes are named, with why where known.',
   },
   SCAFFOLD_DIR_NOT_EMPTY: { status: 500, summary: 'actorchain new writes only into a new or empty directory.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
