@@ -91,7 +91,8 @@ export const ERROR_CODES = {
   },
   CHAIN_COMPONENT_MISMATCH: {
     status: 500,
-    summary: "The chain runs another component (its last upgrade's, or its genesis') than the one given. Upgrade it (actorchain upgrade) or use another data dir.",
+    summary:
+      "run: the chain runs another component (its last upgrade's, or its genesis') than the one given; upgrade it (actorchain upgrade) or use another data dir. verify, mirror: the genesis names another component than the one given as an argument.",
   },
   UPGRADE_REFUSED: { status: 409, summary: 'The upgrade cannot be made (the chain already runs that component, or has no state yet); nothing was changed.' },
   UPGRADE_STATE_REJECTED: {
