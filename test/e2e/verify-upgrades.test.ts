@@ -86,6 +86,19 @@ test('a forged state after an upgrade is CHAIN_DIVERGED naming the component in 
     ),
   );
 
+  // Line 12: the state carried over to v3, which has no migrate: no "what migrate returns".
+  const carried = forgeAndRelink(lines, 11, { ...JSON.parse(lines[11]!).data, state: { total: 99 } });
+  writeLines(dataDir, carried);
+  const carriedOver = await runCli(['verify', dataDir]);
+  assert.equal(carriedOver.code, 1);
+  assert.match(
+    carriedOver.stderr,
+    new RegExp(
+      `CHAIN_DIVERGED: line 12 \\(hash ${sha256(carried[11]!)}\\): the state differs from the replay: expected \\{"total":10\\} \\(the state carried over\\), ` +
+        `found \\{"total":99\\} \\(what the chain records\\) \\(replayed with the component ${hashOf(c.v3)}\\)`,
+    ),
+  );
+
   // A message forged after the second upgrade names the third component.
   const late = forgeAndRelink(readLines(dataDir).slice(0, 7).concat(lines.slice(7)), 13, { state: { total: 1 } });
   writeLines(dataDir, late);
