@@ -122,4 +122,21 @@ test('upgrade twice: migrate renames the field, the new message kind works, run 
     'message',
     'state',
   ]);
+
+  // inspect names the component the chain runs now, the genesis' apart, and (from the data dir) each upgrade.
+  const all = readLines(dataDir);
+  const fromDir = await runCli(['inspect', dataDir]);
+  assert.equal(fromDir.code, 0, fromDir.stderr);
+  const inspected = JSON.parse(fromDir.stdout);
+  assert.equal(inspected['component-hash'], hashOf(v3));
+  assert.equal(inspected['genesis-component-hash'], hashOf(counter));
+  assert.deepEqual(inspected.upgrades, [
+    { position: 6, hash: sha256(all[6]!), 'component-hash': hashOf(v2) },
+    { position: 10, hash: sha256(all[10]!), 'component-hash': hashOf(v3) },
+  ]);
+  const fromUrl = await runCli(['inspect', runtime.url]);
+  assert.equal(fromUrl.code, 0, fromUrl.stderr);
+  const { upgrades, ...rest } = inspected;
+  assert.ok(upgrades);
+  assert.deepEqual(JSON.parse(fromUrl.stdout), rest, 'a runtime is not read whole for the upgrades');
 });
