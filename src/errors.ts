@@ -164,6 +164,10 @@ export const ERROR_CODES = {
   BUILD_IMPORT_NOT_FOUND: { status: 500, summary: 'The actor imports a file or package that cannot be found; install it or fix the path.' },
   BUILD_TYPE_ERROR: { status: 500, summary: 'The TypeScript actor does not type-check; each error is named with file and line (--no-check skips the check).' },
   BUILD_MISSING_EXPORTS: { status: 500, summary: 'The module does not export `actor`, or `actor` lacks one of init, handle, stateContract, messageContract (named).' },
+  BUILD_EXPORTS_CONFLICT: {
+    status: 500,
+    summary: 'The module exports both `migration` and a top-level `migrate`; export the migration one way (one of them would be ignored).',
+  },
   BUILD_LOAD_FAILED: { status: 500, summary: 'The module threw (or never finished) while it was loading, before any actor function was called.' },
   BUILD_COMPONENTIZE_FAILED: { status: 500, summary: 'componentize-js could not turn the bundled module into a component.' },
   BUILD_RECORD_NOT_FOUND: {

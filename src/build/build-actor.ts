@@ -19,6 +19,7 @@ import { ActorchainError } from '../errors.js';
 import { bundle, toSourcePositions, type Bundle } from './bundle.js';
 import { displayPath } from './display-path.js';
 import { ACTOR_WIT, ACTOR_WORLD, componentizeVersion, DISABLED_FEATURES, MIGRATE_WIT, MIGRATE_WORLD, runComponentize } from './componentize.js';
+import { withMigrationExport } from './migration-export.js';
 import { probe } from './probe.js';
 import { actorchainVersion, type BuildInputs, reusableOutput, sha256, writeRecord } from './record.js';
 import { isTypeScript, typecheck } from './typecheck.js';
@@ -56,16 +57,6 @@ export interface Prepared {
   wit: string;
 }
 
-/**
- * Whether the bundle exports `migration` (esbuild ends an ES module with one `export { … }`):
- * then the component is built for the world with the migration export. The probe checks
- * that it holds `migrate`.
- */
-function exportsMigration(code: string): boolean {
-  const exported = /\bexport\s*\{([^}]*)\}\s*;?\s*(?:\/\/[^\n]*\s*)*$/.exec(code);
-  return exported !== null && exported[1]!.split(',').some((item) => /(?:^|\sas\s)migration$/.test(item.trim()));
-}
-
 function defaultOutPath(sourcePath: string): string {
   return join(dirname(sourcePath), `${basename(sourcePath, extname(sourcePath))}.wasm`);
 }
@@ -79,12 +70,14 @@ export function existingSource(sourcePath: string, given: string, hint: string):
 /** Bundle (and type-check) the source: everything but the slow step. */
 export async function prepare(sourcePath: string, check: boolean, stage: (s: BuildStage) => void): Promise<Prepared> {
   stage('bundling');
-  const bundled = await bundle(sourcePath);
+  const bundledAs = await bundle(sourcePath);
+  const { code, migration } = withMigrationExport(bundledAs.code, displayPath(sourcePath));
+  const bundled = { ...bundledAs, code };
   if (check && isTypeScript(sourcePath)) {
     stage('type-checking');
     await typecheck(sourcePath);
   }
-  const [wit, world] = exportsMigration(bundled.code) ? [MIGRATE_WIT, MIGRATE_WORLD] : [ACTOR_WIT, ACTOR_WORLD];
+  const [wit, world] = migration ? [MIGRATE_WIT, MIGRATE_WORLD] : [ACTOR_WIT, ACTOR_WORLD];
   const inputs: BuildInputs = {
     actorchain: actorchainVersion(),
     componentizeJs: componentizeVersion(),
@@ -108,7 +101,10 @@ export async function componentizeBundle(
     stage('loading');
     const { migrate } = await probe(modulePath, sourcePath);
     if (migrate !== (inputs.options.world === MIGRATE_WORLD)) {
-      throw new ActorchainError('BUILD_MISSING_EXPORTS', `${displayPath(sourcePath)}: export \`migration\` as \`export const migration = { migrate(state) { … } }\``);
+      throw new ActorchainError(
+        'BUILD_MISSING_EXPORTS',
+        `${displayPath(sourcePath)}: export the migration as \`export function migrate(state) { … }\` or \`export const migration = { migrate(state) { … } }\``,
+      );
     }
 
     stage('componentizing');

@@ -16,12 +16,14 @@ let counter: string;
 let v2: string;
 let v3: string;
 let sends: string;
+let toplevel: string;
 before(
   async () => {
     counter = await buildFixture('counter');
     v2 = await builtActor('fixtures/actors/upgrade-counter-v2.js');
     v3 = await builtActor('fixtures/actors/upgrade-counter-v3.js');
     sends = await builtActor('fixtures/actors/upgrade-counter-sends.js');
+    toplevel = await builtActor('fixtures/actors/upgrade-counter-toplevel.js');
   },
   { timeout: BUILD_TIMEOUT_MS * 3 },
 );
@@ -139,4 +141,16 @@ test('upgrade twice: migrate renames the field, the new message kind works, run 
   const { upgrades, ...rest } = inspected;
   assert.ok(upgrades);
   assert.deepEqual(JSON.parse(fromUrl.stdout), rest, 'a runtime is not read whole for the upgrades');
+});
+
+test('a migrate exported as a top-level function (export function migrate) is built into the component and run by the upgrade', async (t) => {
+  const dataDir = tempDir(t);
+  await makeChain(t, counter, dataDir, [{ add: 2 }, { add: 3 }]);
+  const record = JSON.parse(readFileSync(`${toplevel}.build.json`, 'utf8'));
+  assert.equal(record.options.world, JSON.parse(readFileSync(`${v2}.build.json`, 'utf8')).options.world, 'the world with the migration export');
+  const upgraded = await runCli(['upgrade', dataDir, toplevel]);
+  assert.equal(upgraded.code, 0, upgraded.stderr);
+  assert.deepEqual(JSON.parse(upgraded.stdout).state, { total: 5 }, 'migrate renamed count to total');
+  const verified = await runCli(['verify', dataDir]);
+  assert.equal(verified.code, 0, verified.stderr);
 });
