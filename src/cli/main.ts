@@ -10,7 +10,8 @@ const CLOSED_PIPE_STATUS = 141;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(CLOSED_PIPE_STATUS);
-    throw err;
+    // Another error is for whoever else listens (export's pipeline names it), or thrown as before.
+    if (stream.listenerCount('error') === 1) throw err;
   });
 }
 
