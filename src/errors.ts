@@ -91,7 +91,8 @@ export const ERROR_CODES = {
   },
   CHAIN_COMPONENT_MISMATCH: {
     status: 500,
-    summary: "The chain runs another component (its last upgrade's, or its genesis') than the one given. Upgrade it (actorchain upgrade) or use another data dir.",
+    summary:
+      "run: the chain runs another component (its last upgrade's, or its genesis') than the one given; upgrade it (actorchain upgrade) or use another data dir. verify, mirror: the genesis names another component than the one given as an argument.",
   },
   UPGRADE_REFUSED: { status: 409, summary: 'The upgrade cannot be made (the chain already runs that component, or has no state yet); nothing was changed.' },
   UPGRADE_STATE_REJECTED: {
@@ -163,12 +164,19 @@ export const ERROR_CODES = {
   BUILD_IMPORT_NOT_FOUND: { status: 500, summary: 'The actor imports a file or package that cannot be found; install it or fix the path.' },
   BUILD_TYPE_ERROR: { status: 500, summary: 'The TypeScript actor does not type-check; each error is named with file and line (--no-check skips the check).' },
   BUILD_MISSING_EXPORTS: { status: 500, summary: 'The module does not export `actor`, or `actor` lacks one of init, handle, stateContract, messageContract (named).' },
+  BUILD_EXPORTS_CONFLICT: {
+    status: 500,
+    summary: 'The module exports both `migration` and a top-level `migrate`; export the migration one way (one of them would be ignored).',
+  },
   BUILD_LOAD_FAILED: { status: 500, summary: 'The module threw (or never finished) while it was loading, before any actor function was called.' },
   BUILD_COMPONENTIZE_FAILED: { status: 500, summary: 'componentize-js could not turn the bundled module into a component.' },
-  BUILD_RECORD_NOT_FOUND: { status: 500, summary: 'build --check: the component has no build record (<component>.build.json) to rebuild from.' },
+  BUILD_RECORD_NOT_FOUND: {
+    status: 500,
+    summary: 'build --check: the component has no build record (<component>.build.json) to rebuild from; give the source (build <source> --check <component>).',
+  },
   BUILD_NOT_REPRODUCED: {
     status: 500,
-    summary: 'build --check: rebuilding from the recorded source gives another component; both hashes are named, with why where known.',
+    summary: 'build --check: rebuilding from the recorded (or given) source gives another component; both hashes are named, with why where known.',
   },
   SCAFFOLD_DIR_NOT_EMPTY: { status: 500, summary: 'actorchain new writes only into a new or empty directory.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
@@ -190,12 +198,20 @@ export class ActorchainError extends Error {
   constructor(
     code: ErrorCode,
     message?: string,
-    options?: { cause?: unknown; headers?: Record<string, string>; related?: readonly ActorchainError[]; reason?: string; detail?: string },
+    options?: {
+      cause?: unknown;
+      headers?: Record<string, string>;
+      related?: readonly ActorchainError[];
+      reason?: string;
+      detail?: string;
+      /** Another status than the code's own, where a route answers it otherwise (POST /upgrade's unfit components). */
+      status?: number;
+    },
   ) {
     super(message ?? ERROR_CODES[code].summary, { cause: options?.cause });
     this.name = 'ActorchainError';
     this.code = code;
-    this.status = ERROR_CODES[code].status;
+    this.status = options?.status ?? ERROR_CODES[code].status;
     this.headers = options?.headers ?? {};
     this.related = options?.related ?? [];
     this.reason = options?.reason;

@@ -18,7 +18,8 @@ export interface Actor {
 }
 
 /**
- * The optional migration: export it as `export const migration: Migration = { migrate }` and
+ * The optional migration: export it as `export const migration: Migration = { migrate }` (or
+ * `migrate` itself as a top-level function, or `export const migrate = defineMigration(…)`) and
  * `actorchain build` gives the component the WIT's `migration` interface
  * (src/wit/actor-migrate.wit). When a chain upgrades to this component (`actorchain upgrade`),
  * the state it takes over is `migrate(the chain's current state)`, checked by `stateContract`;

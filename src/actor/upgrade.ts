@@ -119,9 +119,9 @@ export interface UpgradeResult {
   state: unknown;
 }
 
-/** `actorchain upgrade <data dir> <new.wasm>` on a stopped runtime's data dir. */
-export async function upgradeDataDir(dataDir: string, componentPath: string, options: UpgradeOptions): Promise<UpgradeResult> {
-  const component = await loadComponent(componentPath, { maxMemoryMiB: options.maxMemoryMiB });
+/** `actorchain upgrade <data dir> <new.wasm>` on a stopped runtime's data dir (the component's file, or the component loaded). */
+export async function upgradeDataDir(dataDir: string, given: string | LoadedComponent, options: UpgradeOptions): Promise<UpgradeResult> {
+  const component = typeof given === 'string' ? await loadComponent(given, { maxMemoryMiB: options.maxMemoryMiB }) : given;
   const warn = options.onWarning ?? (() => {});
   const opened = await openFileStore(dataDir, { componentHash: undefined, fsync: 'always', onWarning: (message) => warn(message) });
   const { store, state, keys } = opened;

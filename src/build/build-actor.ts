@@ -7,8 +7,8 @@
  *                  load in Node (probe) ──► componentize-js ──► out.wasm + out.wasm.build.json
  *
  * Every refusal happens before componentize-js, which is the slow step (about ten seconds).
- * The same inputs give the same bytes (see preinit.ts), so `checkBuild` rebuilds from the
- * source a record names and compares.
+ * The same inputs give the same bytes (see preinit.ts), so `checkBuild` (check-build.ts)
+ * rebuilds from the source a record names, or the one given, and compares.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
@@ -19,8 +19,9 @@ import { ActorchainError } from '../errors.js';
 import { bundle, toSourcePositions, type Bundle } from './bundle.js';
 import { displayPath } from './display-path.js';
 import { ACTOR_WIT, ACTOR_WORLD, componentizeVersion, DISABLED_FEATURES, MIGRATE_WIT, MIGRATE_WORLD, runComponentize } from './componentize.js';
+import { withMigrationExport } from './migration-export.js';
 import { probe } from './probe.js';
-import { actorchainVersion, type BuildInputs, readRecord, reusableOutput, sameInputs, sha256, writeRecord } from './record.js';
+import { actorchainVersion, type BuildInputs, reusableOutput, sha256, writeRecord } from './record.js';
 import { isTypeScript, typecheck } from './typecheck.js';
 
 /** The bundled module's file name in the build's work directory. */
@@ -48,12 +49,7 @@ export interface BuildResult {
   inputs: string[];
 }
 
-export interface CheckResult {
-  sourcePath: string;
-  sha256: string;
-}
-
-interface Prepared {
+export interface Prepared {
   sourcePath: string;
   bundled: Bundle;
   inputs: BuildInputs;
@@ -61,35 +57,27 @@ interface Prepared {
   wit: string;
 }
 
-/**
- * Whether the bundle exports `migration` (esbuild ends an ES module with one `export { … }`):
- * then the component is built for the world with the migration export. The probe checks
- * that it holds `migrate`.
- */
-function exportsMigration(code: string): boolean {
-  const exported = /\bexport\s*\{([^}]*)\}\s*;?\s*(?:\/\/[^\n]*\s*)*$/.exec(code);
-  return exported !== null && exported[1]!.split(',').some((item) => /(?:^|\sas\s)migration$/.test(item.trim()));
-}
-
 function defaultOutPath(sourcePath: string): string {
   return join(dirname(sourcePath), `${basename(sourcePath, extname(sourcePath))}.wasm`);
 }
 
-function existingSource(sourcePath: string, given: string, hint: string): void {
+export function existingSource(sourcePath: string, given: string, hint: string): void {
   if (!existsSync(sourcePath) || !statSync(sourcePath).isFile()) {
     throw new ActorchainError('BUILD_SOURCE_NOT_FOUND', `${given} does not exist (or is not a file): ${hint}`);
   }
 }
 
 /** Bundle (and type-check) the source: everything but the slow step. */
-async function prepare(sourcePath: string, check: boolean, stage: (s: BuildStage) => void): Promise<Prepared> {
+export async function prepare(sourcePath: string, check: boolean, stage: (s: BuildStage) => void): Promise<Prepared> {
   stage('bundling');
-  const bundled = await bundle(sourcePath);
+  const bundledAs = await bundle(sourcePath);
+  const { code, migration } = withMigrationExport(bundledAs.code, displayPath(sourcePath));
+  const bundled = { ...bundledAs, code };
   if (check && isTypeScript(sourcePath)) {
     stage('type-checking');
     await typecheck(sourcePath);
   }
-  const [wit, world] = exportsMigration(bundled.code) ? [MIGRATE_WIT, MIGRATE_WORLD] : [ACTOR_WIT, ACTOR_WORLD];
+  const [wit, world] = migration ? [MIGRATE_WIT, MIGRATE_WORLD] : [ACTOR_WIT, ACTOR_WORLD];
   const inputs: BuildInputs = {
     actorchain: actorchainVersion(),
     componentizeJs: componentizeVersion(),
@@ -100,7 +88,7 @@ async function prepare(sourcePath: string, check: boolean, stage: (s: BuildStage
 }
 
 /** Load the bundle in Node, then componentize it into a file of its own (beside `near`); returns its bytes. */
-async function componentizeBundle(
+export async function componentizeBundle(
   { sourcePath, bundled, inputs, wit }: Prepared,
   near: string,
   stage: (s: BuildStage) => void,
@@ -113,7 +101,10 @@ async function componentizeBundle(
     stage('loading');
     const { migrate } = await probe(modulePath, sourcePath);
     if (migrate !== (inputs.options.world === MIGRATE_WORLD)) {
-      throw new ActorchainError('BUILD_MISSING_EXPORTS', `${displayPath(sourcePath)}: export \`migration\` as \`export const migration = { migrate(state) { … } }\``);
+      throw new ActorchainError(
+        'BUILD_MISSING_EXPORTS',
+        `${displayPath(sourcePath)}: export the migration as \`export function migrate(state) { … }\` or \`export const migration = { migrate(state) { … } }\``,
+      );
     }
 
     stage('componentizing');
@@ -152,48 +143,4 @@ export async function buildActor(options: BuildOptions): Promise<BuildResult> {
   }
   await writeRecord(outPath, sourcePath, prepared.inputs, component);
   return { outPath, bytes: component.length, reused: false, inputs: prepared.bundled.inputs };
-}
-
-/**
- * Rebuild a component from the source its record names (never from the cache, never over the
- * component) and compare hashes. Throws BUILD_NOT_REPRODUCED, naming both, when they differ.
- */
-export async function checkBuild(component: string, onStage?: (stage: BuildStage) => void): Promise<CheckResult> {
-  const componentPath = resolve(component);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(componentPath);
-  } catch {
-    throw new ActorchainError('COMPONENT_NOT_FOUND', `${component} cannot be read: give the component that build wrote`);
-  }
-  const record = await readRecord(componentPath);
-  if (record === undefined) {
-    throw new ActorchainError(
-      'BUILD_RECORD_NOT_FOUND',
-      `${component}.build.json is missing or is not a build record: build --check rebuilds from the record that build writes beside the component`,
-    );
-  }
-  const sourcePath = resolve(dirname(componentPath), record.source);
-  existingSource(sourcePath, displayPath(sourcePath), `the record beside ${component} names it as the source`);
-
-  const prepared = await prepare(sourcePath, false, onStage ?? (() => {}));
-  const { partial, component: rebuilt } = await componentizeBundle(prepared, join(tmpdir(), 'actorchain-check'), onStage ?? (() => {}));
-  await rm(partial, { force: true });
-
-  const expected = sha256(bytes);
-  const actual = sha256(rebuilt);
-  if (actual === expected) return { sourcePath, sha256: actual };
-  const why: string[] = [];
-  if (record.componentSha256 !== expected)
-    why.push(`${component} is not the component its record describes (sha256 ${record.componentSha256}): it changed after the build`);
-  if (record.bundleSha256 !== prepared.inputs.bundleSha256) why.push('the sources (or what they import) changed since that build');
-  if (!sameInputs({ ...record, bundleSha256: prepared.inputs.bundleSha256 }, prepared.inputs)) {
-    why.push(
-      `it was built by actorchain ${record.actorchain} with componentize-js ${record.componentizeJs}, rebuilt by ${prepared.inputs.actorchain} with ${prepared.inputs.componentizeJs}`,
-    );
-  }
-  throw new ActorchainError(
-    'BUILD_NOT_REPRODUCED',
-    `rebuilding ${displayPath(sourcePath)} gives sha256 ${actual}, but ${component} has sha256 ${expected}${why.length > 0 ? `: ${why.join('; ')}` : ''}`,
-  );
 }

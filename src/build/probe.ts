@@ -63,6 +63,12 @@ export async function probe(bundlePath: string, sourcePath: string): Promise<{ m
           `Export \`export const actor = { ${ACTOR_FUNCTIONS.join(', ')} }\`.`,
       );
     case 'incomplete':
+      if (report.missing.includes('migration.migrate')) {
+        throw new ActorchainError(
+          'BUILD_MISSING_EXPORTS',
+          `the migration ${source} exports is not a function: export \`export function migrate(state) { … }\`, \`export const migrate = defineMigration(…)\` or \`export const migration = { migrate(state) { … } }\``,
+        );
+      }
       throw new ActorchainError(
         'BUILD_MISSING_EXPORTS',
         `\`actor\` in ${source} lacks ${report.missing.join(', ')}: an actor needs all of ${ACTOR_FUNCTIONS.join(', ')} as functions.`,

@@ -10,7 +10,7 @@ import { ActorchainError } from '../errors.js';
 import { HASH_PATTERN, isCanonicalText, sha256Hex } from '../json/canonical.js';
 import { isCanonicalJsonBytes, isCanonicalJsonIn, isCanonicalJsonText } from '../json/canonical-scan.js';
 import { CLOSE_OBJECT, hasAt, isLowerHex, OPEN_OBJECT, QUOTE } from './bare-line-bytes.js';
-import { componentMismatch, expectedKind, fitsPosition } from './chain-rules.js';
+import { expectedKind, fitsPosition, genesisMismatch } from './chain-rules.js';
 import { entryKind, scopedKey, type EntryData, type GenesisData, type MessageData, type StateData, type UpgradeData } from './entry.js';
 import {
   BareLineEntry,
@@ -34,8 +34,8 @@ export type PositionUnit = 'line' | 'entry';
 
 export interface CheckerOptions {
   /**
-   * Refuse a chain whose genesis names another component (CHAIN_COMPONENT_MISMATCH). A run
-   * checks the component in use at the end instead (see `component`, componentMismatch).
+   * Refuse a chain whose genesis names another component (CHAIN_COMPONENT_MISMATCH, genesisMismatch).
+   * A run checks the component in use at the end instead (see `component`, componentMismatch).
    */
   componentHash?: string;
   unit: PositionUnit;
@@ -235,6 +235,6 @@ export class ChainChecker {
   #checkComponent(genesis: GenesisData, hash: string): void {
     const expected = this.#options.componentHash;
     const named = genesis['component-hash'];
-    if (expected !== undefined && named !== expected) throw componentMismatch(`${this.where(0)} (hash ${hash})`, named, expected);
+    if (expected !== undefined && named !== expected) throw genesisMismatch(`${this.where(0)} (hash ${hash})`, named, expected);
   }
 }

@@ -31,6 +31,8 @@ export interface OpenFileStoreOptions {
    * undefined to open the chain whatever it runs (`actorchain upgrade`).
    */
   componentHash: string | undefined;
+  /** The file that component was read from, named in a mismatch's advice (`actorchain upgrade <dir> <file>`). */
+  componentPath?: string;
   fsync: FsyncMode;
   /** Told about a torn tail before it is cut, a stale lock before it is taken over, and a checkpoint it cannot use. */
   onWarning: (message: string, details: { tail: ChainTail } | { lock: string; stalePid: number } | { checkpoint: string } | { seal: string }) => void;
@@ -160,7 +162,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
     const { reader, lastStateEntry } = checked;
     const inUse = reader.component;
     if (inUse !== undefined && options.componentHash !== undefined && inUse !== options.componentHash) {
-      throw componentMismatch(`${reader.where(reader.componentAt)} of ${file}`, inUse, options.componentHash, dir);
+      throw componentMismatch(`${reader.where(reader.componentAt)} of ${file}`, inUse, options.componentHash, dir, options.componentPath);
     }
     const offset = checked.end;
     const lastState = lastStateEntry ? (lastStateEntry.data as StateData) : prefix && (JSON.parse(prefix.lastLine) as { data: StateData }).data;

@@ -2,6 +2,19 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ActorchainError } from '../errors.js';
+
+// A reader that went away (`actorchain verify <dir> | head -1`): stop quietly, as a tool that
+// SIGPIPE ends does (Node ignores the signal, so a write fails with EPIPE instead), with the
+// status a shell gives such a tool: 128 + 13.
+const CLOSED_PIPE_STATUS = 141;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(CLOSED_PIPE_STATUS);
+    // Another error is for whoever else listens (export's pipeline names it), or thrown as before.
+    if (stream.listenerCount('error') === 1) throw err;
+  });
+}
+
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('actorchain')

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { loadComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
-import type { ReplayCheckReport } from '../verify/replay-check.js';
 import { runReplayCheck } from '../verify/run-replay-check.js';
 import { isUrl } from '../verify/source.js';
 import { integerOption, MAX_TIMER_MS, OptionChecker, readTokenOption, useReadToken } from './options.js';
 import { Progress } from './progress.js';
+import { humanReport } from './replay-report.js';
 
 interface ReplayCheckRawOptions {
   last?: string;
@@ -13,22 +13,6 @@ interface ReplayCheckRawOptions {
   maxMemory: string;
   timeout: string;
   token?: string;
-}
-
-function humanReport(report: ReplayCheckReport): string {
-  const lines: string[] = [];
-  const range = report.from === undefined ? '' : ` (from position ${report.from})`;
-  lines.push(`replay-check: ${report.checked} of ${report.messages} messages${range} run through the component ${report.component}`);
-  for (const d of report.differences) {
-    lines.push(`position ${d.position} (message ${d.hash}): ${d.kind}: ${d.detail}`);
-    if (d.expected !== undefined) lines.push(`  new code gives:  ${d.expected}`, `  chain records:   ${d.found}`);
-  }
-  lines.push(
-    report.differences.length === 0
-      ? `no difference: the new component answers every message run as the chain records (head ${report.head})`
-      : `${report.differences.length} of ${report.checked} messages would be answered differently`,
-  );
-  return `${lines.join('\n')}\n`;
 }
 
 export function registerReplayCheck(program: Command): void {

@@ -129,6 +129,8 @@ export interface OpenChainHooks {
   onSends?: (stateHash: string, sends: Send[]) => void;
   /** A mirror's copy: its checkpoints are its primary's, so it has no notary. */
   copy?: boolean;
+  /** The file the component was read from, named in CHAIN_COMPONENT_MISMATCH's advice. */
+  componentPath?: string;
 }
 
 /**
@@ -147,7 +149,7 @@ export async function openChain(
   config: StorageConfig,
   componentHash: string | undefined,
   log: Logger,
-  { onSync, onSends, copy = false }: OpenChainHooks = {},
+  { onSync, onSends, copy = false, componentPath }: OpenChainHooks = {},
 ): Promise<OpenedChain> {
   if (config.dataDir === null) {
     log.info({ store: 'memory' }, 'chain kept in memory: nothing is written, the history ends with the process');
@@ -168,6 +170,7 @@ export async function openChain(
     componentHash: inUse,
   } = await openFileStore(config.dataDir, {
     componentHash,
+    componentPath,
     onSends,
     fsync: config.fsync,
     onWarning: (message, details) => log.warn(details, message),

@@ -22,6 +22,22 @@ export const FAULTS: ReadonlySet<ErrorCode> = new Set([
   'COMPONENT_TIMEOUT',
 ]);
 
+/** Codes by which a component given to POST /upgrade is not fit to run (its load errors): the client's fault. */
+const UNFIT_COMPONENT: ReadonlySet<ErrorCode> = new Set(['NOT_A_COMPONENT', 'MISSING_EXPORTS', 'UNSUPPORTED_IMPORTS', 'UNSUPPORTED_ENCODING', 'MEMORY_LIMIT_TOO_LOW']);
+
+/** A load error of the component POST /upgrade was given, answered 422 (same code): the bytes sent are at fault, not the runtime. */
+export function asUnfitComponent(err: unknown): unknown {
+  if (!(err instanceof ActorchainError) || !UNFIT_COMPONENT.has(err.code)) return err;
+  return new ActorchainError(err.code, err.message, {
+    cause: err.cause,
+    related: err.related,
+    reason: err.reason,
+    detail: err.detail,
+    headers: { ...err.headers },
+    status: 422,
+  });
+}
+
 /**
  * A JSON reply whose members are already JSON text (hashes are hex, states canonical), sent
  * as it is: no parse and re-serialisation of a state that may be large.

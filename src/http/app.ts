@@ -6,7 +6,7 @@ import type { Chain } from '../chain/chain.js';
 import { ActorchainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { explorerRouter } from '../explorer/route.js';
-import { answerErrors, FAULTS, notInApi, REFUSALS, sendApplied } from './answers.js';
+import { answerErrors, asUnfitComponent, FAULTS, notInApi, REFUSALS, sendApplied } from './answers.js';
 import { requireToken, signable } from './auth.js';
 import { chainRouter } from './chain-routes.js';
 import { componentRouter, type ComponentService } from './component-routes.js';
@@ -160,7 +160,9 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
         );
       }),
     async (req, res) => {
-      const applied = await sink.upgrade!(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      const applied = await sink.upgrade!(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)).catch((err: unknown) => {
+        throw asUnfitComponent(err);
+      });
       const body: Record<string, unknown> = { upgrade: applied.upgrade, head: applied.head, state: applied.state.value };
       if (applied.receipt !== undefined) body.receipt = applied.receipt;
       res.json(body);

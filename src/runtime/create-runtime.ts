@@ -104,6 +104,7 @@ export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
     deliveryLog = dataDir === null ? undefined : await readDeliveryLog(dataDir);
     owed = new OwedSends(deliveryLog?.cursors ?? new Map());
     opened = await openChain(config.storage, component.hash, log, {
+      componentPath: component.path,
       onSync: (seconds) => metrics.fsyncSeconds.observe(seconds),
       onSends: (stateHash, sends) => owed.add(stateHash, sends),
     });

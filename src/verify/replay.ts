@@ -30,6 +30,9 @@ function shorten(text: string): string {
   return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}… (${text.length} chars)` : text;
 }
 
+/** What made the state a state entry is checked against: a function of the component, or an upgrade to a component with no migrate. */
+type MadeBy = 'init' | 'handle' | 'migrate' | 'carried over';
+
 export class Replayer {
   readonly #resolve: ComponentResolver;
   readonly #unit: PositionUnit;
@@ -125,7 +128,7 @@ export class Replayer {
     this.#player.load(journalOf(stateEntry), false);
     const instance = await this.#freshInstance(stateEntry);
     const verdict = runMigrate(instance, this.#stateText(), { journal: () => this.#player.finish() });
-    this.#expect(upgradeEntry, stateEntry, verdict, 'migrate');
+    this.#expect(upgradeEntry, stateEntry, verdict, instance.migrate === undefined ? 'carried over' : 'migrate');
   }
 
   async #freshInstance(stateEntry: CheckedEntry): Promise<ActorInstance> {
@@ -141,7 +144,7 @@ export class Replayer {
   }
 
   /** The verdict must be the content the state entry holds, sealed the same way. */
-  #expect(first: CheckedEntry, stateEntry: CheckedEntry, verdict: Verdict, by: 'init' | 'handle' | 'migrate', recorded = false): void {
+  #expect(first: CheckedEntry, stateEntry: CheckedEntry, verdict: Verdict, by: MadeBy, recorded = false): void {
     const divergence = this.#player.divergence;
     if (divergence) throw this.#diverged(stateEntry, `the component ${divergence.message}`);
     if (verdict.verdict !== 'committable') throw this.#refused(first, stateEntry, verdict);
@@ -177,13 +180,13 @@ export class Replayer {
   }
 
   /** Which part of the content differs from the entry (the journal was played from the entry itself). */
-  #differs(stateEntry: CheckedEntry, content: StateContent, by: 'init' | 'handle' | 'migrate'): ActorchainError {
+  #differs(stateEntry: CheckedEntry, content: StateContent, by: MadeBy): ActorchainError {
     const data = stateEntry.data as StateData;
     const recordedState = canonicalJson(data.state);
     if (content.state !== recordedState) {
       return this.#diverged(
         stateEntry,
-        `the state differs from the replay: expected ${shorten(content.state)} (what ${by} returns), found ${shorten(recordedState)} (what the chain records)`,
+        `the state differs from the replay: expected ${shorten(content.state)} (${by === 'carried over' ? 'the state carried over' : `what ${by} returns`}), found ${shorten(recordedState)} (what the chain records)`,
       );
     }
     const produced = canonicalJson(content.sends);

@@ -42,6 +42,16 @@ test("an import of one of Node's built-in modules says that an actor has none, a
   assert.doesNotMatch(stderr, /npm install/);
 });
 
+test('a migration exported two ways, or a top-level migrate that is no function, is refused saying how to export it', async () => {
+  const both = await refused(
+    'both.js',
+    `export const actor = { ${COMPLETE} };\nexport const migration = { migrate: (s) => s };\nexport function migrate(s) { return s; }\n`,
+  );
+  assert.match(both, /^actorchain: BUILD_EXPORTS_CONFLICT: both\.js exports both `migration` and a top-level `migrate`: export one of them/);
+  const notFunction = await refused('not-function.js', `export const actor = { ${COMPLETE} };\nexport const migrate = 42;\n`);
+  assert.match(notFunction, /^actorchain: BUILD_MISSING_EXPORTS: the migration not-function\.js exports is not a function: export `export function migrate\(state\)/);
+});
+
 test('a type error is refused with file, line and message; --no-check skips the check', async () => {
   const source = `import { log } from 'ntwk:simple-actor/runtime';\nlog(42);\nexport const nothing = 1;\n`;
   const stderr = await refused('typed.ts', source);

@@ -2,7 +2,8 @@
  * Reproducible builds: a scaffolded project (`actorchain new`, its actorchain dependency linked
  * as `npm install` links a `file:` dependency) and a copy of it elsewhere, each built from a
  * different working directory. The two components must be the same bytes, and `build --check`
- * must reproduce the first until its source is edited. Four componentize runs in all.
+ * must reproduce the first until its source is edited, from its record or from the source given
+ * (`build <source> --check <component>`, for a component with no record). Six componentize runs in all.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,8 @@ const second = path.join(root, 'elsewhere', 'deeper', 'second');
 const outside = path.join(root, 'outside');
 const firstComponent = path.join(first, 'dist', 'actor.wasm');
 const secondComponent = path.join(second, 'out', 'actor.wasm');
+const fetched = path.join(root, 'fetched');
+const fetchedComponent = path.join(fetched, 'component.wasm');
 let firstBuild: CliResult;
 let secondBuild: CliResult;
 
@@ -65,11 +68,42 @@ test('build --check rebuilds from the recorded source and reports the match', { 
   assert.equal(checked.stdout, `reproduced ${firstComponent} from ${path.join(first, 'src', 'actor.ts')}: sha256 ${sha256(firstComponent)}\n`);
 });
 
+test('build --check <component> --no-check: both options are taken (a missing component is named, not the options)', async () => {
+  for (const args of [
+    ['--check', path.join(outside, 'none.wasm'), '--no-check'],
+    ['--no-check', '--check', path.join(outside, 'none.wasm')],
+  ]) {
+    const checked = await runCli(['build', ...args], { cwd: outside });
+    assert.equal(checked.code, 1);
+    assert.match(checked.stderr, /^actorchain: COMPONENT_NOT_FOUND: \S+none\.wasm cannot be read/, checked.stderr);
+  }
+});
+
+test('build <source> --check <component> with no record beside it (as fetched from GET /component): rebuilds that source', { timeout: BUILD_TIMEOUT_MS }, async () => {
+  mkdirSync(fetched, { recursive: true });
+  cpSync(firstComponent, fetchedComponent);
+  const source = path.join(first, 'src', 'actor.ts');
+  const checked = await runCli(['build', source, '--check', fetchedComponent, '--no-check'], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside });
+  assert.equal(checked.code, 0, checked.stderr);
+  assert.equal(checked.stdout, `reproduced ${fetchedComponent} from ${source}: sha256 ${sha256(firstComponent)}\n`);
+  const noRecord = await runCli(['build', '--check', fetchedComponent], { cwd: outside });
+  assert.equal(noRecord.code, 1);
+  assert.match(noRecord.stderr, /^actorchain: BUILD_RECORD_NOT_FOUND: .*give its source: actorchain build <source> --check /);
+});
+
 test('build --check after an edit of the source fails with both hashes, and leaves the component alone', { timeout: BUILD_TIMEOUT_MS }, async () => {
   const built = sha256(firstComponent);
   const source = path.join(first, 'src', 'actor.ts');
   writeFileSync(source, readFileSync(source, 'utf8').replace('const MAX_TEXT = 200;', 'const MAX_TEXT = 100;'));
-  const checked = await runCli(['build', '--check', firstComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside });
+  const [checked, checkedBySource] = await Promise.all([
+    runCli(['build', '--check', firstComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside }),
+    runCli(['build', source, '--check', fetchedComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside }),
+  ]);
+  assert.equal(checkedBySource.code, 1);
+  assert.match(
+    checkedBySource.stderr,
+    /^actorchain: BUILD_NOT_REPRODUCED: rebuilding \S+actor\.ts gives sha256 [0-9a-f]{64}, but \S+component\.wasm has sha256 [0-9a-f]{64}: it has no build record to say why/,
+  );
   assert.equal(checked.code, 1);
   const match =
     /^actorchain: BUILD_NOT_REPRODUCED: rebuilding \S+actor\.ts gives sha256 ([0-9a-f]{64}), but \S+actor\.wasm has sha256 ([0-9a-f]{64}): the sources \(or what they import\) changed since that build\n$/.exec(

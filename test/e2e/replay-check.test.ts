@@ -11,7 +11,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { BUILD_TIMEOUT_MS } from '../support/build.js';
-import { makeChain, NOWHERE, readLines, tempDir } from '../support/chain-file.js';
+import { chainFile, makeChain, NOWHERE, readLines, tempDir } from '../support/chain-file.js';
 import { runCli, sha256 } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
 import { buildUpgradeComponents, makeUpgradedChain, type UpgradeComponents } from '../support/upgraded-chain.js';
@@ -86,6 +86,48 @@ test('a changed component: exit 1 naming each message it answers differently by 
     ],
   );
   assert.match(v3.differences[0].detail, /state-contract refuses the state handle returns: \{"total":null\}/);
+});
+
+test('upgrade --dry-run runs the replay report too: differences reported as information (exit 0), --last N, nothing changed', async (t) => {
+  const dataDir = tempDir(t);
+  await makeChain(t, c.counter, dataDir, MESSAGES);
+  const before = readFileSync(chainFile(dataDir));
+  const lines = readLines(dataDir);
+  const forward = { position: 4, hash: sha256(lines[4]!) };
+
+  const dry = await runCli(['upgrade', dataDir, c.v2, '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr);
+  // stderr: the report as replay-check prints it, then the verdict on the upgrade.
+  assert.match(dry.stderr, /^replay-check: 3 of 3 messages \(from position 2\) run through the component [0-9a-f]{64}\n/);
+  assert.match(dry.stderr, new RegExp(`position 4 \\(message ${forward.hash}\\): refused: message-contract refuses it, where the chain records it accepted`));
+  assert.match(
+    dry.stderr,
+    /1 of 3 messages would be answered differently\nupgrade --dry-run: the upgrade would be accepted \(the differences above are information: actorchain replay-check is the command that fails on them\)/,
+  );
+  // stdout: one JSON document, the upgrade's result with the report in it.
+  const result = JSON.parse(dry.stdout);
+  assert.equal(result['dry-run'], true);
+  assert.deepEqual(result.state, { total: 5 });
+  assert.equal(result['replay-check'].checked, 3);
+  assert.deepEqual(
+    result['replay-check'].differences.map((d: { position: number; hash: string; kind: string }) => ({ position: d.position, hash: d.hash, kind: d.kind })),
+    [{ ...forward, kind: 'refused' }],
+  );
+  assert.deepEqual(readFileSync(chainFile(dataDir)), before, 'a dry run changes nothing');
+
+  const last1 = await runCli(['upgrade', dataDir, c.v2, '--dry-run', '--last', '1']);
+  assert.equal(last1.code, 0, last1.stderr);
+  assert.match(last1.stderr, /1 of 3 messages \(from position 6\)[^\n]*\nno difference/);
+  assert.deepEqual(JSON.parse(last1.stdout)['replay-check'].differences, []);
+
+  // The upgrade itself refused: its coded refusal, as without --dry-run.
+  const refused = await runCli(['upgrade', dataDir, c.v3, '--dry-run']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^actorchain: UPGRADE_STATE_REJECTED: /);
+  const lastAlone = await runCli(['upgrade', dataDir, c.v2, '--last', '1']);
+  assert.equal(lastAlone.code, 1);
+  assert.match(lastAlone.stderr, /^actorchain: INVALID_OPTION: --last goes with --dry-run/);
+  assert.deepEqual(readFileSync(chainFile(dataDir)), before);
 });
 
 test('from a runtime URL, across upgrades: each message from the state recorded before it', async (t) => {

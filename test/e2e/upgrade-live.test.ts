@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { before, test } from 'node:test';
+import { buildFixture } from '../../fixtures/build.js';
 import { BUILD_TIMEOUT_MS } from '../support/build.js';
 import { tempDir } from '../support/chain-file.js';
 import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
@@ -92,7 +93,7 @@ test('a counter upgraded live twice under 8 loops of messages: none fails, each 
   assert.equal(offline.code, 0, offline.stderr);
 });
 
-test('refused upgrades change nothing: no token, a state-contract that refuses the state, the same component', async (t) => {
+test('refused upgrades change nothing: no token, a state-contract that refuses the state, the same component, bytes that are no fit component (422)', async (t) => {
   const open = await startRuntime(t, c.counter, ['--in-memory']);
   const refused = await postUpgrade(open.url, c.v2, {});
   assert.equal(refused.status, 403);
@@ -107,6 +108,19 @@ test('refused upgrades change nothing: no token, a state-contract that refuses t
   assert.equal(((await v3.json()) as { error: { code: string } }).error.code, 'UPGRADE_STATE_REJECTED');
   const same = await postUpgrade(runtime.url, c.counter);
   assert.equal(same.status, 409);
+  // Bytes that are no fit component are the client's fault: 422, with the load error's code.
+  const notWasm = await fetch(`${runtime.url}/upgrade`, { method: 'POST', headers: { 'content-type': 'application/wasm', ...auth }, body: 'hello' });
+  assert.equal(notWasm.status, 422);
+  assert.equal(((await notWasm.json()) as { error: { code: string } }).error.code, 'NOT_A_COMPONENT');
+  for (const [fixture, code] of [
+    ['foreign-other', 'MISSING_EXPORTS'],
+    ['missing-contract', 'MISSING_EXPORTS'],
+    ['foreign-mixed', 'MISSING_EXPORTS'],
+  ] as const) {
+    const unfit = await postUpgrade(runtime.url, await buildFixture(fixture));
+    assert.equal(unfit.status, 422, fixture);
+    assert.equal(((await unfit.json()) as { error: { code: string } }).error.code, code, fixture);
+  }
   // A body over the limit (256 MiB) is read to its end (as body-parser drains it), then refused.
   const chunk = Buffer.alloc(2 ** 20);
   const tooLarge = await new Promise<{ status: number; body: string }>((resolve, reject) => {

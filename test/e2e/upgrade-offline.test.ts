@@ -16,12 +16,14 @@ let counter: string;
 let v2: string;
 let v3: string;
 let sends: string;
+let toplevel: string;
 before(
   async () => {
     counter = await buildFixture('counter');
     v2 = await builtActor('fixtures/actors/upgrade-counter-v2.js');
     v3 = await builtActor('fixtures/actors/upgrade-counter-v3.js');
     sends = await builtActor('fixtures/actors/upgrade-counter-sends.js');
+    toplevel = await builtActor('fixtures/actors/upgrade-counter-toplevel.js');
   },
   { timeout: BUILD_TIMEOUT_MS * 3 },
 );
@@ -68,7 +70,8 @@ test('upgrade twice: migrate renames the field, the new message kind works, run 
 
   const mismatch = await runCli(['run', v2, '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
   assert.equal(mismatch.code, 1);
-  assert.match(mismatch.stderr, /CHAIN_COMPONENT_MISMATCH: .*actorchain upgrade .* <new\.wasm>.*another data dir/);
+  assert.match(mismatch.stderr, /CHAIN_COMPONENT_MISMATCH: .*actorchain upgrade .*another data dir/);
+  assert.ok(mismatch.stderr.includes(`actorchain upgrade ${dataDir} ${v2}`), mismatch.stderr);
 
   const upgraded = await runCli(['upgrade', dataDir, v2]);
   assert.equal(upgraded.code, 0, upgraded.stderr);
@@ -121,4 +124,33 @@ test('upgrade twice: migrate renames the field, the new message kind works, run 
     'message',
     'state',
   ]);
+
+  // inspect names the component the chain runs now, the genesis' apart, and (from the data dir) each upgrade.
+  const all = readLines(dataDir);
+  const fromDir = await runCli(['inspect', dataDir]);
+  assert.equal(fromDir.code, 0, fromDir.stderr);
+  const inspected = JSON.parse(fromDir.stdout);
+  assert.equal(inspected['component-hash'], hashOf(v3));
+  assert.equal(inspected['genesis-component-hash'], hashOf(counter));
+  assert.deepEqual(inspected.upgrades, [
+    { position: 6, hash: sha256(all[6]!), 'component-hash': hashOf(v2) },
+    { position: 10, hash: sha256(all[10]!), 'component-hash': hashOf(v3) },
+  ]);
+  const fromUrl = await runCli(['inspect', runtime.url]);
+  assert.equal(fromUrl.code, 0, fromUrl.stderr);
+  const { upgrades, ...rest } = inspected;
+  assert.ok(upgrades);
+  assert.deepEqual(JSON.parse(fromUrl.stdout), rest, 'a runtime is not read whole for the upgrades');
+});
+
+test('a migrate exported as a top-level function (export function migrate) is built into the component and run by the upgrade', async (t) => {
+  const dataDir = tempDir(t);
+  await makeChain(t, counter, dataDir, [{ add: 2 }, { add: 3 }]);
+  const record = JSON.parse(readFileSync(`${toplevel}.build.json`, 'utf8'));
+  assert.equal(record.options.world, JSON.parse(readFileSync(`${v2}.build.json`, 'utf8')).options.world, 'the world with the migration export');
+  const upgraded = await runCli(['upgrade', dataDir, toplevel]);
+  assert.equal(upgraded.code, 0, upgraded.stderr);
+  assert.deepEqual(JSON.parse(upgraded.stdout).state, { total: 5 }, 'migrate renamed count to total');
+  const verified = await runCli(['verify', dataDir]);
+  assert.equal(verified.code, 0, verified.stderr);
 });

@@ -44,6 +44,18 @@ test('a chain upgraded twice verifies with no component argument, with the genes
   assert.match(missing.stderr, new RegExp(`COMPONENT_NOT_FOUND: line 7 \\(hash [0-9a-f]{64}\\) names the component ${hashOf(c.v2)}, .*--component <file>`));
   const explicit = await runCli(['verify', file, '--component', c.v3, '--component', c.counter, '--component', c.v2]);
   assert.equal(explicit.code, 0, explicit.stderr);
+
+  // The component the chain now runs, given first: the genesis must name that one, and the message says how to give later ones.
+  const later = await runCli(['verify', c.v3, dataDir]);
+  assert.equal(later.code, 1);
+  assert.match(
+    later.stderr,
+    new RegExp(
+      `^actorchain: CHAIN_COMPONENT_MISMATCH: line 1 \\(hash [0-9a-f]{64}\\): the genesis names the component ${hashOf(c.counter)}, not the one given \\(hash ${hashOf(c.v3)}\\); ` +
+        `a component given as an argument must be the one the chain started with .*--component <file> \\(repeatable\\), or give no component at all`,
+    ),
+  );
+  assert.doesNotMatch(later.stderr, /actorchain upgrade/);
 });
 
 test('a component kept in the data dir whose bytes are not what its name says is not run', async (t) => {
@@ -71,6 +83,19 @@ test('a forged state after an upgrade is CHAIN_DIVERGED naming the component in 
     new RegExp(
       `CHAIN_DIVERGED: line 8 \\(hash ${sha256(forged[7]!)}\\): the state differs from the replay: expected \\{"total":5\\} \\(what migrate returns\\), ` +
         `found \\{"total":500\\} \\(what the chain records\\) \\(replayed with the component ${hashOf(c.v2)}\\)`,
+    ),
+  );
+
+  // Line 12: the state carried over to v3, which has no migrate: no "what migrate returns".
+  const carried = forgeAndRelink(lines, 11, { ...JSON.parse(lines[11]!).data, state: { total: 99 } });
+  writeLines(dataDir, carried);
+  const carriedOver = await runCli(['verify', dataDir]);
+  assert.equal(carriedOver.code, 1);
+  assert.match(
+    carriedOver.stderr,
+    new RegExp(
+      `CHAIN_DIVERGED: line 12 \\(hash ${sha256(carried[11]!)}\\): the state differs from the replay: expected \\{"total":10\\} \\(the state carried over\\), ` +
+        `found \\{"total":99\\} \\(what the chain records\\) \\(replayed with the component ${hashOf(c.v3)}\\)`,
     ),
   );
 
