@@ -132,6 +132,11 @@ export class ActorWorker {
   }
 
   /** Messages posted and not answered yet. */
+  /** See Pipeline.nudge. */
+  nudge(): void {
+    this.#pipeline.nudge();
+  }
+
   get pendingCount(): number {
     return this.#pipeline.pendingCount;
   }

@@ -56,6 +56,15 @@ export class Pipeline {
     return this.#pending.length;
   }
 
+  /**
+   * Wake the worker's thread with an empty batch, when it has nothing to do: a standby that
+   * takes over after a fault has slept since it warmed, and its first message would otherwise
+   * pay for the wake-up (0.5-1 ms here, against 0.2 for a busy worker).
+   */
+  nudge(): void {
+    if (this.#pending.length === 0 && !this.#faulted) this.#port.postMessage([]);
+  }
+
   /** A committable verdict of a call (init, migrate): the worker holds the next version. */
   committed(): void {
     this.#holds = ++this.#version.current;

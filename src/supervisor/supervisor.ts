@@ -227,7 +227,8 @@ export class Supervisor {
     const serving = backoffMs === 0 ? next : sleep(backoffMs).then(() => next);
     this.#current.fill(serving);
     serving.then(
-      () => {
+      (worker) => {
+        worker.nudge();
         this.#workerUp = true;
         this.#logger.warn(
           { cause: fault.code, restarts, inWindow, backoffMs, servingAgainMs: Math.round(performance.now() - faultAt) },
