@@ -8,6 +8,7 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { Receipt } from '../chain/notary.js';
 import { commitInit } from './init.js';
 import { IdempotencyKeys, type Applied, type Submitted } from './idempotency.js';
+import { Retiring } from './retiring.js';
 import { Mailbox } from './mailbox.js';
 import { startSupervisor, type SupervisorStartOptions } from './start-supervisor.js';
 import { refusal } from './transition.js';
@@ -47,6 +48,8 @@ export class Actor {
   readonly exhausted: Promise<ActorchainError>;
   #giveUp!: (reason: ActorchainError) => void;
   readonly #mailbox: Mailbox;
+  /** The supervisor the last live upgrade replaced, until it is closed. */
+  readonly #retiring = new Retiring();
   readonly #keys: IdempotencyKeys;
   readonly #options: ActorOptions;
   readonly #logger: Logger;
@@ -213,7 +216,7 @@ export class Actor {
     this.#component = component;
     this.#watch(supervisor);
     old.drain();
-    void old.close();
+    this.#retiring.retire(old);
     // How long the messages behind the upgrade waited for it: migrate (with the state-contract), storing the component, the rest of the switch.
     const ms = (from: number, to: number) => Math.round((to - from) * 10) / 10;
     const switchMs = { migrate: ms(started, migrated), keep: ms(migrated, kept), commit: ms(kept, performance.now()) };
@@ -233,7 +236,7 @@ export class Actor {
   async close(reason = new ActorchainError('ACTOR_UNAVAILABLE', 'the runtime is shutting down')): Promise<void> {
     this.#supervisor.drain();
     await this.#mailbox.close(reason);
-    await this.#supervisor.close();
+    await Promise.all([this.#supervisor.close(), this.#retiring.close()]);
     await this.chain.close();
   }
 }
