@@ -34,7 +34,10 @@ test('a journal, an idempotency key and members the page does not know are shown
   assert.match(state, /journal: 21 reads \(fresh instance\)/);
   assert.doesNotMatch(state, /799735082387/, 'the records are built only when opened');
   await page.click(`${entry} details.journal > summary`);
-  assert.match((await page.textContent(`${entry} details.journal`))!, /\["mn","799735082387",20\].*\["wn","1764100000",0\]/s);
+  // The records are built on the details' toggle event, which the browser fires after the click returns.
+  const journal = `${entry} details.journal`;
+  await page.waitForFunction((selector) => document.querySelector(selector)?.textContent?.includes('1764100000'), journal);
+  assert.match((await page.textContent(journal))!, /\["mn","799735082387",20\].*\["wn","1764100000",0\]/s);
   assert.match(state, /from-the-future.*"v": 2/s);
   await screenshot(page, 'entry-members');
   assert.deepEqual(problems, []);
