@@ -6,7 +6,7 @@
  *                                                           ▼
  *                  load in Node (probe) ──► componentize-js ──► out.wasm + out.wasm.build.json
  *
- * Every refusal happens before componentize-js, which is the slow step (about ten seconds).
+ * Every refusal happens before componentize-js, which is the slow step (about five seconds on two cores).
  * The same inputs give the same bytes (see preinit.ts), so `checkBuild` (check-build.ts)
  * rebuilds from the source a record names, or the one given, and compares.
  */

@@ -9,7 +9,7 @@ const STEP_LABELS: Record<BuildStage, string> = {
   bundling: 'bundling',
   'type-checking': 'type-checking',
   loading: 'loading the module',
-  componentizing: 'componentizing (about ten seconds)',
+  componentizing: 'componentizing (about five seconds)',
 };
 
 function size(bytes: number): string {

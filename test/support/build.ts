@@ -1,5 +1,5 @@
 /**
- * Test support for `actorchain build`: componentize-js takes about ten seconds a build (more on
+ * Test support for `actorchain build`: componentize-js takes about five seconds a build (more on
  * a loaded machine), so each test file builds its actors once, into a directory shared by
  * its tests and removed when the file ends.
  */
