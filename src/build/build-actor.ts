@@ -1,12 +1,15 @@
 /**
  * `actorchain build`'s pipeline, from an actor's source to a component:
  *
- *   source ──bundle──► one ES module ──type-check (TS)──► inputs ──► reuse the output
- *                                                           │         if its record has them
- *                                                           ▼
- *                  load in Node (probe) ──► componentize-js ──► out.wasm + out.wasm.build.json
+ *   source ──bundle──► one ES module ──► inputs ──► reuse the output if its record has them
+ *     │                                       │
+ *     │                                       ▼
+ *     │            load in Node (probe) ──► componentize-js ──► out.wasm + out.wasm.build.json
+ *     └──type-check (TS), on a thread of its own, from the start ──────────┘ (its verdict first)
  *
- * Every refusal happens before componentize-js, which is the slow step (about five seconds on two cores).
+ * componentize-js is the slow step (about five seconds on two cores). Every other refusal
+ * happens before it, but the type check (1-3 s) runs beside it, on another core: a type error
+ * stops componentize-js and is the build's refusal, as if the check had come first.
  * The same inputs give the same bytes (see preinit.ts), so `checkBuild` (check-build.ts)
  * rebuilds from the source a record names, or the one given, and compares.
  */
@@ -22,7 +25,7 @@ import { ACTOR_WIT, ACTOR_WORLD, componentizeVersion, DISABLED_FEATURES, MIGRATE
 import { withMigrationExport } from './migration-export.js';
 import { probe } from './probe.js';
 import { actorchainVersion, type BuildInputs, reusableOutput, sha256, writeRecord } from './record.js';
-import { isTypeScript, typecheck } from './typecheck.js';
+import { isTypeScript, typecheckOffThread, type TypeCheck } from './typecheck.js';
 
 /** The bundled module's file name in the build's work directory. */
 const MODULE_NAME = 'actor.js';
@@ -55,6 +58,8 @@ export interface Prepared {
   inputs: BuildInputs;
   /** The WIT file the world is in. */
   wit: string;
+  /** The type check (settled at once when there is none to make). */
+  typeCheck: TypeCheck;
 }
 
 function defaultOutPath(sourcePath: string): string {
@@ -67,24 +72,39 @@ export function existingSource(sourcePath: string, given: string, hint: string):
   }
 }
 
-/** Bundle (and type-check) the source: everything but the slow step. */
+/** Bundle the source, and start its type check: everything but the slow step. */
 export async function prepare(sourcePath: string, check: boolean, stage: (s: BuildStage) => void): Promise<Prepared> {
-  stage('bundling');
-  const bundledAs = await bundle(sourcePath);
-  const { code, migration } = withMigrationExport(bundledAs.code, displayPath(sourcePath));
-  const bundled = { ...bundledAs, code };
-  if (check && isTypeScript(sourcePath)) {
-    stage('type-checking');
-    await typecheck(sourcePath);
+  const typeCheck = check && isTypeScript(sourcePath) ? typecheckOffThread(sourcePath) : { done: Promise.resolve(), stop: () => {} };
+  try {
+    stage('bundling');
+    const bundledAs = await bundle(sourcePath);
+    const { code, migration } = withMigrationExport(bundledAs.code, displayPath(sourcePath));
+    const bundled = { ...bundledAs, code };
+    const [wit, world] = migration ? [MIGRATE_WIT, MIGRATE_WORLD] : [ACTOR_WIT, ACTOR_WORLD];
+    const inputs: BuildInputs = {
+      actorchain: actorchainVersion(),
+      componentizeJs: componentizeVersion(),
+      bundleSha256: sha256(bundled.code),
+      options: { world, disableFeatures: DISABLED_FEATURES, witSha256: sha256(await readFile(wit)) },
+    };
+    return { sourcePath, bundled, inputs, wit, typeCheck };
+  } catch (err) {
+    // A source that does not bundle is refused for that, as before any type check.
+    typeCheck.stop();
+    throw err;
   }
-  const [wit, world] = migration ? [MIGRATE_WIT, MIGRATE_WORLD] : [ACTOR_WIT, ACTOR_WORLD];
-  const inputs: BuildInputs = {
-    actorchain: actorchainVersion(),
-    componentizeJs: componentizeVersion(),
-    bundleSha256: sha256(bundled.code),
-    options: { world, disableFeatures: DISABLED_FEATURES, witSha256: sha256(await readFile(wit)) },
-  };
-  return { sourcePath, bundled, inputs, wit };
+}
+
+/** The type check's verdict, waited for (and shown as the stage) when it has not come yet. */
+export async function typeChecked({ typeCheck }: Prepared, stage: (s: BuildStage) => void): Promise<void> {
+  let settled = false;
+  void typeCheck.done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await Promise.resolve();
+  if (!settled) stage('type-checking');
+  await typeCheck.done;
 }
 
 /** Load the bundle in Node, then componentize it into a file of its own (beside `near`); returns its bytes. */
@@ -92,6 +112,7 @@ export async function componentizeBundle(
   { sourcePath, bundled, inputs, wit }: Prepared,
   near: string,
   stage: (s: BuildStage) => void,
+  signal?: AbortSignal,
 ): Promise<{ partial: string; component: Buffer }> {
   const workDir = await mkdtemp(join(tmpdir(), 'actorchain-build-'));
   try {
@@ -112,7 +133,10 @@ export async function componentizeBundle(
     // Written aside: a failed or interrupted build never leaves half a component.
     const partial = `${near}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await runComponentize({ sourcePath: modulePath, witPath: wit, witIsDir: false, world: inputs.options.world, disableFeatures: DISABLED_FEATURES, outPath: partial });
+      await runComponentize(
+        { sourcePath: modulePath, witPath: wit, witIsDir: false, world: inputs.options.world, disableFeatures: DISABLED_FEATURES, outPath: partial },
+        signal,
+      );
       return { partial, component: await readFile(partial) };
     } catch (err) {
       await rm(partial, { force: true });
@@ -125,6 +149,25 @@ export async function componentizeBundle(
   }
 }
 
+/**
+ * componentizeBundle beside the type check. A type error is the refusal whenever it comes:
+ * it stops componentize-js, and wins over a failure of componentize-js or of the probe.
+ */
+export async function componentizeChecked(prepared: Prepared, near: string, stage: (s: BuildStage) => void): Promise<{ partial: string; component: Buffer }> {
+  const abort = new AbortController();
+  prepared.typeCheck.done.catch(() => abort.abort());
+  let built: { partial: string; component: Buffer } | undefined;
+  try {
+    built = await componentizeBundle(prepared, near, stage, abort.signal);
+    await typeChecked(prepared, stage);
+    return built;
+  } catch (err) {
+    if (built !== undefined) await rm(built.partial, { force: true });
+    await prepared.typeCheck.done; // a type error is the one to report
+    throw err;
+  }
+}
+
 export async function buildActor(options: BuildOptions): Promise<BuildResult> {
   const sourcePath = resolve(options.source);
   existingSource(sourcePath, options.source, "give the path of the actor's .js or .ts module");
@@ -132,10 +175,16 @@ export async function buildActor(options: BuildOptions): Promise<BuildResult> {
   const stage = options.onStage ?? (() => {});
 
   const prepared = await prepare(sourcePath, options.check !== false, stage);
-  const reusedBytes = await reusableOutput(outPath, prepared.inputs);
-  if (reusedBytes !== undefined) return { outPath, bytes: reusedBytes, reused: true, inputs: prepared.bundled.inputs };
+  const reusedBytes = await reusableOutput(outPath, prepared.inputs).catch((err: unknown) => {
+    prepared.typeCheck.stop();
+    throw err;
+  });
+  if (reusedBytes !== undefined) {
+    await typeChecked(prepared, stage);
+    return { outPath, bytes: reusedBytes, reused: true, inputs: prepared.bundled.inputs };
+  }
 
-  const { partial, component } = await componentizeBundle(prepared, outPath, stage);
+  const { partial, component } = await componentizeChecked(prepared, outPath, stage);
   try {
     await rename(partial, outPath);
   } finally {

@@ -10,7 +10,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ActorchainError } from '../errors.js';
-import { componentizeBundle, existingSource, prepare, type BuildStage } from './build-actor.js';
+import { componentizeChecked, existingSource, prepare, type BuildStage } from './build-actor.js';
 import { displayPath } from './display-path.js';
 import { type BuildRecord, readRecord, sameInputs, sha256 } from './record.js';
 
@@ -64,7 +64,7 @@ export async function checkBuild(component: string, options: CheckOptions = {}):
 
   const stage = options.onStage ?? (() => {});
   const prepared = await prepare(sourcePath, options.source !== undefined && options.typeCheck !== false, stage);
-  const { partial, component: rebuilt } = await componentizeBundle(prepared, join(tmpdir(), 'actorchain-check'), stage);
+  const { partial, component: rebuilt } = await componentizeChecked(prepared, join(tmpdir(), 'actorchain-check'), stage);
   await rm(partial, { force: true });
 
   const expected = sha256(bytes);

@@ -45,7 +45,7 @@ function uncaughtError(stderr: string): string {
 }
 
 /** Run componentize-js on one job; its error output, if it fails, becomes the message. */
-export async function runComponentize(job: ComponentizeJob): Promise<void> {
+export async function runComponentize(job: ComponentizeJob, signal?: AbortSignal): Promise<void> {
   try {
     // --single-threaded-gc: componentize-js' splicer grows its wasm memory to about 490 MB in
     // hundreds of steps, and V8 runs a full GC at each. Done on one thread they cost half as much:
@@ -54,6 +54,7 @@ export async function runComponentize(job: ComponentizeJob): Promise<void> {
     await promisify(execFile)(process.execPath, ['--single-threaded-gc', CHILD, JSON.stringify(job)], {
       cwd: dirname(job.sourcePath),
       maxBuffer: 64 * 1024 * 1024,
+      signal,
     });
   } catch (err) {
     const reason = uncaughtError(String((err as { stderr?: string }).stderr ?? ''));

@@ -5,8 +5,9 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type ts from 'typescript';
-import { ActorchainError } from '../errors.js';
+import { ActorchainError, type ErrorCode } from '../errors.js';
 import { located } from './display-path.js';
 
 const RUNTIME_TYPES = fileURLToPath(new URL('../../../types/runtime.d.ts', import.meta.url));
@@ -78,4 +79,27 @@ export async function typecheck(sourcePath: string): Promise<void> {
   const shown = errors.slice(0, MAX_SHOWN).map((d) => format(typescript, d));
   if (errors.length > MAX_SHOWN) shown.push(`... and ${errors.length - MAX_SHOWN} more`);
   throw new ActorchainError('BUILD_TYPE_ERROR', `${shown.join('\n')}\n(--no-check builds without the type check)`);
+}
+
+/** A type check under way on its own thread. */
+export interface TypeCheck {
+  /** Settles once the source type-checks; rejects with BUILD_TYPE_ERROR (or the thread's error). */
+  readonly done: Promise<void>;
+  /** Stop it: its verdict is no longer wanted (done may then never settle). */
+  stop(): void;
+}
+
+/** `typecheck` on a thread of its own (worker/typecheck-worker.ts), started at once. */
+export function typecheckOffThread(sourcePath: string): TypeCheck {
+  const worker = new Worker(new URL('../../worker/typecheck-worker.js', import.meta.url), { workerData: sourcePath });
+  const done = new Promise<void>((resolve, reject) => {
+    worker.once('message', (problem: { code: ErrorCode; message: string } | null) =>
+      problem === null ? resolve() : reject(new ActorchainError(problem.code, problem.message)),
+    );
+    worker.once('error', reject);
+    // After a verdict this changes nothing; without one, the thread died.
+    worker.once('exit', (code) => reject(new Error(`the type-checking thread exited with code ${code} before its verdict`)));
+  });
+  done.catch(() => {}); // (awaited by the build, or no longer wanted)
+  return { done, stop: () => void worker.terminate() };
 }
