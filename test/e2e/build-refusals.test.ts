@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { build, BUILD_TIMEOUT_MS, fileTempDir } from '../support/build.js';
@@ -58,6 +58,29 @@ test('a type error is refused with file, line and message; --no-check skips the 
   assert.match(stderr, /^actorchain: BUILD_TYPE_ERROR: typed\.ts:2:5: Argument of type 'number' is not assignable to parameter of type 'string'\./);
   // Without the check the build goes on, to the next refusal: this module has no actor.
   assert.match(await refused('typed.ts', undefined, ['--no-check']), /^actorchain: BUILD_MISSING_EXPORTS: /);
+});
+
+test('a whole actor with a type error: the check, beside componentize-js, stops it, and nothing is written', async () => {
+  const source = [
+    "import { log } from 'ntwk:simple-actor/runtime';",
+    'export const actor = {',
+    "  init: (): string => '{}',",
+    '  handle: (m: string, s: string): string => {',
+    '    log(m.length);',
+    '    return s;',
+    '  },',
+    '  stateContract: (): boolean => true,',
+    '  messageContract: (): boolean => true,',
+    '};',
+    '',
+  ].join('\n');
+  const stderr = await refused('whole.ts', source);
+  assert.match(stderr, /^actorchain: BUILD_TYPE_ERROR: whole\.ts:5:9: Argument of type 'number' is not assignable to parameter of type 'string'\./);
+  assert.deepEqual(
+    readdirSync(dir).filter((name) => name.startsWith('whole') && name !== 'whole.ts'),
+    [],
+    'no component, record or partial file',
+  );
 });
 
 test('a module without `actor` is refused, listing what it does export', async () => {
