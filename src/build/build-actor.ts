@@ -74,7 +74,7 @@ export function existingSource(sourcePath: string, given: string, hint: string):
 
 /** Bundle the source, and start its type check: everything but the slow step. */
 export async function prepare(sourcePath: string, check: boolean, stage: (s: BuildStage) => void): Promise<Prepared> {
-  const typeCheck = check && isTypeScript(sourcePath) ? typecheckOffThread(sourcePath) : { done: Promise.resolve(), stop: () => {} };
+  const typeCheck = check && isTypeScript(sourcePath) ? typecheckOffThread(sourcePath) : { done: Promise.resolve(), settled: true, stop: () => {} };
   try {
     stage('bundling');
     const bundledAs = await bundle(sourcePath);
@@ -97,13 +97,7 @@ export async function prepare(sourcePath: string, check: boolean, stage: (s: Bui
 
 /** The type check's verdict, waited for (and shown as the stage) when it has not come yet. */
 export async function typeChecked({ typeCheck }: Prepared, stage: (s: BuildStage) => void): Promise<void> {
-  let settled = false;
-  void typeCheck.done.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await Promise.resolve();
-  if (!settled) stage('type-checking');
+  if (!typeCheck.settled) stage('type-checking');
   await typeCheck.done;
 }
 

@@ -85,6 +85,8 @@ export async function typecheck(sourcePath: string): Promise<void> {
 export interface TypeCheck {
   /** Settles once the source type-checks; rejects with BUILD_TYPE_ERROR (or the thread's error). */
   readonly done: Promise<void>;
+  /** Whether `done` has settled. */
+  readonly settled: boolean;
   /** Stop it: its verdict is no longer wanted (done may then never settle). */
   stop(): void;
 }
@@ -100,6 +102,16 @@ export function typecheckOffThread(sourcePath: string): TypeCheck {
     // After a verdict this changes nothing; without one, the thread died.
     worker.once('exit', (code) => reject(new Error(`the type-checking thread exited with code ${code} before its verdict`)));
   });
-  done.catch(() => {}); // (awaited by the build, or no longer wanted)
-  return { done, stop: () => void worker.terminate() };
+  let settled = false;
+  done.then(
+    () => (settled = true),
+    () => (settled = true), // (the rejection is awaited by the build, or no longer wanted)
+  );
+  return {
+    done,
+    get settled() {
+      return settled;
+    },
+    stop: () => void worker.terminate(),
+  };
 }
