@@ -21,6 +21,8 @@ const MIN_COPY = 12;
 const NEAR = 8;
 /** How far an equal stretch is compared at a time before byte by byte (see diffBytes). */
 const STRIDES = [1024, 32];
+/** Bytes compared one by one before the native compares of STRIDES. */
+const IN_STEP = 16;
 /** Bytes out of step before the base's block index is built to find the place again. */
 const INDEX_AFTER = 256;
 
@@ -89,16 +91,22 @@ export function diffBytes(base: Buffer, target: Buffer, limit = target.length / 
   let i = 0;
   let j = 0;
   while (i < target.length) {
-    if (out.length > limit) return undefined;
+    // The bytes since the last copy go out as a literal whatever comes next.
+    if (out.length + (i - literalFrom) > limit) return undefined;
+    // The first bytes one by one: out of step, they differ at once, and a native compare per
+    // byte walked (most of a small entry's text, measured) would cost more than the walk.
     let run = 0;
-    // Long equal stretches (most of a state changed in a few places) compared natively, a
-    // kilobyte then 32 bytes at a time, and the rest byte by byte.
-    for (const stride of STRIDES) {
-      while (i + run + stride <= target.length && j + run + stride <= base.length && target.compare(base, j + run, j + run + stride, i + run, i + run + stride) === 0) {
-        run += stride;
+    while (run < IN_STEP && i + run < target.length && j + run < base.length && target[i + run] === base[j + run]) run++;
+    if (run === IN_STEP) {
+      // Long equal stretches (most of a state changed in a few places) compared natively, a
+      // kilobyte then 32 bytes at a time, and the rest byte by byte.
+      for (const stride of STRIDES) {
+        while (i + run + stride <= target.length && j + run + stride <= base.length && target.compare(base, j + run, j + run + stride, i + run, i + run + stride) === 0) {
+          run += stride;
+        }
       }
+      while (i + run < target.length && j + run < base.length && target[i + run] === base[j + run]) run++;
     }
-    while (i + run < target.length && j + run < base.length && target[i + run] === base[j + run]) run++;
     if (run >= MIN_COPY || (run > 0 && i + run === target.length)) {
       flushLiteral(i);
       out.varint(run * 2 + 1);
