@@ -23,11 +23,12 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CHAIN_FILE, PLAIN_NEXT, SEALED_NEW, syncDirectory } from './chain-bytes.js';
 import type { ChainBytes } from './chain-bytes-view.js';
 import type { StoreSealer } from './file-store.js';
-import { eachLine, LineChunks } from './line-source.js';
+import { LineChunks } from './line-source.js';
 import { SealedWriter } from './sealed-writer.js';
 import { SEALED_FILE, SEALED_MAGIC } from './sealed.js';
 
 const CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
 const TURN_BYTES = 64 << 10;
 
 /**
@@ -93,16 +94,24 @@ export async function seal(
     const writer = SealedWriter.append(handle, sealed.fileBytes, await sealed.seeds());
     let sinceTurn = 0;
     let position = sealed.entries;
-    for await (const line of lines(chain.plain, 0, to - from)) {
-      // A running store knows every entry's hash (what it wrote): a line read back otherwise
-      // than written is then sealed under its true hash, and refused when it is read.
-      await writer.add(line, hashAt?.(position++) ?? createHash('sha256').update(line).digest('hex'));
-      // One large entry's delta, or a few hundred small ones, per turn of the event loop.
-      if ((sinceTurn += line.length) >= TURN_BYTES) {
-        sinceTurn = 0;
-        await nextTurn();
+    // The lines of each chunk read walked in place: no promise per line.
+    const source = new LineChunks(chain.plain, 0, to - from, CHUNK_BYTES);
+    for await (const { lines } of source) {
+      for (let start = 0, nl = lines.indexOf(NEWLINE); nl !== -1; start = nl + 1, nl = lines.indexOf(NEWLINE, start)) {
+        const line = lines.subarray(start, nl);
+        // A running store knows every entry's hash (what it wrote): a line read back otherwise
+        // than written is then sealed under its true hash, and refused when it is read.
+        const written = writer.add(line, hashAt?.(position++) ?? createHash('sha256').update(line).digest('hex'));
+        if (written) await written;
+        // One large entry's delta, or a few hundred small ones, per turn of the event loop.
+        if ((sinceTurn += line.length) >= TURN_BYTES) {
+          sinceTurn = 0;
+          await nextTurn();
+        }
       }
     }
+    if (source.readTo < to - from) throw new Error(`chain.ndjson ends at byte ${source.readTo}, before ${to - from}`);
+    if (source.rest.length > 0) throw new Error(`byte ${to - from} of chain.ndjson is not the end of a line`);
     await writer.finish();
     entries = writer.entries;
     fileBytes = writer.bytesWritten;
@@ -134,14 +143,6 @@ export async function seal(
     throw err;
   }
   return { entries, canonicalBytes: to - from, pauseMs };
-}
-
-/** The lines of `file` in bytes [from, to) (whole lines, newline left out). */
-async function* lines(file: FileHandle, from: number, to: number): AsyncGenerator<Buffer> {
-  const source = new LineChunks(file, from, to, CHUNK_BYTES);
-  yield* eachLine(source);
-  if (source.readTo < to) throw new Error(`chain.ndjson ends at byte ${source.readTo}, before ${to}`);
-  if (source.rest.length > 0) throw new Error(`byte ${to} of chain.ndjson is not the end of a line`);
 }
 
 /** Append `file`'s bytes from `from` to its end to `to`; returns where they ended. */

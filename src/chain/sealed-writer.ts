@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib } from 'node:zlib';
 import { applyDelta, diffBytes } from './delta.js';
-import { BLOCK_BYTES, BLOCK_ENTRIES, DELTA_DEPTH, HASH_PREFIX, SEALED_MAGIC, varint, type SealedSeed } from './sealed.js';
+import { BLOCK_BYTES, BLOCK_ENTRIES, BLOCK_MIN_BYTES, DELTA_DEPTH, HASH_PREFIX, MIN_DELTA_BYTES, SEALED_MAGIC, varint, type SealedSeed } from './sealed.js';
 
 /** In the zlib thread pool: a runtime's event loop keeps serving while a block is compressed. */
 const compress = promisify(brotliCompress);
@@ -38,14 +38,19 @@ export class SealedWriter {
     return new SealedWriter(handle, at, seeds);
   }
 
-  async add(text: string | Buffer, hash: string): Promise<void> {
+  /**
+   * Add an entry. Returns the write of the block it ended, when it ended one (a block is
+   * written while the next fills): wait for it before adding more.
+   */
+  add(text: string | Buffer, hash: string): Promise<void> | undefined {
     const bytes = typeof text === 'string' ? Buffer.from(text) : text;
     const before = this.#previous.length === 2 ? this.#previous[0]! : undefined;
-    const delta = before && before.depth < DELTA_DEPTH ? diffBytes(before.text, bytes) : undefined;
+    const delta = before && before.depth < DELTA_DEPTH && bytes.length >= MIN_DELTA_BYTES ? diffBytes(before.text, bytes) : undefined;
     // A delta that would not rebuild the text must never reach the disk.
     if (delta && !applyDelta(before!.text, delta, 'the entry being sealed').equals(bytes)) throw new Error(`the delta of entry ${hash} does not rebuild it`);
     const depth = delta ? before!.depth + 1 : 0;
-    if (!delta && (this.#blockEntries >= BLOCK_ENTRIES || this.#blockBytes >= BLOCK_BYTES)) await this.#flush();
+    const blockFull = (this.#blockEntries >= BLOCK_ENTRIES && this.#blockBytes >= BLOCK_MIN_BYTES) || this.#blockBytes >= BLOCK_BYTES;
+    const written = !delta && blockFull ? this.#flush() : undefined;
     const payload = delta ?? bytes;
     varint(this.#header, bytes.length);
     this.#header.push(delta ? 1 : 0, ...Buffer.from(hash.slice(0, HASH_PREFIX * 2), 'hex'));
@@ -57,6 +62,7 @@ export class SealedWriter {
     this.#previous.push({ text: bytes, depth });
     if (this.#previous.length > 2) this.#previous.shift();
     this.entries++;
+    return written;
   }
 
   /** Write the last block and sync (the caller closes the handle). */
@@ -75,8 +81,11 @@ export class SealedWriter {
     this.#body = [];
     this.#blockEntries = 0;
     this.#blockBytes = 0;
+    // A block is compressed on its own: a window larger than the block finds nothing more,
+    // and costs its tables (a 9 KB block: 200 µs with a 16 MB window, 100-120 µs with 64 KB).
+    const window = Math.min(24, Math.max(16, Math.ceil(Math.log2(raw.length))));
     const body = await compress(raw, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length },
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_LGWIN]: window, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length },
     });
     const lengths = Buffer.alloc(8);
     lengths.writeUInt32BE(header.length, 0);

@@ -20,10 +20,12 @@
  * is the one moment the chain changes layout (chain-bytes.ts).
  *
  * An entry is a delta when that saves three quarters of its bytes and the entry two before
- * is fewer than DELTA_DEPTH deltas away from a full text: a state changed in a few places
- * costs its change, and rebuilding any entry applies at most DELTA_DEPTH deltas. A block
- * starts at a full entry once the one before has BLOCK_ENTRIES entries (or BLOCK_BYTES of
- * text), and ends where a seal ends, so rebuilding an entry decompresses a few blocks. Every
+ * is fewer than DELTA_DEPTH deltas away from a full text (entries under MIN_DELTA_BYTES are
+ * not tried): a state changed in a few places costs its change, and rebuilding any entry
+ * applies at most DELTA_DEPTH deltas. A block starts at a full entry once the one before has
+ * BLOCK_ENTRIES entries and BLOCK_MIN_BYTES of text (or BLOCK_BYTES of text), and ends where
+ * a seal ends, so rebuilding an entry decompresses a few blocks. (These are the writer's
+ * choices: a reader takes any delta and any block size.) Every
  * rebuilt entry is held to its stored hash prefix: a damaged block is CHAIN_CORRUPT naming
  * the entry.
  */
@@ -31,9 +33,16 @@ export const SEALED_FILE = 'chain.sealed';
 export const SEALED_MAGIC = Buffer.from('actorchain-sealed 1\n');
 /** Deltas at most between an entry and the full text it is rebuilt from. */
 export const DELTA_DEPTH = 128;
-/** A block ends before a full entry once it holds this many entries (or BLOCK_BYTES of text). */
+/** A block ends before a full entry once it holds this many entries and BLOCK_MIN_BYTES of text, or BLOCK_BYTES of text. */
 export const BLOCK_ENTRIES = 64;
+export const BLOCK_MIN_BYTES = 64 << 10;
 export const BLOCK_BYTES = 4 << 20;
+/**
+ * Entries shorter than this are stored whole: every entry names its parent by a hash of 64 hex
+ * digits that no earlier entry holds, so a delta of a shorter one cannot save three quarters of
+ * it, and brotli finds what it shares with its block anyway.
+ */
+export const MIN_DELTA_BYTES = 256;
 /** Bytes of each entry's hash kept in its block's header, to check the rebuilt text against. */
 export const HASH_PREFIX = 8;
 
