@@ -146,11 +146,11 @@ export class Actor {
   async #receipt(position: number, hash: string): Promise<Receipt | undefined> {
     const notary = this.chain.notary;
     if (notary === undefined) return undefined;
-    await notary.endOfTurn();
-    return notary.receiptSoon(position, hash, this.chain.durable.length);
+    return notary.receiptAtEndOfTurn(position, hash, this.#durableLength);
   }
 
   readonly #committedState = () => this.chain.state.canonical;
+  readonly #durableLength = () => this.chain.durable.length;
 
   /** Runs in arrival order: every earlier message's verdict is committed (or refused) already. */
   #commit(canonical: string, key: string | undefined, sender: string | undefined, verdict: CallVerdict) {

@@ -48,6 +48,13 @@ export function receiptJson(receipt: Receipt): string {
   return (receipt as Receipt & { [RECEIPT_JSON]?: string })[RECEIPT_JSON] ?? JSON.stringify(receipt);
 }
 
+interface TurnReceipt {
+  index: number;
+  hash: string;
+  resolve: (receipt: Receipt) => void;
+  reject: (err: unknown) => void;
+}
+
 export class Notary {
   readonly identity: Identity;
   readonly origin: string;
@@ -58,7 +65,8 @@ export class Notary {
   /** `— <origin> ` and the 4-byte key id: what every signature line starts with. */
   readonly #linePrefix: string;
   readonly #keyId: Buffer;
-  #tick: Promise<void> | undefined;
+  /** Answers waiting for the end of this turn's checkpoint (see receiptAtEndOfTurn). */
+  #turn: TurnReceipt[] = [];
   /** Checkpoints being signed on the thread pool, by size, for groups still being made durable. */
   readonly #prepared = new Map<number, Promise<SignedCheckpoint>>();
 
@@ -72,17 +80,26 @@ export class Notary {
   }
 
   /**
-   * Settles at the end of this turn of the event loop: the answers that became durable in one
-   * turn wait for it and share one checkpoint, so a burst costs one signature, not one each.
+   * A receipt for the entry at `index` (named `hash`), made at the end of this turn of the
+   * event loop in the tree of `size()` leaves then: the answers that became durable in one
+   * turn share one checkpoint, so a burst costs one signature, not one each. The signature is
+   * the one `prepare` began for that size, or else one made then.
    */
-  endOfTurn(): Promise<void> {
-    this.#tick ??= new Promise((resolve) =>
-      setImmediate(() => {
-        this.#tick = undefined;
-        resolve();
-      }),
-    );
-    return this.#tick;
+  receiptAtEndOfTurn(index: number, hash: string, size: () => number): Promise<Receipt> {
+    return new Promise((resolve, reject) => {
+      if (this.#turn.push({ index, hash, resolve, reject }) === 1) setImmediate(() => void this.#endTurn(size()));
+    });
+  }
+
+  async #endTurn(size: number): Promise<void> {
+    const waiting = this.#turn;
+    this.#turn = [];
+    try {
+      const signed = await this.#checkpointSoon(size);
+      for (const { index, hash, resolve } of waiting) resolve(this.#receipt(index, hash, size, signed));
+    } catch (err) {
+      for (const { reject } of waiting) reject(err);
+    }
   }
 
   get verifierKey(): string {
@@ -119,34 +136,35 @@ export class Notary {
    */
   prepare(size: number): void {
     if (size <= (this.#latest?.size ?? 0) || this.#prepared.has(size) || size > this.#tree.size) return;
+    this.#prepared.set(size, this.#signOnPool(size));
+  }
+
+  #signOnPool(size: number): Promise<SignedCheckpoint> {
     const root = this.#tree.root(size);
     const body = checkpointBody(this.origin, size, root);
     const signing = new Promise<SignedCheckpoint>((resolve, reject) =>
       sign(null, Buffer.from(body), this.identity.privateKey, (err, signature) => (err ? reject(err) : resolve(this.#signed(size, root, body, signature)))),
     );
     signing.catch(() => {});
-    this.#prepared.set(size, signing);
+    return signing;
   }
 
-  /** checkpoint(size), taking the one `prepare` signed for that size when there is one. */
-  async checkpointSoon(size: number): Promise<SignedCheckpoint> {
+  /** The checkpoint of `size`: the newest, the one `prepare` signed for it, or one signed now. */
+  async #checkpointSoon(size: number): Promise<SignedCheckpoint> {
     if (this.#latest?.size === size) return this.#latest;
+    if (this.#recent?.size === size) return this.#recent;
     const prepared = this.#prepared.get(size);
     if (prepared !== undefined) {
       const signed = await prepared.catch(() => undefined);
       if (signed !== undefined) return signed;
     }
+    // Signed here: on the thread pool, the hops cost this thread more than the signature (measured).
     return this.checkpoint(size);
   }
 
   /** A receipt for the entry at `index` (named `hash`) in the tree of `size` leaves. */
   receipt(index: number, hash: string, size: number): Receipt {
     return this.#receipt(index, hash, size, this.checkpoint(size));
-  }
-
-  /** receipt(), with the checkpoint `prepare` signed for `size` if there is one. */
-  async receiptSoon(index: number, hash: string, size: number): Promise<Receipt> {
-    return this.#receipt(index, hash, size, await this.checkpointSoon(size));
   }
 
   #receipt(index: number, hash: string, size: number, { note, noteJson }: SignedCheckpoint): Receipt {

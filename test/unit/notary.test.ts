@@ -54,7 +54,7 @@ test('a checkpoint prepared on the thread pool is the one signed in place, byte 
   notary.prepare(12);
   notary.prepare(13); // beyond the tree: ignored
   for (const size of [10, 12]) {
-    const receipt = await notary.receiptSoon(size - 1, 'unused', size);
+    const receipt = await notary.receiptAtEndOfTurn(size - 1, 'unused', () => size);
     assert.equal(receipt.checkpoint, signCheckpoint({ origin, size, rootHash: tree.root(size) }, identity.privateKey));
     assert.equal(notary.checkpoint(size).note, receipt.checkpoint);
     assert.ok(
@@ -69,4 +69,32 @@ test('a checkpoint prepared on the thread pool is the one signed in place, byte 
   }
   // A smaller, durable size asked after a larger one was prepared is signed for that size.
   assert.equal(openCheckpoint(notary.checkpoint(5).note, verifierKey(origin, identity.publicKeyBytes)).checkpoint.size, 5);
+});
+
+test('the receipts asked for in one turn share one checkpoint of the size at its end', async () => {
+  const identity = generateIdentity();
+  const tree = new MerkleTree();
+  for (let i = 0; i < 8; i++) tree.append(leafHash(`entry ${i}`));
+  const origin = defaultOrigin(identity);
+  const notary = new Notary(identity, origin, tree);
+  let size = 6;
+  const asked = [1, 3, 5].map((index) => notary.receiptAtEndOfTurn(index, `hash ${index}`, () => size));
+  size = 8; // grown before the turn ends: the receipts are made in the tree of 8
+  const receipts = await Promise.all(asked);
+  assert.deepEqual(
+    receipts.map((receipt) => [receipt.index, receipt.hash]),
+    [
+      [1, 'hash 1'],
+      [3, 'hash 3'],
+      [5, 'hash 5'],
+    ],
+  );
+  assert.equal(new Set(receipts.map((receipt) => receipt.checkpoint)).size, 1);
+  assert.equal(receipts[0]!.checkpoint, signCheckpoint({ origin, size: 8, rootHash: tree.root(8) }, identity.privateKey));
+  for (const receipt of receipts) {
+    const path = receipt.proof.map((node) => Buffer.from(node, 'base64'));
+    assert.ok(verifyInclusion(tree.leaf(receipt.index), receipt.index, 8, path, tree.root(8)));
+  }
+  // The next turn's receipts, in a tree that did not grow, carry the same checkpoint.
+  assert.equal((await notary.receiptAtEndOfTurn(7, 'hash 7', () => 8)).checkpoint, receipts[0]!.checkpoint);
 });
