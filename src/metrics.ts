@@ -29,7 +29,7 @@ export class Metrics {
 
   readonly fsyncSeconds = new Histogram({
     name: 'actorchain_fsync_duration_seconds',
-    help: 'Time of each fdatasync of chain.ndjson (one per group commit; --fsync always)',
+    help: 'Time of each durable write of chain.ndjson (one per group commit, O_DSYNC; --fsync always)',
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });

@@ -23,9 +23,13 @@ export class ChainBytes implements ChainFileHandle {
   #sealed: SealedReader | undefined;
   readonly #retired: Promise<void>[] = [];
 
-  constructor(plain: FileHandle, sealed: SealedReader | undefined) {
+  /** chain.ndjson was opened O_DSYNC (see ChainFileHandle); a seal's switch opens the next one so too. */
+  readonly syncsWrites: boolean;
+
+  constructor(plain: FileHandle, sealed: SealedReader | undefined, syncsWrites = false) {
     this.#view = { plain, plainFrom: sealed?.bytes ?? 0, reads: 0 };
     this.#sealed = sealed;
+    this.syncsWrites = syncsWrites;
   }
 
   get plain(): FileHandle {

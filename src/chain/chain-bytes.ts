@@ -130,18 +130,19 @@ export async function syncDirectory(dir: string): Promise<void> {
 export async function openChainBytes(file: string, flags: number | string = 'r'): Promise<ChainBytes> {
   // chain.ndjson first: it says how far chain.sealed goes (see above).
   const plain = await open(file, flags);
-  if (path.basename(file) !== CHAIN_FILE) return new ChainBytes(plain, undefined);
+  const syncsWrites = typeof flags === 'number' && (flags & constants.O_DSYNC) !== 0;
+  if (path.basename(file) !== CHAIN_FILE) return new ChainBytes(plain, undefined, syncsWrites);
   const sealedFile = path.join(path.dirname(file), SEALED_FILE);
   try {
     let sealedHandle: FileHandle;
     try {
       sealedHandle = await open(sealedFile, 'r');
     } catch (err) {
-      if (isMissing(err)) return new ChainBytes(plain, undefined);
+      if (isMissing(err)) return new ChainBytes(plain, undefined, syncsWrites);
       throw err;
     }
     try {
-      return new ChainBytes(plain, await SealedReader.open(sealedFile, sealedHandle, await sealedEnd(plain)));
+      return new ChainBytes(plain, await SealedReader.open(sealedFile, sealedHandle, await sealedEnd(plain)), syncsWrites);
     } catch (err) {
       await sealedHandle.close();
       throw err;

@@ -5,8 +5,8 @@
  * file.
  *
  * Group commit (group-commit.ts). `append` moves HEAD at once and queues the group; one
- * flush loop writes every queued group in a single write and, with fsync 'always', one
- * fdatasync, and only then settles their promises. A failed write or sync is final: every
+ * flush loop writes every queued group in a single write, durable when it returns with fsync
+ * 'always' (chain.ndjson is then opened O_DSYNC), and only then settles their promises. A failed write or sync is final: every
  * later append rejects with the same CHAIN_WRITE_FAILED, and `failed` settles so the owner
  * can exit.
  *
@@ -42,6 +42,11 @@ export interface ChainFileHandle {
   write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
   datasync(): Promise<void>;
+  /**
+   * Opened O_DSYNC (--fsync always): a write returns once its bytes, and the file size that
+   * reaches them, are durable, as a write and an fdatasync would, in one system call.
+   */
+  readonly syncsWrites?: boolean;
   truncate(length: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -56,7 +61,7 @@ export interface FileStoreParts {
   fsync: FsyncMode;
   /** Held until close. */
   lock: DataDirLock;
-  /** Told how long each fdatasync of appended groups took (the fsync metric). */
+  /** Told how long each durable write of appended groups took (the fsync metric). */
   onSync?: (seconds: number) => void;
   /** Seals the start of chain.ndjson as it grows (a data dir in the compacted layout). */
   sealer?: StoreSealer;

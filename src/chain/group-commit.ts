@@ -1,12 +1,12 @@
 /**
  * FileStore's group commit. `enqueue` queues a group's bytes; one flush loop writes every
- * queued group in a single write, then, with fsync 'always', one fdatasync, and only then
- * settles those groups' promises. Groups enqueued while a write or fdatasync is in flight
- * wait and share the next one, so the cost of a sync is spread over every message that
- * completed during the previous one:
+ * queued group in a single write, durable with fsync 'always' (an O_DSYNC write, or a write
+ * then an fdatasync on a handle opened without it), and only then settles those groups'
+ * promises. Groups enqueued while a write is in flight wait and share the next one, so the
+ * cost of a sync is spread over every message that completed during the previous one:
  *
- *   append A ─┐                     append C ─┐
- *   append B ─┴─ write(A+B) ─ fdatasync ─ resolve A, B ─ write(C+D) ─ fdatasync ─ resolve C, D
+ *   append A ─┐                          append C ─┐
+ *   append B ─┴─ durable write(A+B) ─ resolve A, B ─ durable write(C+D) ─ resolve C, D
  *                            append D ─┘
  *
  * A failed write or sync is final. The file is cut back to the end of the last group that
@@ -126,10 +126,13 @@ export class GroupCommit {
         let written!: () => void;
         this.#writing = new Promise((resolve) => (written = resolve));
         try {
+          const started = performance.now();
           await this.#writeFully(bytes);
           if (this.#parts.fsync === 'always') {
-            const started = performance.now();
-            await this.#parts.handle.datasync();
+            // Opened O_DSYNC, the write was the sync (one system call and one trip to the
+            // thread pool a group instead of two: measured, 20-24 against 36-62 µs of this
+            // thread's time a group); otherwise an fdatasync follows it.
+            if (!this.#parts.handle.syncsWrites) await this.#parts.handle.datasync();
             this.#parts.onSync((performance.now() - started) / 1000);
           }
         } catch (err) {

@@ -120,7 +120,7 @@ export async function seal(
   }
   await testPause('blocks');
   const nextFile = path.join(dir, PLAIN_NEXT);
-  const next = await open(nextFile, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_TRUNC);
+  const next = await open(nextFile, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_TRUNC | (chain.syncsWrites ? constants.O_DSYNC : 0));
   let paused = 0;
   let pauseMs = 0;
   try {

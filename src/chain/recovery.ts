@@ -5,6 +5,7 @@
  * resumes where it stopped instead of calling init. A chain that fails any other check is
  * refused and left as it is: never start a new chain over data.
  */
+import { constants } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -85,7 +86,7 @@ async function checkpointedPrefix(dir: string, handle: ChainBytes, options: Open
   return undefined;
 }
 
-async function openForAppend(dir: string, file: string, sealing: boolean): Promise<ChainBytes> {
+async function openForAppend(dir: string, file: string, sealing: boolean, fsync: FsyncMode): Promise<ChainBytes> {
   let handle: ChainBytes;
   try {
     await settleCompaction(dir);
@@ -93,7 +94,8 @@ async function openForAppend(dir: string, file: string, sealing: boolean): Promi
     if (sealing && !(await stat(file).catch(() => undefined))?.size && !(await stat(path.join(dir, SEALED_FILE)).catch(() => undefined))) {
       await createSealedFile(dir);
     }
-    handle = await openChainBytes(file, APPEND_FLAGS);
+    // With --fsync always, each group's one write is durable when it returns (see ChainFileHandle.syncsWrites).
+    handle = await openChainBytes(file, fsync === 'always' ? APPEND_FLAGS | constants.O_DSYNC : APPEND_FLAGS);
   } catch (err) {
     if (err instanceof ActorchainError) throw err;
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot open ${file}: ${(err as Error).message}`, { cause: err });
@@ -124,7 +126,7 @@ export async function openFileStore(dir: string, options: OpenFileStoreOptions):
   const lock = await lockDataDir(dir, options.onWarning);
   let handle: ChainBytes | undefined;
   try {
-    handle = await openForAppend(dir, file, (options.sealAfterBytes ?? 0) > 0);
+    handle = await openForAppend(dir, file, (options.sealAfterBytes ?? 0) > 0, options.fsync);
     const checkpoint = await checkpointedPrefix(dir, handle, options);
     const prefix = checkpoint?.prefix;
     const index = prefix?.index ?? new ChainIndex();

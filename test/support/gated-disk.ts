@@ -20,20 +20,25 @@ export class GatedDisk implements ChainFileHandle {
   readonly path: string;
   #syncs: PendingSync[] = [];
   readonly #file: FileHandle;
+  /** As a file opened O_DSYNC: each write is the sync, and waits for the test like one. */
+  readonly syncsWrites: boolean;
 
-  private constructor(path: string, file: FileHandle) {
+  private constructor(path: string, file: FileHandle, syncsWrites: boolean) {
     this.path = path;
     this.#file = file;
+    this.syncsWrites = syncsWrites;
   }
 
-  /** `path` (a new file) opened for appending, as openFileStore opens chain.ndjson. */
-  static async create(path: string): Promise<GatedDisk> {
-    return new GatedDisk(path, await open(path, 'a+'));
+  /** `path` (a new file) opened for appending, as openFileStore opens chain.ndjson (with `syncsWrites`, as it does for --fsync always). */
+  static async create(path: string, { syncsWrites = false }: { syncsWrites?: boolean } = {}): Promise<GatedDisk> {
+    return new GatedDisk(path, await open(path, 'a+'), syncsWrites);
   }
 
   async write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }> {
     this.calls.push('write');
-    return this.#file.write(buffer, offset, length);
+    const written = await this.#file.write(buffer, offset, length);
+    if (this.syncsWrites) await new Promise<void>((resolve, reject) => this.#syncs.push({ resolve, reject }));
+    return written;
   }
 
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
@@ -54,7 +59,7 @@ export class GatedDisk implements ChainFileHandle {
     return this.#file.close();
   }
 
-  /** Wait until the store has asked for a sync (its write is done by then). */
+  /** Wait until the store has asked for a sync (its write is done by then; with syncsWrites, the write itself). */
   async syncRequested(): Promise<void> {
     while (this.#syncs.length === 0) await new Promise((resolve) => setImmediate(resolve));
   }

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
+import { constants, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { setImmediate as tick } from 'node:timers/promises';
+import { openFileStore } from '../../src/chain/recovery.js';
 import { sealEntry } from '../../src/chain/entry.js';
 import { tempDir } from '../support/chain-file.js';
 import { GatedDisk } from '../support/gated-disk.js';
@@ -53,6 +55,70 @@ test('--fsync always: an append resolves only after the fdatasync that covers it
   assert.equal(await settled(second), false, 'appended during the sync: waits for the next one');
   await disk.completeSync();
   await Promise.all([second, third]);
+});
+
+test('--fsync always on a chain.ndjson opened O_DSYNC: one write a group and no fdatasync, and an append resolves only once that write returns', async (t) => {
+  const disk = await GatedDisk.create(path.join(tempDir(t), 'chain.ndjson'), { syncsWrites: true });
+  const store = disk.store('always');
+  t.after(() => store.close());
+  const [a, b, c] = groups(3);
+
+  const first = store.append(a!);
+  await disk.syncRequested();
+  assert.deepEqual(disk.calls, ['write']);
+  assert.equal(await settled(first), false, 'its write has not returned: not yet durable');
+  const second = store.append(b!);
+  const third = store.append(c!);
+
+  await disk.completeSync();
+  await first;
+  await disk.syncRequested();
+  assert.deepEqual(disk.calls, ['write', 'write'], 'the two waiting groups share one write');
+  assert.equal(await settled(second), false, 'appended during the write: waits for the next one');
+  await disk.completeSync();
+  await Promise.all([second, third]);
+});
+
+/** The open flags of this process's descriptors of `file` (Linux: /proc/self/fdinfo). */
+function openFlags(file: string): number[] {
+  return readdirSync('/proc/self/fd')
+    .filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    })
+    .map((fd) => parseInt(/^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8));
+}
+
+test(
+  'openFileStore opens chain.ndjson O_DSYNC with --fsync always, and not with --fsync never',
+  { skip: process.platform !== 'linux' && 'reads /proc/self/fdinfo' },
+  async (t) => {
+    for (const fsync of ['always', 'never'] as const) {
+      const dir = path.join(tempDir(t), fsync);
+      const { store } = await openFileStore(dir, { componentHash: 'a'.repeat(64), fsync, onWarning: () => {} });
+      const flags = openFlags(path.join(dir, 'chain.ndjson'));
+      await store.close();
+      assert.equal(flags.length, 1, `one descriptor of chain.ndjson (${fsync})`);
+      assert.equal((flags[0]! & constants.O_DSYNC) !== 0, fsync === 'always', `O_DSYNC with --fsync ${fsync}`);
+    }
+  },
+);
+
+test('a live seal hands the store a chain.ndjson opened O_DSYNC too (--fsync always)', { skip: process.platform !== 'linux' && 'reads /proc/self/fdinfo' }, async (t) => {
+  const dir = tempDir(t);
+  let sealed!: () => void;
+  const sealedOnce = new Promise<void>((resolve) => (sealed = resolve));
+  const { store } = await openFileStore(dir, { componentHash: 'a'.repeat(64), fsync: 'always', onWarning: () => {}, sealAfterBytes: 1, onSealed: () => sealed() });
+  t.after(() => store.close());
+  const [a, b] = groups(2);
+  await store.append(a!);
+  await sealedOnce;
+  await store.append(b!);
+  const flags = openFlags(path.join(dir, 'chain.ndjson'));
+  assert.ok(flags.length >= 1 && flags.every((f) => (f & constants.O_DSYNC) !== 0), 'every descriptor of the new chain.ndjson is O_DSYNC');
 });
 
 test('--fsync never: an append resolves once written, without waiting for any fdatasync', async (t) => {
