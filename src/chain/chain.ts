@@ -53,10 +53,6 @@ export class Chain {
     this.#onDurable = onDurable ?? (() => {});
     this.#onClose = onClose ?? (() => Promise.resolve());
     this.notary = notary?.(this.tree);
-    const signer = this.notary;
-    // The checkpoint a group's answers carry is signed while the group is written and synced
-    // (in a microtask: the group's leaves join the tree right after the store takes it).
-    if (signer !== undefined && !withoutTree) store.onGroupWrite = (length) => queueMicrotask(() => signer.prepare(length));
     if (state !== undefined && store.head !== null) this.#durable = { head: store.head, length: store.length, state };
   }
 

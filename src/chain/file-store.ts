@@ -100,7 +100,6 @@ export class FileStore implements ChainStore {
       durableCount: parts.index.length,
       durableOffset: parts.endOffset,
       onSync: parts.onSync ?? (() => {}),
-      onWrite: (lengthAfter) => this.onGroupWrite?.(lengthAfter),
       onDurable: (count, offset) => {
         this.#checkpoint?.startIfDue(count, offset);
         this.#sealer?.durable(offset, (fn) => this.#commit.between(fn));
@@ -123,8 +122,6 @@ export class FileStore implements ChainStore {
   get indexBytes(): number {
     return this.#index.memoryBytes;
   }
-
-  onGroupWrite?: (lengthAfter: number) => void;
 
   append(entries: readonly SealedEntry[]): Promise<void> {
     if (this.#commit.failure) return Promise.reject(this.#commit.failure);

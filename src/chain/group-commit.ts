@@ -35,8 +35,6 @@ export interface GroupCommitParts {
   durableOffset: number;
   /** Told how long each fdatasync of appended groups took (the fsync metric). */
   onSync: (seconds: number) => void;
-  /** Told, as a write starts, how many entries will be durable once it is. */
-  onWrite: (lengthAfter: number) => void;
   /** Told where the durable groups now end, after each write (and sync) that made some durable. */
   onDurable: (count: number, offset: number) => void;
 }
@@ -122,7 +120,6 @@ export class GroupCommit {
         const batch = this.#queue;
         this.#queue = [];
         const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((g) => g.bytes));
-        this.#parts.onWrite(this.#durableCount + batch.reduce((sum, g) => sum + g.entries, 0));
         let written!: () => void;
         this.#writing = new Promise((resolve) => (written = resolve));
         try {

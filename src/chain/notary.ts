@@ -60,15 +60,11 @@ export class Notary {
   readonly origin: string;
   readonly #tree: MerkleTree;
   #latest: SignedCheckpoint | undefined;
-  /** The one signed last, whatever its size (a durable size behind a prepared #latest). */
-  #recent: SignedCheckpoint | undefined;
   /** `— <origin> ` and the 4-byte key id: what every signature line starts with. */
   readonly #linePrefix: string;
   readonly #keyId: Buffer;
   /** Answers waiting for the end of this turn's checkpoint (see receiptAtEndOfTurn). */
   #turn: TurnReceipt[] = [];
-  /** Checkpoints being signed on the thread pool, by size, for groups still being made durable. */
-  readonly #prepared = new Map<number, Promise<SignedCheckpoint>>();
 
   constructor(identity: Identity, origin: string, tree: MerkleTree) {
     this.identity = identity;
@@ -82,20 +78,25 @@ export class Notary {
   /**
    * A receipt for the entry at `index` (named `hash`), made at the end of this turn of the
    * event loop in the tree of `size()` leaves then: the answers that became durable in one
-   * turn share one checkpoint, so a burst costs one signature, not one each. The signature is
-   * the one `prepare` began for that size, or else one made then.
+   * turn share one checkpoint, so a burst costs one signature, not one each.
+   *
+   * The signature is made here, on this thread. Signing on libuv's thread pool while a
+   * group is written (tried: the earlier design) cost more than it saved on a machine whose
+   * cores are busy: waking a pool thread cost this thread more than the signature (alternating
+   * runs of bench/receipts.js, --fsync always: 0.85-0.88x the build without a tree with it,
+   * 0.90-0.91x without).
    */
   receiptAtEndOfTurn(index: number, hash: string, size: () => number): Promise<Receipt> {
     return new Promise((resolve, reject) => {
-      if (this.#turn.push({ index, hash, resolve, reject }) === 1) setImmediate(() => void this.#endTurn(size()));
+      if (this.#turn.push({ index, hash, resolve, reject }) === 1) setImmediate(() => this.#endTurn(size()));
     });
   }
 
-  async #endTurn(size: number): Promise<void> {
+  #endTurn(size: number): void {
     const waiting = this.#turn;
     this.#turn = [];
     try {
-      const signed = await this.#checkpointSoon(size);
+      const signed = this.checkpoint(size);
       for (const { index, hash, resolve } of waiting) resolve(this.#receipt(index, hash, size, signed));
     } catch (err) {
       for (const { reject } of waiting) reject(err);
@@ -109,7 +110,6 @@ export class Notary {
   /** The checkpoint of the tree of `size` leaves, signed once per size (the newest is kept). */
   checkpoint(size: number): SignedCheckpoint {
     if (this.#latest?.size === size) return this.#latest;
-    if (this.#recent?.size === size) return this.#recent;
     const root = this.#tree.root(size);
     // The signed note of c2sp.org/signed-note, as signCheckpoint writes it (tested to be equal),
     // without its per-call checks: this runs once per group commit.
@@ -120,46 +120,8 @@ export class Notary {
   #signed(size: number, root: Buffer, body: string, signature: Buffer): SignedCheckpoint {
     const note = `${body}\n${this.#linePrefix}${Buffer.concat([this.#keyId, signature]).toString('base64')}\n`;
     const signed = { size, root, note, noteJson: JSON.stringify(note) };
-    this.#recent = signed;
-    if (size >= (this.#latest?.size ?? 0)) {
-      this.#latest = signed;
-      for (const prepared of this.#prepared.keys()) if (prepared <= size) this.#prepared.delete(prepared);
-    }
+    if (size >= (this.#latest?.size ?? 0)) this.#latest = signed;
     return signed;
-  }
-
-  /**
-   * Start signing the checkpoint of the tree's first `size` leaves on libuv's thread pool: a
-   * group whose write and fdatasync are under way will need it once it is durable, and the
-   * signature (50-70 µs of CPU) is then made beside the sync instead of after it on this
-   * thread. Signed, not served: the checkpoint is given out only once `size` entries are durable.
-   */
-  prepare(size: number): void {
-    if (size <= (this.#latest?.size ?? 0) || this.#prepared.has(size) || size > this.#tree.size) return;
-    this.#prepared.set(size, this.#signOnPool(size));
-  }
-
-  #signOnPool(size: number): Promise<SignedCheckpoint> {
-    const root = this.#tree.root(size);
-    const body = checkpointBody(this.origin, size, root);
-    const signing = new Promise<SignedCheckpoint>((resolve, reject) =>
-      sign(null, Buffer.from(body), this.identity.privateKey, (err, signature) => (err ? reject(err) : resolve(this.#signed(size, root, body, signature)))),
-    );
-    signing.catch(() => {});
-    return signing;
-  }
-
-  /** The checkpoint of `size`: the newest, the one `prepare` signed for it, or one signed now. */
-  async #checkpointSoon(size: number): Promise<SignedCheckpoint> {
-    if (this.#latest?.size === size) return this.#latest;
-    if (this.#recent?.size === size) return this.#recent;
-    const prepared = this.#prepared.get(size);
-    if (prepared !== undefined) {
-      const signed = await prepared.catch(() => undefined);
-      if (signed !== undefined) return signed;
-    }
-    // Signed here: on the thread pool, the hops cost this thread more than the signature (measured).
-    return this.checkpoint(size);
   }
 
   /** A receipt for the entry at `index` (named `hash`) in the tree of `size` leaves. */

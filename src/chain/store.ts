@@ -23,11 +23,6 @@ export interface ChainStore {
   read(from: number, to: number, maxBytes?: number): Promise<string[]>;
   /** The canonical bytes of the durable entry at `position` (what GET /chain/<hash> serves). */
   readEntry(position: number): Promise<Buffer>;
-  /**
-   * Told, as a group write starts, how many entries the store will hold once it is durable:
-   * the notary signs that tree's checkpoint while the write and its fdatasync run.
-   */
-  onGroupWrite?: (lengthAfter: number) => void;
   /** An upgrade was appended: the chain now runs this component (a data dir's checkpoint says so). */
   componentChanged?(componentHash: string): void;
   close(): Promise<void>;
