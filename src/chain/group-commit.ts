@@ -33,7 +33,7 @@ export interface GroupCommitParts {
   /** The entries already in the file, which are durable, and where they end. */
   durableCount: number;
   durableOffset: number;
-  /** Told how long each fdatasync of appended groups took (the fsync metric). */
+  /** Told how long each durable write of appended groups took (the fsync metric). */
   onSync: (seconds: number) => void;
   /** Told where the durable groups now end, after each write (and sync) that made some durable. */
   onDurable: (count: number, offset: number) => void;

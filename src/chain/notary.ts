@@ -88,14 +88,15 @@ export class Notary {
    */
   receiptAtEndOfTurn(index: number, hash: string, size: () => number): Promise<Receipt> {
     return new Promise((resolve, reject) => {
-      if (this.#turn.push({ index, hash, resolve, reject }) === 1) setImmediate(() => this.#endTurn(size()));
+      if (this.#turn.push({ index, hash, resolve, reject }) === 1) setImmediate(() => this.#endTurn(size));
     });
   }
 
-  #endTurn(size: number): void {
+  #endTurn(sizeNow: () => number): void {
     const waiting = this.#turn;
     this.#turn = [];
     try {
+      const size = sizeNow();
       const signed = this.checkpoint(size);
       for (const { index, hash, resolve } of waiting) resolve(this.#receipt(index, hash, size, signed));
     } catch (err) {

@@ -38,7 +38,7 @@ export interface OpenFileStoreOptions {
   /** Told about a torn tail before it is cut, a stale lock before it is taken over, and a checkpoint it cannot use. */
   onWarning: (message: string, details: { tail: ChainTail } | { lock: string; stalePid: number } | { checkpoint: string } | { seal: string }) => void;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
-  /** Told how long each fdatasync of appended entries took. */
+  /** Told how long each durable write of appended entries took (the fsync metric). */
   onSync?: (seconds: number) => void;
   /** Told of each state entry with sends, in chain order (the outbox finds the sends still owed). */
   onSends?: (stateHash: string, sends: Send[]) => void;
