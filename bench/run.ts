@@ -3,7 +3,7 @@
  * baseline in the same run, then their result lines (those starting with "= ") together.
  * A few minutes in all; not part of `npm test`.
  *
- *   node dist/bench/run.js [http|breakdown|restart|respawn|chain|big-state|durable|merkle|compact|upgrade|receipts|mirror-lag ...]
+ *   node dist/bench/run.js [http|breakdown|restart|respawn|chain|big-state|durable|merkle|compact|upgrade|receipts|cpu|mirror-lag ...]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,11 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
   },
   upgrade: { script: 'upgrade-pause.js', args: ['4', '2', '32'], question: 'the pause a live POST /upgrade adds to requests under 32 connections (goal <= 50 ms)' },
   receipts: { script: 'receipts.js', args: ['5', '3', '32'], question: 'POST / with the tree and receipts against this build without them' },
+  cpu: {
+    script: 'cpu-per-request.js',
+    args: ['4', '2', '32'],
+    question: "CPU a request by thread (Linux): the runtime's main thread and the rest against bare Express and the fsync floor",
+  },
   'mirror-lag': { script: 'mirror-lag.js', args: ['50'], question: "a pair on a mirror, and a held long poll's answer, after the primary's 200 (goal < 1 s)" },
 };
 

@@ -16,6 +16,8 @@ const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon
 
 export interface Server {
   url: string;
+  /** The server's process id (its threads' CPU time: cpu-per-request.ts). */
+  pid: number;
   /** Milliseconds from spawn to the listening line. */
   startMs: number;
   stop: () => Promise<void>;
@@ -47,6 +49,7 @@ async function spawnServer(
   });
   return {
     url,
+    pid: child.pid!,
     startMs: performance.now() - started,
     stop: async () => {
       child.kill('SIGTERM');
