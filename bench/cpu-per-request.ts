@@ -2,9 +2,10 @@
  * Where does a request's CPU go? The CPU time of each thread of the server (Linux:
  * /proc/<pid>/task/<tid>/stat) over a load, per request: the main thread, which serves HTTP
  * and commits (the bottleneck when both cores are busy), and the rest (the actor's thread,
- * V8's helpers, libuv's pool). Throughput on a shared 2-core machine moves by up to 30 %
- * between runs of one build; CPU per request moves much less, so a change of a few percent
- * shows here first. Against bare Express and the fsync floor, in the same run, alternating:
+ * V8's helpers, libuv's pool): which thread a change moved work from or to, which throughput
+ * alone does not say. On a shared machine both move with the machine's pace (a slow hour
+ * made bare Express's 120 µs 190 µs), so compare within a round, against bare Express's main
+ * thread in the same round. Against bare Express and the fsync floor, alternating:
  * the WAT echo actor in memory and with --fsync always, with its tree and receipts and without
  * (ACTORCHAIN_BENCH_WITHOUT_TREE=1).
  *
