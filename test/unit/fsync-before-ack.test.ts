@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { constants, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { setImmediate as tick } from 'node:timers/promises';
 import { openFileStore } from '../../src/chain/recovery.js';
@@ -35,49 +35,38 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
-test('--fsync always: an append resolves only after the fdatasync that covers it, and groups that wait share the next one', async (t) => {
-  const disk = await GatedDisk.create(path.join(tempDir(t), 'chain.ndjson'));
+/**
+ * One group appended, then two more while its durable write is in flight, on a disk that asks
+ * the store for `perGroup` each group: none resolves before its write is durable, and the two
+ * that waited share the next one.
+ */
+async function groupCommit(t: TestContext, syncsWrites: boolean, perGroup: string[]): Promise<void> {
+  const disk = await GatedDisk.create(path.join(tempDir(t), 'chain.ndjson'), { syncsWrites });
   const store = disk.store('always');
   t.after(() => store.close());
   const [a, b, c] = groups(3);
 
   const first = store.append(a!);
   await disk.syncRequested();
-  assert.deepEqual(disk.calls, ['write', 'datasync'], 'written, then synced');
-  assert.equal(await settled(first), false, 'written but not synced: not yet durable');
+  assert.deepEqual(disk.calls, perGroup, 'the first group: its calls, in order');
+  assert.equal(await settled(first), false, 'its write is not durable yet: not resolved');
   const second = store.append(b!);
   const third = store.append(c!);
 
   await disk.completeSync();
   await first;
   await disk.syncRequested();
-  assert.deepEqual(disk.calls, ['write', 'datasync', 'write', 'datasync'], 'the two waiting groups share one write and one sync');
-  assert.equal(await settled(second), false, 'appended during the sync: waits for the next one');
+  assert.deepEqual(disk.calls, [...perGroup, ...perGroup], 'the two waiting groups share one durable write');
+  assert.equal(await settled(second), false, 'appended during the first durable write: waits for the next one');
   await disk.completeSync();
   await Promise.all([second, third]);
-});
+}
 
-test('--fsync always on a chain.ndjson opened O_DSYNC: one write a group and no fdatasync, and an append resolves only once that write returns', async (t) => {
-  const disk = await GatedDisk.create(path.join(tempDir(t), 'chain.ndjson'), { syncsWrites: true });
-  const store = disk.store('always');
-  t.after(() => store.close());
-  const [a, b, c] = groups(3);
+test('--fsync always: an append resolves only after the fdatasync that covers it, and groups that wait share the next one', (t) =>
+  groupCommit(t, false, ['write', 'datasync']));
 
-  const first = store.append(a!);
-  await disk.syncRequested();
-  assert.deepEqual(disk.calls, ['write']);
-  assert.equal(await settled(first), false, 'its write has not returned: not yet durable');
-  const second = store.append(b!);
-  const third = store.append(c!);
-
-  await disk.completeSync();
-  await first;
-  await disk.syncRequested();
-  assert.deepEqual(disk.calls, ['write', 'write'], 'the two waiting groups share one write');
-  assert.equal(await settled(second), false, 'appended during the write: waits for the next one');
-  await disk.completeSync();
-  await Promise.all([second, third]);
-});
+test('--fsync always on a chain.ndjson opened O_DSYNC: one write a group and no fdatasync, and an append resolves only once that write returns', (t) =>
+  groupCommit(t, true, ['write']));
 
 /** The open flags of this process's descriptors of `file` (Linux: /proc/self/fdinfo). */
 function openFlags(file: string): number[] {
