@@ -9,13 +9,15 @@
 // It also keeps the caller's event loop free (a progress display) during the ten seconds.
 //
 // Wizer is replaced by preinit-child.ts (componentize-js' `wizerBin` option), which takes the
-// engine's snapshot the same way on every machine: see preinit.ts.
+// engine's snapshot the same way on every machine: see preinit.ts. The engine with the WIT
+// world's bindings spliced in is kept between builds: see splice-cache.ts.
 
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as filesystem from '@bytecodealliance/preview2-shim/filesystem';
 import { componentize } from '@bytecodealliance/componentize-js';
+import { useSpliceCache } from './splice-cache.js';
 
 export interface ComponentizeJob {
   /** Absolute path of the JavaScript module. */
@@ -40,6 +42,7 @@ const PREINIT_CHILD = new URL('./preinit-child.js', import.meta.url).href;
 const job = JSON.parse(process.argv[2] ?? '') as ComponentizeJob;
 const witDir = job.witIsDir ? job.witPath : dirname(job.witPath);
 addPreopen(witDir, witDir);
+await useSpliceCache();
 // componentize-js runs `wizerBin` as a program, with only its own environment variables (no
 // PATH): a script that names this Node binary on its first line.
 const launcherDir = await mkdtemp(join(tmpdir(), 'actorchain-preinit-bin-'));

@@ -99,9 +99,9 @@ function segmentsOf(memory: Uint8Array): Segment[] {
 }
 
 function dataBody(memory: Uint8Array, segments: Segment[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(u32(segments.length))];
+  const parts: Uint8Array[] = [Buffer.from(u32(segments.length))];
   for (const { offset, end } of segments) {
-    parts.push(Buffer.from([0x00, 0x41, ...sleb(BigInt(offset | 0)), 0x0b, ...u32(end - offset)]), Buffer.from(memory.subarray(offset, end)));
+    parts.push(Buffer.from([0x00, 0x41, ...sleb(BigInt(offset | 0)), 0x0b, ...u32(end - offset)]), memory.subarray(offset, end));
   }
   return Buffer.concat(parts);
 }
@@ -124,7 +124,8 @@ function globalsBody(globals: Layout['globals'], values: Array<number | bigint>)
 export async function preinitialize(input: Uint8Array, options: PreinitOptions): Promise<Buffer> {
   const all = sections(input);
   const shape = layout(all);
-  const compiled = await WebAssembly.compile(new Uint8Array(instrument(all, shape)));
+  // Buffer.concat makes a buffer of its own (never shared): compiled without another copy.
+  const compiled = await WebAssembly.compile(instrument(all, shape) as Uint8Array<ArrayBuffer>);
 
   const wasi = new WASI({ version: 'preview1', args: [], env: options.env, preopens: options.preopens, stdin: options.stdinFd ?? 0, returnOnExit: false });
   let instance: WebAssembly.Instance | undefined;

@@ -179,7 +179,9 @@ const nameBytes = (name: string): number[] => {
   return [...u32(utf8.length), ...utf8];
 };
 
-export const section = (id: number, body: ArrayLike<number>): Buffer => Buffer.concat([Buffer.from([id, ...u32(body.length)]), Buffer.from(body as Uint8Array)]);
+/** A section: its id, its size and its body (a byte view is copied once, here, and nowhere before). */
+export const section = (id: number, body: ArrayLike<number>): Buffer =>
+  Buffer.concat([Buffer.from([id, ...u32(body.length)]), body instanceof Uint8Array ? body : Buffer.from(body as number[])]);
 
 export const exportsBody = (exports: Export[]): number[] => [...u32(exports.length), ...exports.flatMap((e) => [...nameBytes(e.name), e.kind, ...u32(e.index)])];
 

@@ -1,7 +1,7 @@
-import { access, constants, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { cacheDir } from '../cache-dir.js';
 import { sha256Hex } from '../json/canonical.js';
 import type { DirectAbi } from './calls.js';
 import { analyzeBindings } from './bindings-analysis.js';
@@ -41,30 +41,13 @@ function patchGeneratedModule(source: string): string {
 const JCO_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco')), 'utf8')) as { version: string }).version;
 
 /**
- * Where transpiled components are kept: `$ACTORCHAIN_CACHE_DIR`, else the user's cache dir
- * (`$XDG_CACHE_HOME` or `~/.cache`). The generated code is imported and run, so it must live
- * where only this user can write (never a predictable path in a shared /tmp); if no such
- * place can be made, a private temporary dir serves this process alone.
- */
-async function transpileCacheRoot(): Promise<string> {
-  const root = process.env.ACTORCHAIN_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'actorchain', 'transpiled');
-  try {
-    await mkdir(root, { recursive: true, mode: 0o700 });
-    await access(root, constants.W_OK);
-    return root;
-  } catch {
-    return mkdtemp(path.join(tmpdir(), 'actorchain-'));
-  }
-}
-
-/**
  * Transpile a component with jco, cached by component hash, jco version and options: the
  * 12 MB componentize-js output takes most of a second, and every start and every verify
  * would otherwise pay it.
  */
 export async function transpileCached(component: Uint8Array, componentHash: string): Promise<Transpiled> {
   const key = sha256Hex(`${componentHash}:${JCO_VERSION}:${JSON.stringify(OPTIONS)}:${PATCH_VERSION}`).slice(0, 32);
-  const dir = path.join(await transpileCacheRoot(), key);
+  const dir = path.join(await cacheDir('transpiled'), key);
   const cached = await readTranspiled(dir);
   if (cached) return cached;
 

@@ -4,9 +4,13 @@
  * different working directory. The two components must be the same bytes, and `build --check`
  * must reproduce the first until its source is edited, from its record or from the source given
  * (`build <source> --check <component>`, for a component with no record). Six componentize runs in all.
+ *
+ * Each of the two first builds starts with a cache of its own, empty (ACTORCHAIN_CACHE_DIR): both
+ * splice componentize-js' engine themselves and keep the splice (src/build/splice-cache.ts). The
+ * checks that follow build from the kept splice, whole or damaged, and must give the same bytes.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { before, test } from 'node:test';
@@ -22,11 +26,24 @@ const firstComponent = path.join(first, 'dist', 'actor.wasm');
 const secondComponent = path.join(second, 'out', 'actor.wasm');
 const fetched = path.join(root, 'fetched');
 const fetchedComponent = path.join(fetched, 'component.wasm');
+const firstCache = { ACTORCHAIN_CACHE_DIR: path.join(root, 'cache-first') };
+const secondCache = { ACTORCHAIN_CACHE_DIR: path.join(root, 'cache-second') };
 let firstBuild: CliResult;
 let secondBuild: CliResult;
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const record = (component: string) => JSON.parse(readFileSync(`${component}.build.json`, 'utf8')) as Record<string, unknown>;
+
+/** The one splice a cache keeps: its engine's file, and the hash its description gives for it. */
+function keptSplice(cache: { ACTORCHAIN_CACHE_DIR: string }): { wasm: string; described: string } {
+  const dir = path.join(cache.ACTORCHAIN_CACHE_DIR, 'splices');
+  const files = readdirSync(dir).sort();
+  assert.equal(files.length, 2, `one splice kept: ${files.join(', ')}`);
+  assert.match(files[0]!, /^[0-9a-f]{32}\.json$/);
+  assert.equal(files[1], files[0]!.replace(/json$/, 'wasm'));
+  const { wasmSha256 } = JSON.parse(readFileSync(path.join(dir, files[0]!), 'utf8')) as { wasmSha256: string };
+  return { wasm: path.join(dir, files[1]!), described: wasmSha256 };
+}
 
 before(
   async () => {
@@ -38,8 +55,8 @@ before(
     mkdirSync(outside);
     // From outside the project, by absolute path; and from inside the copy, by relative path.
     [firstBuild, secondBuild] = await Promise.all([
-      build([path.join(first, 'src', 'actor.ts'), '-o', firstComponent], outside),
-      build(['src/actor.ts', '-o', 'out/actor.wasm'], second),
+      build([path.join(first, 'src', 'actor.ts'), '-o', firstComponent], outside, firstCache),
+      build(['src/actor.ts', '-o', 'out/actor.wasm'], second, secondCache),
     ]);
   },
   { timeout: BUILD_TIMEOUT_MS },
@@ -62,8 +79,10 @@ test('two builds of the same sources in two directories give the same bytes, and
   assert.match(String(a.bundleSha256), /^[0-9a-f]{64}$/);
 });
 
-test('build --check rebuilds from the recorded source and reports the match', { timeout: BUILD_TIMEOUT_MS }, async () => {
-  const checked = await runCli(['build', '--check', firstComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside });
+test('build --check rebuilds from the recorded source, with the splice its first build kept, and reports the match', { timeout: BUILD_TIMEOUT_MS }, async () => {
+  const kept = keptSplice(firstCache);
+  assert.equal(sha256(kept.wasm), kept.described);
+  const checked = await runCli(['build', '--check', firstComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside, env: firstCache });
   assert.equal(checked.code, 0, checked.stderr);
   assert.equal(checked.stdout, `reproduced ${firstComponent} from ${path.join(first, 'src', 'actor.ts')}: sha256 ${sha256(firstComponent)}\n`);
 });
@@ -79,17 +98,27 @@ test('build --check <component> --no-check: both options are taken (a missing co
   }
 });
 
-test('build <source> --check <component> with no record beside it (as fetched from GET /component): rebuilds that source', { timeout: BUILD_TIMEOUT_MS }, async () => {
-  mkdirSync(fetched, { recursive: true });
-  cpSync(firstComponent, fetchedComponent);
-  const source = path.join(first, 'src', 'actor.ts');
-  const checked = await runCli(['build', source, '--check', fetchedComponent, '--no-check'], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside });
-  assert.equal(checked.code, 0, checked.stderr);
-  assert.equal(checked.stdout, `reproduced ${fetchedComponent} from ${source}: sha256 ${sha256(firstComponent)}\n`);
-  const noRecord = await runCli(['build', '--check', fetchedComponent], { cwd: outside });
-  assert.equal(noRecord.code, 1);
-  assert.match(noRecord.stderr, /^actorchain: BUILD_RECORD_NOT_FOUND: .*give its source: actorchain build <source> --check /);
-});
+test(
+  'build <source> --check <component> with no record beside it (as fetched from GET /component): rebuilds that source (past a damaged kept splice)',
+  { timeout: BUILD_TIMEOUT_MS },
+  async () => {
+    mkdirSync(fetched, { recursive: true });
+    cpSync(firstComponent, fetchedComponent);
+    // A kept splice whose bytes no longer match its description is spliced again, and kept anew.
+    const kept = keptSplice(secondCache);
+    const damaged = readFileSync(kept.wasm);
+    damaged[damaged.length >> 1] ^= 0xff;
+    writeFileSync(kept.wasm, damaged);
+    const source = path.join(first, 'src', 'actor.ts');
+    const checked = await runCli(['build', source, '--check', fetchedComponent, '--no-check'], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside, env: secondCache });
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.equal(checked.stdout, `reproduced ${fetchedComponent} from ${source}: sha256 ${sha256(firstComponent)}\n`);
+    assert.equal(sha256(keptSplice(secondCache).wasm), kept.described);
+    const noRecord = await runCli(['build', '--check', fetchedComponent], { cwd: outside });
+    assert.equal(noRecord.code, 1);
+    assert.match(noRecord.stderr, /^actorchain: BUILD_RECORD_NOT_FOUND: .*give its source: actorchain build <source> --check /);
+  },
+);
 
 test('build --check after an edit of the source fails with both hashes, and leaves the component alone', { timeout: BUILD_TIMEOUT_MS }, async () => {
   const built = sha256(firstComponent);

@@ -26,8 +26,8 @@ export function fileTempDir(prefix = 'actorchain-build-test-'): string {
 }
 
 /** `actorchain build <args>` run to the end. */
-export function build(args: string[], cwd?: string): Promise<CliResult> {
-  return runCli(['build', ...args], { timeoutMs: BUILD_TIMEOUT_MS, cwd });
+export function build(args: string[], cwd?: string, env?: Record<string, string>): Promise<CliResult> {
+  return runCli(['build', ...args], { timeoutMs: BUILD_TIMEOUT_MS, cwd, env });
 }
 
 /** Build `source` into `out` and fail the test with the CLI's output if the build fails. */

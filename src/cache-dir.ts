@@ -1,0 +1,32 @@
+/**
+ * The user's cache for what actorchain derives from inputs it can name by hash (transpiled
+ * components, componentize-js' spliced engines): `$ACTORCHAIN_CACHE_DIR/<kind>`, else
+ * `$XDG_CACHE_HOME/actorchain/<kind>` (`~/.cache` when XDG_CACHE_HOME is unset).
+ *
+ * What is kept there is run (generated code, engine bytes), so it must live where only this
+ * user can write, never at a predictable path in a shared /tmp: the folder is made with mode
+ * 0700, and if it cannot be made or written, a private temporary folder serves this process
+ * alone.
+ */
+import { access, constants, mkdir, mkdtemp } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+
+export type CacheKind = 'transpiled' | 'splices';
+
+function cachePath(kind: CacheKind): string {
+  const root = process.env.ACTORCHAIN_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'actorchain');
+  return path.join(root, kind);
+}
+
+/** The cache folder for `kind`, made if missing. */
+export async function cacheDir(kind: CacheKind): Promise<string> {
+  const dir = cachePath(kind);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await access(dir, constants.W_OK);
+    return dir;
+  } catch {
+    return mkdtemp(path.join(tmpdir(), `actorchain-${kind}-`));
+  }
+}
