@@ -2,9 +2,12 @@
  * How a running store keeps its data dir's checkpoint (the format: checkpoint.ts): one when
  * it closes, one at start-up after a start that checked many lines, and one in the
  * background every CHECKPOINT_AFTER_LINES durable entries. Each appends only the hashes of
- * the entries since the one before. The digest of the covered bytes is kept running, but
- * appends do not feed it: a checkpoint reads back from the file what it has not seen, so a
- * start that checked every line need not hash the file a second time on its way to serving.
+ * the entries since the one before. The digest of the covered bytes is kept running: a
+ * checkpoint reads back from the file what it has not seen (so a start that checked every
+ * line need not hash the file a second time on its way to serving), and from then on each
+ * durable group's bytes feed it as they are written. Reading back is what it avoids: once
+ * the live sealer has moved entries into chain.sealed, reading them means rebuilding them
+ * (brotli, deltas, a hash each), which cost a loaded runtime more than hashing each group.
  * Best effort: without a checkpoint the next start checks more lines, and that is all.
  */
 import type { Hash } from 'node:crypto';
@@ -25,7 +28,8 @@ export interface CheckpointState {
   componentHash: string;
   /**
    * A running digest of the file's first `prefixHashBytes` bytes. A checkpoint catches it
-   * up from the file (appends do not feed it), so a start need not hash what it checks.
+   * up from the file, so a start need not hash what it checks; once caught up, durable
+   * groups feed it (CheckpointKeeper.durable).
    */
   prefixHash: Hash;
   prefixHashBytes: number;
@@ -54,6 +58,19 @@ export class CheckpointKeeper {
     this.#state.componentHash = componentHash;
   }
 
+  /**
+   * The bytes of groups made durable, which start at byte `at`: they feed the running digest
+   * when it has seen everything before them (after the first checkpoint's catch-up), so later
+   * checkpoints need not read them back. A gap (a start's bytes not yet caught up) leaves the
+   * digest alone, and the next checkpoint reads back from where it stands.
+   */
+  durable(at: number, bytes: Buffer): void {
+    const checkpoint = this.#state;
+    if (checkpoint.prefixHashBytes !== at) return;
+    checkpoint.prefixHash.update(bytes);
+    checkpoint.prefixHashBytes += bytes.length;
+  }
+
   /** After a group is durable: a checkpoint in the background when enough entries came since the last. */
   startIfDue(entries: number, bytes: number): void {
     if (this.#busy) return;
@@ -75,8 +92,9 @@ export class CheckpointKeeper {
   async write(entries: number, bytes: number): Promise<void> {
     const checkpoint = this.#state;
     if (entries < CHECKPOINT_MIN_ENTRIES || entries === checkpoint.covered) return;
+    let chainSha256: string;
     try {
-      await this.#catchUpPrefixHash(bytes);
+      chainSha256 = await this.#digestOfFirst(bytes);
     } catch {
       return;
     }
@@ -88,7 +106,7 @@ export class CheckpointKeeper {
       componentHash: checkpoint.componentHash,
       entries,
       bytes,
-      chainSha256: checkpoint.prefixHash.copy().digest('hex'),
+      chainSha256,
       hashesFrom: checkpoint.hashesOnDisk,
       newHashes,
       hashesSha256: hashesDigest.copy().digest('hex'),
@@ -104,12 +122,13 @@ export class CheckpointKeeper {
   }
 
   /**
-   * Feed the running digest the durable bytes it has not seen, up to `bytes`, read back from
-   * the file (a few MB from the page cache between two checkpoints; the whole file, in the
-   * background, after a start that checked it line by line). Reads in slices, so the event
-   * loop keeps serving meanwhile.
+   * The digest (hex) of the file's first `bytes` bytes: the running digest, fed first what it
+   * has not seen, read back from the file (the whole file, in the background, after a start
+   * that checked it line by line; nothing once durable groups feed it). Reads in slices, so
+   * the event loop keeps serving meanwhile. The digest is taken in the same step as the last
+   * bytes are fed: a group made durable after that feeds the running digest, not this one.
    */
-  async #catchUpPrefixHash(bytes: number): Promise<void> {
+  async #digestOfFirst(bytes: number): Promise<string> {
     const checkpoint = this.#state;
     const slice = Buffer.allocUnsafe(Math.min(PREFIX_READ_BYTES, Math.max(0, bytes - checkpoint.prefixHashBytes)));
     while (checkpoint.prefixHashBytes < bytes) {
@@ -119,5 +138,7 @@ export class CheckpointKeeper {
       checkpoint.prefixHash.update(slice.subarray(0, bytesRead));
       checkpoint.prefixHashBytes += bytesRead;
     }
+    if (checkpoint.prefixHashBytes !== bytes) throw new Error(`the running digest has passed byte ${bytes}`);
+    return checkpoint.prefixHash.copy().digest('hex');
   }
 }

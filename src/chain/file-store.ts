@@ -100,7 +100,8 @@ export class FileStore implements ChainStore {
       durableCount: parts.index.length,
       durableOffset: parts.endOffset,
       onSync: parts.onSync ?? (() => {}),
-      onDurable: (count, offset) => {
+      onDurable: (count, offset, bytes) => {
+        this.#checkpoint?.durable(offset - bytes.length, bytes);
         this.#checkpoint?.startIfDue(count, offset);
         this.#sealer?.durable(offset, (fn) => this.#commit.between(fn));
       },

@@ -35,8 +35,8 @@ export interface GroupCommitParts {
   durableOffset: number;
   /** Told how long each durable write of appended groups took (the fsync metric). */
   onSync: (seconds: number) => void;
-  /** Told where the durable groups now end, after each write (and sync) that made some durable. */
-  onDurable: (count: number, offset: number) => void;
+  /** Told where the durable groups now end, after each write (and sync) that made some durable, and the bytes that write added (ending at offset). */
+  onDurable: (count: number, offset: number, bytes: Buffer) => void;
 }
 
 export class GroupCommit {
@@ -140,7 +140,7 @@ export class GroupCommit {
         this.#durableCount += batch.reduce((sum, g) => sum + g.entries, 0);
         this.#durableOffset += bytes.length;
         for (const group of batch) group.resolve();
-        this.#parts.onDurable(this.#durableCount, this.#durableOffset);
+        this.#parts.onDurable(this.#durableCount, this.#durableOffset, bytes);
         written();
       }
     } finally {
