@@ -64,8 +64,7 @@ export class MerkleTree {
     // is the hash just written, and whose left child is the same height's subtree before it.
     for (let height = 1, n = index; n % 2 === 1; height++, n = (n - 1) / 2) {
       const leftLast = index - 2 ** (height - 1);
-      const parent = nodeHashAt(this.hashes, (2 * leftLast - popcount(leftLast) + height - 1) * HASH_BYTES, (this.count - 1) * HASH_BYTES);
-      this.hashes.set(parent, this.count * HASH_BYTES);
+      nodeHashAt(this.hashes, (2 * leftLast - popcount(leftLast) + height - 1) * HASH_BYTES, (this.count - 1) * HASH_BYTES, this.hashes, this.count * HASH_BYTES);
       this.count++;
     }
     this.leaves = index + 1;
