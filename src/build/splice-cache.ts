@@ -48,12 +48,15 @@ function witBytes(hash: ReturnType<typeof createHash>, witPath: string | undefin
   for (const name of files) hash.update(`\0${name.split(path.sep).join('/')}\0`).update(readFileSync(path.join(witPath, name)));
 }
 
+/**
+ * A kept splice's name: what the splice reads, by content. The WIT's path is left out (the
+ * same WIT in another installation, or a test's copy, gives the same splice byte for byte:
+ * checked), so every installation of one componentize-js version shares its splices.
+ */
 function spliceKey(args: Parameters<SpliceBindings>): string {
   const [engine, features, witWorld, witPath, worldName, debug] = args;
   const hash = createHash('sha256');
-  hash.update(
-    JSON.stringify({ componentize: componentizeVersion(), features, witWorld: witWorld ?? null, witPath: witPath ?? null, worldName: worldName ?? null, debug }),
-  );
+  hash.update(JSON.stringify({ componentize: componentizeVersion(), features, witWorld: witWorld ?? null, worldName: worldName ?? null, debug }));
   hash.update(createHash('sha256').update(engine).digest());
   witBytes(hash, witPath);
   return hash.digest('hex').slice(0, 32);
