@@ -132,6 +132,8 @@ export interface RuntimeOptions {
   allowSend?: string[];
   /** --send-token: the token deliveries to each allowed origin carry, by origin. */
   sendTokens?: Record<string, string>;
+  /** --send-timeout: how long a delivery attempt waits for its target's answer, in ms (default 10000). */
+  sendTimeout?: number;
   acceptSendsFrom?: string[];
 }
 

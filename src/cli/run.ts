@@ -81,6 +81,7 @@ export function registerRun(program: Command): void {
         .argParser(collectOrigins)
         .default([], 'none'),
     )
+    .addOption(flag('--send-timeout <ms>', "how long a delivery attempt waits for its target's answer; then it is retried after the back-off", RUN_DEFAULTS.sendTimeout))
     .addOption(
       flag(
         '--accept-sends-from <key>',

@@ -10,7 +10,7 @@ import { canonicalJson } from '../json/canonical.js';
 import { deliverySignatureHeaders, type DeliverySigner } from '../http/message-signature.js';
 
 /** Bound on one attempt, answer included. */
-export const ATTEMPT_TIMEOUT_MS = 10_000;
+export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 const SHOWN_BODY_CHARS = 200;
 
 export interface Delivery {
@@ -93,7 +93,11 @@ function post(url: URL, delivery: Delivery, signal: AbortSignal, token: string |
  * One attempt; `tokens` are the bearer tokens by target origin (--send-token); `signer`, the
  * runtime's identity, signs the delivery (RFC 9421) so its receiver can tell it is this runtime's.
  */
-export async function attemptDelivery(delivery: Delivery, stop: AbortSignal, tokens?: ReadonlyMap<string, string>, signer?: DeliverySigner): Promise<AttemptOutcome> {
+export async function attemptDelivery(
+  delivery: Delivery,
+  stop: AbortSignal,
+  { tokens, signer, timeoutMs = DEFAULT_SEND_TIMEOUT_MS }: { tokens?: ReadonlyMap<string, string>; signer?: DeliverySigner; timeoutMs?: number } = {},
+): Promise<AttemptOutcome> {
   let url: URL;
   try {
     url = new URL(delivery.to);
@@ -104,7 +108,7 @@ export async function attemptDelivery(delivery: Delivery, stop: AbortSignal, tok
 
   const attempt = new AbortController();
   const abort = () => attempt.abort();
-  const timer = setTimeout(abort, ATTEMPT_TIMEOUT_MS);
+  const timer = setTimeout(abort, timeoutMs);
   stop.addEventListener('abort', abort, { once: true });
   try {
     const { status, text } = await post(url, delivery, attempt.signal, tokens?.get(url.origin), signer);
@@ -113,7 +117,7 @@ export async function attemptDelivery(delivery: Delivery, stop: AbortSignal, tok
     if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'give-up', reason: answer };
     return { kind: 'retry', reason: answer };
   } catch (err) {
-    const reason = attempt.signal.aborted && !stop.aborted ? `no answer within ${ATTEMPT_TIMEOUT_MS} ms` : (err as Error).message;
+    const reason = attempt.signal.aborted && !stop.aborted ? `no answer within ${timeoutMs} ms` : (err as Error).message;
     return { kind: 'retry', reason };
   } finally {
     clearTimeout(timer);

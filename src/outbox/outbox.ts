@@ -49,6 +49,8 @@ export interface OutboxOptions {
   tokens?: ReadonlyMap<string, string>;
   /** Signs every delivery (RFC 9421): the runtime's identity and verifier key. */
   signer?: DeliverySigner;
+  /** How long an attempt waits for its target's answer (--send-timeout; default 10 s). */
+  attemptTimeoutMs?: number;
   /** Normalized origins deliveries may go to (--allow-send); a send to any other is held. */
   allowedOrigins: readonly string[];
 }
@@ -135,7 +137,7 @@ export class Outbox {
       if (!(await this.#slots.take(signal))) return;
       let outcome;
       try {
-        outcome = await attemptDelivery(delivery, signal, this.#options.tokens, this.#options.signer);
+        outcome = await attemptDelivery(delivery, signal, { tokens: this.#options.tokens, signer: this.#options.signer, timeoutMs: this.#options.attemptTimeoutMs });
       } finally {
         this.#slots.release();
       }

@@ -135,7 +135,15 @@ export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
     // Owed sends are checked against today's --allow-send: those it does not allow are held.
     // Deliveries are signed with the key that signs the chain's checkpoints: GET /identity names it.
     const signer = chain.notary && { identity: chain.notary.identity, keyId: chain.notary.verifierKey };
-    outbox = new Outbox({ record, metrics, logger: log, tokens: config.sendTokens, signer, allowedOrigins: config.allowedSendOrigins });
+    outbox = new Outbox({
+      record,
+      metrics,
+      logger: log,
+      tokens: config.sendTokens,
+      signer,
+      allowedOrigins: config.allowedSendOrigins,
+      attemptTimeoutMs: config.sendTimeoutMs,
+    });
     outbox.add(owedSends);
     if (outbox.pending > 0) log.info({ sends: outbox.pending }, 'sends committed before the restart and not yet delivered: delivering them');
     const options = {

@@ -10,6 +10,7 @@ import { allowedOrigin } from '../actor/send-policy.js';
 import { defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
 import { envSwitch, integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from '../cli/options.js';
 import { DEFAULT_SEAL_AFTER_BYTES, storageConfig, type RawStorageOptions, type StorageConfig } from '../cli/storage.js';
+import { DEFAULT_SEND_TIMEOUT_MS } from '../outbox/delivery.js';
 import { DEFAULT_LISTEN } from './listen.js';
 
 /** Well under the usual 1024 file descriptors, leaving room for the outbox's 256 and the files. */
@@ -35,6 +36,7 @@ export const RUN_DEFAULTS = {
   logLevel: 'info',
   fsync: 'always',
   sealAfter: String(DEFAULT_SEAL_AFTER_BYTES),
+  sendTimeout: String(DEFAULT_SEND_TIMEOUT_MS),
 } as const;
 
 export interface RunConfig {
@@ -67,6 +69,8 @@ export interface RunConfig {
   allowedSendOrigins: string[];
   /** The bearer token each allowed origin's deliveries carry (--send-token), by origin. */
   sendTokens: ReadonlyMap<string, string>;
+  /** How long a delivery attempt waits for its target's answer before it is retried (--send-timeout). */
+  sendTimeoutMs: number;
   /** The runtimes whose signed deliveries get their own key namespace (--accept-sends-from). */
   acceptedSenders: AcceptedSenders;
 }
@@ -90,6 +94,7 @@ export interface RawRunOptions extends RawStorageOptions {
   tokenReads?: boolean;
   allowSend: string[];
   sendToken: string[];
+  sendTimeout: string;
   acceptSendsFrom: string[];
 }
 
@@ -149,6 +154,7 @@ export function runConfig(component: string, address: string | undefined, raw: R
     }),
     allowedSendOrigins,
     sendTokens: sendTokens(raw.sendToken, allowedSendOrigins, named('--send-token', 'sendToken'), o),
+    sendTimeoutMs: o.check(() => integerOption(named('--send-timeout', 'sendTimeout'), raw.sendTimeout, 1, MAX_TIMER_MS)),
     acceptedSenders: o.check(() => {
       try {
         return acceptedSenders(raw.acceptSendsFrom.map((key) => key.trim()));

@@ -39,6 +39,7 @@ export interface RuntimeOptions {
   allowSend?: string[];
   /** --send-token, as origin: secret. */
   sendTokens?: Record<string, string>;
+  sendTimeout?: number;
   acceptSendsFrom?: string[];
 }
 
@@ -55,6 +56,7 @@ const NUMBER_OPTIONS = [
   'requestTimeout',
   'maxState',
   'sealAfter',
+  'sendTimeout',
 ] as const;
 const OTHER_OPTIONS = [
   'component',

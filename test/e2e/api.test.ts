@@ -60,12 +60,16 @@ test('createRuntime takes the component as bytes, in memory or in a data dir', a
 
 test('createRuntime checks its options as run checks its flags, and refuses names it does not know', async () => {
   const echo = await buildFixture('echo');
-  await assert.rejects(createRuntime({ ...quiet, component: echo, inMemory: true, timeout: 0, fsync: 'sometimes' as 'always' }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'INVALID_OPTION');
-    assert.match(err.message, /--timeout must be an integer from 1/);
-    assert.match(err.message, /--fsync must be always or never/);
-    return true;
-  });
+  await assert.rejects(
+    createRuntime({ ...quiet, component: echo, inMemory: true, timeout: 0, fsync: 'sometimes' as 'always', sendTimeout: -1 }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'INVALID_OPTION');
+      assert.match(err.message, /--timeout must be an integer from 1/);
+      assert.match(err.message, /--fsync must be always or never/);
+      assert.match(err.message, /--send-timeout must be an integer from 1/);
+      return true;
+    },
+  );
   await assert.rejects(createRuntime({ ...quiet, component: echo, inMemory: true, port: 0 } as never), /createRuntime has no option "port"/);
   await assert.rejects(createRuntime({ ...quiet, component: 'nowhere.wasm', inMemory: true }), (err: Error & { code?: string }) => err.code === 'COMPONENT_NOT_FOUND');
 });

@@ -28,7 +28,7 @@ test('a flag wins over its environment variable', async (t) => {
 });
 
 test('a bad value from the environment is named by its variable, with the others', async () => {
-  const env = { ACTORCHAIN_MAX_QUEUE: 'lots', ACTORCHAIN_LOG_FORMAT: 'xml', ACTORCHAIN_ALLOW_SEND: 'http://ok:1,ftp://nope' };
+  const env = { ACTORCHAIN_MAX_QUEUE: 'lots', ACTORCHAIN_LOG_FORMAT: 'xml', ACTORCHAIN_ALLOW_SEND: 'http://ok:1,ftp://nope', ACTORCHAIN_SEND_TIMEOUT: '0' };
   const result = await runCli(['run', await buildFixture('echo'), '--in-memory', '--timeout', '0'], { env });
   assert.equal(result.code, 1);
   assert.match(result.stderr, /^actorchain: INVALID_OPTION: /);
@@ -36,6 +36,7 @@ test('a bad value from the environment is named by its variable, with the others
   assert.match(result.stderr, /--log-format must be one of json, pretty/);
   assert.match(result.stderr, /--allow-send takes an origin.*"ftp:\/\/nope"/);
   assert.match(result.stderr, /--timeout must be an integer/);
+  assert.match(result.stderr, /ACTORCHAIN_SEND_TIMEOUT \(--send-timeout\) must be an integer from 1/);
 });
 
 test('run without arguments says what is missing in one line, with a short usage line', async () => {

@@ -10,6 +10,9 @@ import { MAX_DELIVERIES_IN_FLIGHT } from '../../src/outbox/outbox.js';
 import { hangingTarget, metric, startSender, target, waitFor } from '../support/outbox.js';
 import { postJson } from '../support/runtime.js';
 
+/** --send-timeout for the hanging origins: long enough for every first attempt to connect on a loaded machine, and 7 s shorter than the default. */
+const ATTEMPT_MS = 3_000;
+
 const delivered = (url: string, n: number) => async () => ((await metric(url, 'actorchain_sends_total{outcome="delivered"}')) >= n ? true : undefined);
 
 test('sends to many paths of one hanging origin hold one connection, and other origins are not held up', async (t) => {
@@ -56,16 +59,21 @@ test(`deliveries to more origins than ${MAX_DELIVERIES_IN_FLIGHT} hold at most $
     t,
     await buildFixture('ledger'),
     origins.map((o) => o.url),
+    ['--send-timeout', String(ATTEMPT_MS)],
   );
   const reply = await postJson(sender.url, { send: origins.map((o, i) => ({ to: `${o.url}/`, message: { append: i } })) });
   assert.equal(reply.status, 200);
   const connected = () => origins.reduce((sum, o) => sum + o.connections(), 0);
   await waitFor('the first attempts', async () => (connected() >= MAX_DELIVERIES_IN_FLIGHT ? true : undefined));
-  // Until an attempt ends (its 10 s bound), no other origin is connected to: counted as the
+  // Until an attempt ends (its --send-timeout), no other origin is connected to: counted as the
   // first end is read, before any connection made after it.
   let atFirstEnd = 0;
   await Promise.race(origins.map((o) => o.onFirstEnd.then(() => (atFirstEnd = connected()))));
   assert.equal(atFirstEnd, MAX_DELIVERIES_IN_FLIGHT);
   // Then the origins left waiting get their turn.
   await waitFor('every origin tried', async () => (origins.every((o) => o.connections() > 0) ? true : undefined));
+  // The attempts that ended were cut by --send-timeout, and are retried.
+  await waitFor('a retry logged', async () => (sender.logs.some((l) => l.msg === 'send not delivered yet: will retry') ? true : undefined));
+  const retried = sender.logs.find((l) => l.msg === 'send not delivered yet: will retry')!;
+  assert.equal(retried.err, `no answer within ${ATTEMPT_MS} ms`);
 });
