@@ -12,12 +12,12 @@
  * componentize-js (componentize-child.ts) wraps that one function before the build. The
  * version is pinned (package.json), and useSpliceCache throws when the function is not where
  * 0.23.0 has it, rather than silently building without the cache. A build with a kept splice
- * makes the same component byte for byte (test/e2e/build-splice-cache).
+ * makes the same component byte for byte (test/e2e/build-reproducible).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir } from '../cache-dir.js';
+import { writableCacheDir } from '../cache-dir.js';
 import { componentizeVersion } from './componentize.js';
 
 interface SpliceResult {
@@ -93,7 +93,8 @@ function keep(base: string, spliced: SpliceResult): void {
 
 /** Makes componentize-js' splice read from, and write to, the user's cache for the rest of this process. */
 export async function useSpliceCache(): Promise<void> {
-  const dir = await cacheDir('splices');
+  const dir = await writableCacheDir('splices');
+  if (dir === undefined) return; // no cache to keep splices in: each build splices
   const entry = import.meta.resolve('@bytecodealliance/componentize-js');
   // The package exports only its entry point; its splicer is the module componentize.js imports, by file URL.
   const module = (await import(new URL('../lib/spidermonkey-embedding-splicer.js', entry).href)) as { splicer?: { spliceBindings?: SpliceBindings } };

@@ -124,9 +124,12 @@ test('build --check after an edit of the source fails with both hashes, and leav
   const built = sha256(firstComponent);
   const source = path.join(first, 'src', 'actor.ts');
   writeFileSync(source, readFileSync(source, 'utf8').replace('const MAX_TEXT = 200;', 'const MAX_TEXT = 100;'));
+  // One of the two with no cache it can write (a file where the folder should be): it builds all the same, keeping nothing.
+  const noCache = path.join(root, 'not-a-folder');
+  writeFileSync(noCache, '');
   const [checked, checkedBySource] = await Promise.all([
     runCli(['build', '--check', firstComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside }),
-    runCli(['build', source, '--check', fetchedComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside }),
+    runCli(['build', source, '--check', fetchedComponent], { timeoutMs: BUILD_TIMEOUT_MS, cwd: outside, env: { ACTORCHAIN_CACHE_DIR: noCache } }),
   ]);
   assert.equal(checkedBySource.code, 1);
   assert.match(
