@@ -6,6 +6,7 @@ import { ActorchainError } from '../errors.js';
 import type { LogLevel } from '../log.js';
 import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from '../cli/options.js';
 import { storageConfig, type StorageConfig } from '../cli/storage.js';
+import type { MirrorOptions } from '../../types/index.js';
 import { DEFAULT_LISTEN } from './listen.js';
 import { checkOptionNames, COMPONENT_BYTES_NAME } from './runtime-options.js';
 
@@ -83,34 +84,8 @@ export function mirrorConfig(component: string | undefined, primary: string | un
   return Object.freeze(config);
 }
 
-/** createMirror's options: the flags of `actorchain mirror`, camelCased, in the same units. */
-export interface MirrorOptions {
-  /**
-   * The component the primary's chain started with: a .wasm file's path, or its bytes; left out,
-   * it is fetched from the primary by hash (checked against the one its genesis names).
-   */
-  component?: string | Uint8Array;
-  /** Component files the chain names (genesis or upgrades), matched by hash: as --component. */
-  components?: string[];
-  /** The primary runtime's URL. */
-  primary: string;
-  /** Required: where the verified copy is kept. */
-  dataDir: string;
-  listen?: string;
-  fsync?: 'always' | 'never';
-  timeout?: number;
-  maxMemory?: number;
-  logLevel?: LogLevel;
-  /**
-   * The primary's token, to read one started with --token-reads. Like --token, it is put in
-   * this process's ACTORCHAIN_TOKEN, which every request to the primary (from any thread) carries.
-   */
-  token?: string;
-  witness?: boolean;
-  witnessName?: string;
-  keyFile?: string;
-  key?: string;
-}
+/** createMirror's options are declared once, in the declarations the package ships (types/index.d.ts). */
+export type { MirrorOptions };
 
 const MIRROR_OPTIONS = [
   'component',

@@ -4,44 +4,12 @@
  * value is refused with the flag's message.
  */
 import { ActorchainError } from '../errors.js';
-import type { LogFormat, LogLevel } from '../log.js';
+import type { RuntimeOptions } from '../../types/index.js';
 import { DEFAULT_LISTEN } from './listen.js';
 import { RUN_DEFAULTS, runConfig, type RawRunOptions, type RunConfig } from './run-config.js';
 
-/** createRuntime's options: the flags of `actorchain run`, camelCased, in the same units. */
-export interface RuntimeOptions {
-  /** The component: a .wasm file's path, or its bytes (then give dataDir or inMemory). */
-  component: string | Uint8Array;
-  /** HOST:PORT; port 0 picks a free port. */
-  listen?: string;
-  dataDir?: string;
-  inMemory?: boolean;
-  fsync?: 'always' | 'never';
-  sealAfter?: number;
-  keyFile?: string;
-  origin?: string;
-  timeout?: number;
-  initTimeout?: number;
-  maxMemory?: number;
-  maxRestarts?: number;
-  /** Seconds, as --restart-window. */
-  restartWindow?: number;
-  maxQueue?: number;
-  maxBody?: number;
-  maxConnections?: number;
-  headersTimeout?: number;
-  requestTimeout?: number;
-  maxState?: number;
-  logLevel?: LogLevel;
-  logFormat?: LogFormat;
-  token?: string;
-  tokenReads?: boolean;
-  allowSend?: string[];
-  /** --send-token, as origin: secret. */
-  sendTokens?: Record<string, string>;
-  sendTimeout?: number;
-  acceptSendsFrom?: string[];
-}
+/** createRuntime's options are declared once, in the declarations the package ships (types/index.d.ts). */
+export type { RuntimeOptions };
 
 const NUMBER_OPTIONS = [
   'timeout',
