@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writableCacheDir } from '../cache-dir.js';
+import { sha256Hex } from '../json/canonical.js';
 import { componentizeVersion } from './componentize.js';
 
 interface SpliceResult {
@@ -57,19 +58,17 @@ function spliceKey(args: Parameters<SpliceBindings>): string {
   const [engine, features, witWorld, witPath, worldName, debug] = args;
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ componentize: componentizeVersion(), features, witWorld: witWorld ?? null, worldName: worldName ?? null, debug }));
-  hash.update(createHash('sha256').update(engine).digest());
+  hash.update(engine);
   witBytes(hash, witPath);
   return hash.digest('hex').slice(0, 32);
 }
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** A kept splice, whole (its wasm's hash is checked), or undefined. */
 function readKept(base: string): SpliceResult | undefined {
   try {
     const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as Omit<SpliceResult, 'wasm'> & { wasmSha256: string };
     const wasm = readFileSync(`${base}.wasm`);
-    if (sha256(wasm) !== meta.wasmSha256) return undefined;
+    if (sha256Hex(wasm) !== meta.wasmSha256) return undefined;
     return { wasm, jsBindings: meta.jsBindings, exports: meta.exports, imports: meta.imports };
   } catch {
     return undefined;
@@ -85,7 +84,7 @@ function keep(base: string, spliced: SpliceResult): void {
   };
   try {
     write(`${base}.wasm`, spliced.wasm);
-    write(`${base}.json`, JSON.stringify({ jsBindings: spliced.jsBindings, exports: spliced.exports, imports: spliced.imports, wasmSha256: sha256(spliced.wasm) }));
+    write(`${base}.json`, JSON.stringify({ jsBindings: spliced.jsBindings, exports: spliced.exports, imports: spliced.imports, wasmSha256: sha256Hex(spliced.wasm) }));
   } catch {
     // A cache that cannot be written costs the next build the splice, nothing else.
   }
