@@ -3,6 +3,7 @@
  * them, every error as `{"error": {"code", "message"}}` with its status, the 404/405 for a
  * path outside the API, and which codes are a component's refusals and faults (for the log).
  */
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Applied } from '../actor/actor.js';
@@ -53,7 +54,7 @@ export function sendJsonText(res: Response, members: Record<string, string>): vo
  * POST /'s answer, written straight to the socket: no ETag (an answer to a POST is not
  * cached, and Express would hash every body for it) and no content-type lookup.
  */
-export function sendApplied(res: Response, { head, message, state, receipt }: Applied): void {
+export function sendApplied(res: ServerResponse, { head, message, state, receipt }: Applied): void {
   const tail = receipt === undefined ? '' : `,"receipt":${receiptJson(receipt)}`;
   const body = Buffer.from(`{"head":"${head}","message":"${message}","state":${state.canonical}${tail}}`);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -61,8 +62,14 @@ export function sendApplied(res: Response, { head, message, state, receipt }: Ap
   res.end(body);
 }
 
-export function sendError(res: Response, err: ActorchainError): void {
-  res.status(err.status).set(err.headers).json(err.toJSON());
+/** An error's answer, written straight to the socket (POST / answers without Express). */
+export function sendError(res: ServerResponse, err: ActorchainError): void {
+  const body = Buffer.from(JSON.stringify(err.toJSON()));
+  res.statusCode = err.status;
+  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
 }
 
 /** The routes of the API (path: methods): other methods on them are 405 with Allow, any other path 404. */

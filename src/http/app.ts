@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Applied, Submitted } from '../actor/actor.js';
@@ -6,12 +6,13 @@ import type { Chain } from '../chain/chain.js';
 import { ActorchainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { explorerRouter } from '../explorer/route.js';
-import { answerErrors, asUnfitComponent, FAULTS, notInApi, REFUSALS, sendApplied } from './answers.js';
-import { requireToken, signable } from './auth.js';
+import { answerErrors, asUnfitComponent, notInApi } from './answers.js';
+import { requireToken } from './auth.js';
 import { chainRouter } from './chain-routes.js';
 import { componentRouter, type ComponentService } from './component-routes.js';
-import { verifiedSender, type AcceptedSenders } from './message-signature.js';
-import { bodyError, checkContentType, idempotencyKey, MAX_COMPONENT_BYTES, parseMessage, readBody, readComponent } from './request.js';
+import type { AcceptedSenders } from './message-signature.js';
+import { isMessageRequest, messageRoute } from './message-route.js';
+import { bodyError, MAX_COMPONENT_BYTES, readComponent } from './request.js';
 import { chainTreeService, treeRouter, type TreeService } from './tlog-routes.js';
 
 /** Why GET /readyz answers 503. */
@@ -53,7 +54,10 @@ export type MessageSink =
  * A mirror serves the same reads over its verified copy, with a sink that refuses.
  * Every error is JSON `{"error": {"code", "message"}}`.
  */
-export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions, logger: Logger): express.Express {
+/** The server's request listener, which an Express app can also mount (`app.use`). */
+export type HttpApp = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions, logger: Logger): HttpApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
@@ -83,7 +87,6 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
   const writes = options.token === null ? open : requireToken(options.token);
   const reads = options.tokenReads ? writes : open;
 
-  const accepted: AcceptedSenders = options.acceptedSenders ?? new Map();
   // A mirror refuses before reading anything: messages go to its primary.
   const refuse: RequestHandler | undefined = sink.refusal
     ? (_req, _res, next) => {
@@ -92,36 +95,14 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
         next(err);
       }
     : undefined;
-  app.post('/', ...(refuse ? [refuse] : []), ...(writes === open ? [] : [writes]), checkContentType, readBody(options.maxBodyBytes), async (req, res) => {
-    const key = idempotencyKey(req);
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    // Before the body is looked at: a signed request that does not hold is refused whatever it holds.
-    const sender = accepted.size === 0 ? undefined : verifiedSender(signable(req), body, accepted);
-    const canonical = parseMessage(body);
-    const timer = options.metrics.messageSeconds.startTimer();
-    try {
-      const { applied, repeated } = await sink.submit!(canonical, key, sender);
-      if (repeated) res.set('Idempotent-Replayed', 'true');
-      sendApplied(res, applied);
-      options.metrics.messages.inc({ outcome: repeated ? 'repeated' : 'committed' });
-    } catch (err) {
-      options.metrics.messages.inc({ outcome: err instanceof ActorchainError ? err.code : 'INTERNAL_ERROR' });
-      if (err instanceof ActorchainError && (REFUSALS.has(err.code) || FAULTS.has(err.code))) {
-        const fields = {
-          code: err.code,
-          messageHash: createHash('sha256').update(canonical).digest('hex'),
-          client: req.socket.remoteAddress,
-          ...(err.reason === undefined ? {} : { reason: err.reason }),
-          ...(err.detail === undefined ? {} : { detail: err.detail }),
-        };
-        if (REFUSALS.has(err.code)) logger.debug(fields, `message refused: ${err.message}`);
-        else logger.warn(fields, `message failed: ${err.message}`);
-      }
-      throw err;
-    } finally {
-      timer();
-    }
-  });
+  // POST / is served before the app sees it (see the end); this route takes the request
+  // targets only Express's URL parsing maps to `/` (an absolute URL, say).
+  const messages = messageRoute(
+    sink,
+    { maxBodyBytes: options.maxBodyBytes, metrics: options.metrics, token: options.token, acceptedSenders: options.acceptedSenders ?? new Map() },
+    logger,
+  );
+  app.post('/', (req, res) => messages.answer(req, res));
 
   app.get('/metrics', reads, async (_req, res) => {
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
@@ -176,5 +157,9 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
   app.use(notInApi());
   app.use(answerErrors(logger));
 
-  return app;
+  return (req, res, next) => {
+    if (isMessageRequest(req)) return messages.serve(req, res);
+    // Express makes the plain request and answer its own (their prototypes) as it takes them.
+    app(req as express.Request, res as express.Response, next as express.NextFunction);
+  };
 }

@@ -4,7 +4,8 @@
  * the Idempotency-Key header, and POST /upgrade's component bytes. Each problem is a coded
  * error about the request.
  */
-import express, { type Request, type RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
 import { IDEMPOTENCY_KEY_MAX_CHARS, isIdempotencyKey, isJsonObject } from '../chain/entry.js';
 import { ActorchainError } from '../errors.js';
 import { canonicalOfParsed } from '../json/canonical.js';
@@ -50,7 +51,7 @@ export function parseMessage(body: Buffer): string {
 }
 
 /** The Idempotency-Key header, if given: once, 1 to 255 printable ASCII characters. */
-export function idempotencyKey(req: Request): string | undefined {
+export function idempotencyKey(req: IncomingMessage): string | undefined {
   // Most messages have none: skip building headersDistinct (every header, copied) for them.
   if (req.headers['idempotency-key'] === undefined) return undefined;
   const values = req.headersDistinct['idempotency-key'];
@@ -66,23 +67,23 @@ export function idempotencyKey(req: Request): string | undefined {
   return value;
 }
 
-/** POST / takes UTF-8 JSON only. */
-export const checkContentType: RequestHandler = (req, _res, next) => {
+/** POST / takes UTF-8 JSON only: the error for any other body, or undefined. */
+export function contentTypeError(req: IncomingMessage): ActorchainError | undefined {
   const given = req.headers['content-type'] ?? 'none';
   // What nearly every client sends, accepted without parsing the media type (with a body, as req.is requires).
   const hasBody = req.headers['transfer-encoding'] !== undefined || !isNaN(Number(req.headers['content-length']));
-  if (given === 'application/json' && hasBody) return next();
+  if (given === 'application/json' && hasBody) return undefined;
   // req.is() answers null for a request without a body (curl -X POST with no -d): read the media type itself.
   const mediaType = given.split(';')[0]!.trim().toLowerCase();
   if (mediaType !== 'application/json' && !/^application\/[^/\s]+\+json$/.test(mediaType)) {
-    return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`));
+    return new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${given}; send application/json`);
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(given)?.[1]?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    return next(new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported; send UTF-8 JSON`));
+    return new ActorchainError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported; send UTF-8 JSON`);
   }
-  next();
-};
+  return undefined;
+}
 
 /**
  * Read the whole body. gzip, deflate and br are decoded, and the limit applies to the decoded
@@ -90,12 +91,23 @@ export const checkContentType: RequestHandler = (req, _res, next) => {
  * --max-body. Errors from reading (size, Content-Encoding, a dropped connection) become codes
  * about the body here, where no other 400 can land.
  */
-export function readBody(maxBodyBytes: number): RequestHandler {
-  const raw = express.raw({ type: () => true, limit: maxBodyBytes, inflate: true });
-  return (req, res, next) => raw(req, res, (err?: unknown) => (err === undefined ? next() : next(bodyError(err, req, maxBodyBytes))));
+export function bodyReader(maxBodyBytes: number): (req: IncomingMessage, res: ServerResponse) => Promise<Buffer> {
+  // body-parser reads a plain IncomingMessage as well as Express's request.
+  const raw = express.raw({ type: () => true, limit: maxBodyBytes, inflate: true }) as unknown as (
+    req: IncomingMessage & { body?: unknown },
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+  ) => void;
+  return (req: IncomingMessage & { body?: unknown }, res) =>
+    new Promise((resolve, reject) =>
+      raw(req, res, (err?: unknown) => {
+        if (err !== undefined) return reject(bodyError(err, req, maxBodyBytes));
+        resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      }),
+    );
 }
 
-export function bodyError(err: unknown, req: Request, maxBodyBytes: number): ActorchainError {
+export function bodyError(err: unknown, req: IncomingMessage, maxBodyBytes: number): ActorchainError {
   const { status, type, message } = err as { status?: number; type?: string; message: string };
   const encoding = req.headers['content-encoding'];
   if (type === 'entity.too.large') {
