@@ -49,14 +49,15 @@ export type MessageSink =
   | { submit(canonical: string, key?: string, sender?: string): Promise<Submitted>; upgrade?(component: Buffer): Promise<Applied & { upgrade: string }>; refusal?: never }
   | { refusal(): ActorchainError; submit?: never; upgrade?: never };
 
-/**
- * The actor's HTTP surface: the reads over `chain`'s durable view and `POST /` into `sink`.
- * A mirror serves the same reads over its verified copy, with a sink that refuses.
- * Every error is JSON `{"error": {"code", "message"}}`.
- */
 /** The server's request listener, which an Express app can also mount (`app.use`). */
 export type HttpApp = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
+/**
+ * The actor's HTTP surface: the reads over `chain`'s durable view and `POST /` into `sink`.
+ * A mirror serves the same reads over its verified copy, with a sink that refuses.
+ * Every error is JSON `{"error": {"code", "message"}}`. `POST /` is served by message-route.ts
+ * before Express sees the request; Express serves the rest.
+ */
 export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions, logger: Logger): HttpApp {
   const app = express();
   app.disable('x-powered-by');
