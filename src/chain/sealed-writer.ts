@@ -5,6 +5,14 @@ import { brotliCompress, constants as zlib } from 'node:zlib';
 import { applyDelta, diffBytes } from './delta.js';
 import { BLOCK_BYTES, BLOCK_ENTRIES, BLOCK_MIN_BYTES, DELTA_DEPTH, HASH_PREFIX, MIN_DELTA_BYTES, SEALED_MAGIC, varint, type SealedSeed } from './sealed.js';
 
+/**
+ * Brotli's quality for a block. 3, not 5: on a 64 KB block of echo entries (their parents'
+ * hashes are random hex) 0.4-0.5 ms against 1.4-1.8 ms, and 27.1 % of the bytes against 29.0 %;
+ * the accounts ledger's sealed chain is 8 % larger (517 against 478 bytes a message, 0.30 % of
+ * its canonical bytes). Readers do not depend on it: any quality decodes alike.
+ */
+const BROTLI_QUALITY = 3;
+
 /** In the zlib thread pool: a runtime's event loop keeps serving while a block is compressed. */
 const compress = promisify(brotliCompress);
 
@@ -85,7 +93,7 @@ export class SealedWriter {
     // and costs its tables (a 9 KB block: 200 µs with a 16 MB window, 100-120 µs with 64 KB).
     const window = Math.min(24, Math.max(16, Math.ceil(Math.log2(raw.length))));
     const body = await compress(raw, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_LGWIN]: window, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length },
+      params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_LGWIN]: window, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length },
     });
     const lengths = Buffer.alloc(8);
     lengths.writeUInt32BE(header.length, 0);
