@@ -11,7 +11,7 @@ import { requireToken } from './auth.js';
 import { chainRouter } from './chain-routes.js';
 import { componentRouter, type ComponentService } from './component-routes.js';
 import type { AcceptedSenders } from './message-signature.js';
-import { isMessageRequest, messageRoute } from './message-route.js';
+import { countedRefusal, isMessageRequest, messageRoute } from './message-route.js';
 import { bodyError, MAX_COMPONENT_BYTES, readComponent } from './request.js';
 import { chainTreeService, treeRouter, type TreeService } from './tlog-routes.js';
 
@@ -89,13 +89,7 @@ export function createApp(chain: Chain, sink: MessageSink, options: HttpOptions,
   const reads = options.tokenReads ? writes : open;
 
   // A mirror refuses before reading anything: messages go to its primary.
-  const refuse: RequestHandler | undefined = sink.refusal
-    ? (_req, _res, next) => {
-        const err = sink.refusal!();
-        options.metrics.messages.inc({ outcome: err.code });
-        next(err);
-      }
-    : undefined;
+  const refuse: RequestHandler | undefined = sink.refusal ? (_req, _res, next) => next(countedRefusal(sink, options.metrics)) : undefined;
   // POST / is served before the app sees it (see the end); this route takes the request
   // targets only Express's URL parsing maps to `/` (an absolute URL, say).
   const messages = messageRoute(

@@ -38,6 +38,14 @@ export function isMessageRequest(req: IncomingMessage): boolean {
   return req.method === 'POST' && (req.url === '/' || req.url?.startsWith('/?') === true);
 }
 
+/** A mirror's refusal of a write, counted as the message's outcome; undefined for a runtime's sink. */
+export function countedRefusal(sink: MessageSink, metrics: Metrics): ActorchainError | undefined {
+  if (!sink.refusal) return undefined;
+  const refusal = sink.refusal();
+  metrics.messages.inc({ outcome: refusal.code });
+  return refusal;
+}
+
 /** The handler of `POST /`: read, check, submit to `sink`, answer the verdict or the error. */
 export function messageRoute(sink: MessageSink, options: MessageRouteOptions, logger: Logger): MessageRoute {
   const { metrics, acceptedSenders } = options;
@@ -47,11 +55,8 @@ export function messageRoute(sink: MessageSink, options: MessageRouteOptions, lo
   /** Everything before the message reaches the actor: a coded error for the first check that fails. */
   async function read(req: IncomingMessage, res: ServerResponse): Promise<{ canonical: string; key?: string; sender?: string }> {
     // A mirror refuses before reading anything: messages go to its primary.
-    if (sink.refusal) {
-      const refusal = sink.refusal();
-      metrics.messages.inc({ outcome: refusal.code });
-      throw refusal;
-    }
+    const refusal = countedRefusal(sink, metrics);
+    if (refusal) throw refusal;
     const unauthorized = token?.(req, '/');
     if (unauthorized) throw unauthorized;
     const unsupported = contentTypeError(req);
