@@ -41,7 +41,9 @@ export function popcount(n: number): number {
 
 /** The largest power of two <= n (n >= 1). */
 export function powerOfTwoAtMost(n: number): number {
-  if (n <= 0xffffffff) return 2 ** (31 - Math.clz32(n));
+  // An unsigned shift, not 2 ** (31 - clz): the power was a call to Math.pow, and 1.3 µs of each
+  // POST / (its inclusion proof asks for one a level).
+  if (n <= 0xffffffff) return 0x80000000 >>> Math.clz32(n);
   let k = 1;
   while (k * 2 <= n) k *= 2;
   return k;

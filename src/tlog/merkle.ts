@@ -28,7 +28,7 @@ import { auditPath, largestPowerOfTwoBelow, log2, popcount, powerOfTwoAtMost, st
 export { EMPTY_ROOT, HASH_BYTES, leafHash, nodeHash } from './merkle-hash.js';
 export { storedHashCount, storedHashesLength } from './merkle-layout.js';
 
-/** How many base64 strings of stored hashes a tree keeps at most (then it starts again): the paths of a few thousand recent receipts. */
+/** How many base64 strings of stored hashes a tree keeps (a stored hash's slot is its position modulo this): the paths of a few thousand recent receipts. */
 const BASE64_KEPT = 4096;
 
 /**
@@ -45,8 +45,12 @@ export class MerkleTree {
   /** The incomplete ranges [lo, edgeSize) folded lately, by lo (see rangeHash). */
   private edgeSize = -1;
   private readonly edge = new Map<number, Uint8Array>();
-  /** Stored hashes in base64, by position, as receipts asked for them lately (see inclusionProofBase64). */
-  private readonly base64 = new Map<number, string>();
+  /**
+   * Stored hashes in base64 as receipts asked for them lately (see inclusionProofBase64): slot position %
+   * BASE64_KEPT, of the hash at base64At's position (-1: none). Arrays, not a Map: no hashing of positions.
+   */
+  private readonly base64At = new Array<number>(BASE64_KEPT).fill(-1);
+  private readonly base64 = new Array<string>(BASE64_KEPT).fill('');
 
   /** The number of leaves. */
   get size(): number {
@@ -88,7 +92,7 @@ export class MerkleTree {
     return this.inclusionPath(index, size).map((hash) => Buffer.from(hash));
   }
 
-  /** inclusionProof in base64, what a receipt carries: the receipts of a group share most of their paths, so a stored hash's string is kept (4.7 to 2.9 µs a proof at 50,000 leaves). */
+  /** inclusionProof in base64, what a receipt carries: the receipts of a group share most of their paths, so a stored hash's string is kept (4.7 to 2.9 µs a proof at 50,000 leaves; kept in arrays, 1.8 to 0.8 µs at 200,000). */
   inclusionProofBase64(index: number, size: number = this.size): string[] {
     this.checkPath(index, size);
     return auditPath(index, size, (lo, hi) => this.rangeBase64(lo, hi));
@@ -216,12 +220,11 @@ export class MerkleTree {
     const first = powerOfTwoAtMost(hi - lo);
     if (first !== hi - lo) return Buffer.from(this.rangeHash(lo, hi)).toString('base64');
     const position = 2 * (hi - 1) - popcount(hi - 1) + log2(first);
-    let text = this.base64.get(position);
-    if (text === undefined) {
-      if (this.base64.size >= BASE64_KEPT) this.base64.clear();
-      text = this.hashes.toString('base64', position * HASH_BYTES, (position + 1) * HASH_BYTES);
-      this.base64.set(position, text);
-    }
+    const slot = position % BASE64_KEPT;
+    if (this.base64At[slot] === position) return this.base64[slot]!;
+    const text = this.hashes.toString('base64', position * HASH_BYTES, (position + 1) * HASH_BYTES);
+    this.base64At[slot] = position;
+    this.base64[slot] = text;
     return text;
   }
 
