@@ -20,7 +20,9 @@ const compress = promisify(brotliCompress);
 export class SealedWriter {
   readonly #handle: FileHandle;
   #header: number[] = [];
-  #body: Buffer[] = [];
+  /** The block's body so far (each entry's length and payload), in #bodyBytes of a buffer that grows. */
+  #body = Buffer.allocUnsafe(64 << 10);
+  #bodyBytes = 0;
   #blockEntries = 0;
   #blockBytes = 0;
   /** The last two entries' texts and delta depths (0 for a full text). */
@@ -61,10 +63,10 @@ export class SealedWriter {
     const written = !delta && blockFull ? this.#flush() : undefined;
     const payload = delta ?? bytes;
     varint(this.#header, bytes.length);
-    this.#header.push(delta ? 1 : 0, ...Buffer.from(hash.slice(0, HASH_PREFIX * 2), 'hex'));
-    const length: number[] = [];
-    varint(length, payload.length);
-    this.#body.push(Buffer.from(length), payload);
+    this.#header.push(delta ? 1 : 0);
+    // The hash's first bytes, from its (lowercase) hex digits: no Buffer made per entry.
+    for (let i = 0; i < HASH_PREFIX * 2; i += 2) this.#header.push(hexDigit(hash.charCodeAt(i)) * 16 + hexDigit(hash.charCodeAt(i + 1)));
+    this.#appendBody(payload);
     this.#blockEntries++;
     this.#blockBytes += bytes.length;
     this.#previous.push({ text: bytes, depth });
@@ -84,9 +86,9 @@ export class SealedWriter {
     const count: number[] = [];
     varint(count, this.#blockEntries);
     const header = Buffer.from([...count, ...this.#header]);
-    const raw = Buffer.concat(this.#body);
+    const raw = Buffer.from(this.#body.subarray(0, this.#bodyBytes));
     this.#header = [];
-    this.#body = [];
+    this.#bodyBytes = 0;
     this.#blockEntries = 0;
     this.#blockBytes = 0;
     // A block is compressed on its own: a window larger than the block finds nothing more,
@@ -105,4 +107,28 @@ export class SealedWriter {
     }
     this.bytesWritten += block.length;
   }
+
+  /** The payload's length (a varint) and its bytes, copied to the end of the block's body. */
+  #appendBody(payload: Buffer): void {
+    const needed = this.#bodyBytes + 10 + payload.length;
+    if (needed > this.#body.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.#body.length * 2));
+      this.#body.copy(grown, 0, 0, this.#bodyBytes);
+      this.#body = grown;
+    }
+    let at = this.#bodyBytes;
+    for (let value = payload.length; ; value = Math.floor(value / 0x80)) {
+      if (value < 0x80) {
+        this.#body[at++] = value;
+        break;
+      }
+      this.#body[at++] = (value % 0x80) | 0x80;
+    }
+    this.#bodyBytes = at + payload.copy(this.#body, at);
+  }
+}
+
+/** The value of a hex digit's character code (0-9, a-f). */
+function hexDigit(code: number): number {
+  return code <= 0x39 ? code - 0x30 : (code | 0x20) - 0x57;
 }
