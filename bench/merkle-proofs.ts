@@ -2,7 +2,8 @@
  * What does the RFC 6962 tree (src/tlog/merkle.ts) cost for a long chain? For N leaves (default
  * 1,000,000): appending every leaf hash, against the baseline of computing the leaf hashes alone;
  * then inclusion and consistency proofs (and roots) at random indices and sizes, median, p99 and
- * max; then writing the stored form and reloading it, trusted and checked.
+ * max; then receipts' proofs (a group's leaves at the end of each size, in base64) against the
+ * same proofs as Buffers; then writing the stored form and reloading it, trusted and checked.
  *
  *   node dist/bench/merkle-proofs.js [leaves] [proofs]
  */
@@ -58,6 +59,28 @@ const consistency = measure('consistency proof (random old size, random size)', 
   tree.consistencyProof(1 + random(size), size);
 });
 measure('root (random size)', () => tree.root(1 + random(leaves)));
+
+// Receipts' proofs as the notary asks for them: a group's eight consecutive leaves at the end of
+// the tree of each size, in base64 (inclusionProofBase64), against the same proofs as Buffers.
+const groups = Math.min(proofs * 10, leaves - 8);
+function groupProofs(base64: boolean): number {
+  const t = performance.now();
+  for (let g = 0; g < groups; g++) {
+    const size = leaves - groups + g + 1;
+    for (let k = 1; k <= 8; k++) {
+      if (base64) tree.inclusionProofBase64(size - k, size);
+      else tree.inclusionProof(size - k, size);
+    }
+  }
+  return ((performance.now() - t) * 1000) / (groups * 8);
+}
+groupProofs(true);
+const asBase64 = groupProofs(true);
+const asBuffers = groupProofs(false);
+console.log(
+  `receipt proofs (groups of 8 at the end of each size, ${groups} sizes): ${asBase64.toFixed(2)} us a proof in base64, ` +
+    `${asBuffers.toFixed(2)} us as Buffers; ratio ${(asBase64 / asBuffers).toFixed(2)}`,
+);
 
 start = performance.now();
 const stored = tree.storedHashes();
