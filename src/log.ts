@@ -2,16 +2,9 @@ import { pino, type Logger } from 'pino';
 import { createRequire } from 'node:module';
 import type PinoPretty from 'pino-pretty';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { defaultLogFormat, type LogFormat, type LogLevel } from './log-options.js';
 
-export const LOG_FORMATS = ['json', 'pretty'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
-
-/** Pretty for a person at a terminal, JSON lines for everything else (a log collector, a pipe). */
-export function defaultLogFormat(fd: 1 | 2 = 1): LogFormat {
-  return (fd === 1 ? process.stdout : process.stderr).isTTY ? 'pretty' : 'json';
-}
+export { defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log-options.js';
 
 /** Fields a person reading the log does not need on every line (the JSON format keeps them all). */
 const QUIET_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'actor', 'allowSend', 'sendTokens', 'token', 'tokenReads', 'source', 'stream']);

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { ActorchainError } from '../errors.js';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log-options.js';
 
 function invalid(message: string): never {
   throw new ActorchainError('INVALID_OPTION', message);

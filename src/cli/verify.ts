@@ -4,7 +4,6 @@ import { componentSources, type ReplayComponents } from '../verify/component-sou
 import { ActorchainError } from '../errors.js';
 import { runVerify } from '../verify/run-verify.js';
 import { isUrl } from '../verify/source.js';
-import { verifyFollow } from './follow.js';
 import { integerOption, MAX_TIMER_MS, OptionChecker, parseListen, readTokenOption, useReadToken } from './options.js';
 import { Progress } from './progress.js';
 import { checkSourceCheckpoint, sourceCheckpoint } from '../verify/checkpoint-check.js';
@@ -67,7 +66,8 @@ export function registerVerify(program: Command): void {
       if (source === undefined) return;
       const given = componentFile === undefined ? undefined : await loadComponent(componentFile, { maxMemoryMiB });
       const components: ReplayComponents = { given, sources: await componentSources(source, raw.component, maxMemoryMiB) };
-      if (raw.follow) return verifyFollow(components, source, timeoutMs, metrics, raw.key);
+      // --follow serves metrics: its modules (prom-client, the HTTP server's) are loaded only for it.
+      if (raw.follow) return (await import('./follow.js')).verifyFollow(components, source, timeoutMs, metrics, raw.key);
       // Read before the chain: a live runtime's chain then holds at least what it signs.
       const checkpoint = await sourceCheckpoint(source, timeoutMs);
       const progress = new Progress('verifying', isUrl(source) ? 'entries' : 'bytes');

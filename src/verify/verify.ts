@@ -1,13 +1,16 @@
 /**
  * verify: the structural checks of the source (hashes, links, kinds, genesis component)
- * and the replay, in one pass over the chain. For a file, hashes and links are checked on
- * a second thread beside the replay, as a reopen checks them (chain/line-hasher.ts); the
- * first problem in chain order is reported either way.
+ * and the replay, in one pass over the chain. For a file of 8 MiB or more, hashes and links
+ * are checked on a second thread beside the replay, as a reopen checks them
+ * (chain/line-hasher.ts); a smaller one is checked as it is read, on this thread, because
+ * a thread costs more to start than it saves. The first problem in chain order is reported
+ * either way.
  */
 import { chainSize } from '../chain/chain-bytes.js';
 import { ChainFileReader, type ChainTail } from '../chain/chain-file.js';
 import type { CheckedEntry } from '../chain/check.js';
 import { hashLines, linksHold, type HashThread, type LineHashes } from '../chain/line-hasher.js';
+import { TWO_THREADS_FROM_BYTES } from '../chain/reopen-check.js';
 import { ActorchainError } from '../errors.js';
 import type { ComponentSources } from './component-source.js';
 import { startGroupReplay, type PreloadedComponent } from './replay-group.js';
@@ -43,8 +46,12 @@ export async function verifyChain(
   if (source instanceof ChainFileReader) {
     // Both threads stop at the size the file has now: a live runtime may be appending.
     upTo = await chainSize(source.file);
-    hashThread = hashLines({ file: source.file, from: 0, to: upTo ?? 0, firstParent: null, treeSize });
-    groups = new ChainFileReader(source.file, { ...source.options, upTo, deferHashes: true });
+    if ((upTo ?? 0) >= TWO_THREADS_FROM_BYTES) {
+      hashThread = hashLines({ file: source.file, from: 0, to: upTo ?? 0, firstParent: null, treeSize });
+      groups = new ChainFileReader(source.file, { ...source.options, upTo, deferHashes: true });
+    } else {
+      groups = new ChainFileReader(source.file, { ...source.options, upTo });
+    }
   }
   /** A file's first problem, named by a check of every line on this thread (the hash thread only says where a link breaks). */
   const named = () => firstProblem(new ChainFileReader((source as ChainFileReader).file, { componentHash: (source as ChainFileReader).options.componentHash, upTo }));
@@ -52,7 +59,7 @@ export async function verifyChain(
   const brokenBy = (hashed: LineHashes | undefined, position: number) => hashed?.brokenLink !== undefined && hashed.brokenLink <= position;
   let entries = 0;
   let head: string | undefined;
-  // Without a hash thread (a URL: the network is the bottleneck), the tree is built here.
+  // Without a hash thread (a URL: the network is the bottleneck; a small file), the tree is built here.
   const tree = new TreeRootBuilder(hashThread ? undefined : treeSize);
   let treeRoot: string | undefined;
   /** The last position the replay side has reached, and whether it is replaying it. */
