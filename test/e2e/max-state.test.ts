@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
+import { startInProcess } from '../support/in-process.js';
 import { getJson, postJson, startRuntime } from '../support/runtime.js';
 
 // echo's state is the message it was given: the message's size sets the state's.
 const padded = (bytes: number) => ({ pad: 'x'.repeat(bytes - '{"pad":""}'.length) });
 
 test('a message that would leave a state over --max-state is refused with 422 STATE_TOO_LARGE, nothing committed', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'), ['--max-state', '1000']);
+  // In process, with the API's maxState (the CLI's --max-state is read into it; the CLI's own
+  // reading is the environment variable's test below).
+  const runtime = await startInProcess(t, await buildFixture('echo'), { maxState: 1000 });
   const before = (await getJson(`${runtime.url}/head`)).body;
   const reply = await postJson(runtime.url, padded(1001));
   assert.equal(reply.status, 422);
