@@ -45,12 +45,13 @@ function copyHash(from: Uint8Array, at: number, to: Uint8Array, into: number): v
 export const EMPTY_ROOT: Buffer = crypto.createHash('sha256').digest();
 
 /**
- * nodeHash of the two hashes that lie in `hashes` at byte offsets `leftAt` and `rightAt`: the
- * children are copied by offset into the node's input, with no view made per child. The hash
- * is written into `into` at `intoAt` (a new buffer's start by default), which is returned.
+ * nodeHash of the two hashes that lie in `left` at byte offset `leftAt` and in `right` at
+ * `rightAt`: the children are copied by offset into the node's input, with no view made per
+ * child. The hash is written into `into` at `intoAt` (a new buffer's start by default), which
+ * is returned.
  */
-export function nodeHashAt(hashes: Uint8Array, leftAt: number, rightAt: number, into: Buffer = Buffer.allocUnsafe(HASH_BYTES), intoAt = 0): Buffer {
-  copyHash(hashes, leftAt, scratch, 1);
-  copyHash(hashes, rightAt, scratch, 1 + HASH_BYTES);
+export function nodeHashAt(left: Uint8Array, leftAt: number, right: Uint8Array, rightAt: number, into: Buffer = Buffer.allocUnsafe(HASH_BYTES), intoAt = 0): Buffer {
+  copyHash(left, leftAt, scratch, 1);
+  copyHash(right, rightAt, scratch, 1 + HASH_BYTES);
   return digestInto(scratch, into, intoAt);
 }

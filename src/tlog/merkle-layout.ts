@@ -54,13 +54,6 @@ export function log2(powerOfTwo: number): number {
   return powerOfTwo <= 0xffffffff ? 31 - Math.clz32(powerOfTwo) : Math.round(Math.log2(powerOfTwo));
 }
 
-/** 1 bits at the bottom of n: the parents leaf n completes. */
-export function trailingOnes(n: number): number {
-  let ones = 0;
-  for (let rest = n; rest % 2 === 1; rest = (rest - 1) / 2) ones++;
-  return ones;
-}
-
 /** The largest power of two < n (n >= 2; 1 for n <= 1): where RFC 6962 splits a range of n leaves. */
 export function largestPowerOfTwoBelow(n: number): number {
   return n <= 1 ? 1 : powerOfTwoAtMost(n - 1);

@@ -22,8 +22,9 @@
  * Stored form (storedHashes / fromStoredHashes): see merkle-layout.ts.
  */
 import { ActorchainError } from '../errors.js';
-import { EMPTY_ROOT, HASH_BYTES, nodeHash, nodeHashAt } from './merkle-hash.js';
-import { auditPath, largestPowerOfTwoBelow, log2, popcount, powerOfTwoAtMost, storedHashCount, storedHashesLength, trailingOnes } from './merkle-layout.js';
+import { HashChunks } from './merkle-chunks.js';
+import { EMPTY_ROOT, HASH_BYTES, nodeHash } from './merkle-hash.js';
+import { auditPath, largestPowerOfTwoBelow, log2, popcount, powerOfTwoAtMost, storedHashCount } from './merkle-layout.js';
 
 export { EMPTY_ROOT, HASH_BYTES, leafHash, nodeHash } from './merkle-hash.js';
 export { storedHashCount, storedHashesLength } from './merkle-layout.js';
@@ -33,14 +34,14 @@ const BASE64_KEPT = 4096;
 
 /**
  * An append-only RFC 6962 tree that answers roots and proofs for every size up to its own.
- * Its hashes live in one buffer in the stored form's order, so the complete subtree of height
- * h ending at leaf L is hash number 2L - popcount(L) + h: loading a stored tree is one copy.
+ * Its hashes live in the stored form's order (in chunks: merkle-chunks.ts), so the complete
+ * subtree of height h ending at leaf L is hash number 2L - popcount(L) + h: loading a stored
+ * tree is one copy.
  */
 
 export class MerkleTree {
-  private hashes: Buffer = Buffer.allocUnsafe(1024 * HASH_BYTES);
-  /** Hashes held (storedHashCount(size)). */
-  private count = 0;
+  /** The stored hashes (storedHashCount(size) of them), in chunks. */
+  private readonly hashes = new HashChunks();
   private leaves = 0;
   /** The incomplete ranges [lo, edgeSize) folded lately, by lo (see rangeHash). */
   private edgeSize = -1;
@@ -61,15 +62,12 @@ export class MerkleTree {
   append(leaf: Uint8Array): number {
     if (leaf.length !== HASH_BYTES) throw new TypeError(`A leaf hash is ${HASH_BYTES} bytes, not ${leaf.length}.`);
     const index = this.leaves;
-    this.reserve(1 + trailingOnes(index));
-    this.hashes.set(leaf, this.count * HASH_BYTES);
-    this.count++;
+    this.hashes.push(leaf);
     // One parent per trailing 1 bit of the index: each completes a subtree whose right child
     // is the hash just written, and whose left child is the same height's subtree before it.
     for (let height = 1, n = index; n % 2 === 1; height++, n = (n - 1) / 2) {
       const leftLast = index - 2 ** (height - 1);
-      nodeHashAt(this.hashes, (2 * leftLast - popcount(leftLast) + height - 1) * HASH_BYTES, (this.count - 1) * HASH_BYTES, this.hashes, this.count * HASH_BYTES);
-      this.count++;
+      this.hashes.pushNode(2 * leftLast - popcount(leftLast) + height - 1, this.hashes.count - 1);
     }
     this.leaves = index + 1;
     return index;
@@ -146,7 +144,7 @@ export class MerkleTree {
   /** The stored form of leaves [fromSize, toSize): the bytes to append to a file holding fromSize leaves. */
   storedHashes(fromSize = 0, toSize: number = this.size): Buffer {
     checkRange(0 <= fromSize && fromSize <= toSize && toSize <= this.size, `stored hashes of leaves ${fromSize} to ${toSize} of ${this.size}`);
-    return Buffer.from(this.hashes.subarray(storedHashesLength(fromSize), storedHashesLength(toSize)));
+    return this.hashes.range(storedHashCount(fromSize), storedHashCount(toSize));
   }
 
   /**
@@ -164,10 +162,7 @@ export class MerkleTree {
       else high = mid - 1;
     }
     const tree = new MerkleTree();
-    const count = storedHashCount(leaves);
-    tree.hashes = Buffer.allocUnsafe(Math.max(1024, Math.ceil(count * 1.25)) * HASH_BYTES);
-    tree.hashes.set(bytes.subarray(0, count * HASH_BYTES));
-    tree.count = count;
+    tree.hashes.pushAll(bytes.subarray(0, storedHashCount(leaves) * HASH_BYTES));
     tree.leaves = leaves;
     if (options.check === true) {
       for (let index = 0; index < leaves; index++) {
@@ -222,7 +217,8 @@ export class MerkleTree {
     const position = 2 * (hi - 1) - popcount(hi - 1) + log2(first);
     const slot = position % BASE64_KEPT;
     if (this.base64At[slot] === position) return this.base64[slot]!;
-    const text = this.hashes.toString('base64', position * HASH_BYTES, (position + 1) * HASH_BYTES);
+    const at = this.hashes.offset(position);
+    const text = this.hashes.chunk(position).toString('base64', at, at + HASH_BYTES);
     this.base64At[slot] = position;
     this.base64[slot] = text;
     return text;
@@ -234,14 +230,7 @@ export class MerkleTree {
   }
 
   private at(position: number): Buffer {
-    return this.hashes.subarray(position * HASH_BYTES, (position + 1) * HASH_BYTES);
-  }
-
-  private reserve(more: number): void {
-    if ((this.count + more) * HASH_BYTES <= this.hashes.length) return;
-    const grown = Buffer.allocUnsafe(this.hashes.length * 2);
-    this.hashes.copy(grown, 0, 0, this.count * HASH_BYTES);
-    this.hashes = grown;
+    return this.hashes.at(position);
   }
 }
 

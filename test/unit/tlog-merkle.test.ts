@@ -224,3 +224,33 @@ test('property: random trees up to 3000 leaves agree with the reference at rando
     assert.ok(verifyConsistency(old, size, big.root(old), root, consistency));
   }
 });
+
+test('a tree past its first chunks of hashes (40,000 leaves, 3 chunks): roots, proofs and the stored form agree with the reference across chunk ends', () => {
+  const many = Array.from({ length: 40_000 }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));
+  const big = new MerkleTree();
+  for (const leaf of many) big.append(leaf);
+  // Sizes whose stored hashes end at or around a chunk's end (32,768 hashes), and one past the second.
+  for (const size of [16_386, 16_387, 32_770, 40_000]) {
+    const root = big.root(size);
+    assert.ok(root.equals(mth(many.slice(0, size))), `root(${size})`);
+    assert.deepEqual(hex(big.inclusionProof(size - 1, size)), hex(path(size - 1, many.slice(0, size))), `inclusion of the last leaf in ${size}`);
+    for (const index of [0, 16_383, 16_384, size >> 1, size - 1]) {
+      const inclusion = big.inclusionProof(index, size);
+      assert.ok(verifyInclusion(many[index]!, index, size, inclusion, root), `inclusion ${index} in ${size}`);
+      assert.deepEqual(
+        big.inclusionProofBase64(index, size),
+        inclusion.map((h) => h.toString('base64')),
+      );
+    }
+    const consistency = big.consistencyProof(1_000, size);
+    assert.ok(verifyConsistency(1_000, size, big.root(1_000), root, consistency));
+  }
+  const whole = big.storedHashes();
+  assert.equal(whole.length, storedHashesLength(many.length));
+  assert.ok(Buffer.concat([big.storedHashes(0, 16_000), big.storedHashes(16_000, 16_390), big.storedHashes(16_390, 33_000), big.storedHashes(33_000)]).equals(whole));
+  const reloaded = MerkleTree.fromStoredHashes(whole, { check: true });
+  assert.ok(reloaded.root().equals(big.root()));
+  const continued = MerkleTree.fromStoredHashes(big.storedHashes(0, 20_000));
+  for (const leaf of many.slice(20_000)) continued.append(leaf);
+  assert.ok(continued.storedHashes().equals(whole));
+});
