@@ -3,18 +3,20 @@
  * its line, never its content. 48 to 56 bytes an entry, so a million entries cost ~50 MB
  * whatever the size of the states.
  *
- *   position:   0        1        2               per chunk of 65,536 positions:
- *   hashes:   [32 B]   [32 B]   [32 B]  ...       Buffer of 2 MiB (raw SHA-256)
- *   offsets:  [f64]    [f64]    [f64]   ...       Float64Array of 512 KiB
+ *   position:   0        1        2
+ *   hashes:   [32 B]   [32 B]   [32 B]  ...       raw SHA-256, in chunks of 1 MiB (tlog/merkle-chunks.ts)
+ *   offsets:  [f64]    [f64]    [f64]   ...       a Float64Array of 512 KiB per 65,536 positions
  *
  *   slots (hash → position): open addressing, linear probing, keyed by the hash's first
  *   4 bytes (SHA-256 is uniform); a slot holds position + 1, 0 is empty; kept between a
  *   quarter and half full (8 to 16 bytes per entry); filled at the first lookup after adds,
  *   so a reopen's million adds cost one pass over the hashes, not a rebuild per doubling.
  *
- * Chunks are never copied when the chain grows; only the slot table is rebuilt on doubling.
+ * Chunks are never copied when the chain grows (but the first MiB of hashes, which grows to
+ * its size); only the slot table is rebuilt on doubling.
  */
 import { HASH_PATTERN } from '../json/canonical.js';
+import { CHUNK_HASHES, HashChunks } from '../tlog/merkle-chunks.js';
 
 const CHUNK_BITS = 16;
 const CHUNK_SIZE = 1 << CHUNK_BITS;
@@ -22,7 +24,7 @@ const CHUNK_MASK = CHUNK_SIZE - 1;
 const HASH_BYTES = 32;
 
 export class ChainIndex {
-  readonly #hashes: Buffer[] = [];
+  readonly #hashes = new HashChunks();
   readonly #offsets: Float64Array[] = [];
   #length = 0;
   #slots = new Uint32Array(1024);
@@ -38,28 +40,21 @@ export class ChainIndex {
     const position = this.#length;
     const chunk = position >>> CHUNK_BITS;
     const at = position & CHUNK_MASK;
-    if (at === 0) {
-      this.#hashes.push(Buffer.allocUnsafe(CHUNK_SIZE * HASH_BYTES));
-      this.#offsets.push(new Float64Array(CHUNK_SIZE));
-    }
-    this.#hashes[chunk]!.write(hash, at * HASH_BYTES, HASH_BYTES, 'hex');
+    if (at === 0) this.#offsets.push(new Float64Array(CHUNK_SIZE));
+    this.#hashes.pushHex(hash);
     this.#offsets[chunk]![at] = offset;
     this.#length = position + 1;
   }
 
   /** Record many entries at once: `hashes` holds their raw 32-byte hashes back to back. */
   addMany(hashes: Buffer, offsets: Float64Array): void {
+    this.#hashes.pushAll(hashes.subarray(0, offsets.length * HASH_BYTES));
     for (let done = 0; done < offsets.length;) {
       const position = this.#length;
       const at = position & CHUNK_MASK;
-      if (at === 0) {
-        this.#hashes.push(Buffer.allocUnsafe(CHUNK_SIZE * HASH_BYTES));
-        this.#offsets.push(new Float64Array(CHUNK_SIZE));
-      }
+      if (at === 0) this.#offsets.push(new Float64Array(CHUNK_SIZE));
       const count = Math.min(CHUNK_SIZE - at, offsets.length - done);
-      const chunk = position >>> CHUNK_BITS;
-      hashes.copy(this.#hashes[chunk]!, at * HASH_BYTES, done * HASH_BYTES, (done + count) * HASH_BYTES);
-      this.#offsets[chunk]!.set(offsets.subarray(done, done + count), at);
+      this.#offsets[position >>> CHUNK_BITS]!.set(offsets.subarray(done, done + count), at);
       this.#length += count;
       done += count;
     }
@@ -67,15 +62,7 @@ export class ChainIndex {
 
   /** The raw hashes of the entries at positions [from, to), back to back (what a checkpoint stores). */
   hashBytes(from: number, to: number): Buffer {
-    const bytes = Buffer.allocUnsafe((to - from) * HASH_BYTES);
-    for (let position = from; position < to;) {
-      const chunk = position >>> CHUNK_BITS;
-      const at = position - chunk * CHUNK_SIZE;
-      const count = Math.min(CHUNK_SIZE - at, to - position);
-      this.#hashes[chunk]!.copy(bytes, (position - from) * HASH_BYTES, at * HASH_BYTES, (at + count) * HASH_BYTES);
-      position += count;
-    }
-    return bytes;
+    return this.#hashes.range(from, to);
   }
 
   positionOf(hash: string): number | undefined {
@@ -87,14 +74,14 @@ export class ChainIndex {
       const value = this.#slots[slot]!;
       if (value === 0) return undefined;
       const position = value - 1;
-      const at = (position & CHUNK_MASK) * HASH_BYTES;
-      if (this.#hashes[position >>> CHUNK_BITS]!.compare(key, 0, HASH_BYTES, at, at + HASH_BYTES) === 0) return position;
+      const at = this.#hashes.offset(position);
+      if (this.#hashes.chunk(position).compare(key, 0, HASH_BYTES, at, at + HASH_BYTES) === 0) return position;
     }
   }
 
   hashAt(position: number): string {
-    const at = (position & CHUNK_MASK) * HASH_BYTES;
-    return this.#hashes[position >>> CHUNK_BITS]!.toString('hex', at, at + HASH_BYTES);
+    const at = this.#hashes.offset(position);
+    return this.#hashes.chunk(position).toString('hex', at, at + HASH_BYTES);
   }
 
   /** Byte offset in chain.ndjson of the line of the entry at `position`. */
@@ -104,7 +91,7 @@ export class ChainIndex {
 
   /** Bytes held, for the benchmark's report. */
   get memoryBytes(): number {
-    return this.#hashes.length * CHUNK_SIZE * (HASH_BYTES + 8) + this.#slots.byteLength;
+    return this.#hashes.byteLength + this.#offsets.length * CHUNK_SIZE * 8 + this.#slots.byteLength;
   }
 
   /**
@@ -123,8 +110,7 @@ export class ChainIndex {
 
   #insert(position: number): void {
     const mask = this.#slots.length - 1;
-    const chunk = this.#hashes[position >>> CHUNK_BITS]!;
-    let slot = chunk.readUInt32BE((position & CHUNK_MASK) * HASH_BYTES) & mask;
+    let slot = this.#hashes.chunk(position).readUInt32BE(this.#hashes.offset(position)) & mask;
     while (this.#slots[slot] !== 0) slot = (slot + 1) & mask;
     this.#slots[slot] = position + 1;
   }
@@ -133,10 +119,9 @@ export class ChainIndex {
     const slots = new Uint32Array(size);
     const mask = size - 1;
     // #insert's loop, inlined over each chunk: a million entries are re-slotted at every start.
-    for (let chunk = 0; chunk < this.#hashes.length; chunk++) {
-      const hashes = this.#hashes[chunk]!;
-      const first = chunk * CHUNK_SIZE;
-      const count = Math.min(CHUNK_SIZE, this.#length - first);
+    for (let first = 0; first < this.#length; first += CHUNK_HASHES) {
+      const hashes = this.#hashes.chunk(first);
+      const count = Math.min(CHUNK_HASHES, this.#length - first);
       for (let at = 0; at < count; at++) {
         const byte = at * HASH_BYTES;
         let slot = ((hashes[byte]! << 24) | (hashes[byte + 1]! << 16) | (hashes[byte + 2]! << 8) | hashes[byte + 3]!) & mask;
