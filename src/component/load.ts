@@ -7,7 +7,7 @@ import { sha256Hex } from '../json/canonical.js';
 import { ACTOR_INTERFACE, planImports, unversioned, type ImportPlan } from './imports.js';
 import type { DirectAbi, Encoding, InstanceSpec } from './calls.js';
 import { checkActorInterface, checkMigrationInterface, runtimeImports } from './interface.js';
-import { limitMemory, WASM_PAGE_BYTES } from './memory-limit.js';
+import { limitMemory, limitMemoryInPlace, WASM_PAGE_BYTES } from './memory-limit.js';
 import { transpileCached } from './transpile.js';
 import { oneLine, readWorld, refuseNonComponent } from './world.js';
 
@@ -165,7 +165,9 @@ export async function loadComponentBytes(bytes: Uint8Array, file: string, option
   const maxPages = Math.floor(maxMemoryBytes / WASM_PAGE_BYTES);
   const modules: Record<string, WebAssembly.Module> = {};
   for (const [moduleName, core] of Object.entries(transpiled.coreModules)) {
-    modules[moduleName] = await WebAssembly.compile(limitMemory(core, maxPages));
+    // The cache's copy was read for this load alone: limited where it lies (transpile.ts pads it for that).
+    const limited = limitMemoryInPlace(core, maxPages) ? core : limitMemory(core, maxPages);
+    modules[moduleName] = await WebAssembly.compile(limited as Uint8Array<ArrayBuffer>);
   }
   return {
     path: file,

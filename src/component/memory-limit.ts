@@ -28,6 +28,85 @@ function writeU32(value: number): number[] {
   return out;
 }
 
+/** The largest memory a 32-bit core module can have, in pages (4 GiB): a maximum that limits nothing. */
+const WASM32_MAX_PAGES = 65536;
+/** A u32 in LEB128 padded to its longest form, five bytes, so that any value can be written over it. */
+const PADDED_U32_BYTES = 5;
+
+function writePaddedU32(into: Uint8Array, at: number, value: number): void {
+  for (let i = 0; i < PADDED_U32_BYTES - 1; i++) into[at + i] = ((value >>> (7 * i)) & 0x7f) | 0x80;
+  into[at + PADDED_U32_BYTES - 1] = (value >>> 28) & 0x0f;
+}
+
+/** Where the memory section starts, where its content starts and where it ends, if the module has one. */
+function memorySection(module: Uint8Array): [header: number, start: number, end: number] | undefined {
+  let offset = 8;
+  while (offset < module.length) {
+    const [size, contentStart] = readU32(module, offset + 1);
+    if (module[offset] === MEMORY_SECTION) return [offset, contentStart, contentStart + size];
+    offset = contentStart + size;
+  }
+  return undefined;
+}
+
+/**
+ * The same module with every memory it defines given a maximum in the padded five-byte form
+ * (the declared one, or 4 GiB, which is no limit), which limitMemoryInPlace can then lower
+ * without moving a byte. Done once, when a transpile is cached.
+ */
+export function padMemoryMaxima(module: Uint8Array): Uint8Array {
+  const section = memorySection(module);
+  if (!section) return module;
+  const [header, start, end] = section;
+  const content: number[] = [];
+  let [count, at] = readU32(module, start);
+  content.push(...writeU32(count));
+  while (count-- > 0) {
+    const flags = module[at]!;
+    if (flags & 0x04) return module;
+    const [min, afterMin] = readU32(module, at + 1);
+    let max = WASM32_MAX_PAGES;
+    at = afterMin;
+    if (flags & 0x01) [max, at] = readU32(module, afterMin);
+    const padded = new Uint8Array(PADDED_U32_BYTES);
+    writePaddedU32(padded, 0, max);
+    content.push(flags | 0x01, ...writeU32(min), ...padded);
+  }
+  const sectionHeader = Uint8Array.from([MEMORY_SECTION, ...writeU32(content.length)]);
+  return Buffer.concat([module.subarray(0, header), sectionHeader, Uint8Array.from(content), module.subarray(end)]);
+}
+
+/**
+ * limitMemory without a copy, for a module whose memories all carry a padded maximum
+ * (padMemoryMaxima): lowers each maximum to at most `maxPages` in `module` itself. False, and
+ * `module` untouched, when its memories are not in that form.
+ */
+export function limitMemoryInPlace(module: Uint8Array, maxPages: number): boolean {
+  const section = memorySection(module);
+  if (!section) return true;
+  const places: Array<[at: number, max: number]> = [];
+  let [count, at] = readU32(module, section[1]);
+  while (count-- > 0) {
+    const flags = module[at]!;
+    if ((flags & 0x05) !== 0x01) return false;
+    const [min, afterMin] = readU32(module, at + 1);
+    const [max, afterMax] = readU32(module, afterMin);
+    if (afterMax - afterMin !== PADDED_U32_BYTES) return false;
+    if (min > maxPages) throw memoryLimitTooLow(min);
+    places.push([afterMin, Math.min(max, maxPages)]);
+    at = afterMax;
+  }
+  for (const [place, max] of places) writePaddedU32(module, place, max);
+  return true;
+}
+
+function memoryLimitTooLow(minPages: number): ActorchainError {
+  return new ActorchainError(
+    'MEMORY_LIMIT_TOO_LOW',
+    `the component needs at least ${Math.ceil((minPages * WASM_PAGE_BYTES) / 2 ** 20)} MiB of memory at start; ` + `raise --max-memory above that`,
+  );
+}
+
 /**
  * Give every memory a core module defines a maximum of at most `maxPages`, so `memory.grow`
  * past the limit fails inside the component (and it traps or reports out of memory) instead
@@ -59,12 +138,7 @@ export function limitMemory(module: Uint8Array, maxPages: number): Uint8Array<Ar
           max = Math.min(declaredMax, maxPages);
           at = afterMax;
         }
-        if (min > maxPages) {
-          throw new ActorchainError(
-            'MEMORY_LIMIT_TOO_LOW',
-            `the component needs at least ${Math.ceil((min * WASM_PAGE_BYTES) / 2 ** 20)} MiB of memory at start; ` + `raise --max-memory above that`,
-          );
-        }
+        if (min > maxPages) throw memoryLimitTooLow(min);
         content.push(flags | 0x01, ...writeU32(min), ...writeU32(max));
       }
       chunks.push(Uint8Array.from([id, ...writeU32(content.length), ...content]));

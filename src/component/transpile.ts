@@ -5,6 +5,7 @@ import { cacheDir } from '../cache-dir.js';
 import { sha256Hex } from '../json/canonical.js';
 import type { DirectAbi } from './calls.js';
 import { analyzeBindings } from './bindings-analysis.js';
+import { padMemoryMaxima } from './memory-limit.js';
 
 export interface Transpiled {
   /** Directory holding the generated ES module `component.js` (and a package.json making it ESM). */
@@ -25,10 +26,11 @@ const OPTIONS = { name: 'component', instantiation: 'async', quiet: true } as co
  * The generated bindings look up `process.env.JCO_DEBUG` on every call across the component
  * boundary; on the main thread that is a trip into the C++ environment accessor, a quarter
  * of `verify`'s time. Read it once when the module loads instead. Bump PATCH_VERSION when
- * the patch changes so cached transpiles are redone.
+ * the patch changes so cached transpiles are redone. Since version 4 the cached core modules
+ * carry their memories' maxima padded (memory-limit.ts), so that a load limits them in place.
  */
 const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
-const PATCH_VERSION = 3;
+const PATCH_VERSION = 4;
 
 function patchGeneratedModule(source: string): string {
   const entry = 'export function instantiate(';
@@ -61,6 +63,7 @@ export async function transpileCached(component: Uint8Array, componentHash: stri
   for (const [name, bytes] of Object.entries(result.files)) {
     await mkdir(path.dirname(path.join(staging, name)), { recursive: true });
     let content: Uint8Array | string = bytes;
+    if (name.endsWith('.wasm')) content = padMemoryMaxima(bytes);
     if (name === 'component.js') {
       content = patchGeneratedModule(Buffer.from(bytes).toString('utf8'));
       direct = analyzeBindings(content, result.imports);

@@ -7,6 +7,7 @@
 import { unversioned } from './imports.js';
 import { HOST, type Tape } from './journal.js';
 import { READS } from './journal-reads.js';
+import { importShim } from './shim-import.js';
 
 type Interface = Record<string, unknown>;
 type ResourceClass = { prototype: object };
@@ -133,7 +134,7 @@ function journaled(tape: Tape): Record<string, (served: Interface) => Interface>
  */
 export async function wasiImports(names: string[], tape: Tape, output: OutputSink): Promise<Record<string, unknown>> {
   if (names.length === 0) return {};
-  const { WASIShim } = await import('@bytecodealliance/preview2-shim/instantiation');
+  const { WASIShim } = await importShim();
   const shim = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
   const all = shim.getImportObject() as Record<string, Interface>;
   const observed: Record<string, (served: Interface) => Interface> = { ...journaled(tape) };

@@ -57,9 +57,14 @@ test('clocks and random are served from the host and journaled, with no start-up
   assert.ok(Math.abs(seconds - Date.now() / 1000) < 60, 'the host clock');
   const random = await postJson(runtime.url, { probe: 'random' });
   assert.match(random.body.state.result, /^[0-9a-f]{32}$/);
+  // A pollable is served by preview2-shim's own I/O thread, which the sandbox starts only at
+  // the first call that needs it (component/shim-import.ts): it must then start and answer.
+  const wait = await postJson(runtime.url, { probe: 'wait' });
+  assert.equal(wait.status, 200);
+  assert.equal(wait.body.state.result, 'waited');
 
   const { entries } = await fetchChain(runtime.url);
-  const journals = entries.slice(-3).map((e) => JSON.stringify(e.data.journal ?? []));
+  const journals = entries.slice(-5, -2).map((e) => JSON.stringify(e.data.journal ?? []));
   assert.match(journals[0]!, new RegExp(`\\["wn","${seconds}",\\d+\\]`), 'the wall clock read is in the journal');
   const hex = random.body.state.result as string;
   assert.ok(journals[2]!.includes(JSON.stringify(Buffer.from(hex, 'hex').toString('base64'))), 'the random bytes are in the journal');
