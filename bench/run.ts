@@ -3,7 +3,7 @@
  * baseline in the same run, then their result lines (those starting with "= ") together.
  * A few minutes in all; not part of `npm test`.
  *
- *   node dist/bench/run.js [http|breakdown|restart|respawn|chain|big-state|durable|merkle|compact|upgrade|receipts|cpu|mirror-lag ...]
+ *   node dist/bench/run.js [http|breakdown|restart|respawn|chain|big-state|durable|merkle|compact|upgrade|receipts|cpu|start|mirror-lag ...]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,7 @@ const BENCHMARKS: Record<string, { script: string; args: string[]; question: str
     args: ['4', '2', '32'],
     question: "CPU a request by thread (Linux): the runtime's main thread and the rest against bare Express and the fsync floor",
   },
+  start: { script: 'start-cost.js', args: ['5'], question: "one process's CPU: run to its first 200 and verify of a small data dir, against node -e 0" },
   'mirror-lag': { script: 'mirror-lag.js', args: ['50'], question: "a pair on a mirror, and a held long poll's answer, after the primary's 200 (goal < 1 s)" },
 };
 
