@@ -57,17 +57,20 @@ async function runCpu(component: string, dataDir: string, message: object): Prom
     child.once('exit', () => reject(new Error(`run ${component} exited before listening`)));
   });
   child.stdout!.resume();
-  const answer = await fetch(`${url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
-  if (answer.status !== 200) throw new Error(`POST / to ${component}: ${answer.status}`);
-  await answer.arrayBuffer();
-  child.kill('SIGTERM');
-  await done;
+  try {
+    const answer = await fetch(`${url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
+    if (answer.status !== 200) throw new Error(`POST / to ${component}: ${answer.status} ${await answer.text()}`);
+    await answer.arrayBuffer();
+  } finally {
+    child.kill('SIGTERM');
+    await done;
+  }
   return childrenCpu() - before;
 }
 
 const actors = [
   { name: 'echo (WAT)', component: await buildFixture('echo'), message: { greeting: 'hello' } },
-  { name: 'counter (JS)', component: await buildFixture('counter'), message: { type: 'increment', by: 1 } },
+  { name: 'counter (JS)', component: await buildFixture('counter'), message: { add: 1 } },
 ];
 const samples = new Map<string, number[]>();
 const add = (name: string, cpu: number) => samples.set(name, [...(samples.get(name) ?? []), cpu]);
