@@ -23,18 +23,17 @@ class DeferredWorker {
   readonly #listeners: Array<[string, (...args: unknown[]) => void]> = [];
   #unref = false;
 
-  constructor(
-    readonly url: URL,
-    readonly options: WorkerOptions,
-  ) {}
+  readonly #url: URL;
+  readonly #options: WorkerOptions;
 
-  get started(): boolean {
-    return this.#worker !== undefined;
+  constructor(url: URL, options: WorkerOptions) {
+    this.#url = url;
+    this.#options = options;
   }
 
   #real(): InstanceType<typeof RealWorker> {
     if (this.#worker) return this.#worker;
-    const worker = new RealWorker(this.url, this.options);
+    const worker = new RealWorker(this.#url, this.#options);
     for (const [event, listener] of this.#listeners) worker.on(event, listener);
     if (this.#unref) worker.unref();
     this.#worker = worker;
