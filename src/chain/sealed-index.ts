@@ -108,6 +108,28 @@ export class SealedIndex {
    * Scan the block headers of `file` (open as `handle`) from where the last scan ended up to
    * `size`, or only until a block ending with the entry whose hash starts with `until`.
    */
+  /**
+   * The `count` entries a block's header describes (read by `reader`, past the count): their
+   * offsets, delta flags and hash prefixes. A method of its own rather than a loop inside the
+   * async `scan`, whose loop V8 compiled afresh at every seal.
+   */
+  #indexEntries(header: Buffer, reader: VarintReader, count: number, bad: () => ActorchainError): void {
+    for (let k = 0; k < count; k++) {
+      const p = this.entries;
+      this.#offsets.push(this.#offsets.array[p]! + reader.next() + 1);
+      if (reader.at + 1 + HASH_PREFIX > header.length) throw bad();
+      this.#delta.push(header[reader.at++]!);
+      if ((p + 1) * HASH_PREFIX > this.#hashPrefixes.length) {
+        const grown = Buffer.alloc(this.#hashPrefixes.length * 2);
+        this.#hashPrefixes.copy(grown);
+        this.#hashPrefixes = grown;
+      }
+      header.copy(this.#hashPrefixes, p * HASH_PREFIX, reader.at, reader.at + HASH_PREFIX);
+      reader.at += HASH_PREFIX;
+      this.#blockOf.push(this.#blocks.length);
+    }
+  }
+
   protected async scan(file: string, handle: FileHandle, size: number, until: Buffer | undefined): Promise<void> {
     const lengths = Buffer.alloc(8);
     for (let at = this.#fileBytes; at < size;) {
@@ -121,20 +143,7 @@ export class SealedIndex {
       await handle.read(header, 0, headerBytes, at + 8);
       const reader = new VarintReader(header, bad);
       const count = reader.next();
-      for (let k = 0; k < count; k++) {
-        const p = this.entries;
-        this.#offsets.push(this.#offsets.array[p]! + reader.next() + 1);
-        if (reader.at + 1 + HASH_PREFIX > header.length) throw bad();
-        this.#delta.push(header[reader.at++]!);
-        if ((p + 1) * HASH_PREFIX > this.#hashPrefixes.length) {
-          const grown = Buffer.alloc(this.#hashPrefixes.length * 2);
-          this.#hashPrefixes.copy(grown);
-          this.#hashPrefixes = grown;
-        }
-        header.copy(this.#hashPrefixes, p * HASH_PREFIX, reader.at, reader.at + HASH_PREFIX);
-        reader.at += HASH_PREFIX;
-        this.#blockOf.push(this.#blocks.length);
-      }
+      this.#indexEntries(header, reader, count, bad);
       this.#blocks.push({ first: entry, count, bodyAt: at + 8 + headerBytes, bodyBytes });
       at += 8 + headerBytes + bodyBytes;
       this.#fileBytes = at;
