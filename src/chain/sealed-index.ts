@@ -105,10 +105,6 @@ export class SealedIndex {
   }
 
   /**
-   * Scan the block headers of `file` (open as `handle`) from where the last scan ended up to
-   * `size`, or only until a block ending with the entry whose hash starts with `until`.
-   */
-  /**
    * The `count` entries a block's header describes (read by `reader`, past the count): their
    * offsets, delta flags and hash prefixes. A method of its own rather than a loop inside the
    * async `scan`, whose loop V8 compiled afresh at every seal.
@@ -130,6 +126,10 @@ export class SealedIndex {
     }
   }
 
+  /**
+   * Scan the block headers of `file` (open as `handle`) from where the last scan ended up to
+   * `size`, or only until a block ending with the entry whose hash starts with `until`.
+   */
   protected async scan(file: string, handle: FileHandle, size: number, until: Buffer | undefined): Promise<void> {
     const lengths = Buffer.alloc(8);
     for (let at = this.#fileBytes; at < size;) {
