@@ -38,16 +38,58 @@ function writePaddedU32(into: Uint8Array, at: number, value: number): void {
   into[at + PADDED_U32_BYTES - 1] = (value >>> 28) & 0x0f;
 }
 
-/** Where the memory section starts, where its content starts and where it ends, if the module has one. */
-function memorySection(module: Uint8Array): [header: number, start: number, end: number] | undefined {
-  let offset = 8;
-  while (offset < module.length) {
+/** One memory the memory section defines: its flags, its minimum, and its maximum and where that is written, if it declares one. */
+interface Memory {
+  flags: number;
+  min: number;
+  max: number | undefined;
+  /** Where the maximum's LEB128 starts and ends (both where it would be, when there is none). */
+  maxAt: number;
+  maxEnd: number;
+}
+
+/**
+ * The memory section of a core module, if it has one: where it starts, where it ends, and the
+ * memories it defines.
+ *
+ *   section 5: count, then per memory: flags (bit 0: has max, bit 1: shared, bit 2: 64-bit), min, [max]
+ */
+function memorySection(module: Uint8Array): { header: number; end: number; memories: Memory[] } | undefined {
+  for (let offset = 8; offset < module.length;) {
     const [size, contentStart] = readU32(module, offset + 1);
-    if (module[offset] === MEMORY_SECTION) return [offset, contentStart, contentStart + size];
-    offset = contentStart + size;
+    if (module[offset] !== MEMORY_SECTION) {
+      offset = contentStart + size;
+      continue;
+    }
+    const memories: Memory[] = [];
+    let [count, at] = readU32(module, contentStart);
+    while (count-- > 0) {
+      const flags = module[at]!;
+      const [min, maxAt] = readU32(module, at + 1);
+      const [max, maxEnd] = flags & 0x01 ? readU32(module, maxAt) : [undefined, maxAt];
+      memories.push({ flags, min, max, maxAt, maxEnd });
+      at = maxEnd;
+    }
+    return { header: offset, end: contentStart + size, memories };
   }
   return undefined;
 }
+
+/** `module` with its memory section written anew, each memory given the maximum `encodeMax` writes. */
+function rewriteMemories(module: Uint8Array, section: NonNullable<ReturnType<typeof memorySection>>, encodeMax: (memory: Memory) => ArrayLike<number>): Buffer {
+  const content = [...writeU32(section.memories.length)];
+  for (const memory of section.memories) content.push(memory.flags | 0x01, ...writeU32(memory.min), ...Array.from(encodeMax(memory)));
+  const header = [MEMORY_SECTION, ...writeU32(content.length)];
+  return Buffer.concat([module.subarray(0, section.header), Uint8Array.from([...header, ...content]), module.subarray(section.end)]);
+}
+
+function paddedU32(value: number): Uint8Array {
+  const padded = new Uint8Array(PADDED_U32_BYTES);
+  writePaddedU32(padded, 0, value);
+  return padded;
+}
+
+const is64Bit = (memory: Memory) => (memory.flags & 0x04) !== 0;
 
 /**
  * The same module with every memory it defines given a maximum in the padded five-byte form
@@ -56,24 +98,8 @@ function memorySection(module: Uint8Array): [header: number, start: number, end:
  */
 export function padMemoryMaxima(module: Uint8Array): Uint8Array {
   const section = memorySection(module);
-  if (!section) return module;
-  const [header, start, end] = section;
-  const content: number[] = [];
-  let [count, at] = readU32(module, start);
-  content.push(...writeU32(count));
-  while (count-- > 0) {
-    const flags = module[at]!;
-    if (flags & 0x04) return module;
-    const [min, afterMin] = readU32(module, at + 1);
-    let max = WASM32_MAX_PAGES;
-    at = afterMin;
-    if (flags & 0x01) [max, at] = readU32(module, afterMin);
-    const padded = new Uint8Array(PADDED_U32_BYTES);
-    writePaddedU32(padded, 0, max);
-    content.push(flags | 0x01, ...writeU32(min), ...padded);
-  }
-  const sectionHeader = Uint8Array.from([MEMORY_SECTION, ...writeU32(content.length)]);
-  return Buffer.concat([module.subarray(0, header), sectionHeader, Uint8Array.from(content), module.subarray(end)]);
+  if (!section || section.memories.some(is64Bit)) return module;
+  return rewriteMemories(module, section, (memory) => paddedU32(memory.max ?? WASM32_MAX_PAGES));
 }
 
 /**
@@ -84,19 +110,9 @@ export function padMemoryMaxima(module: Uint8Array): Uint8Array {
 export function limitMemoryInPlace(module: Uint8Array, maxPages: number): boolean {
   const section = memorySection(module);
   if (!section) return true;
-  const places: Array<[at: number, max: number]> = [];
-  let [count, at] = readU32(module, section[1]);
-  while (count-- > 0) {
-    const flags = module[at]!;
-    if ((flags & 0x05) !== 0x01) return false;
-    const [min, afterMin] = readU32(module, at + 1);
-    const [max, afterMax] = readU32(module, afterMin);
-    if (afterMax - afterMin !== PADDED_U32_BYTES) return false;
-    if (min > maxPages) throw memoryLimitTooLow(min);
-    places.push([afterMin, Math.min(max, maxPages)]);
-    at = afterMax;
-  }
-  for (const [place, max] of places) writePaddedU32(module, place, max);
+  if (section.memories.some((memory) => is64Bit(memory) || memory.maxEnd - memory.maxAt !== PADDED_U32_BYTES)) return false;
+  for (const memory of section.memories) if (memory.min > maxPages) throw memoryLimitTooLow(memory.min);
+  for (const memory of section.memories) writePaddedU32(module, memory.maxAt, Math.min(memory.max!, maxPages));
   return true;
 }
 
@@ -111,39 +127,13 @@ function memoryLimitTooLow(minPages: number): ActorchainError {
  * Give every memory a core module defines a maximum of at most `maxPages`, so `memory.grow`
  * past the limit fails inside the component (and it traps or reports out of memory) instead
  * of the process growing without bound. Imported memories follow the one they import.
- *
- *   section 5: count, then per memory: flags (bit 0: has max, bit 1: shared, bit 2: 64-bit), min, [max]
  */
 export function limitMemory(module: Uint8Array, maxPages: number): Uint8Array<ArrayBuffer> {
-  const chunks: Uint8Array[] = [module.subarray(0, 8)];
-  let offset = 8;
-  while (offset < module.length) {
-    const id = module[offset]!;
-    const [size, contentStart] = readU32(module, offset + 1);
-    const contentEnd = contentStart + size;
-    if (id !== MEMORY_SECTION) {
-      chunks.push(module.subarray(offset, contentEnd));
-    } else {
-      const content: number[] = [];
-      let [count, at] = readU32(module, contentStart);
-      content.push(...writeU32(count));
-      while (count-- > 0) {
-        const flags = module[at]!;
-        if (flags & 0x04) throw new ActorchainError('UNSUPPORTED_IMPORTS', 'the component uses 64-bit memory, which the runtime cannot limit');
-        const [min, afterMin] = readU32(module, at + 1);
-        let max = maxPages;
-        at = afterMin;
-        if (flags & 0x01) {
-          const [declaredMax, afterMax] = readU32(module, afterMin);
-          max = Math.min(declaredMax, maxPages);
-          at = afterMax;
-        }
-        if (min > maxPages) throw memoryLimitTooLow(min);
-        content.push(flags | 0x01, ...writeU32(min), ...writeU32(max));
-      }
-      chunks.push(Uint8Array.from([id, ...writeU32(content.length), ...content]));
-    }
-    offset = contentEnd;
+  const section = memorySection(module);
+  if (!section) return Buffer.from(module) as Uint8Array<ArrayBuffer>;
+  for (const memory of section.memories) {
+    if (is64Bit(memory)) throw new ActorchainError('UNSUPPORTED_IMPORTS', 'the component uses 64-bit memory, which the runtime cannot limit');
+    if (memory.min > maxPages) throw memoryLimitTooLow(memory.min);
   }
-  return Buffer.concat(chunks) as Uint8Array<ArrayBuffer>;
+  return rewriteMemories(module, section, (memory) => writeU32(Math.min(memory.max ?? maxPages, maxPages))) as Uint8Array<ArrayBuffer>;
 }
