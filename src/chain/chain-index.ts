@@ -46,9 +46,15 @@ export class ChainIndex {
     this.#length = position + 1;
   }
 
-  /** Record many entries at once: `hashes` holds their raw 32-byte hashes back to back. */
+  /**
+   * Record many entries at once: `hashes` holds their raw 32-byte hashes back to back. An empty
+   * index keeps them where they are (the caller gives the buffer up): a million entries' 32 MB
+   * are not copied at a start.
+   */
   addMany(hashes: Buffer, offsets: Float64Array): void {
-    this.#hashes.pushAll(hashes.subarray(0, offsets.length * HASH_BYTES));
+    const bytes = hashes.subarray(0, offsets.length * HASH_BYTES);
+    if (this.#length === 0) this.#hashes.adopt(bytes, offsets.length);
+    else this.#hashes.pushAll(bytes);
     for (let done = 0; done < offsets.length;) {
       const position = this.#length;
       const at = position & CHUNK_MASK;

@@ -10,7 +10,7 @@ import { HASH_BYTES, nodeHashAt } from './merkle-hash.js';
 
 /** Hashes a chunk holds (the first may hold fewer while it grows). */
 export const CHUNK_HASHES = 1 << 15;
-const CHUNK_BYTES = CHUNK_HASHES * HASH_BYTES;
+export const CHUNK_BYTES = CHUNK_HASHES * HASH_BYTES;
 const FIRST_CHUNK_BYTES = 1024 * HASH_BYTES;
 
 export class HashChunks {
@@ -71,6 +71,27 @@ export class HashChunks {
       position = chunkEnd;
     }
     return out;
+  }
+
+  /**
+   * Into an empty array, hashes read from elsewhere, kept where they are: no copy, so no second
+   * megabyte of memory touched for each (a start's load of a million leaves' tree.hashes, or of
+   * a checkpoint's entry hashes). `pieces`: whole chunks (each CHUNK_BYTES long but the last,
+   * which may be shorter), or one buffer, held as views of a chunk each. The caller gives them
+   * up. The first `count` hashes are held; bytes past them are written over by later appends.
+   */
+  adopt(pieces: readonly Buffer[] | Buffer, count: number): void {
+    if (Buffer.isBuffer(pieces)) {
+      const views: Buffer[] = [];
+      for (let at = 0; at < pieces.length; at += CHUNK_BYTES) views.push(pieces.subarray(at, Math.min(pieces.length, at + CHUNK_BYTES)));
+      return this.adopt(views, count);
+    }
+    const capacity = pieces.reduce((sum, piece) => sum + piece.length, 0) / HASH_BYTES;
+    if (this.#count !== 0 || pieces.slice(0, -1).some((piece) => piece.length !== CHUNK_BYTES) || count > capacity) {
+      throw new RangeError('adopt takes whole chunks (but the last) into an empty array, and no more hashes than they hold');
+    }
+    if (pieces.length > 0 && pieces.at(-1)!.length > 0) this.#chunks = [...pieces];
+    this.#count = count;
   }
 
   /** Hashes from `bytes` (a whole number of them), appended. */

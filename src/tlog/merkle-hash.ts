@@ -22,11 +22,21 @@ function digestInto(data: string | Uint8Array, into: Buffer, at: number): Buffer
   return into;
 }
 
+/** Bytes up to this long are hashed as a leaf from a copy after a 0x00 in leafInput; longer ones through a Hash object. */
+const LEAF_INPUT_MAX = 1 << 20;
+/** 0x00, then the bytes of the leaf being hashed. */
+let leafInput = Buffer.alloc(4096);
+
 /** RFC 6962 leaf hash: SHA-256(0x00 || bytes); a string is hashed as its UTF-8 bytes (an entry's text, without a copy). */
 export function leafHash(bytes: Uint8Array | string): Buffer {
   // "\0" + text is, in UTF-8, exactly 0x00 followed by the text's bytes.
   if (typeof bytes === 'string') return digestInto(`\0${bytes}`, Buffer.allocUnsafe(HASH_BYTES), 0);
-  return crypto.createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
+  if (!oneShot || bytes.length >= LEAF_INPUT_MAX) return crypto.createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
+  // One call of crypto.hash over a copy costs less than a Hash object's three (verify's hash
+  // thread, a leaf for each of a million 130-byte lines: 5.3 against 3.5 s for the whole verify).
+  if (bytes.length >= leafInput.length) leafInput = Buffer.alloc(Math.min(LEAF_INPUT_MAX, 2 ** Math.ceil(Math.log2(bytes.length + 1))));
+  leafInput.set(bytes, 1);
+  return digestInto(leafInput.subarray(0, bytes.length + 1), Buffer.allocUnsafe(HASH_BYTES), 0);
 }
 
 /** RFC 6962 interior node hash: SHA-256(0x01 || left || right). */

@@ -148,12 +148,13 @@ export class MerkleTree {
   }
 
   /**
-   * A tree from its stored form. Bytes past the longest whole prefix (a torn tail) are ignored:
+   * A tree from its stored form: one buffer, or pieces of whole chunks (see HashChunks.adopt). Bytes past the longest whole prefix (a torn tail) are ignored:
    * compare the result's size with the count expected. With check, every parent is recomputed
    * from its children (n hashes) and a mismatch throws CHAIN_CORRUPT; without, the bytes are trusted.
    */
-  static fromStoredHashes(bytes: Uint8Array, options: { check?: boolean } = {}): MerkleTree {
-    const hashCount = Math.floor(bytes.length / HASH_BYTES);
+  static fromStoredHashes(bytes: Uint8Array | readonly Buffer[], options: { check?: boolean } = {}): MerkleTree {
+    const byteLength = bytes instanceof Uint8Array ? bytes.length : bytes.reduce((sum, piece) => sum + piece.length, 0);
+    const hashCount = Math.floor(byteLength / HASH_BYTES);
     // The most leaves whose stored form fits (storedHashCount only grows): a binary search.
     let leaves = 0;
     for (let high = hashCount; leaves < high;) {
@@ -162,7 +163,9 @@ export class MerkleTree {
       else high = mid - 1;
     }
     const tree = new MerkleTree();
-    tree.hashes.pushAll(bytes.subarray(0, storedHashCount(leaves) * HASH_BYTES));
+    // Pieces (whole chunks read from a file, see HashChunks.adopt) are kept without a copy.
+    if (bytes instanceof Uint8Array) tree.hashes.pushAll(bytes.subarray(0, storedHashCount(leaves) * HASH_BYTES));
+    else tree.hashes.adopt(bytes, storedHashCount(leaves));
     tree.leaves = leaves;
     if (options.check === true) {
       for (let index = 0; index < leaves; index++) {

@@ -19,3 +19,25 @@ test('the index finds every hash across chunk boundaries and table growth, and n
   // 32 bytes of hash and 8 of offset per entry, at most one chunk not yet filled, 8-16 bytes of table slots.
   assert.ok(index.memoryBytes <= count * (40 + 16) + 65_536 * 40, `${index.memoryBytes} bytes`);
 });
+
+test('hashes recorded many at once (a checkpoint read at a start) are kept without a copy, and entries added after them are found too', () => {
+  const count = 70_000; // past two chunks of 32,768 hashes: the last view is short
+  const hashes = Array.from({ length: count + 40_000 }, (_, i) => sha256(`entry ${i}`));
+  const raw = Buffer.from(hashes.slice(0, count).join(''), 'hex');
+  const offsets = Float64Array.from({ length: count }, (_, i) => i * 100);
+  for (const [name, index] of [
+    ['an empty index', new ChainIndex()],
+    ['an index holding one entry', new ChainIndex()],
+  ] as const) {
+    const first = name === 'an empty index' ? 0 : 1;
+    if (first === 1) index.add(hashes[0]!, 0);
+    index.addMany(raw.subarray(first * 32), offsets.subarray(first));
+    for (let i = count; i < hashes.length; i++) index.add(hashes[i]!, i * 100);
+    assert.equal(index.length, hashes.length, name);
+    for (let i = 0; i < hashes.length; i++) {
+      assert.equal(index.hashAt(i), hashes[i], `${name}: hash ${i}`);
+      assert.equal(index.positionOf(hashes[i]!), i, `${name}: position of ${i}`);
+      assert.equal(index.offsetAt(i), i * 100, `${name}: offset ${i}`);
+    }
+  }
+});

@@ -35,6 +35,17 @@ test('leaf and node hashes are RFC 6962 SHA-256 whichever way the bytes are give
     assert.deepEqual(leafHash(text), expected);
     assert.deepEqual(leafHash(Buffer.from(text, 'utf8')), expected);
   }
+  // Bytes are hashed from a copy that grows, up to 1 MiB, then through a Hash object: each
+  // length around those edges, longer after shorter, and a view into a larger buffer.
+  for (const length of [4094, 4095, 4096, 70_000, 3, (1 << 20) - 1, 1 << 20, 5_000_000, 10]) {
+    const bytes = Buffer.alloc(length + 2, length % 251);
+    bytes[1] = 0x7b;
+    bytes[length] = 0x7d;
+    const view = bytes.subarray(1, length + 1);
+    const expected = createHash('sha256').update(Buffer.of(0)).update(view).digest();
+    assert.deepEqual(leafHash(view), expected, `a leaf of ${length} bytes`);
+    assert.deepEqual(leafHash(view.toString('latin1')), createHash('sha256').update(`\0${view.toString('latin1')}`).digest());
+  }
   const [left, right] = [leafHash('a'), leafHash('b')];
   assert.deepEqual(
     nodeHash(left, right),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { ActorchainError } from '../../src/errors.js';
+import { CHUNK_BYTES } from '../../src/tlog/merkle-chunks.js';
 import { EMPTY_ROOT, leafHash, MerkleTree, nodeHash, storedHashesLength } from '../../src/tlog/merkle.js';
 import { verifyConsistency, verifyInclusion } from '../../src/tlog/proof-check.js';
 
@@ -253,4 +254,18 @@ test('a tree past its first chunks of hashes (40,000 leaves, 3 chunks): roots, p
   const continued = MerkleTree.fromStoredHashes(big.storedHashes(0, 20_000));
   for (const leaf of many.slice(20_000)) continued.append(leaf);
   assert.ok(continued.storedHashes().equals(whole));
+  // Loaded in pieces of a chunk each (as a start reads tree.hashes), kept without a copy: the
+  // same tree, which goes on growing past the short last piece into chunks of its own.
+  for (const leaves of [16_390, 20_000, 32_768]) {
+    const stored = big.storedHashes(0, leaves);
+    const pieces = [];
+    for (let at = 0; at < stored.length; at += CHUNK_BYTES) pieces.push(Buffer.from(stored.subarray(at, at + CHUNK_BYTES)));
+    const adopted = MerkleTree.fromStoredHashes(pieces, { check: true });
+    assert.equal(adopted.size, leaves);
+    assert.ok(adopted.root().equals(big.root(leaves)), `root of ${leaves} leaves loaded in ${pieces.length} pieces`);
+    for (const leaf of many.slice(leaves)) adopted.append(leaf);
+    assert.ok(adopted.storedHashes().equals(whole), `appends after ${leaves} leaves loaded in pieces`);
+    assert.deepEqual(hex(adopted.inclusionProof(leaves - 1, many.length)), hex(big.inclusionProof(leaves - 1, many.length)));
+  }
+  assert.throws(() => MerkleTree.fromStoredHashes([Buffer.alloc(64), Buffer.alloc(CHUNK_BYTES)]), RangeError, 'a piece that is not a whole chunk, before the last');
 });
