@@ -96,7 +96,12 @@ export class TreeFile {
         const pieces = await readChunks(handle, storedHashesLength(head.leaves), candidate);
         const candidateTree = MerkleTree.fromStoredHashes(pieces ?? []);
         const [last] = await readEntries(head.leaves - 1, head.leaves);
-        if (pieces && candidate.copy().digest('hex') === head.sha256 && candidateTree.size === head.leaves && candidateTree.leaf(head.leaves - 1).equals(leafHash(last!))) {
+        if (
+          pieces &&
+          candidate.copy().digest('hex') === head.sha256 &&
+          candidateTree.size === head.leaves &&
+          candidateTree.leaf(head.leaves - 1).equals(leafHash(last!))
+        ) {
           tree = candidateTree;
           digest = candidate;
         } else {

@@ -44,7 +44,12 @@ test('leaf and node hashes are RFC 6962 SHA-256 whichever way the bytes are give
     const view = bytes.subarray(1, length + 1);
     const expected = createHash('sha256').update(Buffer.of(0)).update(view).digest();
     assert.deepEqual(leafHash(view), expected, `a leaf of ${length} bytes`);
-    assert.deepEqual(leafHash(view.toString('latin1')), createHash('sha256').update(`\0${view.toString('latin1')}`).digest());
+    assert.deepEqual(
+      leafHash(view.toString('latin1')),
+      createHash('sha256')
+        .update(`\0${view.toString('latin1')}`)
+        .digest(),
+    );
   }
   const [left, right] = [leafHash('a'), leafHash('b')];
   assert.deepEqual(
