@@ -48,7 +48,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(gauges: { chainLength: () => number; queueDepth: () => number; sendsPending: () => number; sendsHeld?: () => number }) {
+  constructor(gauges: { chainLength: () => number; queueDepth: () => number; sendsPending: () => number; sendsHeld?: () => number; checkpointsSigned?: () => number }) {
+    new Counter({
+      name: 'actorchain_checkpoints_signed_total',
+      help: 'Checkpoints the runtime signed: at most one per group commit (or per batch of answers in memory), each shared by the receipts of its answers',
+      registers: [this.registry],
+      collect() {
+        // A count the notary keeps: read when scraped, not incremented here.
+        this.reset();
+        this.inc(gauges.checkpointsSigned?.() ?? 0);
+      },
+    });
     new Gauge({
       name: 'actorchain_chain_entries',
       help: 'Entries in the chain',

@@ -65,6 +65,7 @@ export class Notary {
   readonly #keyId: Buffer;
   /** Answers waiting for the end of this turn's checkpoint (see receiptAtEndOfTurn). */
   #turn: TurnReceipt[] = [];
+  #signatures = 0;
 
   constructor(identity: Identity, origin: string, tree: MerkleTree) {
     this.identity = identity;
@@ -104,6 +105,11 @@ export class Notary {
     }
   }
 
+  /** Checkpoints this notary has signed (GET /metrics: actorchain_checkpoints_signed_total). */
+  get signatures(): number {
+    return this.#signatures;
+  }
+
   get verifierKey(): string {
     return verifierKey(this.origin, this.identity.publicKeyBytes);
   }
@@ -119,6 +125,7 @@ export class Notary {
   }
 
   #signed(size: number, root: Buffer, body: string, signature: Buffer): SignedCheckpoint {
+    this.#signatures++;
     const note = `${body}\n${this.#linePrefix}${Buffer.concat([this.#keyId, signature]).toString('base64')}\n`;
     const signed = { size, root, note, noteJson: JSON.stringify(note) };
     if (size >= (this.#latest?.size ?? 0)) this.#latest = signed;

@@ -79,8 +79,10 @@ export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
   let actor: Actor | undefined;
   let outbox: Outbox | undefined;
   let chainLength = () => 0;
+  let checkpointsSigned = () => 0;
   const metrics = new Metrics({
     chainLength: () => chainLength(),
+    checkpointsSigned: () => checkpointsSigned(),
     queueDepth: () => actor?.pending ?? 0,
     sendsPending: () => outbox?.pending ?? 0,
     sendsHeld: () => outbox?.held ?? 0,
@@ -117,6 +119,7 @@ export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
   // Every component the chain has used stays in the data dir (or memory), named by its hash, and is served by it.
   const kept = new KeptComponents(dataDir);
   chainLength = () => chain.durable.length;
+  checkpointsSigned = () => chain.notary?.signatures ?? 0;
   let chainFailed = false;
   void failed.then(() => (chainFailed = true));
   try {

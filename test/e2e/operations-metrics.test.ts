@@ -21,6 +21,9 @@ test('GET /metrics times every fsync and counts HTTP requests by route and statu
   assert.equal(value('actorchain_http_requests_total{method="POST",route="/",status="400"}'), 1);
   assert.equal(value('actorchain_http_requests_total{method="GET",route="/chain/:hash",status="404"}'), 1);
   assert.equal(value('actorchain_http_requests_total{method="GET",route="unmatched",status="404"}'), 1);
+  // Each 200 carried a receipt from a checkpoint signed for its group commit: one each here, none without a sync.
+  const signed = value('actorchain_checkpoints_signed_total');
+  assert.ok(signed >= 3 && signed <= value('actorchain_fsync_duration_seconds_count'), `${signed} checkpoints signed`);
 });
 
 test('--in-memory syncs nothing: the fsync histogram stays empty', async (t) => {
@@ -28,4 +31,5 @@ test('--in-memory syncs nothing: the fsync histogram stays empty', async (t) => 
   assert.equal((await postJson(runtime.url, { a: 1 })).status, 200);
   const text = await (await fetch(`${runtime.url}/metrics`)).text();
   assert.match(text, /^actorchain_fsync_duration_seconds_count 0$/m);
+  assert.match(text, /^actorchain_checkpoints_signed_total [1-9]\d*$/m, "the answer's receipt was signed all the same");
 });
