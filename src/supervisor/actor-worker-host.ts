@@ -22,6 +22,13 @@ const WORKER_ENTRY = new URL('../../worker/actor-worker.js', import.meta.url);
 type CallArgs<K extends ActorCall> = Parameters<ActorWorkerApi[K]>;
 
 /**
+ * How long after a fault its worker's thread is torn down. The teardown (10-30 ms of CPU, freeing
+ * the isolate's memory) slowed the first messages the standby serves when it overlapped them;
+ * meanwhile the faulted thread runs at the lowest priority (a component spinning on a timeout).
+ */
+export const FAULTED_TEARDOWN_DELAY_MS = 20;
+
+/**
  * One worker thread running one instance of the component. Calls are bounded by a timeout
  * and raced against the worker dying; any fault leaves this worker unusable, and the
  * supervisor replaces it.
@@ -177,7 +184,12 @@ export class ActorWorker {
     }
   }
 
-  async terminate(): Promise<void> {
+  /**
+   * Stop the thread. `afterMs`: a faulted worker's thread is torn down that much later, at the
+   * lowest priority meanwhile, so that the teardown does not overlap the next message (see
+   * Supervisor's replace).
+   */
+  async terminate(afterMs = 0): Promise<void> {
     if (this.#terminated) return;
     this.#terminated = true;
     // Tearing an isolate down takes its thread 10-30 ms of CPU (measured): at the lowest
@@ -192,6 +204,7 @@ export class ActorWorker {
       }
     }
     this.#remote[Comlink.releaseProxy]();
+    if (afterMs > 0) await new Promise((resolve) => setTimeout(resolve, afterMs));
     await this.#worker.terminate();
   }
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { LoadedComponent } from '../component/load.js';
 import { ActorchainError } from '../errors.js';
 import type { ActorCall, ActorWorkerApi } from '../protocol.js';
-import { ActorWorker } from './actor-worker-host.js';
+import { ActorWorker, FAULTED_TEARDOWN_DELAY_MS } from './actor-worker-host.js';
 import type { StateVersion } from './pipeline.js';
 import { RestartBudget } from './restart-budget.js';
 import { Standby } from './standby.js';
@@ -201,7 +201,7 @@ export class Supervisor {
 
   #replace(worker: ActorWorker, fault: WorkerFaultError): void {
     if (this.#closed || worker.terminated) return;
-    void worker.terminate();
+    void worker.terminate(FAULTED_TEARDOWN_DELAY_MS);
     if (this.#standby.dropIfIdle(worker)) return;
     // A standby that died warming: its slot empties as its warm-up fails.
     if (worker !== this.#current.ready) return;
