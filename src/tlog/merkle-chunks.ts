@@ -86,11 +86,12 @@ export class HashChunks {
       for (let at = 0; at < pieces.length; at += CHUNK_BYTES) views.push(pieces.subarray(at, Math.min(pieces.length, at + CHUNK_BYTES)));
       return this.adopt(views, count);
     }
-    const capacity = pieces.reduce((sum, piece) => sum + piece.length, 0) / HASH_BYTES;
-    if (this.#count !== 0 || pieces.slice(0, -1).some((piece) => piece.length !== CHUNK_BYTES) || count > capacity) {
+    const kept = pieces.filter((piece) => piece.length > 0);
+    const capacity = kept.reduce((sum, piece) => sum + piece.length, 0) / HASH_BYTES;
+    if (this.#count !== 0 || kept.slice(0, -1).some((piece) => piece.length !== CHUNK_BYTES) || count > capacity) {
       throw new RangeError('adopt takes whole chunks (but the last) into an empty array, and no more hashes than they hold');
     }
-    if (pieces.length > 0 && pieces.at(-1)!.length > 0) this.#chunks = [...pieces];
+    if (kept.length > 0) this.#chunks = kept;
     this.#count = count;
   }
 
