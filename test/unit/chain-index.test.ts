@@ -40,4 +40,11 @@ test('hashes recorded many at once (a checkpoint read at a start) are kept witho
       assert.equal(index.offsetAt(i), i * 100, `${name}: offset ${i}`);
     }
   }
+  // The empty index kept the buffer it was given (no copy): what the caller gave up, it sees.
+  const kept = new ChainIndex();
+  const given = Buffer.from(raw);
+  kept.addMany(given, offsets);
+  given[32] ^= 0xff;
+  assert.notEqual(kept.hashAt(1), hashes[1]);
+  assert.equal(kept.hashAt(0), hashes[0]);
 });
