@@ -38,8 +38,15 @@ export function prettyMessage(log: Record<string, unknown>): string {
  * stdout is data (export). `pretty` formats each line with pino-pretty, in process and
  * synchronously (a person at a terminal, not a load), one line per entry: the level, the
  * message, and the fields a person needs as key=value (prettyMessage), so it still greps.
+ * `to`: JSON lines to that destination instead (an embedding program's, or a test's).
  */
-export function createLogger(level: LogLevel, fd: 1 | 2 = 1, format: LogFormat = defaultLogFormat(fd)): Logger {
+/** Where a runtime embedded by createRuntime writes its log: each JSON line, with its newline, in one write. */
+export interface LogDestination {
+  write(line: string): unknown;
+}
+
+export function createLogger(level: LogLevel, fd: 1 | 2 = 1, format: LogFormat = defaultLogFormat(fd), to?: LogDestination): Logger {
+  if (to !== undefined) return pino({ level, base: { pid: process.pid } }, { write: (line: string) => void to.write(line) });
   // pino-pretty is loaded only for a terminal: a runtime logging JSON lines starts without it.
   const pretty = () => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const destination =

@@ -122,9 +122,11 @@ export interface RuntimeOptions {
   requestTimeout?: number;
   /** Bytes, as --max-state. */
   maxState?: number;
-  /** Default info; logs go to stdout as the CLI's do. */
+  /** Default info; logs go to stdout as the CLI's do, or to logDestination. */
   logLevel?: LogLevel;
   logFormat?: 'json' | 'pretty';
+  /** Where the log's JSON lines go instead of stdout: each line (with its newline) in one write() call; a writable stream will do. */
+  logDestination?: { write(line: string): unknown };
   /** The bearer token POST / needs. */
   token?: string;
   tokenReads?: boolean;

@@ -53,7 +53,7 @@ export function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 }
 
 export async function startRuntime(config: RunConfig): Promise<StartedRuntime> {
-  const logger = createLogger(config.logLevel, 1, config.logFormat);
+  const logger = createLogger(config.logLevel, 1, config.logFormat, config.logDestination);
   const loadOptions = { maxMemoryMiB: config.maxMemoryMiB };
   const component = await (config.componentBytes
     ? loadComponentBytes(config.componentBytes, config.component, loadOptions)

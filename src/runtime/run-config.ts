@@ -7,7 +7,7 @@
 import { ActorchainError } from '../errors.js';
 import { acceptedSenders, type AcceptedSenders } from '../http/message-signature.js';
 import { allowedOrigin } from '../actor/send-policy.js';
-import { defaultLogFormat, type LogFormat, type LogLevel } from '../log.js';
+import { defaultLogFormat, type LogDestination, type LogFormat, type LogLevel } from '../log.js';
 import { envSwitch, integerOption, logFormatOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from '../cli/options.js';
 import { DEFAULT_SEAL_AFTER_BYTES, storageConfig, type RawStorageOptions, type StorageConfig } from '../cli/storage.js';
 import { DEFAULT_SEND_TIMEOUT_MS } from '../outbox/delivery.js';
@@ -44,6 +44,8 @@ export interface RunConfig {
   component: string;
   /** The component itself (createRuntime given bytes), read from `component` otherwise. */
   componentBytes?: Uint8Array;
+  /** Where the log's JSON lines go (createRuntime's logDestination); stdout otherwise. */
+  logDestination?: LogDestination;
   listen: ListenAddress;
   timeoutMs: number;
   initTimeoutMs: number;

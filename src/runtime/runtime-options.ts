@@ -36,6 +36,7 @@ const OTHER_OPTIONS = [
   'origin',
   'logLevel',
   'logFormat',
+  'logDestination',
   'token',
   'tokenReads',
   'allowSend',
@@ -83,5 +84,9 @@ export function runtimeConfig(options: RuntimeOptions): RunConfig {
     acceptSendsFrom: options.acceptSendsFrom ?? [],
   };
   const config = runConfig(bytes === undefined ? (component as string) : COMPONENT_BYTES_NAME, undefined, raw);
-  return bytes === undefined ? config : Object.freeze({ ...config, componentBytes: bytes });
+  const { logDestination } = options;
+  if (logDestination !== undefined && typeof (logDestination as { write?: unknown } | null)?.write !== 'function')
+    throw new ActorchainError('INVALID_OPTION', 'logDestination must have a write(line) method, such as a writable stream');
+  if (bytes === undefined && logDestination === undefined) return config;
+  return Object.freeze({ ...config, ...(bytes === undefined ? {} : { componentBytes: bytes }), ...(logDestination === undefined ? {} : { logDestination }) });
 }

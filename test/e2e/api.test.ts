@@ -72,6 +72,33 @@ test('createRuntime checks its options as run checks its flags, and refuses name
   );
   await assert.rejects(createRuntime({ ...quiet, component: echo, inMemory: true, port: 0 } as never), /createRuntime has no option "port"/);
   await assert.rejects(createRuntime({ ...quiet, component: 'nowhere.wasm', inMemory: true }), (err: Error & { code?: string }) => err.code === 'COMPONENT_NOT_FOUND');
+  await assert.rejects(
+    createRuntime({ ...quiet, component: echo, inMemory: true, logDestination: 'stdout' as never }),
+    (err: Error & { code?: string }) => err.code === 'INVALID_OPTION' && /logDestination must have a write\(line\) method/.test(err.message),
+  );
+});
+
+test("createRuntime's logDestination gets the log's JSON lines, one a write, instead of stdout", async (t) => {
+  const lines: string[] = [];
+  const runtime = await createRuntime({
+    component: await buildFixture('echo'),
+    listen: '127.0.0.1:0',
+    inMemory: true,
+    logDestination: { write: (line) => lines.push(line) },
+  });
+  t.after(() => runtime.close());
+  assert.equal((await postJson(runtime.url, { logged: true })).status, 200);
+  await runtime.close();
+  assert.ok(lines.length > 0 && lines.every((line) => line.endsWith('\n') && line.indexOf('\n') === line.length - 1), 'whole lines');
+  const logs = lines.map((line) => JSON.parse(line) as { msg: string; source?: string; level: number });
+  assert.ok(
+    logs.some((log) => log.msg.startsWith('actorchain listening on http://127.0.0.1:')),
+    logs.map((log) => log.msg).join('\n'),
+  );
+  assert.ok(
+    logs.some((log) => log.source === 'component' && log.msg === 'handled'),
+    "the component's own log line",
+  );
 });
 
 test('createMirror follows a runtime started with createRuntime and serves the same head', async (t) => {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { chainProblems, fetchChain, getJson, postJson, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { chainProblems, fetchChain, getJson, postJson, sha256 } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
 test('a POSTed message is committed with its state and the chain checks out by hand', async (t) => {
   const component = await buildFixture('echo');
-  const runtime = await startRuntime(t, component);
+  const runtime = await startInProcess(t, component);
 
   const start = await getJson(`${runtime.url}/head`);
   assert.equal(start.body.length, 2, 'genesis and the init state');
@@ -52,7 +53,7 @@ test('a POSTed message is committed with its state and the chain checks out by h
 });
 
 test('the component is given canonical JSON: key order and spacing in the body do not matter', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('echo'));
+  const runtime = await startInProcess(t, await buildFixture('echo'));
   const reply = await postJson(runtime.url, '{ "b" : 2,\n "a" : 1 }');
   assert.equal(reply.status, 200);
   const response = await fetch(`${runtime.url}/chain/${reply.body.message}`);
@@ -60,7 +61,7 @@ test('the component is given canonical JSON: key order and spacing in the body d
 });
 
 test('a JavaScript actor that imports WASI (componentize-js default features) runs', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('counter'));
+  const runtime = await startInProcess(t, await buildFixture('counter'));
   const loaded = runtime.logs.find((l) => l.msg === 'component loaded');
   assert.ok((loaded?.wasi as number) > 0, 'the counter component imports WASI interfaces');
 

@@ -2,6 +2,8 @@
  * Test support: a runtime started in this test's process through the package's API
  * (createRuntime, as an embedding program would), on port 0 and in memory unless a data dir
  * is given; closed when the test ends. For tests that need a running runtime, not the CLI.
+ * Its log lines (info and up unless the test asks otherwise) are kept, parsed, in `logs`, as
+ * support/runtime.ts keeps a spawned CLI's.
  */
 import type { TestContext } from 'node:test';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/index.js';
@@ -9,13 +11,17 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/inde
 export interface InProcessRuntime extends Runtime {
   /** The base URL without its trailing slash, as support/runtime.ts's startRuntime gives it: `${url}/head`. */
   url: string;
+  /** Every log line so far, parsed. */
+  logs: Array<Record<string, unknown>>;
 }
 
 export async function startInProcess(t: TestContext, component: string, options: Omit<RuntimeOptions, 'component'> = {}): Promise<InProcessRuntime> {
   const store = options.dataDir === undefined ? { inMemory: true } : {};
-  const runtime = await createRuntime({ listen: '127.0.0.1:0', logLevel: 'silent', ...store, ...options, component });
+  const logs: Array<Record<string, unknown>> = [];
+  const logDestination = { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) };
+  const runtime = await createRuntime({ listen: '127.0.0.1:0', logLevel: 'info', logDestination, ...store, ...options, component });
   t.after(() => runtime.close());
-  return { ...runtime, url: runtime.url.replace(/\/$/, '') };
+  return { ...runtime, url: runtime.url.replace(/\/$/, ''), logs };
 }
 
 /** Has the runtime stopped (by itself) already? Asked of the promise as it stands, without waiting. */
