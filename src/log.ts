@@ -29,6 +29,11 @@ export function prettyMessage(log: Record<string, unknown>): string {
   return `${msg.padEnd(48)}  ${fields.join(' ')}`;
 }
 
+/** Where a runtime embedded by createRuntime writes its log: each JSON line, with its newline, in one write. */
+export interface LogDestination {
+  write(line: string): unknown;
+}
+
 /**
  * Logs through pino. JSON lines go out asynchronously (sonic-boom gathers the lines logged
  * while a write is under way into the next one), so a busy actor that logs every message pays
@@ -38,13 +43,9 @@ export function prettyMessage(log: Record<string, unknown>): string {
  * stdout is data (export). `pretty` formats each line with pino-pretty, in process and
  * synchronously (a person at a terminal, not a load), one line per entry: the level, the
  * message, and the fields a person needs as key=value (prettyMessage), so it still greps.
- * `to`: JSON lines to that destination instead (an embedding program's, or a test's).
+ * `to`: JSON lines (whatever the format) to that destination instead: an embedding program's,
+ * or a test's.
  */
-/** Where a runtime embedded by createRuntime writes its log: each JSON line, with its newline, in one write. */
-export interface LogDestination {
-  write(line: string): unknown;
-}
-
 export function createLogger(level: LogLevel, fd: 1 | 2 = 1, format: LogFormat = defaultLogFormat(fd), to?: LogDestination): Logger {
   if (to !== undefined) return pino({ level, base: { pid: process.pid } }, { write: (line: string) => void to.write(line) });
   // pino-pretty is loaded only for a terminal: a runtime logging JSON lines starts without it.
