@@ -47,7 +47,7 @@ export interface LogDestination {
  * or a test's.
  */
 export function createLogger(level: LogLevel, fd: 1 | 2 = 1, format: LogFormat = defaultLogFormat(fd), to?: LogDestination): Logger {
-  if (to !== undefined) return pino({ level, base: { pid: process.pid } }, { write: (line: string) => void to.write(line) });
+  if (to !== undefined) return pino({ level, base: { pid: process.pid } }, to);
   // pino-pretty is loaded only for a terminal: a runtime logging JSON lines starts without it.
   const pretty = () => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const destination =

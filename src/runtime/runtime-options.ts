@@ -87,6 +87,5 @@ export function runtimeConfig(options: RuntimeOptions): RunConfig {
   const { logDestination } = options;
   if (logDestination !== undefined && typeof (logDestination as { write?: unknown } | null)?.write !== 'function')
     throw new ActorchainError('INVALID_OPTION', 'logDestination must have a write(line) method, such as a writable stream');
-  if (bytes === undefined && logDestination === undefined) return config;
-  return Object.freeze({ ...config, ...(bytes === undefined ? {} : { componentBytes: bytes }), ...(logDestination === undefined ? {} : { logDestination }) });
+  return bytes === undefined && logDestination === undefined ? config : Object.freeze({ ...config, componentBytes: bytes, logDestination });
 }
