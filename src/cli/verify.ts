@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import { loadComponent } from '../component/load.js';
-import { componentSources, type ReplayComponents } from '../verify/component-source.js';
 import { ActorchainError } from '../errors.js';
-import { runVerify } from '../verify/run-verify.js';
 import { isUrl } from '../verify/source.js';
+import { replayComponents, VERIFY_DEFAULTS, verifyChain } from '../verify/verify-chain.js';
 import { integerOption, MAX_TIMER_MS, OptionChecker, parseListen, readTokenOption, useReadToken } from './options.js';
 import { Progress } from './progress.js';
-import { checkSourceCheckpoint, sourceCheckpoint } from '../verify/checkpoint-check.js';
 
 interface VerifyRawOptions {
   maxMemory: string;
@@ -33,8 +30,8 @@ export function registerVerify(program: Command): void {
       (file: string, files: string[]) => [...files, file],
       [] as string[],
     )
-    .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", '256')
-    .option('--timeout <ms>', 'how long the replay may make no progress (a component stuck on an entry) before verify stops it', '5000')
+    .option('--max-memory <MiB>', "bound on the component's linear memory (as given to run)", String(VERIFY_DEFAULTS.maxMemoryMiB))
+    .option('--timeout <ms>', 'how long the replay may make no progress (a component stuck on an entry) before verify stops it', String(VERIFY_DEFAULTS.timeoutMs))
     .option('--follow', 'with a runtime URL: after the chain, keep replaying every new entry until stopped (SIGINT or SIGTERM)')
     .option('--metrics <host:port>', 'with --follow: serve GET /metrics (entries verified, lag, reconnects) on this address')
     .option('--key <verifier key>', "the chain's verifier key, to check the checkpoints of a chain whose genesis records none (made before keys)")
@@ -64,14 +61,11 @@ export function registerVerify(program: Command): void {
       }
       o.done();
       if (source === undefined) return;
-      const given = componentFile === undefined ? undefined : await loadComponent(componentFile, { maxMemoryMiB });
-      const components: ReplayComponents = { given, sources: await componentSources(source, raw.component, maxMemoryMiB) };
+      const given = { component: componentFile, components: raw.component, maxMemoryMiB };
       // --follow serves metrics: its modules (prom-client, the HTTP server's) are loaded only for it.
-      if (raw.follow) return (await import('./follow.js')).verifyFollow(components, source, timeoutMs, metrics, raw.key);
-      // Read before the chain: a live runtime's chain then holds at least what it signs.
-      const checkpoint = await sourceCheckpoint(source, timeoutMs);
+      if (raw.follow) return (await import('./follow.js')).verifyFollow(await replayComponents(source, given), source, timeoutMs, metrics, raw.key);
       const progress = new Progress('verifying', isUrl(source) ? 'entries' : 'bytes');
-      const summary = await runVerify(components, source, { timeoutMs, onProgress: progress.update, treeSize: checkpoint?.size }).finally(() => progress.done());
+      const { summary, checkpoint } = await verifyChain(source, { ...given, timeoutMs, key: raw.key, onProgress: progress.update }).finally(() => progress.done());
       if (summary.tail) {
         process.stderr.write(
           `actorchain: warning: not part of the chain, not verified: ${summary.tail.bytes} bytes from line ${summary.tail.line}: ${summary.tail.reason}\n`,
@@ -80,6 +74,6 @@ export function registerVerify(program: Command): void {
       const seconds = summary.elapsedMs / 1000;
       const rate = Math.round(summary.entries / seconds).toLocaleString('en-US');
       process.stdout.write(`verified ${summary.entries} entries, head ${summary.head}, in ${seconds.toFixed(2)} s (${rate} entries/s)\n`);
-      process.stdout.write(`${await checkSourceCheckpoint(source, checkpoint, summary, raw.key)}\n`);
+      process.stdout.write(`${checkpoint}\n`);
     });
 }

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { chainFile, tempDir } from '../support/chain-file.js';
-import { postJson, runCli, sha256, startRuntime, type Runtime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 import { waitFor } from '../support/wait.js';
 
 const SEAL_AFTER = 16_384;
@@ -21,7 +23,8 @@ function ledgerMessage(n: number): Record<string, unknown> {
   return { balances, n };
 }
 
-const seals = (runtime: Runtime) => runtime.logs.filter((line) => line.msg === 'sealed the start of chain.ndjson into chain.sealed').length;
+const seals = (runtime: { logs: Array<Record<string, unknown>> }) =>
+  runtime.logs.filter((line) => line.msg === 'sealed the start of chain.ndjson into chain.sealed').length;
 const size = (file: string) => statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 
 async function exportLines(dataDir: string): Promise<string> {
@@ -31,14 +34,13 @@ async function exportLines(dataDir: string): Promise<string> {
 }
 
 async function assertVerifies(component: string, dataDir: string): Promise<void> {
-  const verified = await runCli(['verify', component, dataDir]);
-  assert.equal(verified.code, 0, verified.stderr + verified.stdout);
+  await verifies(dataDir, { component });
 }
 
 test('a new data dir is sealed while the runtime runs: old entries served as written, disk use bounded, export byte-identical to the same chain written plain', async (t) => {
   const component = await buildFixture('echo');
   const dataDir = tempDir(t);
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--seal-after', String(SEAL_AFTER)]);
+  const runtime = await startInProcess(t, component, { dataDir, sealAfter: SEAL_AFTER });
   assert.ok(existsSync(path.join(dataDir, 'chain.sealed')), 'a new data dir is made in the compacted layout');
   const heads: string[] = [];
   for (let n = 0; n < 60; n++) {
@@ -59,28 +61,29 @@ test('a new data dir is sealed while the runtime runs: old entries served as wri
     const response = await fetch(`${runtime.url}/chain/${head}`);
     assert.equal(sha256(await response.text()), head, 'GET /chain/<hash> serves the entry whose hash it is');
   }
-  await runtime.stop();
+  await runtime.close();
   const compacted = await exportLines(dataDir);
   await assertVerifies(component, dataDir);
 
   // The same messages under the same key, never sealed: the plain chain, byte for byte.
   const plainDir = tempDir(t);
-  const plain = await startRuntime(t, component, ['--data-dir', plainDir, '--seal-after', '0', '--key-file', path.join(dataDir, 'identity.key')]);
+  const keyFile = path.join(dataDir, 'identity.key');
+  const plain = await startInProcess(t, component, { dataDir: plainDir, sealAfter: 0, keyFile });
   for (let n = 0; n < 60; n++) assert.equal((await postJson(plain.url, ledgerMessage(n))).status, 200);
-  await plain.stop();
+  await plain.close();
   assert.ok(!existsSync(path.join(plainDir, 'chain.sealed')), '--seal-after 0 keeps a new data dir plain');
   assert.equal(compacted, readFileSync(chainFile(plainDir), 'utf8'), 'export of the sealed dir is the plain chain.ndjson');
 
   // A plain data dir (as earlier versions wrote it) stays plain until actorchain compact.
-  const again = await startRuntime(t, component, ['--data-dir', plainDir, '--seal-after', String(SEAL_AFTER), '--key-file', path.join(dataDir, 'identity.key')]);
+  const again = await startInProcess(t, component, { dataDir: plainDir, sealAfter: SEAL_AFTER, keyFile });
   for (let n = 60; n < 80; n++) assert.equal((await postJson(again.url, ledgerMessage(n))).status, 200);
-  await again.stop();
+  await again.close();
   assert.ok(!existsSync(path.join(plainDir, 'chain.sealed')), 'a plain data dir is not converted by run');
   assert.equal((await runCli(['compact', plainDir])).code, 0);
-  const resumed = await startRuntime(t, component, ['--data-dir', plainDir, '--seal-after', String(SEAL_AFTER), '--key-file', path.join(dataDir, 'identity.key')]);
+  const resumed = await startInProcess(t, component, { dataDir: plainDir, sealAfter: SEAL_AFTER, keyFile });
   for (let n = 80; n < 100; n++) assert.equal((await postJson(resumed.url, ledgerMessage(n))).status, 200);
   await waitFor('a seal of the compacted dir', () => seals(resumed) >= 1);
-  await resumed.stop();
+  await resumed.close();
   await assertVerifies(component, plainDir);
 });
 
@@ -111,7 +114,7 @@ for (const step of ['blocks', 'next'] as const) {
     await Promise.all(inFlight);
     assert.ok(acknowledged.length > 0);
 
-    const restarted = await startRuntime(t, component, ['--data-dir', dataDir, '--seal-after', String(SEAL_AFTER)]);
+    const restarted = await startInProcess(t, component, { dataDir, sealAfter: SEAL_AFTER });
     assert.ok(!existsSync(path.join(dataDir, 'chain.ndjson.next')), 'the unfinished switch is dropped');
     for (const head of acknowledged) {
       const response = await fetch(`${restarted.url}/chain/${head}`);
@@ -121,7 +124,7 @@ for (const step of ['blocks', 'next'] as const) {
     // Sealing goes on from where the chain is.
     for (let n = 0; n < 20; n++) assert.equal((await postJson(restarted.url, ledgerMessage(1000 + n))).status, 200);
     await waitFor('a seal after the restart', () => seals(restarted) >= 1);
-    await restarted.stop();
+    await restarted.close();
     await assertVerifies(component, dataDir);
   });
 }
@@ -152,9 +155,9 @@ test('kill -9 at many moments while load runs and seals happen: every acknowledg
     await Promise.all(posts);
   }
   assert.ok(size(path.join(dataDir, 'chain.sealed')) > 'actorchain-sealed 1\n'.length, 'seals happened between the kills');
-  const restarted = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const restarted = await startInProcess(t, component, { dataDir });
   for (const head of acknowledged) assert.equal((await fetch(`${restarted.url}/chain/${head}`)).status, 200, `acknowledged ${head} survived`);
-  await restarted.stop();
+  await restarted.close();
   await assertVerifies(component, dataDir);
   const lines = (await exportLines(dataDir)).trimEnd().split('\n');
   for (const head of acknowledged) assert.ok(lines.some((line) => sha256(line) === head));

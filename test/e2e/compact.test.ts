@@ -4,7 +4,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { chainFile, tempDir, writeEchoChain } from '../support/chain-file.js';
 import { damageFirstDelta } from '../support/sealed-file.js';
+import { startInProcess } from '../support/in-process.js';
 import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 
 /** An echo chain whose states are a 2,000-number ledger with one number changed a message: what compaction is for. */
 async function ledgerChain(t: Parameters<typeof tempDir>[0], pairs: number) {
@@ -31,10 +33,9 @@ test('compact seals the chain; export is byte-identical to the plain chain, veri
   assert.equal(exported.code, 0, exported.stderr);
   assert.ok(readFileSync(out).equals(plain), 'export gives the plain chain, byte for byte');
   assert.ok((await runCli(['export', dataDir])).stdout === plain.toString(), 'to stdout as well');
-  const verified = await runCli(['verify', component, dataDir]);
-  assert.equal(verified.code, 0, verified.stderr + verified.stdout);
+  await verifies(dataDir, { component });
 
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, component, { dataDir });
   const old = lines(plain.toString());
   for (const position of [0, 1, 2, 151, 300, old.length - 1]) {
     const response = await fetch(`${runtime.url}/chain/${sha256(old[position]!)}`);
@@ -44,11 +45,11 @@ test('compact seals the chain; export is byte-identical to the plain chain, veri
   const page = await getJson(`${runtime.url}/chain?limit=5`);
   assert.equal(page.status, 200);
   assert.equal((await postJson(runtime.url, { n: 'after' })).status, 200);
-  await runtime.stop();
+  await runtime.close();
   const after = (await runCli(['export', dataDir])).stdout;
   assert.ok(after.startsWith(plain.toString()));
   assert.equal(lines(after).length, old.length + 2);
-  assert.equal((await runCli(['verify', component, dataDir])).code, 0);
+  await verifies(dataDir, { component });
   // Compacting again seals the new entries too.
   assert.equal((await runCli(['compact', dataDir])).code, 0);
   assert.equal((await runCli(['export', dataDir])).stdout, after);
@@ -66,9 +67,7 @@ test('a damaged chain.sealed is refused at start-up with CHAIN_CORRUPT naming th
   assert.equal(result.code, 1);
   assert.match(result.stderr, /CHAIN_CORRUPT: .*chain\.sealed: entry \d+ \(line \d+\)/);
   assert.equal(readFileSync(sealed).compare(bytes), 0, 'left as it was');
-  const verified = await runCli(['verify', component, dataDir]);
-  assert.notEqual(verified.code, 0);
-  assert.match(verified.stderr + verified.stdout, /CHAIN_CORRUPT/);
+  await assert.rejects(verifies(dataDir, { component }), { code: 'CHAIN_CORRUPT' });
 });
 
 test('a damaged patch (a delta that decompresses fine but rebuilds another text) is refused at start-up with CHAIN_CORRUPT naming its entry', async (t) => {
@@ -82,9 +81,10 @@ test('a damaged patch (a delta that decompresses fine but rebuilds another text)
   assert.notEqual(exported.code, 0);
   assert.match(exported.stderr, /CHAIN_CORRUPT/);
   // verify's hash thread holds each rebuilt entry to its sealed hash prefix; the entry is named.
-  const verified = await runCli(['verify', component, dataDir]);
-  assert.notEqual(verified.code, 0);
-  assert.match(verified.stderr, new RegExp(`CHAIN_CORRUPT: .*chain\\.sealed: entry ${damaged} \\(line ${damaged + 1}\\)`));
+  await assert.rejects(verifies(dataDir, { component }), {
+    code: 'CHAIN_CORRUPT',
+    message: new RegExp(`chain\\.sealed: entry ${damaged} \\(line ${damaged + 1}\\)`),
+  });
 });
 
 test("a compaction cut short by a crash is dropped at the next start: blocks chain.ndjson does not follow, chain.ndjson.next, an earlier version's temporaries", async (t) => {
@@ -96,8 +96,8 @@ test("a compaction cut short by a crash is dropped at the next start: blocks cha
   writeFileSync(path.join(before, 'chain.sealed.tmp'), 'half a sealed file');
   writeFileSync(path.join(before, 'chain.ndjson.next'), '');
   assert.equal((await runCli(['export', before])).stdout, plain.toString());
-  const first = await startRuntime(t, component, ['--data-dir', before]);
-  await first.stop();
+  const first = await startInProcess(t, component, { dataDir: before });
+  await first.close();
   assert.ok(!existsSync(path.join(before, 'chain.sealed.tmp')) && !existsSync(path.join(before, 'chain.ndjson.next')));
   assert.equal((await runCli(['export', before])).stdout, plain.toString());
 
@@ -109,15 +109,15 @@ test("a compaction cut short by a crash is dropped at the next start: blocks cha
   writeFileSync(path.join(dataDir, 'chain.ndjson.next'), '');
   writeFileSync(chainFile(dataDir), plain);
   assert.equal((await runCli(['export', dataDir])).stdout, plain.toString(), 'a reader sees the chain chain.ndjson starts');
-  const second = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const second = await startInProcess(t, component, { dataDir });
   assert.ok(!existsSync(path.join(dataDir, 'chain.ndjson.next')));
   assert.equal(statSync(sealedFile).size, 'actorchain-sealed 1\n'.length, 'the blocks no chain.ndjson follows are cut');
   assert.equal((await postJson(second.url, { n: 'resumed' })).status, 200);
-  await second.stop();
+  await second.close();
   const after = (await runCli(['export', dataDir])).stdout;
   assert.ok(after.startsWith(plain.toString()));
   assert.equal(lines(after).length, lines(plain.toString()).length + 2);
-  assert.equal((await runCli(['verify', component, dataDir])).code, 0);
+  await verifies(dataDir, { component });
 });
 
 test('kill -9 during group writes on a compacted dir: every acknowledged message survives and the chain verifies', async (t) => {
@@ -140,11 +140,10 @@ test('kill -9 during group writes on a compacted dir: every acknowledged message
   runtime.child.kill('SIGKILL');
   await runtime.exited;
   await Promise.all(posts);
-  const restarted = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const restarted = await startInProcess(t, component, { dataDir });
   for (const head of acknowledged) assert.equal((await fetch(`${restarted.url}/chain/${head}`)).status, 200, `acknowledged ${head} survived`);
-  await restarted.stop();
-  const verified = await runCli(['verify', component, dataDir]);
-  assert.equal(verified.code, 0, verified.stderr + verified.stdout);
+  await restarted.close();
+  await verifies(dataDir, { component });
 });
 
 test('a chain.sealed cut short within its first line (a kill while it was created) holds nothing: verify, export and run go on', async (t) => {
@@ -152,13 +151,12 @@ test('a chain.sealed cut short within its first line (a kill while it was create
   const plain = readFileSync(chainFile(dataDir));
   for (const cut of [0, 7]) {
     writeFileSync(path.join(dataDir, 'chain.sealed'), Buffer.from('actorchain-sealed 1\n').subarray(0, cut));
-    const verified = await runCli(['verify', component, dataDir]);
-    assert.equal(verified.code, 0, verified.stderr + verified.stdout);
+    await verifies(dataDir, { component });
     assert.equal((await runCli(['export', dataDir])).stdout, plain.toString());
   }
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, component, { dataDir });
   assert.equal((await postJson(runtime.url, { n: 'after' })).status, 200);
-  await runtime.stop();
+  await runtime.close();
   assert.equal(readFileSync(path.join(dataDir, 'chain.sealed'), 'latin1').slice(0, 20), 'actorchain-sealed 1\n', 'the start wrote its first line whole');
-  assert.equal((await runCli(['verify', component, dataDir])).code, 0);
+  await verifies(dataDir, { component });
 });

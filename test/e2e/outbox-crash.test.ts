@@ -9,6 +9,7 @@ import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
 import { freePort, ledgerState, metric, startOnPort, startSender, waitFor } from '../support/outbox.js';
 import { postJson, runCli, startRuntime, type Runtime } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 
 /** Sends committed before a kill that must land in the middle of their delivery. */
 const BACKLOG = 100;
@@ -35,10 +36,7 @@ async function kill9(runtime: Runtime): Promise<void> {
 }
 
 async function assertVerifies(component: string, ...dataDirs: string[]): Promise<void> {
-  for (const dir of dataDirs) {
-    const verified = await runCli(['verify', component, dir]);
-    assert.equal(verified.code, 0, verified.stderr);
-  }
+  for (const dir of dataDirs) await verifies(dir, { component });
 }
 
 test('targets down while sends are made: each send arrives once, in order, when they come up', async (t) => {
