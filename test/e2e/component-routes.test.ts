@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 import { BUILD_TIMEOUT_MS } from '../support/build.js';
 import { tempDir } from '../support/chain-file.js';
-import { postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { postJson, sha256 } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 import { buildUpgradeComponents, makeUpgradedChain, type UpgradeComponents } from '../support/upgraded-chain.js';
 
 let c: UpgradeComponents;
@@ -28,7 +30,7 @@ async function getBytes(url: string): Promise<{ status: number; type: string | n
 test('a runtime serves each component its chain has used by hash, and verify <url> needs no component across two upgrades', async (t) => {
   const dataDir = tempDir(t);
   await makeUpgradedChain(t, c, dataDir);
-  const runtime = await startRuntime(t, c.v3, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, c.v3, { dataDir });
   assert.equal((await postJson(runtime.url, { reset: true })).status, 200);
 
   const current = await getBytes(`${runtime.url}/component`);
@@ -49,15 +51,13 @@ test('a runtime serves each component its chain has used by hash, and verify <ur
   assert.equal(posted.status, 405);
   assert.equal(posted.headers.get('allow'), 'GET, HEAD');
 
-  const verified = await runCli(['verify', runtime.url]);
-  assert.equal(verified.code, 0, verified.stderr);
-  assert.match(verified.stdout, /^verified 16 entries/);
+  const { summary } = await verifies(runtime.url);
+  assert.equal(summary.entries, 16);
 });
 
 test('an in-memory runtime serves its component from memory', async (t) => {
-  const runtime = await startRuntime(t, c.counter, ['--in-memory']);
+  const runtime = await startInProcess(t, c.counter);
   assert.deepEqual((await getBytes(`${runtime.url}/component`)).bytes, readFileSync(c.counter));
   assert.equal((await getBytes(`${runtime.url}/component/${hashOf(c.v2)}`)).status, 404);
-  const verified = await runCli(['verify', runtime.url]);
-  assert.equal(verified.code, 0, verified.stderr);
+  await verifies(runtime.url);
 });

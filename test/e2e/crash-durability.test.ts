@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { readLines, tempDir } from '../support/chain-file.js';
-import { postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { postJson, sha256, startRuntime } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 
 const ROUNDS = 4;
 /** Messages in flight at once. */
@@ -51,14 +53,13 @@ test('kill -9 in the middle of a stream of POSTs: every message answered 200 is 
   }
 
   // One more start recovers the last crash; then check the file as a user would.
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
-  await runtime.stop();
+  const runtime = await startInProcess(t, component, { dataDir });
+  await runtime.close();
   const onDisk = new Set(readLines(dataDir).map((line) => sha256(line)));
   const missing = acknowledged.filter((hash) => !onDisk.has(hash));
   assert.deepEqual(missing, [], 'every acknowledged message and state entry survived');
   assert.ok(acknowledged.length >= ROUNDS * KILL_AFTER * 2);
 
-  const verified = await runCli(['verify', component, dataDir]);
-  assert.equal(verified.code, 0, verified.stderr);
-  assert.match(verified.stdout, new RegExp(`^verified ${onDisk.size} entries`));
+  const { summary } = await verifies(dataDir, { component });
+  assert.equal(summary.entries, onDisk.size);
 });

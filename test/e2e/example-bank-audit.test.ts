@@ -3,6 +3,7 @@ import { before, test } from 'node:test';
 import { BUILD_TIMEOUT_MS, builtActor } from '../support/build.js';
 import { fetchChain, getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
+import { verifies } from '../support/verify.js';
 import { waitFor } from '../support/wait.js';
 
 // examples/bank-audit: two actors built with `actorchain build`, talking through send.
@@ -51,7 +52,6 @@ test('the bank reports each committed transfer to the audit log, and both chains
     [bank, bankRuntime],
     [audit, auditLog],
   ] as const) {
-    const verified = await runCli(['verify', component, runtime.url]);
-    assert.equal(verified.code, 0, verified.stderr);
+    await verifies(runtime.url, { component });
   }
 });

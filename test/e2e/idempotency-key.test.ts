@@ -3,8 +3,9 @@ import { request } from 'node:http';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { forgeAndRelink, readLines, tempDir, writeLines } from '../support/chain-file.js';
-import { fetchChain, getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
+import { fetchChain, getJson, postJson, startRuntime } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
+import { verifies } from '../support/verify.js';
 
 const length = async (url: string) => (await getJson(`${url}/head`)).body.length as number;
 
@@ -65,25 +66,25 @@ test('a key whose first attempt failed is applied normally the next time', async
 test('keys are rebuilt when the chain is reopened, after a clean stop or kill -9', async (t) => {
   const echo = await buildFixture('echo');
   const dataDir = tempDir(t);
-  let runtime = await startRuntime(t, echo, ['--data-dir', dataDir]);
-  const first = await postJson(runtime.url, { n: 1 }, { 'idempotency-key': 'a' });
-  const second = await postJson(runtime.url, { n: 2 }, { 'idempotency-key': 'b' });
-  await postJson(runtime.url, { n: 3 });
-  await runtime.stop();
+  const stopped = await startInProcess(t, echo, { dataDir });
+  const first = await postJson(stopped.url, { n: 1 }, { 'idempotency-key': 'a' });
+  const second = await postJson(stopped.url, { n: 2 }, { 'idempotency-key': 'b' });
+  await postJson(stopped.url, { n: 3 });
+  await stopped.close();
 
-  runtime = await startRuntime(t, echo, ['--data-dir', dataDir]);
-  const again = await postJson(runtime.url, { n: 1 }, { 'idempotency-key': 'a' });
+  // Killed with -9: a process of its own.
+  const killed = await startRuntime(t, echo, ['--data-dir', dataDir]);
+  const again = await postJson(killed.url, { n: 1 }, { 'idempotency-key': 'a' });
   assert.deepEqual([again.status, answer(again.body)], [200, answer(first.body)]);
-  runtime.child.kill('SIGKILL');
-  await runtime.exited;
+  killed.child.kill('SIGKILL');
+  await killed.exited;
 
-  runtime = await startRuntime(t, echo, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, echo, { dataDir });
   const afterKill = await postJson(runtime.url, { n: 2 }, { 'idempotency-key': 'b' });
   assert.deepEqual([afterKill.status, answer(afterKill.body)], [200, answer(second.body)]);
   assert.equal(await length(runtime.url), 8, 'no repeat was committed');
-  await runtime.stop();
-  const verified = await runCli(['verify', echo, dataDir]);
-  assert.equal(verified.code, 0, verified.stderr);
+  await runtime.close();
+  await verifies(dataDir, { component: echo });
 });
 
 /** POST with raw header lines, which fetch would merge or refuse. */
@@ -115,15 +116,14 @@ test('an invalid Idempotency-Key is refused with 400 INVALID_IDEMPOTENCY_KEY and
 test('verify and the runtime refuse a chain that records a key twice (CHAIN_CORRUPT)', async (t) => {
   const echo = await buildFixture('echo');
   const dataDir = tempDir(t);
-  const runtime = await startRuntime(t, echo, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, echo, { dataDir });
   await postJson(runtime.url, { n: 1 }, { 'idempotency-key': 'once' });
   await postJson(runtime.url, { n: 2 }, { 'idempotency-key': 'twice' });
-  await runtime.stop();
+  await runtime.close();
 
   // The attacker's edit: line 5 records the key of line 3, every hash and link re-made.
   writeLines(dataDir, forgeAndRelink(readLines(dataDir), 4, { 'idempotency-key': 'once', message: { n: 2 } }));
-  const verified = await runCli(['verify', echo, dataDir]);
-  assert.equal(verified.code, 1);
-  assert.match(verified.stderr, /CHAIN_CORRUPT: line 5 .*idempotency key "once", which line 3 already recorded/);
-  await assert.rejects(startRuntime(t, echo, ['--data-dir', dataDir]), /CHAIN_CORRUPT/);
+  const corrupt = { code: 'CHAIN_CORRUPT', message: /^line 5 .*idempotency key "once", which line 3 already recorded/ };
+  await assert.rejects(verifies(dataDir, { component: echo }), corrupt);
+  await assert.rejects(startInProcess(t, echo, { dataDir }), corrupt);
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { BUILD_TIMEOUT_MS, builtActor } from '../support/build.js';
-import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson, sha256, startRuntime } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 import { waitFor } from '../support/wait.js';
 
 // Two actors built by `actorchain build`: one written with defineActor, whose contracts give
@@ -49,7 +51,7 @@ test('defineActor: a contract that returns a string refuses with that reason; th
 });
 
 test('defineActor: messages whose handle throws, more than the restart budget, are refusals; the runtime stays up', async (t) => {
-  const runtime = await startRuntime(t, reasons, ['--max-restarts', '1', '--restart-window', '60']);
+  const runtime = await startInProcess(t, reasons, { maxRestarts: 1, restartWindow: 60 });
   for (let i = 0; i < 4; i++) {
     const boom = await postJson(runtime.url, { boom: `boom: bad input ${i}` });
     assert.equal(boom.status, 422, JSON.stringify(boom.body));
@@ -64,12 +66,11 @@ test('defineActor: messages whose handle throws, more than the restart budget, a
   assert.deepEqual(ok.body.state, { count: 5 }, 'nothing of the refused messages was committed');
   assert.equal((await getJson(`${runtime.url}/readyz`)).status, 200);
   assert.equal(await restarts(runtime.url), 0, 'no refusal cost a restart');
-  const verified = await runCli(['verify', reasons, runtime.url]);
-  assert.equal(verified.code, 0, verified.stderr);
+  await verifies(runtime.url, { component: reasons });
 });
 
 test("a plain actor's exception is a trap whose answer carries the component's own error text as detail", async (t) => {
-  const runtime = await startRuntime(t, thrower);
+  const runtime = await startInProcess(t, thrower);
   const trapped = await postJson(runtime.url, { boom: 'boom: bad input 42' });
   assert.equal(trapped.status, 500);
   assert.equal(trapped.body.error.code, 'COMPONENT_TRAP');

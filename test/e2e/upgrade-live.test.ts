@@ -11,7 +11,9 @@ import { before, test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { BUILD_TIMEOUT_MS } from '../support/build.js';
 import { tempDir } from '../support/chain-file.js';
-import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson, sha256 } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 import { buildUpgradeComponents, type UpgradeComponents } from '../support/upgraded-chain.js';
 
 let c: UpgradeComponents;
@@ -31,7 +33,7 @@ function postUpgrade(url: string, file: string, headers: Record<string, string> 
 
 test('a counter upgraded live twice under 8 loops of messages: none fails, each component applies those after its switch, verify <url> passes with no component', async (t) => {
   const dataDir = tempDir(t);
-  const runtime = await startRuntime(t, c.counter, ['--data-dir', dataDir, '--token', TOKEN]);
+  const runtime = await startInProcess(t, c.counter, { dataDir, token: TOKEN });
   let stop = false;
   const answers: Array<{ status: number; state: any }> = [];
   const loop = async () => {
@@ -86,20 +88,18 @@ test('a counter upgraded live twice under 8 loops of messages: none fails, each 
   }
 
   // Across both upgrades, with the components fetched by hash from the runtime.
-  const verified = await runCli(['verify', runtime.url]);
-  assert.equal(verified.code, 0, verified.stderr);
-  await runtime.stop();
-  const offline = await runCli(['verify', dataDir]);
-  assert.equal(offline.code, 0, offline.stderr);
+  await verifies(runtime.url);
+  await runtime.close();
+  await verifies(dataDir);
 });
 
 test('refused upgrades change nothing: no token, a state-contract that refuses the state, the same component, bytes that are no fit component (422)', async (t) => {
-  const open = await startRuntime(t, c.counter, ['--in-memory']);
+  const open = await startInProcess(t, c.counter);
   const refused = await postUpgrade(open.url, c.v2, {});
   assert.equal(refused.status, 403);
   assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'UPGRADE_NOT_ALLOWED');
 
-  const runtime = await startRuntime(t, c.counter, ['--in-memory', '--token', TOKEN]);
+  const runtime = await startInProcess(t, c.counter, { token: TOKEN });
   assert.equal((await postJson(runtime.url, { add: 2 }, auth)).status, 200);
   const head = (await getJson(`${runtime.url}/head`)).body;
   assert.equal((await postUpgrade(runtime.url, c.v2, {})).status, 401);
