@@ -11,7 +11,9 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { BUILD_TIMEOUT_MS } from '../support/build.js';
 import { chainFile, tempDir } from '../support/chain-file.js';
-import { getJson, postJson, runCli, sha256, startMirror, startRuntime, type Runtime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson, runCli, sha256, startMirror, type Runtime } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 import { waitFor } from '../support/wait.js';
 import { buildUpgradeComponents, type UpgradeComponents } from '../support/upgraded-chain.js';
 
@@ -47,7 +49,7 @@ async function upgradeLive(primaryUrl: string, component: string): Promise<void>
 
 test('a mirror started with only its URL follows upgrades and serves its components; verify <mirror url> and a mirror of the mirror need no component', async (t) => {
   const primaryDir = tempDir(t);
-  const primary = await startRuntime(t, c.counter, ['--data-dir', primaryDir, '--token', TOKEN]);
+  const primary = await startInProcess(t, c.counter, { dataDir: primaryDir, token: TOKEN });
   for (const message of [{ add: 1 }, { add: 2 }]) assert.equal((await postJson(primary.url, message, auth)).status, 200);
 
   // No component argument: the genesis' is fetched from the primary by hash.
@@ -85,9 +87,8 @@ test('a mirror started with only its URL follows upgrades and serves its compone
   assert.equal(posted.headers.get('allow'), 'GET, HEAD');
 
   // verify <mirror url>, no component: each one fetched from the mirror by hash and checked.
-  const verified = await runCli(['verify', mirror.url]);
-  assert.equal(verified.code, 0, verified.stderr);
-  assert.match(verified.stdout, /^verified 10 entries/);
+  const { summary } = await verifies(mirror.url);
+  assert.equal(summary.entries, 10);
 
   // A mirror of the mirror: it replays across the upgrade the mirror holds, then follows a live one.
   const secondDir = tempDir(t);
@@ -104,8 +105,7 @@ test('a mirror started with only its URL follows upgrades and serves its compone
   for (const file of [c.counter, c.v2, c.v3]) {
     assert.deepEqual(readFileSync(path.join(secondDir, 'components', `${hashOf(file)}.wasm`)), readFileSync(file), 'kept by hash');
   }
-  const again = await runCli(['verify', second.url]);
-  assert.equal(again.code, 0, again.stderr);
+  await verifies(second.url);
 
   assert.equal(await second.stop(), 0);
   assert.equal(await mirror.stop(), 0);
@@ -113,7 +113,7 @@ test('a mirror started with only its URL follows upgrades and serves its compone
 
 test('mirror --component gives a component the chain names instead of fetching it, and keeps it', async (t) => {
   const primaryDir = tempDir(t);
-  const primary = await startRuntime(t, c.counter, ['--data-dir', primaryDir, '--token', TOKEN]);
+  const primary = await startInProcess(t, c.counter, { dataDir: primaryDir, token: TOKEN });
   assert.equal((await postJson(primary.url, { add: 1 }, auth)).status, 200);
   await upgradeLive(primary.url, c.v2);
 

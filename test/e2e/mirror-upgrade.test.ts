@@ -10,7 +10,9 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { BUILD_TIMEOUT_MS } from '../support/build.js';
 import { chainFile, tempDir } from '../support/chain-file.js';
-import { getJson, postJson, runCli, sha256, startMirror, startRuntime, type Runtime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson, sha256, startMirror, type Runtime } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 import { waitFor } from '../support/wait.js';
 import { buildUpgradeComponents, type UpgradeComponents } from '../support/upgraded-chain.js';
 
@@ -37,7 +39,7 @@ const waitForResumed = (mirror: Runtime) =>
 test('a mirror follows a live upgrade, keeps the new component, and resumes after a restart with or without its primary', async (t) => {
   const primaryDir = tempDir(t);
   const mirrorDir = tempDir(t);
-  const primary = await startRuntime(t, c.counter, ['--data-dir', primaryDir, '--token', TOKEN]);
+  const primary = await startInProcess(t, c.counter, { dataDir: primaryDir, token: TOKEN });
   for (const message of [{ add: 1 }, { add: 2 }]) assert.equal((await postJson(primary.url, message, auth)).status, 200);
   let mirror = await startMirror(t, c.counter, primary.url, mirrorDir);
   await waitForHead(mirror.url, (await getJson(`${primary.url}/head`)).body.head);
@@ -61,13 +63,12 @@ test('a mirror follows a live upgrade, keeps the new component, and resumes afte
   assert.deepEqual(readFileSync(chainFile(mirrorDir)), readFileSync(chainFile(primaryDir)));
 
   // Restarted with the primary gone: the components it needs are in its data dir.
-  await primary.stop();
+  await primary.close();
   assert.equal(await mirror.stop(), 0);
   mirror = await startMirror(t, c.counter, primary.url, mirrorDir);
   await waitForResumed(mirror);
   assert.equal((await getJson(`${mirror.url}/head`)).body.head, head);
   await mirror.stop();
 
-  const verified = await runCli(['verify', mirrorDir]);
-  assert.equal(verified.code, 0, verified.stderr);
+  await verifies(mirrorDir);
 });

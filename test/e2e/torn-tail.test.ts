@@ -3,7 +3,9 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { chainFile, makeChain, readLines, tempDir } from '../support/chain-file.js';
-import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson, runCli, sha256 } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 
 /** What a crash can leave after the last whole pair, as bytes appended to a sound chain. */
 const TAILS: Array<[string, (lines: string[]) => string]> = [
@@ -33,7 +35,7 @@ for (const [name, tail] of TAILS) {
     const sound = readFileSync(chainFile(dataDir));
     appendFileSync(chainFile(dataDir), tail(readLines(dataDir)));
 
-    const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+    const runtime = await startInProcess(t, component, { dataDir });
     const warning = runtime.logs.find((l) => l.level === 40 && String(l.msg).startsWith('cutting'));
     assert.ok(warning, 'a warning says what was cut');
     assert.match(String(warning.msg), /from line 7 of .*chain\.ndjson back to the last whole message\/state pair/);
@@ -42,11 +44,11 @@ for (const [name, tail] of TAILS) {
     assert.deepEqual((await getJson(`${runtime.url}/state`)).body.state, { n: 2 }, 'resumed from the last state, init not called');
     assert.equal((await getJson(`${runtime.url}/head`)).body.length, 6);
     assert.equal((await postJson(runtime.url, { n: 3 })).status, 200);
-    await runtime.stop();
+    await runtime.close();
 
-    const verified = await runCli(['verify', component, dataDir]);
-    assert.equal(verified.code, 0, verified.stderr);
-    assert.match(verified.stdout, /^verified 8 entries/);
+    const { summary } = await verifies(dataDir, { component });
+    assert.equal(summary.entries, 8);
+    assert.equal(summary.tail, undefined, 'nothing left out');
   });
 }
 

@@ -10,7 +10,9 @@ import { before, test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { BUILD_TIMEOUT_MS, builtActor } from '../support/build.js';
 import { chainFile, makeChain, readLines, tempDir } from '../support/chain-file.js';
-import { postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { postJson, runCli, sha256 } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 
 let counter: string;
 let v2: string;
@@ -60,7 +62,7 @@ test('a refused upgrade, and a dry run, leave chain.ndjson byte for byte as it w
   assert.deepEqual(readFileSync(chainFile(dataDir)), before);
 
   // The chain still runs the counter.
-  const runtime = await startRuntime(t, counter, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, counter, { dataDir });
   assert.deepEqual((await postJson(runtime.url, { add: 1 })).body.state, { count: 6 });
 });
 
@@ -90,15 +92,15 @@ test('upgrade twice: migrate renames the field, the new message kind works, run 
   assert.match(old.stderr, /CHAIN_COMPONENT_MISMATCH: .*runs the component with hash [0-9a-f]{64}.*actorchain upgrade/);
 
   {
-    const runtime = await startRuntime(t, v2, ['--data-dir', dataDir]);
+    const runtime = await startInProcess(t, v2, { dataDir });
     assert.deepEqual((await postJson(runtime.url, { double: true })).body.state, { total: 10 });
-    await runtime.stop();
+    await runtime.close();
   }
 
   const again = await runCli(['upgrade', dataDir, v3]);
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(JSON.parse(again.stdout).state, { total: 10 }, 'no migrate: the state is carried over');
-  const runtime = await startRuntime(t, v3, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, v3, { dataDir });
   assert.deepEqual((await postJson(runtime.url, { add: 4 })).body.state, { total: 14 });
   assert.deepEqual((await postJson(runtime.url, { reset: true })).body.state, { total: 0 });
   const kinds = readLines(dataDir).map((line) =>
@@ -151,6 +153,5 @@ test('a migrate exported as a top-level function (export function migrate) is bu
   const upgraded = await runCli(['upgrade', dataDir, toplevel]);
   assert.equal(upgraded.code, 0, upgraded.stderr);
   assert.deepEqual(JSON.parse(upgraded.stdout).state, { total: 5 }, 'migrate renamed count to total');
-  const verified = await runCli(['verify', dataDir]);
-  assert.equal(verified.code, 0, verified.stderr);
+  await verifies(dataDir);
 });

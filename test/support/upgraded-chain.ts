@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
+import { upgradeDataDir } from '../../src/actor/upgrade.js';
+import { loadComponent } from '../../src/component/load.js';
 import { builtActor } from './build.js';
 import { makeChain } from './chain-file.js';
-import { runCli } from './runtime.js';
 
 export interface UpgradeComponents {
   counter: string;
@@ -29,9 +30,15 @@ export async function buildUpgradeComponents(): Promise<UpgradeComponents> {
   return { counter, v2, v3 };
 }
 
+/**
+ * `actorchain upgrade <dataDir> <component>`'s work, in process (src/actor/upgrade.ts): a step
+ * in making a chain, not the command under test (upgrade-offline.test.ts drives that one).
+ */
 export async function upgradeOffline(dataDir: string, component: string): Promise<void> {
-  const upgraded = await runCli(['upgrade', dataDir, component]);
-  assert.equal(upgraded.code, 0, upgraded.stderr);
+  const maxMemoryMiB = 256;
+  const warnings: string[] = [];
+  await upgradeDataDir(dataDir, await loadComponent(component, { maxMemoryMiB }), { maxMemoryMiB, dryRun: false, onWarning: (w) => warnings.push(w) });
+  assert.deepEqual(warnings, [], `upgrading ${dataDir} to ${component}`);
 }
 
 /** The data dir made once per test file (three runtimes and two upgrades: a dozen seconds), copied by each test. */
