@@ -12,7 +12,8 @@ import { before, test, type TestContext } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { BUILD_TIMEOUT_MS, fileTempDir, REPO } from '../support/build.js';
 import { makeChain, readLines, tempDir } from '../support/chain-file.js';
-import { CLI, getJson, postJson, runCli } from '../support/runtime.js';
+import { CLI, getJson, postJson } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 
 let counter: string;
 before(async () => {
@@ -62,8 +63,7 @@ test('dev on a data dir of another component upgrades its chain at the start (mi
   assert.deepEqual((await postJson(url, { double: true })).body.state, { total: 10 });
   assert.deepEqual(readLines(dataDir).slice(0, before.length), before, 'the chain goes on from the old one');
   assert.equal(existsSync(path.join(dataDir, 'replaced')), false);
-  const verified = await runCli(['verify', url]);
-  assert.equal(verified.code, 0, verified.stderr);
+  await verifies(url);
 });
 
 test('dev on a data dir whose state the new code refuses: the chain is moved aside and its messages replayed', { timeout: BUILD_TIMEOUT_MS }, async (t) => {

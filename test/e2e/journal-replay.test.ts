@@ -6,6 +6,7 @@ import { buildFixture } from '../../fixtures/build.js';
 import { forgeAndRelink, readLines, tempDir, writeLines } from '../support/chain-file.js';
 import { fetchChain, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
+import { verifies } from '../support/verify.js';
 
 type Journal = Array<[string, ...Array<string | number>]>;
 interface Seen {
@@ -76,18 +77,14 @@ test('an actor that reads clocks and random everywhere replays exactly, through 
   const randoms = new Set(states.map((s) => s.state.seen.random));
   assert.equal(randoms.size, states.length, 'Math.random() gives a new number every time');
 
-  const fromUrl = await runCli(['verify', component, runtime.url]);
-  assert.equal(fromUrl.code, 0, fromUrl.stderr);
+  await verifies(runtime.url, { component });
   await runtime.stop();
 
-  const fromDir = await runCli(['verify', component, dataDir]);
-  assert.equal(fromDir.code, 0, fromDir.stderr);
-  assert.match(fromDir.stdout, /verified 14 entries/);
+  assert.equal((await verifies(dataDir, { component })).summary.entries, 14);
   const exported = await runCli(['export', dataDir]);
   const file = path.join(tempDir(t), 'copy.ndjson');
   writeFileSync(file, exported.stdout);
-  const fromFile = await runCli(['verify', component, file]);
-  assert.equal(fromFile.code, 0, fromFile.stderr);
+  await verifies(file, { component });
 });
 
 test('a journal value or a state altered and re-hashed is caught at that entry', async (t) => {
@@ -109,20 +106,20 @@ test('a journal value or a state altered and re-hashed is caught at that entry',
   const journal = data.journal.map((record, i) => (i === at ? ['wn', String(Number(record[1]) + 60), record[2]] : record));
   const forgedClock = forgeAndRelink(lines, 5, { ...data, journal });
   writeLines(dataDir, forgedClock);
-  const clock = await runCli(['verify', component, dataDir]);
-  assert.equal(clock.code, 1);
-  assert.match(clock.stderr, new RegExp(`CHAIN_DIVERGED: line 6 \\(hash ${sha256(forgedClock[5]!)}\\): the state differs from the replay`));
+  await assert.rejects(verifies(dataDir, { component }), {
+    code: 'CHAIN_DIVERGED',
+    message: new RegExp(`^line 6 \\(hash ${sha256(forgedClock[5]!)}\\): the state differs from the replay`),
+  });
 
   const forgedState = forgeAndRelink(lines, 5, { ...data, state: { ...data.state, calls: 1 } });
   writeLines(dataDir, forgedState);
-  const state = await runCli(['verify', component, dataDir]);
-  assert.equal(state.code, 1);
-  assert.match(state.stderr, new RegExp(`CHAIN_DIVERGED: line 6 \\(hash ${sha256(forgedState[5]!)}\\): the state differs from the replay: expected \\{"calls":2,`));
+  await assert.rejects(verifies(dataDir, { component }), {
+    code: 'CHAIN_DIVERGED',
+    message: new RegExp(`^line 6 \\(hash ${sha256(forgedState[5]!)}\\): the state differs from the replay: expected \\{"calls":2,`),
+  });
 
   // Without the marker the replay continues the instance that ran {"add":1}: its hidden count differs.
   const unmarked = forgeAndRelink(lines, 5, { ...data, journal: data.journal.slice(1) });
   writeLines(dataDir, unmarked);
-  const continued = await runCli(['verify', component, dataDir]);
-  assert.equal(continued.code, 1);
-  assert.match(continued.stderr, new RegExp(`CHAIN_DIVERGED: line 6 \\(hash ${sha256(unmarked[5]!)}\\)`));
+  await assert.rejects(verifies(dataDir, { component }), { code: 'CHAIN_DIVERGED', message: new RegExp(`^line 6 \\(hash ${sha256(unmarked[5]!)}\\)`) });
 });
