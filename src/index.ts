@@ -6,9 +6,9 @@
  * started. Declared by hand in types/index.d.ts.
  */
 import { ActorchainError } from './errors.js';
-import type { createMirror as DeclaredMirror, createRuntime as DeclaredRuntime } from '../types/index.js';
+import type { createMirror as DeclaredMirror, createRuntime as DeclaredRuntime, verifyChain as DeclaredVerify } from '../types/index.js';
 
-export type { Mirror, MirrorOptions, Runtime, RuntimeOptions, StopOutcome } from '../types/index.js';
+export type { Mirror, MirrorOptions, Runtime, RuntimeOptions, StopOutcome, VerifyOptions, VerifyResult } from '../types/index.js';
 
 function componentOnly(name: string): never {
   throw new ActorchainError(
@@ -26,3 +26,6 @@ export const createRuntime: typeof DeclaredRuntime = async (options) => (await i
 
 /** Start a mirror, as `actorchain mirror` does: see src/runtime/create-mirror.ts. */
 export const createMirror: typeof DeclaredMirror = async (options) => (await import('./runtime/create-mirror.js')).createMirror(options);
+
+/** Verify a chain, as `actorchain verify <source>` does: see src/verify/verify-chain.ts. */
+export const verifyChain: typeof DeclaredVerify = async (source, options) => (await import('./verify/verify-chain.js')).verifyChainApi(source, options);

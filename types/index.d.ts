@@ -199,3 +199,38 @@ export function createRuntime(options: RuntimeOptions): Promise<Runtime>;
  * the read API (a new mirror: once it holds the primary's genesis and init).
  */
 export function createMirror(options: MirrorOptions): Promise<Mirror>;
+
+/** The options of verifyChain: those of `actorchain verify` (without --follow). */
+export interface VerifyOptions {
+  /** The component the chain's genesis names (`verify <component> <source>`); left out, the components are taken by hash from `components`, the data dir or the runtime. */
+  component?: string;
+  /** Component files the chain names (genesis or upgrades), matched by hash: as --component. */
+  components?: string[];
+  /** MiB, as --max-memory. */
+  maxMemory?: number;
+  /** Milliseconds, as --timeout: how long the replay may make no progress before it is stopped. */
+  timeout?: number;
+  /** The chain's verifier key, for a chain whose genesis records none: as --key. */
+  key?: string;
+}
+
+/** What verifyChain found: what `actorchain verify` prints. */
+export interface VerifyResult {
+  /** The entries checked and replayed. */
+  entries: number;
+  /** The hash of the last of them. */
+  head: string;
+  /** What was checked of the source's signed checkpoint, in the line `verify` prints (`checkpoint: …`). */
+  checkpoint: string;
+  /** Bytes after the last whole message/state pair (a torn write): not part of the chain, not verified (verify warns of them). */
+  tail?: { line: number; bytes: number; reason: string };
+}
+
+/**
+ * Verify a chain, as `actorchain verify <source>` does: every hash and link checked, every
+ * entry replayed with the components it names and compared, and the source's signed checkpoint
+ * checked against the replayed entries. `source` is a data dir, a chain .ndjson file or a
+ * running runtime's URL. Rejects with the first problem, as the command prints it (an
+ * ActorchainError with its `code`: CHAIN_CORRUPT, CHAIN_DIVERGED, CHAIN_EQUIVOCATED, …).
+ */
+export function verifyChain(source: string, options?: VerifyOptions): Promise<VerifyResult>;

@@ -6,7 +6,11 @@
  * against the replayed entries. The CLI (cli/verify.ts) parses the options and prints; a program
  * (or a test) calls this in its own process.
  */
+import type { VerifyOptions, VerifyResult } from '../../types/index.js';
+import { integerOption, MAX_TIMER_MS, OptionChecker } from '../cli/options.js';
 import { loadComponent } from '../component/load.js';
+import { ActorchainError } from '../errors.js';
+import { checkOptionNames } from '../runtime/runtime-options.js';
 import { checkSourceCheckpoint, sourceCheckpoint } from './checkpoint-check.js';
 import { componentSources, type ReplayComponents } from './component-source.js';
 import { runVerify } from './run-verify.js';
@@ -51,4 +55,23 @@ export async function verifyChain(source: string, options: VerifyChainOptions = 
   const checkpoint = await sourceCheckpoint(source, timeoutMs);
   const summary = await runVerify(components, source, { timeoutMs, onProgress: options.onProgress, treeSize: checkpoint?.size });
   return { summary, checkpoint: await checkSourceCheckpoint(source, checkpoint, summary, options.key) };
+}
+
+/**
+ * The package's verifyChain (types/index.d.ts): `verify`'s flags under camelCase names, checked
+ * as the flags are (a bad value names the flag; a misspelt option is refused).
+ */
+export async function verifyChainApi(source: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  if (typeof source !== 'string' || source === '')
+    throw new ActorchainError('INVALID_OPTION', 'verifyChain needs a source: a data dir, a chain .ndjson file, or the URL of a running runtime');
+  if (typeof options !== 'object' || options === null)
+    throw new ActorchainError('INVALID_OPTION', 'verifyChain takes an options object, such as { component: "actor.wasm" }');
+  checkOptionNames(options, ['component', 'components', 'maxMemory', 'timeout', 'key'], 'verifyChain');
+  const o = new OptionChecker();
+  const maxMemoryMiB = options.maxMemory === undefined ? undefined : o.check(() => integerOption('--max-memory', String(options.maxMemory), 1, 65536));
+  const timeoutMs = options.timeout === undefined ? undefined : o.check(() => integerOption('--timeout', String(options.timeout), 1, MAX_TIMER_MS));
+  o.done();
+  const { summary, checkpoint } = await verifyChain(source, { component: options.component, components: options.components, maxMemoryMiB, timeoutMs, key: options.key });
+  const tail = summary.tail && { line: summary.tail.line, bytes: summary.tail.bytes, reason: summary.tail.reason };
+  return { entries: summary.entries, head: summary.head, checkpoint, ...(tail && { tail }) };
 }

@@ -1,15 +1,15 @@
 /**
- * The programmatic API, in process: createRuntime and createMirror as the package exports
- * them (src/index.ts), their options checked as the CLI's flags are, close() stopping as
+ * The programmatic API, in process: createRuntime, createMirror and verifyChain as the package
+ * exports them (src/index.ts), their options checked as the CLI's flags are, close() stopping as
  * SIGTERM does (the data dir's lock released, the chain resumable).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { createMirror, createRuntime } from '../../src/index.js';
-import { tempDir } from '../support/chain-file.js';
+import { createMirror, createRuntime, verifyChain } from '../../src/index.js';
+import { forgeAndRelink, tempDir } from '../support/chain-file.js';
 import { getJson, postJson } from '../support/runtime.js';
 
 const quiet = { listen: '127.0.0.1:0', logLevel: 'silent' } as const;
@@ -120,4 +120,34 @@ test('createMirror follows a runtime started with createRuntime and serves the s
   assert.equal(refused.body.error.code, 'READ_ONLY_MIRROR');
   await mirror.close();
   assert.deepEqual(await mirror.stopped, { exitCode: 0 });
+});
+
+test('verifyChain checks a data dir, its chain file and a runtime as verify does, and rejects with the problem verify prints', async (t) => {
+  const echo = await buildFixture('echo');
+  const dataDir = tempDir(t);
+  const runtime = await createRuntime({ ...quiet, component: echo, dataDir });
+  t.after(() => runtime.close());
+  for (let n = 0; n < 3; n++) assert.equal((await postJson(runtime.url, { n })).status, 200);
+  const live = await verifyChain(runtime.url, { component: echo });
+  assert.deepEqual({ entries: live.entries, head: live.head }, { entries: 8, head: runtime.head() });
+  assert.match(live.checkpoint, /^checkpoint: \d+ entries signed by actorchain\/[0-9a-f]+\+[0-9a-f]{8}\+\S+; the root matches the replayed entries$/);
+  await runtime.close();
+
+  // No component given: the data dir keeps the one its genesis names.
+  const stopped = await verifyChain(dataDir);
+  assert.deepEqual(stopped, { entries: 8, head: live.head, checkpoint: stopped.checkpoint });
+  const file = path.join(dataDir, 'chain.ndjson');
+  assert.equal((await verifyChain(file, { component: echo, timeout: 2000, maxMemory: 64 })).entries, 8);
+
+  // A state altered and every hash and link re-made: the replay tells.
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  writeFileSync(file, `${forgeAndRelink(lines, 5, { state: { n: 99 } }).join('\n')}\n`);
+  await assert.rejects(verifyChain(file, { component: echo }), { code: 'CHAIN_DIVERGED', message: /^line 6 \(hash [0-9a-f]{64}\): the state differs from the replay/ });
+  await assert.rejects(verifyChain(file, { timeout: 0, maxMemory: 0 }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'INVALID_OPTION');
+    assert.match(err.message, /--max-memory must be an integer from 1/);
+    assert.match(err.message, /--timeout must be an integer from 1/);
+    return true;
+  });
+  await assert.rejects(verifyChain(file, { follow: true } as never), /verifyChain has no option "follow"/);
 });

@@ -51,7 +51,7 @@ test('a runtime serves each component its chain has used by hash, and verify <ur
   assert.equal(posted.status, 405);
   assert.equal(posted.headers.get('allow'), 'GET, HEAD');
 
-  const { summary } = await verifies(runtime.url);
+  const summary = await verifies(runtime.url);
   assert.equal(summary.entries, 16);
 });
 

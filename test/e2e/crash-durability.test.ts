@@ -60,6 +60,6 @@ test('kill -9 in the middle of a stream of POSTs: every message answered 200 is 
   assert.deepEqual(missing, [], 'every acknowledged message and state entry survived');
   assert.ok(acknowledged.length >= ROUNDS * KILL_AFTER * 2);
 
-  const { summary } = await verifies(dataDir, { component });
+  const summary = await verifies(dataDir, { component });
   assert.equal(summary.entries, onDisk.size);
 });

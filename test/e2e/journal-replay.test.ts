@@ -80,7 +80,7 @@ test('an actor that reads clocks and random everywhere replays exactly, through 
   await verifies(runtime.url, { component });
   await runtime.stop();
 
-  assert.equal((await verifies(dataDir, { component })).summary.entries, 14);
+  assert.equal((await verifies(dataDir, { component })).entries, 14);
   const exported = await runCli(['export', dataDir]);
   const file = path.join(tempDir(t), 'copy.ndjson');
   writeFileSync(file, exported.stdout);

@@ -87,7 +87,7 @@ test('a mirror started with only its URL follows upgrades and serves its compone
   assert.equal(posted.headers.get('allow'), 'GET, HEAD');
 
   // verify <mirror url>, no component: each one fetched from the mirror by hash and checked.
-  const { summary } = await verifies(mirror.url);
+  const summary = await verifies(mirror.url);
   assert.equal(summary.entries, 10);
 
   // A mirror of the mirror: it replays across the upgrade the mirror holds, then follows a live one.

@@ -46,7 +46,7 @@ for (const [name, tail] of TAILS) {
     assert.equal((await postJson(runtime.url, { n: 3 })).status, 200);
     await runtime.close();
 
-    const { summary } = await verifies(dataDir, { component });
+    const summary = await verifies(dataDir, { component });
     assert.equal(summary.entries, 8);
     assert.equal(summary.tail, undefined, 'nothing left out');
   });
