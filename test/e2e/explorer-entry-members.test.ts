@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { browserSkip, launchBrowser, openExplorer, screenshot } from '../support/browser.js';
+import { browserSkip, fileBrowser, openExplorer, screenshot } from '../support/browser.js';
 import { startProxy } from '../support/explorer-proxy.js';
 import { postJson } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
+
+const sharedBrowser = fileBrowser();
 
 test('a journal, an idempotency key and members the page does not know are shown', { skip: browserSkip }, async (t) => {
   const runtime = await startInProcess(t, await buildFixture('echo'));
@@ -24,7 +26,7 @@ test('a journal, an idempotency key and members the page does not know are shown
       return entry;
     },
   });
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems } = await openExplorer(browser, proxy);
   const message = (await page.textContent(`[data-hash="${reply.body.message}"]`))!;
   assert.match(message, /idempotency-key.*"order-17"/s);

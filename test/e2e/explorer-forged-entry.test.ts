@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { browserSkip, launchBrowser, openExplorer, screenshot, shownEntries } from '../support/browser.js';
+import { browserSkip, fileBrowser, openExplorer, screenshot, shownEntries } from '../support/browser.js';
 import { startProxy } from '../support/explorer-proxy.js';
 import { fetchChain, postJson } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
+
+const sharedBrowser = fileBrowser();
 
 test('an entry served with content that does not match its hash is marked data-verified="false"', { skip: browserSkip }, async (t) => {
   const runtime = await startInProcess(t, await buildFixture('echo'));
@@ -21,7 +23,7 @@ test('an entry served with content that does not match its hash is marked data-v
     forge: (entry) => (entry.hash === forged.hash ? { ...entry, data: { state: { balance: 1_000_000 } } } : entry),
   });
 
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems } = await openExplorer(browser, proxy);
   const shown = await shownEntries(page);
   assert.equal(shown.length, entries.length);
@@ -40,7 +42,7 @@ test('an entry served under a wrong hash fails, and so does the link of the entr
   const wrongHash = 'f'.repeat(64);
   const proxy = await startProxy(t, runtime.url, { forge: (entry) => (entry.hash === renamed.hash ? { ...entry, hash: wrongHash } : entry) });
 
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems } = await openExplorer(browser, proxy);
   const verdicts = Object.fromEntries((await shownEntries(page)).map((entry) => [entry.hash, entry.verified]));
   assert.equal(verdicts[wrongHash], 'false', 'its content does not hash to the name it is served under');

@@ -5,14 +5,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { browserSkip, launchBrowser, openExplorer, screenshot } from '../support/browser.js';
+import { browserSkip, fileBrowser, openExplorer, screenshot } from '../support/browser.js';
 import { startProxy } from '../support/explorer-proxy.js';
 import { postJson } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
 
+const sharedBrowser = fileBrowser();
+
 test('entries committed from outside appear within two seconds', { skip: browserSkip }, async (t) => {
   const runtime = await startInProcess(t, await buildFixture('echo'));
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems } = await openExplorer(browser, runtime.url);
   await page.waitForFunction(() => document.querySelector('#live')?.textContent === 'live');
 
@@ -35,7 +37,7 @@ test('entries committed from outside appear within two seconds', { skip: browser
 test('with a runtime that long-polls, the page waits on its answer instead of asking every second', { skip: browserSkip }, async (t) => {
   const runtime = await startInProcess(t, await buildFixture('echo'));
   const proxy = await startProxy(t, runtime.url, { longPoll: true });
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems, requests } = await openExplorer(browser, proxy);
   await page.waitForFunction(() => document.querySelector('#live')?.textContent === 'live');
   await page.waitForTimeout(3000);

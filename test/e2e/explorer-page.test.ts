@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { browserSkip, launchBrowser, openExplorer, screenshot, shownEntries } from '../support/browser.js';
+import { browserSkip, fileBrowser, openExplorer, screenshot, shownEntries } from '../support/browser.js';
 import { tempDir } from '../support/chain-file.js';
 import { fetchChain, getJson, postJson, sha256, startRuntime } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
+
+const sharedBrowser = fileBrowser();
 
 /** The order the page shows entries in: steps (genesis with init, each message with its state) newest first. */
 function pageOrder(entries: Array<{ hash: string }>): string[] {
@@ -26,7 +28,7 @@ test('the explorer shows the head, the state and every entry, each checked in th
   const head = (await getJson(`${runtime.url}/head`)).body;
   const { state } = (await getJson(`${runtime.url}/state`)).body;
 
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems, requests } = await openExplorer(browser, runtime.url, { colorScheme: 'light' });
   await page.waitForFunction(() => document.querySelector('#check-summary')?.textContent?.startsWith('8 of 8'));
 
@@ -81,7 +83,7 @@ test('a page of 1,000 entries renders whole and checked, and older entries load 
   const chain = await fetchChain(runtime.url);
   assert.equal(chain.entries.length, 1202);
 
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems } = await openExplorer(browser, runtime.url);
   await page.waitForFunction(() => document.body.dataset.loadMs !== undefined);
   const loadMs = Number(await page.evaluate(() => document.body.dataset.loadMs));
@@ -112,7 +114,7 @@ test('entries too large for one page are paged by bytes, and every one is still 
   for (let i = 0; i < 4; i++) assert.equal((await postJson(runtime.url, { i, text: String(i).repeat(1.3 * MiB) })).status, 200);
   const chain = await fetchChain(runtime.url);
 
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems } = await openExplorer(browser, runtime.url);
   let clicks = 0;
   while (await page.isVisible('#older')) {

@@ -6,17 +6,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { browserSkip, launchBrowser, openExplorer, screenshot } from '../support/browser.js';
+import { browserSkip, fileBrowser, openExplorer, screenshot } from '../support/browser.js';
 import { startProxy } from '../support/explorer-proxy.js';
 import { getJson } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
+
+const sharedBrowser = fileBrowser();
 
 /** Chromium reports every 4xx answer to fetch on the console; those the test asks for are expected. */
 const expectedStatus = (statuses: number[]) => (problem: string) => !statuses.some((status) => problem.includes(`the server responded with a status of ${status}`));
 
 test('the form commits a message and shows the new head, or the error code and message', { skip: browserSkip }, async (t) => {
   const runtime = await startInProcess(t, await buildFixture('counter'));
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems } = await openExplorer(browser, runtime.url);
 
   await page.fill('form#post textarea[name=message]', '{"add": 4}');
@@ -49,7 +51,7 @@ test('the form commits a message and shows the new head, or the error code and m
 test('a runtime that answers 401 gets a token asked for, kept in memory only', { skip: browserSkip }, async (t) => {
   const runtime = await startInProcess(t, await buildFixture('counter'));
   const proxy = await startProxy(t, runtime.url, { token: 's3cret' });
-  const browser = await launchBrowser(t);
+  const browser = await sharedBrowser();
   const { page, problems } = await openExplorer(browser, proxy);
   assert.equal(await page.isHidden('#token-field'), true, 'no token asked for until the runtime wants one');
 

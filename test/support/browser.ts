@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { TestContext } from 'node:test';
+import { after, type TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.ACTORCHAIN_CHROMIUM ?? '/usr/bin/chromium';
@@ -18,8 +18,8 @@ export const browserSkip: string | false = existsSync(CHROMIUM)
 /** Where screenshots of each state of the page go, for review (git-ignored). */
 export const SCREENSHOTS = fileURLToPath(new URL('../../../test-output/explorer/', import.meta.url));
 
-export async function launchBrowser(t: TestContext): Promise<Browser> {
-  const browser = await chromium.launch({
+function launch(): Promise<Browser> {
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
@@ -32,8 +32,27 @@ export async function launchBrowser(t: TestContext): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** A browser for one test, closed when it ends. */
+export async function launchBrowser(t: TestContext): Promise<Browser> {
+  const browser = await launch();
   t.after(() => browser.close());
   return browser;
+}
+
+/**
+ * One browser for the tests of a file (a Chromium start costs about 2 s of CPU): launched when
+ * the first test asks for it, closed after the file's last test. Every page is opened in a
+ * context of its own (openExplorer: browser.newPage), so tests share no cookies or storage.
+ * Call it at the file's top level.
+ */
+export function fileBrowser(): () => Promise<Browser> {
+  let launched: Promise<Browser> | undefined;
+  after(async () => {
+    if (launched !== undefined) await (await launched).close();
+  });
+  return () => (launched ??= launch());
 }
 
 export interface ExplorerPage {
