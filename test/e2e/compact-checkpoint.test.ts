@@ -6,7 +6,8 @@ import { Chain } from '../../src/chain/chain.js';
 import { openFileStore } from '../../src/chain/recovery.js';
 import { NOWHERE, readLines, writeEchoChain } from '../support/chain-file.js';
 import { damageFirstDelta } from '../support/sealed-file.js';
-import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson, runCli, sha256 } from '../support/runtime.js';
 
 // Long enough for a checkpoint (10,000 entries): a start takes the sealed entries on its word, in one pass.
 const PAIRS = 5100;
@@ -37,7 +38,7 @@ async function compactedLedger(t: TestContext) {
 
 test('a compacted chain starts from its checkpoint: no line checked one by one, keys refused again, sends owed, old entries served as written', async (t) => {
   const { component, dataDir, plain } = await compactedLedger(t);
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--allow-send', NOWHERE]);
+  const runtime = await startInProcess(t, component, { dataDir, allowSend: [NOWHERE] });
   const resumed = runtime.logs.find((l) => String(l.msg).startsWith('chain resumed'))!;
   assert.equal(resumed.linesChecked, 0, 'the whole chain came from the checkpoint');
   const owed = runtime.logs.find((l) => String(l.msg).startsWith('sends committed before the restart'));
@@ -56,7 +57,7 @@ test('a compacted chain starts from its checkpoint: no line checked one by one, 
     assert.equal(await response.text(), plain[position], `entry ${position} is served as it was written`);
   }
   assert.equal((await postJson(runtime.url, { n: 'new' }, { 'idempotency-key': 'key-new' })).status, 200);
-  await runtime.stop();
+  await runtime.close();
   // (verify would replay the echo actor, which sends nothing: these sends were written for the test.)
   const exported = await runCli(['export', dataDir]);
   assert.equal(exported.code, 0, exported.stderr);
@@ -90,11 +91,11 @@ test('a checkpoint that covers sealed entries and plain lines after them, or few
   // Sealed, then plain lines a checkpoint covers too (the runtime closed without sealing them).
   await appendPairs(dataDir, hash, 50, 'key-appended');
   assert.ok(statSync(path.join(dataDir, 'chain.ndjson')).size > 0, 'chain.ndjson holds the new lines');
-  const mixed = await startRuntime(t, component, ['--data-dir', dataDir, '--seal-after', '0']);
+  const mixed = await startInProcess(t, component, { dataDir, sealAfter: 0 });
   assert.equal(mixed.logs.find((l) => String(l.msg).startsWith('chain resumed'))!.linesChecked, 0, 'the checkpoint covered sealed and plain lines');
   const replayed = await postJson(mixed.url, { m: 3 }, { 'idempotency-key': 'key-appended' });
   assert.equal(replayed.headers.get('idempotent-replayed'), 'true', 'a key in a covered plain line is found');
-  await mixed.stop();
+  await mixed.close();
 
   // An older checkpoint (kept from before 30 more pairs), then everything compacted: it covers fewer entries than are sealed.
   const saved = checkpointFiles.map((name) => readFileSync(path.join(dataDir, name)));
@@ -102,11 +103,11 @@ test('a checkpoint that covers sealed entries and plain lines after them, or few
   checkpointFiles.forEach((name, k) => writeFileSync(path.join(dataDir, name), saved[k]!));
   const compacted = await runCli(['compact', dataDir]);
   assert.equal(compacted.code, 0, compacted.stderr);
-  const older = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const older = await startInProcess(t, component, { dataDir });
   assert.equal(older.logs.find((l) => String(l.msg).startsWith('chain resumed'))!.linesChecked, 60, 'the 30 pairs after the older checkpoint are checked');
   const head = (await getJson(`${older.url}/head`)).body;
   assert.equal(head.length, plain.length + 2 * 50 + 2 * 30);
   const later = await postJson(older.url, { m: 3 }, { 'idempotency-key': 'key-later' });
   assert.equal(later.headers.get('idempotent-replayed'), 'true', 'a key in a line checked one by one is found');
-  await older.stop();
+  await older.close();
 });

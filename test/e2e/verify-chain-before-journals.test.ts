@@ -5,7 +5,8 @@ import { Chain } from '../../src/chain/chain.js';
 import { openFileStore } from '../../src/chain/recovery.js';
 import { loadComponent } from '../../src/component/load.js';
 import { chainFile, readLines, tempDir } from '../support/chain-file.js';
-import { getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson, runCli } from '../support/runtime.js';
 
 /**
  * A chain as a runtime wrote it before journals existed: the counter (a componentize-js actor
@@ -36,10 +37,11 @@ test('a chain written before journals still verifies, and a runtime resumes it w
   assert.equal(verified.code, 0, verified.stderr);
   assert.equal((await runCli(['verify', counter, chainFile(dataDir)])).code, 0);
 
-  const runtime = await startRuntime(t, counter, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, counter, { dataDir });
   assert.deepEqual((await getJson(`${runtime.url}/state`)).body.state, { count: 7 });
   assert.equal((await postJson(runtime.url, { add: 1 })).status, 200);
-  assert.equal(await runtime.stop(), 0);
+  await runtime.close();
+  assert.deepEqual(await runtime.stopped, { exitCode: 0 });
   const last = JSON.parse(readLines(dataDir).at(-1)!) as { data: { journal?: unknown[][] } };
   assert.deepEqual(last.data.journal?.[0], ['new'], 'the first entry after resuming says it came from a fresh instance');
 
