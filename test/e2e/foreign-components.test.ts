@@ -1,19 +1,53 @@
+/**
+ * Components actorchain cannot run are refused at start-up, each problem named once, in one
+ * line, by its code. Refused in this process through createRuntime (its ActorchainError and
+ * the problems it carries, which `actorchain run` prints one per line as
+ * `actorchain: CODE: message`); one refusal also through the CLI, for the lines it prints.
+ */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture, type FixtureName } from '../../fixtures/build.js';
+import { ActorchainError } from '../../src/errors.js';
+import { createRuntime } from '../../src/index.js';
 import { runCli } from '../support/runtime.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'actorchain-foreign-'));
 
-/** `actorchain run` on a component that must be refused: its stderr lines, after checking it exited 1 cleanly. */
+/** Checked for every refusal: no stack trace, no cause chain, no panic. */
+const NOISE = /Caused by|\n\s+at |panicked/;
+
+/**
+ * createRuntime on a component that must be refused: its problems as `actorchain run` prints
+ * them (`actorchain: CODE: message`, one line each), after checking it was refused with an
+ * ActorchainError (the CLI prints anything else with its stack), before logging anything.
+ */
 async function refusal(file: string): Promise<string[]> {
+  const logs: string[] = [];
+  const logDestination = { write: (line: string) => logs.push(line) };
+  const refused = await createRuntime({ component: file, listen: '127.0.0.1:0', inMemory: true, logDestination }).then(
+    async (runtime) => {
+      await runtime.close();
+      return assert.fail(`${file} was not refused`);
+    },
+    (err: unknown) => err,
+  );
+  assert.ok(refused instanceof ActorchainError, String((refused as Error)?.stack ?? refused));
+  assert.deepEqual(logs, [], 'nothing logged');
+  const lines = refused.all.map((problem) => `actorchain: ${problem.code}: ${problem.message}`);
+  assert.doesNotMatch(lines.join('\n'), NOISE, 'no stack trace or cause chain');
+  for (const line of lines) assert.match(line, /^actorchain: [A-Z_]+: [^\n]*$/);
+  return lines;
+}
+
+/** `actorchain run` on a component that must be refused: its stderr lines, after checking it exited 1 cleanly. */
+async function cliRefusal(file: string): Promise<string[]> {
   const result = await runCli(['run', file, '--listen', '127.0.0.1:0', '--in-memory']);
   assert.equal(result.code, 1, result.stderr);
   assert.equal(result.stdout, '');
-  assert.doesNotMatch(result.stderr, /Caused by|\n\s+at |panicked/, 'no stack trace or cause chain');
+  assert.doesNotMatch(result.stderr, NOISE, 'no stack trace or cause chain');
   const lines = result.stderr.trimEnd().split('\n');
   for (const line of lines) assert.match(line, /^actorchain: [A-Z_]+: /);
   return lines;
@@ -33,11 +67,14 @@ test('every problem is reported at once: exports, encoding and imports', async (
     (await refusal(await fixture('foreign-thing'))).map((line) => line.split(':')[1]!.trim()),
     ['MISSING_EXPORTS', 'UNSUPPORTED_IMPORTS'],
   );
-  const mixed = await refusal(await fixture('foreign-mixed'));
-  assert.equal(mixed.length, 3, mixed.join('\n'));
-  assert.match(mixed[0]!, /^actorchain: MISSING_EXPORTS: .*lacks state-contract\b/);
-  assert.match(mixed[1]!, /^actorchain: UNSUPPORTED_ENCODING: .*handle uses .* for message/);
-  assert.match(mixed[2]!, /^actorchain: UNSUPPORTED_IMPORTS: .*my:pkg\/host/);
+  // In process, and as the CLI prints it: one line a problem.
+  for (const refused of [refusal, cliRefusal]) {
+    const mixed = await refused(await fixture('foreign-mixed'));
+    assert.equal(mixed.length, 3, mixed.join('\n'));
+    assert.match(mixed[0]!, /^actorchain: MISSING_EXPORTS: .*lacks state-contract\b/);
+    assert.match(mixed[1]!, /^actorchain: UNSUPPORTED_ENCODING: .*handle uses .* for message/);
+    assert.match(mixed[2]!, /^actorchain: UNSUPPORTED_IMPORTS: .*my:pkg\/host/);
+  }
 });
 
 test('a WIT package is recognised and named as such', async () => {

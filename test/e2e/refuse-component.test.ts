@@ -1,3 +1,8 @@
+/**
+ * What cannot be run is refused at start-up with its code and a clear message, not a stack
+ * trace: components refused in this process through createRuntime (the ActorchainError the
+ * CLI prints as `actorchain: CODE: message`); malformed flags through the CLI, which parses them.
+ */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,16 +10,34 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from '@bytecodealliance/jco';
 import { buildFixture } from '../../fixtures/build.js';
+import { ActorchainError } from '../../src/errors.js';
+import { createRuntime } from '../../src/index.js';
 import { runCli } from '../support/runtime.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'actorchain-refuse-'));
 
+/**
+ * createRuntime on a component that must be refused: its problems as `actorchain run` prints
+ * them (`actorchain: CODE: message`, a line each), once checked that it was refused with an
+ * ActorchainError (the CLI prints anything else with its stack trace).
+ */
+async function refusal(file: string): Promise<string> {
+  const refused = await createRuntime({ component: file, listen: '127.0.0.1:0', inMemory: true, logDestination: { write: () => {} } }).then(
+    async (runtime) => {
+      await runtime.close();
+      return assert.fail(`${file} was not refused`);
+    },
+    (err: unknown) => err,
+  );
+  assert.ok(refused instanceof ActorchainError, String((refused as Error)?.stack ?? refused));
+  return refused.all.map((problem) => `actorchain: ${problem.code}: ${problem.message}\n`).join('');
+}
+
 test('a component that lacks a contract is refused, naming what is missing', async () => {
-  const result = await runCli(['run', await buildFixture('missing-contract'), '--listen', '127.0.0.1:0', '--in-memory']);
-  assert.equal(result.code, 1);
-  assert.match(result.stderr, /MISSING_EXPORTS/);
-  assert.match(result.stderr, /lacks state-contract\b/);
-  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  const stderr = await refusal(await buildFixture('missing-contract'));
+  assert.match(stderr, /MISSING_EXPORTS/);
+  assert.match(stderr, /lacks state-contract\b/);
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
 });
 
 test('a file that is not a component gets a clear error, not a stack trace', async () => {
@@ -36,10 +59,9 @@ test('a file that is not a component gets a clear error, not a stack trace', asy
     [path.join(scratch, 'missing.wasm'), /COMPONENT_NOT_FOUND: cannot read the component/],
   ];
   for (const [file, expected] of cases) {
-    const result = await runCli(['run', file, '--listen', '127.0.0.1:0', '--in-memory']);
-    assert.equal(result.code, 1, file);
-    assert.match(result.stderr, expected);
-    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    const stderr = await refusal(file);
+    assert.match(stderr, expected, file);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
   }
 });
 
