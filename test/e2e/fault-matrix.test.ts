@@ -1,10 +1,18 @@
+/**
+ * Every fault a component can commit, in handle, the contracts and init. The runtimes run in
+ * this process (createRuntime); a misbehaving init is the ActorchainError createRuntime
+ * rejects with (what `actorchain run` prints, a problem a line, before it exits 1).
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { getJson, postJson, runCli, startRuntime, type Runtime } from '../support/runtime.js';
+import { ActorchainError } from '../../src/errors.js';
+import { createRuntime } from '../../src/index.js';
+import { startInProcess, type InProcessRuntime } from '../support/in-process.js';
+import { getJson, postJson } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
-const restartLogs = (runtime: Runtime) => runtime.logs.filter((l) => String(l.msg).startsWith("restarted the component's worker"));
+const restartLogs = (runtime: InProcessRuntime) => runtime.logs.filter((l) => String(l.msg).startsWith("restarted the component's worker"));
 
 /** [function, fault, status, code, whether the worker is replaced] */
 const CELLS: Array<[string, string, number, string, boolean]> = [
@@ -23,7 +31,7 @@ const CELLS: Array<[string, string, number, string, boolean]> = [
 ];
 
 test('every fault in handle and the contracts: its status and code, HEAD unchanged, next message served, restart counted', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '1000', '--max-memory', '32', '--max-restarts', '100']);
+  const runtime = await startInProcess(t, await buildFixture('faults'), { timeout: 1000, maxMemory: 32, maxRestarts: 100 });
   let good = 0;
   for (const [fn, fault, status, code, replaced] of CELLS) {
     const cell = `${fn}:${fault}`;
@@ -63,14 +71,22 @@ const INIT_CELLS: Array<[Parameters<typeof buildFixture>[0], string, RegExp]> = 
 ];
 
 for (const [fixture, code, words] of INIT_CELLS) {
-  test(`a component whose init misbehaves (${fixture}) ends the runtime with a non-zero exit`, async () => {
-    const args = ['run', await buildFixture(fixture), '--listen', '127.0.0.1:0', '--in-memory'];
+  test(`a component whose init misbehaves (${fixture}) is refused at start-up: createRuntime rejects, as actorchain run exits non-zero`, async () => {
     // The spin runs until --init-timeout; for the others it only has to outlast instantiation
     // on a loaded machine (a short one would end them with COMPONENT_TIMEOUT instead).
-    const initTimeout = fixture === 'faults-init-spin' ? '2000' : '60000';
-    const result = await runCli([...args, '--init-timeout', initTimeout, '--max-memory', '32', '--max-restarts', '1']);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`${code}: `));
-    assert.match(result.stderr, words);
+    const initTimeout = fixture === 'faults-init-spin' ? 2000 : 60000;
+    const options = { listen: '127.0.0.1:0', inMemory: true, logDestination: { write: () => {} }, initTimeout, maxMemory: 32, maxRestarts: 1 };
+    const refused = await createRuntime({ component: await buildFixture(fixture), ...options }).then(
+      async (runtime) => {
+        await runtime.close();
+        return assert.fail(`${fixture} started`);
+      },
+      (err: unknown) => err,
+    );
+    assert.ok(refused instanceof ActorchainError, String(refused));
+    // As `actorchain run` prints it (`actorchain: CODE: message`, a problem a line) before it exits 1.
+    const stderr = refused.all.map((problem) => `actorchain: ${problem.code}: ${problem.message}\n`).join('');
+    assert.match(stderr, new RegExp(`${code}: `));
+    assert.match(stderr, words);
   });
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { fetchChain, postJson, startRuntime, waitForQueueDepth } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { fetchChain, postJson, waitForQueueDepth } from '../support/runtime.js';
 
-test('more restarts than --max-restarts within the window: waiting messages get 503 and the runtime exits non-zero', async (t) => {
-  const args = ['--max-restarts', '2', '--restart-window', '60', '--timeout', '1000'];
-  const runtime = await startRuntime(t, await buildFixture('faults'), args);
+test('more restarts than --max-restarts within the window: waiting messages get 503 and the runtime stops by itself (exit code 1)', async (t) => {
+  const runtime = await startInProcess(t, await buildFixture('faults'), { maxRestarts: 2, restartWindow: 60, timeout: 1000 });
   for (let i = 0; i < 2; i++) assert.equal((await postJson(runtime.url, { fault: 'handle:trap' })).status, 500);
 
   // The third fault (a spin, so there is time to queue a message behind it) breaks the
@@ -18,13 +18,15 @@ test('more restarts than --max-restarts within the window: waiting messages get 
   assert.equal(waiting.status, 503);
   assert.equal(waiting.body.error.code, 'ACTOR_UNAVAILABLE');
 
-  assert.equal(await runtime.exited, 1);
+  const outcome = await runtime.stopped;
+  assert.equal(outcome.exitCode, 1, 'stopped by itself, as `actorchain run` exits 1');
+  assert.equal(outcome.reason?.code, 'ACTOR_UNAVAILABLE');
   const fatal = runtime.logs.find((l) => l.level === 60);
   assert.match(String(fatal?.msg), /giving up: the component faulted 3 times within 60 s/);
 });
 
 test('a full queue answers 503 with Retry-After at once, and the queued messages are still served', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '3000', '--max-queue', '2']);
+  const runtime = await startInProcess(t, await buildFixture('faults'), { timeout: 3000, maxQueue: 2 });
   let stuckAnswered = false;
   const stuck = postJson(runtime.url, { fault: 'handle:spin' }).finally(() => (stuckAnswered = true));
   await waitForQueueDepth(runtime.url, 1);
@@ -45,7 +47,7 @@ test('a full queue answers 503 with Retry-After at once, and the queued messages
 });
 
 test('messages that arrive while the worker is re-spawned wait their turn and are applied exactly once', async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('faults'), ['--timeout', '1000']);
+  const runtime = await startInProcess(t, await buildFixture('faults'), { timeout: 1000 });
   const replies = await Promise.all([
     postJson(runtime.url, { fault: 'handle:spin' }),
     ...Array.from({ length: 20 }, (_, i) => postJson(runtime.url, { i })),
