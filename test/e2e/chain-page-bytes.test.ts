@@ -1,6 +1,7 @@
 /**
  * GET /chain pages are bounded in bytes as well as in entries, so a chain of large entries
- * can be paged (and verified through its URL) whatever `limit` asks for.
+ * can be paged (and verified through its URL) whatever `limit` asks for. The runtime runs in
+ * this process (createRuntime); `actorchain verify` reads it through its URL.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,7 +12,8 @@ import { sealEntry } from '../../src/chain/entry.js';
 import { MemoryStore } from '../../src/chain/memory-store.js';
 import { openFileStore } from '../../src/chain/recovery.js';
 import { tempDir } from '../support/chain-file.js';
-import { chainProblems, getJson, postJson, runCli, startRuntime, type ChainEntry } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { chainProblems, getJson, postJson, runCli, type ChainEntry } from '../support/runtime.js';
 
 const MiB = 2 ** 20;
 /** Each message makes two entries of about 1 MiB (echo's state is the message). */
@@ -22,7 +24,7 @@ const lineBytes = (entry: ChainEntry) => Buffer.byteLength(canonicalize({ data: 
 test('a chain of 1 MiB entries is served in pages of at most 8 MiB, and verifies through its URL', async (t) => {
   assert.ok(MESSAGES * 2 * MiB > PAGE_MAX_BYTES, 'the chain is larger than one page may be');
   const echo = await buildFixture('echo');
-  const runtime = await startRuntime(t, echo, ['--data-dir', tempDir(t), '--max-body', String(2 * MiB)]);
+  const runtime = await startInProcess(t, echo, { dataDir: tempDir(t), maxBody: 2 * MiB });
   for (let i = 0; i < MESSAGES; i++) {
     const reply = await postJson(runtime.url, { i, text: String(i).repeat(MiB) });
     assert.equal(reply.status, 200, JSON.stringify(reply.body).slice(0, 200));

@@ -2,7 +2,8 @@
  * Components without WASI imports are called past jco's bindings (src/component/direct-abi.ts).
  * The two paths must be indistinguishable: the same chain, byte for byte, from the same
  * messages, and each path's chain verifies with the other. ACTORCHAIN_BINDINGS=jco forces the
- * bindings.
+ * bindings: the direct path runs in this process (createRuntime), the bindings in a CLI
+ * process given that variable (this process's environment is left as it is).
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -13,6 +14,7 @@ import { buildFixture, type FixtureName } from '../../fixtures/build.js';
 import { analyzeBindings } from '../../src/component/bindings-analysis.js';
 import { loadComponent } from '../../src/component/load.js';
 import { tempDir } from '../support/chain-file.js';
+import { startInProcess } from '../support/in-process.js';
 import { postJson, runCli, startRuntime } from '../support/runtime.js';
 
 const BINDINGS = { ACTORCHAIN_BINDINGS: 'jco' };
@@ -50,14 +52,16 @@ for (const fixture of ['relay', 'relay-bytes'] as const satisfies readonly Fixtu
     writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
     for (const env of [{}, BINDINGS]) {
       const dir = tempDir(t);
-      const args = ['--data-dir', dir, '--fsync', 'always', '--allow-send', 'http://127.0.0.1:9', '--key-file', keyFile];
-      const runtime = await startRuntime(t, component, args, { env });
+      const runtime =
+        env === BINDINGS
+          ? await startRuntime(t, component, ['--data-dir', dir, '--fsync', 'always', '--allow-send', 'http://127.0.0.1:9', '--key-file', keyFile], { env: BINDINGS })
+          : await startInProcess(t, component, { dataDir: dir, fsync: 'always', allowSend: ['http://127.0.0.1:9'], keyFile });
       for (const message of messages) {
         const reply = await postJson(runtime.url, message);
         assert.equal(reply.status, 200, JSON.stringify(reply.body));
         assert.deepEqual(reply.body.state, message);
       }
-      await runtime.stop();
+      await ('stop' in runtime ? runtime.stop() : runtime.close());
       assert.ok(
         runtime.logs.some((l) => l.source === 'component' && l.msg === 'relaying'),
         'log reaches the runtime',

@@ -1,8 +1,13 @@
+/**
+ * Pipelined messages and faults among them. The runtimes run in this process (createRuntime);
+ * each chain is then checked by `actorchain verify`.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
-import { chainProblems, fetchChain, postJson, runCli, startRuntime, waitForQueueDepth, type JsonResponse } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { chainProblems, fetchChain, postJson, runCli, waitForQueueDepth, type JsonResponse } from '../support/runtime.js';
 
 /*
  * Messages go to the worker as they arrive and are applied back to back while the main
@@ -14,7 +19,7 @@ import { chainProblems, fetchChain, postJson, runCli, startRuntime, waitForQueue
 test('a refusal, a trap and a timeout among messages queued in the worker: the chain is what one at a time gives', async (t) => {
   const component = await buildFixture('faults');
   const dataDir = tempDir(t);
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--timeout', '6000', '--max-restarts', '10']);
+  const runtime = await startInProcess(t, component, { dataDir, timeout: 6000, maxRestarts: 10 });
   const burst: Array<{ message: Record<string, unknown>; status: number; code?: string }> = [
     { message: { fault: 'handle:slow' }, status: 200 },
     { message: { n: 1 }, status: 200 },
@@ -55,7 +60,7 @@ test('a refusal, a trap and a timeout among messages queued in the worker: the c
     assert.deepEqual(entries[at]!.data.message, burst[i]!.message, 'each reply names its own message entry');
     assert.equal(entries[at + 1]!.hash, reply.body.head);
   }
-  await runtime.stop();
+  await runtime.close();
   const verified = await runCli(['verify', component, dataDir]);
   assert.equal(verified.code, 0, verified.stderr);
 });
@@ -69,7 +74,7 @@ test('a refusal, a trap and a timeout among messages queued in the worker: the c
 test('a concurrent burst with refusals and a trap at a journaling actor replays exactly', async (t) => {
   const component = await buildFixture('observer');
   const dataDir = tempDir(t);
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--max-restarts', '10']);
+  const runtime = await startInProcess(t, component, { dataDir, maxRestarts: 10 });
   const messages = Array.from({ length: 40 }, (_, i) =>
     i % 10 === 3 ? { refuse: true, i } : i % 10 === 6 ? { 'reject-state': true, i } : i === 25 ? { trap: true, i } : { add: i },
   );
@@ -86,7 +91,7 @@ test('a concurrent burst with refusals and a trap at a journaling actor replays 
     (entries.at(-1)!.data.state as { n: number }).n,
     added.reduce((sum, m) => sum + m.add, 0),
   );
-  await runtime.stop();
+  await runtime.close();
   const verified = await runCli(['verify', component, dataDir]);
   assert.equal(verified.code, 0, verified.stderr);
   assert.match(verified.stdout, new RegExp(`verified ${entries.length} entries`));
