@@ -1,17 +1,19 @@
 /**
  * GET /chain?after=<head>&wait=<s>: held until an entry is committed (answered at once
- * then), or until the wait ends (an empty last page); never holding up a shutdown.
+ * then), or until the wait ends (an empty last page); never holding up a shutdown. The
+ * runtimes run in this process (createRuntime).
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
-import { getJson, postJson, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson } from '../support/runtime.js';
 
 test('GET /chain?wait= answers as soon as an entry is committed, and with an empty page when the wait ends', async (t) => {
   const echo = await buildFixture('echo');
-  const runtime = await startRuntime(t, echo, ['--data-dir', tempDir(t)]);
+  const runtime = await startInProcess(t, echo, { dataDir: tempDir(t) });
   const { head } = (await getJson(`${runtime.url}/head`)).body;
 
   // Nothing follows HEAD: the request is held for the whole second (a bound a timer cannot
@@ -60,9 +62,9 @@ test('GET /chain?wait= answers as soon as an entry is committed, and with an emp
   }
 });
 
-test('a waiting GET /chain does not hold up shutdown: it is answered 503 and the runtime exits 0 at once', async (t) => {
+test('a waiting GET /chain does not hold up shutdown: it is answered 503 and the runtime stops at once, as closed (exit code 0)', async (t) => {
   const echo = await buildFixture('echo');
-  const runtime = await startRuntime(t, echo, ['--data-dir', tempDir(t)]);
+  const runtime = await startInProcess(t, echo, { dataDir: tempDir(t) });
   const { head } = (await getJson(`${runtime.url}/head`)).body;
   // Neither a client that went away (its socket closed) nor one still waiting holds the shutdown up.
   const { port } = new URL(runtime.url);
@@ -73,8 +75,9 @@ test('a waiting GET /chain does not hold up shutdown: it is answered 503 and the
   abandoned.destroy();
 
   // Answered 503 by the runtime (a request still held when the 2 s grace ran out would be
-  // cut off without an answer), and the runtime exits 0.
-  assert.equal(await runtime.stop(), 0);
+  // cut off without an answer), and the runtime stops as closed (`actorchain run` exits 0).
+  await runtime.close();
+  assert.deepEqual(await runtime.stopped, { exitCode: 0 });
   const answer = await waiting;
   assert.equal(answer.status, 503);
   assert.equal(answer.body.error.code, 'ACTOR_UNAVAILABLE');
