@@ -1,7 +1,7 @@
 /**
  * GET /chain pages are bounded in bytes as well as in entries, so a chain of large entries
  * can be paged (and verified through its URL) whatever `limit` asks for. The runtime runs in
- * this process (createRuntime); `actorchain verify` reads it through its URL.
+ * this process (createRuntime), and so does verify (verifyChain), which reads it through its URL.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -13,7 +13,8 @@ import { MemoryStore } from '../../src/chain/memory-store.js';
 import { openFileStore } from '../../src/chain/recovery.js';
 import { tempDir } from '../support/chain-file.js';
 import { startInProcess } from '../support/in-process.js';
-import { chainProblems, getJson, postJson, runCli, type ChainEntry } from '../support/runtime.js';
+import { chainProblems, getJson, postJson, type ChainEntry } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 
 const MiB = 2 ** 20;
 /** Each message makes two entries of about 1 MiB (echo's state is the message). */
@@ -48,9 +49,7 @@ test('a chain of 1 MiB entries is served in pages of at most 8 MiB, and verifies
   assert.equal(entries.length, 2 + MESSAGES * 2);
   assert.deepEqual(chainProblems(head, entries), []);
 
-  const verified = await runCli(['verify', echo, runtime.url]);
-  assert.equal(verified.code, 0, verified.stderr);
-  assert.match(verified.stdout, new RegExp(`^verified ${entries.length} entries`));
+  assert.equal((await verifies(runtime.url, { component: echo })).entries, entries.length);
 });
 
 test('both stores stop a read before it passes the byte budget, but always give one entry', async (t) => {

@@ -1,13 +1,14 @@
 /**
  * Pipelined messages and faults among them. The runtimes run in this process (createRuntime);
- * each chain is then checked by `actorchain verify`.
+ * each chain is then checked by verify (its whole check, in process).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
 import { startInProcess } from '../support/in-process.js';
-import { chainProblems, fetchChain, postJson, runCli, waitForQueueDepth, type JsonResponse } from '../support/runtime.js';
+import { chainProblems, fetchChain, postJson, waitForQueueDepth, type JsonResponse } from '../support/runtime.js';
+import { verifies } from '../support/verify.js';
 
 /*
  * Messages go to the worker as they arrive and are applied back to back while the main
@@ -61,8 +62,7 @@ test('a refusal, a trap and a timeout among messages queued in the worker: the c
     assert.equal(entries[at + 1]!.hash, reply.body.head);
   }
   await runtime.close();
-  const verified = await runCli(['verify', component, dataDir]);
-  assert.equal(verified.code, 0, verified.stderr);
+  await verifies(dataDir, { component });
 });
 
 /*
@@ -92,7 +92,5 @@ test('a concurrent burst with refusals and a trap at a journaling actor replays 
     added.reduce((sum, m) => sum + m.add, 0),
   );
   await runtime.close();
-  const verified = await runCli(['verify', component, dataDir]);
-  assert.equal(verified.code, 0, verified.stderr);
-  assert.match(verified.stdout, new RegExp(`verified ${entries.length} entries`));
+  assert.equal((await verifies(dataDir, { component })).entries, entries.length);
 });
