@@ -5,14 +5,17 @@ import { test } from 'node:test';
 import canonicalize from 'canonicalize';
 import { buildFixture } from '../../fixtures/build.js';
 import { Chain } from '../../src/chain/chain.js';
+import { createRuntime } from '../../src/index.js';
 import { openFileStore } from '../../src/chain/recovery.js';
 import { loadComponent } from '../../src/component/load.js';
 import { chainFile, readLines, tempDir, writeEchoChain, writeLines } from '../support/chain-file.js';
-import { getJson, postJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson, sha256 } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
 // A checkpoint is kept from 10,000 entries on: the chains here are made in process, as the
-// runtime would write them for the echo actor, then opened by the real CLI.
+// runtime would write them for the echo actor, then opened by a runtime started in process
+// (createRuntime, as `actorchain run` starts one).
 const PAIRS = 6000;
 const ENTRIES = 2 + 2 * PAIRS;
 
@@ -25,17 +28,18 @@ test('a clean stop leaves a checkpoint, and the next start re-hashes instead of 
   const { component, dataDir } = await writeEchoChain(t, PAIRS);
   assert.ok(existsSync(checkpointFile(dataDir)), 'closing the chain wrote a checkpoint');
 
-  const first = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const first = await startInProcess(t, component, { dataDir });
   assert.deepEqual({ entries: resumed(first.logs).entries, linesChecked: resumed(first.logs).linesChecked }, { entries: ENTRIES, linesChecked: 0 });
   assert.deepEqual((await getJson(`${first.url}/head`)).body, { head: sha256(readLines(dataDir).at(-1)!), length: ENTRIES, durable: true });
   assert.deepEqual((await getJson(`${first.url}/state`)).body.state, { n: PAIRS - 1 });
   assert.equal((await postJson(first.url, { n: 'more' })).status, 200);
-  assert.equal(await first.stop(), 0);
+  await first.close();
+  assert.deepEqual(await first.stopped, { exitCode: 0 });
 
-  const second = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const second = await startInProcess(t, component, { dataDir });
   assert.equal(resumed(second.logs).linesChecked, 0, 'the stop moved the checkpoint to the new end');
   assert.deepEqual((await getJson(`${second.url}/state`)).body.state, { n: 'more' });
-  await second.stop();
+  await second.close();
 });
 
 test('a line changed inside the checkpointed prefix is refused, as without a checkpoint', async (t) => {
@@ -46,12 +50,17 @@ test('a line changed inside the checkpointed prefix is refused, as without a che
   writeLines(dataDir, lines);
   const forged = readFileSync(chainFile(dataDir));
 
-  const run = await runCli(['run', component, '--listen', '127.0.0.1:0', '--data-dir', dataDir]);
-  assert.equal(run.code, 1);
-  assert.match(run.stdout, /not using .*checkpoint: the bytes it covers have changed since it was written/);
-  assert.match(
-    run.stderr,
-    new RegExp(`CHAIN_CORRUPT: line 7002 \\(hash ${sha256(lines[7001]!)}\\) names parent [0-9a-f]{64}, but line 7001 hashes to ${sha256(lines[7000]!)}`),
+  // The start is refused with the error `actorchain run` would print (and exit 1 with).
+  const logs: Array<Record<string, unknown>> = [];
+  const logDestination = { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) };
+  await assert.rejects(createRuntime({ component, listen: '127.0.0.1:0', dataDir, logDestination }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'CHAIN_CORRUPT');
+    assert.match(err.message, new RegExp(`^line 7002 \\(hash ${sha256(lines[7001]!)}\\) names parent [0-9a-f]{64}, but line 7001 hashes to ${sha256(lines[7000]!)}`));
+    return true;
+  });
+  assert.ok(
+    logs.some((l) => /not using .*checkpoint: the bytes it covers have changed since it was written/.test(String(l.msg))),
+    logs.map((l) => l.msg).join('\n'),
   );
   assert.deepEqual(readFileSync(chainFile(dataDir)), forged, 'the refused chain is left as it was');
 });
@@ -65,11 +74,11 @@ test('entries appended after the checkpoint are checked line by line, and a torn
   const state = canonicalize({ data: { state: { n: 'late' } }, parent })!;
   appendFileSync(chainFile(dataDir), `${message}\n${state}\n{"data":{"mess`);
 
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const runtime = await startInProcess(t, component, { dataDir });
   assert.deepEqual({ entries: resumed(runtime.logs).entries, linesChecked: resumed(runtime.logs).linesChecked }, { entries: ENTRIES + 2, linesChecked: 2 });
   assert.ok(runtime.logs.some((l) => l.level === 40 && String(l.msg).startsWith('cutting 14 bytes')));
   assert.deepEqual((await getJson(`${runtime.url}/head`)).body, { head: sha256(state), length: ENTRIES + 2, durable: true });
-  await runtime.stop();
+  await runtime.close();
 });
 
 test('a damaged checkpoint is set aside with a warning: every line is checked, and a new one written', async (t) => {
@@ -78,19 +87,19 @@ test('a damaged checkpoint is set aside with a warning: every line is checked, a
   bytes[bytes.length - 1]! ^= 0xff;
   writeFileSync(hashesFile(dataDir), bytes);
 
-  const first = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const first = await startInProcess(t, component, { dataDir });
   assert.equal(resumed(first.logs).linesChecked, ENTRIES);
   assert.ok(first.logs.some((l) => l.level === 40 && /its hashes do not match their digest/.test(String(l.msg))));
   // Set aside: the header goes and the hashes are cut, so nothing names hashes that are not there.
   assert.ok(!existsSync(checkpointFile(dataDir)));
   assert.equal(statSync(hashesFile(dataDir)).size, 0);
-  // The runtime logs "listening" a moment before it handles SIGTERM: answer a request first.
   assert.equal((await getJson(`${first.url}/head`)).status, 200);
-  assert.equal(await first.stop(), 0);
+  await first.close();
+  assert.deepEqual(await first.stopped, { exitCode: 0 });
 
-  const second = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const second = await startInProcess(t, component, { dataDir });
   assert.equal(resumed(second.logs).linesChecked, 0);
-  await second.stop();
+  await second.close();
 });
 
 test('a runtime that keeps running keeps its checkpoint near the end, so a kill leaves little to check', async (t) => {
@@ -154,16 +163,16 @@ test('a checkpoint of the earlier format (hashes inside it) is still used, and t
   writeFileSync(checkpointFile(dataDir), Buffer.concat([Buffer.from(`${JSON.stringify(old)}\n`), hashes]));
   rmSync(hashesFile(dataDir));
 
-  const first = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const first = await startInProcess(t, component, { dataDir });
   assert.equal(resumed(first.logs).linesChecked, 0, 'the version 1 checkpoint covered every line');
   assert.ok(!first.logs.some((l) => l.level === 40), 'no warning');
-  // The runtime logs "listening" a moment before it handles SIGTERM: answer a request first.
   assert.equal((await getJson(`${first.url}/head`)).status, 200);
-  assert.equal(await first.stop(), 0);
+  await first.close();
+  assert.deepEqual(await first.stopped, { exitCode: 0 });
   assert.equal(header(dataDir).entries, ENTRIES);
   assert.equal(statSync(hashesFile(dataDir)).size, ENTRIES * 32, "the stop wrote this version's checkpoint");
 
-  const second = await startRuntime(t, component, ['--data-dir', dataDir]);
+  const second = await startInProcess(t, component, { dataDir });
   assert.equal(resumed(second.logs).linesChecked, 0);
-  await second.stop();
+  await second.close();
 });
