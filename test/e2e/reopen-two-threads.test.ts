@@ -4,7 +4,8 @@
  * hashes. Whatever the file holds, the outcome must be exactly the one-thread check's: the
  * same entries, head, state, keys and sends, the same tail cut, the same error for a fault.
  * Here each chain is opened both ways and the outcomes compared; then one long chain goes
- * through the real CLI, where the two threads start by themselves, and through verify.
+ * through a real runtime (started in process, as `actorchain run` starts one), where the two
+ * threads start by themselves, and through the verify command.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, rmSync } from 'node:fs';
@@ -13,7 +14,8 @@ import { test, type TestContext } from 'node:test';
 import { openFileStore } from '../../src/chain/recovery.js';
 import { ActorchainError } from '../../src/errors.js';
 import { readLines, tempDir, writeEchoChain, writeLines } from '../support/chain-file.js';
-import { getJson, runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, runCli, sha256 } from '../support/runtime.js';
 
 // Enough entries for a checkpoint to be kept (10,000), few enough to make in a moment.
 const PAIRS = 5500;
@@ -158,12 +160,13 @@ test('the real runtime checks a long chain on two threads and serves it', async 
   const made = await writeEchoChain(t, 36_000, (n) => ({ message: `{"greeting":"hello, chain","n":${n}}`, key: n % 400 === 3 ? `key-${n}` : undefined, sends: [] }));
   for (const file of ['checkpoint', 'checkpoint.hashes']) rmSync(path.join(made.dataDir, file), { force: true });
   const lines = readLines(made.dataDir);
-  const runtime = await startRuntime(t, made.component, ['--data-dir', made.dataDir]);
+  const runtime = await startInProcess(t, made.component, { dataDir: made.dataDir });
   const resumed = runtime.logs.find((l) => String(l.msg).startsWith('chain resumed'))!;
   assert.deepEqual({ linesChecked: resumed.linesChecked, checkThreads: resumed.checkThreads }, { linesChecked: lines.length, checkThreads: 2 });
   assert.deepEqual((await getJson(`${runtime.url}/head`)).body, { head: sha256(lines.at(-1)!), length: lines.length, durable: true });
   assert.deepEqual((await getJson(`${runtime.url}/state`)).body.state, { greeting: 'hello, chain', n: 35_999 });
-  assert.equal(await runtime.stop(), 0);
+  await runtime.close();
+  assert.deepEqual(await runtime.stopped, { exitCode: 0 });
   // verify takes the second thread for a file this long too (a shorter one is checked as it is read).
   const verified = await runCli(['verify', made.component, made.dataDir]);
   assert.equal(verified.code, 0, verified.stderr);

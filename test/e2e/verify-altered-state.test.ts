@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { forgeAndRelink, makeChain, readLines, tempDir, writeLines } from '../support/chain-file.js';
-import { runCli, sha256, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { runCli, sha256 } from '../support/runtime.js';
 
 test('a recorded state altered and re-hashed, the rest re-linked: sound to run, caught by verify replaying handle', async (t) => {
   const component = await buildFixture('echo');
@@ -12,9 +13,9 @@ test('a recorded state altered and re-hashed, the rest re-linked: sound to run, 
   const lines = forgeAndRelink(readLines(dataDir), 5, { state: { balance: 20_000 } });
   writeLines(dataDir, lines);
 
-  // Every hash and link holds, so the runtime has no reason to refuse it.
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir]);
-  await runtime.stop();
+  // Every hash and link holds, so the runtime (in process) has no reason to refuse it.
+  const runtime = await startInProcess(t, component, { dataDir });
+  await runtime.close();
 
   const verified = await runCli(['verify', component, dataDir]);
   assert.equal(verified.code, 1);
