@@ -1,17 +1,18 @@
 /**
- * A runtime started with --token-reads answers 401 to every read: the explorer asks for the
- * token, reads the chain with it, and posts with it without asking again.
+ * A runtime started with --token-reads (here in process: token and tokenReads) answers 401 to
+ * every read: the explorer asks for the token, reads the chain with it, and posts with it
+ * without asking again.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { browserSkip, launchBrowser, screenshot, shownEntries } from '../support/browser.js';
-import { startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
 
 const TOKEN = 'read-s3cret';
 
 test('with --token-reads the page asks for the token, then shows and checks the chain', { skip: browserSkip }, async (t) => {
-  const runtime = await startRuntime(t, await buildFixture('counter'), ['--token', TOKEN, '--token-reads']);
+  const runtime = await startInProcess(t, await buildFixture('counter'), { token: TOKEN, tokenReads: true });
   const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   await fetch(`${runtime.url}/`, { method: 'POST', headers: auth, body: '{"add": 2}' });
   const browser = await launchBrowser(t);

@@ -1,20 +1,22 @@
 /**
  * A runtime started with --token-reads can still be verified, inspected and mirrored by whoever
- * holds its token: verify, inspect and mirror take --token (or ACTORCHAIN_TOKEN).
+ * holds its token: verify, inspect and mirror take --token (or ACTORCHAIN_TOKEN). The runtime
+ * is started in process; the commands under test run on the CLI.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
-import { getJson, postJson, runCli, startMirror, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson, runCli, startMirror } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
 const SECRET = 'reads-s3cret';
 
 test('verify, inspect and mirror read a --token-reads runtime with its token', async (t) => {
   const echo = await buildFixture('echo');
-  const runtime = await startRuntime(t, echo, ['--token', SECRET, '--token-reads']);
+  const runtime = await startInProcess(t, echo, { token: SECRET, tokenReads: true });
   const posted = await postJson(runtime.url, { a: 1 }, { authorization: `Bearer ${SECRET}` });
   assert.equal(posted.status, 200);
 

@@ -5,11 +5,13 @@ import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
 import { waitFor } from '../support/outbox.js';
-import { postJson, runCli, startMirror, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { postJson, runCli, startMirror } from '../support/runtime.js';
 
+// The primary runs in process; the witness mirror, receipt check and verify, under test, on the CLI.
 test('a witness mirror replays, then cosigns the primary checkpoint; receipt check --witness requires its cosignature', async (t) => {
   const component = await buildFixture('echo');
-  const primary = await startRuntime(t, component, ['--data-dir', tempDir(t)]);
+  const primary = await startInProcess(t, component, { dataDir: tempDir(t) });
   const replies = [];
   for (const n of [1, 2, 3]) replies.push((await postJson(primary.url, { n })).body as { receipt: { checkpoint: string } });
   const mirrorDir = tempDir(t);
