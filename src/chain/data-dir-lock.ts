@@ -6,16 +6,21 @@
  *
  * A runtime killed with -9 (or a machine that lost power) leaves its lock behind; its pid
  * no longer runs (or is a zombie its parent has not reaped yet), so the next runtime takes the lock over with a warning, as it does when
- * the pid is its own (a restarted container's pid 1 is the same every time).
+ * the pid is its own (a restarted container's pid 1 is the same every time) and no runtime of this
+ * process holds it: a program may start runtimes in process (createRuntime), and a second one on
+ * a data dir the first holds is refused like a second process.
  * Two runtimes taking over the same stale lock in the same instant could both succeed (a
  * file system offers no compare-and-delete); that needs two starts racing after a crash.
  */
 import { readFileSync } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readFile, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 
 export const LOCK_FILE = 'lock';
+
+/** The lock files this process holds (by the real path of their data dir): its own pid in one is no stale lock. */
+const heldHere = new Set<string>();
 
 export interface DataDirLock {
   /** Remove the lock, unless another runtime has taken it over meanwhile. */
@@ -91,12 +96,16 @@ async function create(file: string): Promise<boolean> {
  */
 export async function lockDataDir(dir: string, onStaleLock: (message: string, details: { lock: string; stalePid: number }) => void): Promise<DataDirLock> {
   const file = path.join(dir, LOCK_FILE);
+  const key = path.join(await realpath(dir).catch(() => path.resolve(dir)), LOCK_FILE);
   while (!(await create(file))) {
     const pid = await holderOf(file);
     if (pid === undefined) continue; // released between our attempt and the read: try again
     if (pid === null) {
       // A runtime writes its pid right after creating the file: this one may be starting.
       throw new ActorchainError('DATA_DIR_LOCKED', `${dir} is locked by ${file}, which holds no pid; remove it if no runtime uses ${dir}`);
+    }
+    if (pid === process.pid && heldHere.has(key)) {
+      throw new ActorchainError('DATA_DIR_LOCKED', `${dir} is in use by another runtime in this process (${file}); close that runtime first`);
     }
     if (pid !== process.pid && isRunning(pid)) {
       const advice = `stop that runtime, or remove ${file} if no runtime uses ${dir}`;
@@ -107,8 +116,10 @@ export async function lockDataDir(dir: string, onStaleLock: (message: string, de
       if (err.code !== 'ENOENT') throw unusable(file, err);
     });
   }
+  heldHere.add(key);
   return {
     async release() {
+      if (!heldHere.delete(key)) return;
       if ((await holderOf(file).catch(() => undefined)) === process.pid) await unlink(file).catch(() => {});
     },
   };

@@ -14,7 +14,7 @@ import { getJson, postJson } from '../support/runtime.js';
 
 const quiet = { listen: '127.0.0.1:0', logLevel: 'silent' } as const;
 
-test('createRuntime serves on its url, head() is the durable head, close() releases the data dir for the next start', async (t) => {
+test('createRuntime serves on its url, head() is the durable head, a second runtime on its data dir is refused, close() releases it for the next start', async (t) => {
   const echo = await buildFixture('echo');
   const dataDir = tempDir(t);
   const first = await createRuntime({ ...quiet, component: echo, dataDir });
@@ -24,13 +24,19 @@ test('createRuntime serves on its url, head() is the durable head, close() relea
   assert.equal(reply.status, 200);
   assert.equal(first.head(), reply.body.head);
   assert.equal((await getJson(new URL('head', first.url).href)).body.head, reply.body.head);
+  // A second runtime on the data dir in the same process is refused, as a second process is.
+  await assert.rejects(createRuntime({ ...quiet, component: echo, dataDir }), {
+    code: 'DATA_DIR_LOCKED',
+    message: /is in use by another runtime in this process .*close that runtime first/,
+  });
+  assert.equal((await postJson(first.url, { n: 2 })).status, 200, 'the first serves on');
   await first.close();
   assert.deepEqual(await first.stopped, { exitCode: 0 });
   await assert.rejects(fetch(first.url), 'nothing listens after close()');
 
   const second = await createRuntime({ ...quiet, component: echo, dataDir });
   t.after(() => second.close());
-  assert.equal(second.head(), reply.body.head, 'the chain resumes where close() left it');
+  assert.equal((await getJson(new URL('head', second.url).href)).body.length, 6, 'the chain resumes where close() left it');
   await second.close();
 });
 
