@@ -160,6 +160,8 @@ export interface MirrorOptions {
   /** MiB, as --max-memory. */
   maxMemory?: number;
   logLevel?: LogLevel;
+  /** An object with write(line) (a writable stream will do) that gets the log's JSON lines instead of stdout, as createRuntime's. */
+  logDestination?: { write(line: string): unknown };
   /** The primary's token (set in this process's ACTORCHAIN_TOKEN, as --token does). */
   token?: string;
   witness?: boolean;

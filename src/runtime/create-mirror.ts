@@ -89,7 +89,7 @@ function stateOf(group: EntryGroup): CommittedState {
 }
 
 export async function startMirror(config: MirrorConfig): Promise<StartedMirror> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 1, undefined, config.logDestination);
   // Kept by hash in the data dir and served as a runtime's are (mirror-components.ts).
   const components = await MirrorComponents.load(config);
   const given = components.replay.given;

@@ -3,12 +3,12 @@
  * options object (the same options under the flags' camelCase names).
  */
 import { ActorchainError } from '../errors.js';
-import type { LogLevel } from '../log.js';
+import type { LogDestination, LogLevel } from '../log.js';
 import { integerOption, logLevelOption, MAX_TIMER_MS, OptionChecker, parseListen, type ListenAddress } from '../cli/options.js';
 import { storageConfig, type StorageConfig } from '../cli/storage.js';
 import type { MirrorOptions } from '../../types/index.js';
 import { DEFAULT_LISTEN } from './listen.js';
-import { checkOptionNames, COMPONENT_BYTES_NAME } from './runtime-options.js';
+import { checkedLogDestination, checkOptionNames, COMPONENT_BYTES_NAME } from './runtime-options.js';
 
 export interface MirrorConfig {
   /**
@@ -25,6 +25,8 @@ export interface MirrorConfig {
   timeoutMs: number;
   maxMemoryMiB: number;
   logLevel: LogLevel;
+  /** Where the log's JSON lines go (createMirror's logDestination); stdout otherwise. */
+  logDestination?: LogDestination;
   storage: StorageConfig;
   /** Cosign every checkpoint verified (C2SP tlog-cosignature), with this name. */
   witness: string | undefined;
@@ -97,6 +99,7 @@ const MIRROR_OPTIONS = [
   'timeout',
   'maxMemory',
   'logLevel',
+  'logDestination',
   'token',
   'witness',
   'witnessName',
@@ -131,5 +134,6 @@ export function mirrorOptionsConfig(options: MirrorOptions): MirrorConfig {
     key: options.key,
   };
   const config = mirrorConfig(bytes === undefined ? (component as string | undefined) : COMPONENT_BYTES_NAME, String(options.primary), raw);
-  return bytes === undefined ? config : Object.freeze({ ...config, componentBytes: bytes });
+  const logDestination = checkedLogDestination(options.logDestination);
+  return bytes === undefined && logDestination === undefined ? config : Object.freeze({ ...config, componentBytes: bytes, logDestination });
 }

@@ -4,6 +4,7 @@
  * value is refused with the flag's message.
  */
 import { ActorchainError } from '../errors.js';
+import type { LogDestination } from '../log.js';
 import type { RuntimeOptions } from '../../types/index.js';
 import { DEFAULT_LISTEN } from './listen.js';
 import { RUN_DEFAULTS, runConfig, type RawRunOptions, type RunConfig } from './run-config.js';
@@ -51,6 +52,13 @@ export function checkOptionNames(options: object, known: readonly string[], what
     throw new ActorchainError('INVALID_OPTION', `${what} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (it takes ${known.join(', ')})`);
 }
 
+/** createRuntime's and createMirror's logDestination: an object with write(line), or nothing (stdout). */
+export function checkedLogDestination(value: unknown): LogDestination | undefined {
+  if (value !== undefined && typeof (value as { write?: unknown } | null)?.write !== 'function')
+    throw new ActorchainError('INVALID_OPTION', 'logDestination must have a write(line) method, such as a writable stream');
+  return value as LogDestination | undefined;
+}
+
 /** A component given as bytes is named so in messages. */
 export const COMPONENT_BYTES_NAME = 'component.wasm';
 
@@ -84,8 +92,6 @@ export function runtimeConfig(options: RuntimeOptions): RunConfig {
     acceptSendsFrom: options.acceptSendsFrom ?? [],
   };
   const config = runConfig(bytes === undefined ? (component as string) : COMPONENT_BYTES_NAME, undefined, raw);
-  const { logDestination } = options;
-  if (logDestination !== undefined && typeof (logDestination as { write?: unknown } | null)?.write !== 'function')
-    throw new ActorchainError('INVALID_OPTION', 'logDestination must have a write(line) method, such as a writable stream');
+  const logDestination = checkedLogDestination(options.logDestination);
   return bytes === undefined && logDestination === undefined ? config : Object.freeze({ ...config, componentBytes: bytes, logDestination });
 }

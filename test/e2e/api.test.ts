@@ -107,12 +107,20 @@ test("createRuntime's logDestination gets the log's JSON lines, one a write, ins
   );
 });
 
-test('createMirror follows a runtime started with createRuntime and serves the same head', async (t) => {
+test('createMirror follows a runtime started with createRuntime and serves the same head, its log to its logDestination', async (t) => {
   const echo = await buildFixture('echo');
   const primary = await createRuntime({ ...quiet, component: echo, inMemory: true });
   t.after(() => primary.close());
   for (let n = 0; n < 3; n++) assert.equal((await postJson(primary.url, { n })).status, 200);
-  const mirror = await createMirror({ ...quiet, component: echo, primary: primary.url, dataDir: tempDir(t) });
+  const lines: string[] = [];
+  const mirror = await createMirror({
+    ...quiet,
+    logLevel: 'info',
+    logDestination: { write: (line) => lines.push(line) },
+    component: echo,
+    primary: primary.url,
+    dataDir: tempDir(t),
+  });
   t.after(() => mirror.close());
   assert.match(mirror.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   // The mirror serves once it holds genesis and init; it then catches up with the primary's head.
@@ -124,6 +132,11 @@ test('createMirror follows a runtime started with createRuntime and serves the s
   assert.equal((await getJson(new URL('head', mirror.url).href)).body.head, primary.head());
   const refused = await postJson(mirror.url, { n: 4 });
   assert.equal(refused.body.error.code, 'READ_ONLY_MIRROR');
+  const logs = lines.map((line) => JSON.parse(line) as { msg: string });
+  assert.ok(
+    logs.some((log) => log.msg.startsWith('actorchain listening on http://127.0.0.1:')),
+    `the mirror's log goes to its logDestination: ${logs.map((log) => log.msg).join(' | ')}`,
+  );
   await mirror.close();
   assert.deepEqual(await mirror.stopped, { exitCode: 0 });
 });
