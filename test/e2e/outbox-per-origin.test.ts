@@ -4,11 +4,18 @@
  * deliveries in flight in all.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { MAX_DELIVERIES_IN_FLIGHT } from '../../src/outbox/outbox.js';
-import { hangingTarget, metric, startSender, target, waitFor } from '../support/outbox.js';
+import type { RuntimeOptions } from '../../src/index.js';
+import { startInProcess, type InProcessRuntime } from '../support/in-process.js';
+import { hangingTarget, metric, target, waitFor } from '../support/outbox.js';
 import { postJson } from '../support/runtime.js';
+
+/** A sender whose allowSend lists the origins of `targets` (support/outbox.ts's startSender, in process). */
+function startSender(t: TestContext, component: string, targets: readonly string[], options: Omit<RuntimeOptions, 'component'> = {}): Promise<InProcessRuntime> {
+  return startInProcess(t, component, { ...options, allowSend: targets.map((to) => new URL(to).origin) });
+}
 
 /** --send-timeout for the hanging origins: long enough for every first attempt to connect on a loaded machine, and 7 s shorter than the default. */
 const ATTEMPT_MS = 3_000;
@@ -59,7 +66,7 @@ test(`deliveries to more origins than ${MAX_DELIVERIES_IN_FLIGHT} hold at most $
     t,
     await buildFixture('ledger'),
     origins.map((o) => o.url),
-    ['--send-timeout', String(ATTEMPT_MS)],
+    { sendTimeout: ATTEMPT_MS },
   );
   const reply = await postJson(sender.url, { send: origins.map((o, i) => ({ to: `${o.url}/`, message: { append: i } })) });
   assert.equal(reply.status, 200);

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { metric, startSender, target, waitFor } from '../support/outbox.js';
+import { startInProcess, type InProcessRuntime } from '../support/in-process.js';
+import { metric, target, waitFor } from '../support/outbox.js';
 import { postJson } from '../support/runtime.js';
+
+/** A sender whose allowSend lists the origins of `targets` (support/outbox.ts's startSender, in process). */
+function startSender(t: TestContext, component: string, targets: readonly string[]): Promise<InProcessRuntime> {
+  return startInProcess(t, component, { allowSend: targets.map((to) => new URL(to).origin) });
+}
 
 test('5xx, 408, 429 and no answer are retried with the same key and body until 2xx', async (t) => {
   const statuses = [500, 503, 408, 429, 200];
