@@ -1,17 +1,20 @@
 /**
  * --send-token: deliveries to a receiver that runs with --token carry its bearer token, and only
- * to the origin it is given for. Two real runtimes: the ledger fixture sends, echo receives.
+ * to the origin it is given for. Real runtimes: the ledger fixture sends, echo receives. They run
+ * in this process (the API), but for the sender given ACTORCHAIN_SEND_TOKEN (the variable the CLI
+ * reads as --send-token) and the flag's checks (the CLI's exit and stderr).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
+import { startInProcess } from '../support/in-process.js';
 import { metric, startSender, waitFor } from '../support/outbox.js';
-import { getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
+import { getJson, postJson, runCli } from '../support/runtime.js';
 
 const SECRET = 'receiver-secret-1';
 
 test('a sender with --send-token delivers to a --token receiver; without it the delivery is refused (401) and given up', async (t) => {
-  const receiver = await startRuntime(t, await buildFixture('echo'), [], { env: { ACTORCHAIN_TOKEN: SECRET } });
+  const receiver = await startInProcess(t, await buildFixture('echo'), { token: SECRET });
   const origin = new URL(receiver.url).origin;
   const ledger = await buildFixture('ledger');
 
@@ -24,7 +27,7 @@ test('a sender with --send-token delivers to a --token receiver; without it the 
   assert.deepEqual(started?.sendTokens, [origin], 'the log names the origin, never the secret');
   assert.ok(!JSON.stringify(withToken.logs).includes(SECRET), 'the secret is not logged');
 
-  const without = await startSender(t, ledger, [receiver.url]);
+  const without = await startInProcess(t, ledger, { allowSend: [origin] });
   assert.equal((await postJson(without.url, { send: [{ to: `${receiver.url}/`, message: { from: 'without' } }] })).status, 200);
   const log = await waitFor('the give-up', async () => without.logs.find((l) => l.msg === 'send given up: the target refuses it for good'));
   assert.match(String(log.err), /401/);

@@ -2,6 +2,8 @@
  * Issue 22, 1: runtimes sign their deliveries (RFC 9421, Ed25519), and a receiver that accepts
  * a sender (--accept-sends-from) keeps that sender's Idempotency-Keys in a namespace of its own.
  * A third client that takes a delivery's key first no longer makes the delivery vanish.
+ * The runtimes run in this process (the API), but for one started with ACTORCHAIN_ACCEPT_SENDS_FROM
+ * (the variable read by the CLI) and for the flag's check (the CLI's exit and stderr).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,7 +11,8 @@ import { buildFixture } from '../../fixtures/build.js';
 import { deliverySignatureHeaders } from '../../src/http/message-signature.js';
 import { generateIdentity, verifierKey } from '../../src/tlog/keys.js';
 import { tempDir } from '../support/chain-file.js';
-import { freePort, metric, startOnPort, startSender, waitFor } from '../support/outbox.js';
+import { startInProcess } from '../support/in-process.js';
+import { freePort, metric, waitFor } from '../support/outbox.js';
 import { fetchChain, getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
 
 const length = async (url: string) => (await getJson(`${url}/head`)).body.length as number;
@@ -20,7 +23,7 @@ test("a forged message under a sender's delivery key does not stop the delivery:
   const receiverDir = tempDir(t);
   const port = await freePort();
   const target = `http://127.0.0.1:${port}/`;
-  const sender = await startSender(t, counter, [target], ['--data-dir', senderDir]);
+  const sender = await startInProcess(t, counter, { dataDir: senderDir, allowSend: [new URL(target).origin] });
   const senderKey = (await getJson(`${sender.url}/identity`)).body.key as string;
 
   const sent = await postJson(sender.url, { forward: { to: target, message: { add: 100 } } });
@@ -29,7 +32,7 @@ test("a forged message under a sender's delivery key does not stop the delivery:
   const key = `${sent.body.head}/0`;
   await waitFor('a failed attempt', async () => ((await metric(sender.url, 'actorchain_sends_total{outcome="retried"}')) >= 1 ? true : undefined));
 
-  const receiver = await startOnPort(t, counter, port, ['--data-dir', receiverDir, '--accept-sends-from', senderKey]);
+  const receiver = await startInProcess(t, counter, { listen: `127.0.0.1:${port}`, dataDir: receiverDir, acceptSendsFrom: [senderKey] });
   const forged = await postJson(receiver.url, { add: 1 }, { 'idempotency-key': key });
   assert.equal(forged.status, 200, 'an unsigned request is applied, in the namespace of unsigned keys');
   assert.equal(forged.headers.get('idempotent-replayed'), null);
@@ -51,8 +54,8 @@ test("a forged message under a sender's delivery key does not stop the delivery:
   const again = await postJson(receiver.url, { add: 1 }, { 'idempotency-key': key });
   assert.deepEqual([again.status, again.headers.get('idempotent-replayed')], [200, 'true']);
 
-  await sender.stop();
-  await receiver.stop();
+  await sender.close();
+  await receiver.close();
   for (const dir of [senderDir, receiverDir]) {
     const verified = await runCli(['verify', counter, dir]);
     assert.equal(verified.code, 0, verified.stderr);
@@ -72,23 +75,24 @@ test('a signed delivery whose body was changed is refused 401 SIGNATURE_INVALID 
   const identity = generateIdentity();
   const keyId = verifierKey('actorchain/peer', identity.publicKeyBytes);
   const bare = Buffer.from(identity.publicKeyBytes).toString('base64');
-  let receiver = await startRuntime(t, echo, ['--data-dir', dataDir], { env: { ACTORCHAIN_ACCEPT_SENDS_FROM: keyId } });
+  // The first start is the CLI's, so that ACTORCHAIN_ACCEPT_SENDS_FROM is read as --accept-sends-from.
+  const first = await startRuntime(t, echo, ['--data-dir', dataDir], { env: { ACTORCHAIN_ACCEPT_SENDS_FROM: keyId } });
 
-  const tampered = await signedPost(receiver.url, identity, keyId, 'd/0', { pay: 'alice' }, JSON.stringify({ pay: 'mallory' }));
+  const tampered = await signedPost(first.url, identity, keyId, 'd/0', { pay: 'alice' }, JSON.stringify({ pay: 'mallory' }));
   assert.equal(tampered.status, 401);
   const error = ((await tampered.json()) as { error: { code: string; message: string } }).error;
   assert.equal(error.code, 'SIGNATURE_INVALID');
   assert.match(error.message, /does not match its Content-Digest/);
-  assert.equal(await length(receiver.url), 2, 'nothing committed');
+  assert.equal(await length(first.url), 2, 'nothing committed');
 
-  const delivered = await signedPost(receiver.url, identity, keyId, 'd/0', { pay: 'alice' });
+  const delivered = await signedPost(first.url, identity, keyId, 'd/0', { pay: 'alice' });
   assert.equal(delivered.status, 200);
-  const entry = (await fetchChain(receiver.url)).entries.find((e) => e.data['idempotency-key'] === 'd/0');
+  const entry = (await fetchChain(first.url)).entries.find((e) => e.data['idempotency-key'] === 'd/0');
   assert.deepEqual(entry?.data, { 'idempotency-key': 'd/0', message: { pay: 'alice' }, sender: keyId });
-  await receiver.stop();
+  await first.stop();
 
   // Reopened with the key given bare: the sender is its public key, so the namespace is the same.
-  receiver = await startRuntime(t, echo, ['--data-dir', dataDir, '--accept-sends-from', bare]);
+  const receiver = await startInProcess(t, echo, { dataDir, acceptSendsFrom: [bare] });
   const repeat = await signedPost(receiver.url, identity, keyId, 'd/0', { pay: 'alice' });
   assert.deepEqual([repeat.status, repeat.headers.get('idempotent-replayed')], [200, 'true']);
   const reused = await signedPost(receiver.url, identity, keyId, 'd/0', { pay: 'bob' });
@@ -101,7 +105,7 @@ test('a signed delivery whose body was changed is refused 401 SIGNATURE_INVALID 
   const other = await signedPost(receiver.url, stranger, verifierKey('x', stranger.publicKeyBytes), 'd/0', { pay: 'carol' });
   assert.deepEqual([other.status, other.headers.get('idempotent-replayed')], [200, 'true']);
   assert.equal(await length(receiver.url), 6);
-  await receiver.stop();
+  await receiver.close();
 
   const verified = await runCli(['verify', echo, dataDir]);
   assert.equal(verified.code, 0, verified.stderr);
