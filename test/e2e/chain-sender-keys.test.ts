@@ -1,7 +1,8 @@
 /**
  * The `sender` member of a message entry: keys are unique per sender, so one key may appear
  * once unsigned and once per sender, but twice for one sender (or a sender with no key, or a
- * sender that is not a verifier key) is a chain no runtime made.
+ * sender that is not a verifier key) is a chain no runtime made. The runtime runs in this
+ * process (the API); `actorchain verify` checks the chains it wrote and the forged ones.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,13 +10,14 @@ import { buildFixture } from '../../fixtures/build.js';
 import { deliverySignatureHeaders } from '../../src/http/message-signature.js';
 import { generateIdentity, verifierKey } from '../../src/tlog/keys.js';
 import { forgeAndRelink, readLines, tempDir, writeLines } from '../support/chain-file.js';
-import { runCli, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { runCli } from '../support/runtime.js';
 
 test('one key unsigned and from two senders verifies and reopens; twice from one sender, or a sender without a key, is CHAIN_CORRUPT', async (t) => {
   const echo = await buildFixture('echo');
   const dataDir = tempDir(t);
   const senders = [generateIdentity(), generateIdentity()].map((identity, i) => ({ identity, keyId: verifierKey(`peer-${i}`, identity.publicKeyBytes) }));
-  const runtime = await startRuntime(t, echo, ['--data-dir', dataDir, '--accept-sends-from', senders.map((s) => s.keyId).join(',')]);
+  const runtime = await startInProcess(t, echo, { dataDir, acceptSendsFrom: senders.map((s) => s.keyId) });
   const post = async (n: number, signer?: (typeof senders)[number]) => {
     const body = JSON.stringify({ n });
     const signature = signer === undefined ? {} : deliverySignatureHeaders(signer, { targetUri: `${runtime.url}/`, key: 'k', body });
@@ -25,7 +27,7 @@ test('one key unsigned and from two senders verifies and reopens; twice from one
   await post(1);
   await post(2, senders[0]);
   await post(3, senders[1]);
-  await runtime.stop();
+  await runtime.close();
   const lines = readLines(dataDir);
   assert.deepEqual(
     [2, 4, 6].map((i) => JSON.parse(lines[i]!).data.sender),
@@ -34,10 +36,10 @@ test('one key unsigned and from two senders verifies and reopens; twice from one
   const sound = await runCli(['verify', echo, dataDir]);
   assert.equal(sound.code, 0, sound.stderr);
   // Reopened, the keys are per sender again: each is a repeat in its own namespace.
-  const reopened = await startRuntime(t, echo, ['--data-dir', dataDir]);
+  const reopened = await startInProcess(t, echo, { dataDir });
   const unsigned = await fetch(`${reopened.url}/`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'k' }, body: '{"n":1}' });
   assert.equal(unsigned.headers.get('idempotent-replayed'), 'true');
-  await reopened.stop();
+  await reopened.close();
 
   const forgeries: Array<[unknown, RegExp]> = [
     [

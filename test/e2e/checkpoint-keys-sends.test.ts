@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeEchoChain } from '../support/chain-file.js';
-import { getJson, postJson, startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
+import { getJson, postJson } from '../support/runtime.js';
 
 // Long enough for a checkpoint (10,000 entries), so the start below checks no line one by one.
 const PAIRS = 6000;
@@ -13,7 +14,7 @@ test('lines covered by a checkpoint still count: their idempotency keys are refu
     return { message: `{"n":${n}}`, key: keyed ? `key-${n}` : undefined, sends: keyed ? [{ to: 'http://127.0.0.1:9/', message: { n } }] : [] };
   });
 
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--allow-send', 'http://127.0.0.1:9']);
+  const runtime = await startInProcess(t, component, { dataDir, allowSend: ['http://127.0.0.1:9'] });
   const resumed = runtime.logs.find((l) => String(l.msg).startsWith('chain resumed'))!;
   assert.equal(resumed.linesChecked, 0, 'the whole chain came from the checkpoint');
   const owed = runtime.logs.find((l) => String(l.msg).startsWith('sends committed before the restart'));

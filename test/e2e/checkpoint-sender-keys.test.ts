@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { deliverySignatureHeaders } from '../../src/http/message-signature.js';
 import { generateIdentity, verifierKey } from '../../src/tlog/keys.js';
 import { writeEchoChain } from '../support/chain-file.js';
-import { startRuntime } from '../support/runtime.js';
+import { startInProcess } from '../support/in-process.js';
 
 // Long enough for a checkpoint (10,000 entries), so the start below checks no line one by one.
 const PAIRS = 6000;
@@ -22,7 +22,7 @@ test('keys covered by a checkpoint are rebuilt per sender', async (t) => {
     return { message: `{"n":${n}}` };
   });
 
-  const runtime = await startRuntime(t, component, ['--data-dir', dataDir, '--accept-sends-from', sender]);
+  const runtime = await startInProcess(t, component, { dataDir, acceptSendsFrom: [sender] });
   const resumed = runtime.logs.find((l) => String(l.msg).startsWith('chain resumed'))!;
   assert.equal(resumed.linesChecked, 0, 'the whole chain came from the checkpoint');
   const post = (body: string, signed: boolean) =>

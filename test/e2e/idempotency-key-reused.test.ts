@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
-import { freePort, metric, startOnPort, startSender, waitFor } from '../support/outbox.js';
-import { fetchChain, getJson, postJson, startRuntime } from '../support/runtime.js';
+import { freePort, metric, waitFor } from '../support/outbox.js';
+import { fetchChain, getJson, postJson } from '../support/runtime.js';
 import { startInProcess } from '../support/in-process.js';
 
 const length = async (url: string) => (await getJson(`${url}/head`)).body.length as number;
@@ -15,7 +15,7 @@ const length = async (url: string) => (await getJson(`${url}/head`)).body.length
 test('another message under a key already applied is refused with 422 IDEMPOTENCY_KEY_REUSED, before and after a restart', async (t) => {
   const echo = await buildFixture('echo');
   const dataDir = tempDir(t);
-  let runtime = await startRuntime(t, echo, ['--data-dir', dataDir]);
+  let runtime = await startInProcess(t, echo, { dataDir });
   const forged = await postJson(runtime.url, { append: 'pay mallory 100' }, { 'idempotency-key': 'k/0' });
   assert.equal(forged.status, 200);
 
@@ -28,10 +28,10 @@ test('another message under a key already applied is refused with 422 IDEMPOTENC
   // The same message, written otherwise (same canonical JSON), is a repeat.
   const repeat = await postJson(runtime.url, '{ "append" : "pay mallory 100" }', { 'idempotency-key': 'k/0' });
   assert.deepEqual([repeat.status, repeat.body], [200, forged.body]);
-  await runtime.stop();
+  await runtime.close();
 
   // The key is rebuilt from the chain: still refused after a restart.
-  runtime = await startRuntime(t, echo, ['--data-dir', dataDir]);
+  runtime = await startInProcess(t, echo, { dataDir });
   const again = await postJson(runtime.url, { append: 'pay alice 100' }, { 'idempotency-key': 'k/0' });
   assert.deepEqual([again.status, again.body.error?.code], [422, 'IDEMPOTENCY_KEY_REUSED']);
   assert.equal(await length(runtime.url), 4);
@@ -56,14 +56,14 @@ test("a third client that claims a sender's delivery key first does not make the
   const counter = await buildFixture('counter');
   const port = await freePort();
   const target = `http://127.0.0.1:${port}/`;
-  const sender = await startSender(t, counter, [target]);
+  const sender = await startInProcess(t, counter, { allowSend: [new URL(target).origin] });
   const sent = await postJson(sender.url, { forward: { to: target, message: { add: 100 } } });
   assert.equal(sent.status, 200);
   // The key is public as soon as the entry is durable; the receiver is down for now.
   const key = `${sent.body.head}/0`;
   await waitFor('a failed attempt', async () => ((await metric(sender.url, 'actorchain_sends_total{outcome="retried"}')) >= 1 ? true : undefined));
 
-  const receiver = await startOnPort(t, counter, port);
+  const receiver = await startInProcess(t, counter, { listen: `127.0.0.1:${port}` });
   const forged = await postJson(receiver.url, { add: 1 }, { 'idempotency-key': key });
 
   // Whichever came first, the second request under that key is refused, never answered as done.
