@@ -7,17 +7,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
-import { startInProcess, type InProcessRuntime } from '../support/in-process.js';
-import { metric, target, waitFor } from '../support/outbox.js';
+import { metric, target, waitFor, startSenderInProcess } from '../support/outbox.js';
 import { postJson, runCli } from '../support/runtime.js';
 
 /** A sender on `dataDir` whose allowSend lists the origins of `targets` (support/outbox.ts's startSender, in process). */
-function startSender(t: TestContext, component: string, targets: readonly string[], dataDir: string): Promise<InProcessRuntime> {
-  return startInProcess(t, component, { dataDir, allowSend: targets.map((to) => new URL(to).origin) });
-}
 
 const delivered = (url: string, n: number) => async () => ((await metric(url, 'actorchain_sends_total{outcome="delivered"}')) === n ? true : undefined);
 
@@ -25,7 +21,7 @@ test('a deliveries.ndjson line naming an entry the chain does not have is ignore
   const ledger = await buildFixture('ledger');
   const dataDir = tempDir(t);
   const server = await target(t, () => 200);
-  let sender = await startSender(t, ledger, [server.url], dataDir);
+  let sender = await startSenderInProcess(t, ledger, [server.url], { dataDir });
   const heads: string[] = [];
   for (const i of [1, 2]) heads.push((await postJson(sender.url, { send: [{ to: server.url, message: { append: i } }] })).body.head);
   await waitFor('both delivered', delivered(sender.url, 2));
@@ -39,7 +35,7 @@ test('a deliveries.ndjson line naming an entry the chain does not have is ignore
   const altered = last.entry.slice(0, -1) + (last.entry.endsWith('0') ? '1' : '0');
   writeFileSync(file, [...lines.slice(0, -1), JSON.stringify({ ...last, entry: altered })].join('\n') + '\n');
 
-  sender = await startSender(t, ledger, [server.url], dataDir);
+  sender = await startSenderInProcess(t, ledger, [server.url], { dataDir });
   assert.ok(sender.logs.some((l) => l.level === 40 && /deliveries\.ndjson names deliveries this chain does not record: those lines are ignored/.test(String(l.msg))));
   await waitFor('delivered again', delivered(sender.url, 2));
   assert.deepEqual(

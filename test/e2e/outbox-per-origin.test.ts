@@ -4,18 +4,13 @@
  * deliveries in flight in all.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { MAX_DELIVERIES_IN_FLIGHT } from '../../src/outbox/outbox.js';
-import type { RuntimeOptions } from '../../src/index.js';
-import { startInProcess, type InProcessRuntime } from '../support/in-process.js';
-import { hangingTarget, metric, target, waitFor } from '../support/outbox.js';
+import { hangingTarget, metric, target, waitFor, startSenderInProcess } from '../support/outbox.js';
 import { postJson } from '../support/runtime.js';
 
 /** A sender whose allowSend lists the origins of `targets` (support/outbox.ts's startSender, in process). */
-function startSender(t: TestContext, component: string, targets: readonly string[], options: Omit<RuntimeOptions, 'component'> = {}): Promise<InProcessRuntime> {
-  return startInProcess(t, component, { ...options, allowSend: targets.map((to) => new URL(to).origin) });
-}
 
 /** --send-timeout for the hanging origins: long enough for every first attempt to connect on a loaded machine, and 7 s shorter than the default. */
 const ATTEMPT_MS = 3_000;
@@ -25,7 +20,7 @@ const delivered = (url: string, n: number) => async () => ((await metric(url, 'a
 test('sends to many paths of one hanging origin hold one connection, and other origins are not held up', async (t) => {
   const hanging = await hangingTarget(t);
   const healthy = await target(t, () => 200);
-  const sender = await startSender(t, await buildFixture('ledger'), [hanging.url, healthy.url]);
+  const sender = await startSenderInProcess(t, await buildFixture('ledger'), [hanging.url, healthy.url]);
   const paths = Array.from({ length: 40 }, (_, i) => ({ to: `${hanging.url}/inbox/${i}`, message: { append: i } }));
   assert.equal((await postJson(sender.url, { send: paths })).status, 200);
   assert.equal((await postJson(sender.url, { send: [{ to: healthy.url, message: { append: 'other' } }] })).status, 200);
@@ -44,7 +39,7 @@ test('sends to several paths of one origin go in chain order: a later path waits
     tried.add(key);
     return 503;
   });
-  const sender = await startSender(t, await buildFixture('ledger'), [server.url]);
+  const sender = await startSenderInProcess(t, await buildFixture('ledger'), [server.url]);
   const sends = ['a', 'b', 'a', 'c', 'b'].map((path, i) => ({ to: `${server.url}${path}`, message: { append: i } }));
   const reply = await postJson(sender.url, { send: sends });
   await waitFor('every delivery', delivered(sender.url, 5));
@@ -62,7 +57,7 @@ test('sends to several paths of one origin go in chain order: a later path waits
 
 test(`deliveries to more origins than ${MAX_DELIVERIES_IN_FLIGHT} hold at most ${MAX_DELIVERIES_IN_FLIGHT} connections`, async (t) => {
   const origins = await Promise.all(Array.from({ length: MAX_DELIVERIES_IN_FLIGHT + 44 }, () => hangingTarget(t)));
-  const sender = await startSender(
+  const sender = await startSenderInProcess(
     t,
     await buildFixture('ledger'),
     origins.map((o) => o.url),

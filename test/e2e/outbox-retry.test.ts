@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { startInProcess, type InProcessRuntime } from '../support/in-process.js';
-import { metric, target, waitFor } from '../support/outbox.js';
+import { metric, target, waitFor, startSenderInProcess } from '../support/outbox.js';
 import { postJson } from '../support/runtime.js';
 
 /** A sender whose allowSend lists the origins of `targets` (support/outbox.ts's startSender, in process). */
-function startSender(t: TestContext, component: string, targets: readonly string[]): Promise<InProcessRuntime> {
-  return startInProcess(t, component, { allowSend: targets.map((to) => new URL(to).origin) });
-}
 
 test('5xx, 408, 429 and no answer are retried with the same key and body until 2xx', async (t) => {
   const statuses = [500, 503, 408, 429, 200];
   const server = await target(t, (n) => statuses[n - 1] ?? 200);
-  const sender = await startSender(t, await buildFixture('ledger'), [server.url]);
+  const sender = await startSenderInProcess(t, await buildFixture('ledger'), [server.url]);
   const reply = await postJson(sender.url, { send: [{ to: server.url, message: { append: 'x' } }] });
   assert.equal(reply.status, 200);
 
@@ -31,7 +27,7 @@ test('5xx, 408, 429 and no answer are retried with the same key and body until 2
 test('a 4xx other than 408 and 429 is given up at once: logged with target and entry, counted, not retried', async (t) => {
   // The target refuses the first request for good, and takes any after it.
   const server = await target(t, (n) => (n === 1 ? 400 : 200));
-  const sender = await startSender(t, await buildFixture('ledger'), [server.url]);
+  const sender = await startSenderInProcess(t, await buildFixture('ledger'), [server.url]);
   const reply = await postJson(sender.url, { send: [{ to: server.url, message: { append: 1 } }] });
   assert.equal(reply.status, 200);
 
@@ -67,7 +63,7 @@ test('sends to one target go in chain order: a later send waits while an earlier
     return 200;
   });
   const other = await target(t, () => 200);
-  const sender = await startSender(t, await buildFixture('ledger'), [server.url, other.url]);
+  const sender = await startSenderInProcess(t, await buildFixture('ledger'), [server.url, other.url]);
   const heads: string[] = [];
   for (let i = 0; i < 3; i++) {
     const sends = [0, 1].map((j) => ({ to: server.url, message: { append: `${i}.${j}` } }));
@@ -92,7 +88,7 @@ test('a redirect is not followed: the delivery is retried at the URL the chain n
     res.setHeader('location', elsewhere.url);
     return 307;
   });
-  const sender = await startSender(t, await buildFixture('ledger'), [server.url]);
+  const sender = await startSenderInProcess(t, await buildFixture('ledger'), [server.url]);
   assert.equal((await postJson(sender.url, { send: [{ to: server.url, message: { append: 1 } }] })).status, 200);
   await waitFor('a retry', async () => (server.received.length >= 2 ? true : undefined));
   assert.equal(elsewhere.received.length, 0);

@@ -5,17 +5,13 @@
  * reads its data dir between starts.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
-import { startInProcess, type InProcessRuntime } from '../support/in-process.js';
-import { freePort, metric, target, waitFor } from '../support/outbox.js';
+import { freePort, metric, target, waitFor, startSenderInProcess } from '../support/outbox.js';
 import { postJson, runCli } from '../support/runtime.js';
 
 /** A sender on `dataDir` whose allowSend lists the origins of `targets` (support/outbox.ts's startSender, in process). */
-function startSender(t: TestContext, component: string, targets: readonly string[], dataDir: string): Promise<InProcessRuntime> {
-  return startInProcess(t, component, { dataDir, allowSend: targets.map((to) => new URL(to).origin) });
-}
 
 const HELD_LOG = /^sends owed to .*, which --allow-send does not list, are held/;
 
@@ -25,7 +21,7 @@ test('sends owed to an origin no longer allowed are held, not delivered, until a
   const [portA, portB] = [await freePort(), await freePort()];
   const [toA, toB] = [`http://127.0.0.1:${portA}/`, `http://127.0.0.1:${portB}/`];
   // Both targets are down while the sends are committed, so all three are owed at the restart.
-  let sender = await startSender(t, ledger, [toA, toB], dataDir);
+  let sender = await startSenderInProcess(t, ledger, [toA, toB], { dataDir });
   const heads: string[] = [];
   for (const send of [
     { to: `${toA}x`, message: { append: 1 } },
@@ -41,7 +37,7 @@ test('sends owed to an origin no longer allowed are held, not delivered, until a
   const b = await target(t, () => 200, portB);
 
   // Restarted with A no longer allowed: B's send goes out, A's two are held.
-  sender = await startSender(t, ledger, [toB], dataDir);
+  sender = await startSenderInProcess(t, ledger, [toB], { dataDir });
   await waitFor('B delivered', async () => ((await metric(sender.url, 'actorchain_sends_total{outcome="delivered"}')) === 1 ? true : undefined));
   assert.deepEqual(
     b.received.map((r) => r.key),
@@ -61,12 +57,12 @@ test('sends owed to an origin no longer allowed are held, not delivered, until a
   assert.equal(JSON.parse((await runCli(['inspect', dataDir])).stdout)['pending-sends'], 2, 'still owed');
 
   // With no --allow-send at all (the attack run's restart), nothing goes out and all stay owed.
-  sender = await startSender(t, ledger, [], dataDir);
+  sender = await startSenderInProcess(t, ledger, [], { dataDir });
   assert.equal(await metric(sender.url, 'actorchain_sends_held'), 2);
   await sender.close();
 
   // Allowed again: A's sends go out, in chain order.
-  sender = await startSender(t, ledger, [toA, toB], dataDir);
+  sender = await startSenderInProcess(t, ledger, [toA, toB], { dataDir });
   await waitFor('A delivered', async () => ((await metric(sender.url, 'actorchain_sends_total{outcome="delivered"}')) === 2 ? true : undefined));
   assert.deepEqual(
     a.received.map((r) => [r.path, r.key]),

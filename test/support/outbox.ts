@@ -6,6 +6,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer, type AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { readFileSync } from 'node:fs';
+import type { RuntimeOptions } from '../../src/index.js';
+import { startInProcess, type InProcessRuntime } from './in-process.js';
 import { getJson, startRuntime, type Runtime, type StartOptions } from './runtime.js';
 
 /** The lowest port the kernel hands out for port 0 and outgoing connections (Linux; 32768 elsewhere). */
@@ -46,6 +48,16 @@ export async function freePort(): Promise<number> {
  */
 export function startSender(t: TestContext, component: string, targets: readonly string[], args: string[] = [], options: StartOptions = {}): Promise<Runtime> {
   return startRuntime(t, component, [...args, ...targets.flatMap((target) => ['--allow-send', new URL(target).origin])], options);
+}
+
+/** startSender in this process (createRuntime), for tests that do not need a process to kill. */
+export function startSenderInProcess(
+  t: TestContext,
+  component: string,
+  targets: readonly string[],
+  options: Omit<RuntimeOptions, 'component' | 'allowSend'> = {},
+): Promise<InProcessRuntime> {
+  return startInProcess(t, component, { ...options, allowSend: targets.map((target) => new URL(target).origin) });
 }
 
 /** A runtime listening on a given port (a target that comes back where senders expect it). */
