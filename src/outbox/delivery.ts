@@ -41,7 +41,7 @@ export function idempotencyKeyOf(delivery: Delivery): string {
 
 /** Sockets one origin may hold (the outbox delivers to an origin one at a time: a bound, not a target). */
 export const MAX_SOCKETS_PER_ORIGIN = 16;
-/** Sockets all origins together may hold, idle ones included. */
+/** Sockets all origins together may hold, idle ones included (an outbox's: each runtime has its own). */
 export const MAX_SOCKETS_TOTAL = 256;
 /** An idle kept-alive socket is closed after this long, so idle ones give way to other origins. */
 const IDLE_SOCKET_TIMEOUT_MS = 4_000;
@@ -50,7 +50,23 @@ const IDLE_SOCKET_TIMEOUT_MS = 4_000;
 // than fetch: a delivery costs a quarter of the CPU (bench/outbox.ts), and it never follows
 // a redirect, which would send the message somewhere the chain does not name.
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_ORIGIN, maxTotalSockets: MAX_SOCKETS_TOTAL, timeout: IDLE_SOCKET_TIMEOUT_MS };
-const AGENTS = { 'http:': new HttpAgent(AGENT_OPTIONS), 'https:': new HttpsAgent(AGENT_OPTIONS) } as const;
+
+/**
+ * One outbox's connections: its own pool, so that runtimes started in one process
+ * (createRuntime) do not share the bounds above, and closing one closes its kept-alive sockets.
+ */
+export class DeliveryAgents {
+  readonly #agents = { 'http:': new HttpAgent(AGENT_OPTIONS), 'https:': new HttpsAgent(AGENT_OPTIONS) } as const;
+
+  for(url: URL): HttpAgent {
+    return url.protocol === 'https:' ? this.#agents['https:'] : this.#agents['http:'];
+  }
+
+  destroy(): void {
+    this.#agents['http:'].destroy();
+    this.#agents['https:'].destroy();
+  }
+}
 
 interface Answer {
   status: number;
@@ -63,7 +79,7 @@ export function targetUriOf(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}${url.search}`;
 }
 
-function post(url: URL, delivery: Delivery, signal: AbortSignal, token: string | undefined, signer: DeliverySigner | undefined): Promise<Answer> {
+function post(url: URL, delivery: Delivery, signal: AbortSignal, agent: HttpAgent, token: string | undefined, signer: DeliverySigner | undefined): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const key = idempotencyKeyOf(delivery);
@@ -75,7 +91,7 @@ function post(url: URL, delivery: Delivery, signal: AbortSignal, token: string |
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     // Signed at each attempt, so `created` is always fresh for the receiver's clock check.
     if (signer !== undefined) Object.assign(headers, deliverySignatureHeaders(signer, { targetUri: targetUriOf(url), key, body: delivery.body }));
-    const request = send(url, { method: 'POST', headers, agent: AGENTS[url.protocol as keyof typeof AGENTS], signal }, (response) => {
+    const request = send(url, { method: 'POST', headers, agent, signal }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
@@ -90,12 +106,14 @@ function post(url: URL, delivery: Delivery, signal: AbortSignal, token: string |
 }
 
 /**
- * One attempt; `tokens` are the bearer tokens by target origin (--send-token); `signer`, the
- * runtime's identity, signs the delivery (RFC 9421) so its receiver can tell it is this runtime's.
+ * One attempt over `agents`' connections; `tokens` are the bearer tokens by target origin
+ * (--send-token); `signer`, the runtime's identity, signs the delivery (RFC 9421) so its
+ * receiver can tell it is this runtime's.
  */
 export async function attemptDelivery(
   delivery: Delivery,
   stop: AbortSignal,
+  agents: DeliveryAgents,
   { tokens, signer, timeoutMs = DEFAULT_SEND_TIMEOUT_MS }: { tokens?: ReadonlyMap<string, string>; signer?: DeliverySigner; timeoutMs?: number } = {},
 ): Promise<AttemptOutcome> {
   let url: URL;
@@ -111,7 +129,7 @@ export async function attemptDelivery(
   const timer = setTimeout(abort, timeoutMs);
   stop.addEventListener('abort', abort, { once: true });
   try {
-    const { status, text } = await post(url, delivery, attempt.signal, tokens?.get(url.origin), signer);
+    const { status, text } = await post(url, delivery, attempt.signal, agents.for(url), tokens?.get(url.origin), signer);
     if (status >= 200 && status < 300) return { kind: 'delivered', status };
     const answer = `the target answered ${status}${text ? `: ${text}` : ''}`;
     if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'give-up', reason: answer };

@@ -24,7 +24,7 @@ import type { Logger } from 'pino';
 import { httpOrigin } from '../actor/send-policy.js';
 import type { Send } from '../chain/entry.js';
 import type { Metrics } from '../metrics.js';
-import { attemptDelivery, deliveryOf, idempotencyKeyOf, type Delivery } from './delivery.js';
+import { attemptDelivery, DeliveryAgents, deliveryOf, idempotencyKeyOf, type Delivery } from './delivery.js';
 import type { DeliveryRecord } from './delivery-record.js';
 import type { DeliverySigner } from '../http/message-signature.js';
 import { Slots } from './slots.js';
@@ -61,6 +61,7 @@ export class Outbox {
   readonly #drains = new Set<Promise<void>>();
   readonly #stop = new AbortController();
   readonly #slots = new Slots(MAX_DELIVERIES_IN_FLIGHT);
+  readonly #agents = new DeliveryAgents();
   readonly #options: OutboxOptions;
   #pending = 0;
   #held = 0;
@@ -124,6 +125,7 @@ export class Outbox {
   async close(): Promise<void> {
     this.#stop.abort();
     await Promise.all(this.#drains);
+    this.#agents.destroy();
     await this.#options.record?.close();
   }
 
@@ -137,7 +139,11 @@ export class Outbox {
       if (!(await this.#slots.take(signal))) return;
       let outcome;
       try {
-        outcome = await attemptDelivery(delivery, signal, { tokens: this.#options.tokens, signer: this.#options.signer, timeoutMs: this.#options.attemptTimeoutMs });
+        outcome = await attemptDelivery(delivery, signal, this.#agents, {
+          tokens: this.#options.tokens,
+          signer: this.#options.signer,
+          timeoutMs: this.#options.attemptTimeoutMs,
+        });
       } finally {
         this.#slots.release();
       }
