@@ -57,6 +57,10 @@ export async function verifyChain(source: string, options: VerifyChainOptions = 
   return { summary, checkpoint: await checkSourceCheckpoint(source, checkpoint, summary, options.key) };
 }
 
+const invalid = (message: string): never => {
+  throw new ActorchainError('INVALID_OPTION', message);
+};
+
 /**
  * The package's verifyChain (types/index.d.ts): `verify`'s flags under camelCase names, checked
  * as the flags are (a bad value names the flag; a misspelt option is refused).
@@ -68,10 +72,15 @@ export async function verifyChainApi(source: string, options: VerifyOptions = {}
     throw new ActorchainError('INVALID_OPTION', 'verifyChain takes an options object, such as { component: "actor.wasm" }');
   checkOptionNames(options, ['component', 'components', 'maxMemory', 'timeout', 'key'], 'verifyChain');
   const o = new OptionChecker();
+  const { component, components, key } = options;
+  if (component !== undefined && typeof component !== 'string') o.check(() => invalid('component must be the path of a .wasm file'));
+  if (components !== undefined && (!Array.isArray(components) || components.some((file) => typeof file !== 'string')))
+    o.check(() => invalid('components must be an array of .wasm file paths'));
+  if (key !== undefined && typeof key !== 'string') o.check(() => invalid("key must be the chain's verifier key, a string"));
   const maxMemoryMiB = options.maxMemory === undefined ? undefined : o.check(() => integerOption('--max-memory', String(options.maxMemory), 1, 65536));
   const timeoutMs = options.timeout === undefined ? undefined : o.check(() => integerOption('--timeout', String(options.timeout), 1, MAX_TIMER_MS));
   o.done();
-  const { summary, checkpoint } = await verifyChain(source, { component: options.component, components: options.components, maxMemoryMiB, timeoutMs, key: options.key });
+  const { summary, checkpoint } = await verifyChain(source, { component, components, maxMemoryMiB, timeoutMs, key });
   const tail = summary.tail && { line: summary.tail.line, bytes: summary.tail.bytes, reason: summary.tail.reason };
   return { entries: summary.entries, head: summary.head, checkpoint, ...(tail && { tail }) };
 }

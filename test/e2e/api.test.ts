@@ -169,4 +169,5 @@ test('verifyChain checks a data dir, its chain file and a runtime as verify does
     return true;
   });
   await assert.rejects(verifyChain(file, { follow: true } as never), /verifyChain has no option "follow"/);
+  await assert.rejects(verifyChain(file, { components: echo } as never), { code: 'INVALID_OPTION', message: /components must be an array of \.wasm file paths/ });
 });
