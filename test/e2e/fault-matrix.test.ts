@@ -6,9 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
-import { ActorchainError } from '../../src/errors.js';
-import { createRuntime } from '../../src/index.js';
-import { startInProcess, type InProcessRuntime } from '../support/in-process.js';
+import { refusedStart, startInProcess, type InProcessRuntime } from '../support/in-process.js';
 import { getJson, postJson } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
@@ -75,17 +73,9 @@ for (const [fixture, code, words] of INIT_CELLS) {
     // The spin runs until --init-timeout; for the others it only has to outlast instantiation
     // on a loaded machine (a short one would end them with COMPONENT_TIMEOUT instead).
     const initTimeout = fixture === 'faults-init-spin' ? 2000 : 60000;
-    const options = { listen: '127.0.0.1:0', inMemory: true, logDestination: { write: () => {} }, initTimeout, maxMemory: 32, maxRestarts: 1 };
-    const refused = await createRuntime({ component: await buildFixture(fixture), ...options }).then(
-      async (runtime) => {
-        await runtime.close();
-        return assert.fail(`${fixture} started`);
-      },
-      (err: unknown) => err,
-    );
-    assert.ok(refused instanceof ActorchainError, String(refused));
+    const { lines } = await refusedStart(await buildFixture(fixture), { initTimeout, maxMemory: 32, maxRestarts: 1 });
     // As `actorchain run` prints it (`actorchain: CODE: message`, a problem a line) before it exits 1.
-    const stderr = refused.all.map((problem) => `actorchain: ${problem.code}: ${problem.message}\n`).join('');
+    const stderr = lines.join('\n');
     assert.match(stderr, new RegExp(`${code}: `));
     assert.match(stderr, words);
   });

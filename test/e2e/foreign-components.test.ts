@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture, type FixtureName } from '../../fixtures/build.js';
-import { ActorchainError } from '../../src/errors.js';
-import { createRuntime } from '../../src/index.js';
+import { refusedStart } from '../support/in-process.js';
 import { runCli } from '../support/runtime.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'actorchain-foreign-'));
@@ -20,23 +19,13 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'actorchain-foreign-'));
 const NOISE = /Caused by|\n\s+at |panicked/;
 
 /**
- * createRuntime on a component that must be refused: its problems as `actorchain run` prints
- * them (`actorchain: CODE: message`, one line each), after checking it was refused with an
- * ActorchainError (the CLI prints anything else with its stack), before logging anything.
+ * A component that must be refused, in process: its problems as `actorchain run` prints them
+ * (`actorchain: CODE: message`, one line each), checked to be clean lines and to come before
+ * anything is logged.
  */
 async function refusal(file: string): Promise<string[]> {
-  const logs: string[] = [];
-  const logDestination = { write: (line: string) => logs.push(line) };
-  const refused = await createRuntime({ component: file, listen: '127.0.0.1:0', inMemory: true, logDestination }).then(
-    async (runtime) => {
-      await runtime.close();
-      return assert.fail(`${file} was not refused`);
-    },
-    (err: unknown) => err,
-  );
-  assert.ok(refused instanceof ActorchainError, String((refused as Error)?.stack ?? refused));
+  const { lines, logs } = await refusedStart(file);
   assert.deepEqual(logs, [], 'nothing logged');
-  const lines = refused.all.map((problem) => `actorchain: ${problem.code}: ${problem.message}`);
   assert.doesNotMatch(lines.join('\n'), NOISE, 'no stack trace or cause chain');
   for (const line of lines) assert.match(line, /^actorchain: [A-Z_]+: [^\n]*$/);
   return lines;

@@ -10,27 +10,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from '@bytecodealliance/jco';
 import { buildFixture } from '../../fixtures/build.js';
-import { ActorchainError } from '../../src/errors.js';
-import { createRuntime } from '../../src/index.js';
+import { refusedStart } from '../support/in-process.js';
 import { runCli } from '../support/runtime.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'actorchain-refuse-'));
 
-/**
- * createRuntime on a component that must be refused: its problems as `actorchain run` prints
- * them (`actorchain: CODE: message`, a line each), once checked that it was refused with an
- * ActorchainError (the CLI prints anything else with its stack trace).
- */
+/** A component that must be refused, in process: what `actorchain run` prints on stderr for it. */
 async function refusal(file: string): Promise<string> {
-  const refused = await createRuntime({ component: file, listen: '127.0.0.1:0', inMemory: true, logDestination: { write: () => {} } }).then(
-    async (runtime) => {
-      await runtime.close();
-      return assert.fail(`${file} was not refused`);
-    },
-    (err: unknown) => err,
-  );
-  assert.ok(refused instanceof ActorchainError, String((refused as Error)?.stack ?? refused));
-  return refused.all.map((problem) => `actorchain: ${problem.code}: ${problem.message}\n`).join('');
+  return (await refusedStart(file)).lines.map((line) => `${line}\n`).join('');
 }
 
 test('a component that lacks a contract is refused, naming what is missing', async () => {

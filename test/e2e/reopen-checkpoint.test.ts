@@ -5,11 +5,10 @@ import { test } from 'node:test';
 import canonicalize from 'canonicalize';
 import { buildFixture } from '../../fixtures/build.js';
 import { Chain } from '../../src/chain/chain.js';
-import { createRuntime } from '../../src/index.js';
 import { openFileStore } from '../../src/chain/recovery.js';
 import { loadComponent } from '../../src/component/load.js';
 import { chainFile, readLines, tempDir, writeEchoChain, writeLines } from '../support/chain-file.js';
-import { startInProcess } from '../support/in-process.js';
+import { refusedStart, startInProcess } from '../support/in-process.js';
 import { getJson, postJson, sha256 } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
@@ -51,13 +50,9 @@ test('a line changed inside the checkpointed prefix is refused, as without a che
   const forged = readFileSync(chainFile(dataDir));
 
   // The start is refused with the error `actorchain run` would print (and exit 1 with).
-  const logs: Array<Record<string, unknown>> = [];
-  const logDestination = { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) };
-  await assert.rejects(createRuntime({ component, listen: '127.0.0.1:0', dataDir, logDestination }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'CHAIN_CORRUPT');
-    assert.match(err.message, new RegExp(`^line 7002 \\(hash ${sha256(lines[7001]!)}\\) names parent [0-9a-f]{64}, but line 7001 hashes to ${sha256(lines[7000]!)}`));
-    return true;
-  });
+  const { error, logs } = await refusedStart(component, { dataDir });
+  assert.equal(error.code, 'CHAIN_CORRUPT');
+  assert.match(error.message, new RegExp(`^line 7002 \\(hash ${sha256(lines[7001]!)}\\) names parent [0-9a-f]{64}, but line 7001 hashes to ${sha256(lines[7000]!)}`));
   assert.ok(
     logs.some((l) => /not using .*checkpoint: the bytes it covers have changed since it was written/.test(String(l.msg))),
     logs.map((l) => l.msg).join('\n'),
