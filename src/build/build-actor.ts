@@ -41,6 +41,8 @@ export interface BuildOptions {
   check?: boolean;
   /** Called as each stage starts. */
   onStage?: (stage: BuildStage) => void;
+  /** Stops the build (dev's next save, a shutdown): componentize-js' process and the type check end, and the build rejects. */
+  signal?: AbortSignal;
 }
 
 export interface BuildResult {
@@ -147,9 +149,20 @@ export async function componentizeBundle(
  * componentizeBundle beside the type check. A type error is the refusal whenever it comes:
  * it stops componentize-js, and wins over a failure of componentize-js or of the probe.
  */
-export async function componentizeChecked(prepared: Prepared, near: string, stage: (s: BuildStage) => void): Promise<{ partial: string; component: Buffer }> {
+export async function componentizeChecked(
+  prepared: Prepared,
+  near: string,
+  stage: (s: BuildStage) => void,
+  signal?: AbortSignal,
+): Promise<{ partial: string; component: Buffer }> {
   const abort = new AbortController();
   prepared.typeCheck.done.catch(() => abort.abort());
+  const stop = () => {
+    abort.abort();
+    prepared.typeCheck.stop();
+  };
+  if (signal?.aborted) stop();
+  signal?.addEventListener('abort', stop, { once: true });
   let built: { partial: string; component: Buffer } | undefined;
   try {
     built = await componentizeBundle(prepared, near, stage, abort.signal);
@@ -157,8 +170,11 @@ export async function componentizeChecked(prepared: Prepared, near: string, stag
     return built;
   } catch (err) {
     if (built !== undefined) await rm(built.partial, { force: true });
+    if (signal?.aborted) throw err; // stopped by the caller: no verdict is wanted
     await prepared.typeCheck.done; // a type error is the one to report
     throw err;
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
 }
 
@@ -178,7 +194,7 @@ export async function buildActor(options: BuildOptions): Promise<BuildResult> {
     return { outPath, bytes: reusedBytes, reused: true, inputs: prepared.bundled.inputs };
   }
 
-  const { partial, component } = await componentizeChecked(prepared, outPath, stage);
+  const { partial, component } = await componentizeChecked(prepared, outPath, stage, options.signal);
   try {
     await rename(partial, outPath);
   } finally {

@@ -12,8 +12,7 @@
 // engine's snapshot the same way on every machine: see preinit.ts. The engine with the WIT
 // world's bindings spliced in is kept between builds: see splice-cache.ts.
 
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as filesystem from '@bytecodealliance/preview2-shim/filesystem';
 import { componentize } from '@bytecodealliance/componentize-js';
@@ -31,6 +30,8 @@ export interface ComponentizeJob {
   disableFeatures?: Array<'stdio' | 'random' | 'clocks' | 'http' | 'fetch-event'>;
   /** Where to write the component. */
   outPath: string;
+  /** A folder for scratch files, made and removed by the parent (componentize.ts). */
+  scratchDir: string;
 }
 
 // The package's "types" condition points TypeScript at the browser declarations;
@@ -45,19 +46,18 @@ addPreopen(witDir, witDir);
 await useSpliceCache();
 // componentize-js runs `wizerBin` as a program, with only its own environment variables (no
 // PATH): a script that names this Node binary on its first line.
-const launcherDir = await mkdtemp(join(tmpdir(), 'actorchain-preinit-bin-'));
-try {
-  const wizerBin = join(launcherDir, 'preinit.mjs');
-  await writeFile(wizerBin, `#!${process.execPath} --no-warnings\nawait import(${JSON.stringify(PREINIT_CHILD)});\n`);
-  await chmod(wizerBin, 0o755);
-  const { component } = await componentize({
-    sourcePath: job.sourcePath,
-    witPath: job.witPath,
-    worldName: job.world,
-    disableFeatures: job.disableFeatures,
-    wizerBin,
-  });
-  await writeFile(job.outPath, component);
-} finally {
-  await rm(launcherDir, { recursive: true, force: true });
-}
+// The launcher's folder is also where the pre-initializer keeps its scratch files.
+const wizerBin = join(job.scratchDir, 'preinit.mjs');
+await writeFile(
+  wizerBin,
+  `#!${process.execPath} --no-warnings\nprocess.env.ACTORCHAIN_PREINIT_SCRATCH = ${JSON.stringify(job.scratchDir)};\nawait import(${JSON.stringify(PREINIT_CHILD)});\n`,
+);
+await chmod(wizerBin, 0o755);
+const { component } = await componentize({
+  sourcePath: job.sourcePath,
+  witPath: job.witPath,
+  worldName: job.world,
+  disableFeatures: job.disableFeatures,
+  wizerBin,
+});
+await writeFile(job.outPath, component);

@@ -56,13 +56,17 @@ for (const [guest, host] of args.mapDirs) preopens[guest] = host;
 let stdinText = readFileSync(0, 'utf8');
 for (const [host, fixed] of renames) stdinText = stdinText.split(host).join(fixed);
 
-const scratch = await mkdtemp(join(tmpdir(), 'actorchain-preinit-'));
+// Scratch files go in the folder of the build that launched this (componentize-child.ts sets
+// ACTORCHAIN_PREINIT_SCRATCH), which removes it even when this process is killed. That variable
+// is this program's, not the engine's: the snapshot takes in the environment it is given.
+const { ACTORCHAIN_PREINIT_SCRATCH: scratchBase, ...hostEnv } = process.env;
+const scratch = await mkdtemp(join(scratchBase ?? tmpdir(), 'actorchain-preinit-'));
 try {
   const stdinPath = join(scratch, 'stdin');
   writeFileSync(stdinPath, stdinText);
   const stdinFd = openSync(stdinPath, 'r');
   try {
-    const env = args.inheritEnv ? (Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>) : {};
+    const env = args.inheritEnv ? (Object.fromEntries(Object.entries(hostEnv).filter(([, v]) => v !== undefined)) as Record<string, string>) : {};
     const output = await preinitialize(readFileSync(args.input), { initFunc: args.initFunc, preopens, env, stdinFd });
     writeFileSync(args.out, output);
   } finally {

@@ -94,24 +94,35 @@ export async function dev(config: DevConfig): Promise<void> {
   let watched: string[] = [path.resolve(config.source)];
   let building = false;
   let again = false;
+  /** The build under way, stopped at shutdown; and the rebuild it is part of, waited for. */
+  let buildAbort: AbortController | undefined;
+  let lastRebuild: Promise<void> = Promise.resolve();
+  let stopping = false;
 
-  const rebuild = async (): Promise<void> => {
+  const rebuild = (): Promise<void> => {
+    if (stopping) return lastRebuild;
     if (building) {
       again = true;
-      return;
+      return lastRebuild;
     }
+    return (lastRebuild = rebuildOnce());
+  };
+  const rebuildOnce = async (): Promise<void> => {
     building = true;
     try {
       const started = performance.now();
       let built;
       try {
-        built = await buildActor({ source: config.source, out: config.out, check: config.check });
+        buildAbort = new AbortController();
+        built = await buildActor({ source: config.source, out: config.out, check: config.check, signal: buildAbort.signal });
       } catch (err) {
+        if (stopping) return;
         if (!(err instanceof ActorchainError)) throw err;
         for (const problem of err.all) log.error({ code: problem.code }, `build failed: ${problem.message}`);
         log.info(serving ? 'the last good version keeps serving; save again to retry' : 'nothing serves yet; save again to retry');
         return;
       }
+      if (stopping) return;
       watched = built.inputs.length > 0 ? built.inputs : watched;
       // While a version serves, the new one is transpiled beside it, not in its way.
       const warmWith = serving === undefined ? undefined : await recentTraffic(serving.actor.chain);
@@ -145,10 +156,12 @@ export async function dev(config: DevConfig): Promise<void> {
       );
     } finally {
       building = false;
-      watch_();
-      if (again) {
-        again = false;
-        void rebuild();
+      if (!stopping) {
+        watch_();
+        if (again) {
+          again = false;
+          void rebuild();
+        }
       }
     }
   };
@@ -166,10 +179,16 @@ export async function dev(config: DevConfig): Promise<void> {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      // A build under way is stopped (its componentize-js process with it), then the actor.
+      stopping = true;
+      buildAbort?.abort();
       for (const w of watchers) w.close();
       server.close();
       server.closeAllConnections();
-      void (serving ? stopVersion(serving) : Promise.resolve()).finally(() => process.exit(0));
+      void lastRebuild
+        .catch(() => {})
+        .then(() => (serving ? stopVersion(serving) : undefined))
+        .finally(() => process.exit(0));
     });
   }
   await rebuild();

@@ -18,7 +18,12 @@ test('dev serves the actor, and on a save upgrades it to the new code, its histo
   const source = path.join(dir, 'actor.ts');
   copyFileSync(path.join(REPO, 'fixtures/actors/reasons.ts'), source);
   const child = spawn(process.execPath, [CLI, 'dev', source, '--listen', '127.0.0.1:0', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => void child.kill('SIGKILL'));
+  // Stopped as a terminal stops it: a build under way ends with it (its componentize-js process too).
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  t.after(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d));

@@ -5,15 +5,15 @@
  * `actorchain: CODE: message`); one refusal also through the CLI, for the lines it prints.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture, type FixtureName } from '../../fixtures/build.js';
+import { fileTempDir } from '../support/build.js';
 import { refusedStart } from '../support/in-process.js';
 import { runCli } from '../support/runtime.js';
 
-const scratch = mkdtempSync(path.join(tmpdir(), 'actorchain-foreign-'));
+const scratch = fileTempDir('actorchain-foreign-');
 
 /** Checked for every refusal: no stack trace, no cause chain, no panic. */
 const NOISE = /Caused by|\n\s+at |panicked/;

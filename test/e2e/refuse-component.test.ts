@@ -4,16 +4,16 @@
  * CLI prints as `actorchain: CODE: message`); malformed flags through the CLI, which parses them.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from '@bytecodealliance/jco';
 import { buildFixture } from '../../fixtures/build.js';
+import { fileTempDir } from '../support/build.js';
 import { refusedStart } from '../support/in-process.js';
 import { runCli } from '../support/runtime.js';
 
-const scratch = mkdtempSync(path.join(tmpdir(), 'actorchain-refuse-'));
+const scratch = fileTempDir('actorchain-refuse-');
 
 /** A component that must be refused, in process: what `actorchain run` prints on stderr for it. */
 async function refusal(file: string): Promise<string> {
