@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { build, BUILD_TIMEOUT_MS, fileTempDir, REPO } from '../support/build.js';
@@ -10,12 +10,15 @@ import { waitFor } from '../support/wait.js';
 const dir = fileTempDir();
 const source = path.join(dir, 'counter.js');
 const component = path.join(dir, 'counter.wasm');
+// The first build's temporary directory, which it must leave as it found it.
+const tmp = path.join(dir, 'tmp');
 let firstBuild: Awaited<ReturnType<typeof build>>;
 
 before(
   async () => {
     copyFileSync(path.join(REPO, 'examples/counter/counter.js'), source);
-    firstBuild = await build(['counter.js'], dir);
+    mkdirSync(tmp);
+    firstBuild = await build(['counter.js'], dir, { TMPDIR: tmp });
   },
   { timeout: BUILD_TIMEOUT_MS },
 );
@@ -26,6 +29,7 @@ test('build writes the component beside the source by default and prints its pat
   const mib = (statSync(component).size / 2 ** 20).toFixed(1);
   assert.match(firstBuild.stdout, new RegExp(`^built counter\\.wasm \\(${mib.replace('.', '\\.')} MiB\\) in \\d+\\.\\d s\\n$`));
   assert.equal(firstBuild.stderr, '', 'no progress display when stderr is not a terminal');
+  assert.deepEqual(readdirSync(tmp), [], "nothing left in the temporary directory (componentize-js' work, the pre-initializer's files)");
 });
 
 test('the built actor runs: messages are applied, a refused one commits nothing, and the chain verifies', async (t) => {

@@ -6,12 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { BUILD_TIMEOUT_MS, fileTempDir, REPO } from '../support/build.js';
 import { CLI, getJson, postJson } from '../support/runtime.js';
 import { verifies } from '../support/verify.js';
+import { waitFor } from '../support/wait.js';
 
 test('dev serves the actor, and on a save upgrades it to the new code, its history going on', { timeout: BUILD_TIMEOUT_MS * 3 }, async (t) => {
   const dir = fileTempDir('actorchain-dev-test-');
@@ -98,4 +99,26 @@ test('dev serves the actor, and on a save upgrades it to the new code, its histo
 
   // One chain through every version: verify takes the components from dev by hash.
   await verifies(url);
+});
+
+test('dev stopped while it builds stops the build with it, and leaves nothing in the temporary directory', { timeout: BUILD_TIMEOUT_MS }, async () => {
+  const dir = fileTempDir('actorchain-dev-test-');
+  const tmp = path.join(dir, 'tmp');
+  mkdirSync(tmp);
+  const source = path.join(dir, 'actor.js');
+  copyFileSync(path.join(REPO, 'fixtures/actors/counter.js'), source);
+  const child = spawn(process.execPath, [CLI, 'dev', source, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // The build's folder for componentize-js: componentize-js' process is at work.
+  await waitFor('the build to start componentize-js', () => readdirSync(tmp).some((f) => f.startsWith('actorchain-componentize-')), {
+    timeoutMs: BUILD_TIMEOUT_MS,
+    stopIf: () => (child.exitCode === null ? undefined : `dev exited ${child.exitCode}: ${stderr}`),
+  });
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
+  // Removed once componentize-js' process has exited: dev waited for the build to stop.
+  assert.deepEqual(readdirSync(tmp), []);
+  assert.equal(existsSync(path.join(dir, 'actor.wasm')), false, 'the build was stopped, not run to its end');
 });
