@@ -3,7 +3,6 @@
  * a loaded machine), so each test file builds its actors once, into a directory shared by
  * its tests and removed when the file ends.
  */
-import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CACHE_DIR } from '../../fixtures/build.js';
+import { buildActor } from '../../src/build/build-actor.js';
 import { runCli, type CliResult } from './runtime.js';
 
 /** The repository root (tests run from dist/test/). */
@@ -30,13 +30,6 @@ export function build(args: string[], cwd?: string, env?: Record<string, string>
   return runCli(['build', ...args], { timeoutMs: BUILD_TIMEOUT_MS, cwd, env });
 }
 
-/** Build `source` into `out` and fail the test with the CLI's output if the build fails. */
-export async function buildOk(source: string, out: string): Promise<string> {
-  const result = await build([source, '-o', out]);
-  assert.equal(result.code, 0, `actorchain build ${source} failed:\n${result.stderr}`);
-  return out;
-}
-
 /** A hash of the code that builds an actor (dist/src/build and the SDK it bundles). */
 function buildCodeKey(): string {
   const hash = createHash('sha256');
@@ -51,16 +44,17 @@ function buildCodeKey(): string {
 }
 
 /**
- * `source` (a path relative to the repository, or absolute) built by `actorchain build`, for
- * tests that need a built actor but do not test the build itself (those build into a
- * fileTempDir). The CLI builds into fixtures/.cache/built-<hash of the build code>/<name>.wasm,
- * where the next run is answered by the CLI's own reuse (the record beside the output: same
- * bundle, versions and WIT) in about a second instead of a componentize run. Safe when test
- * files run at once: the CLI renames a finished component into place, and equal inputs give
- * equal bytes. `name` defaults to the source's path.
+ * `source` (a path relative to the repository, or absolute) built in this process (buildActor,
+ * what `actorchain build` calls), for tests that need a built actor but do not test the build
+ * command itself (those run the CLI, into a fileTempDir). It builds into
+ * fixtures/.cache/built-<hash of the build code>/<name>.wasm, where the next run is answered by
+ * the build's own reuse (the record beside the output: same bundle, versions and WIT) in a
+ * fraction of a second instead of a componentize run. Safe when test files run at once: a
+ * finished component is renamed into place, and equal inputs give equal bytes. `name` defaults
+ * to the source's path.
  */
 export async function builtActor(source: string, name = source.replace(/[\\/]/g, '--')): Promise<string> {
   const dir = path.join(CACHE_DIR, `built-${buildCodeKey()}`);
   mkdirSync(dir, { recursive: true });
-  return buildOk(path.resolve(REPO, source), path.join(dir, `${name}.wasm`));
+  return (await buildActor({ source: path.resolve(REPO, source), out: path.join(dir, `${name}.wasm`) })).outPath;
 }
