@@ -20,6 +20,8 @@ export interface CheckOptions {
   /** Type-check a TypeScript source given (default true; the record's form never does: it was checked when built). */
   typeCheck?: boolean;
   onStage?: (stage: BuildStage) => void;
+  /** Stops the rebuild (componentize-js' process and the type check end, and the check rejects). */
+  signal?: AbortSignal;
 }
 
 export interface CheckResult {
@@ -64,7 +66,7 @@ export async function checkBuild(component: string, options: CheckOptions = {}):
 
   const stage = options.onStage ?? (() => {});
   const prepared = await prepare(sourcePath, options.source !== undefined && options.typeCheck !== false, stage);
-  const { partial, component: rebuilt } = await componentizeChecked(prepared, join(tmpdir(), 'actorchain-check'), stage);
+  const { partial, component: rebuilt } = await componentizeChecked(prepared, join(tmpdir(), 'actorchain-check'), stage, options.signal);
   await rm(partial, { force: true });
 
   const expected = sha256(bytes);

@@ -43,18 +43,47 @@ export function registerBuild(program: Command): void {
       const progress = new StepProgress();
       const onStage = (s: BuildStage) => progress.step(STEP_LABELS[s]);
       const started = performance.now();
-      if (raw.check !== undefined) {
-        if (raw.out !== undefined) throw new ActorchainError('INVALID_OPTION', 'build --check <component> takes no --out: it writes nothing');
-        const checked = await checkBuild(raw.check, { source, typeCheck: raw.typeCheck !== false, onStage }).finally(() => progress.done());
-        process.stdout.write(`reproduced ${displayPath(raw.check)} from ${displayPath(checked.sourcePath)}: sha256 ${checked.sha256}\n`);
-        return;
+      const stop = stopOnSignals();
+      try {
+        if (raw.check !== undefined) {
+          if (raw.out !== undefined) throw new ActorchainError('INVALID_OPTION', 'build --check <component> takes no --out: it writes nothing');
+          const checked = await checkBuild(raw.check, { source, typeCheck: raw.typeCheck !== false, onStage, signal: stop.signal }).finally(() => progress.done());
+          process.stdout.write(`reproduced ${displayPath(raw.check)} from ${displayPath(checked.sourcePath)}: sha256 ${checked.sha256}\n`);
+          return;
+        }
+        if (source === undefined) throw new ActorchainError('INVALID_OPTION', 'build needs the actor source (or --check <component>)');
+        const result = await buildActor({ source, out: raw.out, check: raw.typeCheck !== false, onStage, signal: stop.signal }).finally(() => progress.done());
+        const path = displayPath(result.outPath);
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        process.stdout.write(
+          result.reused ? `${path} (${size(result.bytes)}) is up to date: same bundle and options\n` : `built ${path} (${size(result.bytes)}) in ${seconds} s\n`,
+        );
+      } finally {
+        stop.settle();
       }
-      if (source === undefined) throw new ActorchainError('INVALID_OPTION', 'build needs the actor source (or --check <component>)');
-      const result = await buildActor({ source, out: raw.out, check: raw.typeCheck !== false, onStage }).finally(() => progress.done());
-      const path = displayPath(result.outPath);
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      process.stdout.write(
-        result.reused ? `${path} (${size(result.bytes)}) is up to date: same bundle and options\n` : `built ${path} (${size(result.bytes)}) in ${seconds} s\n`,
-      );
     });
+}
+
+/**
+ * Ctrl-C or SIGTERM during a build: the build is stopped (componentize-js' process, the type
+ * check) and removes its files; then this process ends by that signal, as a shell expects of it.
+ */
+function stopOnSignals(): { signal: AbortSignal; settle(): void } {
+  const abort = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
+    const handler = () => {
+      received = name;
+      abort.abort();
+    };
+    process.once(name, handler);
+    return [name, handler] as const;
+  });
+  return {
+    signal: abort.signal,
+    settle: () => {
+      for (const [name, handler] of handlers) process.removeListener(name, handler);
+      if (received !== undefined) process.kill(process.pid, received);
+    },
+  };
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { build, BUILD_TIMEOUT_MS, fileTempDir, REPO } from '../support/build.js';
-import { getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
+import { CLI, getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
 // The counter example, copied to a directory of its own so the default output lands there.
@@ -60,4 +61,26 @@ test('a second build of the same source reuses the output; a changed source is b
   assert.equal(changed.code, 0, changed.stderr);
   assert.match(changed.stdout, /^built counter\.wasm/);
   assert.notDeepEqual(readFileSync(component), built);
+});
+
+test('Ctrl-C during a build stops it: no component, nothing left in the temporary directory, and the process ends by SIGINT', { timeout: BUILD_TIMEOUT_MS }, async () => {
+  const own = path.join(dir, 'interrupted');
+  const ownTmp = path.join(own, 'tmp');
+  mkdirSync(ownTmp, { recursive: true });
+  copyFileSync(source, path.join(own, 'counter.js'));
+  const child = spawn(process.execPath, [CLI, 'build', 'counter.js'], { cwd: own, env: { ...process.env, TMPDIR: ownTmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  // The build's folder for componentize-js: componentize-js' process is at work.
+  await waitFor('the build to start componentize-js', () => readdirSync(ownTmp).some((f) => f.startsWith('actorchain-componentize-')), {
+    timeoutMs: BUILD_TIMEOUT_MS,
+    stopIf: () => (child.exitCode === null ? undefined : `build exited ${child.exitCode}: ${output}`),
+  });
+  child.kill('SIGINT');
+  assert.equal(await exited, 'SIGINT');
+  assert.equal(output, '');
+  assert.deepEqual(readdirSync(ownTmp), []);
+  assert.deepEqual(readdirSync(own).sort(), ['counter.js', 'tmp'], 'no component, record or partial file');
 });
