@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ActorchainError, type ErrorCode } from '../errors.js';
 import { sha256Hex } from '../json/canonical.js';
@@ -21,8 +22,10 @@ export interface LoadedComponent {
   actorExport: string;
   /** The migration interface's, when the component exports one (src/wit/actor-migrate.wit). */
   migrationExport: string | undefined;
-  /** file: URL of the generated ES module exporting `instantiate`. */
+  /** file: URL of the generated ES module exporting `instantiate`, in the cache (transpile.ts). */
   moduleUrl: string;
+  /** That module's text: what a thread imports instead when the cache has lost the file (see instanceSpec). */
+  moduleSource: string;
   /** Compiled core modules by the name the generated code asks for, memory-limited. */
   modules: Record<string, WebAssembly.Module>;
   imports: ImportPlan;
@@ -31,10 +34,30 @@ export interface LoadedComponent {
   direct: DirectAbi | undefined;
 }
 
+/** The generated modules' text as data: URLs, made once per component that needed one. */
+const moduleDataUrls = new WeakMap<LoadedComponent, string>();
+
+/**
+ * Where a thread imports the generated module from: its file in the cache, or, when the cache no
+ * longer has it (a user cleaned ~/.cache, a temporary-file cleaner took a private folder), the
+ * same text as a data: URL. A runtime started before keeps starting workers: it needs no file
+ * after its start (the core modules are compiled, the text is kept). The file is the usual way:
+ * a worker imports it about a third sooner.
+ */
+function moduleUrl(component: LoadedComponent): string {
+  if (existsSync(fileURLToPath(component.moduleUrl))) return component.moduleUrl;
+  let url = moduleDataUrls.get(component);
+  if (url === undefined) {
+    url = `data:text/javascript;base64,${Buffer.from(component.moduleSource).toString('base64')}`;
+    moduleDataUrls.set(component, url);
+  }
+  return url;
+}
+
 /** What a thread needs to instantiate the component (the compiled modules travel by structured clone). */
 export function instanceSpec(component: LoadedComponent): InstanceSpec {
   return {
-    moduleUrl: component.moduleUrl,
+    moduleUrl: moduleUrl(component),
     actorExport: component.actorExport,
     migrationExport: component.migrationExport,
     modules: component.modules,
@@ -176,6 +199,7 @@ export async function loadComponentBytes(bytes: Uint8Array, file: string, option
     actorExport: actor.exportName,
     migrationExport,
     moduleUrl: pathToFileURL(path.join(transpiled.dir, 'component.js')).href,
+    moduleSource: transpiled.moduleSource,
     modules,
     imports,
     maxMemoryBytes,

@@ -6,10 +6,13 @@ import { sha256Hex } from '../json/canonical.js';
 import type { DirectAbi } from './calls.js';
 import { analyzeBindings } from './bindings-analysis.js';
 import { padMemoryMaxima } from './memory-limit.js';
+import { pruneTranspiled, touchEntry } from './transpile-cache.js';
 
 export interface Transpiled {
   /** Directory holding the generated ES module `component.js` (and a package.json making it ESM). */
   dir: string;
+  /** The text of `component.js`: kept by a loaded component in case the cache loses the file. */
+  moduleSource: string;
   /** Core module bytes by the name the generated code asks for. */
   coreModules: Record<string, Uint8Array>;
   /** Generated TypeScript declarations, by relative path. */
@@ -45,13 +48,17 @@ const JCO_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.m
 /**
  * Transpile a component with jco, cached by component hash, jco version and options: the
  * 12 MB componentize-js output takes most of a second, and every start and every verify
- * would otherwise pay it.
+ * would otherwise pay it. The cache keeps the components used last (transpile-cache.ts).
  */
 export async function transpileCached(component: Uint8Array, componentHash: string): Promise<Transpiled> {
   const key = sha256Hex(`${componentHash}:${JCO_VERSION}:${JSON.stringify(OPTIONS)}:${PATCH_VERSION}`).slice(0, 32);
-  const dir = path.join(await cacheDir('transpiled'), key);
+  const root = await cacheDir('transpiled');
+  const dir = path.join(root, key);
   const cached = await readTranspiled(dir);
-  if (cached) return cached;
+  if (cached) {
+    await touchEntry(dir); // its last use, which the cache's bound goes by (transpile-cache.ts)
+    return cached;
+  }
 
   // jco (and its native minifier) is loaded only for a component not in the cache: a start
   // with a cached one does without it.
@@ -73,27 +80,33 @@ export async function transpileCached(component: Uint8Array, componentHash: stri
   await writeFile(path.join(staging, 'package.json'), '{"type":"module"}\n');
   const meta = { imports: result.imports, exports: result.exports.map(([name]) => name), direct };
   await writeFile(path.join(staging, 'meta.json'), JSON.stringify(meta));
+  let renamed = true;
   try {
     await rename(staging, dir);
   } catch {
-    // Another process finished the same transpile first; its copy is identical.
-    await rm(staging, { recursive: true, force: true });
+    renamed = false; // another process finished the same transpile first; its copy is identical
   }
-  return (await readTranspiled(dir))!;
+  // Theirs, or, when theirs is being removed meanwhile (a prune), this one where it was made.
+  const made = (await readTranspiled(dir)) ?? (await readTranspiled(staging));
+  if (made === undefined) throw new Error(`the transpiled component could not be read back from ${dir}`);
+  if (made.dir === dir && !renamed) await rm(staging, { recursive: true, force: true });
+  if (renamed) await pruneTranspiled(root);
+  return made;
 }
 
+/** An entry of the cache, read; undefined when it is not there whole (not made yet, or removed). */
 async function readTranspiled(dir: string): Promise<Transpiled | undefined> {
-  let meta: { imports: string[]; exports: string[]; direct?: DirectAbi };
   try {
-    meta = JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')) as typeof meta;
+    const meta = JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')) as { imports: string[]; exports: string[]; direct?: DirectAbi };
+    const moduleSource = await readFile(path.join(dir, 'component.js'), 'utf8');
+    const coreModules: Record<string, Uint8Array> = {};
+    const declarations: Record<string, string> = {};
+    for (const name of await readdir(dir, { recursive: true })) {
+      if (name.endsWith('.wasm')) coreModules[name] = await readFile(path.join(dir, name));
+      else if (name.endsWith('.d.ts')) declarations[name.split(path.sep).join('/')] = await readFile(path.join(dir, name), 'utf8');
+    }
+    return { dir, moduleSource, coreModules, declarations, imports: meta.imports, exports: meta.exports, direct: meta.direct };
   } catch {
     return undefined;
   }
-  const coreModules: Record<string, Uint8Array> = {};
-  const declarations: Record<string, string> = {};
-  for (const name of await readdir(dir, { recursive: true })) {
-    if (name.endsWith('.wasm')) coreModules[name] = await readFile(path.join(dir, name));
-    else if (name.endsWith('.d.ts')) declarations[name.split(path.sep).join('/')] = await readFile(path.join(dir, name), 'utf8');
-  }
-  return { dir, coreModules, declarations, imports: meta.imports, exports: meta.exports, direct: meta.direct };
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
+import { tempDir } from '../support/chain-file.js';
 import { startInProcess } from '../support/in-process.js';
 import { fetchChain, postJson, waitForQueueDepth } from '../support/runtime.js';
 
@@ -65,4 +68,24 @@ test('messages that arrive while the worker is re-spawned wait their turn and ar
     Array.from({ length: 40 }, (_, i) => i),
     'each applied once',
   );
+});
+
+test('a runtime whose cache was removed while it runs (a user cleaned ~/.cache) keeps re-spawning its workers', async (t) => {
+  // This file's own cache (the variable is read at each load): the faults actor is transpiled into it.
+  const cache = tempDir(t);
+  process.env.ACTORCHAIN_CACHE_DIR = cache;
+  t.after(() => delete process.env.ACTORCHAIN_CACHE_DIR);
+  const runtime = await startInProcess(t, await buildFixture('faults'), { timeout: 1000, maxRestarts: 10 });
+  assert.equal((await postJson(runtime.url, { n: 1 })).status, 200);
+  assert.ok(readdirSync(path.join(cache, 'transpiled')).length > 0, 'transpiled into the cache');
+  rmSync(cache, { recursive: true, force: true });
+  // Each trap costs a worker: the standby started before the removal serves first, then workers started after it.
+  for (let n = 2; n <= 4; n++) {
+    const trapped = await postJson(runtime.url, { fault: 'handle:trap' });
+    assert.equal(trapped.status, 500);
+    assert.equal(trapped.body.error.code, 'COMPONENT_TRAP');
+    const served = await postJson(runtime.url, { n });
+    assert.equal(served.status, 200, JSON.stringify(served.body));
+    assert.deepEqual(served.body.state, { n });
+  }
 });
