@@ -5,12 +5,11 @@
  *
  * What is kept there is run (generated code, engine bytes), so it must live where only this
  * user can write, never at a predictable path in a shared /tmp: the folder is made with mode
- * 0700. If it cannot be made or written (a read-only home), what needs a folder anyway (a
- * transpile, whose code is imported from files) gets a private temporary one for this process
- * alone, and what is only kept to save time (a splice) is not kept.
+ * 0700. If it cannot be made or written (a read-only home), nothing is kept: a transpile is
+ * made in a private temporary folder and removed once read, a splice is not kept.
  */
-import { access, constants, mkdir, mkdtemp } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { access, constants, mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 
 export type CacheKind = 'transpiled' | 'splices';
@@ -30,9 +29,4 @@ export async function writableCacheDir(kind: CacheKind): Promise<string | undefi
   } catch {
     return undefined;
   }
-}
-
-/** The cache folder for `kind`, or a private temporary folder for this process when there is none. */
-export async function cacheDir(kind: CacheKind): Promise<string> {
-  return (await writableCacheDir(kind)) ?? mkdtemp(path.join(tmpdir(), `actorchain-${kind}-`));
 }

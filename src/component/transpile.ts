@@ -1,7 +1,8 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir } from '../cache-dir.js';
+import { writableCacheDir } from '../cache-dir.js';
 import { sha256Hex } from '../json/canonical.js';
 import type { DirectAbi } from './calls.js';
 import { analyzeBindings } from './bindings-analysis.js';
@@ -52,7 +53,10 @@ const JCO_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.m
  */
 export async function transpileCached(component: Uint8Array, componentHash: string): Promise<Transpiled> {
   const key = sha256Hex(`${componentHash}:${JCO_VERSION}:${JSON.stringify(OPTIONS)}:${PATCH_VERSION}`).slice(0, 32);
-  const root = await cacheDir('transpiled');
+  // Without a cache that can be written (a read-only home), a private folder for this transpile
+  // alone, removed once read: a loaded component needs none of its files (load.ts).
+  const shared = await writableCacheDir('transpiled');
+  const root = shared ?? (await mkdtemp(path.join(tmpdir(), 'actorchain-transpiled-')));
   const dir = path.join(root, key);
   const cached = await readTranspiled(dir);
   if (cached) {
@@ -90,7 +94,8 @@ export async function transpileCached(component: Uint8Array, componentHash: stri
   const made = (await readTranspiled(dir)) ?? (await readTranspiled(staging));
   if (made === undefined) throw new Error(`the transpiled component could not be read back from ${dir}`);
   if (made.dir === dir && !renamed) await rm(staging, { recursive: true, force: true });
-  if (renamed) await pruneTranspiled(root);
+  if (shared === undefined) await rm(root, { recursive: true, force: true });
+  else if (renamed) await pruneTranspiled(root);
   return made;
 }
 

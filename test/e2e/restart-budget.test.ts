@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { buildFixture } from '../../fixtures/build.js';
 import { tempDir } from '../support/chain-file.js';
 import { startInProcess } from '../support/in-process.js';
@@ -70,11 +70,22 @@ test('messages that arrive while the worker is re-spawned wait their turn and ar
   );
 });
 
+/** Set environment variables of this process (read by the runtime at each load) until the test ends. */
+function setEnv(t: TestContext, vars: Record<string, string>): void {
+  const before = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, vars);
+  t.after(() => {
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+}
+
 test('a runtime whose cache was removed while it runs (a user cleaned ~/.cache) keeps re-spawning its workers', async (t) => {
   // This file's own cache (the variable is read at each load): the faults actor is transpiled into it.
   const cache = tempDir(t);
-  process.env.ACTORCHAIN_CACHE_DIR = cache;
-  t.after(() => delete process.env.ACTORCHAIN_CACHE_DIR);
+  setEnv(t, { ACTORCHAIN_CACHE_DIR: cache });
   const runtime = await startInProcess(t, await buildFixture('faults'), { timeout: 1000, maxRestarts: 10 });
   assert.equal((await postJson(runtime.url, { n: 1 })).status, 200);
   assert.ok(readdirSync(path.join(cache, 'transpiled')).length > 0, 'transpiled into the cache');
@@ -87,5 +98,20 @@ test('a runtime whose cache was removed while it runs (a user cleaned ~/.cache) 
     const served = await postJson(runtime.url, { n });
     assert.equal(served.status, 200, JSON.stringify(served.body));
     assert.deepEqual(served.body.state, { n });
+  }
+});
+
+test('with no cache it can write (a read-only home), a runtime transpiles into a private folder, removes it, and re-spawns', async (t) => {
+  const scratch = tempDir(t);
+  writeFileSync(path.join(scratch, 'a-file'), '');
+  const tmp = path.join(scratch, 'tmp');
+  mkdirSync(tmp);
+  // A cache folder that cannot be made: beneath a file.
+  setEnv(t, { ACTORCHAIN_CACHE_DIR: path.join(scratch, 'a-file', 'cache'), TMPDIR: tmp });
+  const runtime = await startInProcess(t, await buildFixture('faults'), { timeout: 1000, maxRestarts: 10 });
+  assert.deepEqual(readdirSync(tmp), [], 'the private folder is removed once read');
+  for (let n = 1; n <= 2; n++) {
+    assert.equal((await postJson(runtime.url, { fault: 'handle:trap' })).status, 500);
+    assert.deepEqual((await postJson(runtime.url, { n })).body.state, { n });
   }
 });
