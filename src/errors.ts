@@ -170,6 +170,10 @@ export const ERROR_CODES = {
   },
   BUILD_LOAD_FAILED: { status: 500, summary: 'The module threw (or never finished) while it was loading, before any actor function was called.' },
   BUILD_COMPONENTIZE_FAILED: { status: 500, summary: 'componentize-js could not turn the bundled module into a component.' },
+  BUILD_CANNOT_WRITE: {
+    status: 500,
+    summary: 'The build cannot write where it must: the component (-o) or the temporary directory (TMPDIR), named; refused before componentize-js runs.',
+  },
   BUILD_RECORD_NOT_FOUND: {
     status: 500,
     summary: 'build --check: the component has no build record (<component>.build.json) to rebuild from; give the source (build <source> --check <component>).',

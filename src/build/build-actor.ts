@@ -15,14 +15,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { bundle, toSourcePositions, type Bundle } from './bundle.js';
 import { displayPath } from './display-path.js';
 import { ACTOR_WIT, ACTOR_WORLD, componentizeVersion, DISABLED_FEATURES, MIGRATE_WIT, MIGRATE_WORLD, runComponentize } from './componentize.js';
 import { withMigrationExport } from './migration-export.js';
+import { buildTempDir, writableOutput } from './writable.js';
 import { probe } from './probe.js';
 import { actorchainVersion, type BuildInputs, reusableOutput, sha256, writeRecord } from './record.js';
 import { isTypeScript, typecheckOffThread, type TypeCheck } from './typecheck.js';
@@ -110,7 +110,7 @@ export async function componentizeBundle(
   stage: (s: BuildStage) => void,
   signal?: AbortSignal,
 ): Promise<{ partial: string; component: Buffer }> {
-  const workDir = await mkdtemp(join(tmpdir(), 'actorchain-build-'));
+  const workDir = await buildTempDir('actorchain-build-');
   try {
     const modulePath = join(workDir, MODULE_NAME);
     await writeFile(modulePath, `${bundled.code}//# sourceMappingURL=${MODULE_NAME}.map\n`);
@@ -182,6 +182,7 @@ export async function buildActor(options: BuildOptions): Promise<BuildResult> {
   const sourcePath = resolve(options.source);
   existingSource(sourcePath, options.source, "give the path of the actor's .js or .ts module");
   const outPath = resolve(options.out ?? defaultOutPath(sourcePath));
+  await writableOutput(outPath);
   const stage = options.onStage ?? (() => {});
 
   const prepared = await prepare(sourcePath, options.check !== false, stage);

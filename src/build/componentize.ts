@@ -4,13 +4,13 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ActorchainError } from '../errors.js';
 import type { ComponentizeJob } from './componentize-child.js';
+import { buildTempDir } from './writable.js';
 
 export const ACTOR_WIT = fileURLToPath(new URL('../wit/actor.wit', import.meta.url));
 export const ACTOR_WORLD = 'first-actor';
@@ -52,7 +52,7 @@ function uncaughtError(stderr: string): string {
  * removes: a child stopped by `signal` (dev's next edit) or killed leaves nothing behind.
  */
 export async function runComponentize(job: Omit<ComponentizeJob, 'scratchDir'>, signal?: AbortSignal): Promise<void> {
-  const scratchDir = await mkdtemp(join(tmpdir(), 'actorchain-componentize-'));
+  const scratchDir = await buildTempDir('actorchain-componentize-');
   try {
     // --single-threaded-gc: componentize-js' splicer grows its wasm memory to about 490 MB in
     // hundreds of steps, and V8 runs a full GC at each. Done on one thread they cost half as much:

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { build, BUILD_TIMEOUT_MS, fileTempDir } from '../support/build.js';
@@ -9,9 +9,9 @@ const dir = fileTempDir();
 
 const COMPLETE = 'init: () => "{}", handle: (m, s) => s, stateContract: () => true, messageContract: () => true';
 
-async function refused(file: string, source: string | undefined, args: string[] = []) {
+async function refused(file: string, source: string | undefined, args: string[] = [], env?: Record<string, string>) {
   if (source !== undefined) writeFileSync(path.join(dir, file), source);
-  const result = await build([file, ...args], dir);
+  const result = await build([file, ...args], dir, env);
   assert.equal(result.code, 1, `build ${file} should fail:\n${result.stdout}${result.stderr}`);
   assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
   assert.equal(result.stdout, '');
@@ -78,6 +78,23 @@ test('a whole actor with a type error: the check, beside componentize-js, stops 
   assert.match(stderr, /^actorchain: BUILD_TYPE_ERROR: whole\.ts:5:9: Argument of type 'number' is not assignable to parameter of type 'string'\./);
   assert.deepEqual(
     readdirSync(dir).filter((name) => name.startsWith('whole') && name !== 'whole.ts'),
+    [],
+    'no component, record or partial file',
+  );
+});
+
+test('an output that cannot be written, or a temporary directory that cannot, is refused before componentize-js, naming it', async () => {
+  const source = `export const actor = { ${COMPLETE} };\n`;
+  writeFileSync(path.join(dir, 'a-file'), '');
+  const inFile = await refused('writable.js', source, ['-o', 'a-file/out.wasm']);
+  assert.match(inFile, /^actorchain: BUILD_CANNOT_WRITE: a-file\/out\.wasm cannot be written \(ENOTDIR\): give -o a file in a folder you can write\n$/);
+  mkdirSync(path.join(dir, 'a-folder'));
+  assert.match(await refused('writable.js', undefined, ['-o', 'a-folder']), /^actorchain: BUILD_CANNOT_WRITE: a-folder cannot be written \(EISDIR\)/);
+  const noTmp = path.join(dir, 'no-such-tmp');
+  const tmp = await refused('writable.js', undefined, [], { TMPDIR: noTmp });
+  assert.equal(tmp, `actorchain: BUILD_CANNOT_WRITE: cannot make a folder in the temporary directory ${noTmp} (ENOENT): set TMPDIR to a folder you can write\n`);
+  assert.deepEqual(
+    readdirSync(dir).filter((name) => name.startsWith('writable') && name !== 'writable.js'),
     [],
     'no component, record or partial file',
   );
