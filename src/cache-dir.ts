@@ -8,9 +8,10 @@
  * 0700. If it cannot be made or written (a read-only home), nothing is kept: a transpile is
  * made in a private temporary folder and removed once read, a splice is not kept.
  */
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { makeDirs } from './make-dirs.js';
 
 export type CacheKind = 'transpiled' | 'splices';
 
@@ -23,7 +24,7 @@ function cachePath(kind: CacheKind): string {
 export async function writableCacheDir(kind: CacheKind): Promise<string | undefined> {
   const dir = cachePath(kind);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeDirs(dir, 0o700);
     await access(dir, constants.W_OK);
     return dir;
   } catch {

@@ -183,6 +183,7 @@ export const ERROR_CODES = {
     summary: 'build --check: rebuilding from the recorded (or given) source gives another component; both hashes are named, with why where known.',
   },
   SCAFFOLD_DIR_NOT_EMPTY: { status: 500, summary: 'actorchain new writes only into a new or empty directory.' },
+  SCAFFOLD_CANNOT_WRITE: { status: 500, summary: 'actorchain new cannot make or write the directory given.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,11 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { displayPath } from './display-path.js';
+import { makeDirs } from '../make-dirs.js';
 
 /** Why a file-system call failed, in a word (its code) where it has one. */
 function fsReason(err: unknown): string {
@@ -22,7 +23,7 @@ export async function writableOutput(outPath: string): Promise<void> {
   const probe = `${outPath}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     if (statSync(outPath, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
-    await mkdir(dirname(outPath), { recursive: true });
+    await makeDirs(dirname(outPath));
     await writeFile(probe, '');
   } catch (err) {
     throw new ActorchainError('BUILD_CANNOT_WRITE', `${displayPath(outPath)} cannot be written (${fsReason(err)}): give -o a file in a folder you can write`);

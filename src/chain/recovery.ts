@@ -7,7 +7,7 @@
  */
 import { constants } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ActorchainError } from '../errors.js';
 import { canonicalOfParsed } from '../json/canonical.js';
@@ -25,6 +25,7 @@ import { FileStore, type FsyncMode } from './file-store.js';
 import { createSealedFile, LiveSealer, type SealedRange } from './live-seal.js';
 import { SEALED_FILE } from './sealed.js';
 import { checkOnOneThread, checkOnTwoThreads, TWO_THREADS_FROM_BYTES, TWO_THREADS_UP_TO_BYTES, type LinesToCheck } from './reopen-check.js';
+import { makeDirs } from '../make-dirs.js';
 
 export interface OpenFileStoreOptions {
   /**
@@ -118,7 +119,7 @@ async function openForAppend(dir: string, file: string, sealing: boolean, fsync:
 export async function openFileStore(dir: string, options: OpenFileStoreOptions): Promise<OpenedFileStore> {
   const file = path.join(dir, CHAIN_FILE);
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirs(dir);
   } catch (err) {
     throw new ActorchainError('CHAIN_SOURCE_UNREADABLE', `cannot create ${dir}: ${(err as Error).message}`, { cause: err });
   }

@@ -39,7 +39,9 @@ export async function readDeliveryLog(dataDir: string): Promise<DeliveryLog> {
   try {
     text = await readFile(path.join(dataDir, DELIVERIES_FILE), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { cursors, lines: 0 };
+    // No record (ENOTDIR: no data dir either, a path through a file, which opening the chain reports).
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { cursors, lines: 0 };
     throw new ActorchainError(
       'DELIVERY_RECORD_UNREADABLE',
       `${path.join(dataDir, DELIVERIES_FILE)} cannot be read (${(err as Error).message}); move it aside: without it every send is delivered again, which the receivers' Idempotency-Keys make harmless`,

@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActorchainError } from '../errors.js';
+import { makeDirs } from '../make-dirs.js';
 
 /** This installation's package root (dist/src/scaffold/ is three levels down). */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
@@ -60,8 +61,13 @@ export async function scaffold(dir: string): Promise<string[]> {
   const fill = (text: string) => text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? `{{${key}}}`);
 
   const written = ['package.json'];
-  await mkdir(root, { recursive: true });
-  await writeFile(join(root, 'package.json'), packageJson(name));
+  try {
+    await makeDirs(root);
+    await writeFile(join(root, 'package.json'), packageJson(name));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ActorchainError('SCAFFOLD_CANNOT_WRITE', `${dir} cannot be made or written (${why}): give a directory you can write`, { cause: err });
+  }
   const entries = await readdir(TEMPLATE, { recursive: true, withFileTypes: true });
   for (const entry of entries.filter((e) => e.isFile())) {
     const from = join(entry.parentPath ?? entry.path, entry.name);

@@ -4,7 +4,7 @@
  * CLI prints as `actorchain: CODE: message`); malformed flags through the CLI, which parses them.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from '@bytecodealliance/jco';
@@ -57,4 +57,18 @@ test('malformed options are all reported together', async () => {
   assert.equal(result.code, 1);
   assert.match(result.stderr, /INVALID_OPTION/);
   for (const flag of ['listen address', '--timeout', '--max-queue']) assert.ok(result.stderr.includes(flag), flag);
+});
+
+test('a data dir that cannot be made is refused with its reason, at once (under /proc too, where mkdir -p spins)', async () => {
+  const echo = await buildFixture('echo');
+  const file = path.join(scratch, 'a-file');
+  writeFileSync(file, '');
+  const throughFile = await refusedStart(echo, { dataDir: path.join(file, 'data') });
+  assert.equal(throughFile.error.code, 'CHAIN_SOURCE_UNREADABLE');
+  assert.match(throughFile.error.message, /^cannot create \S+a-file\/data: ENOTDIR/);
+  if (existsSync('/proc/self')) {
+    const underProc = await refusedStart(echo, { dataDir: '/proc/actorchain-no-such/data' });
+    assert.equal(underProc.error.code, 'CHAIN_SOURCE_UNREADABLE');
+    assert.match(underProc.error.message, /ENOENT/);
+  }
 });

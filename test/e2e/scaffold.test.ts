@@ -42,3 +42,14 @@ test('`new` refuses a directory that is not empty, and leaves it as it was', asy
   assert.match(result.stderr, /^actorchain: SCAFFOLD_DIR_NOT_EMPTY: /);
   assert.equal(readFileSync(path.join(dir, 'src', 'mine.ts'), 'utf8'), 'keep me');
 });
+
+test('`new` refuses a directory it cannot make, naming why', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'a-file'), '');
+  const result = await runCli(['new', path.join(dir, 'a-file', 'project')]);
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    `actorchain: SCAFFOLD_CANNOT_WRITE: ${path.join(dir, 'a-file', 'project')} cannot be made or written (ENOTDIR): give a directory you can write\n`,
+  );
+});
