@@ -25,7 +25,7 @@ import { runMessage, runMigrate, type Verdict } from '../actor/transition.js';
 import type { ActorInstance, InstanceSpec } from '../component/calls.js';
 import { instantiateActor } from '../component/instance.js';
 import { Prompter } from '../component/journal-player.js';
-import type { ErrorCode } from '../errors.js';
+import { ActorchainError, type ErrorCode } from '../errors.js';
 import { canonicalJson } from '../json/canonical.js';
 import { openSource } from './source.js';
 
@@ -241,6 +241,7 @@ export async function replayCheck(spec: InstanceSpec, hash: string, source: stri
     }
     stateBefore = state;
   }
+  if (entries === 0) throw new ActorchainError('CHAIN_CORRUPT', `${source} has no whole entries: nothing to run`);
   for (const recorded of kept) await run(recorded);
   return { component: hash, messages, checked, from, entries, head, differences };
 }

@@ -163,6 +163,12 @@ test('bad input is a coded error: an unreadable source, a file that is not a com
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /actorchain: NOT_A_COMPONENT: /);
 
+  const empty = path.join(dir, 'empty.ndjson');
+  writeFileSync(empty, '');
+  const nothing = await runCli(['replay-check', c.counter, empty]);
+  assert.equal(nothing.code, 1);
+  assert.match(nothing.stderr, /^actorchain: CHAIN_CORRUPT: \S+empty\.ndjson has no whole entries: nothing to run\n$/);
+
   const last = await runCli(['replay-check', c.counter, dir, '--last', '0']);
   assert.match(last.stderr, /actorchain: INVALID_OPTION: --last must be an integer from 1/);
 });
