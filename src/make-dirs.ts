@@ -2,7 +2,7 @@
  * `mkdir -p` for paths a user gives (a data dir, `-o`, `new <dir>`, the cache). Node's own
  * recursive mkdir never returns where a folder's parent exists but the folder cannot be made
  * with ENOENT (under /proc or /sys): it retries the parent and the folder forever, at full CPU,
- * sync or async (Node 20-24). This makes each missing folder in turn, from the deepest that
+ * sync or async (Node 20.20 here). This makes each missing folder in turn, from the deepest that
  * exists, and fails with the file system's error.
  */
 import { mkdir, stat } from 'node:fs/promises';

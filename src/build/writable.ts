@@ -1,7 +1,7 @@
 /**
  * Where a build writes, checked before componentize-js runs: the component's file (-o), first of
- * all, and the temporary directory (TMPDIR). A build that could not write would otherwise fail after componentize-js'
- * seconds, with a bare file-system error.
+ * all, and the temporary directory (TMPDIR). A build that could not write would otherwise fail
+ * after componentize-js' seconds, with a bare file-system error.
  */
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
