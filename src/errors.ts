@@ -242,6 +242,12 @@ export class ActorchainError extends Error {
   }
 }
 
+/** Why a file-system call failed, in a word (its code, such as ENOTDIR) where it has one. */
+export function fsReason(err: unknown): string {
+  const { code, message } = err as NodeJS.ErrnoException;
+  return code ?? message;
+}
+
 export function isActorchainError(err: unknown): err is ActorchainError {
   return err instanceof ActorchainError;
 }

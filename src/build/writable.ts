@@ -8,15 +8,9 @@ import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ActorchainError } from '../errors.js';
+import { ActorchainError, fsReason } from '../errors.js';
 import { displayPath } from './display-path.js';
 import { makeDirs } from '../make-dirs.js';
-
-/** Why a file-system call failed, in a word (its code) where it has one. */
-function fsReason(err: unknown): string {
-  const { code, message } = err as NodeJS.ErrnoException;
-  return code ?? message;
-}
 
 /** Refuse, with BUILD_CANNOT_WRITE, an output that cannot be written: its folder is made if missing, and a file made and removed beside it. */
 export async function writableOutput(outPath: string): Promise<void> {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ActorchainError } from '../errors.js';
+import { ActorchainError, fsReason } from '../errors.js';
 import { makeDirs } from '../make-dirs.js';
 
 /** This installation's package root (dist/src/scaffold/ is three levels down). */
@@ -65,8 +65,7 @@ export async function scaffold(dir: string): Promise<string[]> {
     await makeDirs(root);
     await writeFile(join(root, 'package.json'), packageJson(name));
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ActorchainError('SCAFFOLD_CANNOT_WRITE', `${dir} cannot be made or written (${why}): give a directory you can write`, { cause: err });
+    throw new ActorchainError('SCAFFOLD_CANNOT_WRITE', `${dir} cannot be made or written (${fsReason(err)}): give a directory you can write`, { cause: err });
   }
   const entries = await readdir(TEMPLATE, { recursive: true, withFileTypes: true });
   for (const entry of entries.filter((e) => e.isFile())) {
