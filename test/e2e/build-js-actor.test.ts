@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { build, BUILD_TIMEOUT_MS, fileTempDir, REPO } from '../support/build.js';
+import { build, BUILD_TIMEOUT_MS, componentizing, fileTempDir, REPO } from '../support/build.js';
 import { CLI, getJson, postJson, runCli, startRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
@@ -73,11 +73,7 @@ test('Ctrl-C during a build stops it: no component, nothing left in the temporar
   child.stdout.on('data', (d: Buffer) => (output += d));
   child.stderr.on('data', (d: Buffer) => (output += d));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  // The build's folder for componentize-js: componentize-js' process is at work.
-  await waitFor('the build to start componentize-js', () => readdirSync(ownTmp).some((f) => f.startsWith('actorchain-componentize-')), {
-    timeoutMs: BUILD_TIMEOUT_MS,
-    stopIf: () => (child.exitCode === null ? undefined : `build exited ${child.exitCode}: ${output}`),
-  });
+  await componentizing(ownTmp, child, () => output);
   child.kill('SIGINT');
   assert.equal(await exited, 'SIGINT');
   assert.equal(output, '');

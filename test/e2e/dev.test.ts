@@ -9,10 +9,9 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { BUILD_TIMEOUT_MS, fileTempDir, REPO } from '../support/build.js';
+import { BUILD_TIMEOUT_MS, componentizing, fileTempDir, REPO } from '../support/build.js';
 import { CLI, getJson, postJson } from '../support/runtime.js';
 import { verifies } from '../support/verify.js';
-import { waitFor } from '../support/wait.js';
 
 test('dev serves the actor, and on a save upgrades it to the new code, its history going on', { timeout: BUILD_TIMEOUT_MS * 3 }, async (t) => {
   const dir = fileTempDir('actorchain-dev-test-');
@@ -111,11 +110,7 @@ test('dev stopped while it builds stops the build with it, and leaves nothing in
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  // The build's folder for componentize-js: componentize-js' process is at work.
-  await waitFor('the build to start componentize-js', () => readdirSync(tmp).some((f) => f.startsWith('actorchain-componentize-')), {
-    timeoutMs: BUILD_TIMEOUT_MS,
-    stopIf: () => (child.exitCode === null ? undefined : `dev exited ${child.exitCode}: ${stderr}`),
-  });
+  await componentizing(tmp, child, () => stderr);
   child.kill('SIGTERM');
   assert.equal(await exited, 0, stderr);
   // Removed once componentize-js' process has exited: dev waited for the build to stop.

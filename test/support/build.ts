@@ -3,6 +3,7 @@
  * a loaded machine), so each test file builds its actors once, into a directory shared by
  * its tests and removed when the file ends.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { CACHE_DIR } from '../../fixtures/build.js';
 import { buildActor } from '../../src/build/build-actor.js';
 import { runCli, type CliResult } from './runtime.js';
+import { waitFor } from './wait.js';
 
 /** The repository root (tests run from dist/test/). */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,6 +30,17 @@ export function fileTempDir(prefix = 'actorchain-build-test-'): string {
 /** `actorchain build <args>` run to the end. */
 export function build(args: string[], cwd?: string, env?: Record<string, string>): Promise<CliResult> {
   return runCli(['build', ...args], { timeoutMs: BUILD_TIMEOUT_MS, cwd, env });
+}
+
+/**
+ * Wait until the build `child` runs (`actorchain build` or `dev`, started with TMPDIR=`tmp`) has
+ * componentize-js at work: the build's folder for it is in `tmp`. Gives up if `child` exits.
+ */
+export async function componentizing(tmp: string, child: ChildProcess, output: () => string): Promise<void> {
+  await waitFor('the build to start componentize-js', () => readdirSync(tmp).some((f) => f.startsWith('actorchain-componentize-')), {
+    timeoutMs: BUILD_TIMEOUT_MS,
+    stopIf: () => (child.exitCode === null ? undefined : `exited ${child.exitCode}: ${output()}`),
+  });
 }
 
 /** A hash of the code that builds an actor (dist/src/build and the SDK it bundles). */
